@@ -1,0 +1,92 @@
+"""Text rendered from `convkit.questions`: the student's stub module, public checks, and the README table."""
+
+from __future__ import annotations
+
+import textwrap
+
+from .checks import all_points
+from .questions import QUESTIONS, Question
+
+STUB_MODULE = "convolutions"
+
+STUB_HEADER = '''"""Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, pooling.
+
+Replace each `raise NotImplementedError` with your code, then run `pytest` in this folder for the public
+checks (the book's examples). The hidden checks that grade you use other, random inputs.
+"""
+
+import torch
+from torch import nn
+'''
+
+ASSERT_CLOSE = '''def assert_close(actual, expected, tol=1e-4):
+    """Fail with the error size unless `actual` is a float tensor equal to `expected` within `tol`."""
+    expected = torch.as_tensor(expected, dtype=torch.float64)
+    assert isinstance(actual, torch.Tensor), f"expected a torch.Tensor, got {type(actual).__name__}"
+    assert actual.is_floating_point(), f"expected a floating-point tensor, got dtype {actual.dtype}"
+    assert actual.shape == expected.shape, f"expected shape {tuple(expected.shape)}, got {tuple(actual.shape)}"
+    error = (actual.detach().double() - expected).abs().max().item() if expected.numel() else 0.0
+    assert error <= tol, f"max error {error:.3g} (a correct answer reaches < {tol:g})"
+'''
+
+PUBLIC_HEADER = f'''"""Public checks: the book's examples. Run `pytest` in this folder; the hidden checks are more thorough."""
+
+import pytest
+import torch
+
+from {STUB_MODULE} import *  # noqa: F403
+
+
+{ASSERT_CLOSE}
+
+def not_implemented_is_one_line(check):
+    """Untouched stubs fail with one line, not a traceback."""
+
+    def run():
+        try:
+            check()
+        except NotImplementedError as exc:
+            pytest.fail(str(exc) or "not implemented yet", pytrace=False)
+
+    run.__name__ = check.__name__
+    return run
+'''
+
+
+def stub(question: Question) -> str:
+    """The stub of one question: its signature, its docstring, and a NotImplementedError."""
+    message = f'raise NotImplementedError("{question.symbol}: not implemented yet")'
+    docstring = f'"""{question.docstring}\n    """'
+    if not question.is_class:
+        return f"def {question.signature}:\n    {docstring}\n    {message}\n"
+    methods = []
+    for method in question.methods:
+        body = f"super().__init__()\n        {message}" if method.startswith("__init__") else message
+        methods.append(f"    def {method}:\n        {body}\n")
+    return f"{question.signature}:\n    {docstring}\n\n" + "\n".join(methods)
+
+
+def stub_module() -> str:
+    return STUB_HEADER + "".join(f"\n\n{stub(question)}" for question in QUESTIONS)
+
+
+def check_function_name(question: Question, check_name: str) -> str:
+    return f"test_{question.id}_{''.join(c if c.isalnum() else '_' for c in check_name.lower())}"
+
+
+def public_tests() -> str:
+    parts = [PUBLIC_HEADER]
+    for question in QUESTIONS:
+        for public in question.public:
+            body = textwrap.indent(public.code, "    ")
+            parts.append(f"\n\n@not_implemented_is_one_line\ndef {check_function_name(question, public.name)}():\n{body}\n")
+    return "".join(parts)
+
+
+def readme_table() -> str:
+    points = all_points()
+    rows = ["| id | the student writes | D2L | points |", "|---|---|---|---|"]
+    for question in QUESTIONS:
+        rows.append(f"| `{question.id}` | `{question.signature}` | {question.section} | {points[question.id]:g} |")
+    rows.append(f"| | **total** | | **{sum(points.values()):g}** |")
+    return "\n".join(rows) + "\n"

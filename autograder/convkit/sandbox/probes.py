@@ -1,0 +1,143 @@
+"""What runs beside student code: load its cells, then answer requests with plain data.
+
+Used by the sandboxed worker and by the in-process student of `pytest --impl`, so both grade alike. Nothing
+here compares anything: results go back encoded, and the judge decides.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import oracle
+from .wire import Op, Reply, Request, Status, decode, encode, encode_tensor
+
+SUBMISSION_MODULE = "submission"
+
+
+def new_namespace() -> dict[str, Any]:
+    """A fresh module namespace; notebook helpers (display, otter's grader) exist but do nothing."""
+    module = types.ModuleType(SUBMISSION_MODULE)
+    module.__dict__["display"] = lambda *args, **kwargs: None
+    sys.modules[SUBMISSION_MODULE] = module
+    sys.modules.setdefault("otter", _silent_otter())
+    return module.__dict__
+
+
+def _silent_otter() -> types.ModuleType:
+    """Notebooks call otter.Notebook(...).check(...) and .export(); grading ignores those cells' effects."""
+
+    class Notebook:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
+
+    module = types.ModuleType("otter")
+    module.Notebook = Notebook  # type: ignore[attr-defined]
+    return module
+
+
+def run_cells(namespace: dict[str, Any], cells: list[str], skip: set[int]) -> Iterator[Reply]:
+    """Execute each cell; one that raises (even SystemExit) is reported and the next one still runs."""
+    for index, source in enumerate(cells):
+        if index in skip:
+            continue
+        try:
+            exec(compile(source, f"<cell {index + 1}>", "exec"), namespace)  # noqa: S102 - sandboxed by design
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+            yield {"status": Status.RAISED, "cell": index, "error": describe(exc)}
+        else:
+            yield {"status": Status.OK, "cell": index}
+
+
+def handle(namespace: dict[str, Any], request: Request) -> Reply:
+    try:
+        if request["op"] == Op.SUBSTITUTE:
+            namespace.update({symbol: oracle.BY_SYMBOL[symbol] for symbol in request["symbols"]})
+            return {"status": Status.OK}
+        target = namespace.get(request["name"])
+        if target is None:
+            return {"status": Status.MISSING, "error": f"`{request['name']}` is not defined"}
+        value = _layer(target, request) if request["op"] == Op.LAYER else _call(target, request)
+    except NotImplementedError as exc:
+        return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
+        return {"status": Status.RAISED, "error": describe(exc)}
+    return {"status": Status.OK, "value": value}
+
+
+def _call(function: Any, request: Request) -> dict[str, Any]:
+    args = [decode(arg) for arg in request.get("args", [])]
+    kwargs = {key: decode(arg) for key, arg in request.get("kwargs", {}).items()}
+    grad_args = request.get("grad_args", [])
+    for index in grad_args:
+        args[index].requires_grad_(True)
+    result = function(*args, **kwargs)
+    reply: dict[str, Any] = {
+        "result": encode(_plain(result)),
+        "inputs_after": [encode(arg.detach()) if type(arg) is torch.Tensor else None for arg in args],
+    }
+    if "grad_output" in request:
+        reply.update(_backward(result, decode(request["grad_output"]), [args[i] for i in grad_args]))
+    return reply
+
+
+def _layer(cls: Any, request: Request) -> dict[str, Any]:
+    layer = cls(tuple(request["kernel_size"]))
+    if not isinstance(layer, nn.Module):
+        return {"module": False, "type": type(layer).__qualname__}
+    params = dict(nn.Module.named_parameters(layer))
+    reply: dict[str, Any] = {
+        "module": True,
+        "parameters": [[name, list(p.shape), bool(p.requires_grad)] for name, p in params.items()],
+    }
+    with torch.no_grad():
+        for name in ("weight", "bias"):
+            if name in request and name in params and tuple(params[name].shape) == tuple(request[name]["shape"]):
+                params[name].copy_(decode(request[name]))
+    output = layer(decode(request["x"]))
+    reply["result"] = encode(_plain(output))
+    reply.update(_backward(output, decode(request["grad_output"]), [params.get("weight"), params.get("bias")]))
+    return reply
+
+
+def _backward(output: Any, grad_output: torch.Tensor, leaves: list[Any]) -> dict[str, Any]:
+    """Gradients of sum(output * grad_output) with respect to each leaf, or why there are none."""
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        return {"grads": None, "grad_error": "the output is not connected to the autograd graph"}
+    try:
+        (output * grad_output).sum().backward()
+    except Exception as exc:  # noqa: BLE001
+        return {"grads": None, "grad_error": describe(exc)}
+    return {"grads": [encode_tensor(leaf.grad) if _has_grad(leaf) else None for leaf in leaves]}
+
+
+def _has_grad(leaf: Any) -> bool:
+    return isinstance(leaf, torch.Tensor) and type(leaf.grad) is torch.Tensor
+
+
+def _plain(value: Any) -> Any:
+    """Parameters are torch's own class, so they count as tensors; student-made subclasses never do."""
+    if type(value) is nn.Parameter:
+        return torch.Tensor.detach(value)
+    if type(value) in (tuple, list):
+        return type(value)(_plain(item) for item in value)
+    return value
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line account of an exception; its __str__ is the student's and may itself fail."""
+    try:
+        message = str(exc)
+    except BaseException:  # noqa: BLE001
+        message = "<unprintable>"
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return " ".join(text.split())[:300]

@@ -1,0 +1,190 @@
+"""The student as the hidden checks see it: requests in, decoded plain data out, failures as exceptions.
+
+Two transports share this interface: `InProcessStudent` (for `pytest --impl` against trusted files such as the
+reference) and the sandboxed worker of `convkit.engine`. Both go through the same JSON encoding, so a check
+behaves the same on either.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .sandbox import probes
+from .sandbox.wire import Op, Request, Status, WireError, decode, encode, encode_tensor
+
+
+class StudentError(Exception):
+    """A request the student's code could not answer; the message is one line of feedback."""
+
+
+class NotImplementedYet(StudentError):
+    pass
+
+
+class MissingSymbol(StudentError):
+    pass
+
+
+class StudentRaised(StudentError):
+    pass
+
+
+class WorkerFailed(StudentError):
+    """The worker timed out, crashed or broke the protocol; it is restarted for the next check."""
+
+
+def raise_for_status(reply: dict[str, Any]) -> Any:
+    """The one place where a worker's status becomes an exception (or the reply's value)."""
+    status = reply.get("status")
+    error = str(reply.get("error", ""))[:300]
+    if status == Status.OK:
+        return reply.get("value")
+    if status == Status.NOT_IMPLEMENTED:
+        raise NotImplementedYet("not implemented yet (it raises NotImplementedError)")
+    if status == Status.MISSING:
+        raise MissingSymbol(f"{error}: define it with exactly this name")
+    if status == Status.RAISED:
+        raise StudentRaised(f"raised {error}")
+    raise WorkerFailed(f"the worker sent an unknown status {str(status)[:40]!r}")
+
+
+@dataclass(frozen=True)
+class Call:
+    """What came back from calling a student function: all of it rebuilt by the judge."""
+
+    result: Any
+    inputs_after: list[Any]
+    grads: list[torch.Tensor | None] | None = None
+    grad_error: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerProbe:
+    is_module: bool
+    type_name: str
+    parameters: dict[str, tuple[tuple[int, ...], bool]]
+    output: Any
+    grads: list[torch.Tensor | None] | None
+    grad_error: str | None
+
+
+class Student(ABC):
+    """Checks call `call`/`layer`; transports implement `request`."""
+
+    @abstractmethod
+    def request(self, request: Request) -> Any:
+        """Send one request and return the reply's value; raise a StudentError subclass on failure."""
+
+    def substitute(self, symbols: tuple[str, ...]) -> None:
+        if symbols:
+            self.request({"op": Op.SUBSTITUTE, "symbols": list(symbols)})
+
+    def call(
+        self,
+        name: str,
+        *args: Any,
+        grad_args: tuple[int, ...] = (),
+        grad_output: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> Call:
+        request: Request = {
+            "op": Op.CALL,
+            "name": name,
+            "args": [encode(arg) for arg in args],
+            "kwargs": {key: encode(arg) for key, arg in kwargs.items()},
+            "grad_args": list(grad_args),
+        }
+        if grad_output is not None:
+            request["grad_output"] = encode_tensor(grad_output)  # type: ignore[typeddict-item]
+        value = _expect_dict(self.request(request))
+        try:
+            return Call(
+                result=decode(value.get("result")),
+                inputs_after=[decode(item) for item in _expect_list(value.get("inputs_after", []))],
+                grads=_decode_grads(value.get("grads")),
+                grad_error=_optional_text(value.get("grad_error")),
+            )
+        except WireError as exc:
+            raise WorkerFailed(f"the worker's reply was malformed ({exc})") from None
+
+    def layer(
+        self,
+        name: str,
+        kernel_size: tuple[int, int],
+        x: torch.Tensor,
+        grad_output: torch.Tensor,
+        weight: torch.Tensor | None = None,
+        bias: torch.Tensor | None = None,
+    ) -> LayerProbe:
+        request: Request = {
+            "op": Op.LAYER,
+            "name": name,
+            "kernel_size": list(kernel_size),
+            "x": encode_tensor(x),  # type: ignore[typeddict-item]
+            "grad_output": encode_tensor(grad_output),  # type: ignore[typeddict-item]
+        }
+        if weight is not None:
+            request["weight"] = encode_tensor(weight)  # type: ignore[typeddict-item]
+        if bias is not None:
+            request["bias"] = encode_tensor(bias)  # type: ignore[typeddict-item]
+        value = _expect_dict(self.request(request))
+        try:
+            parameters = {}
+            for entry in _expect_list(value.get("parameters", [])):
+                name_, shape, requires_grad = _expect_list(entry)
+                parameters[str(name_)] = (tuple(int(n) for n in _expect_list(shape)), bool(requires_grad))
+            return LayerProbe(
+                is_module=value.get("module") is True,
+                type_name=str(value.get("type", ""))[:100],
+                parameters=parameters,
+                output=decode(value.get("result")),
+                grads=_decode_grads(value.get("grads")),
+                grad_error=_optional_text(value.get("grad_error")),
+            )
+        except (WireError, ValueError, TypeError) as exc:
+            raise WorkerFailed(f"the worker's reply was malformed ({exc})") from None
+
+
+def _expect_dict(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise WorkerFailed("the worker's reply was malformed")
+    return value
+
+
+def _expect_list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise WireError("expected a list")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)[:300]
+
+
+def _decode_grads(value: Any) -> list[torch.Tensor | None] | None:
+    if value is None:
+        return None
+    grads = [None if item is None else decode(item) for item in _expect_list(value)]
+    if any(grad is not None and type(grad) is not torch.Tensor for grad in grads):
+        raise WireError("a gradient is not a tensor")
+    return grads
+
+
+class InProcessStudent(Student):
+    """Runs a trusted file in this process (the reference, the stubs): for `pytest --impl` and quick checks."""
+
+    def __init__(self, path: Path) -> None:
+        self.namespace = probes.new_namespace()
+        for reply in probes.run_cells(self.namespace, [path.read_text()], skip=set()):
+            if reply["status"] != Status.OK:
+                raise StudentError(f"{path.name} failed to load: {reply.get('error')}")
+
+    def request(self, request: Request) -> Any:
+        wire_request = json.loads(json.dumps(request))
+        return raise_for_status(json.loads(json.dumps(probes.handle(self.namespace, wire_request))))

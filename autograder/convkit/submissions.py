@@ -1,0 +1,154 @@
+"""Reading submissions into cells of source text. The judge parses, never executes: cells run in the worker.
+
+A `.py` file becomes one cell per top-level statement (or per top-level block if it does not parse), so one
+broken or hanging statement costs only itself; a notebook keeps its code cells, minus IPython magics and
+shell lines; a `grader.export()` zip is read for the notebook inside.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SUFFIXES = (".py", ".ipynb", ".zip")
+MAX_BYTES = 2 * 1024 * 1024
+BLOCK_START = re.compile(r"^(?:async\s+def|def|class|@|import|from)\b")
+
+
+class UsageError(Exception):
+    """A misuse of the command itself (not a broken submission)."""
+
+
+@dataclass
+class Submission:
+    name: str
+    path: Path
+    cells: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Expand folders (not recursively, sorted) into the submissions they hold."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+            if not inside:
+                raise UsageError(f"{path}: no .py, .ipynb or .zip files in this folder")
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    return found
+
+
+def load(path: Path) -> Submission:
+    submission = Submission(path.name, path)
+    try:
+        if path.suffix == ".zip":
+            name, text = _from_zip(path)
+            _fill(submission, name, text)
+        else:
+            _fill(submission, path.name, _read_text(path.read_bytes()))
+    except SubmissionError as exc:
+        submission.error = str(exc)
+    except OSError as exc:
+        submission.error = f"could not be read: {exc.strerror or exc}"
+    return submission
+
+
+class SubmissionError(Exception):
+    pass
+
+
+def _read_text(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise SubmissionError(f"the file is over {MAX_BYTES >> 20} MiB")
+    if not data.strip():
+        raise SubmissionError("the file is empty")
+    if b"\0" in data:
+        raise SubmissionError("this is a binary file, not Python source or a notebook")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SubmissionError("the file is not UTF-8 text") from None
+
+
+def _from_zip(path: Path) -> tuple[str, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and "__MACOSX" not in m.filename]
+            for suffix in (".ipynb", ".py"):
+                chosen = [m for m in members if m.filename.endswith(suffix) and not Path(m.filename).name.startswith(".")]
+                if len(chosen) > 1:
+                    raise SubmissionError(f"the zip holds {len(chosen)} {suffix} files; keep only one")
+                if chosen:
+                    if chosen[0].file_size > MAX_BYTES:
+                        raise SubmissionError(f"{chosen[0].filename} in the zip is over {MAX_BYTES >> 20} MiB")
+                    with archive.open(chosen[0]) as member:
+                        return chosen[0].filename, _read_text(member.read(MAX_BYTES + 1))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise SubmissionError(f"not a valid zip file ({exc})") from None
+    raise SubmissionError("the zip holds no notebook (.ipynb) or .py file")
+
+
+def _fill(submission: Submission, name: str, text: str) -> None:
+    if name.endswith(".ipynb"):
+        cells, labels, dropped = _notebook_cells(text)
+        if dropped:
+            submission.notes.append(f"{dropped} IPython magic or shell line(s) were dropped; they do not run when grading")
+    else:
+        cells, labels = _python_cells(text)
+    if not any(cell.strip() for cell in cells):
+        raise SubmissionError("there is no code in it")
+    submission.cells, submission.labels = cells, labels
+
+
+def _notebook_cells(text: str) -> tuple[list[str], list[str], int]:
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
+        raise SubmissionError(f"not a valid notebook ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+    cells, labels, dropped = [], [], 0
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if source.lstrip().startswith("%%"):
+            dropped += 1
+            continue
+        kept = []
+        for line in source.splitlines():
+            if line.lstrip().startswith(("%", "!")):
+                dropped += 1
+                kept.append("")  # keeps line numbers of later lines right
+            else:
+                kept.append(line)
+        cells.append("\n".join(kept))
+        labels.append(f"cell {number}")
+    return cells, labels, dropped
+
+
+def _python_cells(text: str) -> tuple[list[str], list[str]]:
+    lines = text.splitlines()
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        starts = [i for i, line in enumerate(lines) if BLOCK_START.match(line)] or [0]
+        starts[0] = 0
+    else:
+        starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body] or [0]
+        starts[0] = 0
+    bounds = [*starts, len(lines)]
+    # Each cell keeps its place in the file (blank lines before it), so tracebacks name the right line.
+    cells = ["\n" * start + "\n".join(lines[start:end]) for start, end in zip(bounds, bounds[1:], strict=False)]
+    return cells, [f"line {start + 1}" for start in starts]

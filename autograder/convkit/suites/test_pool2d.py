@@ -1,0 +1,63 @@
+"""Hidden checks for `pool2d(X, pool_size, mode='max')` against F.max_pool2d and F.avg_pool2d."""
+
+from __future__ import annotations
+
+import torch
+
+from convkit.checks import CheckFailed, check
+from convkit.draw import book_X, size, uniform
+from convkit.feedback import expect_inputs_unchanged, expect_tensor, inputs
+from convkit.sandbox import oracle
+from convkit.student import NotImplementedYet, Student, StudentRaised
+
+
+def expect_pool(student: Student, X: torch.Tensor, pool_size: tuple[int, int], mode: str) -> None:
+    where = inputs(X=X) + f", pool_size={pool_size}, mode={mode!r}"
+    result = student.call("pool2d", X, pool_size, mode=mode)
+    other = "avg" if mode == "max" else "max"
+    bugs = {
+        "max and avg swapped": lambda: oracle.pool2d(X, pool_size, other),
+        "the window is summed, not averaged": lambda: oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1],
+        "the window's height and width are swapped": lambda: oracle.pool2d(X, pool_size[::-1], mode),
+    }
+    expect_tensor(result.result, oracle.pool2d(X, pool_size, mode), where=where, bugs=bugs)
+    expect_inputs_unchanged(result.inputs_after, {"X": X}, where)
+
+
+def windows(rng: torch.Generator, X: torch.Tensor) -> list[tuple[int, int]]:
+    return [(2, 2), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1), (1, 1), tuple(X.shape)]  # type: ignore[list-item]
+
+
+@check(points=1, name="book example")
+def test_book_example(student: Student, rng: torch.Generator) -> None:
+    expect_pool(student, book_X(), (2, 2), "max")
+    expect_pool(student, book_X(), (2, 2), "avg")
+
+
+@check(points=1, name="max pooling, random windows")
+def test_max(student: Student, rng: torch.Generator) -> None:
+    X = uniform(rng, size(rng, 4, 6), size(rng, 4, 7))
+    for pool_size in windows(rng, X):
+        expect_pool(student, X, pool_size, "max")
+
+
+@check(points=1, name="average pooling, random windows")
+def test_avg(student: Student, rng: torch.Generator) -> None:
+    X = uniform(rng, size(rng, 4, 6), size(rng, 4, 7))
+    for pool_size in windows(rng, X):
+        expect_pool(student, X, pool_size, "avg")
+
+
+@check(points=1, name="an unknown mode raises ValueError naming the valid modes")
+def test_invalid_mode(student: Student, rng: torch.Generator) -> None:
+    for mode in ("min", "mean"):
+        try:
+            result = student.call("pool2d", uniform(rng, 3, 3), (2, 2), mode=mode).result
+        except NotImplementedYet:
+            raise
+        except StudentRaised as error:
+            message = str(error)
+            if not message.startswith("raised ValueError") or "max" not in message or "avg" not in message:
+                raise CheckFailed(f"pool2d(X, (2, 2), mode={mode!r}) {message}; expected a ValueError naming 'max' and 'avg'") from None
+            continue
+        raise CheckFailed(f"pool2d(X, (2, 2), mode={mode!r}) returned {type(result).__name__} instead of raising ValueError naming 'max' and 'avg'")
