@@ -90,3 +90,94 @@ def readme_table() -> str:
         rows.append(f"| `{question.id}` | `{question.signature}` | {question.section} | {points[question.id]:g} |")
     rows.append(f"| | **total** | | **{sum(points.values()):g}** |")
     return "\n".join(rows) + "\n"
+
+
+# --- otter-grader test files (issue 4) -------------------------------------------------------------------
+
+OK_REPORT = '''try:
+    check()
+except NotImplementedError as error:
+    print(str(error) or "not implemented yet")
+except AssertionError as error:
+    print(f"failed: {error}")
+except Exception as error:
+    print(f"failed: {type(error).__name__}: {error}")
+else:
+    print("passed")'''
+
+
+def _doctest(source: str) -> str:
+    """Source lines as doctest input: `>>> ` for the first line of a statement, `... ` for the rest."""
+    lines = []
+    for line in source.rstrip("\n").splitlines():
+        if not line.strip():
+            continue  # a blank line would end the example
+        starts = not line[0].isspace() and not line.startswith((")", "]", "}", "else", "except", "finally", "elif"))
+        lines.append((">>> " if starts and not lines_continue(lines) else "... ") + line)
+    return "\n".join(lines)
+
+
+def lines_continue(lines: list[str]) -> bool:
+    """Whether the previous doctest line leaves a bracket open (so the next line continues it)."""
+    text = "\n".join(line[4:] for line in lines)
+    return sum(text.count(c) for c in "([{") > sum(text.count(c) for c in ")]}")
+
+
+def ok_case(question: Question, check_name: str, code: str) -> str:
+    """One public check as one otter doctest case: the output is one line ("passed", "not implemented yet", or
+    the failure), never a traceback."""
+    body = "def check():\n" + textwrap.indent(code, "    ") + "\n" + OK_REPORT
+    helper = "\n".join(line for line in ASSERT_CLOSE.splitlines() if not line.strip().startswith('"""'))
+    return f"{_doctest('import torch')}\n{_doctest(helper)}\n{_doctest(body)}\npassed"
+
+
+def ok_test(question: Question, points: float) -> str:
+    """The student's otter test file for one question (`tests/<id>.py`): its public checks, in OK format."""
+    cases = [
+        {"name": f"{question.id}: {public.name}", "code": ok_case(question, public.name, public.code), "hidden": False, "locked": False}
+        for public in question.public
+    ]
+    return _ok_file(question.id, points, cases)
+
+
+def ok_placeholder(question: Question, points: float) -> str:
+    """The autograder zip's test file for one question: it fails on its own, so a question scores 0 unless the
+    convkit plugin writes the engine's grade (otter's kernel never sees the student's code)."""
+    code = ">>> print('not graded: the convkit plugin did not run')\ngraded by convkit"
+    cases = [{"name": f"{question.id}: graded by convkit", "code": code, "hidden": False, "locked": False}]
+    return _ok_file(question.id, points, cases)
+
+
+def _ok_file(name: str, points: float, cases: list[dict[str, object]]) -> str:
+    """An OK-format file whose case code reads as code (triple-quoted), not as an escaped one-liner."""
+    rendered = []
+    for case in cases:
+        code = str(case["code"])
+        if "\'\'\'" in code or code.endswith(("\\", "\'")):
+            raise ValueError(f"{case['name']}: code cannot be written as a triple-quoted string")
+        rendered.append(
+            "                {\n"
+            f"                    'name': {case['name']!r},\n"
+            f"                    'code': r\'\'\'{code}\'\'\',\n"
+            f"                    'hidden': {case['hidden']!r},\n"
+            f"                    'locked': {case['locked']!r},\n"
+            "                },\n"
+        )
+    return (
+        "OK_FORMAT = True\n\n"
+        "test = {\n"
+        f"    'name': {name!r},\n"
+        f"    'points': {points!r},\n"
+        "    'suites': [\n"
+        "        {\n"
+        "            'cases': [\n"
+        + "".join(rendered)
+        + "            ],\n"
+        "            'scored': True,\n"
+        "            'setup': '',\n"
+        "            'teardown': '',\n"
+        "            'type': 'doctest',\n"
+        "        },\n"
+        "    ],\n"
+        "}\n"
+    )

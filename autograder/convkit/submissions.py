@@ -146,7 +146,9 @@ def _python_cells(text: str) -> tuple[list[str], list[str]]:
         starts = [i for i, line in enumerate(lines) if BLOCK_START.match(line)] or [0]
         starts[0] = 0
     else:
-        starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body] or [0]
+        if not body:
+            return [], []
+        starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
         starts[0] = 0
     bounds = [*starts, len(lines)]
     # Each cell keeps its place in the file (blank lines before it), so tracebacks name the right line.

@@ -1,0 +1,55 @@
+"""Run the hidden suites with plain pytest against any implementation file:
+
+    pytest autograder/convkit/suites --impl solutions/convolutions.py [--seed N]
+
+The file runs in this process (so use it for trusted files such as the reference or the stubs; students'
+files go through `convkit grade`, which runs them in a sandbox). Each question sees correct versions of the
+questions before it, exactly as in grading.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+import torch
+
+from convkit.checks import Check, generator
+from convkit.questions import earlier_symbols
+from convkit.student import InProcessStudent, Student
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--impl", type=Path, help="the implementation file to check (a .py defining the nine answers)")
+    parser.addoption("--seed", type=int, help="the seed of the random inputs (default: fresh each run)")
+
+
+SEED = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SEED] = config.getoption("--seed") or secrets.randbits(62)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"convkit: --impl {config.getoption('--impl')}, --seed {config.stash[SEED]}"
+
+
+@pytest.fixture(scope="module")
+def student(request: pytest.FixtureRequest) -> Student:
+    path = request.config.getoption("--impl")
+    if path is None:
+        pytest.exit("the hidden suites need --impl PATH (for example --impl solutions/convolutions.py)", returncode=4)
+    if not path.is_file():
+        pytest.exit(f"--impl {path}: no such file", returncode=4)
+    implementation = InProcessStudent(path)
+    implementation.substitute(earlier_symbols(request.module.__name__.rsplit(".test_", 1)[1]))
+    return implementation
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> torch.Generator:
+    points, name = request.function.convkit_check
+    question = request.module.__name__.rsplit(".test_", 1)[1]
+    return generator(request.config.stash[SEED], Check(question, name, points, request.function))

@@ -1,0 +1,83 @@
+"""`convkit grade` end to end: the files it writes, and one-line errors for misuse."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convkit.questions import QUESTION_IDS
+
+from .conftest import REFERENCE, STUBS
+
+HEADER = "submission,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total"
+
+
+def convkit(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "convkit.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    folder = tmp_path_factory.mktemp("subs")
+    shutil.copy(REFERENCE, folder / "alice.py")
+    shutil.copy(STUBS, folder / "bob.py")
+    (folder / "carol.ipynb").write_text('{"cells": [')
+    other = tmp_path_factory.mktemp("elsewhere") / "alice.py"
+    shutil.copy(REFERENCE, other)
+    out = tmp_path_factory.mktemp("out")
+    return out, convkit("grade", folder, other, "--out", out, "--jobs", "2")
+
+
+def test_grades_csv_has_one_row_per_submission_named_by_file(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, done = graded
+    assert done.returncode == 0, done.stderr
+    lines = (out / "grades.csv").read_text().splitlines()
+    assert lines[0] == HEADER
+    rows = list(csv.DictReader(lines))
+    assert [row["submission"] for row in rows] == ["alice.py", "bob.py", "carol.ipynb", "alice.py"]
+    assert [row["total"] for row in rows] == ["35", "0", "0", "35"]
+
+
+def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = graded
+    alice = json.loads((out / "alice.py" / "results.json").read_text())
+    assert alice["score"] == 35 and [t["name"] for t in alice["tests"]] == list(QUESTION_IDS)
+    assert all(t["score"] == t["max_score"] for t in alice["tests"])
+    assert (out / "alice.py-2" / "results.json").is_file()
+    carol = json.loads((out / "carol.ipynb" / "results.json").read_text())
+    assert carol["score"] == 0 and "not a valid notebook" in carol["output"]
+    bob = json.loads((out / "bob.py" / "results.json").read_text())
+    assert "not implemented yet" in bob["tests"][0]["output"]
+
+
+def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, done = graded
+    report = (out / "report.md").read_text()
+    assert "| `corr2d` | 2/4 (50%)" in report and "not implemented yet" in report and "carol.ipynb" in report
+    assert (out / "histogram.png").read_bytes().startswith(b"\x89PNG")
+    assert "grading [" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["grade", "nowhere.py", "--out", "x"], "nowhere.py: no such file or folder"),
+        (["grade", str(REFERENCE), "--out", "x", "--jobs", "0"], "jobs must be an integer >= 1"),
+        (["grade", str(REFERENCE), "--out", str(REFERENCE)], "is a file, not a folder"),
+        (["grade", str(REFERENCE), "--out", "x", "--backend", "docker"], "unknown backend 'docker'"),
+    ],
+)
+def test_misuse_exits_2_with_one_line(args: list[str], message: str) -> None:
+    done = convkit(*args)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_doctor_names_the_backend() -> None:
+    done = convkit("doctor")
+    assert done.returncode == 0 and done.stdout.startswith("backend: ") and "status: the sandbox starts" in done.stdout
