@@ -81,3 +81,13 @@ def test_misuse_exits_2_with_one_line(args: list[str], message: str) -> None:
 def test_doctor_names_the_backend() -> None:
     done = convkit("doctor")
     assert done.returncode == 0 and done.stdout.startswith("backend: ") and "status: the sandbox starts" in done.stdout
+
+
+def test_a_sandbox_that_cannot_start_grades_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from convkit import backends, cli
+
+    broken = [sys.executable, "-c", "import sys; sys.exit('no namespaces here')"]
+    monkeypatch.setattr(backends.Backend, "command", lambda self, *args: broken)
+    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain"]) == 1
+    error = capsys.readouterr().err
+    assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()

@@ -29,12 +29,24 @@ class Progress:
                 sys.stderr.flush()
 
 
+def start_all(pool: list[Slot]) -> None:
+    """Start every sandbox before grading: if none can start, nothing is graded (zeros would be a lie)."""
+    with ThreadPoolExecutor(max_workers=len(pool)) as starter:
+        failures = [f.exception() for f in [starter.submit(slot.start) for slot in pool]]
+    if any(failures):
+        for slot in pool:
+            slot.close()
+        raise next(failure for failure in failures if failure is not None)
+
+
 def grade_batch(paths: list[Path], config: GradingConfig, backend: Backend, seed: int, progress: bool = True) -> list[SubmissionResult]:
     """Grade every submission, in input order; one that breaks anything costs only itself."""
     submissions = [load(path) for path in paths]
+    pool = [Slot(backend, index, config) for index in range(max(1, min(config.jobs, len(submissions))))]
+    start_all(pool)
     slots: queue.Queue[Slot] = queue.Queue()
-    for index in range(max(1, min(config.jobs, len(submissions)))):
-        slots.put(Slot(backend, index, config))
+    for slot in pool:
+        slots.put(slot)
     bar = Progress(len(submissions), progress and len(submissions) > 1)
 
     def work(submission):  # type: ignore[no-untyped-def]

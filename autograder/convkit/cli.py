@@ -44,6 +44,7 @@ class UserFacingError(Exception):
 def run_grade(args: argparse.Namespace) -> int:
     from .backends import BackendError, choose
     from .batch import grade_batch
+    from .engine import SandboxError
     from .reports import write_all
     from .submissions import UsageError, collect
 
@@ -56,7 +57,11 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UserFacingError(f"--out {args.out} is a file, not a folder")
     seed = args.seed if args.seed is not None else secrets.randbits(62)
-    results = grade_batch(paths, config, backend, seed)
+    try:
+        results = grade_batch(paths, config, backend, seed)
+    except SandboxError as error:
+        print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
+        return 1
     write_all(results, args.out, seed, backend.name)
     print(f"graded {len(results)} submission(s) with the {backend.name} sandbox; see {args.out / 'grades.csv'} and {args.out / 'report.md'}")
     return 0
