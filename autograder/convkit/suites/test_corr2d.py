@@ -21,8 +21,8 @@ def corr2d_bugs(X: torch.Tensor, K: torch.Tensor) -> Bugs:
 def expect_corr2d(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:
     where = inputs(X=X, K=K)
     result = student.call("corr2d", X, K)
-    expect_tensor(result.result, oracle.corr2d(X, K), where=where, bugs=corr2d_bugs(X, K))
     expect_inputs_unchanged(result.inputs_after, {"X": X, "K": K}, where)
+    expect_tensor(result.result, oracle.corr2d(X, K), where=where, bugs=corr2d_bugs(X, K))
 
 
 @check(points=1, name="book example")

@@ -80,7 +80,8 @@ def test_random_kernels(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="losses are the summed squared error")
 def test_loss_definition(student: Student, rng: torch.Generator) -> None:
-    """With lr = 0 the kernel never moves, so every recorded loss must be the loss of the returned kernel."""
+    """With lr = 0 the kernel never moves, so every recorded loss must be the loss of the returned kernel;
+    with lr > 0 the last recorded loss must be that of the kernel before the last step, not after it."""
     X = uniform(rng, 4, 5)
     Y = oracle.corr2d(X, uniform(rng, 1, 2))
     kernel, losses = learn(student, X, Y, (1, 2), 0.0, 3)
@@ -92,4 +93,32 @@ def test_loss_definition(student: Student, rng: torch.Generator) -> None:
         raise CheckFailed(
             f"with lr=0 the returned kernel {kernel.tolist()} has summed squared error {expected:.6g}, "
             f"but the recorded loss is {losses[0]:.6g}{hint}"
+        )
+    expect_loss_before_step(student, rng)
+
+
+def expect_loss_before_step(student: Student, rng: torch.Generator) -> None:
+    """One gradient step on a least-squares loss is an invertible affine map of the kernel, k' = A k + b with
+    A = I - 2 lr PᵀP and b = 2 lr Pᵀy (P: the input's windows), so undoing it recovers the kernel whose loss the
+    last epoch must have recorded. lr = 1/(2 λ_max(2 PᵀP)) keeps A well-conditioned (eigenvalues in [1/2, 1))."""
+    X = uniform(rng, 4, 5)
+    Y = oracle.corr2d(X, uniform(rng, 1, 2))
+    P = X.double().unfold(0, 1, 1).unfold(1, 2, 1).reshape(-1, 2)
+    gram = 2 * P.T @ P
+    lr = 0.5 / float(torch.linalg.eigvalsh(gram)[-1])
+    kernel, losses = learn(student, X, Y, (1, 2), lr, 2)
+    A = torch.eye(2, dtype=torch.float64) - lr * gram
+    b = 2 * lr * P.T @ Y.double().reshape(-1)
+    before = torch.linalg.solve(A, kernel.double().reshape(-1) - b).reshape(1, 2)
+    expected = float(((oracle.corr2d(X.double(), before) - Y.double()) ** 2).sum())
+    if abs(losses[-1] - expected) > 1e-3 * (1 + expected):
+        after = float(((oracle.corr2d(X.double(), kernel.double()) - Y.double()) ** 2).sum())
+        hint = (
+            " — it is the loss after the step; record the loss computed before the update"
+            if abs(losses[-1] - after) <= 1e-3 * (1 + after)
+            else ""
+        )
+        raise CheckFailed(
+            f"with lr={lr:.4g} and 2 epochs, the kernel before the last step has summed squared error "
+            f"{expected:.6g}, but the last recorded loss is {losses[-1]:.6g}{hint}"
         )

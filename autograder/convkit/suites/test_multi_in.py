@@ -22,8 +22,8 @@ def expect_multi_in(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:
         "matches true convolution: the kernel is flipped": lambda: oracle.corr2d_multi_in(X, K.flip(1, 2)),
         "each channel is cross-correlated with the whole kernel stack's sum": lambda: oracle.corr2d(X.sum(0), K.sum(0)),
     }
-    expect_tensor(result.result, expected, where=where, bugs=bugs)
     expect_inputs_unchanged(result.inputs_after, {"X": X, "K": K}, where)
+    expect_tensor(result.result, expected, where=where, bugs=bugs)
 
 
 @check(points=1, name="book example")

@@ -20,8 +20,8 @@ def expect_pool(student: Student, X: torch.Tensor, pool_size: tuple[int, int], m
         "the window is summed, not averaged": lambda: oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1],
         "the window's height and width are swapped": lambda: oracle.pool2d(X, pool_size[::-1], mode),
     }
-    expect_tensor(result.result, oracle.pool2d(X, pool_size, mode), where=where, bugs=bugs)
     expect_inputs_unchanged(result.inputs_after, {"X": X}, where)
+    expect_tensor(result.result, oracle.pool2d(X, pool_size, mode), where=where, bugs=bugs)
 
 
 def windows(rng: torch.Generator, X: torch.Tensor) -> list[tuple[int, int]]:
