@@ -1,13 +1,38 @@
-"""`convkit build`: everything a course hands out or uploads, rendered from `convkit.questions`."""
+"""`convkit build`: everything a course hands out or uploads, rendered from `convkit.questions`.
+
+DIR/student/          the handout: the assignment notebook, its otter test files (tests/<id>.py: the public
+                      checks only), and the same exercises as a .py module with a public pytest file.
+DIR/autograder.zip    an otter-grader 7 autograder zip built by `otter generate`, whose plugin
+                      (`convkit.otter_plugin`) makes convkit's sandboxed engine the judge. Its members are
+                      re-packed in a fixed order with fixed times and modes, so two builds are byte-identical.
+"""
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 from . import render
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "student_template"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "student_template"
+ASSIGNMENTS = ROOT / "assignments"
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -p no:cacheprovider\n"
+PYTHON_VERSION = "3.11"
+SOURCE_DIR = "convkit-src"
+"""The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+EXECUTABLE = {"run_autograder", "setup.sh"}
+BUBBLEWRAP_LINE = (
+    "# convkit: bubblewrap isolates the sandboxed worker (no network, read-only system) where the image allows it\n"
+    "apt-get install -y bubblewrap || echo 'bubblewrap is not available: convkit grades with its plain sandbox'\n"
+)
 
 
 def student_files() -> dict[str, str]:
@@ -19,10 +44,103 @@ def student_files() -> dict[str, str]:
     }
 
 
+def handout_files() -> dict[str, str]:
+    """Every file of DIR/student/: the notebook and its otter tests, plus the editor-and-pytest files."""
+    from .checks import all_points
+    from .notebook import NOTEBOOK_NAME, notebook_text
+    from .questions import QUESTIONS
+
+    points = all_points()
+    files = {NOTEBOOK_NAME: notebook_text()}
+    files |= {f"tests/{q.id}.py": render.ok_test(q, points[q.id]) for q in QUESTIONS}
+    return files | student_files()
+
+
+def autograder_tests() -> dict[str, str]:
+    """The zip's tests/<id>.py: placeholders worth each question's points that fail unless the plugin grades."""
+    from .checks import all_points
+    from .questions import QUESTIONS
+
+    points = all_points()
+    return {f"{q.id}.py": render.ok_placeholder(q, points[q.id]) for q in QUESTIONS}
+
+
 def build(out: Path, update_template: bool = False) -> None:
     student = out / "student"
-    student.mkdir(parents=True, exist_ok=True)
-    for name, text in student_files().items():
-        (student / name).write_text(text)
-        if update_template:
+    for name, text in handout_files().items():
+        path = student / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    if update_template:
+        for name, text in student_files().items():
             (TEMPLATE / name).write_text(text)
+    (out / "autograder.zip").write_bytes(autograder_zip())
+
+
+def autograder_zip() -> bytes:
+    """Run `otter generate` in a scratch folder, then re-pack its zip deterministically."""
+    with tempfile.TemporaryDirectory(prefix="convkit-generate-") as scratch:
+        work = Path(scratch)
+        (work / "tests").mkdir()
+        for name, text in autograder_tests().items():
+            (work / "tests" / name).write_text(text)
+        shutil.copy(ASSIGNMENTS / "otter_config.json", work / "otter_config.json")
+        shutil.copy(ASSIGNMENTS / "requirements.txt", work / "requirements.txt")
+        copy_source(work / SOURCE_DIR)
+        command = [
+            sys.executable, "-m", "otter", "generate",
+            "--tests-dir", "tests", "--output-path", "autograder.zip",
+            "--config", "otter_config.json", "--requirements", "requirements.txt", "--no-environment",
+            "--python-version", PYTHON_VERSION, SOURCE_DIR,
+        ]  # fmt: skip
+        done = subprocess.run(command, cwd=work, capture_output=True, text=True, env=generate_env())
+        if done.returncode != 0 or not (work / "autograder.zip").is_file():
+            raise ValueError(f"otter generate failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+        return normalise((work / "autograder.zip").read_bytes())
+
+
+def generate_env() -> dict[str, str]:
+    """otter imports the plugin while generating: make sure this convkit is the one it finds."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "autograder"), env.get("PYTHONPATH")]))
+    return env
+
+
+def copy_source(target: Path) -> None:
+    """The convkit package as pip installs it: pyproject.toml, README.md and autograder/convkit (no caches)."""
+    target.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+    readme = ROOT / "README.md"
+    (target / "README.md").write_text(readme.read_text() if readme.is_file() else "# convkit\n")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")
+    shutil.copytree(ROOT / "autograder" / "convkit", target / "autograder" / "convkit", ignore=ignore)
+
+
+def normalise(data: bytes) -> bytes:
+    """Sorted members, fixed times, fixed modes, deflated: the same inputs give the same bytes.
+
+    Also adds one line to otter's setup.sh (which `otter generate` does not let you customise): install
+    bubblewrap, tolerating images that do not have it.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        names = sorted(info.filename for info in source.infolist() if not info.is_dir())
+        for name in names:
+            content = source.read(name)
+            if name == "setup.sh":
+                content = add_bubblewrap(content.decode()).encode()
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (0o100755 if name in EXECUTABLE else 0o100644) << 16
+            target.writestr(info, content, compresslevel=9)
+    return out.getvalue()
+
+
+def add_bubblewrap(setup: str) -> str:
+    anchor = "apt-get install -y wget jq"
+    lines = setup.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.startswith(anchor):
+            return "".join(lines[: index + 1]) + BUBBLEWRAP_LINE + "".join(lines[index + 1 :])
+    raise ValueError("otter's setup.sh changed: cannot find where to install bubblewrap")

@@ -94,50 +94,47 @@ def readme_table() -> str:
 
 # --- otter-grader test files (issue 4) -------------------------------------------------------------------
 
-OK_REPORT = '''try:
-    check()
-except NotImplementedError as error:
-    print(str(error) or "not implemented yet")
-except AssertionError as error:
-    print(f"failed: {error}")
-except Exception as error:
-    print(f"failed: {type(error).__name__}: {error}")
-else:
-    print("passed")'''
+OK_RUNNER = '''def run_check(name, environment):
+    """Run one public check in the notebook's environment; print one line: passed, or why not."""
+    try:
+        exec(CHECKS[name], {**environment, "torch": torch, "assert_close": assert_close})
+    except NotImplementedError as error:
+        print(str(error) or "not implemented yet")
+    except AssertionError as error:
+        print(f"failed: {error}")
+    except Exception as error:
+        print(f"failed: {type(error).__name__}: {error}")
+    else:
+        print("passed")
+'''
 
 
-def _doctest(source: str) -> str:
-    """Source lines as doctest input: `>>> ` for the first line of a statement, `... ` for the rest."""
-    lines = []
-    for line in source.rstrip("\n").splitlines():
-        if not line.strip():
-            continue  # a blank line would end the example
-        starts = not line[0].isspace() and not line.startswith((")", "]", "}", "else", "except", "finally", "elif"))
-        lines.append((">>> " if starts and not lines_continue(lines) else "... ") + line)
-    return "\n".join(lines)
-
-
-def lines_continue(lines: list[str]) -> bool:
-    """Whether the previous doctest line leaves a bracket open (so the next line continues it)."""
-    text = "\n".join(line[4:] for line in lines)
-    return sum(text.count(c) for c in "([{") > sum(text.count(c) for c in ")]}")
-
-
-def ok_case(question: Question, check_name: str, code: str) -> str:
-    """One public check as one otter doctest case: the output is one line ("passed", "not implemented yet", or
-    the failure), never a traceback."""
-    body = "def check():\n" + textwrap.indent(code, "    ") + "\n" + OK_REPORT
-    helper = "\n".join(line for line in ASSERT_CLOSE.splitlines() if not line.strip().startswith('"""'))
-    return f"{_doctest('import torch')}\n{_doctest(helper)}\n{_doctest(body)}\npassed"
+def ok_case(question: Question, check_name: str) -> str:
+    """One public check as one one-line otter doctest case: it loads this test file's helpers and prints one
+    line ("passed", "...: not implemented yet", or the failure), never a traceback."""
+    load = f'import pathlib; exec(pathlib.Path("tests/{question.id}.py").read_text())'
+    return f">>> {load}; run_check({check_name!r}, globals())\npassed"
 
 
 def ok_test(question: Question, points: float) -> str:
-    """The student's otter test file for one question (`tests/<id>.py`): its public checks, in OK format."""
+    """The student's otter test file for one question (`tests/<id>.py`): its public checks, in OK format.
+
+    The file is also the checks' code: each case execs the file (from the notebook's folder, where otter looks
+    for tests) for `CHECKS`, `assert_close` and `run_check`, so what a failing check shows stays short."""
     cases = [
-        {"name": f"{question.id}: {public.name}", "code": ok_case(question, public.name, public.code), "hidden": False, "locked": False}
+        {"name": f"{question.id}: {public.name}", "code": ok_case(question, public.name), "hidden": False, "locked": False}
         for public in question.public
     ]
-    return _ok_file(question.id, points, cases)
+    for public in question.public:
+        if "\'\'\'" in public.code:
+            raise ValueError(f"{question.id}: {public.name}: code cannot be written as a triple-quoted string")
+    checks = "".join(f"    {public.name!r}: r\'\'\'{public.code}\n\'\'\',\n" for public in question.public)
+    header = (
+        f'"""Public checks for `{question.id}` (the book\'s examples): run them with grader.check("{question.id}")."""\n\n'
+        "import torch\n\n"
+        f"CHECKS = {{\n{checks}}}\n\n\n{ASSERT_CLOSE}\n\n{OK_RUNNER}\n\n"
+    )
+    return header + _ok_file(question.id, points, cases)
 
 
 def ok_placeholder(question: Question, points: float) -> str:

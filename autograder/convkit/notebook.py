@@ -1,0 +1,94 @@
+"""The assignment notebook, rendered with nbformat from `convkit.questions` and `assignments/narrative.toml`.
+
+Questions, signatures, stubs and public checks come from `convkit.questions` (through `convkit.render`); the
+narrative file holds only the prose between them. Cell ids are derived from question ids and section ids, and
+the JSON is written by nbformat with sorted keys, so two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import nbformat
+from nbformat import v4
+
+from . import render
+from .questions import QUESTIONS
+
+ASSIGNMENTS = Path(__file__).resolve().parents[2] / "assignments"
+NARRATIVE = ASSIGNMENTS / "narrative.toml"
+NOTEBOOK_NAME = f"{render.STUB_MODULE}.ipynb"
+
+INIT_CELL = f'# Run this cell first: it sets up the checks.\nimport otter\n\ngrader = otter.Notebook("{NOTEBOOK_NAME}")'
+IMPORTS_CELL = "import torch\nfrom torch import nn"
+EXPORT_CELL = "grader.export(pdf=False)"
+
+
+def load_narrative(path: Path = NARRATIVE) -> dict:
+    with path.open("rb") as handle:
+        narrative = tomllib.load(handle)
+    sections = [s["id"] for s in narrative["sections"]]
+    for question in QUESTIONS:
+        if not any(_in_section(question.section, s) for s in sections):
+            raise ValueError(f"{path}: no section for question {question.id} (D2L {question.section})")
+    if narrative["figure"]["after"] not in {q.id for q in QUESTIONS}:
+        raise ValueError(f"{path}: [figure] after = {narrative['figure']['after']!r} is not a question id")
+    return narrative
+
+
+def _in_section(question_section: str, section_id: str) -> bool:
+    return question_section == section_id or question_section.startswith(section_id + ".")
+
+
+def _markdown(cell_id: str, text: str) -> nbformat.NotebookNode:
+    return v4.new_markdown_cell(text.strip(), id=cell_id)
+
+
+def _code(cell_id: str, source: str) -> nbformat.NotebookNode:
+    return v4.new_code_cell(source.strip("\n"), id=cell_id)
+
+
+def question_cells(question) -> list[nbformat.NotebookNode]:  # type: ignore[no-untyped-def]
+    prompt = (
+        f"### Question `{question.id}`: {question.title} (D2L {question.section})\n\n"
+        f"{question.prompt}\n\n"
+        f"Write `{question.signature}` below; its docstring gives the exact shapes and types."
+    )
+    return [
+        _markdown(f"{question.id}-prompt", prompt),
+        _code(f"{question.id}-stub", render.stub(question)),
+        _code(f"{question.id}-check", f'grader.check("{question.id}")'),
+    ]
+
+
+def notebook(narrative: dict | None = None) -> nbformat.NotebookNode:
+    narrative = narrative or load_narrative()
+    cells = [
+        _markdown("intro", f"# {narrative['title']}\n\n{narrative['intro'].strip()}"),
+        _code("otter-init", INIT_CELL),
+        _code("imports", IMPORTS_CELL),
+    ]
+    shown: set[str] = set()
+    for question in QUESTIONS:
+        for section in narrative["sections"]:
+            if section["id"] not in shown and _in_section(question.section, section["id"]):
+                shown.add(section["id"])
+                cells.append(_markdown(f"section-{section['id'].replace('.', '-')}", f"## {section['title']}\n\n{section['text'].strip()}"))
+        cells += question_cells(question)
+        figure = narrative["figure"]
+        if figure["after"] == question.id:
+            cells += [_markdown("edge-detection", figure["text"]), _code("edge-detection-plot", figure["code"])]
+    cells += [_markdown("submit", narrative["outro"]), _code("export", EXPORT_CELL)]
+    book = v4.new_notebook(cells=cells)
+    book.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    nbformat.validate(book)
+    return book
+
+
+def notebook_text() -> str:
+    """The notebook as the bytes `convkit build` writes (nbformat's canonical JSON, one trailing newline)."""
+    return nbformat.writes(notebook()) + "\n"

@@ -1,0 +1,163 @@
+"""`convkit build`: deterministic output, an otter zip wired to convkit, and a student bundle that leaks nothing."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from convkit import render
+from convkit.build import build
+from convkit.checks import all_points, suite
+from convkit.notebook import NOTEBOOK_NAME
+from convkit.questions import QUESTION_IDS, QUESTIONS
+
+pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev extra")
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "autograder" / "convkit"
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    first, second = tmp_path_factory.mktemp("build1"), tmp_path_factory.mktemp("build2")
+    build(first)
+    build(second)
+    return first, second
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_are_byte_identical(builds: tuple[Path, Path]) -> None:
+    first, second = (tree(b) for b in builds)
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_layout(builds: tuple[Path, Path]) -> None:
+    files = set(tree(builds[0]))
+    expected = {"autograder.zip", f"student/{NOTEBOOK_NAME}", "student/convolutions.py", "student/test_convolutions.py", "student/pytest.ini"}
+    expected |= {f"student/tests/{q}.py" for q in QUESTION_IDS}
+    assert files == expected
+
+
+def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Path, Path]) -> None:
+    with zipfile.ZipFile(builds[0] / "autograder.zip") as archive:
+        infos = archive.infolist()
+        names = [i.filename for i in infos]
+        assert names == sorted(names)
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= set(names)
+        assert sorted(n for n in names if n.startswith("tests/")) == sorted(f"tests/{q}.py" for q in QUESTION_IDS)
+        points = all_points()
+        for question in QUESTION_IDS:
+            namespace: dict = {}
+            exec(archive.read(f"tests/{question}.py").decode(), namespace)
+            assert namespace["test"]["name"] == question and namespace["test"]["points"] == points[question]
+        config = json.loads(archive.read("otter_config.json"))
+        assert config["plugins"] == [{"convkit.otter_plugin.ConvkitPlugin": {"backend": "auto"}}]
+        environment = archive.read("environment.yml").decode()
+        assert "python=3.11" in environment and "otter-grader[grading,plugins]==7.0.0" in environment
+        assert "torch==2.13.0+cpu" in environment and "--extra-index-url https://download.pytorch.org/whl/cpu" in environment
+        assert "/autograder/source/files/convkit-src" in environment
+        assert "apt-get install -y bubblewrap" in archive.read("setup.sh").decode()
+        shipped = {n.removeprefix("files/convkit-src/") for n in names if n.startswith("files/convkit-src/")}
+        assert {"pyproject.toml", "README.md", "autograder/convkit/otter_plugin.py", "autograder/convkit/suites/test_corr2d.py"} <= shipped
+        assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+
+
+def test_notebook_structure(builds: tuple[Path, Path]) -> None:
+    book = nbformat.read(builds[0] / "student" / NOTEBOOK_NAME, as_version=4)
+    nbformat.validate(book)
+    assert book.metadata.kernelspec.name == "python3"
+    ids = [c.id for c in book.cells]
+    assert len(ids) == len(set(ids))
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert code[0].source.endswith(f'grader = otter.Notebook("{NOTEBOOK_NAME}")') and "import otter" in code[0].source
+    assert code[-1].source == "grader.export(pdf=False)"
+    for question in QUESTIONS:
+        stub = ids.index(f"{question.id}-stub")
+        assert book.cells[stub].source == render.stub(question).strip("\n")
+        assert book.cells[stub + 1].source == f'grader.check("{question.id}")'
+        assert question.prompt in book.cells[stub - 1].source
+    assert ids.index("edge-detection-plot") == ids.index("corr2d-check") + 2
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+
+
+def test_student_otter_tests_hold_only_the_public_checks(builds: tuple[Path, Path]) -> None:
+    for question in QUESTIONS:
+        text = (builds[0] / "student" / "tests" / f"{question.id}.py").read_text()
+        namespace: dict = {}
+        exec(text, namespace)
+        cases = namespace["test"]["suites"][0]["cases"]
+        assert [c["name"] for c in cases] == [f"{question.id}: {p.name}" for p in question.public]
+        assert not any(c["hidden"] for c in cases)
+        assert namespace["CHECKS"] == {p.name: p.code + "\n" for p in question.public}
+
+
+def distinctive_lines(path: Path, public: str) -> set[str]:
+    """Lines of a file long enough to identify it, minus what the public material already says."""
+    lines = set()
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if len(line) >= 24 and not line.startswith(("#", '"""', "from ", "import ")) and line not in public:
+            lines.add(line)
+    return lines
+
+
+def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> None:
+    student = builds[0] / "student"
+    files = {str(p.relative_to(student)): p.read_text() for p in sorted(student.rglob("*")) if p.is_file()}
+    everything = "\n".join(files.values())
+    public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module()
+
+    # hidden suites: module names, check functions and their helpers, any distinctive line
+    secrets = {"convkit.suites", "convkit.sandbox", "oracle", "CheckFailed", "hypothesis"}
+    for path in sorted((PACKAGE / "suites").glob("test_*.py")):
+        secrets.add(path.stem)
+        module = ast.parse(path.read_text())
+        # helpers with an identifier-like name (plain words such as `windows` also occur in prose)
+        secrets |= {n.name for n in module.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and "_" in n.name}
+    for question in QUESTION_IDS:
+        secrets |= {c.function.__name__ for c in suite(question)}
+    for name in sorted(secrets):
+        assert not re.search(rf"\b{re.escape(name)}\b", everything), f"{name!r} (hidden suites) is in the student bundle"
+    leaks = []
+    for path in [*sorted((PACKAGE / "suites").glob("*.py")), PACKAGE / "sandbox" / "oracle.py", PACKAGE / "feedback.py", REPO / "solutions" / "convolutions.py"]:
+        leaks += [(path.name, line) for line in distinctive_lines(path, public) if line in everything]
+    assert leaks == [], f"hidden or reference code in the student bundle: {leaks[:5]}"
+
+
+def test_no_solution_in_any_stub(builds: tuple[Path, Path]) -> None:
+    """Every function the handout defines raises NotImplementedError and does nothing else."""
+    book = nbformat.read(builds[0] / "student" / NOTEBOOK_NAME, as_version=4)
+    for question in QUESTIONS:
+        [cell] = [c for c in book.cells if c.id == f"{question.id}-stub"]
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.FunctionDef):
+                body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+                calls = [n for n in body if not isinstance(n, ast.Raise)]
+                assert all(isinstance(n, ast.Expr) and "super()" in ast.unparse(n) for n in calls), ast.unparse(node)
+
+
+def test_normalise_is_stable_under_member_order_and_times() -> None:
+    from convkit.build import normalise
+
+    def zipped(order: list[str], when: tuple) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name in order:
+                archive.writestr(zipfile.ZipInfo(name, date_time=when), f"content of {name}")
+        return out.getvalue()
+
+    a = zipped(["b.txt", "a.txt"], (2020, 5, 5, 1, 2, 3))
+    b = zipped(["a.txt", "b.txt"], (2024, 1, 1, 0, 0, 0))
+    assert normalise(a) == normalise(b)

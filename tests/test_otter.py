@@ -1,0 +1,196 @@
+"""The otter side of `convkit build`: the student's day in a real kernel, and `otter run -a DIR/autograder.zip`.
+
+One build per module; every `otter run` (about 5-15 s each: otter's empty kernel plus convkit's sandboxed
+engine) and every notebook execution is done once, two at a time, in a module fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from convkit.build import build
+from convkit.checks import all_points
+from convkit.notebook import NOTEBOOK_NAME
+from convkit.questions import QUESTION_IDS, QUESTIONS
+
+from .otter_fixtures import notebooks as nb
+
+pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev extra")
+
+SEED = "1234567"
+POINTS = all_points()
+FULL = sum(POINTS.values())
+
+
+def otter_run(autograder: Path, submission: Path, out: Path) -> dict:
+    """`otter run -a` as a user types it; returns results.json (or the failure, for the test to report)."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CONVKIT_SEED=SEED)
+    done = subprocess.run(
+        [sys.executable, "-m", "otter", "run", "-a", str(autograder), "-o", str(out), "--no-logo", str(submission)],
+        capture_output=True, text=True, env=env, cwd=out, timeout=600,
+    )  # fmt: skip
+    results = out / "results.json"
+    return {
+        "rc": done.returncode,
+        "log": done.stdout[-3000:] + done.stderr[-3000:],
+        "json": json.loads(results.read_text()) if results.is_file() else None,
+    }
+
+
+def execute(book: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
+    """Save the notebook in a copy of the handout folder and run it top to bottom in the python3 kernel."""
+    nbformat.write(book, folder / NOTEBOOK_NAME)
+    client = NotebookClient(book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    return client.execute()
+
+
+def scores(results: dict) -> dict[str, float]:
+    assert results["json"] is not None, f"no results.json (rc {results['rc']}):\n{results['log']}"
+    return {t["name"]: t["score"] for t in results["json"]["tests"] if "score" in t}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("otter")
+    build(root / "build")
+    student, autograder = root / "build" / "student", root / "build" / "autograder.zip"
+    handout = student / NOTEBOOK_NAME
+    subs = root / "submissions"
+    subs.mkdir()
+
+    solved = nb.solved(handout)
+    one_bug = nb.with_code(nb.solved(handout), "pool2d", nb.ONE_BUG_POOL2D)
+    hostile_patch = nb.with_code(nb.solved(handout), "corr2d", nb.HOSTILE_ALLCLOSE)
+    hostile_exit = nb.insert_after(nb.with_code(nb.solved(handout), "corr2d", nb.HOSTILE_EXIT_CORR2D), "imports", "exit", nb.HOSTILE_EXIT_CELL)
+    for name, book in {"solved": solved, "hostile_patch": hostile_patch, "hostile_exit": hostile_exit}.items():
+        nbformat.write(book, subs / f"{name}.ipynb")
+    shutil.copy(handout, subs / "handout.ipynb")
+    shutil.copy(nb.REFERENCE, subs / "reference.py")
+    (subs / "broken.ipynb").write_text('{"cells": [')
+
+    # The student's day: each notebook runs in its own copy of the handout folder, then exports a zip.
+    days = {}
+    for name, book in {"handout": nbformat.read(handout, as_version=4), "solved": solved, "one_bug": one_bug}.items():
+        folder = root / f"day-{name}"
+        shutil.copytree(student, folder)
+        days[name] = (folder, book)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        executed = dict(zip(days, pool.map(lambda item: execute(item[1], item[0]), days.values())))
+    exports = {name: sorted(folder.glob("convolutions_*.zip")) for name, (folder, _) in days.items()}
+
+    targets = {
+        "solved": subs / "solved.ipynb",
+        "handout": subs / "handout.ipynb",
+        "reference_py": subs / "reference.py",
+        "hostile_patch": subs / "hostile_patch.ipynb",
+        "hostile_exit": subs / "hostile_exit.ipynb",
+        "one_bug_export": exports["one_bug"][0],
+        "solved_export": exports["solved"][0],
+        "broken": subs / "broken.ipynb",
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        graded = dict(zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items())))
+    convkit = subprocess.run(
+        [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--seed", SEED],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert convkit.returncode == 0, convkit.stderr
+    name = exports["one_bug"][0].name
+    convkit_results = json.loads((root / "convkit" / name / "results.json").read_text())
+    return {"executed": executed, "exports": exports, "otter": graded, "convkit": convkit_results}
+
+
+def check_outputs(book: nbformat.NotebookNode) -> dict[str, str]:
+    """The text each `grader.check` cell showed, by question id."""
+    texts = {}
+    for question in QUESTIONS:
+        [check] = [c for c in book.cells if c.get("id") == f"{question.id}-check"]
+        texts[question.id] = "\n".join(
+            str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in check.outputs
+        )
+    return texts
+
+
+def test_handout_runs_top_to_bottom_and_says_not_implemented(runs: dict) -> None:
+    book = runs["executed"]["handout"]
+    for question, text in check_outputs(book).items():
+        assert "not implemented yet" in text, f"{question}: {text}"
+        assert "Traceback" not in text, f"{question} shows a traceback:\n{text}"
+    errors = [c.id for c in book.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+    assert errors == []
+    [plot] = [c for c in book.cells if c.get("id") == "edge-detection-plot"]
+    assert any("image/png" in o.get("data", {}) for o in plot.outputs), "the edge-detection picture is not drawn"
+    assert len(runs["exports"]["handout"]) == 1, "grader.export(pdf=False) wrote no zip"
+
+
+def test_solved_notebook_passes_every_public_check(runs: dict) -> None:
+    for question, text in check_outputs(runs["executed"]["solved"]).items():
+        assert "All test cases passed" in text, f"{question}: {text}"
+    [plot] = [c for c in runs["executed"]["solved"].cells if c.get("id") == "edge-detection-plot"]
+    assert any("image/png" in o.get("data", {}) for o in plot.outputs)
+
+
+def test_one_bug_notebook_fails_only_its_public_check(runs: dict) -> None:
+    texts = check_outputs(runs["executed"]["one_bug"])
+    assert "All test cases passed" not in texts["pool2d"] and "Traceback" not in texts["pool2d"]
+    assert all("All test cases passed" in texts[q] for q in QUESTION_IDS if q != "pool2d")
+
+
+@pytest.mark.parametrize("name", ["solved", "reference_py", "solved_export"])
+def test_correct_submissions_get_full_marks(runs: dict, name: str) -> None:
+    result = runs["otter"][name]
+    assert result["rc"] == 0, result["log"]
+    assert scores(result) == POINTS, result["json"]
+    assert all(t["max_score"] == POINTS[t["name"]] for t in result["json"]["tests"] if "max_score" in t)
+    assert [t["name"] for t in result["json"]["tests"]] == list(QUESTION_IDS), "only the question ids, in order"
+    assert "Graded by convkit" in result["json"]["output"]
+
+
+def test_handout_gets_zero(runs: dict) -> None:
+    result = runs["otter"]["handout"]
+    assert scores(result) == dict.fromkeys(QUESTION_IDS, 0)
+    assert "not implemented" in json.dumps(result["json"]).lower()
+
+
+def test_hostile_allclose_patch_gets_zero_on_what_it_targets(runs: dict) -> None:
+    got = scores(runs["otter"]["hostile_patch"])
+    assert got["corr2d"] == 0
+    assert {q: s for q, s in got.items() if q != "corr2d"} == {q: p for q, p in POINTS.items() if q != "corr2d"}
+
+
+def test_hostile_os_exit_gets_zero_on_what_it_targets_with_results_written(runs: dict) -> None:
+    result = runs["otter"]["hostile_exit"]
+    assert result["rc"] == 0, result["log"]
+    got = scores(result)
+    assert got["corr2d"] == 0
+    assert {q: s for q, s in got.items() if q != "corr2d"} == {q: p for q, p in POINTS.items() if q != "corr2d"}
+
+
+def test_one_bug_loses_points_on_its_question_only(runs: dict) -> None:
+    got = scores(runs["otter"]["one_bug_export"])
+    assert got["pool2d"] < POINTS["pool2d"]
+    assert {q: s for q, s in got.items() if q != "pool2d"} == {q: p for q, p in POINTS.items() if q != "pool2d"}
+
+
+def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run(runs: dict) -> None:
+    through_otter = scores(runs["otter"]["one_bug_export"])
+    through_convkit = {t["name"]: t["score"] for t in runs["convkit"]["tests"]}
+    assert through_otter == through_convkit
+
+
+def test_broken_notebook_is_refused_by_otter_before_plugins_run(runs: dict) -> None:
+    """Documented limitation: otter 7 reads the notebook (nbformat) before any plugin runs, so invalid JSON
+    ends `otter run` with an error and no results.json; `convkit grade` gives it 0 with a reason."""
+    result = runs["otter"]["broken"]
+    assert result["rc"] != 0 and result["json"] is None
