@@ -1,0 +1,159 @@
+"""Hostile submissions (tests/attacks/) graded in one batch per backend: each scores what its expectation says,
+the batch stays fast, and nothing survives it (processes, files of worker uids, changes to the grader's files)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from convkit.backends import WORKER_UID_BASE, choose
+from convkit.batch import grade_batch
+from convkit.config import GradingConfig
+from convkit.engine import SubmissionResult
+from convkit.questions import QUESTION_IDS
+
+REPO = Path(__file__).resolve().parents[1]
+ATTACKS = REPO / "tests" / "attacks"
+EXPECTED: dict[str, dict] = json.loads((ATTACKS / "expected.json").read_text())
+CONFIG = GradingConfig(jobs=2, call_timeout=2, cell_timeout=3, submission_timeout=40)
+BATCH_SECONDS = 150
+FAKE_RESULTS = ("results.json", "grades.csv", "convkit-results.json")
+ROOT = os.geteuid() == 0
+
+
+def test_corpus_is_complete() -> None:
+    files = sorted(p.name for p in ATTACKS.iterdir() if p.suffix in (".py", ".ipynb"))
+    assert files == sorted(EXPECTED), "every attack needs exactly one expectation in expected.json"
+    assert len(files) >= 28 and sum(name.endswith(".ipynb") for name in files) >= 2
+    for name, expectation in EXPECTED.items():
+        named = [*expectation["zero"], *expectation["full"], *expectation.get("lose", [])]
+        assert sorted(named) == sorted(QUESTION_IDS), f"{name}: every question must be zero, full or lose"
+
+
+def _tracked_hashes() -> dict[str, str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.decode()
+    paths = {p for p in listed.split("\0") if p} | {str(p.relative_to(REPO)) for p in ATTACKS.iterdir()}
+    hashes = {}
+    for relative in sorted(paths):
+        try:
+            hashes[relative] = hashlib.sha256((REPO / relative).read_bytes()).hexdigest()
+        except OSError as exc:
+            hashes[relative] = f"unreadable: {exc.strerror}"
+    return hashes
+
+
+def _fake_results() -> set[Path]:
+    places = {Path.cwd(), REPO, REPO / "tests", Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")}
+    return {place / name for place in places for name in FAKE_RESULTS if (place / name).exists()}
+
+
+def _status_uid(pid: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _under_live_zygote(pid: str) -> bool:
+    """True for a worker (or its child) of a grading run still going on, e.g. another test session's."""
+    for _ in range(64):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            if b"convkit.sandbox.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes() and _status_uid(pid) == 0:
+                return True
+        except OSError:
+            return False
+        pid = stat.rsplit(")", 1)[1].split()[1]
+        if pid in ("0", "1"):
+            return False
+    return False
+
+
+def _stray_processes() -> list[str]:
+    """Processes of worker uids that no live zygote owns: leaks (whatever run they came from)."""
+    stray = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (_status_uid(entry.name) or 0) >= WORKER_UID_BASE and not _under_live_zygote(entry.name):
+            try:
+                stray.append(f"{entry.name}: {(entry / 'cmdline').read_bytes()[:120]!r}")
+            except OSError:
+                continue
+    return stray
+
+
+def _worker_files() -> list[str]:
+    """Entries under /tmp, /var/tmp and /dev/shm owned by a worker uid, other than live grading runs' workdirs."""
+    owned = []
+    for root in ("/tmp", "/var/tmp", "/dev/shm"):
+        for directory, subdirs, files in os.walk(root):
+            for name in [*subdirs, *files]:
+                path = os.path.join(directory, name)
+                try:
+                    uid = os.lstat(path).st_uid
+                except OSError:
+                    continue
+                if uid >= WORKER_UID_BASE:
+                    owned.append((path, uid))
+    live_uids = {_status_uid(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    return [f"{path} (uid {uid})" for path, uid in owned if uid not in live_uids]
+
+
+def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-untyped-def]
+    """What `probe` still reports once the reaping is over (workers die asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while (found := probe()) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return found
+
+
+@pytest.fixture(scope="module", params=["plain", "bwrap"])
+def graded(request: pytest.FixtureRequest) -> dict[str, SubmissionResult]:
+    if request.param == "bwrap" and shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    if request.param == "plain" and not ROOT:
+        pytest.skip("the plain backend confines workers (own uid, hidden grader files) only when grading as root")
+    before_hashes, before_fakes = _tracked_hashes(), _fake_results()
+    names = sorted(EXPECTED)
+    started = time.monotonic()
+    results = grade_batch([ATTACKS / name for name in names], CONFIG, choose(request.param), seed=1, progress=False)
+    elapsed = time.monotonic() - started
+    assert elapsed < BATCH_SECONDS, f"the {request.param} batch took {elapsed:.0f} s"
+    if ROOT:
+        assert not _settled(_stray_processes), f"worker processes survived: {_stray_processes()}"
+        assert not _settled(_worker_files), f"worker files survived: {_worker_files()}"
+    after_hashes = _tracked_hashes()
+    changed = [path for path in before_hashes if after_hashes.get(path) != before_hashes[path]]
+    assert not changed, f"grader files changed during grading: {changed}"
+    assert _fake_results() <= before_fakes, f"fake results files appeared: {_fake_results() - before_fakes}"
+    return dict(zip(names, results, strict=True))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED), ids=lambda name: name.rsplit(".", 1)[0])
+def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
+    expectation = EXPECTED[name]
+    result = graded[name]
+    scores = {q.question: q for q in result.questions}
+    assert list(scores) == list(QUESTION_IDS)
+    problems = []
+    for question in expectation["zero"]:
+        if scores[question].score != 0:
+            problems.append(f"{question} scored {scores[question].score}, must be 0")
+    for question in expectation["full"]:
+        q = scores[question]
+        if q.score != q.max_score:
+            failed = "; ".join(c.message for c in q.checks if not c.passed)
+            problems.append(f"{question} scored {q.score}/{q.max_score}, must be full: {failed[:300]}")
+    for question in expectation.get("lose", []):
+        if scores[question].score >= scores[question].max_score:
+            problems.append(f"{question} got full marks, must lose points")
+    assert not problems, f"{name} ({expectation['why']}):\n" + "\n".join(problems) + f"\nnotes: {result.notes}"
