@@ -7,6 +7,8 @@ zygote hands it, enforces every timeout itself, and asks the zygote to kill and 
 
 from __future__ import annotations
 
+import ast
+import itertools
 import os
 import signal
 import socket
@@ -14,12 +16,15 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from .backends import Backend, worker_uid
+from .backends import Backend, WorkerUid
 from .checks import CheckResult, run_check, suite
 from .config import GradingConfig
 from .questions import QUESTION_IDS, earlier_symbols
+from .sandbox import oracle
 from .sandbox.wire import Op, Request, Status, WireError, receive, send
 from .student import Student, WorkerFailed, raise_for_status
 from .submissions import Submission
@@ -43,13 +48,17 @@ class Slot:
 
     def __init__(self, backend: Backend, index: int, config: GradingConfig) -> None:
         self.backend = backend
-        self.uid = worker_uid(index)
+        self.index = index
+        self.claim: WorkerUid | None = None
+        self.uid: int | None = None
         self.config = config
         self.process: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
 
     def start(self) -> None:
         self.close()
+        self.claim = WorkerUid()
+        self.uid = self.claim.value
         judge_end, zygote_end = socket.socketpair()
         limits = self.config.limits()
         packed = ",".join(str(value) for value in (limits.memory_bytes, limits.cpu_seconds, limits.output_bytes, limits.processes))
@@ -119,6 +128,40 @@ class Slot:
                 pass
             self.process.wait()
             self.process = None
+        if self.claim is not None:
+            # A zygote killed without reaping leaves its orphans to init: end every process of the uid first.
+            if self.uid is not None:
+                kill_uid(self.uid)
+            self.claim.release()
+            self.claim = None
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process of `uid` (kill(-1) as that uid reaches them all, and nothing else)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+@cache
+def substitutes_source(symbols: tuple[str, ...]) -> str:
+    """The oracle's source cut down to `symbols` and their helpers: a worker never holds a correct version of
+    the question it is being graded on (nor of any later one), not even in memory."""
+    others = set(oracle.BY_SYMBOL) - set(symbols)
+    kept = []
+    for node in ast.parse(Path(oracle.__file__).read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in others:
+            continue
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "BY_SYMBOL" for t in node.targets):
+            continue
+        kept.append(node)
+    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
 
 
 @dataclass
@@ -133,13 +176,18 @@ class Session(Student):
     symbols: tuple[str, ...] = ()
     sock: socket.socket | None = None
     deadline: float = 0.0
+    sequence: itertools.count[int] = field(default_factory=itertools.count)
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.config.submission_timeout
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
         self.symbols = symbols
-        super().substitute(symbols)
+        if symbols:
+            self.request(self.substitution())
+
+    def substitution(self) -> Request:
+        return {"op": Op.SUBSTITUTE, "symbols": list(self.symbols), "source": substitutes_source(self.symbols)}
 
     def request(self, request: Request) -> Any:
         if self.sock is None:
@@ -151,10 +199,21 @@ class Session(Student):
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise WorkerFailed(f"not run: the submission used up its {self.config.submission_timeout} s")
+        # Every request carries a fresh number and only the reply echoing it counts: frames a submission forged or
+        # left behind (from a cell, a thread, an earlier call) are skipped rather than taken as a later answer.
+        number = next(self.sequence)
         try:
             self.sock.settimeout(min(timeout, remaining))
-            send(self.sock, request)  # type: ignore[arg-type]
-            return raise_for_status(receive(self.sock))
+            send(self.sock, {**request, "seq": number})
+            deadline = time.monotonic() + min(timeout, remaining)
+            while True:
+                reply = receive(self.sock)
+                if reply.get("seq") == number:
+                    return raise_for_status(reply)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                self.sock.settimeout(left)
         except TimeoutError:
             self.kill()
             raise WorkerFailed(f"{what} timed out after {timeout} s: an infinite loop?") from None
@@ -188,7 +247,7 @@ class Session(Student):
                 continue
             break
         if self.symbols:
-            self.exchange({"op": Op.SUBSTITUTE, "symbols": list(self.symbols)}, self.config.call_timeout, "set-up")
+            self.exchange(self.substitution(), self.config.call_timeout, "set-up")
 
     def next_cell(self, after: int) -> int | None:
         return next((i for i in range(after + 1, len(self.submission.cells)) if i not in self.skip), None)

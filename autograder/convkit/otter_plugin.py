@@ -75,22 +75,27 @@ class ConvkitPlugin(AbstractOtterPlugin):
 
     def grade(self) -> dict[str, Any]:
         """The engine's Gradescope dictionary (`convkit.reports.gradescope`) for the submission file."""
-        from .backends import choose, probe
+        from .backends import choose
         from .batch import grade_batch
         from .config import GradingConfig
+        from .engine import SandboxError
         from .reports import gradescope
 
-        backend = choose(str(self.plugin_config.get("backend", "auto")))
+        requested = str(self.plugin_config.get("backend", "auto"))
+        backend = choose(requested)
         notes = []
-        if backend.name == "bwrap" and self.plugin_config.get("backend", "auto") == "auto":
-            problem = probe(backend)
-            if problem:
-                notes.append(f"bubblewrap is installed but does not start here ({problem}); graded with the plain sandbox")
-                backend = choose("plain")
         settings = {k: v for k, v in self.plugin_config.items() if k in GradingConfig.__dataclass_fields__}
         config = GradingConfig(**{"jobs": 1, **settings})
         seed = int(os.environ[SEED_VARIABLE]) if os.environ.get(SEED_VARIABLE) else secrets.randbits(62)
-        [result] = grade_batch([Path(self.submission_path)], config, backend, seed, progress=False)
+        paths = [Path(self.submission_path)]
+        try:
+            [result] = grade_batch(paths, config, backend, seed, progress=False)
+        except SandboxError as error:
+            if backend.name != "bwrap" or requested != "auto":
+                raise
+            notes.append(f"bubblewrap is installed but does not start here ({error}); graded with the plain sandbox")
+            backend = choose("plain")
+            [result] = grade_batch(paths, config, backend, seed, progress=False)
         outcome = gradescope(result)
         notes.append(f"Graded by convkit ({backend.name} sandbox, seed {seed}).")
         outcome["output"] = "\n".join(filter(None, [str(outcome.get("output") or ""), *notes]))

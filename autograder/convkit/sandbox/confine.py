@@ -5,8 +5,11 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import stat
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -30,6 +33,58 @@ class Limits:
     output_bytes: int
     processes: int
     open_files: int = 256
+
+
+CLONE_NEWNS = 0x00020000
+MNT_DETACH = 2
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 1 << 18
+
+
+def isolate(hidden: list[str], trees: list[str]) -> None:
+    """Give this process (and every worker it forks) its own mount namespace, where each hidden path is an empty
+    read-only tmpfs and each tree of the Python installation is reachable by an unprivileged uid.
+
+    Run as root in the plain backend's zygote after its imports; workers cannot undo it (no privileges, and
+    mounts inherited into a new user namespace are locked)."""
+    blocked = {tree: _unsearchable_ancestor(tree) for tree in trees}
+    blocked = {tree: top for tree, top in blocked.items() if top and not any(_within(tree, t) for t in trees if t != tree)}
+    if not hidden and not blocked:
+        return
+    _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    if _libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
+    _mount(b"none", "/", None, MS_REC | MS_PRIVATE, None)
+    for path in hidden:
+        _mount(b"tmpfs", path, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
+    # A Python installed in root's home (/root is 0700) cannot be read by a worker: cover the ancestor that
+    # blocks it with a searchable tmpfs and bind the installation back in, at the same path.
+    staging = {tree: tempfile.mkdtemp(prefix="convkit-python-") for tree in blocked}
+    for tree, stage in staging.items():
+        _mount(os.fsencode(tree), stage, None, MS_BIND | MS_REC, None)
+    for top in sorted(set(blocked.values())):
+        _mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755")
+    for tree, stage in staging.items():
+        os.makedirs(tree, mode=0o755, exist_ok=True)
+        _mount(os.fsencode(stage), tree, None, MS_BIND | MS_REC, None)
+        _libc.umount2(os.fsencode(stage), MNT_DETACH)
+        os.rmdir(stage)
+
+
+def _mount(source: bytes, target: str, kind: bytes | None, flags: int, options: bytes | None) -> None:
+    if _libc.mount(source, os.fsencode(target), kind, flags, options) != 0:
+        raise OSError(ctypes.get_errno(), f"mounting on {target} failed")
+
+
+def _unsearchable_ancestor(path: str) -> str | None:
+    """The highest directory above `path` that others may not traverse (no o+x), if any."""
+    for ancestor in reversed(Path(path).parents):
+        if str(ancestor) != os.sep and not os.stat(ancestor).st_mode & stat.S_IXOTH:
+            return str(ancestor)
+    return None
+
+
+def _within(path: str, tree: str) -> bool:
+    return Path(path).is_relative_to(tree)
 
 
 def virtual_memory_bytes() -> int:
@@ -82,7 +137,8 @@ def forget_grader() -> None:
     for key in list(os.environ):
         if key not in ("PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND"):
             del os.environ[key]
-    os.environ["HOME"] = os.getcwd()
+    os.environ["HOME"] = os.environ["TMPDIR"] = os.getcwd()  # the private workdir, removed afterwards
+    tempfile.tempdir = None
 
 
 def _is_library(path: str) -> bool:

@@ -72,6 +72,8 @@ class Request(TypedDict):
     weight: NotRequired[TensorData]
     bias: NotRequired[TensorData]
     x: NotRequired[TensorData]
+    source: NotRequired[str]
+    seq: NotRequired[int]
 
 
 class Reply(TypedDict):

@@ -26,6 +26,6 @@ def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str
                     send(sock, reply)  # type: ignore[arg-type]
                 send(sock, {"status": Status.OK})
             else:
-                send(sock, probes.handle(namespace, request))  # type: ignore[arg-type]
+                send(sock, {**probes.handle(namespace, request), "seq": request.get("seq")})
     finally:
         os._exit(0)

@@ -17,11 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, prctl
+from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, isolate, prctl
 from .wire import receive, send
+from .worker import serve
 
 OUTPUT_FILE = "output.txt"
-PRELOADED = ("torch", "torch.nn.functional", "numpy", "matplotlib.pyplot")
+PRELOADED = ("torch", "torch.nn.functional", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
 
 
 def main() -> None:
@@ -34,10 +35,23 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
+    hidden = [path for path in (sys.argv[4] if len(sys.argv) > 4 else "").split(os.pathsep) if path]
+    if uid is not None:
+        try:
+            isolate(hidden, python_trees())
+        except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN: plain workers then see these paths
+            print(f"convkit: could not isolate the workers' view of the files: {exc}", file=sys.stderr)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     send(control, {"status": "ready", "uid": uid, "pid": os.getpid()})
     Zygote(control, uid, limits).run()
+
+
+def python_trees() -> list[str]:
+    """Where this interpreter imports from; workers must be able to read all of it for lazy imports."""
+    trees = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    trees |= {os.path.realpath(path) for path in sys.path if "-packages" in path and os.path.isdir(path)}
+    return sorted(trees)
 
 
 class Zygote:
@@ -68,8 +82,6 @@ class Zygote:
         judge_end, worker_end = socket.socketpair()
         pid = os.fork()
         if pid == 0:
-            from .worker import serve
-
             judge_end.close()
             self.control.close()
             os.chdir(self.workdir)
