@@ -13,7 +13,9 @@ Submissions are the reference, the stubs, the bug catalog and the honest styles 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,15 +25,18 @@ from itertools import cycle, islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 
 def submissions(count: int, folder: Path) -> list[Path]:
+    from tests.conftest import expand  # catalog files hold only their bug; expand() adds their base
+
     sources = [REPO / "solutions" / "convolutions.py", REPO / "student_template" / "convolutions.py"]
     sources += sorted((REPO / "tests" / "catalog").glob("*.py")) + sorted((REPO / "tests" / "honest").glob("*.py"))
     paths = []
     for index, source in enumerate(islice(cycle(sources), count)):
         path = folder / f"{index:03d}_{source.stem}.py"
-        shutil.copy(source, path)
+        shutil.copy(expand(source, folder), path)
         paths.append(path)
     return paths
 
@@ -49,12 +54,13 @@ def in_process_compute(paths: list[Path]) -> float:
     from convkit.student import InProcessStudent
 
     start = time.perf_counter()
-    for path in paths:
-        for question in QUESTION_IDS:
-            student = InProcessStudent(path)
-            student.substitute(earlier_symbols(question))
-            for check in suite(question):
-                run_check(check, student, 1)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        for path in paths:
+            for question in QUESTION_IDS:
+                student = InProcessStudent(path)
+                student.substitute(earlier_symbols(question))
+                for check in suite(question):
+                    run_check(check, student, 1)
     return time.perf_counter() - start
 
 

@@ -19,6 +19,8 @@ from convkit.config import GradingConfig
 from convkit.engine import SubmissionResult
 from convkit.questions import QUESTION_IDS
 
+from .conftest import expand
+
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "attacks"
 EXPECTED: dict[str, dict] = json.loads((ATTACKS / "expected.json").read_text())
@@ -117,7 +119,7 @@ def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-unty
 
 
 @pytest.fixture(scope="module", params=["plain", "bwrap"])
-def graded(request: pytest.FixtureRequest) -> dict[str, SubmissionResult]:
+def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     if request.param == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     if request.param == "plain" and not ROOT:
@@ -125,7 +127,9 @@ def graded(request: pytest.FixtureRequest) -> dict[str, SubmissionResult]:
     before_hashes, before_fakes = _tracked_hashes(), _fake_results()
     names = sorted(EXPECTED)
     started = time.monotonic()
-    results = grade_batch([ATTACKS / name for name in names], CONFIG, choose(request.param), seed=1, progress=False)
+    folder = tmp_path_factory.mktemp(f"attacks-{request.param}")
+    paths = [expand(ATTACKS / name, folder) for name in names]
+    results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False)
     elapsed = time.monotonic() - started
     assert elapsed < BATCH_SECONDS, f"the {request.param} batch took {elapsed:.0f} s"
     if ROOT:

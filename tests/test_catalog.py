@@ -23,6 +23,8 @@ from convkit.config import GradingConfig
 from convkit.engine import SubmissionResult
 from convkit.questions import QUESTION_IDS
 
+from .conftest import expand
+
 HERE = Path(__file__).resolve().parent
 CATALOG = sorted((HERE / "catalog").glob("*.py"))
 HONEST = sorted(p for p in (HERE / "honest").iterdir() if p.suffix in (".py", ".ipynb"))
@@ -65,8 +67,9 @@ NAMED_BUGS = {
 }
 
 @pytest.fixture(scope="module")
-def graded() -> dict[str, SubmissionResult]:
-    paths = [*CATALOG, *HONEST]
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
+    folder = tmp_path_factory.mktemp("catalog")
+    paths = [*(expand(path, folder) for path in CATALOG), *HONEST]
     return {path.name: result for path, result in zip(paths, grade_batch(paths, CONFIG, choose("plain"), seed=SEED, progress=False), strict=True)}
 
 
