@@ -25,6 +25,8 @@ WORKER_UID_BASE = 2_000_000
 WORKER_UID_COUNT = 4096
 UID_LOCK_DIR = "/run/convkit-worker-uids"
 PACKAGE = Path(convkit.__file__).resolve().parent
+NOT_ISOLATED = "-"
+"""Told to a zygote that bubblewrap already isolates, in place of the plain backend's list of hidden paths."""
 
 
 class BackendError(Exception):
@@ -41,13 +43,13 @@ class Backend:
         if self.name == "plain":
             hidden = os.pathsep.join(hidden_paths()) if uid is not None else ""
             return [*python, str(PACKAGE.parent), *tail, hidden]
-        return [*bwrap_arguments(), "--", *python, SANDBOX_ROOT, *tail, ""]
+        return [*bwrap_arguments(), "--", *python, SANDBOX_ROOT, *tail, NOT_ISOLATED]
 
     def describe(self) -> str:
         who = "each worker drops to its own unprivileged uid" if os.geteuid() == 0 else "workers keep your uid"
         if self.name == "bwrap":
             return f"bwrap: bubblewrap sandbox (no network, read-only system, private /tmp); {who}"
-        seen = "the network and the file system, minus the grader's own project" if os.geteuid() == 0 else "the file system and network"
+        seen = "the network, and of the files only the system and Python (own mount namespace)" if os.geteuid() == 0 else "the file system and network"
         return f"plain: no bubblewrap, so workers see {seen}; {who}; grades stay protected by the protocol"
 
 

@@ -40,34 +40,55 @@ MNT_DETACH = 2
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 1 << 18
 
 
+SYSTEM_DIRS = ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "proc", "dev", "sys")
+
+
 def isolate(hidden: list[str], trees: list[str]) -> None:
-    """Give this process (and every worker it forks) its own mount namespace, where each hidden path is an empty
-    read-only tmpfs and each tree of the Python installation is reachable by an unprivileged uid.
+    """Give this process (and every worker it forks) a mount namespace that shows the system directories and
+    the Python installation, and nothing else of the host: every other top-level directory (homes, /work, /srv,
+    other checkouts of the grader, other students' files) is covered by an empty tmpfs, /tmp by a fresh private
+    one, and each hidden path (the grader's own files, if they sit under a system directory) by an empty one.
 
     Run as root in the plain backend's zygote after its imports; workers cannot undo it (no privileges, and
     mounts inherited into a new user namespace are locked)."""
-    blocked = {tree: _unsearchable_ancestor(tree) for tree in trees}
-    blocked = {tree: top for tree, top in blocked.items() if top and not any(_within(tree, t) for t in trees if t != tree)}
-    if not hidden and not blocked:
-        return
     _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
     if _libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
     _mount(b"none", "/", None, MS_REC | MS_PRIVATE, None)
+    covered = [f"/{name}" for name in sorted(os.listdir("/")) if name not in SYSTEM_DIRS and _is_real_dir(f"/{name}")]
+    # The Python installation must stay readable by the worker's uid even where it lies under a covered
+    # directory or under one it may not traverse (a Python installed in root's home: /root is 0700).
+    outermost = [tree for tree in trees if not any(tree != other and _within(tree, other) for other in trees)]
+    blockers = {tree: _unsearchable_ancestor(tree) for tree in outermost}
+    moved = [tree for tree in outermost if any(_within(tree, top) for top in covered) or blockers[tree]]
+    staging = {tree: _stage(tree) for tree in moved}
+    for top in covered:
+        options = b"size=64m,mode=1777" if top == "/tmp" else b"size=64k,mode=0755"
+        _mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, options)
+    for blocker in sorted({b for b in blockers.values() if b and not any(_within(b, top) for top in covered)}):
+        _mount(b"tmpfs", blocker, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755")
     for path in hidden:
-        _mount(b"tmpfs", path, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
-    # A Python installed in root's home (/root is 0700) cannot be read by a worker: cover the ancestor that
-    # blocks it with a searchable tmpfs and bind the installation back in, at the same path.
-    staging = {tree: tempfile.mkdtemp(prefix="convkit-python-") for tree in blocked}
-    for tree, stage in staging.items():
-        _mount(os.fsencode(tree), stage, None, MS_BIND | MS_REC, None)
-    for top in sorted(set(blocked.values())):
-        _mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755")
+        if os.path.isdir(path) and not any(_within(path, top) for top in covered):
+            _mount(b"tmpfs", path, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
     for tree, stage in staging.items():
         os.makedirs(tree, mode=0o755, exist_ok=True)
-        _mount(os.fsencode(stage), tree, None, MS_BIND | MS_REC, None)
-        _libc.umount2(os.fsencode(stage), MNT_DETACH)
+        _mount(stage.encode(), tree, None, MS_BIND | MS_REC, None)
+        _libc.umount2(stage.encode(), MNT_DETACH)
         os.rmdir(stage)
+    if os.path.isdir("/dev/shm"):
+        _mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64m,mode=1777")
+
+
+def _stage(tree: str) -> str:
+    """Hold on to a tree before its parent is covered, by binding it where nothing gets covered (/dev/shm,
+    itself replaced by a private tmpfs once the tree is back in place)."""
+    stage = tempfile.mkdtemp(prefix="convkit-python-", dir="/dev/shm")
+    _mount(os.fsencode(tree), stage, None, MS_BIND | MS_REC, None)
+    return stage
+
+
+def _is_real_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
 
 
 def _mount(source: bytes, target: str, kind: bytes | None, flags: int, options: bytes | None) -> None:

@@ -35,8 +35,9 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    hidden = [path for path in (sys.argv[4] if len(sys.argv) > 4 else "").split(os.pathsep) if path]
-    if uid is not None:
+    isolation = sys.argv[4]  # the plain backend's hidden paths, or "-" inside bubblewrap, which isolates already
+    hidden = [path for path in isolation.split(os.pathsep) if path]
+    if uid is not None and isolation != "-":
         try:
             isolate(hidden, python_trees())
         except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN: plain workers then see these paths
