@@ -91,3 +91,15 @@ def test_a_sandbox_that_cannot_start_grades_nothing(tmp_path: Path, monkeypatch:
     assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain"]) == 1
     error = capsys.readouterr().err
     assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()
+
+
+def test_failure_reasons_group_across_students() -> None:
+    from convkit.reports import reason
+
+    assert reason("on X = [[1.0, 2.0]]: expected shape (2, 2), got (1, 2): the output is one row short") == (
+        "expected shape (#, #), got (#, #): the output is one row short"
+    )
+    assert reason("Conv2D((2, 3)) should have exactly two parameters") == "Conv2D((#, #)) should have exactly two parameters"
+    assert reason("on X = [[1.0]]: the values are not right — matches true convolution: the kernel is flipped") == (
+        "matches true convolution: the kernel is flipped"
+    )

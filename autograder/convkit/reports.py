@@ -71,7 +71,7 @@ def reason(message: str) -> str:
     """The part of a failure message that repeats across students: a named bug, or the message sans data."""
     if " — " in message:
         return message.rsplit(" — ", 1)[1]
-    text = re.sub(r"\[[^\]]*\]|\(shape [^)]*\)|-?\d+(\.\d+)?(e-?\d+)?", "#", message.split(": ", 1)[-1])
+    text = re.sub(r"\[[^\]]*\]|\(shape [^)]*\)|(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?(?![\w])", "#", message.split(": ", 1)[-1])
     return " ".join(text.split())[:100]
 
 
