@@ -19,6 +19,8 @@ from pathlib import Path
 
 import convkit
 
+from .sandbox.confine import python_trees
+
 SANDBOX_ROOT = "/opt/convkit"
 BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.sandbox.zygote import main; main()"
 WORKER_UID_BASE = 2_000_000
@@ -145,7 +147,7 @@ def bwrap_arguments() -> list[str]:
         elif os.path.isdir(top):
             arguments += ["--ro-bind", top, top]
     made: set[Path] = set()
-    for tree in sorted(python_trees()):
+    for tree in python_trees():
         # bwrap makes missing parents 0700 as root; the worker's uid must traverse them (e.g. /root/.pyenv).
         for parent in reversed(Path(tree).parents):
             if parent != Path("/") and parent not in made and not parent.is_relative_to("/usr"):
@@ -166,16 +168,6 @@ def bwrap_arguments() -> list[str]:
         arguments += ["--tmpfs", f"{target}/sandbox/__pycache__"]
     arguments += ["--chdir", "/tmp"]
     return arguments
-
-
-def python_trees() -> set[str]:
-    """The installation the worker imports from: the prefixes and any site directory outside them."""
-    roots = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
-    for path in sys.path:
-        real = os.path.realpath(path)
-        if path and "-packages" in real and os.path.isdir(real) and not any(real.startswith(r + os.sep) for r in roots):
-            roots.add(real)
-    return roots
 
 
 def probe(backend: Backend) -> str | None:

@@ -40,6 +40,17 @@ MNT_DETACH = 2
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 1 << 18
 
 
+def python_trees() -> list[str]:
+    """Where this interpreter imports from (its prefixes and any site directory outside them): a worker must be
+    able to read all of it, for the modules torch and matplotlib import lazily."""
+    roots = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    for path in sys.path:
+        real = os.path.realpath(path)
+        if path and "-packages" in real and os.path.isdir(real) and not any(_within(real, root) for root in roots):
+            roots.add(real)
+    return sorted(roots)
+
+
 SYSTEM_DIRS = ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "proc", "dev", "sys")
 
 
@@ -58,9 +69,8 @@ def isolate(hidden: list[str], trees: list[str]) -> None:
     covered = [f"/{name}" for name in sorted(os.listdir("/")) if name not in SYSTEM_DIRS and _is_real_dir(f"/{name}")]
     # The Python installation must stay readable by the worker's uid even where it lies under a covered
     # directory or under one it may not traverse (a Python installed in root's home: /root is 0700).
-    outermost = [tree for tree in trees if not any(tree != other and _within(tree, other) for other in trees)]
-    blockers = {tree: _unsearchable_ancestor(tree) for tree in outermost}
-    moved = [tree for tree in outermost if any(_within(tree, top) for top in covered) or blockers[tree]]
+    blockers = {tree: _unsearchable_ancestor(tree) for tree in trees}
+    moved = [tree for tree in trees if any(_within(tree, top) for top in covered) or blockers[tree]]
     staging = {tree: _stage(tree) for tree in moved}
     for top in covered:
         options = b"size=64m,mode=1777" if top == "/tmp" else b"size=64k,mode=0755"

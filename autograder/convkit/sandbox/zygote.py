@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, isolate, prctl
+from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, isolate, prctl, python_trees
 from .wire import receive, send
 from .worker import serve
 
@@ -46,13 +46,6 @@ def main() -> None:
     prctl(PR_SET_DUMPABLE, 0)
     send(control, {"status": "ready", "uid": uid, "pid": os.getpid()})
     Zygote(control, uid, limits).run()
-
-
-def python_trees() -> list[str]:
-    """Where this interpreter imports from; workers must be able to read all of it for lazy imports."""
-    trees = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
-    trees |= {os.path.realpath(path) for path in sys.path if "-packages" in path and os.path.isdir(path)}
-    return sorted(trees)
 
 
 class Zygote:
