@@ -42,7 +42,7 @@ def start_all(pool: list[Slot]) -> None:
 def grade_batch(paths: list[Path], config: GradingConfig, backend: Backend, seed: int, progress: bool = True) -> list[SubmissionResult]:
     """Grade every submission, in input order; one that breaks anything costs only itself."""
     submissions = [load(path) for path in paths]
-    pool = [Slot(backend, index, config) for index in range(max(1, min(config.jobs, len(submissions))))]
+    pool = [Slot(backend, config) for _ in range(max(1, min(config.jobs, len(submissions))))]
     start_all(pool)
     slots: queue.Queue[Slot] = queue.Queue()
     for slot in pool:

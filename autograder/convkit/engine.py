@@ -7,7 +7,6 @@ zygote hands it, enforces every timeout itself, and asks the zygote to kill and 
 
 from __future__ import annotations
 
-import ast
 import itertools
 import os
 import signal
@@ -16,17 +15,15 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from .backends import Backend, WorkerUid
 from .checks import CheckResult, run_check, suite
 from .config import GradingConfig
 from .questions import QUESTION_IDS, earlier_symbols
-from .sandbox import oracle
+from .sandbox.confine import kill_uid
 from .sandbox.wire import Op, Request, Status, WireError, receive, send
-from .student import Student, WorkerFailed, raise_for_status
+from .student import Student, WorkerFailed, raise_for_status, substitution
 from .submissions import Submission
 
 START_TIMEOUT = 120
@@ -46,9 +43,8 @@ class SandboxError(WorkerFailed):
 class Slot:
     """One sandbox: a zygote process, restarted when it dies."""
 
-    def __init__(self, backend: Backend, index: int, config: GradingConfig) -> None:
+    def __init__(self, backend: Backend, config: GradingConfig) -> None:
         self.backend = backend
-        self.index = index
         self.claim: WorkerUid | None = None
         self.uid: int | None = None
         self.config = config
@@ -136,34 +132,6 @@ class Slot:
             self.claim = None
 
 
-def kill_uid(uid: int) -> None:
-    """SIGKILL every process of `uid` (kill(-1) as that uid reaches them all, and nothing else)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
-@cache
-def substitutes_source(symbols: tuple[str, ...]) -> str:
-    """The oracle's source cut down to `symbols` and their helpers: a worker never holds a correct version of
-    the question it is being graded on (nor of any later one), not even in memory."""
-    others = set(oracle.BY_SYMBOL) - set(symbols)
-    kept = []
-    for node in ast.parse(Path(oracle.__file__).read_text()).body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in others:
-            continue
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "BY_SYMBOL" for t in node.targets):
-            continue
-        kept.append(node)
-    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
-
-
 @dataclass
 class Session(Student):
     """The student of one submission, living in a worker of `slot`; restarted after a crash or timeout."""
@@ -183,11 +151,7 @@ class Session(Student):
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
         self.symbols = symbols
-        if symbols:
-            self.request(self.substitution())
-
-    def substitution(self) -> Request:
-        return {"op": Op.SUBSTITUTE, "symbols": list(self.symbols), "source": substitutes_source(self.symbols)}
+        super().substitute(symbols)
 
     def request(self, request: Request) -> Any:
         if self.sock is None:
@@ -202,10 +166,10 @@ class Session(Student):
         # Every request carries a fresh number and only the reply echoing it counts: frames a submission forged or
         # left behind (from a cell, a thread, an earlier call) are skipped rather than taken as a later answer.
         number = next(self.sequence)
+        deadline = time.monotonic() + min(timeout, remaining)
         try:
             self.sock.settimeout(min(timeout, remaining))
             send(self.sock, {**request, "seq": number})
-            deadline = time.monotonic() + min(timeout, remaining)
             while True:
                 reply = receive(self.sock)
                 if reply.get("seq") == number:
@@ -247,7 +211,7 @@ class Session(Student):
                 continue
             break
         if self.symbols:
-            self.exchange(self.substitution(), self.config.call_timeout, "set-up")
+            self.exchange(substitution(self.symbols), self.config.call_timeout, "set-up")
 
     def next_cell(self, after: int) -> int | None:
         return next((i for i in range(after + 1, len(self.submission.cells)) if i not in self.skip), None)

@@ -7,15 +7,17 @@ behaves the same on either.
 
 from __future__ import annotations
 
+import ast
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .sandbox import probes
+from .sandbox import oracle, probes
 from .sandbox.wire import Op, Request, Status, WireError, decode, encode, encode_tensor
 
 
@@ -74,6 +76,25 @@ class LayerProbe:
     grad_error: str | None
 
 
+@cache
+def substitutes_source(symbols: tuple[str, ...]) -> str:
+    """The oracle's source cut down to `symbols` and their helpers: a worker never holds a correct version of
+    the question it is being graded on (nor of any later one), not even in memory."""
+    others = set(oracle.BY_SYMBOL) - set(symbols)
+    kept = []
+    for node in ast.parse(Path(oracle.__file__).read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in others:
+            continue
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "BY_SYMBOL" for t in node.targets):
+            continue
+        kept.append(node)
+    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
+
+
+def substitution(symbols: tuple[str, ...]) -> Request:
+    return {"op": Op.SUBSTITUTE, "symbols": list(symbols), "source": substitutes_source(symbols)}
+
+
 class Student(ABC):
     """Checks call `call`/`layer`; transports implement `request`."""
 
@@ -83,7 +104,7 @@ class Student(ABC):
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
         if symbols:
-            self.request({"op": Op.SUBSTITUTE, "symbols": list(symbols)})
+            self.request(substitution(symbols))
 
     def call(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import signal
 import stat
 import sys
 import tempfile
@@ -116,6 +117,20 @@ def _unsearchable_ancestor(path: str) -> str | None:
 
 def _within(path: str, tree: str) -> bool:
     return Path(path).is_relative_to(tree)
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process of `uid`: kill(-1) sent as that uid reaches them all (within this pid namespace),
+    and nothing else, not even the caller."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 def virtual_memory_bytes() -> int:

@@ -74,16 +74,11 @@ def handle(namespace: dict[str, Any], request: Request) -> Reply:
 
 
 def _substitutes(request: Request) -> dict[str, Any]:
-    """Correct versions of earlier questions. The sandboxed judge sends their source (only those), so a worker
-    never holds the oracle's answer to the question being graded; the in-process student imports the oracle."""
-    symbols = list(request["symbols"])
-    if "source" in request:
-        scope: dict[str, Any] = {"__name__": "convkit_substitutes"}
-        exec(compile(str(request["source"]), "<grader's substitutes>", "exec"), scope)  # noqa: S102 - the judge's code
-        return {symbol: scope[symbol] for symbol in symbols}
-    from . import oracle
-
-    return {symbol: oracle.BY_SYMBOL[symbol] for symbol in symbols}
+    """Correct versions of earlier questions, from the source the judge sends (only those), so a worker never
+    holds the oracle's answer to the question being graded."""
+    scope: dict[str, Any] = {"__name__": "convkit_substitutes"}
+    exec(compile(str(request["source"]), "<grader's substitutes>", "exec"), scope)  # noqa: S102 - the judge's code
+    return {symbol: scope[symbol] for symbol in request["symbols"]}
 
 
 def _call(function: Any, request: Request) -> dict[str, Any]:

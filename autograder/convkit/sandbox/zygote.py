@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, isolate, prctl, python_trees
+from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, isolate, kill_uid, prctl, python_trees
 from .wire import receive, send
 from .worker import serve
 
@@ -93,7 +93,7 @@ class Zygote:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             if self.uid is not None:
-                _kill_uid(self.uid)
+                kill_uid(self.uid)
             children = _children()
             if not children:
                 break
@@ -124,18 +124,6 @@ def describe_status(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.WEXITSTATUS(status)}"
-
-
-def _kill_uid(uid: int) -> None:
-    """kill(-1) as the worker's uid reaches every process of that uid (in this pid namespace) but not us."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setresuid(uid, uid, uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
 
 
 def _children() -> list[int]:
