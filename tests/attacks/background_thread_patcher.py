@@ -5,17 +5,9 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 # base: solutions/convolutions.py (this file's code runs after it)
 
 import gc
-
-
 import json as _json
-
-
 import sys
-
-
 import threading
-
-
 import time
 
 

@@ -5,11 +5,7 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 # base: solutions/convolutions.py (this file's code runs after it)
 
 import gc
-
-
 import inspect
-
-
 import sys
 
 

@@ -5,11 +5,7 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 # base: solutions/convolutions.py (this file's code runs after it)
 
 import json as _json
-
-
 import os
-
-
 import sys
 
 

@@ -5,8 +5,6 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 # base: solutions/convolutions.py (this file's code runs after it)
 
 import gc
-
-
 import sys
 
 

@@ -5,14 +5,8 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 # base: solutions/convolutions.py (this file's code runs after it)
 
 import glob
-
-
 import os
-
-
 import sys
-
-
 import time
 
 

@@ -5,8 +5,6 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 # base: solutions/convolutions.py (this file's code runs after it)
 
 import json as _json
-
-
 import socket
 
 
