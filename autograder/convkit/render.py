@@ -125,10 +125,9 @@ def ok_test(question: Question, points: float) -> str:
         {"name": f"{question.id}: {public.name}", "code": ok_case(question, public.name), "hidden": False, "locked": False}
         for public in question.public
     ]
-    for public in question.public:
-        if "\'\'\'" in public.code:
-            raise ValueError(f"{question.id}: {public.name}: code cannot be written as a triple-quoted string")
-    checks = "".join(f"    {public.name!r}: r\'\'\'{public.code}\n\'\'\',\n" for public in question.public)
+    checks = "".join(
+        f"    {public.name!r}: {raw_block(public.code + chr(10), f'{question.id}: {public.name}')},\n" for public in question.public
+    )
     header = (
         f'"""Public checks for `{question.id}` (the book\'s examples): run them with grader.check("{question.id}")."""\n\n'
         "import torch\n\n"
@@ -145,17 +144,22 @@ def ok_placeholder(question: Question, points: float) -> str:
     return _ok_file(question.id, points, cases)
 
 
+def raw_block(code: str, what: str) -> str:
+    """`code` as a raw triple-quoted literal, so a test file shows its code as code, not as an escaped line."""
+    if "\'\'\'" in code or code.endswith(("\\", "\'")):
+        raise ValueError(f"{what}: code cannot be written as a triple-quoted string")
+    return f"r\'\'\'{code}\'\'\'"
+
+
 def _ok_file(name: str, points: float, cases: list[dict[str, object]]) -> str:
     """An OK-format file whose case code reads as code (triple-quoted), not as an escaped one-liner."""
     rendered = []
     for case in cases:
-        code = str(case["code"])
-        if "\'\'\'" in code or code.endswith(("\\", "\'")):
-            raise ValueError(f"{case['name']}: code cannot be written as a triple-quoted string")
+        code = raw_block(str(case["code"]), str(case["name"]))
         rendered.append(
             "                {\n"
             f"                    'name': {case['name']!r},\n"
-            f"                    'code': r\'\'\'{code}\'\'\',\n"
+            f"                    'code': {code},\n"
             f"                    'hidden': {case['hidden']!r},\n"
             f"                    'locked': {case['locked']!r},\n"
             "                },\n"
