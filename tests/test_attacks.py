@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from convkit.backends import WORKER_UID_BASE, choose
-from convkit.batch import grade_batch
 from convkit.config import GradingConfig
-from convkit.engine import SubmissionResult
+from convkit.judge.backends import WORKER_UID_BASE, choose
+from convkit.judge.batch import grade_batch
+from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
+from convkit.reports import check_lines
 
 from .conftest import expand
 
@@ -71,7 +72,7 @@ def _under_live_zygote(pid: str) -> bool:
     for _ in range(64):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
-            if b"convkit.sandbox.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes() and _status_uid(pid) == 0:
+            if b"convkit.worker.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes() and _status_uid(pid) == 0:
                 return True
         except OSError:
             return False
@@ -129,7 +130,7 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     started = time.monotonic()
     folder = tmp_path_factory.mktemp(f"attacks-{request.param}")
     paths = [expand(ATTACKS / name, folder) for name in names]
-    results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False)
+    results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False).results
     elapsed = time.monotonic() - started
     assert elapsed < BATCH_SECONDS, f"the {request.param} batch took {elapsed:.0f} s"
     if ROOT:
@@ -155,7 +156,7 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
     for question in expectation["full"]:
         q = scores[question]
         if q.score != q.max_score:
-            failed = "; ".join(c.message for c in q.checks if not c.passed)
+            failed = "; ".join(line for line in check_lines(result) if line.startswith(f"[{question} /"))
             problems.append(f"{question} scored {q.score}/{q.max_score}, must be full: {failed[:300]}")
     for question in expectation.get("lose", []):
         if scores[question].score >= scores[question].max_score:

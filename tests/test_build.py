@@ -14,7 +14,7 @@ import pytest
 
 from convkit import render
 from convkit.build import build
-from convkit.checks import all_points, suite
+from convkit.judge.checks import all_points, suite
 from convkit.notebook import NOTEBOOK_NAME
 from convkit.questions import QUESTION_IDS, QUESTIONS
 
@@ -120,7 +120,7 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
     public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module()
 
     # hidden suites: module names, check functions and their helpers, any distinctive line
-    secrets = {"convkit.suites", "convkit.sandbox", "oracle", "CheckFailed", "hypothesis"}
+    secrets = {"convkit.suites", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis"}
     for path in sorted((PACKAGE / "suites").glob("test_*.py")):
         secrets.add(path.stem)
         module = ast.parse(path.read_text())
@@ -131,7 +131,7 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
     for name in sorted(secrets):
         assert not re.search(rf"\b{re.escape(name)}\b", everything), f"{name!r} (hidden suites) is in the student bundle"
     leaks = []
-    for path in [*sorted((PACKAGE / "suites").glob("*.py")), PACKAGE / "sandbox" / "oracle.py", PACKAGE / "feedback.py", REPO / "solutions" / "convolutions.py"]:
+    for path in [*sorted((PACKAGE / "suites").glob("*.py")), PACKAGE / "judge" / "oracle.py", PACKAGE / "judge" / "feedback.py", REPO / "solutions" / "convolutions.py"]:
         leaks += [(path.name, line) for line in distinctive_lines(path, public) if line in everything]
     assert leaks == [], f"hidden or reference code in the student bundle: {leaks[:5]}"
 

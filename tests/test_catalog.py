@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from convkit.backends import choose
-from convkit.batch import grade_batch
 from convkit.config import GradingConfig
-from convkit.engine import SubmissionResult
+from convkit.judge.backends import choose
+from convkit.judge.batch import grade_batch
+from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
+from convkit.reports import check_lines
 
 from .conftest import expand
 
@@ -70,17 +71,12 @@ NAMED_BUGS = {
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     folder = tmp_path_factory.mktemp("catalog")
     paths = [*(expand(path, folder) for path in CATALOG), *HONEST]
-    return {path.name: result for path, result in zip(paths, grade_batch(paths, CONFIG, choose("plain"), seed=SEED, progress=False), strict=True)}
+    batch = grade_batch(paths, CONFIG, choose("plain"), seed=SEED, progress=False)
+    return {path.name: result for path, result in zip(paths, batch.results, strict=True)}
 
 
 def _failures(result: SubmissionResult, question: str | None = None) -> list[str]:
-    return [
-        f"[{q.question} / {c.check.name}] {c.message}"
-        for q in result.questions
-        if question in (None, q.question)
-        for c in q.checks
-        if not c.passed
-    ]
+    return [line for line in check_lines(result) if question is None or line.startswith(f"[{question} /")]
 
 
 def _target(path: Path) -> str:

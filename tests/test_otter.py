@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 from convkit.build import build
-from convkit.checks import all_points
+from convkit.judge.checks import all_points
 from convkit.notebook import NOTEBOOK_NAME
 from convkit.questions import QUESTION_IDS, QUESTIONS
 
@@ -86,7 +86,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         shutil.copytree(student, folder)
         days[name] = (folder, book)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        executed = dict(zip(days, pool.map(lambda item: execute(item[1], item[0]), days.values())))
+        executed = dict(zip(days, pool.map(lambda item: execute(item[1], item[0]), days.values()), strict=True))
     exports = {name: sorted(folder.glob("convolutions_*.zip")) for name, (folder, _) in days.items()}
 
     targets = {
@@ -100,7 +100,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "broken": subs / "broken.ipynb",
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
-        graded = dict(zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items())))
+        graded = dict(zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items()), strict=True))
     convkit = subprocess.run(
         [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--seed", SEED],
         capture_output=True, text=True, timeout=600,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from convkit.backends import choose
-from convkit.batch import grade_batch
-from convkit.checks import run_check, suite
 from convkit.config import GradingConfig
+from convkit.judge.backends import choose
+from convkit.judge.batch import grade_batch
+from convkit.judge.checks import run_check, suite
+from convkit.judge.student import InProcessStudent
 from convkit.questions import QUESTION_IDS, earlier_symbols
-from convkit.student import InProcessStudent
 
 from .conftest import REFERENCE, STUBS
 
@@ -19,17 +19,17 @@ from .conftest import REFERENCE, STUBS
 def test_reference_passes_every_hidden_check(question: str, seed: int) -> None:
     student = InProcessStudent(REFERENCE)
     student.substitute(earlier_symbols(question))
-    failures = [result.message for result in (run_check(c, student, seed) for c in suite(question)) if not result.passed]
+    failures = [result.failure for result in (run_check(c, student, seed) for c in suite(question)) if not result.passed]
     assert failures == []
 
 
 def test_reference_and_stubs_through_the_sandboxed_engine() -> None:
-    reference, stubs = grade_batch([REFERENCE, STUBS], GradingConfig(jobs=2), choose("auto"), seed=11, progress=False)
+    reference, stubs = grade_batch([REFERENCE, STUBS], GradingConfig(jobs=2), choose("auto"), seed=11, progress=False).results
     assert [q.score for q in reference.questions] == [q.max_score for q in reference.questions]
-    assert reference.notes == []
+    assert reference.notes == ()
     for question in stubs.questions:
         assert question.score == 0
-        assert all(check.message == "not implemented yet (it raises NotImplementedError)" for check in question.checks)
+        assert all(check.failure and check.failure.detail == "not implemented yet (it raises NotImplementedError)" for check in question.checks)
 
 
 def test_every_question_has_checks_worth_points() -> None:

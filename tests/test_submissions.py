@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convkit.submissions import UsageError, collect, load
+from convkit.judge.submissions import UsageError, collect, load
 
 
 def notebook(*sources: str) -> str:

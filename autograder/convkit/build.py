@@ -46,7 +46,7 @@ def student_files() -> dict[str, str]:
 
 def handout_files() -> dict[str, str]:
     """Every file of DIR/student/: the notebook and its otter tests, plus the editor-and-pytest files."""
-    from .checks import all_points
+    from .judge.checks import all_points
     from .notebook import NOTEBOOK_NAME, notebook_text
     from .questions import QUESTIONS
 
@@ -58,7 +58,7 @@ def handout_files() -> dict[str, str]:
 
 def autograder_tests() -> dict[str, str]:
     """The zip's tests/<id>.py: placeholders worth each question's points that fail unless the plugin grades."""
-    from .checks import all_points
+    from .judge.checks import all_points
     from .questions import QUESTIONS
 
     points = all_points()
@@ -107,13 +107,15 @@ def generate_env() -> dict[str, str]:
 
 
 def copy_source(target: Path) -> None:
-    """The convkit package as pip installs it: pyproject.toml, README.md and autograder/convkit (no caches)."""
+    """The convkit package as pip installs it: pyproject.toml, README.md and the modules of autograder/convkit."""
     target.mkdir()
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
     readme = ROOT / "README.md"
     (target / "README.md").write_text(readme.read_text() if readme.is_file() else "# convkit\n")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")
-    shutil.copytree(ROOT / "autograder" / "convkit", target / "autograder" / "convkit", ignore=ignore)
+    for source in sorted((ROOT / "autograder" / "convkit").rglob("*.py")):
+        path = target / source.relative_to(ROOT)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, path)
 
 
 def normalise(data: bytes) -> bytes:

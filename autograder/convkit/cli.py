@@ -42,11 +42,11 @@ class UserFacingError(Exception):
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from .backends import BackendError, choose
-    from .batch import grade_batch
-    from .engine import SandboxError
+    from .judge.backends import BackendError, choose
+    from .judge.batch import grade_batch
+    from .judge.errors import SandboxError
+    from .judge.submissions import UsageError, collect
     from .reports import write_all
-    from .submissions import UsageError, collect
 
     try:
         config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
@@ -58,25 +58,48 @@ def run_grade(args: argparse.Namespace) -> int:
         raise UserFacingError(f"--out {args.out} is a file, not a folder")
     seed = args.seed if args.seed is not None else secrets.randbits(62)
     try:
-        results = grade_batch(paths, config, backend, seed)
-    except SandboxError as error:
+        batch = grade_batch(paths, config, backend, seed)
+    except (SandboxError, BackendError) as error:
         print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
         return 1
-    write_all(results, args.out, seed, backend.name)
-    print(f"graded {len(results)} submission(s) with the {backend.name} sandbox; see {args.out / 'grades.csv'} and {args.out / 'report.md'}")
-    return 0
+    write_all(batch, args.out, seed)
+    if batch.warning:
+        print(f"convkit grade: warning: {batch.warning}", file=sys.stderr)
+    ungradable = [result for result in batch.results if not result.gradable]
+    isolation = batch.results[0].isolation if batch.results else "none"
+    print(
+        f"graded {len(batch.results) - len(ungradable)} of {len(batch.results)} submission(s) with the "
+        f"{batch.backend.name} sandbox (isolation: {isolation}); see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
+    )
+    for result in ungradable:
+        print(f"convkit grade: {result.name} could not be graded: {result.problem}", file=sys.stderr)
+    return 1 if ungradable else 0
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    from .backends import choose, probe
+    """Start a real slot of each backend and say what isolation it achieves; `auto` uses the first that starts."""
+    import shutil
 
-    backend = choose("auto")
-    problem = probe(backend)
-    print(f"backend: {backend.describe()}")
-    if problem:
-        print(f"problem: the sandbox does not start: {problem}")
+    from .judge.backends import Backend
+    from .judge.errors import SandboxError
+    from .judge.slot import Slot
+
+    started = []
+    for name in ("bwrap", "plain"):
+        backend = Backend(name)  # type: ignore[arg-type]
+        if name == "bwrap" and shutil.which("bwrap") is None:
+            print("bwrap: not installed (apt-get install -y bubblewrap)")
+            continue
+        try:
+            with Slot(backend, GradingConfig(jobs=1)) as slot:
+                print(f"{name}: starts, isolation {slot.isolation}; {backend.describe()}")
+                started.append(name)
+        except SandboxError as error:
+            print(f"{name}: does not start: {error}")
+    if not started:
+        print("status: no sandbox starts here; nothing can be graded")
         return 1
-    print("status: the sandbox starts")
+    print(f"status: `convkit grade --backend auto` grades with {started[0]}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .checks import all_points
+from .judge.checks import all_points
 from .questions import QUESTIONS, Question
 
 STUB_MODULE = "convolutions"

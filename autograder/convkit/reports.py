@@ -1,17 +1,24 @@
-"""What a grading run writes: grades.csv, Gradescope results.json per submission, and the instructor's report."""
+"""What a grading run writes: grades.csv, Gradescope results.json per submission, and the instructor's report.
+
+Results arrive as structured data (`convkit.judge.results`) and become text only here. An ungradable submission
+(the grader's fault) has no score anywhere: empty cells in grades.csv, no score in its results.json, listed first
+in the report and left out of every statistic.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import QuestionResult, SubmissionResult
+from .judge.batch import Batch
+from .judge.results import Failure, QuestionResult, SubmissionResult
 from .questions import QUESTION_IDS
 
-CSV_HEADER = ["submission", *QUESTION_IDS, "total"]
+CSV_HEADER = ["submission", *QUESTION_IDS, "total", "status"]
+EXAMPLES = 15
 
 
 def number(value: float) -> str:
@@ -23,89 +30,137 @@ def folder_names(results: list[SubmissionResult]) -> list[str]:
     seen: Counter[str] = Counter()
     names = []
     for result in results:
-        name = result.submission.name
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
+        seen[result.name] += 1
+        names.append(result.name if seen[result.name] == 1 else f"{result.name}-{seen[result.name]}")
     return names
 
 
-def write_all(results: list[SubmissionResult], out: Path, seed: int, backend: str) -> None:
+def status(result: SubmissionResult) -> str:
+    return str(result.status) if result.gradable else f"{result.status}: {result.problem}"
+
+
+def write_all(batch: Batch, out: Path, seed: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    names = folder_names(results)
+    results = batch.results
     with (out / "grades.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         for result in results:
-            writer.writerow([result.submission.name, *(number(q.score) for q in result.questions), number(result.total)])
-    for name, result in zip(names, results, strict=True):
+            scores = [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
+            writer.writerow([result.name, *scores, status(result)])
+    for name, result in zip(folder_names(results), results, strict=True):
         folder = out / name
         folder.mkdir(exist_ok=True)
         (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2) + "\n")
-    (out / "report.md").write_text(report(results, seed, backend))
-    histogram(results, out / "histogram.png")
+    (out / "report.md").write_text(report(batch, seed))
+    histogram([r for r in results if r.gradable], out / "histogram.png")
+
+
+def describe(failure: Failure) -> str:
+    """A failure in one line: the named bug first, then what was seen."""
+    return f"{failure.bug} — {failure.detail}" if failure.bug else failure.detail
 
 
 def feedback(question: QuestionResult) -> str:
     lines = []
-    for result in question.checks:
-        mark = "✓" if result.passed else "✗"
-        line = f"{mark} {result.check.name} ({number(result.score)}/{number(result.check.points)})"
-        lines.append(line if result.passed else f"{line}: {result.message}")
+    for check in question.checks:
+        line = f"{'✓' if check.passed else '✗'} {check.name} ({number(check.score)}/{number(check.points)})"
+        lines.append(line if check.failure is None else f"{line}: {describe(check.failure)}")
     return "\n".join(lines)
 
 
+def sandbox_line(result: SubmissionResult) -> str:
+    return f"Graded by convkit ({result.backend} sandbox, isolation {result.isolation}, seed {result.seed})."
+
+
 def gradescope(result: SubmissionResult) -> dict[str, object]:
-    notes = result.submission.error and f"This submission could not be graded: {result.submission.error}"
-    output = "\n".join(filter(None, [notes, *result.notes]))
+    """Gradescope's results.json; an ungradable submission gets no score at all, and says why."""
+    extra = {"status": str(result.status), "seed": result.seed, "backend": result.backend, "isolation": result.isolation}
+    if not result.gradable:
+        return {
+            "output": f"This submission could not be graded: {result.problem}. This is the grader's fault, not the "
+            "submission's; your instructor will regrade it.",
+            "tests": [{"name": q.question, "status": "failed", "output": "not graded", "visibility": "visible"} for q in result.questions],
+            "extra_data": extra,
+        }
+    notes = [f"This submission could not be read: {result.load_error}"] if result.load_error else []
     return {
         "score": result.total,
-        "output": output or "Graded by convkit.",
+        "output": "\n".join([*notes, *result.notes, sandbox_line(result)]),
         "tests": [
             {"name": q.question, "score": q.score, "max_score": q.max_score, "output": feedback(q), "visibility": "visible"}
             for q in result.questions
         ],
+        "extra_data": extra,
     }
 
 
-def reason(message: str) -> str:
-    """The part of a failure message that repeats across students: a named bug, or the message sans data."""
-    if " — " in message:
-        return message.rsplit(" — ", 1)[1]
-    text = re.sub(r"\[[^\]]*\]|\(shape [^)]*\)|(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?(?![\w])", "#", message.split(": ", 1)[-1])
-    return " ".join(text.split())[:100]
+@dataclass
+class FailureGroup:
+    """The submissions that fail one question the same way: the same named bug, or the same reason."""
+
+    question: str
+    what: str
+    submissions: set[str] = field(default_factory=set)
+    checks: list[str] = field(default_factory=list)
+    example: str = ""
 
 
-def report(results: list[SubmissionResult], seed: int, backend: str) -> str:
-    count = len(results)
+def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
+    """Failures grouped by question and by named bug (or reason where no bug is named), most common first."""
+    groups: dict[tuple[str, str], FailureGroup] = {}
+    for result in results:
+        for question in result.questions:
+            for check in question.checks:
+                if check.failure is None:
+                    continue
+                what = check.failure.bug or check.failure.reason
+                group = groups.setdefault((question.question, what), FailureGroup(question.question, what))
+                group.submissions.add(result.name)
+                if check.name not in group.checks:
+                    group.checks.append(check.name)
+                group.example = group.example or check.failure.detail
+    return sorted(groups.values(), key=lambda g: (-len(g.submissions), QUESTION_IDS.index(g.question), g.what))
+
+
+def report(batch: Batch, seed: int) -> str:
+    results = batch.results
+    graded = [r for r in results if r.gradable]
+    ungradable = [r for r in results if not r.gradable]
+    isolations = sorted({f"{r.backend} ({r.isolation})" for r in results})
     lines = [
         "# convkit grading report",
         "",
-        f"{count} submission(s); seed {seed}; sandbox {backend}.",
-        "",
-        "| question | full marks | mean score | max |",
-        "|---|---|---|---|",
+        f"{len(results)} submission(s): {len(graded)} graded, {len(ungradable)} ungradable; seed {seed}; "
+        f"sandbox {', '.join(isolations) or batch.backend.name}.",
     ]
+    if batch.warning:
+        lines += ["", f"**Warning:** {batch.warning}."]
+    if ungradable:
+        lines += ["", "## Ungradable submissions (the grader's fault: no score)", ""]
+        lines += [f"- `{r.name}`: {r.problem}" for r in ungradable]
+    count = len(graded)
+    lines += ["", "## Questions", "", "| question | full marks | mean score | max |", "|---|---|---|---|"]
     for index, question in enumerate(QUESTION_IDS):
-        scores = [r.questions[index] for r in results]
+        scores = [r.questions[index] for r in graded]
         full = sum(q.score == q.max_score for q in scores)
         mean = sum(q.score for q in scores) / max(count, 1)
         maximum = scores[0].max_score if scores else 0
         lines.append(f"| `{question}` | {full}/{count} ({100 * full / max(count, 1):.0f}%) | {mean:.2f} | {number(maximum)} |")
-    totals = [r.total for r in results]
+    totals = [r.total for r in graded]
     lines += ["", f"Mean total {sum(totals) / max(count, 1):.2f}; histogram in `histogram.png`.", ""]
-    failures: Counter[tuple[str, str, str]] = Counter()
-    for result in results:
-        for question in result.questions:
-            for check in question.checks:
-                if not check.passed:
-                    failures[(question.question, check.check.name, reason(check.message))] += 1
-    lines += ["## Most common failure reasons", "", "| count | question | check | reason |", "|---|---|---|---|"]
-    for (question, name, why), times in failures.most_common(15):
-        lines.append(f"| {times} | `{question}` | {name} | {why.replace('|', '/')} |")
-    broken = [(r.submission.name, r.submission.error) for r in results if r.submission.error]
-    if broken:
-        lines += ["", "## Submissions that could not be graded", ""] + [f"- `{name}`: {why}" for name, why in broken]
+    lines += ["## Most common failures", "", "| submissions | question | bug or reason | checks | example |", "|---|---|---|---|---|"]
+    for group in failure_groups(graded)[:EXAMPLES]:
+        checks = cell(", ".join(group.checks))
+        lines.append(f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} |")
+    partial = [(r.name, r.load_error or "; ".join(r.notes)) for r in graded if r.load_error]
+    if partial:
+        lines += ["", "## Submissions that could not be fully graded", ""] + [f"- `{name}`: {why}" for name, why in partial]
     return "\n".join(lines) + "\n"
+
+
+def cell(text: str) -> str:
+    return " ".join(text.replace("|", "/").split())
 
 
 def histogram(results: list[SubmissionResult], path: Path) -> None:
@@ -115,7 +170,7 @@ def histogram(results: list[SubmissionResult], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6, 3.5))
-    maximum = sum(q.max_score for q in results[0].questions) if results else 1
+    maximum = results[0].max_total if results else 1
     axes.hist([r.total for r in results], bins=min(20, max(1, int(maximum))), range=(0, maximum), color="#3b6ea8")
     axes.set_xlabel(f"total score (out of {number(maximum)})")
     axes.set_ylabel("submissions")
@@ -123,3 +178,9 @@ def histogram(results: list[SubmissionResult], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(figure)
+
+
+def check_lines(result: SubmissionResult) -> list[str]:
+    """Every failed check of a submission as `[question / check] failure`, for logs and tests."""
+    return [f"[{c.question} / {c.name}] {describe(c.failure)}" for q in result.questions for c in q.checks if c.failure is not None]
+

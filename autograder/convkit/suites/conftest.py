@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit.checks import Check, generator
+from convkit.judge.checks import Check, generator
+from convkit.judge.student import InProcessStudent, Student
 from convkit.questions import earlier_symbols
-from convkit.student import InProcessStudent, Student
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from convkit.checks import CheckFailed, check
-from convkit.draw import size, uniform
-from convkit.feedback import expect_tensor, inputs, max_error
-from convkit.sandbox import oracle
-from convkit.student import LayerProbe, Student
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import size, uniform
+from convkit.judge.errors import CheckFailed
+from convkit.judge.feedback import expect_tensor, inputs, max_error
+from convkit.judge.student import LayerProbe, Student
 
 
 def kernel_sizes(rng: torch.Generator) -> list[tuple[int, int]]:
@@ -21,7 +22,7 @@ def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) 
     grad_output = uniform(rng, x.shape[0] - kernel_size[0] + 1, x.shape[1] - kernel_size[1] + 1)
     layer = student.layer("Conv2D", kernel_size, x, grad_output, weight=weight, bias=bias)
     if not layer.is_module:
-        raise CheckFailed(f"Conv2D({kernel_size}) is a {layer.type_name}, not an nn.Module")
+        raise CheckFailed(f"Conv2D({kernel_size}) is a {layer.type_name}, not an nn.Module", reason="not an nn.Module")
     return layer, {"x": x, "weight": weight, "bias": bias, "grad_output": grad_output}
 
 
@@ -31,7 +32,8 @@ def expect_parameters(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
         found = ", ".join(f"{name} {shape}" + ("" if grad else " (frozen)") for name, (shape, grad) in layer.parameters.items())
         raise CheckFailed(
             f"Conv2D({kernel_size}) should have exactly two trainable parameters, weight {kernel_size} and "
-            f"bias (1,); found {found or 'none'}"
+            f"bias (1,); found {found or 'none'}",
+            reason="wrong parameters",
         )
 
 
@@ -65,12 +67,12 @@ def test_gradients(student: Student, rng: torch.Generator) -> None:
         expect_parameters(layer, kernel_size)
         where = f"Conv2D({kernel_size}) " + inputs(x=data["x"])
         if layer.grads is None:
-            raise CheckFailed(f"{where}: backward failed: {layer.grad_error}")
+            raise CheckFailed(f"{where}: backward failed: {layer.grad_error}", reason="backward failed")
         weight = data["weight"].double().requires_grad_()
         bias = data["bias"].double().requires_grad_()
         ((oracle.corr2d(data["x"].double(), weight) + bias) * data["grad_output"].double()).sum().backward()
         for name, got, want in zip(("weight", "bias"), layer.grads, (weight.grad, bias.grad), strict=True):
             if got is None:
-                raise CheckFailed(f"{where}: no gradient reached {name}: is it an nn.Parameter used in forward?")
+                raise CheckFailed(f"{where}: no gradient reached {name}: is it an nn.Parameter used in forward?", reason="no gradient")
             if got.shape != want.shape or max_error(got, want) > 1e-4 * (1 + float(want.abs().max())):
-                raise CheckFailed(f"{where}: the gradient of {name} is wrong (max error {max_error(got, want):.3g})")
+                raise CheckFailed(f"{where}: the gradient of {name} is wrong (max error {max_error(got, want):.3g})", reason="wrong gradient")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from convkit.checks import CheckFailed, check
-from convkit.draw import book_K, book_X, edge_image, integers, size, uniform
-from convkit.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs, max_error
-from convkit.sandbox import oracle
-from convkit.student import Student
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import book_K, book_X, edge_image, integers, size, uniform
+from convkit.judge.errors import CheckFailed
+from convkit.judge.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs, max_error
+from convkit.judge.student import Student
 
 
 def corr2d_bugs(X: torch.Tensor, K: torch.Tensor) -> Bugs:
@@ -65,11 +66,11 @@ def test_autograd(student: Student, rng: torch.Generator) -> None:
     result = student.call("corr2d", X, K, grad_args=(0, 1), grad_output=G)
     expect_tensor(result.result, oracle.corr2d(X, K), where=where, bugs=corr2d_bugs(X, K))
     if result.grads is None:
-        raise CheckFailed(f"{where}: backward failed: {result.grad_error}")
+        raise CheckFailed(f"{where}: backward failed: {result.grad_error}", reason="backward failed")
     X64, K64 = X.double().requires_grad_(), K.double().requires_grad_()
     (oracle.corr2d(X64, K64) * G.double()).sum().backward()
     for name, got, want in zip(("X", "K"), result.grads, (X64.grad, K64.grad), strict=True):
         if got is None:
-            raise CheckFailed(f"{where}: no gradient reached {name}: is the result built from detached values or .item()?")
+            raise CheckFailed(f"{where}: no gradient reached {name}: is the result built from detached values or .item()?", reason="no gradient")
         if got.shape != want.shape or max_error(got, want) > 1e-4 * (1 + float(want.abs().max())):
-            raise CheckFailed(f"{where}: the gradient with respect to {name} is wrong (max error {max_error(got, want):.3g})")
+            raise CheckFailed(f"{where}: the gradient with respect to {name} is wrong (max error {max_error(got, want):.3g})", reason="wrong gradient")

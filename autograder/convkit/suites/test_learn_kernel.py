@@ -7,11 +7,12 @@ from typing import Any
 
 import torch
 
-from convkit.checks import CheckFailed, check
-from convkit.draw import edge_image, size, uniform
-from convkit.feedback import expect_tensor, kind
-from convkit.sandbox import oracle
-from convkit.student import Student
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import edge_image, size, uniform
+from convkit.judge.errors import CheckFailed
+from convkit.judge.feedback import expect_tensor, kind
+from convkit.judge.student import Student
 
 
 def learn(student: Student, X: torch.Tensor, Y: torch.Tensor, kernel_size: tuple[int, int], lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
@@ -19,17 +20,17 @@ def learn(student: Student, X: torch.Tensor, Y: torch.Tensor, kernel_size: tuple
     where = f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, lr={lr:.4g}, epochs={epochs})"
     result = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs).result
     if type(result) not in (tuple, list) or len(result) != 2:
-        raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {kind(result)}")
+        raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {kind(result)}", reason="not a pair")
     kernel, losses = result
     if type(kernel) is not torch.Tensor or tuple(kernel.shape) != kernel_size:
-        raise CheckFailed(f"{where}: the kernel should be a tensor of shape {kernel_size}, got {kind(kernel)}")
+        raise CheckFailed(f"{where}: the kernel should be a tensor of shape {kernel_size}, got {kind(kernel)}", reason="wrong kernel shape")
     values = [_number(loss) for loss in losses] if type(losses) in (tuple, list) else None
     if values is None or any(v is None for v in values):
-        raise CheckFailed(f"{where}: losses should be a list of floats, got {kind(losses)}")
+        raise CheckFailed(f"{where}: losses should be a list of floats, got {kind(losses)}", reason="losses not floats")
     if len(values) != epochs:
-        raise CheckFailed(f"{where}: expected one loss per epoch ({epochs}), got {len(values)}")
+        raise CheckFailed(f"{where}: expected one loss per epoch ({epochs}), got {len(values)}", reason="wrong number of losses")
     if not all(math.isfinite(v) for v in values):  # type: ignore[arg-type]
-        raise CheckFailed(f"{where}: the loss is not finite ({values[-1]}): is the step's sign or size wrong?")
+        raise CheckFailed(f"{where}: the loss is not finite ({values[-1]}): is the step's sign or size wrong?", reason="loss not finite")
     return kernel, values  # type: ignore[return-value]
 
 
@@ -59,7 +60,10 @@ def test_book_edges(student: Student, rng: torch.Generator) -> None:
     Y = oracle.corr2d(X, torch.tensor([[1.0, -1.0]]))
     kernel, losses = learn(student, X, Y, (1, 2), 3e-2, 40)
     if not losses[-1] < losses[0] or losses[-1] > 1e-3:
-        raise CheckFailed(f"on the book's edge data the loss went from {losses[0]:.4g} to {losses[-1]:.4g} in 40 epochs; it should fall below 1e-3")
+        raise CheckFailed(
+            f"on the book's edge data the loss went from {losses[0]:.4g} to {losses[-1]:.4g} in 40 epochs; it should fall below 1e-3",
+            reason="the loss does not fall",
+        )
     expect_tensor(kernel, torch.tensor([[1.0, -1.0]]), where="on the book's edge data after 40 epochs", tol=1e-2)
 
 
@@ -89,10 +93,11 @@ def test_loss_definition(student: Student, rng: torch.Generator) -> None:
     expected = float(squared.sum())
     if abs(losses[0] - expected) > 1e-4 * (1 + expected):
         mean = float(squared.mean())
-        hint = " — it is the mean squared error; use the sum" if abs(losses[0] - mean) <= 1e-4 * (1 + mean) else ""
         raise CheckFailed(
             f"with lr=0 the returned kernel {kernel.tolist()} has summed squared error {expected:.6g}, "
-            f"but the recorded loss is {losses[0]:.6g}{hint}"
+            f"but the recorded loss is {losses[0]:.6g}",
+            reason="wrong loss",
+            bug="it is the mean squared error; use the sum" if abs(losses[0] - mean) <= 1e-4 * (1 + mean) else None,
         )
     expect_loss_before_step(student, rng)
 
@@ -113,12 +118,10 @@ def expect_loss_before_step(student: Student, rng: torch.Generator) -> None:
     expected = float(((oracle.corr2d(X.double(), before) - Y.double()) ** 2).sum())
     if abs(losses[-1] - expected) > 1e-3 * (1 + expected):
         after = float(((oracle.corr2d(X.double(), kernel.double()) - Y.double()) ** 2).sum())
-        hint = (
-            " — it is the loss after the step; record the loss computed before the update"
-            if abs(losses[-1] - after) <= 1e-3 * (1 + after)
-            else ""
-        )
+        after_step = abs(losses[-1] - after) <= 1e-3 * (1 + after)
         raise CheckFailed(
             f"with lr={lr:.4g} and 2 epochs, the kernel before the last step has summed squared error "
-            f"{expected:.6g}, but the last recorded loss is {losses[-1]:.6g}{hint}"
+            f"{expected:.6g}, but the last recorded loss is {losses[-1]:.6g}",
+            reason="wrong loss",
+            bug="it is the loss after the step; record the loss computed before the update" if after_step else None,
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from convkit.checks import check
-from convkit.draw import size, uniform
-from convkit.feedback import expect_inputs_unchanged, expect_tensor, inputs
-from convkit.sandbox import oracle
-from convkit.student import Student
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import size, uniform
+from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
+from convkit.judge.student import Student
 
 
 def expect_multi_in_out(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:

@@ -6,12 +6,13 @@ import math
 
 import torch
 
-from convkit.checks import CheckFailed, check
-from convkit.draw import size
-from convkit.feedback import kind
-from convkit.sandbox import oracle
-from convkit.sandbox.oracle import Size, pair
-from convkit.student import Student
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import size
+from convkit.judge.errors import CheckFailed
+from convkit.judge.feedback import kind
+from convkit.judge.oracle import Size, pair
+from convkit.judge.student import Student
 
 
 def formula_bugs(n: Size, k: Size, p: Size, s: Size) -> dict[str, tuple[int, int]]:
@@ -31,16 +32,17 @@ def expect_shape(student: Student, n: Size, k: Size, p: Size, s: Size) -> None:
     where = f"conv_output_shape({n}, {k}, padding={p}, stride={s})"
     value = student.call("conv_output_shape", n, k, padding=p, stride=s).result
     if type(value) not in (tuple, list) or len(value) != 2:
-        raise CheckFailed(f"{where}: expected a tuple of two ints, got {kind(value)}")
+        raise CheckFailed(f"{where}: expected a tuple of two ints, got {kind(value)}", reason="not a pair of ints")
     if any(type(item) is not int for item in value):
-        raise CheckFailed(f"{where}: expected plain Python ints, got {', '.join(kind(item) for item in value)}: use // and int()")
+        got = ", ".join(kind(item) for item in value)
+        raise CheckFailed(f"{where}: expected plain Python ints, got {got}: use // and int()", reason="not plain ints")
     expected = oracle.conv_output_shape(n, k, p, s)
     if tuple(value) != expected:
         if tuple(value) == expected[::-1]:
-            hint = " — height and width are swapped"
+            bug: str | None = "height and width are swapped"
         else:
-            hint = next((f" — {text}" for text, shape in formula_bugs(n, k, p, s).items() if tuple(value) == shape), "")
-        raise CheckFailed(f"{where}: expected {expected}, got {tuple(value)}{hint}")
+            bug = next((text for text, shape in formula_bugs(n, k, p, s).items() if tuple(value) == shape), None)
+        raise CheckFailed(f"{where}: expected {expected}, got {tuple(value)}", reason="wrong shape", bug=bug)
 
 
 @check(points=1, name="book shapes")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from convkit.checks import check
-from convkit.draw import size, uniform
-from convkit.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs
-from convkit.sandbox import oracle
-from convkit.sandbox.oracle import Size, pair
-from convkit.student import Student
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import size, uniform
+from convkit.judge.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs
+from convkit.judge.oracle import Size, pair
+from convkit.judge.student import Student
 
 
 def pad_stride_bugs(X: torch.Tensor, K: torch.Tensor, padding: Size, stride: Size) -> Bugs:

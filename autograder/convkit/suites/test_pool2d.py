@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from convkit.checks import CheckFailed, check
-from convkit.draw import book_X, size, uniform
-from convkit.feedback import expect_inputs_unchanged, expect_tensor, inputs
-from convkit.sandbox import oracle
-from convkit.student import NotImplementedYet, Student, StudentRaised
+from convkit.judge import oracle
+from convkit.judge.checks import check
+from convkit.judge.draw import book_X, size, uniform
+from convkit.judge.errors import CheckFailed, NotImplementedYet, StudentRaised
+from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
+from convkit.judge.student import Student
 
 
 def expect_pool(student: Student, X: torch.Tensor, pool_size: tuple[int, int], mode: str) -> None:
@@ -58,6 +59,12 @@ def test_invalid_mode(student: Student, rng: torch.Generator) -> None:
         except StudentRaised as error:
             message = str(error)
             if not message.startswith("raised ValueError") or "max" not in message or "avg" not in message:
-                raise CheckFailed(f"pool2d(X, (2, 2), mode={mode!r}) {message}; expected a ValueError naming 'max' and 'avg'") from None
+                raise CheckFailed(
+                    f"pool2d(X, (2, 2), mode={mode!r}) {message}; expected a ValueError naming 'max' and 'avg'",
+                    reason="wrong error for a bad mode",
+                ) from None
             continue
-        raise CheckFailed(f"pool2d(X, (2, 2), mode={mode!r}) returned {type(result).__name__} instead of raising ValueError naming 'max' and 'avg'")
+        raise CheckFailed(
+            f"pool2d(X, (2, 2), mode={mode!r}) returned {type(result).__name__} instead of raising ValueError naming 'max' and 'avg'",
+            reason="no error for a bad mode",
+        )

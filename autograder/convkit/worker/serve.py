@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any
 
 from . import probes
-from .confine import Limits, confine
-from .wire import Op, Status, WireError, receive, send
+from .confine import confine
+from .protocol import Limits, Op, Status, WireError, receive, refused, send
 
 
 def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str) -> None:
@@ -18,14 +17,17 @@ def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str
         namespace = probes.new_namespace()
         while True:
             try:
-                request: Any = receive(sock)
+                request = receive(sock)
             except (EOFError, WireError, OSError):
                 break
+            seq = request["seq"]
             if request.get("op") == Op.LOAD:
                 for reply in probes.run_cells(namespace, list(request["cells"]), set(request.get("skip", []))):
-                    send(sock, reply)  # type: ignore[arg-type]
-                send(sock, {"status": Status.OK})
+                    send(sock, {**reply, "seq": seq})
+                send(sock, {"status": Status.DONE, "seq": seq})
+            elif request.get("op") in (Op.SUBSTITUTE, Op.CALL, Op.LAYER):
+                send(sock, {**probes.handle(namespace, request), "seq": seq})  # type: ignore[arg-type]
             else:
-                send(sock, {**probes.handle(namespace, request), "seq": request.get("seq")})
+                send(sock, refused(seq, f"a worker does not do {str(request.get('op'))[:40]!r}"))
     finally:
         os._exit(0)

@@ -1,4 +1,5 @@
-"""Confining a freshly forked worker: its own session, limits, an unprivileged uid, nothing of the grader."""
+"""Confining the sandbox: the zygote's view of the files (plain backend), and each freshly forked worker's
+session, limits and unprivileged uid. Nothing here knows of the judge."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import signal
 import stat
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from .protocol import Limits
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -23,17 +25,6 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def prctl(option: int, value: int) -> None:
     if _libc.prctl(option, value, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Sent by the judge when the zygote starts; see `convkit.config.GradingConfig` for what each means."""
-
-    memory_bytes: int
-    cpu_seconds: int
-    output_bytes: int
-    processes: int
-    open_files: int = 256
 
 
 CLONE_NEWNS = 0x00020000

@@ -10,14 +10,12 @@ from functools import cache
 
 import torch
 
-from .questions import QUESTION_IDS
-from .student import Student, StudentError
+from ..questions import QUESTION_IDS
+from .errors import Failed, GraderError, InternalError
+from .results import CheckResult
+from .student import Student
 
 CheckFunction = Callable[[Student, torch.Generator], None]
-
-
-class CheckFailed(AssertionError):
-    """A check's verdict, worded for the student."""
 
 
 @dataclass(frozen=True)
@@ -26,17 +24,6 @@ class Check:
     name: str
     points: float
     function: CheckFunction
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    check: Check
-    passed: bool
-    message: str
-
-    @property
-    def score(self) -> float:
-        return self.check.points if self.passed else 0.0
 
 
 def check(points: float, name: str) -> Callable[[CheckFunction], CheckFunction]:
@@ -75,12 +62,14 @@ def generator(seed: int, check_: Check) -> torch.Generator:
 
 
 def run_check(check_: Check, student: Student, seed: int) -> CheckResult:
+    """The check's verdict on the submission; a check that itself breaks raises InternalError (the grader's
+    fault, so the submission becomes ungradable rather than losing points it may have earned)."""
     try:
         check_.function(student, generator(seed, check_))
-    except CheckFailed as failure:
-        return CheckResult(check_, False, str(failure))
-    except StudentError as error:
-        return CheckResult(check_, False, str(error))
-    except Exception as error:  # noqa: BLE001 - a bug in a check must cost a check, not the batch
-        return CheckResult(check_, False, f"internal grader error ({type(error).__name__}: {error}); please report it")
-    return CheckResult(check_, True, "passed")
+    except Failed as failed:
+        return CheckResult(check_.question, check_.name, check_.points, failed.failure())
+    except GraderError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any other exception is a bug in the check
+        raise InternalError(f"the check {check_.question}/{check_.name!r} broke ({type(error).__name__}: {error})") from error
+    return CheckResult(check_.question, check_.name, check_.points)

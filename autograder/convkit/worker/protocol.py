@@ -1,6 +1,11 @@
-"""Messages between the trusted judge and a sandboxed worker: framed JSON carrying plain data only.
+"""The one protocol between the trusted judge, a sandbox's zygote and its workers: typed frames of plain data.
 
-A reply from a worker is hostile input. It is parsed as JSON (never unpickled), its tensors are rebuilt by
+A frame is a JSON object, sent as a 4-byte big-endian length and its bytes. Every frame carries `seq`: a request
+has a fresh number and every reply to it echoes that number, so a frame a submission forged or left behind is
+never taken as the answer to a later request. A reply too large to send is replaced by a TOO_LARGE frame with the
+same `seq` and its size, so the judge can tell the student what happened.
+
+Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their tensors are rebuilt by
 the judge from (dtype, shape, bytes) after checking the dtype against an allow-list and the byte count against
 the shape, and every frame is size-capped, so no object of the submission ever reaches a comparison.
 """
@@ -12,6 +17,8 @@ import json
 import math
 import socket
 import struct
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -36,20 +43,124 @@ DTYPES: dict[str, torch.dtype] = {
 DTYPE_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
 
-class Status(StrEnum):
-    """What a worker says about a request; mapped to exceptions by `convkit.student.raise_for_status`."""
+class Op(StrEnum):
+    """What a request asks for. HELLO, SPAWN and REAP go to a zygote; the others to a worker."""
 
+    HELLO = "hello"
+    SPAWN = "spawn"
+    REAP = "reap"
+    LOAD = "load"
+    SUBSTITUTE = "substitute"
+    CALL = "call"
+    LAYER = "layer"
+
+
+class Status(StrEnum):
+    """What a reply says; the judge maps each to a verdict in `convkit.judge.student.raise_for_status`."""
+
+    READY = "ready"
     OK = "ok"
+    DONE = "done"
     RAISED = "raised"
     MISSING = "missing"
     NOT_IMPLEMENTED = "not_implemented"
+    TOO_LARGE = "too_large"
+    REFUSED = "refused"
 
 
-class Op(StrEnum):
-    LOAD = "load"
-    CALL = "call"
-    LAYER = "layer"
-    SUBSTITUTE = "substitute"
+class Isolation(StrEnum):
+    """What a sandbox achieved, weakest first: the ready frame states it and every report repeats it."""
+
+    NONE = "none"
+    UID = "uid only"
+    NAMESPACE = "namespace+uid"
+    BWRAP = "bwrap"
+
+    @property
+    def rank(self) -> int:
+        return list(Isolation).index(self)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sent by name in the hello frame; `convkit.config.GradingConfig` says what each means."""
+
+    memory_bytes: int
+    cpu_seconds: int
+    output_bytes: int
+    processes: int
+    open_files: int = 256
+
+    def to_frame(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_frame(cls, value: Any) -> Limits:
+        names = {item.name for item in fields(cls)}
+        if type(value) is not dict or set(value) != names or any(type(v) is not int or v < 0 for v in value.values()):
+            raise WireError(f"limits must name exactly {sorted(names)} with non-negative ints")
+        return cls(**value)
+
+
+class Hello(TypedDict):
+    """The judge's configuration of a new zygote, its first frame."""
+
+    op: Literal[Op.HELLO]
+    seq: int
+    sandbox: Literal["bwrap", "plain"]
+    uid: int | None
+    limits: dict[str, int]
+    hide: list[str]
+    """Paths a worker must not see; the zygote covers them (plain) or checks they are absent (bwrap)."""
+    keep: list[str]
+    """The Python installation, which a worker must still read."""
+
+
+class Ready(TypedDict):
+    status: Literal[Status.READY]
+    seq: int
+    isolation: str
+    detail: str
+    pid: int
+
+
+class Spawn(TypedDict):
+    op: Literal[Op.SPAWN]
+    seq: int
+
+
+class Reap(TypedDict):
+    op: Literal[Op.REAP]
+    seq: int
+
+
+class Reaped(TypedDict):
+    status: Literal[Status.OK]
+    seq: int
+    exit: str | None
+
+
+class Load(TypedDict):
+    op: Literal[Op.LOAD]
+    seq: int
+    cells: list[str]
+    skip: list[int]
+
+
+class CellRan(TypedDict):
+    """One per cell of a LOAD, then a DONE reply."""
+
+    status: Literal[Status.OK, Status.RAISED]
+    seq: int
+    cell: int
+    error: NotRequired[str]
+
+
+class Substitute(TypedDict):
+    op: Literal[Op.SUBSTITUTE]
+    seq: int
+    symbols: list[str]
+    source: str
 
 
 class TensorData(TypedDict):
@@ -59,32 +170,51 @@ class TensorData(TypedDict):
     data: str
 
 
-class Request(TypedDict):
-    op: Op
-    args: NotRequired[list[Any]]
-    kwargs: NotRequired[dict[str, Any]]
-    name: NotRequired[str]
-    symbols: NotRequired[list[str]]
-    cells: NotRequired[list[str]]
-    grad_args: NotRequired[list[int]]
+class Call(TypedDict):
+    op: Literal[Op.CALL]
+    seq: int
+    name: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    grad_args: list[int]
     grad_output: NotRequired[TensorData]
-    kernel_size: NotRequired[list[int]]
+
+
+class Layer(TypedDict):
+    op: Literal[Op.LAYER]
+    seq: int
+    name: str
+    kernel_size: list[int]
+    x: TensorData
+    grad_output: TensorData
     weight: NotRequired[TensorData]
     bias: NotRequired[TensorData]
-    x: NotRequired[TensorData]
-    source: NotRequired[str]
-    seq: NotRequired[int]
 
 
 class Reply(TypedDict):
     status: Status
+    seq: int
     value: NotRequired[Any]
     error: NotRequired[str]
-    cell: NotRequired[int]
+
+
+class TooLarge(TypedDict):
+    status: Literal[Status.TOO_LARGE]
+    seq: int
+    size: int
+    limit: int
+
+
+Request = Hello | Spawn | Reap | Load | Substitute | Call | Layer
+"""Every frame the judge sends."""
 
 
 class WireError(Exception):
     """A frame or value that breaks the protocol: the worker is treated as crashed."""
+
+
+def refused(seq: Any, why: str) -> Reply:
+    return {"status": Status.REFUSED, "seq": seq if type(seq) is int else -1, "error": why}
 
 
 def encode(value: Any, depth: int = 0) -> Any:
@@ -121,7 +251,10 @@ def decode(value: Any, depth: int = 0) -> Any:
     if kind == "tensor":
         return decode_tensor(value)
     if kind == "float":
-        return float(str(value.get("repr")))
+        try:
+            return float(str(value.get("repr")))
+        except ValueError:
+            raise WireError("malformed float") from None
     if kind in ("tuple", "list"):
         items = value.get("items")
         if type(items) is not list or len(items) > MAX_SEQUENCE_ITEMS + 1:
@@ -130,14 +263,14 @@ def decode(value: Any, depth: int = 0) -> Any:
         return tuple(decoded) if kind == "tuple" else decoded
     if kind == "other":
         return Foreign(str(value.get("type"))[:200])
-    raise WireError(f"unknown value kind {kind!r}")
+    raise WireError(f"unknown value kind {str(kind)[:40]!r}")
 
 
-def decode_tensor(value: dict[str, Any]) -> torch.Tensor:
+def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
     dtype = DTYPES.get(value.get("dtype"))  # type: ignore[arg-type]
     shape = value.get("shape")
     if dtype is None:
-        raise WireError(f"dtype {value.get('dtype')!r} is not allowed")
+        raise WireError(f"dtype {str(value.get('dtype'))[:40]!r} is not allowed")
     if type(shape) is not list or len(shape) > 8 or any(type(n) is not int or n < 0 for n in shape):
         raise WireError("malformed shape")
     numel = math.prod(shape)
@@ -165,15 +298,17 @@ class Foreign:
         return f"<{self.type_name}>"
 
 
-def send(sock: socket.socket, message: dict[str, Any]) -> None:
-    payload = json.dumps(message, separators=(",", ":")).encode()
+def send(sock: socket.socket, frame: Mapping[str, Any]) -> None:
+    """Send one frame; one too large to send goes as a TOO_LARGE frame with the same `seq`."""
+    payload = json.dumps(frame, separators=(",", ":")).encode()
     if len(payload) > MAX_FRAME_BYTES:
-        payload = json.dumps({"status": Status.RAISED, "error": "reply too large"}).encode()
+        too_large: TooLarge = {"status": Status.TOO_LARGE, "seq": frame.get("seq", -1), "size": len(payload), "limit": MAX_FRAME_BYTES}
+        payload = json.dumps(too_large).encode()
     sock.sendall(struct.pack(">I", len(payload)) + payload)
 
 
 def receive(sock: socket.socket) -> dict[str, Any]:
-    """Read one frame; the caller sets the socket's timeout. Raises WireError, EOFError or TimeoutError."""
+    """Read one frame; the caller sets the socket's timeout. Raises WireError, EOFError, TimeoutError or OSError."""
     (size,) = struct.unpack(">I", _read_exactly(sock, 4))
     if size > MAX_FRAME_BYTES:
         raise WireError(f"frame of {size} bytes is over the {MAX_FRAME_BYTES}-byte cap")
@@ -183,6 +318,8 @@ def receive(sock: socket.socket) -> dict[str, Any]:
         raise WireError("frame is not valid JSON") from exc
     if type(message) is not dict:
         raise WireError("frame is not an object")
+    if type(message.get("seq")) is not int:
+        raise WireError("frame has no sequence number")
     return message
 
 
@@ -191,6 +328,6 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes:
     while len(chunks) < size:
         chunk = sock.recv(min(size - len(chunks), 1 << 20))
         if not chunk:
-            raise EOFError("worker closed the connection")
+            raise EOFError("the other end closed the connection")
         chunks += chunk
     return bytes(chunks)

@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from .checks import CheckFailed
-from .sandbox.wire import Foreign
+from ..worker.protocol import Foreign
+from .errors import CheckFailed
 
 SHOW_ELEMENTS = 16
 
@@ -53,20 +53,25 @@ def expect_tensor(
 ) -> torch.Tensor:
     """Fail unless `value` is exactly a torch.Tensor of the expected shape and values (relative to scale)."""
     if type(value) is not torch.Tensor:
-        raise CheckFailed(f"{where}: expected a torch.Tensor, got {kind(value)}")
+        raise CheckFailed(f"{where}: expected a torch.Tensor, got {kind(value)}", reason="not a tensor")
     if floating and not value.is_floating_point():
-        raise CheckFailed(f"{where}: expected a floating-point tensor, got dtype {str(value.dtype).replace('torch.', '')}")
+        dtype = str(value.dtype).replace("torch.", "")
+        raise CheckFailed(f"{where}: expected a floating-point tensor, got dtype {dtype}", reason="not a floating-point tensor")
     if value.shape != expected.shape:
         raise CheckFailed(
             f"{where}: expected shape {tuple(expected.shape)}, got {tuple(value.shape)}"
-            f"{shape_hint(tuple(value.shape), tuple(expected.shape))}{known_bug(value, expected, bugs)}"
+            f"{shape_hint(tuple(value.shape), tuple(expected.shape))}",
+            reason="wrong shape",
+            bug=known_bug(value, expected, bugs),
         )
     error = max_error(value, expected)
     if not error <= tol * (1 + float(expected.double().abs().max()) if expected.numel() else 1):
         small = f"; expected {show(expected)}, got {show(value)}" if expected.numel() <= SHOW_ELEMENTS else ""
         raise CheckFailed(
             f"{where}: the shape {tuple(value.shape)} is right but the values are not: max error {error:.3g} "
-            f"(a correct answer reaches < {tol:g}){small}{known_bug(value, expected, bugs)}"
+            f"(a correct answer reaches < {tol:g}){small}",
+            reason="wrong values",
+            bug=known_bug(value, expected, bugs),
         )
     return value
 
@@ -94,7 +99,7 @@ def shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> str:
     return f": the output is {' and '.join(hints)}" if hints else ""
 
 
-def known_bug(value: torch.Tensor, expected: torch.Tensor, bugs: Bugs | None) -> str:
+def known_bug(value: torch.Tensor, expected: torch.Tensor, bugs: Bugs | None) -> str | None:
     """Name the first known bug whose output the student's output equals."""
     candidates = dict(bugs or {})
     if expected.dim() >= 2:
@@ -108,11 +113,11 @@ def known_bug(value: torch.Tensor, expected: torch.Tensor, bugs: Bugs | None) ->
             continue
         if output.shape == value.shape and output.numel() and not torch.equal(output.double(), expected.double()):
             if max_error(value, output) <= 1e-4 * (1 + float(output.double().abs().max())):
-                return f" — {description}"
-    return ""
+                return description
+    return None
 
 
 def expect_inputs_unchanged(inputs_after: list[Any], sent: Mapping[str, torch.Tensor], where: str) -> None:
     for (name, before), after in zip(sent.items(), inputs_after, strict=False):
         if type(after) is torch.Tensor and (after.shape != before.shape or not torch.equal(after, before)):
-            raise CheckFailed(f"{where}: the input {name} was modified in place; work on a copy")
+            raise CheckFailed(f"{where}: the input {name} was modified in place; work on a copy", reason="modified its input")

@@ -1,8 +1,10 @@
 """The warm parent: imports torch once, then forks one confined worker per submission on the judge's request.
 
-It runs no student code itself. Its control socket carries `spawn` (fork a worker and pass the judge its end
-of a fresh socket) and `reap` (kill every process the submission started and remove its files). It is the
-child subreaper of everything it forks, so orphans and daemons of a submission come back to it to be killed.
+It runs no student code itself. Its only argument is the number of its control socket; its configuration
+(sandbox kind, worker uid, limits by name, what to hide) arrives in the judge's HELLO frame, and its READY reply
+states the isolation it achieved, checked rather than assumed. Then the socket carries SPAWN (fork a worker and
+pass the judge its end of a fresh socket) and REAP (kill every process the submission started and remove its
+files). It is the child subreaper of everything it forks, so orphans and daemons come back to it to be killed.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, Limits, isolate, kill_uid, prctl, python_trees
-from .wire import receive, send
-from .worker import serve
+from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, isolate, kill_uid, prctl
+from .protocol import Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
+from .serve import serve
 
 OUTPUT_FILE = "output.txt"
 PRELOADED = ("torch", "torch.nn.functional", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
@@ -27,25 +29,56 @@ PRELOADED = ("torch", "torch.nn.functional", "numpy", "matplotlib.pyplot", "matp
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
-    uid = int(sys.argv[2]) if sys.argv[2] != "-" else None
-    limits = Limits(*(int(value) for value in sys.argv[3].split(",")))
+    try:
+        hello = receive(control)
+        if hello.get("op") != Op.HELLO:
+            raise WireError("the first frame must be hello")
+        limits = Limits.from_frame(hello.get("limits"))
+        uid = hello.get("uid")
+        if uid is not None and type(uid) is not int:
+            raise WireError("uid must be an int or null")
+    except (WireError, EOFError, OSError) as exc:
+        print(f"convkit zygote: bad configuration: {exc}", file=sys.stderr)
+        sys.exit(2)
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
     for module in PRELOADED:
         __import__(module)
     import torch
 
     torch.set_num_threads(1)
-    isolation = sys.argv[4]  # the plain backend's hidden paths, or "-" inside bubblewrap, which isolates already
-    hidden = [path for path in isolation.split(os.pathsep) if path]
-    if uid is not None and isolation != "-":
-        try:
-            isolate(hidden, python_trees())
-        except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN: plain workers then see these paths
-            print(f"convkit: could not isolate the workers' view of the files: {exc}", file=sys.stderr)
+    isolation, detail = confine_view(hello)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
-    send(control, {"status": "ready", "uid": uid, "pid": os.getpid()})
+    ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
+    send(control, ready)
     Zygote(control, uid, limits).run()
+
+
+def confine_view(hello: Hello) -> tuple[Isolation, str]:
+    """Hide what the judge asked to hide (plain backend, as root), then check that it is hidden: the isolation
+    reported is what a worker would really see, never what was merely configured."""
+    hide = [str(path) for path in hello.get("hide", [])]
+    problem = ""
+    if hello["sandbox"] == "plain" and hello["uid"] is not None:
+        try:
+            isolate(hide, [str(path) for path in hello.get("keep", [])])
+        except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN
+            problem = f"could not make a private mount namespace ({exc})"
+    visible = [path for path in hide if _visible(path)]
+    if visible and not problem:
+        problem = f"workers could read {visible[0]}"
+    if not problem:
+        return (Isolation.BWRAP if hello["sandbox"] == "bwrap" else Isolation.NAMESPACE), ""
+    if hello["sandbox"] == "plain" and hello["uid"] is None:
+        problem = ""  # not root: the plain backend promises no more than this
+    return (Isolation.UID if hello["uid"] is not None else Isolation.NONE), problem
+
+
+def _visible(path: str) -> bool:
+    try:
+        return os.path.isfile(path) or bool(os.listdir(path))
+    except OSError:
+        return False
 
 
 class Zygote:
@@ -60,15 +93,19 @@ class Zygote:
         while True:
             try:
                 request = receive(self.control)
-            except (EOFError, OSError):
+            except (EOFError, OSError, WireError):
                 self.reap()
                 return
-            if request.get("op") == "spawn":
-                self.spawn()
+            op = request.get("op")
+            if op == Op.SPAWN:
+                self.spawn(request["seq"])
+            elif op == Op.REAP:
+                reaped: Reaped = {"status": Status.OK, "seq": request["seq"], "exit": self.reap()}
+                send(self.control, reaped)
             else:
-                send(self.control, {"status": "ok", "exit": self.reap()})
+                send(self.control, refused(request["seq"], f"a zygote does not do {str(op)[:40]!r}"))
 
-    def spawn(self) -> None:
+    def spawn(self, seq: int) -> None:
         self.reap()
         self.workdir = tempfile.mkdtemp(prefix="convkit-")
         if self.uid is not None:
@@ -82,7 +119,7 @@ class Zygote:
             serve(worker_end, self.limits, self.uid, os.path.join(self.workdir, OUTPUT_FILE))
         worker_end.close()
         self.worker = pid
-        socket.send_fds(self.control, [b"s"], [judge_end.fileno()])
+        socket.send_fds(self.control, [str(seq).encode()], [judge_end.fileno()])
         judge_end.close()
 
     def reap(self) -> str | None:

@@ -6,7 +6,6 @@ here compares anything: results go back encoded, and the judge decides.
 
 from __future__ import annotations
 
-import builtins
 import sys
 import types
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .wire import Op, Reply, Request, Status, decode, encode, encode_tensor
+from .protocol import Call, Layer, Op, Status, Substitute, decode, encode, encode_tensor
 
 SUBMISSION_MODULE = "submission"
 
@@ -44,7 +43,11 @@ def _silent_otter() -> types.ModuleType:
     return module
 
 
-def run_cells(namespace: dict[str, Any], cells: list[str], skip: set[int]) -> Iterator[Reply]:
+Outcome = dict[str, Any]
+"""A reply without its `seq`, which the worker adds (`convkit.worker.serve`)."""
+
+
+def run_cells(namespace: dict[str, Any], cells: list[str], skip: set[int]) -> Iterator[Outcome]:
     """Execute each cell; one that raises (even SystemExit) is reported and the next one still runs."""
     for index, source in enumerate(cells):
         if index in skip:
@@ -57,15 +60,16 @@ def run_cells(namespace: dict[str, Any], cells: list[str], skip: set[int]) -> It
             yield {"status": Status.OK, "cell": index}
 
 
-def handle(namespace: dict[str, Any], request: Request) -> Reply:
+def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Outcome:
     try:
         if request["op"] == Op.SUBSTITUTE:
-            namespace.update(_substitutes(request))
+            namespace.update(_substitutes(request))  # type: ignore[arg-type]
             return {"status": Status.OK}
-        target = namespace.get(request["name"])
+        name = request["name"]  # type: ignore[typeddict-item]
+        target = namespace.get(name)
         if target is None:
-            return {"status": Status.MISSING, "error": f"`{request['name']}` is not defined"}
-        value = _layer(target, request) if request["op"] == Op.LAYER else _call(target, request)
+            return {"status": Status.MISSING, "error": f"`{name}` is not defined"}
+        value = _layer(target, request) if request["op"] == Op.LAYER else _call(target, request)  # type: ignore[arg-type]
     except NotImplementedError as exc:
         return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
@@ -73,7 +77,7 @@ def handle(namespace: dict[str, Any], request: Request) -> Reply:
     return {"status": Status.OK, "value": value}
 
 
-def _substitutes(request: Request) -> dict[str, Any]:
+def _substitutes(request: Substitute) -> dict[str, Any]:
     """Correct versions of earlier questions, from the source the judge sends (only those), so a worker never
     holds the oracle's answer to the question being graded."""
     scope: dict[str, Any] = {"__name__": "convkit_substitutes"}
@@ -81,7 +85,7 @@ def _substitutes(request: Request) -> dict[str, Any]:
     return {symbol: scope[symbol] for symbol in request["symbols"]}
 
 
-def _call(function: Any, request: Request) -> dict[str, Any]:
+def _call(function: Any, request: Call) -> dict[str, Any]:
     args = [decode(arg) for arg in request.get("args", [])]
     kwargs = {key: decode(arg) for key, arg in request.get("kwargs", {}).items()}
     grad_args = request.get("grad_args", [])
@@ -97,7 +101,7 @@ def _call(function: Any, request: Request) -> dict[str, Any]:
     return reply
 
 
-def _layer(cls: Any, request: Request) -> dict[str, Any]:
+def _layer(cls: Any, request: Layer) -> dict[str, Any]:
     layer = cls(tuple(request["kernel_size"]))
     if not isinstance(layer, nn.Module):
         return {"module": False, "type": type(layer).__qualname__}

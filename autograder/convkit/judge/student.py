@@ -1,7 +1,7 @@
 """The student as the hidden checks see it: requests in, decoded plain data out, failures as exceptions.
 
 Two transports share this interface: `InProcessStudent` (for `pytest --impl` against trusted files such as the
-reference) and the sandboxed worker of `convkit.engine`. Both go through the same JSON encoding, so a check
+reference) and the sandboxed worker of `convkit.judge.session`. Both go through the same JSON encoding, so a check
 behaves the same on either.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,32 +19,18 @@ from typing import Any
 
 import torch
 
-from .sandbox import oracle, probes
-from .sandbox.wire import Op, Request, Status, WireError, decode, encode, encode_tensor
+from ..worker import probes
+from ..worker.protocol import Call as CallRequest
+from ..worker.protocol import Layer as LayerRequest
+from ..worker.protocol import Op, Status, Substitute, WireError, decode, encode, encode_tensor
+from . import oracle
+from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 
-
-class StudentError(Exception):
-    """A request the student's code could not answer; the message is one line of feedback."""
-
-
-class NotImplementedYet(StudentError):
-    pass
-
-
-class MissingSymbol(StudentError):
-    pass
-
-
-class StudentRaised(StudentError):
-    pass
-
-
-class WorkerFailed(StudentError):
-    """The worker timed out, crashed or broke the protocol; it is restarted for the next check."""
+MB = 1 << 20
 
 
 def raise_for_status(reply: dict[str, Any]) -> Any:
-    """The one place where a worker's status becomes an exception (or the reply's value)."""
+    """The one place where a worker's reply becomes the value it carries, or the submission's failure."""
     status = reply.get("status")
     error = str(reply.get("error", ""))[:300]
     if status == Status.OK:
@@ -52,8 +40,14 @@ def raise_for_status(reply: dict[str, Any]) -> Any:
     if status == Status.MISSING:
         raise MissingSymbol(f"{error}: define it with exactly this name")
     if status == Status.RAISED:
-        raise StudentRaised(f"raised {error}")
-    raise WorkerFailed(f"the worker sent an unknown status {str(status)[:40]!r}")
+        raise StudentRaised(f"raised {error}", reason=f"raised {error.split(':', 1)[0][:60]}")
+    if status == Status.TOO_LARGE:
+        size, limit = reply.get("size"), reply.get("limit")
+        if type(size) is int and type(limit) is int:
+            raise WorkerFailed(
+                f"the reply was too large ({size / MB:.1f} MB, the limit is {limit / MB:.0f} MB)", reason="the reply was too large"
+            )
+    raise WorkerFailed(f"the worker broke the protocol (a reply with status {str(status)[:40]!r})", reason="broke the protocol")
 
 
 @dataclass(frozen=True)
@@ -91,16 +85,17 @@ def substitutes_source(symbols: tuple[str, ...]) -> str:
     return ast.unparse(ast.Module(body=kept, type_ignores=[]))
 
 
-def substitution(symbols: tuple[str, ...]) -> Request:
-    return {"op": Op.SUBSTITUTE, "symbols": list(symbols), "source": substitutes_source(symbols)}
+def substitution(symbols: tuple[str, ...]) -> Substitute:
+    return {"op": Op.SUBSTITUTE, "seq": 0, "symbols": list(symbols), "source": substitutes_source(symbols)}
 
 
 class Student(ABC):
     """Checks call `call`/`layer`; transports implement `request`."""
 
     @abstractmethod
-    def request(self, request: Request) -> Any:
-        """Send one request and return the reply's value; raise a StudentError subclass on failure."""
+    def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
+        """Send one request (its `seq` is the transport's to set) and return the reply's value; raise a
+        `Failed` subclass for the submission's failures and a `GraderError` subclass for the grader's."""
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
         if symbols:
@@ -114,8 +109,9 @@ class Student(ABC):
         grad_output: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Call:
-        request: Request = {
+        request: CallRequest = {
             "op": Op.CALL,
+            "seq": 0,
             "name": name,
             "args": [encode(arg) for arg in args],
             "kwargs": {key: encode(arg) for key, arg in kwargs.items()},
@@ -124,15 +120,13 @@ class Student(ABC):
         if grad_output is not None:
             request["grad_output"] = encode_tensor(grad_output)  # type: ignore[typeddict-item]
         value = _expect_dict(self.request(request))
-        try:
+        with _malformed_reply():
             return Call(
                 result=decode(value.get("result")),
                 inputs_after=[decode(item) for item in _expect_list(value.get("inputs_after", []))],
                 grads=_decode_grads(value.get("grads")),
                 grad_error=_optional_text(value.get("grad_error")),
             )
-        except WireError as exc:
-            raise WorkerFailed(f"the worker's reply was malformed ({exc})") from None
 
     def layer(
         self,
@@ -143,8 +137,9 @@ class Student(ABC):
         weight: torch.Tensor | None = None,
         bias: torch.Tensor | None = None,
     ) -> LayerProbe:
-        request: Request = {
+        request: LayerRequest = {
             "op": Op.LAYER,
+            "seq": 0,
             "name": name,
             "kernel_size": list(kernel_size),
             "x": encode_tensor(x),  # type: ignore[typeddict-item]
@@ -155,7 +150,7 @@ class Student(ABC):
         if bias is not None:
             request["bias"] = encode_tensor(bias)  # type: ignore[typeddict-item]
         value = _expect_dict(self.request(request))
-        try:
+        with _malformed_reply():
             parameters = {}
             for entry in _expect_list(value.get("parameters", [])):
                 name_, shape, requires_grad = _expect_list(entry)
@@ -168,13 +163,20 @@ class Student(ABC):
                 grads=_decode_grads(value.get("grads")),
                 grad_error=_optional_text(value.get("grad_error")),
             )
-        except (WireError, ValueError, TypeError) as exc:
-            raise WorkerFailed(f"the worker's reply was malformed ({exc})") from None
+
+
+@contextmanager
+def _malformed_reply() -> Iterator[None]:
+    """Anything off in a reply's value is the submission's doing (its code runs in the worker)."""
+    try:
+        yield
+    except (WireError, ValueError, TypeError) as exc:
+        raise WorkerFailed(f"the worker's reply was malformed ({str(exc)[:100]})", reason="a malformed reply") from None
 
 
 def _expect_dict(value: Any) -> dict[str, Any]:
     if type(value) is not dict:
-        raise WorkerFailed("the worker's reply was malformed")
+        raise WorkerFailed("the worker's reply was malformed", reason="a malformed reply")
     return value
 
 
@@ -204,8 +206,8 @@ class InProcessStudent(Student):
         self.namespace = probes.new_namespace()
         for reply in probes.run_cells(self.namespace, [path.read_text()], skip=set()):
             if reply["status"] != Status.OK:
-                raise StudentError(f"{path.name} failed to load: {reply.get('error')}")
+                raise GraderError(f"{path.name} failed to load: {reply.get('error')}")
 
-    def request(self, request: Request) -> Any:
+    def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
         wire_request = json.loads(json.dumps(request))
         return raise_for_status(json.loads(json.dumps(probes.handle(self.namespace, wire_request))))

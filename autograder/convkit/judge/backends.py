@@ -16,19 +16,21 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import convkit
 
-from .sandbox.confine import python_trees
+from ..worker.confine import python_trees
+from ..worker.protocol import Isolation, Limits, Op
 
 SANDBOX_ROOT = "/opt/convkit"
-BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.sandbox.zygote import main; main()"
+BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.worker.zygote import main; main()"
 WORKER_UID_BASE = 2_000_000
 WORKER_UID_COUNT = 4096
 UID_LOCK_DIR = "/run/convkit-worker-uids"
 PACKAGE = Path(convkit.__file__).resolve().parent
-NOT_ISOLATED = "-"
-"""Told to a zygote that bubblewrap already isolates, in place of the plain backend's list of hidden paths."""
+WORKER_FILES = ("__init__.py", "confine.py", "probes.py", "protocol.py", "serve.py", "zygote.py")
+"""The allow-list: the only files of convkit a bubblewrap worker sees (`convkit/worker/`, file by file)."""
 
 
 class BackendError(Exception):
@@ -37,15 +39,28 @@ class BackendError(Exception):
 
 @dataclass(frozen=True)
 class Backend:
-    name: str
+    """How a sandbox's zygote is started. `chosen` says whether the user named it (never replaced) or `auto`
+    picked it (bubblewrap that cannot start is then replaced by plain, with a warning in every report)."""
 
-    def command(self, control_fd: int, uid: int | None, limits: str) -> list[str]:
+    name: Literal["bwrap", "plain"]
+    chosen: bool = True
+
+    @property
+    def expected(self) -> Isolation:
+        """The isolation this backend promises here; a sandbox that reports less is refused."""
+        if self.name == "bwrap":
+            return Isolation.BWRAP
+        return Isolation.NAMESPACE if os.geteuid() == 0 else Isolation.NONE
+
+    def command(self, control_fd: int) -> list[str]:
         python = [sys.executable, "-I", "-c", BOOT]
-        tail = [str(control_fd), "-" if uid is None else str(uid), limits]
         if self.name == "plain":
-            hidden = os.pathsep.join(hidden_paths()) if uid is not None else ""
-            return [*python, str(PACKAGE.parent), *tail, hidden]
-        return [*bwrap_arguments(), "--", *python, SANDBOX_ROOT, *tail, NOT_ISOLATED]
+            return [*python, str(PACKAGE.parent), str(control_fd)]
+        return [*bwrap_arguments(), "--", *python, SANDBOX_ROOT, str(control_fd)]
+
+    def hello(self, uid: int | None, limits: Limits) -> dict[str, Any]:
+        """The zygote's configuration (its HELLO frame, less the number the channel adds)."""
+        return {"op": Op.HELLO, "sandbox": self.name, "uid": uid, "limits": limits.to_frame(), "hide": hidden_paths(), "keep": python_trees()}
 
     def describe(self) -> str:
         who = "each worker drops to its own unprivileged uid" if os.geteuid() == 0 else "workers keep your uid"
@@ -123,13 +138,21 @@ def hidden_paths() -> list[str]:
 def choose(name: str = "auto") -> Backend:
     if name not in ("auto", "bwrap", "plain"):
         raise BackendError(f"unknown backend {name!r}: choose auto, bwrap or plain")
-    if name == "plain":
-        return Backend("plain")
-    if shutil.which("bwrap") is None:
-        if name == "bwrap":
+    if name != "auto":
+        if name == "bwrap" and shutil.which("bwrap") is None:
             raise BackendError("bubblewrap is not installed: apt-get install -y bubblewrap, or use --backend plain")
-        return Backend("plain")
-    return Backend("bwrap")
+        return Backend(name)  # type: ignore[arg-type]
+    return Backend("bwrap" if shutil.which("bwrap") else "plain", chosen=False)
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process of `uid`: kill(-1) sent as that uid reaches them all, and nothing else. procps'
+    kill, run as that uid, sends it (never a fork of this process, which may have threads)."""
+    subprocess.run(
+        ["kill", "-s", "KILL", "--", "-1"],
+        user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False,
+        env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
 
 
 def bwrap_arguments() -> list[str]:
@@ -157,25 +180,7 @@ def bwrap_arguments() -> list[str]:
     for tree in python_trees():
         if PACKAGE.is_relative_to(tree):  # a non-editable install would expose the hidden suites
             arguments += ["--tmpfs", str(PACKAGE)]
-    target = f"{SANDBOX_ROOT}/convkit"
-    arguments += [
-        "--ro-bind", str(PACKAGE / "__init__.py"), f"{target}/__init__.py",
-        "--ro-bind", str(PACKAGE / "sandbox"), f"{target}/sandbox",
-    ]  # fmt: skip
-    # The oracle is a complete solution: the judge sends a worker only the parts it substitutes, as source.
-    arguments += ["--ro-bind", "/dev/null", f"{target}/sandbox/oracle.py"]
-    if (PACKAGE / "sandbox" / "__pycache__").is_dir():
-        arguments += ["--tmpfs", f"{target}/sandbox/__pycache__"]
+    for name in WORKER_FILES:
+        arguments += ["--ro-bind", str(PACKAGE / "worker" / name), f"{SANDBOX_ROOT}/convkit/worker/{name}"]
     arguments += ["--chdir", "/tmp"]
     return arguments
-
-
-def probe(backend: Backend) -> str | None:
-    """Why the backend cannot start here, or None when it can."""
-    if backend.name == "plain":
-        return None
-    try:
-        done = subprocess.run([*bwrap_arguments(), "--", sys.executable, "-I", "-c", "import torch"], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    return None if done.returncode == 0 else done.stderr.decode(errors="replace").strip().splitlines()[-1:][0]

@@ -1,0 +1,51 @@
+"""Grading one submission: every hidden check gets a verdict, or the submission is ungradable, never both."""
+
+from __future__ import annotations
+
+from ..config import GradingConfig
+from ..questions import QUESTION_IDS, earlier_symbols
+from .checks import run_check, suite
+from .errors import Failed, GraderError
+from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
+from .session import Session
+from .slot import Slot
+from .submissions import Submission
+
+
+def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int) -> SubmissionResult:
+    """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
+    grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason."""
+    sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
+    if submission.error is not None:
+        failure = Failure(reason="could not be read", detail=submission.error)
+        questions = tuple(failing(question, failure) for question in QUESTION_IDS)
+        return SubmissionResult(submission.name, questions, load_error=submission.error, notes=tuple(submission.notes), **sandbox)
+    session = Session(slot, submission, config)
+    questions = []
+    try:
+        for question in QUESTION_IDS:
+            try:
+                session.substitute(earlier_symbols(question))
+            except Failed as failed:
+                questions.append(failing(question, failed.failure()))
+                continue
+            questions.append(QuestionResult(question, tuple(run_check(check, session, seed) for check in suite(question))))
+    except GraderError as error:
+        return ungradable(submission, str(error), **sandbox)
+    finally:
+        session.kill()
+    return SubmissionResult(submission.name, tuple(questions), notes=(*submission.notes, *session.notes), **sandbox)
+
+
+def failing(question: str, failure: Failure) -> QuestionResult:
+    return QuestionResult(question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question)))
+
+
+def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
+    """A result with no score that stands: every check unscored, the grader's reason stated."""
+    failure = Failure(reason="not graded", detail=f"not graded: {problem}")
+    questions = tuple(failing(question, failure) for question in QUESTION_IDS)
+    return SubmissionResult(
+        submission.name, questions, seed=seed, backend=backend, isolation=isolation,
+        status=GradeStatus.UNGRADABLE, problem=problem, notes=tuple(submission.notes),
+    )  # fmt: skip

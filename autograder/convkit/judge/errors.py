@@ -1,0 +1,71 @@
+"""The two families of things that go wrong while grading, kept apart everywhere.
+
+`Failed` and its subclasses are the submission's fault (a wrong answer, an exception, a timeout, a crash, a
+malformed reply): they cost the check they happen in. `GraderError` and its subclasses are the grader's own
+fault (a sandbox that does not start or answer, isolation weaker than configured, a bug in a check): they mark
+the whole submission ungradable, which is never a score.
+"""
+
+from __future__ import annotations
+
+from .results import Failure
+
+
+class Failed(Exception):
+    """A verdict against the submission: `reason` is a short phrase without data (reports group by it),
+    `detail` the one-line account with the data, `bug` the named bug the output matches, if any."""
+
+    reason = "failed"
+
+    def __init__(self, detail: str, *, reason: str | None = None, bug: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.reason = reason or type(self).reason
+        self.bug = bug
+
+    def failure(self) -> Failure:
+        return Failure(reason=self.reason, detail=self.detail, bug=self.bug)
+
+
+class CheckFailed(Failed):
+    """The submission answered, and the answer is wrong."""
+
+    reason = "wrong answer"
+
+
+class StudentError(Failed):
+    """A request the submission's code could not answer."""
+
+
+class NotImplementedYet(StudentError):
+    reason = "not implemented yet"
+
+
+class MissingSymbol(StudentError):
+    reason = "not defined"
+
+
+class StudentRaised(StudentError):
+    reason = "raised an exception"
+
+
+class WorkerFailed(StudentError):
+    """The worker timed out, crashed, broke the protocol or sent too much; it is restarted for the next check."""
+
+    reason = "the worker failed"
+
+
+class GraderError(Exception):
+    """The grader's own fault: the submission cannot be graded, and says so instead of scoring zero."""
+
+
+class SandboxError(GraderError):
+    """A sandbox did not start, or stopped answering."""
+
+
+class IsolationError(SandboxError):
+    """A sandbox started but isolates less than its backend promises."""
+
+
+class InternalError(GraderError):
+    """A hidden check itself broke (a bug in the grader, not in the submission)."""

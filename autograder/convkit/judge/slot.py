@@ -1,0 +1,139 @@
+"""A sandbox slot: one zygote process (torch already imported) that forks a confined worker per submission.
+
+A submission costs a fork, not a 1.5 s `import torch`. The judge configures the zygote in its HELLO frame,
+refuses it if the READY frame reports weaker isolation than the backend promises, then talks to each worker
+directly over a socket the zygote hands over, and asks the zygote to kill and clean up after each submission.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+from types import TracebackType
+from typing import IO
+
+from ..config import GradingConfig
+from ..worker.protocol import Isolation, Op, Status, WireError
+from .backends import Backend, WorkerUid, kill_uid
+from .channel import Channel
+from .errors import IsolationError, SandboxError
+
+START_TIMEOUT = 120
+CONTROL_TIMEOUT = 30
+
+
+class Slot:
+    """One sandbox, used as a context manager; restarted once if its zygote dies."""
+
+    def __init__(self, backend: Backend, config: GradingConfig) -> None:
+        self.backend = backend
+        self.config = config
+        self.claim: WorkerUid | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.control: Channel | None = None
+        self.errors: IO[bytes] | None = None
+        self.isolation = Isolation.NONE
+        self.detail = ""
+
+    def __enter__(self) -> Slot:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the zygote, configure it, and check the isolation it reports (raises SandboxError)."""
+        self.close()
+        self.claim = WorkerUid()
+        judge_end, zygote_end = socket.socketpair()
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            self.backend.command(zygote_end.fileno()),
+            pass_fds=[zygote_end.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors,
+            start_new_session=True,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "MPLCONFIGDIR": "/tmp"},
+        )
+        zygote_end.close()
+        self.control = Channel(judge_end)
+        try:
+            ready = self.control.ask(self.backend.hello(self.claim.value, self.config.limits()), START_TIMEOUT)
+            isolation = Isolation(ready.get("isolation"))
+            if ready.get("status") != Status.READY:
+                raise WireError(f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready")
+        except (OSError, EOFError, TimeoutError, WireError, ValueError) as exc:
+            why = self.last_error() or str(exc) or type(exc).__name__
+            self.close()
+            raise SandboxError(f"the {self.backend.name} sandbox could not start: {why}") from None
+        self.detail = str(ready.get("detail", ""))[:300]
+        if isolation.rank < self.backend.expected.rank:
+            self.close()
+            raise IsolationError(
+                f"the {self.backend.name} sandbox isolates less than it promises: {isolation} instead of "
+                f"{self.backend.expected} ({self.detail or 'no reason given'})"
+            )
+        self.isolation = isolation
+
+    def last_error(self) -> str:
+        if self.errors is None:
+            return ""
+        self.errors.seek(0)
+        lines = self.errors.read().decode(errors="replace").strip().splitlines()
+        return lines[-1][:300] if lines else ""
+
+    def spawn(self) -> Channel:
+        """A fresh worker's channel; restarts the zygote once if it has died (raises SandboxError)."""
+        for _ in range(2):
+            if self.control is None:
+                self.start()
+            assert self.control is not None
+            try:
+                seq = self.control.send({"op": Op.SPAWN})
+                self.control.sock.settimeout(CONTROL_TIMEOUT)
+                message, fds, _, _ = socket.recv_fds(self.control.sock, 16, 1)
+                if fds and message == str(seq).encode():
+                    return Channel(socket.socket(fileno=fds[0]))
+                for fd in fds:
+                    os.close(fd)
+            except (OSError, WireError):
+                pass
+            self.close()
+        raise SandboxError(f"the {self.backend.name} sandbox stopped answering")
+
+    def reap(self) -> str | None:
+        """Kill the current worker and everything it started; return how it ended."""
+        if self.control is None:
+            return None
+        try:
+            reply = self.control.ask({"op": Op.REAP}, CONTROL_TIMEOUT)
+        except (OSError, EOFError, TimeoutError, WireError):
+            self.close()
+            return None
+        return str(reply["exit"])[:100] if reply.get("exit") is not None else None
+
+    def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.process.wait()
+            self.process = None
+        if self.claim is not None:
+            # A zygote killed without reaping leaves its orphans to init: end every process of the uid first.
+            if self.claim.value is not None:
+                kill_uid(self.claim.value)
+            self.claim.release()
+            self.claim = None
+        if self.errors is not None:
+            self.errors.close()
+            self.errors = None
