@@ -1,0 +1,134 @@
+"""Two error families: what the submission does wrong costs its checks; what goes wrong in the grader makes the
+submission ungradable (no score anywhere, listed first, excluded from statistics, a non-zero exit)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from convkit import cli
+from convkit.config import GradingConfig
+from convkit.judge import engine
+from convkit.judge.backends import choose
+from convkit.judge.batch import grade_batch
+from convkit.judge.errors import SandboxError
+from convkit.judge.results import GradeStatus, SubmissionResult
+
+from .conftest import REFERENCE
+
+CONFIG = GradingConfig(jobs=2, call_timeout=5, cell_timeout=10, submission_timeout=60)
+
+FORGED_FLOAT = '''
+import os, struct, sys, json
+
+def corr2d(X, K):
+    frame = sys._getframe(1)
+    while frame is not None and not isinstance(frame.f_locals.get("request"), dict):
+        frame = frame.f_back
+    seq = frame.f_locals["request"]["seq"]
+    payload = json.dumps({"seq": seq, "status": "ok", "value": {"result": {"kind": "float", "repr": "1e400x"}, "inputs_after": []}}).encode()
+    for fd in range(3, 12):
+        try:
+            os.write(fd, struct.pack(">I", len(payload)) + payload)
+        except OSError:
+            pass
+    return X
+'''
+
+TOO_LARGE = '''
+def corr2d(X, K):
+    return ["x" * (4 << 20)] * 10
+'''
+
+
+def graded(tmp_path: Path, name: str, override: str) -> SubmissionResult:
+    path = tmp_path / name
+    path.write_text(REFERENCE.read_text() + "\n" + override)
+    [result] = grade_batch([path], CONFIG, choose("auto"), seed=5, progress=False).results
+    return result
+
+
+def test_a_forged_float_is_the_submissions_failure(tmp_path: Path) -> None:
+    result = graded(tmp_path, "forged.py", FORGED_FLOAT)
+    assert result.status is GradeStatus.GRADED
+    corr2d = result.questions[0]
+    assert corr2d.score == 0
+    failures = {check.failure.reason for check in corr2d.checks if check.failure}
+    assert failures == {"a malformed reply"}, failures
+    assert all("malformed float" in check.failure.detail for check in corr2d.checks if check.failure)
+    assert all(q.score == q.max_score for q in result.questions[1:])
+
+
+def test_an_oversize_reply_says_how_large(tmp_path: Path) -> None:
+    result = graded(tmp_path, "large.py", TOO_LARGE)
+    assert result.status is GradeStatus.GRADED
+    details = {check.failure.detail for check in result.questions[0].checks if check.failure}
+    assert details == {"the reply was too large (40.0 MB, the limit is 16 MB)"}, details
+
+
+def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(student, rng):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("a bug in the grader")
+
+    suite = engine.suite
+    monkeypatch.setattr(engine, "suite", lambda question: tuple(replace(c, function=broken) if c.question == "pool2d" else c for c in suite(question)))
+    path = tmp_path / "fine.py"
+    path.write_text(REFERENCE.read_text())
+    [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
+    assert result.status is GradeStatus.UNGRADABLE and result.total == 0
+    assert "the check pool2d/'book example' broke (ZeroDivisionError: a bug in the grader)" in str(result.problem)
+
+
+def test_ungradable_submissions_have_no_score_and_exit_non_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from convkit.judge.session import Session
+
+    load = Session.load
+
+    def load_failing_for_bob(self: Session) -> None:
+        if self.submission.name == "bob.py":
+            raise SandboxError("the plain sandbox stopped answering")
+        load(self)
+
+    monkeypatch.setattr(Session, "load", load_failing_for_bob)
+    unlucky = tmp_path / "subs" / "bob.py"
+    unlucky.parent.mkdir()
+    for name in ("alice.py", "bob.py", "carol.py"):
+        (tmp_path / "subs" / name).write_text(REFERENCE.read_text())
+    out = tmp_path / "out"
+    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(out), "--backend", "plain", "--jobs", "1"]) == 1
+    assert "bob.py could not be graded: the plain sandbox stopped answering" in capsys.readouterr().err
+    rows = {row["submission"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert rows["bob.py"]["total"] == "" and rows["bob.py"]["corr2d"] == ""
+    assert rows["bob.py"]["status"] == "ungradable: the plain sandbox stopped answering"
+    assert rows["alice.py"]["status"] == "graded" and rows["alice.py"]["total"] == "35"
+    bob = json.loads((out / "bob.py" / "results.json").read_text())
+    assert "score" not in bob and all("score" not in test for test in bob["tests"])
+    assert bob["extra_data"]["status"] == "ungradable"
+    report = (out / "report.md").read_text()
+    assert report.index("## Ungradable submissions") < report.index("## Questions")
+    assert "3 submission(s): 2 graded, 1 ungradable" in report and "| `corr2d` | 2/2 (100%) | 6.00 |" in report
+
+
+
+def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from convkit.judge import backends
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])  # bwrap shows it; plain covers it
+    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "named"), "--backend", "bwrap"]) == 1
+    assert "isolates less than it promises" in capsys.readouterr().err and not (tmp_path / "named").exists()
+    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "auto"), "--backend", "auto"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: bubblewrap could not start here" in captured.err and "with the plain sandbox" in captured.out
+    assert "**Warning:** bubblewrap could not start here" in (tmp_path / "auto" / "report.md").read_text()

@@ -1,0 +1,173 @@
+"""The protocol between judge, zygote and worker: typed frames, numbered replies, and hostile data refused."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+
+import pytest
+import torch
+
+from convkit.judge.channel import Channel
+from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
+from convkit.judge.student import raise_for_status
+from convkit.worker.protocol import (
+    MAX_FRAME_BYTES,
+    Foreign,
+    Limits,
+    Status,
+    WireError,
+    decode,
+    encode,
+    receive,
+    send,
+)
+
+
+def raw(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(struct.pack(">I", len(payload)) + payload)
+
+
+def test_tensors_round_trip_exactly() -> None:
+    for tensor in (torch.randn(3, 4), torch.arange(6).reshape(2, 3), torch.zeros(0, 5), torch.tensor(2.5, dtype=torch.float64)):
+        back = decode(encode(tensor))
+        assert type(back) is torch.Tensor and back.dtype == tensor.dtype and torch.equal(back, tensor)
+
+
+def test_only_exact_builtin_types_pass() -> None:
+    class Lying(torch.Tensor):
+        pass
+
+    class AlwaysEqual:
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert isinstance(decode(encode(torch.zeros(2).as_subclass(Lying))), Foreign)
+    assert isinstance(decode(encode(AlwaysEqual())), Foreign)
+    assert isinstance(decode(encode(torch.zeros(2, dtype=torch.complex64))), Foreign)
+    assert decode(encode((1, 2.5, [True, None]))) == (1, 2.5, [True, None])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"kind": "tensor", "dtype": "object", "shape": [1], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [2], "data": "AAAAAA=="},
+        {"kind": "tensor", "dtype": "float32", "shape": [-1], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [10**9], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [1], "data": "!!not base64!!"},
+        {"kind": "float", "repr": "1.0; import os"},
+        {"kind": "float"},
+        {"kind": "list", "items": "not a list"},
+        {"kind": "pickle", "data": "gASV"},
+        [1, 2],
+        2.5,
+    ],
+    ids=["dtype", "byte-count", "negative-shape", "too-many-elements", "bad-base64", "forged-float", "float-without-repr",
+         "sequence-without-items", "unknown-kind", "bare-list", "bare-float"],
+)  # fmt: skip
+def test_malformed_values_are_refused(value: object) -> None:
+    with pytest.raises(WireError):
+        decode(value)
+
+
+def test_deep_nesting_is_refused() -> None:
+    nested: object = None
+    for _ in range(10):
+        nested = {"kind": "list", "items": [nested]}
+    with pytest.raises(WireError):
+        decode(nested)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"\x80\x04.", "JSON"),
+        (b"[1, 2]", "not an object"),
+        (b'{"status": "ok"}', "sequence number"),
+        (b'{"status": "ok", "seq": "7"}', "sequence number"),
+    ],
+    ids=["pickle", "array", "no-seq", "string-seq"],
+)
+def test_malformed_frames_are_refused(payload: bytes, message: str) -> None:
+    left, right = socket.socketpair()
+    raw(right, payload)
+    with pytest.raises(WireError, match=message):
+        receive(left)
+
+
+def test_oversized_header_and_truncated_frames() -> None:
+    left, right = socket.socketpair()
+    right.sendall(struct.pack(">I", MAX_FRAME_BYTES + 1))
+    with pytest.raises(WireError, match="cap"):
+        receive(left)
+    left, right = socket.socketpair()
+    right.sendall(struct.pack(">I", 100) + b'{"seq": 1')
+    right.close()
+    with pytest.raises(EOFError):
+        receive(left)
+
+
+def test_a_reply_too_large_to_send_becomes_a_too_large_frame_with_its_seq() -> None:
+    left, right = socket.socketpair()
+    reader = threading.Thread(target=lambda: frames.append(receive(left)))
+    frames: list[dict] = []
+    reader.start()
+    send(right, {"status": Status.OK, "seq": 41, "value": ["x" * (MAX_FRAME_BYTES // 2)] * 3})
+    reader.join(10)
+    [frame] = frames
+    assert frame["status"] == Status.TOO_LARGE and frame["seq"] == 41 and frame["size"] > MAX_FRAME_BYTES
+    with pytest.raises(WorkerFailed, match=r"the reply was too large \(24\.0 MB, the limit is 16 MB\)") as failed:
+        raise_for_status(frame)
+    assert failed.value.reason == "the reply was too large"
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "text"),
+    [
+        ({"status": Status.NOT_IMPLEMENTED}, NotImplementedYet, "not implemented yet"),
+        ({"status": Status.MISSING, "error": "`corr2d` is not defined"}, MissingSymbol, "define it with exactly this name"),
+        ({"status": Status.RAISED, "error": "KeyError: 'x'"}, StudentRaised, "raised KeyError: 'x'"),
+        ({"status": Status.REFUSED, "error": "?"}, WorkerFailed, "broke the protocol"),
+        ({"status": "victory"}, WorkerFailed, "broke the protocol"),
+        ({"status": Status.TOO_LARGE, "size": "big"}, WorkerFailed, "broke the protocol"),
+    ],
+)
+def test_every_status_maps_to_the_submissions_failure(reply: dict, error: type, text: str) -> None:
+    with pytest.raises(error, match=text):
+        raise_for_status({**reply, "seq": 1})
+
+
+def test_raised_failures_group_by_exception_type() -> None:
+    with pytest.raises(StudentRaised) as raised:
+        raise_for_status({"status": Status.RAISED, "seq": 3, "error": "ValueError: mode must be max or avg"})
+    assert raised.value.reason == "raised ValueError"
+
+
+def test_channel_skips_frames_of_other_requests_and_times_out() -> None:
+    left, right = socket.socketpair()
+    channel = Channel(left)
+    seq = channel.send({"op": "call"})
+    assert json.loads(_read(right))["seq"] == seq
+    for stale in (seq - 1, seq + 5):
+        send(right, {"status": Status.OK, "seq": stale, "value": "forged"})
+    send(right, {"status": Status.OK, "seq": seq, "value": "real"})
+    assert next(channel.replies(seq, 5))["value"] == "real"
+    send(right, {"status": Status.OK, "seq": 999, "value": "forged"})
+    with pytest.raises(TimeoutError):
+        next(channel.replies(seq + 1, 0.2))
+
+
+def _read(sock: socket.socket) -> bytes:
+    (size,) = struct.unpack(">I", sock.recv(4))
+    return sock.recv(size)
+
+
+def test_limits_travel_by_name_and_are_validated() -> None:
+    limits = Limits(memory_bytes=1, cpu_seconds=2, output_bytes=3, processes=4)
+    assert Limits.from_frame(json.loads(json.dumps(limits.to_frame()))) == limits
+    for bad in ({"memory_bytes": 1}, {**limits.to_frame(), "extra": 1}, {**limits.to_frame(), "processes": -1}, "1,2,3,4"):
+        with pytest.raises(WireError, match="limits must name"):
+            Limits.from_frame(bad)

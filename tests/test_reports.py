@@ -1,0 +1,56 @@
+"""Reports are rendered from structured results: grouping by named bug or reason, never by parsing text."""
+
+from __future__ import annotations
+
+from convkit.judge.backends import Backend
+from convkit.judge.batch import Batch
+from convkit.judge.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
+from convkit.questions import QUESTION_IDS
+from convkit.reports import failure_groups, gradescope, report
+
+FLIPPED = "matches true convolution: the kernel is flipped"
+
+
+def result(name: str, failures: dict[str, Failure], status: GradeStatus = GradeStatus.GRADED) -> SubmissionResult:
+    questions = tuple(
+        QuestionResult(q, (CheckResult(q, "first", 1.0, failures.get(q)), CheckResult(q, "second", 2.0, failures.get(q)))) for q in QUESTION_IDS
+    )
+    problem = "the sandbox stopped answering" if status is GradeStatus.UNGRADABLE else None
+    return SubmissionResult(name, questions, seed=7, backend="plain", isolation="namespace+uid", status=status, problem=problem)
+
+
+def test_failures_group_by_named_bug_then_by_reason_across_students() -> None:
+    results = [
+        result("a.py", {"corr2d": Failure("wrong values", "on X = [[1.0]]: max error 3", bug=FLIPPED)}),
+        result("b.py", {"corr2d": Failure("wrong values", "on X = [[2.0, 5.0]]: max error 9", bug=FLIPPED)}),
+        result("c.py", {"corr2d": Failure("wrong shape", "expected shape (2, 2), got (1, 2)"), "pool2d": Failure("timed out", "timed out")}),
+    ]
+    groups = failure_groups(results)
+    assert [(g.question, g.what, sorted(g.submissions), g.checks) for g in groups] == [
+        ("corr2d", FLIPPED, ["a.py", "b.py"], ["first", "second"]),
+        ("corr2d", "wrong shape", ["c.py"], ["first", "second"]),
+        ("pool2d", "timed out", ["c.py"], ["first", "second"]),
+    ]
+    assert groups[0].example == "on X = [[1.0]]: max error 3"
+
+
+def test_ungradable_submissions_are_listed_first_and_left_out_of_statistics() -> None:
+    results = [result("good.py", {}), result("lost.py", {}, GradeStatus.UNGRADABLE)]
+    text = report(Batch(results, Backend("plain"), None), seed=7)
+    assert "2 submission(s): 1 graded, 1 ungradable; seed 7; sandbox plain (namespace+uid)." in text
+    assert text.index("- `lost.py`: the sandbox stopped answering") < text.index("## Questions")
+    assert "| `corr2d` | 1/1 (100%) | 3.00 | 3 |" in text
+
+
+def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> None:
+    graded = gradescope(result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}))
+    assert graded["score"] == 3 * (len(QUESTION_IDS) - 1)
+    assert graded["tests"][0]["output"].splitlines()[0] == f"✗ first (0/1): {FLIPPED} — max error 3"
+    assert graded["output"].endswith("Graded by convkit (plain sandbox, isolation namespace+uid, seed 7).")
+    lost = gradescope(result("lost.py", {}, GradeStatus.UNGRADABLE))
+    assert "score" not in lost and "the grader's fault" in lost["output"] and lost["extra_data"]["status"] == "ungradable"
+
+
+def test_results_travel_as_plain_dictionaries() -> None:
+    original = result("a.py", {"pool2d": Failure("wrong values", "max error 1", bug="max and avg swapped")})
+    assert SubmissionResult.from_dict(original.to_dict()) == original

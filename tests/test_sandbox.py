@@ -1,0 +1,153 @@
+"""The trust boundary at run time: what a worker sees on each backend, the isolation a slot reports (and refuses
+to do without), the zygote's refusals, and a session's restarts."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from convkit.config import GradingConfig
+from convkit.judge import backends
+from convkit.judge.backends import PACKAGE, WORKER_FILES, Backend, bwrap_arguments
+from convkit.judge.channel import Channel
+from convkit.judge.errors import IsolationError, SandboxError, WorkerFailed
+from convkit.judge.session import Session
+from convkit.judge.slot import Slot
+from convkit.judge.submissions import Submission
+from convkit.worker.protocol import Isolation, Op, Status
+
+ROOT = os.geteuid() == 0
+CONFIG = GradingConfig(jobs=1, call_timeout=3, cell_timeout=3, submission_timeout=60)
+BACKENDS = [
+    pytest.param("plain", marks=pytest.mark.skipif(not ROOT, reason="plain workers are confined only when grading as root")),
+    pytest.param("bwrap", marks=pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")),
+]
+
+LOOK = '''
+import os, sys, importlib
+
+def look(paths):
+    seen = []
+    for path in paths:
+        try:
+            with open(path) as handle:
+                handle.read(1)
+            seen.append("readable: " + path)
+        except OSError:
+            pass
+    for name in ("convkit.judge", "convkit.judge.oracle", "convkit.suites", "convkit.config", "convkit"):
+        try:
+            module = importlib.import_module(name)
+            if getattr(module, "__file__", None) or name != "convkit":
+                seen.append("imported: " + name)
+        except BaseException:
+            pass
+    for root in ["/opt/convkit", *sys.path]:
+        for directory, _, files in os.walk(root):
+            if "convkit" in directory.split(os.sep):
+                seen += ["listed: " + os.path.join(directory, name) for name in files]
+    return seen
+'''
+
+
+def session(slot: Slot, *cells: str) -> Session:
+    return Session(slot, Submission("probe.py", Path("probe.py"), list(cells), [f"cell {i + 1}" for i in range(len(cells))]), CONFIG)
+
+
+@pytest.fixture
+def canaries() -> Iterator[list[Path]]:
+    """Files dropped into the judge's side and into worker/ (not on the allow-list) while a worker looks."""
+    tag = uuid.uuid4().hex
+    paths = [PACKAGE / "judge" / f"canary-{tag}.txt", PACKAGE / "worker" / f"canary-{tag}.txt"]
+    for path in paths:
+        path.write_text("a secret\n")
+    yield paths
+    for path in paths:
+        path.unlink()
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_worker_sees_nothing_of_the_judge(name: str, canaries: list[Path]) -> None:
+    judge_files = [str(path) for path in sorted(PACKAGE.rglob("*.py")) if "worker" not in path.parts]
+    with Slot(Backend(name), CONFIG) as slot:  # type: ignore[arg-type]
+        student = session(slot, LOOK)
+        try:
+            seen = student.call("look", [*judge_files, *map(str, canaries)]).result
+        finally:
+            student.kill()
+    allowed = {f"listed: /opt/convkit/convkit/worker/{file}" for file in WORKER_FILES} if name == "bwrap" else set()
+    listed = {entry for entry in seen if entry.startswith("listed: ") and not entry.endswith(".pyc")}
+    assert listed <= allowed, f"a {name} worker lists files beyond the allow-list: {sorted(listed - allowed)[:5]}"
+    assert [entry for entry in seen if not entry.startswith("listed: ")] == [], f"a {name} worker reads or imports the judge: {seen[:5]}"
+
+
+def test_bubblewrap_binds_exactly_the_allow_list() -> None:
+    arguments = bwrap_arguments()
+    bound = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--ro-bind" and arguments[i + 1].startswith(str(PACKAGE))]
+    assert sorted(bound) == sorted(str(PACKAGE / "worker" / file) for file in WORKER_FILES)
+    assert sorted(WORKER_FILES) == sorted(p.name for p in (PACKAGE / "worker").glob("*.py")), "worker/ and its allow-list differ"
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_slot_reports_its_isolation(name: str) -> None:
+    with Slot(Backend(name), CONFIG) as slot:  # type: ignore[arg-type]
+        assert slot.isolation == (Isolation.BWRAP if name == "bwrap" else Isolation.NAMESPACE)
+        assert slot.detail == ""
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_isolation_weaker_than_promised_is_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bwrap: a path the judge hides stays visible. plain: a container without CAP_SYS_ADMIN (no namespace)."""
+    if name == "bwrap":
+        monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])
+        why = "uid only instead of bwrap (workers could read /usr/share)"
+    else:
+        command = Backend.command
+        monkeypatch.setattr(Backend, "command", lambda self, fd: ["setpriv", "--bounding-set", "-sys_admin", "--", *command(self, fd)])
+        why = "uid only instead of namespace+uid (could not make a private mount namespace"
+    with pytest.raises(IsolationError, match=re.escape(f"isolates less than it promises: {why}")):
+        Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
+
+
+def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Backend, "hello", lambda self, uid, limits: {"op": Op.HELLO, "sandbox": "plain", "uid": uid, "limits": {"memory": 1}})
+    with pytest.raises(SandboxError, match="bad configuration: limits must name exactly"):
+        Slot(Backend("plain"), CONFIG).start()
+
+
+def test_the_zygote_refuses_unknown_ops_and_keeps_serving() -> None:
+    with Slot(Backend("plain"), CONFIG) as slot:
+        assert slot.control is not None
+        reply = slot.control.ask({"op": "dance"}, 10)
+        assert reply["status"] == Status.REFUSED and "does not do 'dance'" in reply["error"]
+        worker = slot.spawn()
+        reply = worker.ask({"op": "dance"}, 10)
+        assert reply["status"] == Status.REFUSED
+        worker.close()
+        assert slot.reap() is not None
+
+
+def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_once_per_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[str] = []
+    original = Channel.send
+    monkeypatch.setattr(Channel, "send", lambda self, request: sent.append(str(request["op"])) or original(self, request))
+    cells = ["def h():\n    return corr2d is not None", "while True:\n    pass", "def g():\n    while True:\n        pass"]
+    with Slot(Backend("plain"), CONFIG) as slot:
+        student = session(slot, *cells)
+        try:
+            student.substitute(("corr2d",))
+            assert student.call("h").result is True
+            assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
+            with pytest.raises(WorkerFailed, match="timed out after 3 s"):
+                student.call("g")
+            assert student.call("h").result is True
+        finally:
+            student.kill()
+    assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
+    assert sent.count(Op.LOAD) == 3 and sent.count(Op.SUBSTITUTE) == 2, sent
