@@ -148,6 +148,7 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
     expectation = EXPECTED[name]
     result = graded[name]
     scores = {q.question: q for q in result.questions}
+    assert result.gradable, f"{name} made the grader fail: {result.problem}"
     assert list(scores) == list(QUESTION_IDS)
     problems = []
     for question in expectation["zero"]:

@@ -22,13 +22,14 @@ pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev 
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "autograder" / "convkit"
+SEED = 8_675_309_123_456_789
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     first, second = tmp_path_factory.mktemp("build1"), tmp_path_factory.mktemp("build2")
-    build(first)
-    build(second)
+    build(first, SEED)
+    build(second, SEED)
     return first, second
 
 
@@ -63,7 +64,7 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
             exec(archive.read(f"tests/{question}.py").decode(), namespace)
             assert namespace["test"]["name"] == question and namespace["test"]["points"] == points[question]
         config = json.loads(archive.read("otter_config.json"))
-        assert config["plugins"] == [{"convkit.otter_plugin.ConvkitPlugin": {"backend": "auto"}}]
+        assert config["plugins"] == [{"convkit.otter_plugin.ConvkitPlugin": {"backend": "auto", "seed": SEED}}]
         environment = archive.read("environment.yml").decode()
         assert "python=3.11" in environment and "otter-grader[grading,plugins]==7.0.0" in environment
         assert "torch==2.13.0+cpu" in environment and "--extra-index-url https://download.pytorch.org/whl/cpu" in environment
@@ -117,6 +118,7 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
     student = builds[0] / "student"
     files = {str(p.relative_to(student)): p.read_text() for p in sorted(student.rglob("*")) if p.is_file()}
     everything = "\n".join(files.values())
+    assert str(SEED) not in everything, "the course's grading seed is in the student bundle"
     public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module()
 
     # hidden suites: module names, check functions and their helpers, any distinctive line

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,14 @@ from convkit.questions import QUESTION_IDS
 
 from .conftest import REFERENCE, STUBS
 
-HEADER = "submission,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total,status"
+HEADER = "submission,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total,status,seed"
 
 
-def convkit(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "convkit.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
+def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`convkit ...` as an instructor types it, in a course folder of its own (never the repository)."""
+    if cwd is None:
+        cwd = Path(tempfile.mkdtemp(prefix="convkit-course-"))
+    return subprocess.run([sys.executable, "-m", "convkit.cli", *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +77,7 @@ def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[st
         (["grade", str(REFERENCE), "--out", "x", "--jobs", "0"], "jobs must be an integer >= 1"),
         (["grade", str(REFERENCE), "--out", str(REFERENCE)], "is a file, not a folder"),
         (["grade", str(REFERENCE), "--out", "x", "--backend", "docker"], "unknown backend 'docker'"),
+        (["grade", str(REFERENCE), "--out", "x", "--seed", "banana"], "'banana' is not a seed: use a non-negative integer or 'fresh'"),
     ],
 )
 def test_misuse_exits_2_with_one_line(args: list[str], message: str) -> None:
@@ -96,6 +101,25 @@ def test_a_sandbox_that_cannot_start_grades_nothing(tmp_path: Path, monkeypatch:
 
     broken = [sys.executable, "-c", "import sys; sys.exit('no namespaces here')"]
     monkeypatch.setattr(backends.Backend, "command", lambda self, *args: broken)
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain"]) == 1
+    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain", "--course", str(tmp_path)]) == 1
     error = capsys.readouterr().err
     assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()
+
+
+def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_course(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    course.mkdir()
+    first = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "first", "--jobs", "2", cwd=course)
+    assert first.returncode == 0 and "drew the course's grading seed" in first.stderr, first.stderr
+    seed_file = course / "convkit-seed.txt"
+    assert seed_file.stat().st_mode & 0o777 == 0o600
+    seed = seed_file.read_text().splitlines()[-1]
+    second = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "second", "--jobs", "1", cwd=course)
+    assert second.returncode == 0 and "drew" not in second.stderr
+    for name in ("grades.csv", "report.md", "convolutions.py/results.json", "convolutions.py-2/results.json"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+    assert {row["seed"] for row in csv.DictReader((tmp_path / "first" / "grades.csv").open())} == {seed}
+    fresh = convkit("grade", REFERENCE, "--out", tmp_path / "fresh", "--seed", "fresh", cwd=course)
+    assert fresh.returncode == 0 and "graded with a fresh seed" in fresh.stderr
+    replay = fresh.stderr.split("--seed ")[-1].split()[0]
+    assert {row["seed"] for row in csv.DictReader((tmp_path / "fresh" / "grades.csv").open())} == {replay} != {seed}

@@ -101,7 +101,7 @@ def test_ungradable_submissions_have_no_score_and_exit_non_zero(
     for name in ("alice.py", "bob.py", "carol.py"):
         (tmp_path / "subs" / name).write_text(REFERENCE.read_text())
     out = tmp_path / "out"
-    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(out), "--backend", "plain", "--jobs", "1"]) == 1
+    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(out), "--backend", "plain", "--jobs", "1", "--seed", "4"]) == 1
     assert "bob.py could not be graded: the plain sandbox stopped answering" in capsys.readouterr().err
     rows = {row["submission"]: row for row in csv.DictReader((out / "grades.csv").open())}
     assert rows["bob.py"]["total"] == "" and rows["bob.py"]["corr2d"] == ""
@@ -126,9 +126,9 @@ def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])  # bwrap shows it; plain covers it
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "named"), "--backend", "bwrap"]) == 1
+    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "named"), "--backend", "bwrap", "--seed", "4"]) == 1
     assert "isolates less than it promises" in capsys.readouterr().err and not (tmp_path / "named").exists()
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "auto"), "--backend", "auto"]) == 0
+    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "auto"), "--backend", "auto", "--seed", "4"]) == 0
     captured = capsys.readouterr()
     assert "warning: bubblewrap could not start here" in captured.err and "with the plain sandbox" in captured.out
     assert "**Warning:** bubblewrap could not start here" in (tmp_path / "auto" / "report.md").read_text()

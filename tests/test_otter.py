@@ -27,7 +27,7 @@ from .otter_fixtures import notebooks as nb
 
 pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev extra")
 
-SEED = "1234567"
+SEED = 1234567
 POINTS = all_points()
 FULL = sum(POINTS.values())
 
@@ -35,7 +35,7 @@ FULL = sum(POINTS.values())
 def otter_run(autograder: Path, submission: Path, out: Path) -> dict:
     """`otter run -a` as a user types it; returns results.json (or the failure, for the test to report)."""
     out.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CONVKIT_SEED=SEED)
+    env = {key: value for key, value in os.environ.items() if key != "CONVKIT_SEED"}
     done = subprocess.run(
         [sys.executable, "-m", "otter", "run", "-a", str(autograder), "-o", str(out), "--no-logo", str(submission)],
         capture_output=True, text=True, env=env, cwd=out, timeout=600,
@@ -63,7 +63,10 @@ def scores(results: dict) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("otter")
-    build(root / "build")
+    course = root / "course"
+    course.mkdir()
+    (course / "convkit-seed.txt").write_text(f"{SEED}\n")
+    build(root / "build", SEED)
     student, autograder = root / "build" / "student", root / "build" / "autograder.zip"
     handout = student / NOTEBOOK_NAME
     subs = root / "submissions"
@@ -102,7 +105,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with ThreadPoolExecutor(max_workers=2) as pool:
         graded = dict(zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items()), strict=True))
     convkit = subprocess.run(
-        [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--seed", SEED],
+        [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--course", str(course)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert convkit.returncode == 0, convkit.stderr
@@ -183,10 +186,13 @@ def test_one_bug_loses_points_on_its_question_only(runs: dict) -> None:
     assert {q: s for q, s in got.items() if q != "pool2d"} == {q: p for q, p in POINTS.items() if q != "pool2d"}
 
 
-def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run(runs: dict) -> None:
-    through_otter = scores(runs["otter"]["one_bug_export"])
-    through_convkit = {t["name"]: t["score"] for t in runs["convkit"]["tests"]}
-    assert through_otter == through_convkit
+def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_course_seed(runs: dict) -> None:
+    """Neither run is given a seed: both use the course's (the zip carries it), so they grade alike."""
+    through_otter = runs["otter"]["one_bug_export"]["json"]
+    through_convkit = runs["convkit"]
+    assert scores(runs["otter"]["one_bug_export"]) == {t["name"]: t["score"] for t in through_convkit["tests"]}
+    assert [t["output"] for t in through_otter["tests"]] == [t["output"] for t in through_convkit["tests"]]
+    assert f"seed {SEED})" in through_otter["output"] and through_convkit["extra_data"]["seed"] == SEED
 
 
 def test_broken_notebook_is_refused_by_otter_before_plugins_run(runs: dict) -> None:

@@ -10,6 +10,7 @@ DIR/autograder.zip    an otter-grader 7 autograder zip built by `otter generate`
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ TEMPLATE = ROOT / "student_template"
 ASSIGNMENTS = ROOT / "assignments"
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
+PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -65,7 +67,7 @@ def autograder_tests() -> dict[str, str]:
     return {f"{q.id}.py": render.ok_placeholder(q, points[q.id]) for q in QUESTIONS}
 
 
-def build(out: Path, update_template: bool = False) -> None:
+def build(out: Path, seed: int, update_template: bool = False) -> None:
     student = out / "student"
     for name, text in handout_files().items():
         path = student / name
@@ -74,17 +76,18 @@ def build(out: Path, update_template: bool = False) -> None:
     if update_template:
         for name, text in student_files().items():
             (TEMPLATE / name).write_text(text)
-    (out / "autograder.zip").write_bytes(autograder_zip())
+    (out / "autograder.zip").write_bytes(autograder_zip(seed))
 
 
-def autograder_zip() -> bytes:
-    """Run `otter generate` in a scratch folder, then re-pack its zip deterministically."""
+def autograder_zip(seed: int) -> bytes:
+    """Run `otter generate` in a scratch folder, then re-pack its zip deterministically. The course's grading
+    seed goes into the plugin's configuration (inside the zip only), so Gradescope grades as `convkit grade`."""
     with tempfile.TemporaryDirectory(prefix="convkit-generate-") as scratch:
         work = Path(scratch)
         (work / "tests").mkdir()
         for name, text in autograder_tests().items():
             (work / "tests" / name).write_text(text)
-        shutil.copy(ASSIGNMENTS / "otter_config.json", work / "otter_config.json")
+        (work / "otter_config.json").write_text(otter_config(seed))
         shutil.copy(ASSIGNMENTS / "requirements.txt", work / "requirements.txt")
         copy_source(work / SOURCE_DIR)
         command = [
@@ -97,6 +100,16 @@ def autograder_zip() -> bytes:
         if done.returncode != 0 or not (work / "autograder.zip").is_file():
             raise ValueError(f"otter generate failed: {(done.stderr or done.stdout).strip()[-2000:]}")
         return normalise((work / "autograder.zip").read_bytes())
+
+
+def otter_config(seed: int) -> str:
+    """The assignment's otter_config.json with the grading seed added to the convkit plugin's settings."""
+    config = json.loads((ASSIGNMENTS / "otter_config.json").read_text())
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and PLUGIN in plugin:
+            plugin[PLUGIN]["seed"] = seed
+            return json.dumps(config, indent=2) + "\n"
+    raise ValueError(f"{ASSIGNMENTS / 'otter_config.json'} does not list the plugin {PLUGIN}")
 
 
 def generate_env() -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -19,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("submissions", nargs="+", type=Path, help=".py, .ipynb or grader.export() .zip files, or folders of them")
     grade.add_argument("--out", required=True, type=Path, help="folder for grades.csv, one results.json per submission, report.md")
     grade.add_argument("--backend", default="auto", help="auto (bubblewrap when installed), bwrap, or plain")
-    grade.add_argument("--seed", type=int, help="replay a run's inputs (default: a fresh random seed)")
+    grade.add_argument("--seed", help="N to replay a run's inputs, or 'fresh' for new ones (default: the course's seed)")
+    grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
     for item in fields(GradingConfig):
         grade.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=item.default, help=item.metadata["description"])
 
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
     build.add_argument("--out", required=True, type=Path, help="output folder")
     build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
+    build.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
 
     args = parser.parse_args(argv)
     try:
@@ -42,6 +43,7 @@ class UserFacingError(Exception):
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    from .course import SeedError, resolve_seed
     from .judge.backends import BackendError, choose
     from .judge.batch import grade_batch
     from .judge.errors import SandboxError
@@ -52,11 +54,13 @@ def run_grade(args: argparse.Namespace) -> int:
         config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
         backend = choose(args.backend)
         paths = collect(args.submissions)
-    except (ValueError, BackendError, UsageError) as error:
+        seed, told = resolve_seed(args.seed, args.course)
+    except (ValueError, BackendError, UsageError, SeedError) as error:
         raise UserFacingError(error) from None
     if args.out.exists() and not args.out.is_dir():
         raise UserFacingError(f"--out {args.out} is a file, not a folder")
-    seed = args.seed if args.seed is not None else secrets.randbits(62)
+    if told:
+        print(f"convkit grade: {told}", file=sys.stderr)
     try:
         batch = grade_batch(paths, config, backend, seed)
     except (SandboxError, BackendError) as error:
@@ -105,11 +109,15 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
+    from .course import SeedError, course_seed
 
     try:
-        build(args.out, update_template=args.update_template)
-    except (OSError, ValueError) as error:
+        seed, created = course_seed(args.course)
+        build(args.out, seed, update_template=args.update_template)
+    except (OSError, ValueError, SeedError) as error:
         raise UserFacingError(error) from None
+    if created:
+        print(f"convkit build: drew the course's grading seed and kept it in {args.course / 'convkit-seed.txt'}; keep that file secret", file=sys.stderr)
     print(f"built {args.out / 'student'} and {args.out / 'autograder.zip'}")
     return 0
 

@@ -18,7 +18,6 @@ process, so convkit must be installed in the grading environment (the zip's requ
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
     from .judge.results import SubmissionResult
 
 SEED_VARIABLE = "CONVKIT_SEED"
-"""Set it to replay a grading run's inputs (the seed is printed in the output); by default each run draws one."""
+"""Set it to grade with another seed than the course's, which `convkit build` writes into the zip's plugin config."""
 
 
 def empty_notebook() -> nbformat.NotebookNode:
@@ -79,19 +78,30 @@ class ConvkitPlugin(AbstractOtterPlugin):
     def grade(self) -> Batch:
         """The engine's grade of the submission file, in a sandbox of the configured backend."""
         from .config import GradingConfig
+        from .course import parse_seed
         from .judge.backends import choose
         from .judge.batch import grade_batch
 
         settings = {k: v for k, v in self.plugin_config.items() if k in GradingConfig.__dataclass_fields__}
         config = GradingConfig(**{"jobs": 1, **settings})
-        seed = int(os.environ[SEED_VARIABLE]) if os.environ.get(SEED_VARIABLE) else secrets.randbits(62)
+        seed = parse_seed(os.environ.get(SEED_VARIABLE) or str(self.plugin_config["seed"]))
         backend = choose(str(self.plugin_config.get("backend", "auto")))
         return grade_batch([Path(self.submission_path)], config, backend, seed, progress=False)
 
 
+class QuestionFile(OKTestFile):
+    """One question's results as otter holds them; its summary is convkit's own feedback for the question, so
+    Gradescope shows what `convkit grade` writes."""
+
+    feedback = ""
+
+    def summary(self, public_only: bool = False) -> str:
+        return self.feedback
+
+
 def replace_results(results: Any, result: SubmissionResult, warning: str | None) -> None:
     """Make otter's results say exactly what the engine decided: one test file per question, one case per check."""
-    from .reports import describe, gradescope
+    from .reports import describe, feedback, gradescope
 
     results.clear_results()
     for question in result.questions:
@@ -101,8 +111,9 @@ def replace_results(results: Any, result: SubmissionResult, warning: str | None)
             cases.append(case)
             message = "passed" if check.failure is None else describe(check.failure)
             outcomes.append(TestCaseResult(test_case=case, message=message, passed=check.passed))
-        test_file = OKTestFile(question.question, f"tests/{question.question}.py", cases, all_or_nothing=False)
+        test_file = QuestionFile(question.question, f"tests/{question.question}.py", cases, all_or_nothing=False)
         test_file.test_case_results = outcomes
+        test_file.feedback = feedback(question)
         results.results[question.question] = test_file
         results.update_score(question.question, question.score)
     results.set_output("\n".join(filter(None, [str(gradescope(result)["output"]), warning and f"Warning: {warning}."])))

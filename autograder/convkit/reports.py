@@ -17,7 +17,7 @@ from .judge.batch import Batch
 from .judge.results import Failure, QuestionResult, SubmissionResult
 from .questions import QUESTION_IDS
 
-CSV_HEADER = ["submission", *QUESTION_IDS, "total", "status"]
+CSV_HEADER = ["submission", *QUESTION_IDS, "total", "status", "seed"]
 EXAMPLES = 15
 
 
@@ -47,7 +47,7 @@ def write_all(batch: Batch, out: Path, seed: int) -> None:
         writer.writerow(CSV_HEADER)
         for result in results:
             scores = [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
-            writer.writerow([result.name, *scores, status(result)])
+            writer.writerow([result.name, *scores, status(result), result.seed])
     for name, result in zip(folder_names(results), results, strict=True):
         folder = out / name
         folder.mkdir(exist_ok=True)

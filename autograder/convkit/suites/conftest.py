@@ -1,6 +1,6 @@
 """Run the hidden suites with plain pytest against any implementation file:
 
-    pytest autograder/convkit/suites --impl solutions/convolutions.py [--seed N]
+    pytest autograder/convkit/suites --impl solutions/convolutions.py [--seed N|fresh]
 
 The file runs in this process (so use it for trusted files such as the reference or the stubs; students'
 files go through `convkit grade`, which runs them in a sandbox). Each question sees correct versions of the
@@ -9,12 +9,12 @@ questions before it, exactly as in grading.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
 import torch
 
+from convkit.course import SeedError, fresh_seed, parse_seed
 from convkit.judge.checks import Check, generator
 from convkit.judge.student import InProcessStudent, Student
 from convkit.questions import earlier_symbols
@@ -22,14 +22,18 @@ from convkit.questions import earlier_symbols
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--impl", type=Path, help="the implementation file to check (a .py defining the nine answers)")
-    parser.addoption("--seed", type=int, help="the seed of the random inputs (default: fresh each run)")
+    parser.addoption("--seed", default="0", help="the seed of the hidden inputs, or 'fresh' (default: 0, so runs repeat)")
 
 
 SEED = pytest.StashKey[int]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[SEED] = config.getoption("--seed") or secrets.randbits(62)
+    option = config.getoption("--seed")
+    try:
+        config.stash[SEED] = fresh_seed() if option == "fresh" else parse_seed(option)
+    except SeedError as error:
+        raise pytest.UsageError(f"--seed: {error}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str:
