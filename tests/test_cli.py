@@ -32,6 +32,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.C
     shutil.copy(REFERENCE, folder / "alice.py")
     shutil.copy(STUBS, folder / "bob.py")
     (folder / "carol.ipynb").write_text('{"cells": [')
+    (folder / "dave.py").write_text(REFERENCE.read_text().replace("def pool2d(X, pool_size, mode='max'):", "def pool2d(X, pool_size, mode='max')"))
     other = tmp_path_factory.mktemp("elsewhere") / "alice.py"
     shutil.copy(REFERENCE, other)
     out = tmp_path_factory.mktemp("out")
@@ -44,8 +45,8 @@ def test_grades_csv_has_one_row_per_submission_named_by_file(graded: tuple[Path,
     lines = (out / "grades.csv").read_text().splitlines()
     assert lines[0] == HEADER
     rows = list(csv.DictReader(lines))
-    assert [row["submission"] for row in rows] == ["alice.py", "bob.py", "carol.ipynb", "alice.py"]
-    assert [row["total"] for row in rows] == ["35", "0", "0", "35"]
+    assert [row["submission"] for row in rows] == ["alice.py", "bob.py", "carol.ipynb", "dave.py", "alice.py"]
+    assert [row["total"] for row in rows] == ["35", "0", "0", "31", "35"]
     assert {row["status"] for row in rows} == {"graded"}
 
 
@@ -59,15 +60,22 @@ def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, sub
     assert carol["score"] == 0 and "not a valid notebook" in carol["output"]
     bob = json.loads((out / "bob.py" / "results.json").read_text())
     assert "not implemented yet" in bob["tests"][0]["output"]
+    dave = json.loads((out / "dave.py" / "results.json").read_text())
+    line = next(i for i, text in enumerate(REFERENCE.read_text().splitlines(), 1) if text.startswith("def pool2d("))
+    said = f"line {line}: SyntaxError: expected ':'; the functions above that line were graded"
+    assert all(test["output"].splitlines()[0] == said for test in dave["tests"])
+    assert "`pool2d` is not defined" in dave["tests"][-1]["output"] and "cell" not in json.dumps(dave)
 
 
 def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, done = graded
     report = (out / "report.md").read_text()
-    assert "| `corr2d` | 2/4 (50%)" in report and "not implemented yet" in report and "carol.ipynb" in report
+    assert "| `corr2d` | 3/5 (60%)" in report and "not implemented yet" in report and "carol.ipynb" in report
+    fully = report.split("## Submissions that could not be fully graded")[1]
+    assert "`dave.py`: line " in fully and "`carol.ipynb`: not a valid notebook" in fully
     assert (out / "histogram.png").read_bytes().startswith(b"\x89PNG")
     progress = done.stderr.splitlines()
-    assert "\r" not in done.stderr and progress[-1].startswith("grading: 100%|") and "4/4" in progress[-1], done.stderr
+    assert "\r" not in done.stderr and progress[-1].startswith("grading: 100%|") and "5/5" in progress[-1], done.stderr
 
 
 @pytest.mark.parametrize(

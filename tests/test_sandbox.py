@@ -3,6 +3,7 @@ to do without), the zygote's refusals, and a session's restarts."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import shutil
@@ -109,7 +110,7 @@ def test_isolation_weaker_than_promised_is_refused(name: str, monkeypatch: pytes
         why = "uid only instead of bwrap (workers could read /usr/share)"
     else:
         command = Backend.command
-        monkeypatch.setattr(Backend, "command", lambda self, fd: ["setpriv", "--bounding-set", "-sys_admin", "--", *command(self, fd)])
+        monkeypatch.setattr(Backend, "command", lambda self, *args: ["setpriv", "--bounding-set", "-sys_admin", "--", *command(self, *args)])
         why = "uid only instead of namespace+uid (could not make a private mount namespace"
     with pytest.raises(IsolationError, match=re.escape(f"isolates less than it promises: {why}")):
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
@@ -151,3 +152,36 @@ def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_o
             student.kill()
     assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
     assert sent.count(Op.LOAD) == 3 and sent.count(Op.SUBSTITUTE) == 2, sent
+
+
+PLATFORM = """
+import getpass, os, pwd, tempfile
+
+def platform():
+    import torch
+    w = torch.zeros(2, requires_grad=True)
+    for optimizer in (torch.optim.SGD([w], lr=0.1), torch.optim.Adam([w], lr=0.1)):
+        optimizer.zero_grad()
+        ((w - 1) ** 2).sum().backward()
+        optimizer.step()
+    import torch._dynamo, torch._inductor.config
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+    os.makedirs(cache_dir(), exist_ok=True)
+    import matplotlib.pyplot as plt
+    plt.figure(); plt.imshow([[0, 1]]); plt.savefig(os.path.join(tempfile.gettempdir(), "x.png"))
+    return [getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, os.environ["HOME"], bool(w.abs().sum() > 0), callable(torch.compile)]
+"""
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(name: str) -> None:
+    """getpwuid() must know the worker's uid and torch must find a writable cache (no false failures)."""
+    with Slot(Backend(name), CONFIG) as slot:  # type: ignore[arg-type]
+        student = session(slot, PLATFORM)
+        try:
+            user, pw_name, home, stepped, compiles = student.call("platform").result
+        finally:
+            student.kill()
+    assert student.notes == [] and stepped and compiles
+    assert user == pw_name == ("convkit-worker" if ROOT else getpass.getuser())
+    assert home.startswith("/tmp/convkit-")

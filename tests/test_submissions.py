@@ -53,11 +53,18 @@ def test_python_file_splits_into_statements_keeping_line_numbers(tmp_path: Path)
     assert len(cells) == 3 and cells[1].startswith("\n\n@staticmethod") and cells[2] == "\n" * 5 + "while True:\n    pass"
 
 
-def test_unparsable_python_is_split_at_top_level_blocks(tmp_path: Path) -> None:
+def test_a_syntax_error_grades_the_statements_above_it_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "sub.py"
+    path.write_text("import torch\n\ndef fine():\n    return [\n        2,\n    ]\nx = 1\n\ndef broken(:\n    pass\n\ndef later():\n    return 3\n")
+    submission = load(path)
+    assert submission.error is None and submission.labels == ["line 1", "line 3", "line 7"]
+    assert submission.partial == "line 9: SyntaxError: invalid syntax; the functions above that line were graded"
+
+
+def test_a_syntax_error_on_the_first_statement_leaves_nothing_to_grade(tmp_path: Path) -> None:
     path = tmp_path / "sub.py"
     path.write_text("def broken(:\n    pass\n\ndef fine():\n    return 2\n")
-    submission = load(path)
-    assert submission.error is None and len(submission.cells) == 2 and submission.labels == ["line 1", "line 4"]
+    assert load(path).error == "line 1: SyntaxError: invalid syntax; there is no code above it to grade"
 
 
 def test_export_zip_is_read_for_its_notebook(tmp_path: Path) -> None:

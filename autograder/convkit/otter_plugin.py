@@ -113,7 +113,7 @@ def replace_results(results: Any, result: SubmissionResult, warning: str | None)
             outcomes.append(TestCaseResult(test_case=case, message=message, passed=check.passed))
         test_file = QuestionFile(question.question, f"tests/{question.question}.py", cases, all_or_nothing=False)
         test_file.test_case_results = outcomes
-        test_file.feedback = feedback(question)
+        test_file.feedback = feedback(question, result.partial)
         results.results[question.question] = test_file
         results.update_score(question.question, question.score)
     results.set_output("\n".join(filter(None, [str(gradescope(result)["output"]), warning and f"Warning: {warning}."])))

@@ -61,8 +61,9 @@ def describe(failure: Failure) -> str:
     return f"{failure.bug} — {failure.detail}" if failure.bug else failure.detail
 
 
-def feedback(question: QuestionResult) -> str:
-    lines = []
+def feedback(question: QuestionResult, partial: str | None = None) -> str:
+    """One question's feedback: why the submission was graded only in part, if it was, then each check."""
+    lines = [partial] if partial else []
     for check in question.checks:
         line = f"{'✓' if check.passed else '✗'} {check.name} ({number(check.score)}/{number(check.points)})"
         lines.append(line if check.failure is None else f"{line}: {describe(check.failure)}")
@@ -88,7 +89,7 @@ def gradescope(result: SubmissionResult) -> dict[str, object]:
         "score": result.total,
         "output": "\n".join([*notes, *result.notes, sandbox_line(result)]),
         "tests": [
-            {"name": q.question, "score": q.score, "max_score": q.max_score, "output": feedback(q), "visibility": "visible"}
+            {"name": q.question, "score": q.score, "max_score": q.max_score, "output": feedback(q, result.partial), "visibility": "visible"}
             for q in result.questions
         ],
         "extra_data": extra,
@@ -153,7 +154,7 @@ def report(batch: Batch, seed: int) -> str:
     for group in failure_groups(graded)[:EXAMPLES]:
         checks = cell(", ".join(group.checks))
         lines.append(f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} |")
-    partial = [(r.name, r.load_error or "; ".join(r.notes)) for r in graded if r.load_error]
+    partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
     if partial:
         lines += ["", "## Submissions that could not be fully graded", ""] + [f"- `{name}`: {why}" for name, why in partial]
     return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import convkit
 
-from ..worker.confine import python_trees
+from ..worker.confine import identity_files, python_trees
 from ..worker.protocol import Isolation, Limits, Op
 
 SANDBOX_ROOT = "/opt/convkit"
@@ -52,11 +52,26 @@ class Backend:
             return Isolation.BWRAP
         return Isolation.NAMESPACE if os.geteuid() == 0 else Isolation.NONE
 
-    def command(self, control_fd: int) -> list[str]:
+    def command(self, control_fd: int, identity: dict[str, int]) -> list[str]:
+        """The zygote's command line; `identity` maps /etc files to descriptors holding bwrap's versions of them."""
         python = [sys.executable, "-I", "-c", BOOT]
         if self.name == "plain":
             return [*python, str(PACKAGE.parent), str(control_fd)]
-        return [*bwrap_arguments(), "--", *python, SANDBOX_ROOT, str(control_fd)]
+        binds = [arg for path, fd in identity.items() for arg in ("--perms", "0644", "--ro-bind-data", str(fd), path)]
+        return [*bwrap_arguments(), *binds, "--", *python, SANDBOX_ROOT, str(control_fd)]
+
+    def identity(self, uid: int | None) -> dict[str, int]:
+        """For bwrap as root: memory files with the worker's /etc/passwd and /etc/group (the plain backend's
+        zygote binds its own); the caller passes them to the zygote's process and closes them."""
+        if self.name == "plain" or uid is None:
+            return {}
+        descriptors = {}
+        for path, text in identity_files(uid).items():
+            fd = os.memfd_create(os.path.basename(path))
+            os.write(fd, text.encode())
+            os.lseek(fd, 0, os.SEEK_SET)
+            descriptors[path] = fd
+        return descriptors
 
     def hello(self, uid: int | None, limits: Limits) -> dict[str, Any]:
         """The zygote's configuration (its HELLO frame, less the number the channel adds)."""

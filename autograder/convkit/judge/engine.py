@@ -34,7 +34,8 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int) 
         return ungradable(submission, str(error), **sandbox)
     finally:
         session.kill()
-    return SubmissionResult(submission.name, tuple(questions), notes=(*submission.notes, *session.notes), **sandbox)
+    notes = (*submission.notes, *session.notes)
+    return SubmissionResult(submission.name, tuple(questions), partial=submission.partial, notes=notes, **sandbox)
 
 
 def failing(question: str, failure: Failure) -> QuestionResult:

@@ -66,6 +66,8 @@ class SubmissionResult:
     status: GradeStatus = GradeStatus.GRADED
     problem: str | None = None
     load_error: str | None = None
+    partial: str | None = None
+    """Why only part of it was graded (a syntax error); every question's feedback starts with it."""
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -51,16 +51,21 @@ class Slot:
         self.claim = WorkerUid()
         judge_end, zygote_end = socket.socketpair()
         self.errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            self.backend.command(zygote_end.fileno()),
-            pass_fds=[zygote_end.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.errors,
-            start_new_session=True,
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "MPLCONFIGDIR": "/tmp"},
-        )
-        zygote_end.close()
+        identity = self.backend.identity(self.claim.value)
+        try:
+            self.process = subprocess.Popen(
+                self.backend.command(zygote_end.fileno(), identity),
+                pass_fds=[zygote_end.fileno(), *identity.values()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.errors,
+                start_new_session=True,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "MPLCONFIGDIR": "/tmp"},
+            )
+        finally:
+            for fd in identity.values():
+                os.close(fd)
+            zygote_end.close()
         self.control = Channel(judge_end)
         try:
             ready = self.control.ask(self.backend.hello(self.claim.value, self.config.limits()), START_TIMEOUT)

@@ -1,8 +1,9 @@
 """Reading submissions into cells of source text. The judge parses, never executes: cells run in the worker.
 
-A `.py` file becomes one cell per top-level statement (or per top-level block if it does not parse), so one
-broken or hanging statement costs only itself; a notebook keeps its code cells, minus IPython magics and
-shell lines; a `grader.export()` zip is read for the notebook inside.
+A `.py` file becomes one cell per top-level statement, so one hanging or crashing statement costs only itself;
+a file Python cannot compile is graded on the statements above its syntax error, and says so first. A notebook
+keeps its code cells, minus IPython magics and shell lines; a `grader.export()` zip is read for the notebook
+inside.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import nbformat
 
 SUFFIXES = (".py", ".ipynb", ".zip")
 MAX_BYTES = 2 * 1024 * 1024
-BLOCK_START = re.compile(r"^(?:async\s+def|def|class|@|import|from)\b")
+STATEMENT_START = re.compile(r"^[^\s#)\]}]")
+MAX_PREFIX_TRIES = 200
 
 
 class UsageError(Exception):
@@ -32,6 +34,9 @@ class Submission:
     labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with this."""
+    partial: str | None = None
+    """Why only part of it is graded (a syntax error): the first line of every question's feedback."""
 
 
 def collect(paths: list[Path]) -> list[Path]:
@@ -106,8 +111,10 @@ def _fill(submission: Submission, name: str, text: str) -> None:
         if dropped:
             submission.notes.append(f"{dropped} IPython magic or shell line(s) were dropped; they do not run when grading")
     else:
-        cells, labels = _python_cells(text)
+        cells, labels, submission.partial = _python_cells(text)
     if not any(cell.strip() for cell in cells):
+        if submission.partial:
+            raise SubmissionError(submission.partial.replace("the functions above that line were graded", "there is no code above it to grade"))
         raise SubmissionError("there is no code in it")
     submission.cells, submission.labels = cells, labels
 
@@ -138,19 +145,33 @@ def _notebook_cells(text: str) -> tuple[list[str], list[str], int]:
     return cells, labels, dropped
 
 
-def _python_cells(text: str) -> tuple[list[str], list[str]]:
+def _python_cells(text: str) -> tuple[list[str], list[str], str | None]:
+    """One cell per top-level statement, labelled by its line; with a syntax error, the statements above it."""
     lines = text.splitlines()
+    partial = None
     try:
         body = ast.parse(text).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        starts = [i for i, line in enumerate(lines) if BLOCK_START.match(line)] or [0]
-        starts[0] = 0
-    else:
-        if not body:
-            return [], []
-        starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
-        starts[0] = 0
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        line = getattr(error, "lineno", None) or 1
+        message = getattr(error, "msg", None) or str(error) or type(error).__name__
+        partial = f"line {line}: {type(error).__name__}: {' '.join(message.split())[:150]}; the functions above that line were graded"
+        lines, body = _parsable_prefix(lines, line)
+    if not body:
+        return [], [], partial
+    starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
+    starts[0] = 0
     bounds = [*starts, len(lines)]
     # Each cell keeps its place in the file (blank lines before it), so tracebacks name the right line.
     cells = ["\n" * start + "\n".join(lines[start:end]) for start, end in zip(bounds, bounds[1:], strict=False)]
-    return cells, [f"line {start + 1}" for start in starts]
+    return cells, [f"line {start + 1}" for start in starts], partial
+
+
+def _parsable_prefix(lines: list[str], error_line: int) -> tuple[list[str], list[ast.stmt]]:
+    """The longest run of whole top-level statements before `error_line` that parses."""
+    starts = [i for i in range(min(error_line, len(lines)) - 1, 0, -1) if STATEMENT_START.match(lines[i])][:MAX_PREFIX_TRIES]
+    for start in starts:
+        try:
+            return lines[:start], ast.parse("\n".join(lines[:start])).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return [], []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pwd
 import resource
 import signal
 import stat
@@ -46,11 +47,33 @@ def python_trees() -> list[str]:
 SYSTEM_DIRS = ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "proc", "dev", "sys")
 
 
-def isolate(hidden: list[str], trees: list[str]) -> None:
+WORKER_USER = "convkit-worker"
+
+
+def identity_files(uid: int) -> dict[str, str]:
+    """/etc/passwd and /etc/group with an entry for the worker's uid: torch, getpass and pwd look the worker up
+    (getpwuid) and must find it, or an honest submission fails for the grader's reasons."""
+    entries = {
+        "/etc/passwd": f"{WORKER_USER}:x:{uid}:{uid}:convkit worker:/tmp:/usr/sbin/nologin\n",
+        "/etc/group": f"{WORKER_USER}:x:{uid}:\n",
+    }
+    files = {}
+    for path, entry in entries.items():
+        try:
+            lines = Path(path).read_text().splitlines(keepends=True)
+        except OSError:
+            lines = []
+        kept = [line if line.endswith("\n") else line + "\n" for line in lines if not line.startswith(f"{WORKER_USER}:")]
+        files[path] = "".join(kept) + entry
+    return files
+
+
+def isolate(hidden: list[str], trees: list[str], identity: dict[str, str]) -> None:
     """Give this process (and every worker it forks) a mount namespace that shows the system directories and
     the Python installation, and nothing else of the host: every other top-level directory (homes, /work, /srv,
     other checkouts of the grader, other students' files) is covered by an empty tmpfs, /tmp by a fresh private
     one, and each hidden path (the grader's own files, if they sit under a system directory) by an empty one.
+    Files in `identity` (/etc/passwd and /etc/group with the worker's entry) are bound over the host's.
 
     Run as root in the plain backend's zygote after its imports; workers cannot undo it (no privileges, and
     mounts inherited into a new user namespace are locked)."""
@@ -79,6 +102,12 @@ def isolate(hidden: list[str], trees: list[str]) -> None:
         os.rmdir(stage)
     if os.path.isdir("/dev/shm"):
         _mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64m,mode=1777")
+    for target, text in identity.items():
+        source = os.path.join("/tmp", ".convkit-" + os.path.basename(target))
+        Path(source).write_text(text)
+        os.chmod(source, 0o644)
+        _mount(os.fsencode(source), target, None, MS_BIND, None)
+        os.unlink(source)
 
 
 def _stage(tree: str) -> str:
@@ -163,19 +192,37 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str) -> 
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_DUMPABLE, 0)
-    forget_grader()
+    forget_grader(uid)
 
 
-def forget_grader() -> None:
-    """Drop the grader's modules and paths so `import convkit` (or the reference beside it) fails."""
+def forget_grader(uid: int | None) -> None:
+    """Drop the grader's modules and paths so `import convkit` (or the reference beside it) fails, and give the
+    worker an identity and private, writable home and caches (the workdir, removed afterwards), so libraries
+    that look for them (getpass, matplotlib, torch's compiler caches) work as they would for a student."""
     for name in [name for name in sys.modules if name == "convkit" or name.startswith(("convkit.", "solutions"))]:
         del sys.modules[name]
     sys.path[:] = [path for path in sys.path if path and _is_library(path)]
     for key in list(os.environ):
         if key not in ("PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND"):
             del os.environ[key]
-    os.environ["HOME"] = os.environ["TMPDIR"] = os.getcwd()  # the private workdir, removed afterwards
+    home = os.getcwd()
+    cache = os.path.join(home, ".cache")
+    os.makedirs(cache, exist_ok=True)
+    user = WORKER_USER if uid is not None else _user_name()
+    os.environ.update(
+        HOME=home, TMPDIR=home, USER=user, LOGNAME=user, XDG_CACHE_HOME=cache,
+        MPLCONFIGDIR=os.path.join(cache, "matplotlib"),
+        TORCHINDUCTOR_CACHE_DIR=os.path.join(cache, "torchinductor"),
+        TRITON_CACHE_DIR=os.path.join(cache, "triton"),
+    )  # fmt: skip
     tempfile.tempdir = None
+
+
+def _user_name() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return WORKER_USER
 
 
 def _is_library(path: str) -> bool:

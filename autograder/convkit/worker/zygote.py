@@ -19,12 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, isolate, kill_uid, prctl
+from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, identity_files, isolate, kill_uid, prctl
 from .protocol import Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
-PRELOADED = ("torch", "torch.nn.functional", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
+PRELOADED = (
+    "torch", "torch.nn.functional", "torch.optim", "torch._dynamo", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg",
+)  # fmt: skip
+"""Imported once here, so no worker pays for them, and torch's lazy imports (an optimizer's first step pulls in
+its compiler stack) never run half-way in a confined worker."""
 
 
 def main() -> None:
@@ -61,7 +65,7 @@ def confine_view(hello: Hello) -> tuple[Isolation, str]:
     problem = ""
     if hello["sandbox"] == "plain" and hello["uid"] is not None:
         try:
-            isolate(hide, [str(path) for path in hello.get("keep", [])])
+            isolate(hide, [str(path) for path in hello.get("keep", [])], identity_files(hello["uid"]))
         except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN
             problem = f"could not make a private mount namespace ({exc})"
     visible = [path for path in hide if _visible(path)]
