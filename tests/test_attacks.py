@@ -119,7 +119,7 @@ def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-unty
     return found
 
 
-@pytest.fixture(scope="module", params=["plain", "bwrap"])
+@pytest.fixture(scope="module", params=[pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}")) for name in ("plain", "bwrap")])
 def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     if request.param == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")

@@ -18,6 +18,9 @@ from convkit.judge.checks import all_points, suite
 from convkit.notebook import NOTEBOOK_NAME
 from convkit.questions import QUESTION_IDS, QUESTIONS
 
+pytestmark = pytest.mark.xdist_group("build")  # one module-scoped fixture for all its tests
+
+
 pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev extra")
 
 REPO = Path(__file__).resolve().parents[1]

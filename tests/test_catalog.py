@@ -26,6 +26,9 @@ from convkit.reports import check_lines
 
 from .conftest import expand
 
+pytestmark = pytest.mark.xdist_group("catalog")  # one module-scoped fixture for all its tests
+
+
 HERE = Path(__file__).resolve().parent
 CATALOG = sorted((HERE / "catalog").glob("*.py"))
 HONEST = sorted(p for p in (HERE / "honest").iterdir() if p.suffix in (".py", ".ipynb"))
@@ -43,11 +46,17 @@ NAMED_BUGS = {
     "conv2d_layer__weight_data_in_forward": "no gradient reached weight",
     "learn_kernel__mean_loss": "mean squared error",
     "learn_kernel__mse_loss_module": "mean squared error",
+    "learn_kernel__no_zero_grad": "never zeroed",
+    "learn_kernel__gradient_ascent": "gradient ascent",
+    "learn_kernel__lr_hardcoded": "lr argument is ignored",
     "learn_kernel__epochs_hardcoded": "one loss per epoch",
-    "learn_kernel__loss_after_update": "loss after the step",
+    "learn_kernel__loss_after_update": "loss after its step",
     "output_shape__missing_plus_one": "+ 1",
     "output_shape__book_total_padding": "(2p)",
     "output_shape__ceil_division": "floor division",
+    "output_shape__round_division": "rounded to the nearest integer",
+    "output_shape__pad_after_stride": "padding is added after dividing by the stride",
+    "pad_stride__pad_output": "around the output, after the stride",
     "output_shape__hw_swapped": "swapped",
     "output_shape__stride_ignored": "stride is ignored",
     "output_shape__float_division": "plain Python ints",

@@ -21,6 +21,7 @@ from convkit.judge.results import GradeStatus, SubmissionResult
 from .conftest import REFERENCE
 
 CONFIG = GradingConfig(jobs=2, call_timeout=5, cell_timeout=10, submission_timeout=60)
+pytestmark = pytest.mark.xdist_group("faults")  # one module-scoped batch for the first tests
 
 FORGED_FLOAT = '''
 import os, struct, sys, json
@@ -45,15 +46,18 @@ def corr2d(X, K):
 '''
 
 
-def graded(tmp_path: Path, name: str, override: str) -> SubmissionResult:
-    path = tmp_path / name
-    path.write_text(REFERENCE.read_text() + "\n" + override)
-    [result] = grade_batch([path], CONFIG, choose("auto"), seed=5, progress=False).results
-    return result
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
+    folder = tmp_path_factory.mktemp("faults")
+    paths = []
+    for name, override in (("forged.py", FORGED_FLOAT), ("large.py", TOO_LARGE)):
+        paths.append(folder / name)
+        paths[-1].write_text(REFERENCE.read_text() + "\n" + override)
+    return {result.name: result for result in grade_batch(paths, CONFIG, choose("auto"), seed=5, progress=False).results}
 
 
-def test_a_forged_float_is_the_submissions_failure(tmp_path: Path) -> None:
-    result = graded(tmp_path, "forged.py", FORGED_FLOAT)
+def test_a_forged_float_is_the_submissions_failure(graded: dict[str, SubmissionResult]) -> None:
+    result = graded["forged.py"]
     assert result.status is GradeStatus.GRADED
     corr2d = result.questions[0]
     assert corr2d.score == 0
@@ -63,8 +67,8 @@ def test_a_forged_float_is_the_submissions_failure(tmp_path: Path) -> None:
     assert all(q.score == q.max_score for q in result.questions[1:])
 
 
-def test_an_oversize_reply_says_how_large(tmp_path: Path) -> None:
-    result = graded(tmp_path, "large.py", TOO_LARGE)
+def test_an_oversize_reply_says_how_large(graded: dict[str, SubmissionResult]) -> None:
+    result = graded["large.py"]
     assert result.status is GradeStatus.GRADED
     details = {check.failure.detail for check in result.questions[0].checks if check.failure}
     assert details == {"the reply was too large (40.0 MB, the limit is 16 MB)"}, details
@@ -80,7 +84,7 @@ def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, mon
     path.write_text(REFERENCE.read_text())
     [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
     assert result.status is GradeStatus.UNGRADABLE and result.total == 0
-    assert "the check pool2d/'book example' broke (ZeroDivisionError: a bug in the grader)" in str(result.problem)
+    assert "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)" in str(result.problem)
 
 
 def test_ungradable_submissions_have_no_score_and_exit_non_zero(

@@ -25,6 +25,9 @@ from convkit.questions import QUESTION_IDS, QUESTIONS
 
 from .otter_fixtures import notebooks as nb
 
+pytestmark = pytest.mark.xdist_group("otter")  # one module-scoped fixture for all its tests
+
+
 pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev extra")
 
 SEED = 1234567
@@ -74,11 +77,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     solved = nb.solved(handout)
     one_bug = nb.with_code(nb.solved(handout), "pool2d", nb.ONE_BUG_POOL2D)
-    hostile_patch = nb.with_code(nb.solved(handout), "corr2d", nb.HOSTILE_ALLCLOSE)
-    hostile_exit = nb.insert_after(nb.with_code(nb.solved(handout), "corr2d", nb.HOSTILE_EXIT_CORR2D), "imports", "exit", nb.HOSTILE_EXIT_CELL)
-    for name, book in {"solved": solved, "hostile_patch": hostile_patch, "hostile_exit": hostile_exit}.items():
+    hostile = nb.with_code(nb.solved(handout), "corr2d", nb.HOSTILE_CORR2D)
+    hostile = nb.insert_after(hostile, "imports", "exit", nb.HOSTILE_EXIT_CELL)
+    for name, book in {"solved": solved, "hostile": hostile}.items():
         nbformat.write(book, subs / f"{name}.ipynb")
-    shutil.copy(handout, subs / "handout.ipynb")
     shutil.copy(nb.REFERENCE, subs / "reference.py")
     (subs / "broken.ipynb").write_text('{"cells": [')
 
@@ -94,10 +96,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     targets = {
         "solved": subs / "solved.ipynb",
-        "handout": subs / "handout.ipynb",
         "reference_py": subs / "reference.py",
-        "hostile_patch": subs / "hostile_patch.ipynb",
-        "hostile_exit": subs / "hostile_exit.ipynb",
+        "hostile": subs / "hostile.ipynb",
         "one_bug_export": exports["one_bug"][0],
         "solved_export": exports["solved"][0],
         "broken": subs / "broken.ipynb",
@@ -160,20 +160,9 @@ def test_correct_submissions_get_full_marks(runs: dict, name: str) -> None:
     assert "Graded by convkit" in result["json"]["output"]
 
 
-def test_handout_gets_zero(runs: dict) -> None:
-    result = runs["otter"]["handout"]
-    assert scores(result) == dict.fromkeys(QUESTION_IDS, 0)
-    assert "not implemented" in json.dumps(result["json"]).lower()
-
-
-def test_hostile_allclose_patch_gets_zero_on_what_it_targets(runs: dict) -> None:
-    got = scores(runs["otter"]["hostile_patch"])
-    assert got["corr2d"] == 0
-    assert {q: s for q, s in got.items() if q != "corr2d"} == {q: p for q, p in POINTS.items() if q != "corr2d"}
-
-
-def test_hostile_os_exit_gets_zero_on_what_it_targets_with_results_written(runs: dict) -> None:
-    result = runs["otter"]["hostile_exit"]
+def test_hostile_notebook_gets_zero_on_what_it_targets_with_results_written(runs: dict) -> None:
+    """Patched comparisons, and os._exit in a cell and in corr2d: otter's kernel never sees the code."""
+    result = runs["otter"]["hostile"]
     assert result["rc"] == 0, result["log"]
     got = scores(result)
     assert got["corr2d"] == 0

@@ -61,6 +61,13 @@ def session(slot: Slot, *cells: str) -> Session:
     return Session(slot, Submission("probe.py", Path("probe.py"), list(cells), [f"cell {i + 1}" for i in range(len(cells))]), CONFIG)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def slot(request: pytest.FixtureRequest) -> Iterator[Slot]:
+    """One started sandbox per backend for the tests that do not start their own."""
+    with Slot(Backend(request.param), CONFIG) as started:
+        yield started
+
+
 @pytest.fixture
 def canaries() -> Iterator[list[Path]]:
     """Files dropped into the judge's side and into worker/ (not on the allow-list) while a worker looks."""
@@ -73,15 +80,15 @@ def canaries() -> Iterator[list[Path]]:
         path.unlink()
 
 
-@pytest.mark.parametrize("name", BACKENDS)
-def test_a_worker_sees_nothing_of_the_judge(name: str, canaries: list[Path]) -> None:
+def test_a_worker_sees_nothing_of_the_judge(slot: Slot, canaries: list[Path]) -> None:
+    """Files added to the package after the sandbox started (canaries, on both sides) are not seen either."""
     judge_files = [str(path) for path in sorted(PACKAGE.rglob("*.py")) if "worker" not in path.parts]
-    with Slot(Backend(name), CONFIG) as slot:  # type: ignore[arg-type]
-        student = session(slot, LOOK)
-        try:
-            seen = student.call("look", [*judge_files, *map(str, canaries)]).result
-        finally:
-            student.kill()
+    student = session(slot, LOOK)
+    try:
+        seen = student.call("look", [*judge_files, *map(str, canaries)]).result
+    finally:
+        student.kill()
+    name = slot.backend.name
     allowed = {f"listed: /opt/convkit/convkit/worker/{file}" for file in WORKER_FILES} if name == "bwrap" else set()
     listed = {entry for entry in seen if entry.startswith("listed: ") and not entry.endswith(".pyc")}
     assert listed <= allowed, f"a {name} worker lists files beyond the allow-list: {sorted(listed - allowed)[:5]}"
@@ -95,11 +102,9 @@ def test_bubblewrap_binds_exactly_the_allow_list() -> None:
     assert sorted(WORKER_FILES) == sorted(p.name for p in (PACKAGE / "worker").glob("*.py")), "worker/ and its allow-list differ"
 
 
-@pytest.mark.parametrize("name", BACKENDS)
-def test_a_slot_reports_its_isolation(name: str) -> None:
-    with Slot(Backend(name), CONFIG) as slot:  # type: ignore[arg-type]
-        assert slot.isolation == (Isolation.BWRAP if name == "bwrap" else Isolation.NAMESPACE)
-        assert slot.detail == ""
+def test_a_slot_reports_its_isolation(slot: Slot) -> None:
+    assert slot.isolation == (Isolation.BWRAP if slot.backend.name == "bwrap" else Isolation.NAMESPACE)
+    assert slot.detail == ""
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -122,34 +127,34 @@ def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.Monkey
         Slot(Backend("plain"), CONFIG).start()
 
 
-def test_the_zygote_refuses_unknown_ops_and_keeps_serving() -> None:
-    with Slot(Backend("plain"), CONFIG) as slot:
-        assert slot.control is not None
-        reply = slot.control.ask({"op": "dance"}, 10)
-        assert reply["status"] == Status.REFUSED and "does not do 'dance'" in reply["error"]
-        worker = slot.spawn()
-        reply = worker.ask({"op": "dance"}, 10)
-        assert reply["status"] == Status.REFUSED
-        worker.close()
-        assert slot.reap() is not None
+def test_the_zygote_refuses_unknown_ops_and_keeps_serving(slot: Slot) -> None:
+    assert slot.control is not None
+    reply = slot.control.ask({"op": "dance"}, 10)
+    assert reply["status"] == Status.REFUSED and "does not do 'dance'" in reply["error"]
+    worker = slot.spawn()
+    reply = worker.ask({"op": "dance"}, 10)
+    assert reply["status"] == Status.REFUSED
+    worker.close()
+    assert slot.reap() is not None
 
 
-def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_once_per_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_once_per_worker(
+    slot: Slot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sent: list[str] = []
     original = Channel.send
     monkeypatch.setattr(Channel, "send", lambda self, request: sent.append(str(request["op"])) or original(self, request))
     cells = ["def h():\n    return corr2d is not None", "while True:\n    pass", "def g():\n    while True:\n        pass"]
-    with Slot(Backend("plain"), CONFIG) as slot:
-        student = session(slot, *cells)
-        try:
-            student.substitute(("corr2d",))
-            assert student.call("h").result is True
-            assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
-            with pytest.raises(WorkerFailed, match="timed out after 3 s"):
-                student.call("g")
-            assert student.call("h").result is True
-        finally:
-            student.kill()
+    student = session(slot, *cells)
+    try:
+        student.substitute(("corr2d",))
+        assert student.call("h").result is True
+        assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
+        with pytest.raises(WorkerFailed, match="timed out after 3 s"):
+            student.call("g")
+        assert student.call("h").result is True
+    finally:
+        student.kill()
     assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
     assert sent.count(Op.LOAD) == 3 and sent.count(Op.SUBSTITUTE) == 2, sent
 
@@ -173,15 +178,28 @@ def platform():
 """
 
 
-@pytest.mark.parametrize("name", BACKENDS)
-def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(name: str) -> None:
-    """getpwuid() must know the worker's uid and torch must find a writable cache (no false failures)."""
-    with Slot(Backend(name), CONFIG) as slot:  # type: ignore[arg-type]
-        student = session(slot, PLATFORM)
-        try:
-            user, pw_name, home, stepped, compiles = student.call("platform").result
-        finally:
-            student.kill()
+def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> None:
+    """getpwuid() must know the worker's uid and torch must find a writable cache (no false failures). The
+    zygote is not asked to preload torch's compiler stack here: the worker imports it itself."""
+    student = session(slot, PLATFORM)
+    try:
+        user, pw_name, home, stepped, compiles = student.call("platform").result
+    finally:
+        student.kill()
     assert student.notes == [] and stepped and compiles
     assert user == pw_name == ("convkit-worker" if ROOT else getpass.getuser())
     assert home.startswith("/tmp/convkit-")
+
+
+def test_a_submission_that_removes_its_own_workdir_does_not_harm_the_next(slot: Slot) -> None:
+    """Reaping once chmod-ed the parent of a vanished workdir (/tmp) to 0700, and every later worker failed."""
+    remove = "import os, shutil\nhere = os.getcwd()\nos.chdir('/')\nshutil.rmtree(here)\ndef gone():\n    return os.path.exists(here)"
+    first = session(slot, remove)
+    assert first.call("gone").result is False
+    first.kill()
+    second = session(slot, "import os\ndef home():\n    return os.environ['HOME']")
+    try:
+        assert second.call("home").result.startswith("/tmp/convkit-")
+    finally:
+        second.kill()
+    assert first.notes == second.notes == []

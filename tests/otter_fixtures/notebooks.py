@@ -74,17 +74,17 @@ ONE_BUG_POOL2D = '''def pool2d(X, pool_size, mode='max'):
     return Y
 '''
 
-HOSTILE_ALLCLOSE = '''import torch
+HOSTILE_CORR2D = '''import torch
 torch.allclose = lambda *args, **kwargs: True
 torch.equal = lambda *args, **kwargs: True
 torch.Tensor.__eq__ = lambda self, other: True
 
 def corr2d(X, K):
-    return torch.zeros((1, 1))  # wrong, and hoping the patched comparisons hide it
+    import os
+    os._exit(0)  # and if it did not, the patched comparisons would hide a wrong answer
 '''
 
 HOSTILE_EXIT_CELL = "import os\nos._exit(0)"
-HOSTILE_EXIT_CORR2D = "def corr2d(X, K):\n    import os\n    os._exit(0)\n"
 
 for _id in ("corr2d", "pool2d"):
     assert _id in BY_ID

@@ -75,7 +75,7 @@ class Session(Student):
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
         while True:
-            self.worker = self.slot.spawn()
+            self.worker = self.slot.spawn(self.submission.preload)
             running = self.next_cell(-1)
             try:
                 seq = self.worker.send({"op": Op.LOAD, "cells": self.submission.cells, "skip": sorted(self.skip)})

@@ -92,14 +92,15 @@ class Slot:
         lines = self.errors.read().decode(errors="replace").strip().splitlines()
         return lines[-1][:300] if lines else ""
 
-    def spawn(self) -> Channel:
-        """A fresh worker's channel; restarts the zygote once if it has died (raises SandboxError)."""
+    def spawn(self, preload: tuple[str, ...] = ()) -> Channel:
+        """A fresh worker's channel, with `preload` imported in the zygote first; restarts the zygote once if it
+        has died (raises SandboxError)."""
         for _ in range(2):
             if self.control is None:
                 self.start()
             assert self.control is not None
             try:
-                seq = self.control.send({"op": Op.SPAWN})
+                seq = self.control.send({"op": Op.SPAWN, "preload": list(preload)})
                 self.control.sock.settimeout(CONTROL_TIMEOUT)
                 message, fds, _, _ = socket.recv_fds(self.control.sock, 16, 1)
                 if fds and message == str(seq).encode():

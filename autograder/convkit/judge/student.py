@@ -25,6 +25,7 @@ from ..worker.protocol import Layer as LayerRequest
 from ..worker.protocol import Op, Status, Substitute, WireError, decode, encode, encode_tensor
 from . import oracle
 from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
+from .submissions import load
 
 MB = 1 << 20
 
@@ -200,13 +201,17 @@ def _decode_grads(value: Any) -> list[torch.Tensor | None] | None:
 
 
 class InProcessStudent(Student):
-    """Runs a trusted file in this process (the reference, the stubs): for `pytest --impl` and quick checks."""
+    """Runs a trusted submission in this process (the reference, the kit's own test submissions): for
+    `pytest --impl` and quick checks. Its cells are read as grading reads them; a cell that raises is noted."""
 
     def __init__(self, path: Path) -> None:
+        submission = load(path)
+        if submission.error is not None:
+            raise GraderError(f"{path.name} cannot be read: {submission.error}")
         self.namespace = probes.new_namespace()
-        for reply in probes.run_cells(self.namespace, [path.read_text()], skip=set()):
-            if reply["status"] != Status.OK:
-                raise GraderError(f"{path.name} failed to load: {reply.get('error')}")
+        self.notes = [f"{label} raised {reply.get('error')}" for label, reply in zip(
+            submission.labels, probes.run_cells(self.namespace, submission.cells, skip=set()), strict=True
+        ) if reply["status"] != Status.OK]  # fmt: skip
 
     def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
         wire_request = json.loads(json.dumps(request))

@@ -20,6 +20,7 @@ SUFFIXES = (".py", ".ipynb", ".zip")
 MAX_BYTES = 2 * 1024 * 1024
 STATEMENT_START = re.compile(r"^[^\s#)\]}]")
 MAX_PREFIX_TRIES = 200
+COMPILER_HINT = re.compile(r"optim|compile|_dynamo|_inductor")
 
 
 class UsageError(Exception):
@@ -37,6 +38,8 @@ class Submission:
     """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with this."""
     partial: str | None = None
     """Why only part of it is graded (a syntax error): the first line of every question's feedback."""
+    preload: tuple[str, ...] = ()
+    """Slow imports its code seems to need, made once in the sandbox's zygote (a speed hint, nothing more)."""
 
 
 def collect(paths: list[Path]) -> list[Path]:
@@ -117,6 +120,8 @@ def _fill(submission: Submission, name: str, text: str) -> None:
             raise SubmissionError(submission.partial.replace("the functions above that line were graded", "there is no code above it to grade"))
         raise SubmissionError("there is no code in it")
     submission.cells, submission.labels = cells, labels
+    if COMPILER_HINT.search(text):
+        submission.preload = ("torch._dynamo",)
 
 
 def _notebook_cells(text: str) -> tuple[list[str], list[str], int]:

@@ -6,18 +6,20 @@ import torch
 
 from convkit.judge import oracle
 from convkit.judge.checks import check
-from convkit.judge.draw import size, uniform
+from convkit.judge.draw import choice, size, uniform, unlike
 from convkit.judge.errors import CheckFailed
 from convkit.judge.feedback import expect_tensor, inputs, max_error
 from convkit.judge.student import LayerProbe, Student
 
 
 def kernel_sizes(rng: torch.Generator) -> list[tuple[int, int]]:
-    return [(1, 2), (size(rng, 2, 3), size(rng, 1, 3)), (1, 1)]
+    """The book's (1, 2), a non-square one either way round, and 1 x 1."""
+    return [(1, 2), choice(rng, [(2, 3), (3, 2)]), (1, 1)]
 
 
 def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) -> tuple[LayerProbe, dict[str, torch.Tensor]]:
-    x = uniform(rng, size(rng, 4, 6), size(rng, 4, 7))
+    height = size(rng, 4, 6)
+    x = uniform(rng, height, unlike(rng, 4, 7, height))
     weight, bias = uniform(rng, *kernel_size), uniform(rng, 1)
     grad_output = uniform(rng, x.shape[0] - kernel_size[0] + 1, x.shape[1] - kernel_size[1] + 1)
     layer = student.layer("Conv2D", kernel_size, x, grad_output, weight=weight, bias=bias)

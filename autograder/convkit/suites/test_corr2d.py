@@ -6,7 +6,7 @@ import torch
 
 from convkit.judge import oracle
 from convkit.judge.checks import check
-from convkit.judge.draw import book_K, book_X, edge_image, integers, size, uniform
+from convkit.judge.draw import book_K, book_X, edge_image, edge_variant, factor, integers, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed
 from convkit.judge.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs, max_error
 from convkit.judge.student import Student
@@ -26,23 +26,29 @@ def expect_corr2d(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:
     expect_tensor(result.result, oracle.corr2d(X, K), where=where, bugs=corr2d_bugs(X, K))
 
 
-@check(points=1, name="book example")
+@check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
-    expect_corr2d(student, book_X(), book_K())
+    for X, K in variants(rng, book_X(), book_K()):
+        expect_corr2d(student, X, K)  # type: ignore[arg-type]
 
 
-@check(points=1, name="edge detection")
+@check(points=1, name="edge detection, on the book's picture and on others")
 def test_edge_detection(student: Student, rng: torch.Generator) -> None:
     K = torch.tensor([[1.0, -1.0]])
     expect_corr2d(student, edge_image(), K)
     expect_corr2d(student, edge_image().t().contiguous(), K)
+    X = edge_variant(rng)
+    expect_corr2d(student, X, K * factor(rng))
+    expect_corr2d(student, X.t().contiguous(), K)
 
 
 @check(points=2, name="random shapes and edge cases")
 def test_random_shapes(student: Student, rng: torch.Generator) -> None:
-    H, W = size(rng, 4, 7), size(rng, 5, 9)
+    H = size(rng, 4, 7)
+    W = unlike(rng, 5, 9, H)
+    h = size(rng, 2, 3)
     cases = [
-        (uniform(rng, H, W), uniform(rng, size(rng, 2, 3), size(rng, 2, 4))),  # non-square both
+        (uniform(rng, H, W), uniform(rng, h, unlike(rng, 2, 4, h))),  # non-square input and kernel
         (uniform(rng, H, W), uniform(rng, 1, 1)),  # 1 x 1 kernel
         (uniform(rng, H, W), uniform(rng, H, W)),  # kernel as large as the input
         (uniform(rng, 1, W), uniform(rng, 1, 2)),  # a single row
@@ -54,13 +60,15 @@ def test_random_shapes(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="integer inputs give a float result")
 def test_integer_inputs(student: Student, rng: torch.Generator) -> None:
-    X, K = integers(rng, size(rng, 3, 5), size(rng, 3, 6)), integers(rng, 2, 2)
+    height = size(rng, 3, 5)
+    X, K = integers(rng, height, unlike(rng, 3, 6, height)), integers(rng, 2, 2)
     expect_corr2d(student, X, K)
 
 
 @check(points=1, name="differentiable with respect to X and K")
 def test_autograd(student: Student, rng: torch.Generator) -> None:
-    X, K = uniform(rng, size(rng, 3, 5), size(rng, 4, 6)), uniform(rng, 2, 3)
+    height = size(rng, 3, 5)
+    X, K = uniform(rng, height, unlike(rng, 4, 6, height)), uniform(rng, 2, 3)
     G = uniform(rng, X.shape[0] - 1, X.shape[1] - 2)
     where = inputs(X=X, K=K)
     result = student.call("corr2d", X, K, grad_args=(0, 1), grad_output=G)

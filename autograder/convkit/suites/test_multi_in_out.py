@@ -6,7 +6,7 @@ import torch
 
 from convkit.judge import oracle
 from convkit.judge.checks import check
-from convkit.judge.draw import size, uniform
+from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, variants
 from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.student import Student
 
@@ -26,11 +26,11 @@ def expect_multi_in_out(student: Student, X: torch.Tensor, K: torch.Tensor) -> N
     expect_tensor(result.result, expected, where=where, bugs=bugs)
 
 
-@check(points=1, name="book example")
+@check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
-    X = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]])
-    K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])
-    expect_multi_in_out(student, X, torch.stack((K, K + 1, K + 2), 0))
+    K = book_K_channels()
+    for X, K3 in variants(rng, book_X_channels(), torch.stack((K, K + 1, K + 2), 0)):
+        expect_multi_in_out(student, X, K3)  # type: ignore[arg-type]
 
 
 @check(points=2, name="random input and output channels")

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from convkit.judge import oracle
 from convkit.judge.checks import check
-from convkit.judge.draw import size, uniform
+from convkit.judge.draw import dimension, size, uniform
 from convkit.judge.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.oracle import Size, pair
 from convkit.judge.student import Student
@@ -23,6 +23,9 @@ def pad_stride_bugs(X: torch.Tensor, K: torch.Tensor, padding: Size, stride: Siz
         "matches true convolution: the kernel is flipped": lambda: oracle.corr2d_pad_stride(X, K.flip(0, 1), padding, stride),
         "the padding's height and width are swapped": lambda: oracle.corr2d_pad_stride(X, K, (p_w, p_h), stride),
         "the stride's height and width are swapped": lambda: oracle.corr2d_pad_stride(X, K, padding, (s_w, s_h)),
+        "the zeros are added around the output, after the stride; pad X before sliding the kernel": lambda: F.pad(
+            oracle.corr2d_pad_stride(X, K, 0, stride), (p_w, p_w, p_h, p_h)
+        ),
     }
 
 
@@ -51,24 +54,26 @@ def test_padding(student: Student, rng: torch.Generator) -> None:
     expect_pad_stride(student, X, uniform(rng, 1, 3), (2, 0), 1)
 
 
+def expect_case(student: Student, rng: torch.Generator, h: tuple[int, int, int, int], w: tuple[int, int, int, int]) -> None:
+    """One case from a (n, k, p, s) per dimension, as `dimension` draws them."""
+    (n_h, k_h, p_h, s_h), (n_w, k_w, p_w, s_w) = h, w
+    expect_pad_stride(student, uniform(rng, n_h, n_w), uniform(rng, k_h, k_w), (p_h, p_w), (s_h, s_w))
+
+
 @check(points=1, name="stride, including more than the kernel")
 def test_stride(student: Student, rng: torch.Generator) -> None:
-    X = uniform(rng, size(rng, 7, 9), size(rng, 8, 11))
-    expect_pad_stride(student, X, uniform(rng, 2, 2), 0, 3)
-    expect_pad_stride(student, X, uniform(rng, 2, 3), 0, (2, 4))
-    expect_pad_stride(student, X, uniform(rng, 1, 1), 0, (3, 2))
+    """Strides that divide the size and strides that leave a remainder, in both dimensions, on every seed."""
+    expect_case(student, rng, dimension(rng, 3, 0, 2, 0, quotient=2), dimension(rng, 3, 1, 2, 0, quotient=3))
+    expect_case(student, rng, dimension(rng, 2, 1, 2, 0, quotient=3), dimension(rng, 4, 2, 3, 0, quotient=2))
+    expect_case(student, rng, dimension(rng, 3, 2, 1, 0, quotient=2), dimension(rng, 2, 0, 1, 0, quotient=4))
 
 
 @check(points=1.5, name="padding and stride together, as pairs")
 def test_pairs(student: Student, rng: torch.Generator) -> None:
-    for _ in range(3):
-        X = uniform(rng, size(rng, 5, 9), size(rng, 5, 9))
-        K = uniform(rng, size(rng, 1, 4), size(rng, 1, 4))
-        padding = (size(rng, 0, 3), size(rng, 0, 3))
-        stride = (size(rng, 1, 4), size(rng, 1, 4))
-        if padding[0] == padding[1]:
-            padding = (padding[0], padding[1] + 1)
-        expect_pad_stride(student, X, K, padding, stride)
+    """Padding and stride differ between height and width; remainders of zero, below and above half a stride."""
+    expect_case(student, rng, dimension(rng, 2, 0, size(rng, 1, 3), 1), dimension(rng, 3, 2, size(rng, 2, 4), 2))
+    expect_case(student, rng, dimension(rng, 4, 1, size(rng, 2, 4), 3), dimension(rng, 2, 0, size(rng, 1, 3), 0))
+    expect_case(student, rng, dimension(rng, 3, size(rng, 0, 2), size(rng, 1, 4), 2), dimension(rng, 1, 0, size(rng, 1, 4), 1))
 
 
 @check(points=0.5, name="kernel as large as the padded input")

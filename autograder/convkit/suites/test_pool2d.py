@@ -6,7 +6,7 @@ import torch
 
 from convkit.judge import oracle
 from convkit.judge.checks import check
-from convkit.judge.draw import book_X, size, uniform
+from convkit.judge.draw import book_X, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed, NotImplementedYet, StudentRaised
 from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.student import Student
@@ -29,22 +29,28 @@ def windows(rng: torch.Generator, X: torch.Tensor) -> list[tuple[int, int]]:
     return [(2, 2), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1), (1, 1), tuple(X.shape)]  # type: ignore[list-item]
 
 
-@check(points=1, name="book example")
+def non_square(rng: torch.Generator) -> torch.Tensor:
+    height = size(rng, 4, 6)
+    return uniform(rng, height, unlike(rng, 4, 7, height))
+
+
+@check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
-    expect_pool(student, book_X(), (2, 2), "max")
-    expect_pool(student, book_X(), (2, 2), "avg")
+    for X, _ in variants(rng, book_X()):
+        expect_pool(student, X, (2, 2), "max")
+        expect_pool(student, X, (2, 2), "avg")
 
 
 @check(points=1, name="max pooling, random windows")
 def test_max(student: Student, rng: torch.Generator) -> None:
-    X = uniform(rng, size(rng, 4, 6), size(rng, 4, 7))
+    X = non_square(rng)
     for pool_size in windows(rng, X):
         expect_pool(student, X, pool_size, "max")
 
 
 @check(points=1, name="average pooling, random windows")
 def test_avg(student: Student, rng: torch.Generator) -> None:
-    X = uniform(rng, size(rng, 4, 6), size(rng, 4, 7))
+    X = non_square(rng)
     for pool_size in windows(rng, X):
         expect_pool(student, X, pool_size, "avg")
 

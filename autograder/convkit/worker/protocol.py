@@ -127,6 +127,9 @@ class Ready(TypedDict):
 class Spawn(TypedDict):
     op: Literal[Op.SPAWN]
     seq: int
+    preload: list[str]
+    """Modules the submission will likely need that are slow to import (torch's compiler stack, which an
+    optimizer's first step pulls in): imported once in the zygote, so this and later workers inherit them."""
 
 
 class Reap(TypedDict):

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import sys
 import tempfile
 import time
@@ -24,11 +25,11 @@ from .protocol import Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireE
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
-PRELOADED = (
-    "torch", "torch.nn.functional", "torch.optim", "torch._dynamo", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg",
-)  # fmt: skip
-"""Imported once here, so no worker pays for them, and torch's lazy imports (an optimizer's first step pulls in
-its compiler stack) never run half-way in a confined worker."""
+PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
+"""Imported once here, so no worker pays for them."""
+ON_REQUEST = ("torch._dynamo",)
+"""Imported here when a SPAWN asks (2 s, so not for every sandbox): torch's compiler stack, which an optimizer's
+first step imports lazily. A worker that needs it unasked imports it itself, only more slowly."""
 
 
 def main() -> None:
@@ -102,6 +103,9 @@ class Zygote:
                 return
             op = request.get("op")
             if op == Op.SPAWN:
+                for module in request.get("preload", []):
+                    if module in ON_REQUEST:
+                        __import__(module)
                 self.spawn(request["seq"])
             elif op == Op.REAP:
                 reaped: Reaped = {"status": Status.OK, "seq": request["seq"], "exit": self.reap()}
@@ -181,18 +185,21 @@ def _children() -> list[int]:
     return children
 
 
-def _remove_tree(path: str | None) -> None:
-    if path:
-        shutil.rmtree(path, onerror=_make_writable_and_retry)
+def _remove_tree(tree: str | None) -> None:
+    """Remove a submission's tree, making its own directories writable where it locked them; nothing outside the
+    tree is ever touched (its parent, /tmp, stays as it is even if the submission removed the tree itself)."""
 
+    def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
+        try:
+            for directory in (os.path.dirname(path), path):
+                if Path(directory).is_relative_to(tree) and stat.S_ISDIR(os.lstat(directory).st_mode):
+                    os.chmod(directory, 0o700)
+            function(path)
+        except OSError:
+            pass
 
-def _make_writable_and_retry(function: Any, path: str, _: Any) -> None:
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        function(path)
-    except OSError:
-        pass
+    if tree:
+        shutil.rmtree(tree, onerror=make_writable_and_retry)
 
 
 def _remove_owned(uid: int, roots: tuple[str, ...]) -> None:
