@@ -1,7 +1,7 @@
 """Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, pooling.
 
 Replace each `raise NotImplementedError` with your code, then run `pytest` in this folder for the public
-checks (the book's examples). The hidden checks that grade you use other, random inputs.
+checks (the book's examples, one line each). The hidden checks that grade you use other, random inputs.
 """
 
 import torch

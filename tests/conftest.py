@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+
+import torch
+
+from convkit.feedback import LINE, question_markdown, significant
+from convkit.judge.results import SubmissionResult
+from convkit.reports import gradescope
+
+
+def pytest_configure() -> None:
+    """xdist workers, judges and sandboxes share two cores: one torch thread each, or they oversubscribe."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "solutions" / "convolutions.py"
@@ -22,3 +36,20 @@ def expand(path: Path, folder: Path) -> Path:
     whole = folder / path.name
     whole.write_text((REPO / match.group(1)).read_text() + "\n\n" + text)
     return whole
+
+
+NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])")
+
+
+def unreadable(result: SubmissionResult) -> list[str]:
+    """What makes a submission's rendered feedback hard to read: lines over 200 characters, numbers with more
+    than four significant digits."""
+    problems = []
+    texts = [question_markdown(question, result.partial) for question in result.questions]
+    texts += [str(gradescope(result)["output"])]
+    for text in texts:
+        for line in text.splitlines():
+            if len(line) > LINE:
+                problems.append(f"a line of {len(line)} characters: {line[:80]}...")
+            problems += [f"{number} in: {line[:120]}" for number in NUMBER.findall(line) if significant(number) > 4]
+    return problems

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from convkit.config import GradingConfig
+from convkit.feedback import check_lines
 from convkit.judge.backends import WORKER_UID_BASE, choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
-from convkit.reports import check_lines
 
-from .conftest import expand
+from .conftest import expand, unreadable
 
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "attacks"
@@ -119,7 +119,9 @@ def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-unty
     return found
 
 
-@pytest.fixture(scope="module", params=[pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}")) for name in ("plain", "bwrap")])
+@pytest.fixture(
+    scope="module", params=[pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}")) for name in ("plain", "bwrap")]
+)
 def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     if request.param == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
@@ -163,3 +165,10 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
         if scores[question].score >= scores[question].max_score:
             problems.append(f"{question} got full marks, must lose points")
     assert not problems, f"{name} ({expectation['why']}):\n" + "\n".join(problems) + f"\nnotes: {result.notes}"
+
+
+def test_feedback_on_attacks_is_readable(graded: dict[str, SubmissionResult]) -> None:
+    """Whatever a hostile submission prints or raises, no feedback line is over 200 characters or shows a number
+    with more than four significant digits."""
+    problems = [f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)]
+    assert not problems, "\n".join(problems[:10])

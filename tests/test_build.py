@@ -13,7 +13,8 @@ import nbformat
 import pytest
 
 from convkit import render
-from convkit.build import build
+from convkit.assignment_config import load as load_assignment
+from convkit.build import MARKDOWN_LINE, build
 from convkit.judge.checks import all_points, suite
 from convkit.notebook import NOTEBOOK_NAME
 from convkit.questions import QUESTION_IDS, QUESTIONS
@@ -31,8 +32,8 @@ SEED = 8_675_309_123_456_789
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     first, second = tmp_path_factory.mktemp("build1"), tmp_path_factory.mktemp("build2")
-    build(first, SEED)
-    build(second, SEED)
+    build(first, SEED, load_assignment())
+    build(second, SEED, load_assignment())
     return first, second
 
 
@@ -48,8 +49,13 @@ def test_two_builds_are_byte_identical(builds: tuple[Path, Path]) -> None:
 
 def test_layout(builds: tuple[Path, Path]) -> None:
     files = set(tree(builds[0]))
-    expected = {"autograder.zip", f"student/{NOTEBOOK_NAME}", "student/convolutions.py", "student/test_convolutions.py", "student/pytest.ini"}
-    expected |= {f"student/tests/{q}.py" for q in QUESTION_IDS}
+    expected = {
+        "autograder.zip",
+        f"student/{NOTEBOOK_NAME}",
+        "student/convolutions.py",
+        "student/test_convolutions.py",
+        "student/pytest.ini",
+    }
     assert files == expected
 
 
@@ -67,12 +73,18 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
             exec(archive.read(f"tests/{question}.py").decode(), namespace)
             assert namespace["test"]["name"] == question and namespace["test"]["points"] == points[question]
         config = json.loads(archive.read("otter_config.json"))
-        assert config["plugins"] == [{"convkit.otter_plugin.ConvkitPlugin": {"backend": "auto", "seed": SEED}}]
+        assignment = load_assignment()
+        assert config["plugins"] == [
+            {"convkit.otter_plugin.ConvkitPlugin": {"backend": "auto", "seed": SEED, "assignment": assignment.to_dict()}}
+        ]
+        assert config["show_hidden"] is assignment.show_hidden
         environment = archive.read("environment.yml").decode()
         assert "python=3.11" in environment and "otter-grader[grading,plugins]==7.0.0" in environment
         assert "torch==2.13.0+cpu" in environment and "--extra-index-url https://download.pytorch.org/whl/cpu" in environment
         assert "/autograder/source/files/convkit-src" in environment
         assert "apt-get install -y bubblewrap" in archive.read("setup.sh").decode()
+        run = archive.read("run_autograder").decode().splitlines()
+        assert run[-2:] == ["python /autograder/source/run_otter.py", MARKDOWN_LINE.rstrip("\n")]
         shipped = {n.removeprefix("files/convkit-src/") for n in names if n.startswith("files/convkit-src/")}
         assert {"pyproject.toml", "README.md", "autograder/convkit/otter_plugin.py", "autograder/convkit/suites/test_corr2d.py"} <= shipped
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
@@ -85,7 +97,8 @@ def test_notebook_structure(builds: tuple[Path, Path]) -> None:
     ids = [c.id for c in book.cells]
     assert len(ids) == len(set(ids))
     code = [c for c in book.cells if c.cell_type == "code"]
-    assert code[0].source.endswith(f'grader = otter.Notebook("{NOTEBOOK_NAME}")') and "import otter" in code[0].source
+    assert code[0].source.endswith(f'grader = Grader("{NOTEBOOK_NAME}", tests_dir=".")') and "import otter" in code[0].source
+    assert code[0].metadata == {"cellView": "form", "jupyter": {"source_hidden": True}}
     assert code[-1].source == "grader.export(pdf=False)"
     for question in QUESTIONS:
         stub = ids.index(f"{question.id}-stub")
@@ -96,15 +109,15 @@ def test_notebook_structure(builds: tuple[Path, Path]) -> None:
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
 
 
-def test_student_otter_tests_hold_only_the_public_checks(builds: tuple[Path, Path]) -> None:
-    for question in QUESTIONS:
-        text = (builds[0] / "student" / "tests" / f"{question.id}.py").read_text()
-        namespace: dict = {}
-        exec(text, namespace)
-        cases = namespace["test"]["suites"][0]["cases"]
-        assert [c["name"] for c in cases] == [f"{question.id}: {p.name}" for p in question.public]
-        assert not any(c["hidden"] for c in cases)
-        assert namespace["CHECKS"] == {p.name: p.code + "\n" for p in question.public}
+def test_the_notebook_carries_exactly_the_public_checks(builds: tuple[Path, Path]) -> None:
+    """The first cell holds the same public checks as test_convolutions.py, with every example of questions.py."""
+    book = nbformat.read(builds[0] / "student" / NOTEBOOK_NAME, as_version=4)
+    init = book.cells[1]
+    assert init.id == "otter-init" and render.public_checks() in init.source
+    assert render.public_checks() in (builds[0] / "student" / "test_convolutions.py").read_text()
+    namespace: dict = {}
+    exec(render.public_checks(), namespace)  # noqa: S102 - our own rendered text
+    assert {q: list(checks) for q, checks in namespace["CHECKS"].items()} == {q.id: [p.name for p in q.public] for q in QUESTIONS}
 
 
 def distinctive_lines(path: Path, public: str) -> set[str]:
@@ -122,10 +135,10 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
     files = {str(p.relative_to(student)): p.read_text() for p in sorted(student.rglob("*")) if p.is_file()}
     everything = "\n".join(files.values())
     assert str(SEED) not in everything, "the course's grading seed is in the student bundle"
-    public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module()
+    public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module() + render.public_checks()
 
     # hidden suites: module names, check functions and their helpers, any distinctive line
-    secrets = {"convkit.suites", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis"}
+    secrets = {"convkit.suites", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis", "expect_call", "WRONG_RUNS"}
     for path in sorted((PACKAGE / "suites").glob("test_*.py")):
         secrets.add(path.stem)
         module = ast.parse(path.read_text())
@@ -136,7 +149,13 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
     for name in sorted(secrets):
         assert not re.search(rf"\b{re.escape(name)}\b", everything), f"{name!r} (hidden suites) is in the student bundle"
     leaks = []
-    for path in [*sorted((PACKAGE / "suites").glob("*.py")), PACKAGE / "judge" / "oracle.py", PACKAGE / "judge" / "feedback.py", REPO / "solutions" / "convolutions.py"]:
+    for path in [
+        *sorted((PACKAGE / "suites").glob("*.py")),
+        PACKAGE / "judge" / "oracle.py",
+        PACKAGE / "judge" / "compare.py",
+        PACKAGE / "judge" / "bugs.py",
+        REPO / "solutions" / "convolutions.py",
+    ]:
         leaks += [(path.name, line) for line in distinctive_lines(path, public) if line in everything]
     assert leaks == [], f"hidden or reference code in the student bundle: {leaks[:5]}"
 

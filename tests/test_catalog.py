@@ -3,6 +3,8 @@
 * `tests/catalog/<question>__<bug>.py`: a complete submission, correct except for one bug in <question>
   (described in its first line). It must lose points on that question and on no other one: grading substitutes
   correct versions of earlier questions, so one bug costs points once.
+* `tests/catalog2/<question>__<bug>.py`: a second catalog in the same form, written for feedback without looking
+  at the checks (a held-out measure of how often the judge names a bug it was not written against).
 * `tests/honest/*`: correct submissions in the learners' own styles (book loops, unfold, einsum, F.conv2d,
   torch.optim, a notebook with magics, shell lines and plots). They must get full marks.
 
@@ -18,19 +20,20 @@ from pathlib import Path
 import pytest
 
 from convkit.config import GradingConfig
+from convkit.feedback import check_lines
 from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
-from convkit.reports import check_lines
 
-from .conftest import expand
+from .conftest import expand, unreadable
 
 pytestmark = pytest.mark.xdist_group("catalog")  # one module-scoped fixture for all its tests
 
 
 HERE = Path(__file__).resolve().parent
 CATALOG = sorted((HERE / "catalog").glob("*.py"))
+CATALOG2 = sorted((HERE / "catalog2").glob("*.py"))
 HONEST = sorted(p for p in (HERE / "honest").iterdir() if p.suffix in (".py", ".ipynb"))
 SEED = int(os.environ.get("CONVKIT_TEST_SEED", "123"))
 CONFIG = GradingConfig(jobs=2, call_timeout=5, cell_timeout=10, submission_timeout=120)
@@ -52,7 +55,7 @@ NAMED_BUGS = {
     "learn_kernel__epochs_hardcoded": "one loss per epoch",
     "learn_kernel__loss_after_update": "loss after its step",
     "output_shape__missing_plus_one": "+ 1",
-    "output_shape__book_total_padding": "(2p)",
+    "output_shape__book_total_padding": "counted once",
     "output_shape__ceil_division": "floor division",
     "output_shape__round_division": "rounded to the nearest integer",
     "output_shape__pad_after_stride": "padding is added after dividing by the stride",
@@ -76,12 +79,18 @@ NAMED_BUGS = {
     "pool2d__dict_keyerror": "KeyError",
 }
 
+
+def key(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
-    folder = tmp_path_factory.mktemp("catalog")
-    paths = [*(expand(path, folder) for path in CATALOG), *HONEST]
+    """Every submission by `folder/file name`."""
+    sources = [*CATALOG, *CATALOG2, *HONEST]
+    paths = [expand(path, tmp_path_factory.mktemp(path.parent.name, numbered=True)) for path in sources]
     batch = grade_batch(paths, CONFIG, choose("plain"), seed=SEED, progress=False)
-    return {path.name: result for path, result in zip(paths, batch.results, strict=True)}
+    return {key(source): result for source, result in zip(sources, batch.results, strict=True)}
 
 
 def _failures(result: SubmissionResult, question: str | None = None) -> list[str]:
@@ -105,9 +114,9 @@ def test_catalog_is_complete() -> None:
     assert set(NAMED_BUGS) <= {p.stem for p in CATALOG}, f"NAMED_BUGS names missing files: {set(NAMED_BUGS) - {p.stem for p in CATALOG}}"
 
 
-@pytest.mark.parametrize("path", CATALOG, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [*CATALOG, *CATALOG2], ids=key)
 def test_catalog_bug_loses_points_on_its_question_only(graded: dict[str, SubmissionResult], path: Path) -> None:
-    result = graded[path.name]
+    result = graded[key(path)]
     target = _target(path)
     by_id = {q.question: q for q in result.questions}
     assert by_id[target].score < by_id[target].max_score, (
@@ -115,21 +124,19 @@ def test_catalog_bug_loses_points_on_its_question_only(graded: dict[str, Submiss
         f"{target} scored {by_id[target].score}/{by_id[target].max_score}; notes: {result.notes}"
     )
     collateral = {q.question: f"{q.score}/{q.max_score}" for q in result.questions if q.question != target and q.score < q.max_score}
-    assert not collateral, f"{path.name}: a bug in {target} also cost points on {collateral}:\n" + "\n".join(
-        _failures(result)
-    )
+    assert not collateral, f"{path.name}: a bug in {target} also cost points on {collateral}:\n" + "\n".join(_failures(result))
 
 
 @pytest.mark.parametrize("path", HONEST, ids=lambda p: p.name)
 def test_honest_submission_gets_full_marks(graded: dict[str, SubmissionResult], path: Path) -> None:
-    result = graded[path.name]
+    result = graded[key(path)]
     lost = {q.question: f"{q.score}/{q.max_score}" for q in result.questions if q.score < q.max_score}
     assert not lost, f"{path.name} is correct but lost points on {lost}:\n" + "\n".join(_failures(result))
 
 
 @pytest.mark.parametrize("stem", sorted(NAMED_BUGS))
 def test_failure_names_the_bug(graded: dict[str, SubmissionResult], stem: str) -> None:
-    failures = _failures(graded[f"{stem}.py"], stem.split("__", 1)[0])
+    failures = _failures(graded[f"catalog/{stem}.py"], stem.split("__", 1)[0])
     wanted = NAMED_BUGS[stem]
     assert any(wanted in failure for failure in failures), f"no failure of {stem} says {wanted!r}:\n" + "\n".join(failures)
 
@@ -144,15 +151,28 @@ def test_no_failure_leaks_grader_internals(graded: dict[str, SubmissionResult]) 
     assert not leaks, "\n".join(leaks)
 
 
-def test_catalog_catch_rate(graded: dict[str, SubmissionResult], capsys: pytest.CaptureFixture[str]) -> None:
-    caught = []
-    for path in CATALOG:
-        question = next(q for q in graded[path.name].questions if q.question == _target(path))
-        if question.score < question.max_score:
-            caught.append(path.stem)
-    missed = sorted({p.stem for p in CATALOG} - set(caught))
+def named(result: SubmissionResult, question: str) -> bool:
+    return any(check.failure and check.failure.bug for q in result.questions if q.question == question for check in q.checks)
+
+
+@pytest.mark.parametrize(("catalog", "rate"), [(CATALOG, 1.0), (CATALOG2, 0.9)], ids=["catalog", "catalog2"])
+def test_bugs_are_caught_and_named(
+    graded: dict[str, SubmissionResult], catalog: list[Path], rate: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every bug of the kit's own catalog is named in words; at least 90% of the second, held-out catalog."""
+    targets = {path: next(q for q in graded[key(path)].questions if q.question == _target(path)) for path in catalog}
+    caught = [path for path, question in targets.items() if question.score < question.max_score]
+    unnamed = [p.stem for p in catalog if not named(graded[key(p)], _target(p))]
+    folder = catalog[0].parent.name
     with capsys.disabled():
-        print(f"\ncatalog catch rate: {len(caught)}/{len(CATALOG)} ({100 * len(caught) // len(CATALOG)}%)")
-        if missed:
-            print("missed: " + ", ".join(missed))
-    assert len(caught) / len(CATALOG) >= 0.9, f"catch rate fell to {len(caught)}/{len(CATALOG)}; missed {missed}"
+        print(f"\n{folder}: caught {len(caught)}/{len(catalog)}, named {len(catalog) - len(unnamed)}/{len(catalog)}")
+        if unnamed:
+            print("not named: " + ", ".join(unnamed))
+    assert len(caught) == len(catalog), f"missed: {sorted({p.stem for p in catalog} - {p.stem for p in caught})}"
+    assert (len(catalog) - len(unnamed)) / len(catalog) >= rate, f"named {len(catalog) - len(unnamed)}/{len(catalog)}; not named: {unnamed}"
+
+
+def test_feedback_is_readable(graded: dict[str, SubmissionResult]) -> None:
+    """No feedback line over 200 characters, and no number with more than four significant digits."""
+    problems = [f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)]
+    assert not problems, "\n".join(problems[:10])

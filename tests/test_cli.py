@@ -35,7 +35,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.C
     shutil.copy(REFERENCE, folder / "alice.py")
     shutil.copy(STUBS, folder / "bob.py")
     (folder / "carol.ipynb").write_text('{"cells": [')
-    (folder / "dave.py").write_text(REFERENCE.read_text().replace("def pool2d(X, pool_size, mode='max'):", "def pool2d(X, pool_size, mode='max')"))
+    (folder / "dave.py").write_text(
+        REFERENCE.read_text().replace("def pool2d(X, pool_size, mode='max'):", "def pool2d(X, pool_size, mode='max')")
+    )
     other = tmp_path_factory.mktemp("elsewhere") / "alice.py"
     shutil.copy(REFERENCE, other)
     out = tmp_path_factory.mktemp("out")
@@ -106,7 +108,9 @@ def test_doctor_starts_each_backend_and_states_its_isolation() -> None:
     assert lines[-1].startswith("status: `convkit grade --backend auto` grades with ")
 
 
-def test_a_sandbox_that_cannot_start_grades_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_sandbox_that_cannot_start_grades_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from convkit import cli
     from convkit.judge import backends
 

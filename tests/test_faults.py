@@ -23,7 +23,7 @@ from .conftest import REFERENCE
 CONFIG = GradingConfig(jobs=2, call_timeout=5, cell_timeout=10, submission_timeout=60)
 pytestmark = pytest.mark.xdist_group("faults")  # one module-scoped batch for the first tests
 
-FORGED_FLOAT = '''
+FORGED_FLOAT = """
 import os, struct, sys, json
 
 def corr2d(X, K):
@@ -38,12 +38,12 @@ def corr2d(X, K):
         except OSError:
             pass
     return X
-'''
+"""
 
-TOO_LARGE = '''
+TOO_LARGE = """
 def corr2d(X, K):
     return ["x" * (4 << 20)] * 10
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +79,16 @@ def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, mon
         raise ZeroDivisionError("a bug in the grader")
 
     suite = engine.suite
-    monkeypatch.setattr(engine, "suite", lambda question: tuple(replace(c, function=broken) if c.question == "pool2d" else c for c in suite(question)))
+    monkeypatch.setattr(
+        engine, "suite", lambda question: tuple(replace(c, function=broken) if c.question == "pool2d" else c for c in suite(question))
+    )
     path = tmp_path / "fine.py"
     path.write_text(REFERENCE.read_text())
     [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
     assert result.status is GradeStatus.UNGRADABLE and result.total == 0
-    assert "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)" in str(result.problem)
+    assert "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)" in str(
+        result.problem
+    )
 
 
 def test_ungradable_submissions_have_no_score_and_exit_non_zero(
@@ -117,7 +121,6 @@ def test_ungradable_submissions_have_no_score_and_exit_non_zero(
     report = (out / "report.md").read_text()
     assert report.index("## Ungradable submissions") < report.index("## Questions")
     assert "3 submission(s): 2 graded, 1 ungradable" in report and "| `corr2d` | 2/2 (100%) | 6.00 |" in report
-
 
 
 def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from convkit.assignment_config import load as load_assignment
 from convkit.build import build
 from convkit.judge.checks import all_points
 from convkit.notebook import NOTEBOOK_NAME
@@ -69,7 +70,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     course = root / "course"
     course.mkdir()
     (course / "convkit-seed.txt").write_text(f"{SEED}\n")
-    build(root / "build", SEED)
+    build(root / "build", SEED, load_assignment())
     student, autograder = root / "build" / "student", root / "build" / "autograder.zip"
     handout = student / NOTEBOOK_NAME
     subs = root / "submissions"
@@ -103,7 +104,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "broken": subs / "broken.ipynb",
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
-        graded = dict(zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items()), strict=True))
+        graded = dict(
+            zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items()), strict=True)
+        )
     convkit = subprocess.run(
         [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--course", str(course)],
         capture_output=True, text=True, timeout=600,
@@ -119,9 +122,7 @@ def check_outputs(book: nbformat.NotebookNode) -> dict[str, str]:
     texts = {}
     for question in QUESTIONS:
         [check] = [c for c in book.cells if c.get("id") == f"{question.id}-check"]
-        texts[question.id] = "\n".join(
-            str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in check.outputs
-        )
+        texts[question.id] = "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in check.outputs)
     return texts
 
 
@@ -139,15 +140,15 @@ def test_handout_runs_top_to_bottom_and_says_not_implemented(runs: dict) -> None
 
 def test_solved_notebook_passes_every_public_check(runs: dict) -> None:
     for question, text in check_outputs(runs["executed"]["solved"]).items():
-        assert "All test cases passed" in text, f"{question}: {text}"
+        assert text.strip().endswith("public checks passed") and "failed" not in text, f"{question}: {text}"
     [plot] = [c for c in runs["executed"]["solved"].cells if c.get("id") == "edge-detection-plot"]
     assert any("image/png" in o.get("data", {}) for o in plot.outputs)
 
 
 def test_one_bug_notebook_fails_only_its_public_check(runs: dict) -> None:
     texts = check_outputs(runs["executed"]["one_bug"])
-    assert "All test cases passed" not in texts["pool2d"] and "Traceback" not in texts["pool2d"]
-    assert all("All test cases passed" in texts[q] for q in QUESTION_IDS if q != "pool2d")
+    assert "public checks failed" in texts["pool2d"] and "Traceback" not in texts["pool2d"]
+    assert all(texts[q].strip().endswith("public checks passed") for q in QUESTION_IDS if q != "pool2d")
 
 
 @pytest.mark.parametrize("name", ["solved", "reference_py", "solved_export"])

@@ -23,10 +23,24 @@ from convkit.otter_plugin import ConvkitPlugin, replace_results  # noqa: E402
 
 def engine_result(status: GradeStatus = GradeStatus.GRADED) -> SubmissionResult:
     questions = tuple(
-        QuestionResult(q, (CheckResult(q, "values", 1.0), CheckResult(q, "shapes", 0.5, Failure("wrong shape", "one row short") if q == "pool2d" else None)))
+        QuestionResult(
+            q,
+            (
+                CheckResult(q, "values", 1.0),
+                CheckResult(q, "shapes", 0.5, Failure("wrong shape", "one row short") if q == "pool2d" else None),
+            ),
+        )
         for q in QUESTION_IDS
     )
-    return SubmissionResult("sub.ipynb", questions, seed=3, backend="bwrap", isolation="bwrap", status=status, problem=None if status is GradeStatus.GRADED else "it broke")
+    return SubmissionResult(
+        "sub.ipynb",
+        questions,
+        seed=3,
+        backend="bwrap",
+        isolation="bwrap",
+        status=status,
+        problem=None if status is GradeStatus.GRADED else "it broke",
+    )
 
 
 def test_results_are_replaced_one_test_file_per_question_one_case_per_check() -> None:
@@ -42,7 +56,9 @@ def test_results_are_replaced_one_test_file_per_question_one_case_per_check() ->
     assert "Graded by convkit (bwrap sandbox, isolation bwrap, seed 3)." in output["output"]
 
 
-def test_an_ungradable_submission_fails_the_run_instead_of_scoring_zero(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_ungradable_submission_fails_the_run_instead_of_scoring_zero(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     plugin = ConvkitPlugin(str(Path("sub.ipynb")), {}, {})
     monkeypatch.setattr(ConvkitPlugin, "grade", lambda self: Batch([engine_result(GradeStatus.UNGRADABLE)], Backend("bwrap"), None))
     results = GradingResults([])

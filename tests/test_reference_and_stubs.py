@@ -26,7 +26,9 @@ def test_reference_and_stubs_through_the_sandboxed_engine() -> None:
     assert reference.notes == ()
     for question in stubs.questions:
         assert question.score == 0
-        assert all(check.failure and check.failure.detail == "not implemented yet (it raises NotImplementedError)" for check in question.checks)
+        assert all(
+            check.failure and check.failure.detail == "not implemented yet (it raises NotImplementedError)" for check in question.checks
+        )
 
 
 def test_every_question_has_checks_worth_points() -> None:

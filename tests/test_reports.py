@@ -13,7 +13,8 @@ FLIPPED = "matches true convolution: the kernel is flipped"
 
 def result(name: str, failures: dict[str, Failure], status: GradeStatus = GradeStatus.GRADED) -> SubmissionResult:
     questions = tuple(
-        QuestionResult(q, (CheckResult(q, "first", 1.0, failures.get(q)), CheckResult(q, "second", 2.0, failures.get(q)))) for q in QUESTION_IDS
+        QuestionResult(q, (CheckResult(q, "first", 1.0, failures.get(q)), CheckResult(q, "second", 2.0, failures.get(q))))
+        for q in QUESTION_IDS
     )
     problem = "the sandbox stopped answering" if status is GradeStatus.UNGRADABLE else None
     return SubmissionResult(name, questions, seed=7, backend="plain", isolation="namespace+uid", status=status, problem=problem)
@@ -23,7 +24,9 @@ def test_failures_group_by_named_bug_then_by_reason_across_students() -> None:
     results = [
         result("a.py", {"corr2d": Failure("wrong values", "on X = [[1.0]]: max error 3", bug=FLIPPED)}),
         result("b.py", {"corr2d": Failure("wrong values", "on X = [[2.0, 5.0]]: max error 9", bug=FLIPPED)}),
-        result("c.py", {"corr2d": Failure("wrong shape", "expected shape (2, 2), got (1, 2)"), "pool2d": Failure("timed out", "timed out")}),
+        result(
+            "c.py", {"corr2d": Failure("wrong shape", "expected shape (2, 2), got (1, 2)"), "pool2d": Failure("timed out", "timed out")}
+        ),
     ]
     groups = failure_groups(results)
     assert [(g.question, g.what, sorted(g.submissions), g.checks) for g in groups] == [
@@ -45,7 +48,9 @@ def test_ungradable_submissions_are_listed_first_and_left_out_of_statistics() ->
 def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> None:
     graded = gradescope(result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}))
     assert graded["score"] == 3 * (len(QUESTION_IDS) - 1)
-    assert graded["tests"][0]["output"].splitlines()[0] == f"✗ first (0/1): {FLIPPED} — max error 3"
+    output = graded["tests"][0]["output"].splitlines()
+    assert output[0] == f"**0 of 3 points.** 2 of 2 checks failed: **{FLIPPED}.**"
+    assert output[2] == "- ✗ **first** (0/1): max error 3" and graded["output_format"] == "md"
     assert graded["output"].endswith("Graded by convkit (plain sandbox, isolation namespace+uid, seed 7).")
     lost = gradescope(result("lost.py", {}, GradeStatus.UNGRADABLE))
     assert "score" not in lost and "the grader's fault" in lost["output"] and lost["extra_data"]["status"] == "ungradable"
@@ -54,3 +59,16 @@ def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> 
 def test_results_travel_as_plain_dictionaries() -> None:
     original = result("a.py", {"pool2d": Failure("wrong values", "max error 1", bug="max and avg swapped")})
     assert SubmissionResult.from_dict(original.to_dict()) == original
+
+
+def test_results_json_written_by_otter_is_marked_markdown_by_the_zips_last_step(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"tests": [{"name": "corr2d", "output": "**6 of 6 points.**"}], "score": 6}))
+    subprocess.run([sys.executable, "-m", "convkit.reports", str(path)], check=True, timeout=120)
+    data = json.loads(path.read_text())
+    assert data["output_format"] == data["test_output_format"] == "md" and data["score"] == 6
+    assert gradescope(result("alice.py", {}))["test_output_format"] == "md"

@@ -9,6 +9,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ BACKENDS = [
     pytest.param("bwrap", marks=pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")),
 ]
 
-LOOK = '''
+LOOK = """
 import os, sys, importlib
 
 def look(paths):
@@ -54,11 +55,11 @@ def look(paths):
             if "convkit" in directory.split(os.sep):
                 seen += ["listed: " + os.path.join(directory, name) for name in files]
     return seen
-'''
+"""
 
 
-def session(slot: Slot, *cells: str) -> Session:
-    return Session(slot, Submission("probe.py", Path("probe.py"), list(cells), [f"cell {i + 1}" for i in range(len(cells))]), CONFIG)
+def session(slot: Slot, *cells: str, config: GradingConfig = CONFIG) -> Session:
+    return Session(slot, Submission("probe.py", Path("probe.py"), list(cells), [f"cell {i + 1}" for i in range(len(cells))]), config)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -115,14 +116,18 @@ def test_isolation_weaker_than_promised_is_refused(name: str, monkeypatch: pytes
         why = "uid only instead of bwrap (workers could read /usr/share)"
     else:
         command = Backend.command
-        monkeypatch.setattr(Backend, "command", lambda self, *args: ["setpriv", "--bounding-set", "-sys_admin", "--", *command(self, *args)])
+        monkeypatch.setattr(
+            Backend, "command", lambda self, *args: ["setpriv", "--bounding-set", "-sys_admin", "--", *command(self, *args)]
+        )
         why = "uid only instead of namespace+uid (could not make a private mount namespace"
     with pytest.raises(IsolationError, match=re.escape(f"isolates less than it promises: {why}")):
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
 
 
 def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Backend, "hello", lambda self, uid, limits: {"op": Op.HELLO, "sandbox": "plain", "uid": uid, "limits": {"memory": 1}})
+    monkeypatch.setattr(
+        Backend, "hello", lambda self, uid, limits: {"op": Op.HELLO, "sandbox": "plain", "uid": uid, "limits": {"memory": 1}}
+    )
     with pytest.raises(SandboxError, match="bad configuration: limits must name exactly"):
         Slot(Backend("plain"), CONFIG).start()
 
@@ -181,7 +186,7 @@ def platform():
 def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> None:
     """getpwuid() must know the worker's uid and torch must find a writable cache (no false failures). The
     zygote is not asked to preload torch's compiler stack here: the worker imports it itself."""
-    student = session(slot, PLATFORM)
+    student = session(slot, PLATFORM, config=replace(CONFIG, call_timeout=60))  # cold imports of torch's compiler stack, on a busy machine
     try:
         user, pw_name, home, stepped, compiles = student.call("platform").result
     finally:

@@ -55,7 +55,9 @@ def test_python_file_splits_into_statements_keeping_line_numbers(tmp_path: Path)
 
 def test_a_syntax_error_grades_the_statements_above_it_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "sub.py"
-    path.write_text("import torch\n\ndef fine():\n    return [\n        2,\n    ]\nx = 1\n\ndef broken(:\n    pass\n\ndef later():\n    return 3\n")
+    path.write_text(
+        "import torch\n\ndef fine():\n    return [\n        2,\n    ]\nx = 1\n\ndef broken(:\n    pass\n\ndef later():\n    return 3\n"
+    )
     submission = load(path)
     assert submission.error is None and submission.labels == ["line 1", "line 3", "line 7"]
     assert submission.partial == "line 9: SyntaxError: invalid syntax; the functions above that line were graded"

@@ -1,7 +1,7 @@
 """`convkit build`: everything a course hands out or uploads, rendered from `convkit.questions`.
 
-DIR/student/          the handout: the assignment notebook, its otter test files (tests/<id>.py: the public
-                      checks only), and the same exercises as a .py module with a public pytest file.
+DIR/student/          the handout: the assignment notebook (which carries its public checks in its first cell,
+                      so it works opened alone), and the same exercises as a .py module with a pytest file.
 DIR/autograder.zip    an otter-grader 7 autograder zip built by `otter generate`, whose plugin
                       (`convkit.otter_plugin`) makes convkit's sandboxed engine the judge. Its members are
                       re-packed in a fixed order with fixed times and modes, so two builds are byte-identical.
@@ -20,15 +20,17 @@ import zipfile
 from pathlib import Path
 
 from . import render
+from .assignment_config import AssignmentConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "student_template"
 ASSIGNMENTS = ROOT / "assignments"
-PYTEST_INI = "[pytest]\naddopts = -q --tb=short -p no:cacheprovider\n"
+PYTEST_INI = "[pytest]\naddopts = -q --tb=short -rN -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
 PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
+MARKDOWN_LINE = "python -m convkit.reports /autograder/results/results.json  # convkit: Gradescope renders feedback as Markdown\n"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 EXECUTABLE = {"run_autograder", "setup.sh"}
 BUBBLEWRAP_LINE = (
@@ -47,15 +49,10 @@ def student_files() -> dict[str, str]:
 
 
 def handout_files() -> dict[str, str]:
-    """Every file of DIR/student/: the notebook and its otter tests, plus the editor-and-pytest files."""
-    from .judge.checks import all_points
+    """Every file of DIR/student/: the notebook, plus the editor-and-pytest files."""
     from .notebook import NOTEBOOK_NAME, notebook_text
-    from .questions import QUESTIONS
 
-    points = all_points()
-    files = {NOTEBOOK_NAME: notebook_text()}
-    files |= {f"tests/{q.id}.py": render.ok_test(q, points[q.id]) for q in QUESTIONS}
-    return files | student_files()
+    return {NOTEBOOK_NAME: notebook_text()} | student_files()
 
 
 def autograder_tests() -> dict[str, str]:
@@ -67,7 +64,7 @@ def autograder_tests() -> dict[str, str]:
     return {f"{q.id}.py": render.ok_placeholder(q, points[q.id]) for q in QUESTIONS}
 
 
-def build(out: Path, seed: int, update_template: bool = False) -> None:
+def build(out: Path, seed: int, assignment: AssignmentConfig, update_template: bool = False) -> None:
     student = out / "student"
     for name, text in handout_files().items():
         path = student / name
@@ -76,18 +73,19 @@ def build(out: Path, seed: int, update_template: bool = False) -> None:
     if update_template:
         for name, text in student_files().items():
             (TEMPLATE / name).write_text(text)
-    (out / "autograder.zip").write_bytes(autograder_zip(seed))
+    (out / "autograder.zip").write_bytes(autograder_zip(seed, assignment))
 
 
-def autograder_zip(seed: int) -> bytes:
+def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
     """Run `otter generate` in a scratch folder, then re-pack its zip deterministically. The course's grading
-    seed goes into the plugin's configuration (inside the zip only), so Gradescope grades as `convkit grade`."""
+    seed and choices go into the plugin's configuration (inside the zip only), so Gradescope grades as
+    `convkit grade`."""
     with tempfile.TemporaryDirectory(prefix="convkit-generate-") as scratch:
         work = Path(scratch)
         (work / "tests").mkdir()
         for name, text in autograder_tests().items():
             (work / "tests" / name).write_text(text)
-        (work / "otter_config.json").write_text(otter_config(seed))
+        (work / "otter_config.json").write_text(otter_config(seed, assignment))
         shutil.copy(ASSIGNMENTS / "requirements.txt", work / "requirements.txt")
         copy_source(work / SOURCE_DIR)
         command = [
@@ -102,12 +100,14 @@ def autograder_zip(seed: int) -> bytes:
         return normalise((work / "autograder.zip").read_bytes())
 
 
-def otter_config(seed: int) -> str:
-    """The assignment's otter_config.json with the grading seed added to the convkit plugin's settings."""
+def otter_config(seed: int, assignment: AssignmentConfig) -> str:
+    """The assignment's otter_config.json with the grading seed and the instructor's choices added."""
     config = json.loads((ASSIGNMENTS / "otter_config.json").read_text())
+    config["show_hidden"] = assignment.show_hidden
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and PLUGIN in plugin:
             plugin[PLUGIN]["seed"] = seed
+            plugin[PLUGIN]["assignment"] = assignment.to_dict()
             return json.dumps(config, indent=2) + "\n"
     raise ValueError(f"{ASSIGNMENTS / 'otter_config.json'} does not list the plugin {PLUGIN}")
 
@@ -134,8 +134,9 @@ def copy_source(target: Path) -> None:
 def normalise(data: bytes) -> bytes:
     """Sorted members, fixed times, fixed modes, deflated: the same inputs give the same bytes.
 
-    Also adds one line to otter's setup.sh (which `otter generate` does not let you customise): install
-    bubblewrap, tolerating images that do not have it.
+    Also adds one line to otter's setup.sh and one to its run_autograder (which `otter generate` does not
+    let you customise): install bubblewrap, tolerating images that do not have it; mark results.json as
+    Markdown once otter has written it.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -144,12 +145,21 @@ def normalise(data: bytes) -> bytes:
             content = source.read(name)
             if name == "setup.sh":
                 content = add_bubblewrap(content.decode()).encode()
+            if name == "run_autograder":
+                content = add_markdown(content.decode()).encode()
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = (0o100755 if name in EXECUTABLE else 0o100644) << 16
             target.writestr(info, content, compresslevel=9)
     return out.getvalue()
+
+
+def add_markdown(run: str) -> str:
+    anchor = "python /autograder/source/run_otter.py"
+    if anchor not in run.splitlines():
+        raise ValueError("otter's run_autograder changed: cannot find where it runs otter")
+    return run.rstrip("\n") + "\n" + MARKDOWN_LINE
 
 
 def add_bubblewrap(setup: str) -> str:

@@ -43,6 +43,8 @@ class UserFacingError(Exception):
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    from .assignment_config import ConfigError
+    from .assignment_config import load as load_assignment
     from .course import SeedError, resolve_seed
     from .judge.backends import BackendError, choose
     from .judge.batch import grade_batch
@@ -55,14 +57,15 @@ def run_grade(args: argparse.Namespace) -> int:
         backend = choose(args.backend)
         paths = collect(args.submissions)
         seed, told = resolve_seed(args.seed, args.course)
-    except (ValueError, BackendError, UsageError, SeedError) as error:
+        assignment = load_assignment(args.course)
+    except (ValueError, BackendError, UsageError, SeedError, ConfigError) as error:
         raise UserFacingError(error) from None
     if args.out.exists() and not args.out.is_dir():
         raise UserFacingError(f"--out {args.out} is a file, not a folder")
     if told:
         print(f"convkit grade: {told}", file=sys.stderr)
     try:
-        batch = grade_batch(paths, config, backend, seed)
+        batch = grade_batch(paths, config, backend, seed, assignment)
     except (SandboxError, BackendError) as error:
         print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
         return 1
@@ -108,16 +111,21 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from .assignment_config import ConfigError
+    from .assignment_config import load as load_assignment
     from .build import build
     from .course import SeedError, course_seed
 
     try:
         seed, created = course_seed(args.course)
-        build(args.out, seed, update_template=args.update_template)
-    except (OSError, ValueError, SeedError) as error:
+        build(args.out, seed, load_assignment(args.course), update_template=args.update_template)
+    except (OSError, ValueError, SeedError, ConfigError) as error:
         raise UserFacingError(error) from None
     if created:
-        print(f"convkit build: drew the course's grading seed and kept it in {args.course / 'convkit-seed.txt'}; keep that file secret", file=sys.stderr)
+        print(
+            f"convkit build: drew the course's grading seed and kept it in {args.course / 'convkit-seed.txt'}; keep that file secret",
+            file=sys.stderr,
+        )
     print(f"built {args.out / 'student'} and {args.out / 'autograder.zip'}")
     return 0
 

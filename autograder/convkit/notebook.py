@@ -20,7 +20,31 @@ ASSIGNMENTS = Path(__file__).resolve().parents[2] / "assignments"
 NARRATIVE = ASSIGNMENTS / "narrative.toml"
 NOTEBOOK_NAME = f"{render.STUB_MODULE}.ipynb"
 
-INIT_CELL = f'# Run this cell first: it sets up the checks.\nimport otter\n\ngrader = otter.Notebook("{NOTEBOOK_NAME}")'
+INIT_HEADER = """# @title Run this cell first: it sets up the checks
+# grader.check("<question id>") runs the book's examples for one question, one line each; grader.export() packs
+# this notebook for submission. otter-grader is installed here if it is missing. You need not read further.
+import inspect
+import subprocess
+import sys
+
+try:
+    import otter
+except ImportError:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "otter-grader"], check=True)
+    import otter
+
+"""
+GRADER = f'''
+
+class Grader(otter.Notebook):
+    """otter's Notebook, whose check runs the public checks above and prints one line per check."""
+
+    def check(self, question, global_env=None):
+        print(report(question, global_env if global_env is not None else inspect.currentframe().f_back.f_globals))
+
+
+grader = Grader("{NOTEBOOK_NAME}", tests_dir=".")
+'''
 IMPORTS_CELL = "import torch\nfrom torch import nn"
 EXPORT_CELL = "grader.export(pdf=False)"
 
@@ -45,8 +69,16 @@ def _markdown(cell_id: str, text: str) -> nbformat.NotebookNode:
     return v4.new_markdown_cell(text.strip(), id=cell_id)
 
 
-def _code(cell_id: str, source: str) -> nbformat.NotebookNode:
-    return v4.new_code_cell(source.strip("\n"), id=cell_id)
+def _code(cell_id: str, source: str, hidden: bool = False) -> nbformat.NotebookNode:
+    """A code cell; a hidden one shows only its first line (Jupyter, VS Code) or its title (Colab's form view)."""
+    metadata = {"cellView": "form", "jupyter": {"source_hidden": True}} if hidden else {}
+    return v4.new_code_cell(source.strip("\n"), id=cell_id, metadata=metadata)
+
+
+def init_cell() -> str:
+    """The first cell: otter (installed if missing), the public checks (`convkit.render.public_checks`) and
+    a `grader` whose check runs them; the notebook needs no other file."""
+    return INIT_HEADER + render.public_checks() + GRADER
 
 
 def question_cells(question) -> list[nbformat.NotebookNode]:  # type: ignore[no-untyped-def]
@@ -66,7 +98,7 @@ def notebook(narrative: dict | None = None) -> nbformat.NotebookNode:
     narrative = narrative or load_narrative()
     cells = [
         _markdown("intro", f"# {narrative['title']}\n\n{narrative['intro'].strip()}"),
-        _code("otter-init", INIT_CELL),
+        _code("otter-init", init_cell(), hidden=True),
         _code("imports", IMPORTS_CELL),
     ]
     shown: set[str] = set()

@@ -77,6 +77,7 @@ class ConvkitPlugin(AbstractOtterPlugin):
 
     def grade(self) -> Batch:
         """The engine's grade of the submission file, in a sandbox of the configured backend."""
+        from .assignment_config import AssignmentConfig
         from .config import GradingConfig
         from .course import parse_seed
         from .judge.backends import choose
@@ -86,7 +87,8 @@ class ConvkitPlugin(AbstractOtterPlugin):
         config = GradingConfig(**{"jobs": 1, **settings})
         seed = parse_seed(os.environ.get(SEED_VARIABLE) or str(self.plugin_config["seed"]))
         backend = choose(str(self.plugin_config.get("backend", "auto")))
-        return grade_batch([Path(self.submission_path)], config, backend, seed, progress=False)
+        assignment = AssignmentConfig.from_dict(self.plugin_config.get("assignment", {}), "the zip's plugin configuration")
+        return grade_batch([Path(self.submission_path)], config, backend, seed, assignment, progress=False)
 
 
 class QuestionFile(OKTestFile):
@@ -101,19 +103,27 @@ class QuestionFile(OKTestFile):
 
 def replace_results(results: Any, result: SubmissionResult, warning: str | None) -> None:
     """Make otter's results say exactly what the engine decided: one test file per question, one case per check."""
-    from .reports import describe, feedback, gradescope
+    from .feedback import describe, question_markdown
+    from .reports import gradescope
 
     results.clear_results()
     for question in result.questions:
         cases, outcomes = [], []
         for check in question.checks:
-            case = TestCase(name=f"{question.question}: {check.name}", body="", hidden=False, points=check.points, success_message=None, failure_message=None)
+            case = TestCase(
+                name=f"{question.question}: {check.name}",
+                body="",
+                hidden=False,
+                points=check.points,
+                success_message=None,
+                failure_message=None,
+            )
             cases.append(case)
             message = "passed" if check.failure is None else describe(check.failure)
             outcomes.append(TestCaseResult(test_case=case, message=message, passed=check.passed))
         test_file = QuestionFile(question.question, f"tests/{question.question}.py", cases, all_or_nothing=False)
         test_file.test_case_results = outcomes
-        test_file.feedback = feedback(question, result.partial)
+        test_file.feedback = question_markdown(question, result.partial)
         results.results[question.question] = test_file
         results.update_score(question.question, question.score)
     results.set_output("\n".join(filter(None, [str(gradescope(result)["output"]), warning and f"Warning: {warning}."])))

@@ -11,11 +11,25 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Example:
+    """One call of a public check and the book's printed answer (a Python literal or torch expression), compared
+    with `expect_close` (tensors) or `expect_equal` (`equal=True`); the build checks it against the oracle."""
+
+    call: str
+    expected: str
+    tol: float = 1e-4
+    equal: bool = False
+
+
+@dataclass(frozen=True)
 class PublicCheck:
-    """A book example a student may run locally; `code` asserts with `assert_close` (see `convkit.render`)."""
+    """A book example a student may run locally (`convkit.public_checks`): `setup` defines the inputs, each
+    example is compared (naming a known bug when the output matches one), then `code` may `require` more."""
 
     name: str
-    code: str
+    setup: str = ""
+    examples: tuple[Example, ...] = ()
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,8 @@ class Question:
     public: tuple[PublicCheck, ...] = field(default=())
     methods: tuple[str, ...] = field(default=())
     """For a class question, the method signatures the stub declares (each raises NotImplementedError)."""
+    builds_on: tuple[str, ...] = field(default=())
+    """Earlier questions whose functions a usual answer calls: when they fail too, the student is told first."""
 
     @property
     def is_class(self) -> bool:
@@ -62,17 +78,16 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "book example",
-                "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])\n"
-                "K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])\n"
-                "assert_close(corr2d(X, K), [[19.0, 25.0], [37.0, 43.0]])",
+                "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])\nK = torch.tensor([[0.0, 1.0], [2.0, 3.0]])",
+                (Example("corr2d(X, K)", "[[19.0, 25.0], [37.0, 43.0]]"),),
             ),
             PublicCheck(
                 "vertical edges",
-                "X = torch.ones((6, 8))\n"
-                "X[:, 2:6] = 0\n"
-                "K = torch.tensor([[1.0, -1.0]])\n"
-                "assert_close(corr2d(X, K), [[0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0]] * 6)\n"
-                "assert_close(corr2d(X.t(), K), torch.zeros((8, 5)))",
+                "X = torch.ones((6, 8))\nX[:, 2:6] = 0\nK = torch.tensor([[1.0, -1.0]])",
+                (
+                    Example("corr2d(X, K)", "[[0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0]] * 6"),
+                    Example("corr2d(X.t(), K)", "torch.zeros((8, 5))"),
+                ),
             ),
         ),
     ),
@@ -102,9 +117,8 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "parameters",
-                "layer = Conv2D(kernel_size=(1, 2))\n"
-                "shapes = {name: tuple(p.shape) for name, p in layer.named_parameters()}\n"
-                "assert shapes == {'weight': (1, 2), 'bias': (1,)}, f'parameters are {shapes}'",
+                "layer = Conv2D(kernel_size=(1, 2))\nshapes = {name: tuple(p.shape) for name, p in layer.named_parameters()}",
+                (Example("shapes", "{'weight': (1, 2), 'bias': (1,)}", equal=True),),
             ),
             PublicCheck(
                 "forward",
@@ -113,10 +127,11 @@ QUESTIONS: tuple[Question, ...] = (
                 "    layer.weight.copy_(torch.tensor([[1.0, -1.0]]))\n"
                 "    layer.bias.fill_(0.5)\n"
                 "X = torch.ones((6, 8))\n"
-                "X[:, 2:6] = 0\n"
-                "assert_close(layer(X), [[0.5, 1.5, 0.5, 0.5, 0.5, -0.5, 0.5]] * 6)",
+                "X[:, 2:6] = 0",
+                (Example("layer(X)", "[[0.5, 1.5, 0.5, 0.5, 0.5, -0.5, 0.5]] * 6"),),
             ),
         ),
+        builds_on=("corr2d",),
     ),
     Question(
         id="learn_kernel",
@@ -144,15 +159,17 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "recovers the edge kernel",
+                "torch.manual_seed(0)  # the same start each run, so the check prints the same\n"
                 "X = torch.ones((6, 8))\n"
                 "X[:, 2:6] = 0\n"
                 "Y = torch.tensor([[0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0]] * 6)\n"
-                "kernel, losses = learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=30)\n"
-                "assert len(losses) == 30, f'{len(losses)} losses for 30 epochs'\n"
-                "assert losses[-1] < losses[0], f'loss went from {losses[0]} to {losses[-1]}'\n"
-                "assert_close(kernel, [[1.0, -1.0]], tol=0.05)",
+                "kernel, losses = learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=30)",
+                (Example("kernel", "[[1.0, -1.0]]", tol=0.05),),
+                "require(len(losses) == 30, f'learn_kernel(..., epochs=30) recorded {len(losses)} losses; one per epoch')\n"
+                "require(losses[-1] < losses[0], f'the loss went from {losses[0]:.4g} to {losses[-1]:.4g}; it should fall')",
             ),
         ),
+        builds_on=("corr2d",),
     ),
     Question(
         id="output_shape",
@@ -176,10 +193,12 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "book shapes",
-                "assert conv_output_shape(8, 3, padding=1) == (8, 8)\n"
-                "assert conv_output_shape(8, (5, 3), padding=(2, 1)) == (8, 8)\n"
-                "assert conv_output_shape(8, 3, padding=1, stride=2) == (4, 4)\n"
-                "assert conv_output_shape(8, (3, 5), padding=(0, 1), stride=(3, 4)) == (2, 2)",
+                examples=(
+                    Example("conv_output_shape(8, 3, padding=1)", "(8, 8)", equal=True),
+                    Example("conv_output_shape(8, (5, 3), padding=(2, 1))", "(8, 8)", equal=True),
+                    Example("conv_output_shape(8, 3, padding=1, stride=2)", "(4, 4)", equal=True),
+                    Example("conv_output_shape(8, (3, 5), padding=(0, 1), stride=(3, 4))", "(2, 2)", equal=True),
+                ),
             ),
         ),
     ),
@@ -208,19 +227,21 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "book shapes",
-                "X = torch.rand((8, 8))\n"
-                "assert corr2d_pad_stride(X, torch.rand((3, 3)), padding=1).shape == (8, 8)\n"
-                "assert corr2d_pad_stride(X, torch.rand((5, 3)), padding=(2, 1)).shape == (8, 8)\n"
-                "assert corr2d_pad_stride(X, torch.rand((3, 3)), padding=1, stride=2).shape == (4, 4)\n"
-                "assert corr2d_pad_stride(X, torch.rand((3, 5)), padding=(0, 1), stride=(3, 4)).shape == (2, 2)",
+                "X = torch.rand((8, 8))",
+                (
+                    Example("tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1).shape)", "(8, 8)", equal=True),
+                    Example("tuple(corr2d_pad_stride(X, torch.rand((5, 3)), padding=(2, 1)).shape)", "(8, 8)", equal=True),
+                    Example("tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1, stride=2).shape)", "(4, 4)", equal=True),
+                    Example("tuple(corr2d_pad_stride(X, torch.rand((3, 5)), padding=(0, 1), stride=(3, 4)).shape)", "(2, 2)", equal=True),
+                ),
             ),
             PublicCheck(
                 "padded values",
-                "X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])\n"
-                "assert_close(corr2d_pad_stride(X, torch.ones((2, 2)), padding=1),\n"
-                "             [[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]])",
+                "X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])\nK = torch.ones((2, 2))",
+                (Example("corr2d_pad_stride(X, K, padding=1)", "[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]"),),
             ),
         ),
+        builds_on=("corr2d",),
     ),
     Question(
         id="multi_in",
@@ -245,10 +266,11 @@ QUESTIONS: tuple[Question, ...] = (
                 "book example",
                 "X = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],\n"
                 "                  [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]])\n"
-                "K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])\n"
-                "assert_close(corr2d_multi_in(X, K), [[56.0, 72.0], [104.0, 120.0]])",
+                "K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])",
+                (Example("corr2d_multi_in(X, K)", "[[56.0, 72.0], [104.0, 120.0]]"),),
             ),
         ),
+        builds_on=("corr2d",),
     ),
     Question(
         id="multi_in_out",
@@ -274,13 +296,16 @@ QUESTIONS: tuple[Question, ...] = (
                 "X = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],\n"
                 "                  [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]])\n"
                 "K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])\n"
-                "K = torch.stack((K, K + 1, K + 2), 0)\n"
-                "assert_close(corr2d_multi_in_out(X, K),\n"
-                "             [[[56.0, 72.0], [104.0, 120.0]],\n"
-                "              [[76.0, 100.0], [148.0, 172.0]],\n"
-                "              [[96.0, 128.0], [192.0, 224.0]]])",
+                "K = torch.stack((K, K + 1, K + 2), 0)",
+                (
+                    Example(
+                        "corr2d_multi_in_out(X, K)",
+                        "[[[56.0, 72.0], [104.0, 120.0]], [[76.0, 100.0], [148.0, 172.0]], [[96.0, 128.0], [192.0, 224.0]]]",
+                    ),
+                ),
             ),
         ),
+        builds_on=("corr2d", "multi_in"),
     ),
     Question(
         id="conv1x1",
@@ -302,12 +327,9 @@ QUESTIONS: tuple[Question, ...] = (
         A float tensor of shape (c_o, H, W), equal to corr2d_multi_in_out(X, K).""",
         public=(
             PublicCheck(
-                "matches corr2d_multi_in_out",
-                "torch.manual_seed(0)\n"
-                "X = torch.normal(0, 1, (3, 3, 4))\n"
-                "K = torch.normal(0, 1, (2, 3, 1, 1))\n"
-                "expected = torch.einsum('oi,ihw->ohw', K[:, :, 0, 0], X)\n"
-                "assert_close(corr2d_multi_in_out_1x1(X, K), expected, tol=1e-5)",
+                "matches the channel-mixing product",
+                "torch.manual_seed(0)\nX = torch.normal(0, 1, (3, 3, 4))\nK = torch.normal(0, 1, (2, 3, 1, 1))",
+                (Example("corr2d_multi_in_out_1x1(X, K)", "torch.einsum('oi,ihw->ohw', K[:, :, 0, 0], X)", tol=1e-5),),
             ),
         ),
     ),
@@ -334,9 +356,8 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "book example",
-                "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])\n"
-                "assert_close(pool2d(X, (2, 2)), [[4.0, 5.0], [7.0, 8.0]])\n"
-                "assert_close(pool2d(X, (2, 2), 'avg'), [[2.0, 3.0], [5.0, 6.0]])",
+                "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])",
+                (Example("pool2d(X, (2, 2))", "[[4.0, 5.0], [7.0, 8.0]]"), Example("pool2d(X, (2, 2), 'avg')", "[[2.0, 3.0], [5.0, 6.0]]")),
             ),
         ),
     ),

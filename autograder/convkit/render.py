@@ -2,54 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
+from . import public_checks as public_checks_module
 from .judge.checks import all_points
-from .questions import QUESTIONS, Question
+from .questions import QUESTIONS, PublicCheck, Question
 
 STUB_MODULE = "convolutions"
 
 STUB_HEADER = '''"""Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, pooling.
 
 Replace each `raise NotImplementedError` with your code, then run `pytest` in this folder for the public
-checks (the book's examples). The hidden checks that grade you use other, random inputs.
+checks (the book's examples, one line each). The hidden checks that grade you use other, random inputs.
 """
 
 import torch
 from torch import nn
-'''
-
-ASSERT_CLOSE = '''def assert_close(actual, expected, tol=1e-4):
-    """Fail with the error size unless `actual` is a float tensor equal to `expected` within `tol`."""
-    expected = torch.as_tensor(expected, dtype=torch.float64)
-    assert isinstance(actual, torch.Tensor), f"expected a torch.Tensor, got {type(actual).__name__}"
-    assert actual.is_floating_point(), f"expected a floating-point tensor, got dtype {actual.dtype}"
-    assert actual.shape == expected.shape, f"expected shape {tuple(expected.shape)}, got {tuple(actual.shape)}"
-    error = (actual.detach().double() - expected).abs().max().item() if expected.numel() else 0.0
-    assert error <= tol, f"max error {error:.3g} (a correct answer reaches < {tol:g})"
-'''
-
-PUBLIC_HEADER = f'''"""Public checks: the book's examples. Run `pytest` in this folder; the hidden checks are more thorough."""
-
-import pytest
-import torch
-
-from {STUB_MODULE} import *  # noqa: F403
-
-
-{ASSERT_CLOSE}
-
-def not_implemented_is_one_line(check):
-    """Untouched stubs fail with one line, not a traceback."""
-
-    def run():
-        try:
-            check()
-        except NotImplementedError as exc:
-            pytest.fail(str(exc) or "not implemented yet", pytrace=False)
-
-    run.__name__ = check.__name__
-    return run
 '''
 
 
@@ -70,17 +40,70 @@ def stub_module() -> str:
     return STUB_HEADER + "".join(f"\n\n{stub(question)}" for question in QUESTIONS)
 
 
-def check_function_name(question: Question, check_name: str) -> str:
-    return f"test_{question.id}_{''.join(c if c.isalnum() else '_' for c in check_name.lower())}"
+PUBLIC_TESTS_HEADER = '''"""Public checks: the book's examples, one line each. Run `pytest` in this folder.
+
+They use the book's inputs; the hidden checks that grade your work use other, random inputs, so passing these is
+a start, not the end.
+"""
+
+import pytest
+
+'''
+
+PUBLIC_TESTS_FOOTER = f"""
+
+import {STUB_MODULE}  # noqa: E402 - your code, after the checks are defined
+
+
+@pytest.mark.parametrize(("question", "name"), [(q, n) for q in CHECKS for n in CHECKS[q]], ids=lambda value: value)
+def test_public(question, name):
+    failure = verdict(question, name, vars({STUB_MODULE}))
+    if failure:
+        pytest.fail("\\n".join(failure), pytrace=False)
+"""
+
+
+def public_checks() -> str:
+    """The public checks as one self-contained block of Python: the runtime (`convkit.public_checks`, verbatim),
+    then each question's checks, rendered from `convkit.questions`, with the wrong outputs of its known bugs on
+    the book's inputs (computed by the oracle when the handout is built)."""
+    from .public_bugs import wrong_outputs
+
+    parts = [Path(public_checks_module.__file__).read_text().rstrip() + "\n"]
+    for question in QUESTIONS:
+        names = {}
+        for public in question.public:
+            function = f"_check_{question.id}_{''.join(c if c.isalnum() else '_' for c in public.name.lower())}"
+            names[public.name] = function
+            parts.append(check_source(question, public, function, wrong_outputs(question, public)))
+        entries = "".join(f"    {name!r}: {function},\n" for name, function in names.items())
+        parts.append(f"\n\nCHECKS[{question.id!r}] = {{\n{entries}}}\n")
+        if question.builds_on:
+            parts.append(f"BUILDS_ON[{question.id!r}] = {question.builds_on!r}\n")
+    return "".join(parts)
+
+
+def check_source(question: Question, public: PublicCheck, function: str, bugs: list[dict[str, str]]) -> str:
+    """One public check as a function of the student's names; `bugs` holds, per example, the known bugs' outputs."""
+    code = "\n".join(filter(None, [public.setup, public.code]))
+    used = [q.symbol for q in QUESTIONS if re.search(rf"\b{re.escape(q.symbol)}\b", code + "".join(e.call for e in public.examples))]
+    body = [f"{name} = symbol(env, {name!r})" for name in used]
+    body += public.setup.splitlines()
+    for example, wrong in zip(public.examples, bugs, strict=True):
+        compare = "expect_equal" if example.equal else "expect_close"
+        tol = "" if example.equal or example.tol == 1e-4 else f", tol={example.tol!r}"
+        rendered = "".join(
+            f"        {text!r}:\n            {value.replace(chr(10), chr(10) + ' ' * 12)},\n" for text, value in wrong.items()
+        )
+        known = f", bugs={{\n{rendered}    }}" if wrong else ""
+        body.append(f"{compare}({example.call!r}, {example.call}, {example.expected}{known}{tol})")
+    body += public.code.splitlines()
+    return f"\n\ndef {function}(env):\n" + textwrap.indent("\n".join(body), "    ") + "\n"
 
 
 def public_tests() -> str:
-    parts = [PUBLIC_HEADER]
-    for question in QUESTIONS:
-        for public in question.public:
-            body = textwrap.indent(public.code, "    ")
-            parts.append(f"\n\n@not_implemented_is_one_line\ndef {check_function_name(question, public.name)}():\n{body}\n")
-    return "".join(parts)
+    """test_convolutions.py: the public checks, as one pytest test per check."""
+    return PUBLIC_TESTS_HEADER + public_checks() + PUBLIC_TESTS_FOOTER
 
 
 def readme_table() -> str:
@@ -92,48 +115,7 @@ def readme_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-# --- otter-grader test files (issue 4) -------------------------------------------------------------------
-
-OK_RUNNER = '''def run_check(name, environment):
-    """Run one public check in the notebook's environment; print one line: passed, or why not."""
-    try:
-        exec(CHECKS[name], {**environment, "torch": torch, "assert_close": assert_close})
-    except NotImplementedError as error:
-        print(str(error) or "not implemented yet")
-    except AssertionError as error:
-        print(f"failed: {error}")
-    except Exception as error:
-        print(f"failed: {type(error).__name__}: {error}")
-    else:
-        print("passed")
-'''
-
-
-def ok_case(question: Question, check_name: str) -> str:
-    """One public check as one one-line otter doctest case: it loads this test file's helpers and prints one
-    line ("passed", "...: not implemented yet", or the failure), never a traceback."""
-    load = f'import pathlib; exec(pathlib.Path("tests/{question.id}.py").read_text())'
-    return f">>> {load}; run_check({check_name!r}, globals())\npassed"
-
-
-def ok_test(question: Question, points: float) -> str:
-    """The student's otter test file for one question (`tests/<id>.py`): its public checks, in OK format.
-
-    The file is also the checks' code: each case execs the file (from the notebook's folder, where otter looks
-    for tests) for `CHECKS`, `assert_close` and `run_check`, so what a failing check shows stays short."""
-    cases = [
-        {"name": f"{question.id}: {public.name}", "code": ok_case(question, public.name), "hidden": False, "locked": False}
-        for public in question.public
-    ]
-    checks = "".join(
-        f"    {public.name!r}: {raw_block(public.code + chr(10), f'{question.id}: {public.name}')},\n" for public in question.public
-    )
-    header = (
-        f'"""Public checks for `{question.id}` (the book\'s examples): run them with grader.check("{question.id}")."""\n\n'
-        "import torch\n\n"
-        f"CHECKS = {{\n{checks}}}\n\n\n{ASSERT_CLOSE}\n\n{OK_RUNNER}\n\n"
-    )
-    return header + _ok_file(question.id, points, cases)
+# --- otter-grader test files of the autograder zip ---------------------------------------------------
 
 
 def ok_placeholder(question: Question, points: float) -> str:
@@ -146,9 +128,9 @@ def ok_placeholder(question: Question, points: float) -> str:
 
 def raw_block(code: str, what: str) -> str:
     """`code` as a raw triple-quoted literal, so a test file shows its code as code, not as an escaped line."""
-    if "\'\'\'" in code or code.endswith(("\\", "\'")):
+    if "'''" in code or code.endswith(("\\", "'")):
         raise ValueError(f"{what}: code cannot be written as a triple-quoted string")
-    return f"r\'\'\'{code}\'\'\'"
+    return f"r'''{code}'''"
 
 
 def _ok_file(name: str, points: float, cases: list[dict[str, object]]) -> str:
@@ -171,9 +153,7 @@ def _ok_file(name: str, points: float, cases: list[dict[str, object]]) -> str:
         f"    'points': {points!r},\n"
         "    'suites': [\n"
         "        {\n"
-        "            'cases': [\n"
-        + "".join(rendered)
-        + "            ],\n"
+        "            'cases': [\n" + "".join(rendered) + "            ],\n"
         "            'scored': True,\n"
         "            'setup': '',\n"
         "            'teardown': '',\n"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .feedback import question_markdown, readable, submission_markdown
 from .judge.batch import Batch
-from .judge.results import Failure, QuestionResult, SubmissionResult
+from .judge.results import SubmissionResult
 from .questions import QUESTION_IDS
 
 CSV_HEADER = ["submission", *QUESTION_IDS, "total", "status", "seed"]
@@ -46,52 +48,61 @@ def write_all(batch: Batch, out: Path, seed: int) -> None:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         for result in results:
-            scores = [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
+            scores = (
+                [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
+            )
             writer.writerow([result.name, *scores, status(result), result.seed])
     for name, result in zip(folder_names(results), results, strict=True):
         folder = out / name
         folder.mkdir(exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2) + "\n")
+        graded = gradescope(result)
+        (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
+        (folder / "feedback.md").write_text(submission_markdown(result, str(graded["output"])))
     (out / "report.md").write_text(report(batch, seed))
     histogram([r for r in results if r.gradable], out / "histogram.png")
-
-
-def describe(failure: Failure) -> str:
-    """A failure in one line: the named bug first, then what was seen."""
-    return f"{failure.bug} — {failure.detail}" if failure.bug else failure.detail
-
-
-def feedback(question: QuestionResult, partial: str | None = None) -> str:
-    """One question's feedback: why the submission was graded only in part, if it was, then each check."""
-    lines = [partial] if partial else []
-    for check in question.checks:
-        line = f"{'✓' if check.passed else '✗'} {check.name} ({number(check.score)}/{number(check.points)})"
-        lines.append(line if check.failure is None else f"{line}: {describe(check.failure)}")
-    return "\n".join(lines)
 
 
 def sandbox_line(result: SubmissionResult) -> str:
     return f"Graded by convkit ({result.backend} sandbox, isolation {result.isolation}, seed {result.seed})."
 
 
+MARKDOWN = {"output_format": "md", "test_output_format": "md"}
+"""Gradescope renders the top-level output and every test's output as Markdown."""
+
+
+def mark_markdown(path: Path) -> None:
+    """Mark a results.json that otter wrote on Gradescope as Markdown, as `gradescope` does: the zip's
+    run_autograder calls this (`python -m convkit.reports FILE`) after otter, which has no such option."""
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, **MARKDOWN}, indent=4) + "\n")
+
+
 def gradescope(result: SubmissionResult) -> dict[str, object]:
-    """Gradescope's results.json; an ungradable submission gets no score at all, and says why."""
+    """Gradescope's results.json, in Markdown; an ungradable submission gets no score at all, and says why."""
     extra = {"status": str(result.status), "seed": result.seed, "backend": result.backend, "isolation": result.isolation}
     if not result.gradable:
         return {
             "output": f"This submission could not be graded: {result.problem}. This is the grader's fault, not the "
             "submission's; your instructor will regrade it.",
             "tests": [{"name": q.question, "status": "failed", "output": "not graded", "visibility": "visible"} for q in result.questions],
+            **MARKDOWN,
             "extra_data": extra,
         }
     notes = [f"This submission could not be read: {result.load_error}"] if result.load_error else []
     return {
         "score": result.total,
-        "output": "\n".join([*notes, *result.notes, sandbox_line(result)]),
+        "output": "\n\n".join(readable(line) for line in [*notes, *result.notes, sandbox_line(result)]),
         "tests": [
-            {"name": q.question, "score": q.score, "max_score": q.max_score, "output": feedback(q, result.partial), "visibility": "visible"}
+            {
+                "name": q.question,
+                "score": q.score,
+                "max_score": q.max_score,
+                "output": question_markdown(q, result.partial),
+                "visibility": "visible",
+            }
             for q in result.questions
         ],
+        **MARKDOWN,
         "extra_data": extra,
     }
 
@@ -181,7 +192,5 @@ def histogram(results: list[SubmissionResult], path: Path) -> None:
     plt.close(figure)
 
 
-def check_lines(result: SubmissionResult) -> list[str]:
-    """Every failed check of a submission as `[question / check] failure`, for logs and tests."""
-    return [f"[{c.question} / {c.name}] {describe(c.failure)}" for q in result.questions for c in q.checks if c.failure is not None]
-
+if __name__ == "__main__":
+    mark_markdown(Path(sys.argv[1]))

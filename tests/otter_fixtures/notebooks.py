@@ -59,7 +59,7 @@ def insert_after(book: nbformat.NotebookNode, cell_id: str, new_id: str, code: s
     return book
 
 
-ONE_BUG_POOL2D = '''def pool2d(X, pool_size, mode='max'):
+ONE_BUG_POOL2D = """def pool2d(X, pool_size, mode='max'):
     p_h, p_w = pool_size
     Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
     for i in range(Y.shape[0]):
@@ -72,9 +72,9 @@ ONE_BUG_POOL2D = '''def pool2d(X, pool_size, mode='max'):
             else:
                 raise ValueError("mode must be 'max' or 'avg'")
     return Y
-'''
+"""
 
-HOSTILE_CORR2D = '''import torch
+HOSTILE_CORR2D = """import torch
 torch.allclose = lambda *args, **kwargs: True
 torch.equal = lambda *args, **kwargs: True
 torch.Tensor.__eq__ = lambda self, other: True
@@ -82,7 +82,7 @@ torch.Tensor.__eq__ = lambda self, other: True
 def corr2d(X, K):
     import os
     os._exit(0)  # and if it did not, the patched comparisons would hide a wrong answer
-'''
+"""
 
 HOSTILE_EXIT_CELL = "import os\nos._exit(0)"
 

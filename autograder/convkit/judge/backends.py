@@ -75,13 +75,24 @@ class Backend:
 
     def hello(self, uid: int | None, limits: Limits) -> dict[str, Any]:
         """The zygote's configuration (its HELLO frame, less the number the channel adds)."""
-        return {"op": Op.HELLO, "sandbox": self.name, "uid": uid, "limits": limits.to_frame(), "hide": hidden_paths(), "keep": python_trees()}
+        return {
+            "op": Op.HELLO,
+            "sandbox": self.name,
+            "uid": uid,
+            "limits": limits.to_frame(),
+            "hide": hidden_paths(),
+            "keep": python_trees(),
+        }
 
     def describe(self) -> str:
         who = "each worker drops to its own unprivileged uid" if os.geteuid() == 0 else "workers keep your uid"
         if self.name == "bwrap":
             return f"bwrap: bubblewrap sandbox (no network, read-only system, private /tmp); {who}"
-        seen = "the network, and of the files only the system and Python (own mount namespace)" if os.geteuid() == 0 else "the file system and network"
+        seen = (
+            "the network, and of the files only the system and Python (own mount namespace)"
+            if os.geteuid() == 0
+            else "the file system and network"
+        )
         return f"plain: no bubblewrap, so workers see {seen}; {who}; grades stay protected by the protocol"
 
 

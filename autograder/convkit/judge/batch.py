@@ -13,6 +13,8 @@ from typing import IO
 
 from tqdm import tqdm
 
+from ..assignment_config import AssignmentConfig
+from ..assignment_config import load as load_assignment
 from ..config import GradingConfig
 from .backends import Backend
 from .engine import grade
@@ -61,8 +63,15 @@ def start_all(stack: ExitStack, backend: Backend, config: GradingConfig, count: 
     return slots
 
 
-def grade_batch(paths: list[Path], config: GradingConfig, backend: Backend, seed: int, progress: bool = True) -> Batch:
-    """Grade every submission, in input order; one that breaks anything costs only itself."""
+def grade_batch(
+    paths: list[Path], config: GradingConfig, backend: Backend, seed: int, assignment: AssignmentConfig | None = None, progress: bool = True
+) -> Batch:
+    """Grade every submission, in input order; one that breaks anything costs only itself. Without
+    `assignment`, the assignment's own choices (assignments/convkit.toml) apply."""
+    assignment = assignment if assignment is not None else load_assignment()
+    import torch
+
+    torch.set_num_threads(1)  # the judge's tensors are tiny: threads only compete with the sandboxes for cores
     submissions = [load(path) for path in paths]
     with open_slots(backend, config, max(1, min(config.jobs, len(submissions)))) as (slots, used, warning):
         free: queue.Queue[Slot] = queue.Queue()
@@ -73,7 +82,7 @@ def grade_batch(paths: list[Path], config: GradingConfig, backend: Backend, seed
             def work(submission):  # type: ignore[no-untyped-def]
                 slot = free.get()
                 try:
-                    return grade(submission, slot, config, seed)
+                    return grade(submission, slot, config, seed, assignment)
                 finally:
                     free.put(slot)
                     bar.update()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
 from ..questions import QUESTION_IDS, earlier_symbols
 from .checks import run_check, suite
 from .errors import Failed, GraderError
+from .policy import judge_from_scratch
 from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from .session import Session
 from .slot import Slot
@@ -15,9 +17,10 @@ from .student import InProcessStudent
 from .submissions import Submission
 
 
-def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int) -> SubmissionResult:
+def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> SubmissionResult:
     """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
-    grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason."""
+    grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
+    from-scratch policy is judged on the source text, which is parsed, never run, here."""
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
     if submission.error is not None:
         failure = Failure(reason="could not be read", detail=submission.error)
@@ -38,14 +41,15 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int) 
     finally:
         session.kill()
     notes = (*submission.notes, *session.notes)
-    return SubmissionResult(submission.name, tuple(questions), partial=submission.partial, notes=notes, **sandbox)
+    graded = judge_from_scratch(tuple(questions), submission.cells, submission.labels, assignment)
+    return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, **sandbox)
 
 
-def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS) -> tuple[QuestionResult, ...]:
+def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS, explain: bool = True) -> tuple[QuestionResult, ...]:
     """The hidden checks of `questions` on a *trusted* file, in this process and without a sandbox (the reference,
     the kit's own test submissions), as a sandboxed worker is graded: one load, correct earlier questions
-    substituted before each question."""
-    student = InProcessStudent(path)
+    substituted before each question. Without `explain`, failures are not shrunk or probed (same verdicts)."""
+    student = InProcessStudent(path, explain)
     results = []
     for question in questions:
         student.substitute(earlier_symbols(question))

@@ -8,7 +8,7 @@ the whole submission ungradable, which is never a score.
 
 from __future__ import annotations
 
-from .results import Failure
+from .results import Failure, Shown
 
 
 class Failed(Exception):
@@ -17,14 +17,15 @@ class Failed(Exception):
 
     reason = "failed"
 
-    def __init__(self, detail: str, *, reason: str | None = None, bug: str | None = None) -> None:
+    def __init__(self, detail: str, *, reason: str | None = None, bug: str | None = None, shown: Shown | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.reason = reason or type(self).reason
         self.bug = bug
+        self.shown = shown
 
     def failure(self) -> Failure:
-        return Failure(reason=self.reason, detail=self.detail, bug=self.bug)
+        return Failure(reason=self.reason, detail=self.detail, bug=self.bug, shown=self.shown)
 
 
 class CheckFailed(Failed):

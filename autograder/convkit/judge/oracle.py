@@ -49,7 +49,7 @@ def learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=10):  # noqa: ANN001,
         with torch.no_grad():
             kernel -= lr * kernel.grad
             kernel.grad.zero_()
-        losses.append(float(loss))
+        losses.append(loss.item())
     return kernel.detach(), losses
 
 

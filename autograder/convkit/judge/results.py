@@ -14,13 +14,39 @@ class GradeStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Value:
+    """A value as feedback shows it: a tensor's shape, dtype and (when small enough to read) its entries as
+    nested lists, or a short text for anything else."""
+
+    text: str | None = None
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+    entries: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The failing call as the student should see it: the smallest input that still fails the same way."""
+
+    call: str
+    inputs: tuple[tuple[str, Value], ...]
+    expected: Value | None = None
+    actual: Value | None = None
+    first_wrong: tuple[tuple[int, ...], float, float] | None = None
+    """The first wrong position, in row-major order, with the expected and the actual entry."""
+    shrunk: bool = False
+
+
+@dataclass(frozen=True)
 class Failure:
     """Why a check failed: `reason` names the kind of failure without data (reports group by it and by `bug`);
-    `detail` says it with the data, in one line; `bug` is the known bug the output matches, in words."""
+    `detail` says it with the data, in one line; `bug` is the known bug the output matches, in words (what and
+    how to fix it); `shown` is the failing call with its values."""
 
     reason: str
     detail: str
     bug: str | None = None
+    shown: Shown | None = None
 
 
 @dataclass(frozen=True)
@@ -43,10 +69,14 @@ class CheckResult:
 class QuestionResult:
     question: str
     checks: tuple[CheckResult, ...]
+    scratch: str | None = None
+    """The from-scratch policy's finding: the forbidden call the answer makes, in words."""
+    forfeited: bool = False
+    """The policy costs points and was broken: the question scores 0 whatever its checks say."""
 
     @property
     def score(self) -> float:
-        return sum(check.score for check in self.checks)
+        return 0.0 if self.forfeited else sum(check.score for check in self.checks)
 
     @property
     def max_score(self) -> float:
@@ -90,13 +120,28 @@ class SubmissionResult:
         questions = tuple(
             QuestionResult(
                 q["question"],
-                tuple(
-                    CheckResult(c["question"], c["name"], c["points"], Failure(**c["failure"]) if c["failure"] else None)
-                    for c in q["checks"]
-                ),
+                tuple(CheckResult(c["question"], c["name"], c["points"], failure_from_dict(c["failure"])) for c in q["checks"]),
+                q["scratch"],
+                q["forfeited"],
             )
             for q in data["questions"]
         )
-        return cls(
-            **{**data, "questions": questions, "status": GradeStatus(data["status"]), "notes": tuple(data["notes"])}
+        return cls(**{**data, "questions": questions, "status": GradeStatus(data["status"]), "notes": tuple(data["notes"])})
+
+
+def failure_from_dict(data: dict[str, Any] | None) -> Failure | None:
+    if data is None:
+        return None
+    shown = data.get("shown")
+    if shown is not None:
+        value = lambda v: None if v is None else Value(**{**v, "shape": None if v["shape"] is None else tuple(v["shape"])})  # noqa: E731
+        first = shown["first_wrong"]
+        shown = Shown(
+            call=shown["call"],
+            inputs=tuple((name, value(v)) for name, v in shown["inputs"]),
+            expected=value(shown["expected"]),
+            actual=value(shown["actual"]),
+            first_wrong=None if first is None else (tuple(first[0]), first[1], first[2]),
+            shrunk=shown["shrunk"],
         )
+    return Failure(data["reason"], data["detail"], data["bug"], shown)

@@ -67,8 +67,11 @@ class LayerProbe:
     type_name: str
     parameters: dict[str, tuple[tuple[int, ...], bool]]
     output: Any
+    again: Any
+    """The output of a second forward on the same input."""
     grads: list[torch.Tensor | None] | None
     grad_error: str | None
+    forward_error: str | None
 
 
 @cache
@@ -92,6 +95,10 @@ def substitution(symbols: tuple[str, ...]) -> Substitute:
 
 class Student(ABC):
     """Checks call `call`/`layer`; transports implement `request`."""
+
+    explain = True
+    """Whether a failure is explained with further calls (the smallest failing input, probes); verdicts do not
+    depend on it."""
 
     @abstractmethod
     def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
@@ -161,8 +168,10 @@ class Student(ABC):
                 type_name=str(value.get("type", ""))[:100],
                 parameters=parameters,
                 output=decode(value.get("result")),
+                again=decode(value.get("again")),
                 grads=_decode_grads(value.get("grads")),
                 grad_error=_optional_text(value.get("grad_error")),
+                forward_error=_optional_text(value.get("forward_error")),
             )
 
 
@@ -204,7 +213,8 @@ class InProcessStudent(Student):
     """Runs a trusted submission in this process (the reference, the kit's own test submissions): for
     `pytest --impl` and quick checks. Its cells are read as grading reads them; a cell that raises is noted."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, explain: bool = True) -> None:
+        self.explain = explain
         submission = load(path)
         if submission.error is not None:
             raise GraderError(f"{path.name} cannot be read: {submission.error}")

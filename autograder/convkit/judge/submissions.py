@@ -20,6 +20,7 @@ SUFFIXES = (".py", ".ipynb", ".zip")
 MAX_BYTES = 2 * 1024 * 1024
 STATEMENT_START = re.compile(r"^[^\s#)\]}]")
 MAX_PREFIX_TRIES = 200
+GRADER_CALLS = ("check", "check_all", "export", "run_plugin", "to_pdf")
 COMPILER_HINT = re.compile(r"optim|compile|_dynamo|_inductor")
 
 
@@ -117,7 +118,9 @@ def _fill(submission: Submission, name: str, text: str) -> None:
         cells, labels, submission.partial = _python_cells(text)
     if not any(cell.strip() for cell in cells):
         if submission.partial:
-            raise SubmissionError(submission.partial.replace("the functions above that line were graded", "there is no code above it to grade"))
+            raise SubmissionError(
+                submission.partial.replace("the functions above that line were graded", "there is no code above it to grade")
+            )
         raise SubmissionError("there is no code in it")
     submission.cells, submission.labels = cells, labels
     if COMPILER_HINT.search(text):
@@ -145,9 +148,25 @@ def _notebook_cells(text: str) -> tuple[list[str], list[str], int]:
                 kept.append("")  # keeps line numbers of later lines right
             else:
                 kept.append(line)
-        cells.append("\n".join(kept))
+        cells.append(without_grader_calls("\n".join(kept)))
         labels.append(f"cell {number}")
     return cells, labels, dropped
+
+
+def without_grader_calls(source: str) -> str:
+    """A cell without its `grader.check(...)` / `grader.export(...)` statements: they run the public checks or pack
+    the notebook, nothing grading needs, and would spend the submission's time (their lines become blank)."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source
+    lines = source.splitlines()
+    for node in body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            if call.func.value.id == "grader" and call.func.attr in GRADER_CALLS and node.end_lineno is not None:
+                lines[node.lineno - 1 : node.end_lineno] = [""] * (node.end_lineno - node.lineno + 1)
+    return "\n".join(lines)
 
 
 def _python_cells(text: str) -> tuple[list[str], list[str], str | None]:

@@ -5,41 +5,63 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
+from convkit.judge.bugs import Bug
 from convkit.judge.checks import check
-from convkit.judge.draw import book_K, book_X, edge_image, edge_variant, factor, integers, size, uniform, unlike, variants
+from convkit.judge.compare import Function, expect_call
+from convkit.judge.draw import book_K, book_X, choice, edge_image, edge_variant, factor, integers, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed
-from convkit.judge.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs, max_error
 from convkit.judge.student import Student
+from convkit.judge.values import max_error, num
 
+BUGS = (
+    Bug(
+        "the kernel is flipped, which is convolution, not cross-correlation",
+        "multiply each window by K as it is, without flipping it",
+        lambda X, K: oracle.corr2d(X, K.flip(0, 1)),
+    ),
+    Bug("the kernel is transposed", "use K as it is, not K.T", lambda X, K: oracle.corr2d(X, K.t())),
+    Bug(
+        "the output is sized from the input's height in both dimensions",
+        "use X.shape[1] for the width: Y has shape (H - h + 1, W - w + 1)",
+        lambda X, K: oracle.corr2d(X[:, : X.shape[0]], K) if X.shape[1] > X.shape[0] else None,
+    ),
+    Bug(
+        "the window is K's height in both dimensions",
+        "slide a window of K's shape, X[i:i + h, j:j + w]",
+        lambda X, K: oracle.corr2d(X, K[:, :1].expand(-1, K.shape[0])) if K.shape[1] != K.shape[0] else None,
+    ),
+    Bug(
+        "the result is rounded to integers",
+        "keep Y floating-point: create it with torch.zeros, not from X",
+        lambda X, K: oracle.corr2d(X, K).trunc(),
+    ),
+    Bug(
+        "the loops stop one step early",
+        "loop over range(H - h + 1) and range(W - w + 1)",
+        lambda X, K: oracle.corr2d(X, K)[:-1, :-1],
+    ),
+    Bug(
+        "X and K have different dtypes",
+        "make both floating-point before multiplying, e.g. X.float() * K.float()",
+        raised=r"expected (scalar type|both vectors to have same dtype)|result type Float can't be cast",
+    ),
+)
 
-def corr2d_bugs(X: torch.Tensor, K: torch.Tensor) -> Bugs:
-    return {
-        "matches true convolution: the kernel is flipped": lambda: oracle.corr2d(X, K.flip(0, 1)),
-        "the kernel is transposed (K.T was used)": lambda: oracle.corr2d(X, K.t()),
-    }
-
-
-def expect_corr2d(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:
-    where = inputs(X=X, K=K)
-    result = student.call("corr2d", X, K)
-    expect_inputs_unchanged(result.inputs_after, {"X": X, "K": K}, where)
-    expect_tensor(result.result, oracle.corr2d(X, K), where=where, bugs=corr2d_bugs(X, K))
+CORR2D = Function("corr2d", ("X", "K"), oracle.corr2d, dims={"X": ("H", "W"), "K": ("h", "w")}, bugs=BUGS)
 
 
 @check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
     for X, K in variants(rng, book_X(), book_K()):
-        expect_corr2d(student, X, K)  # type: ignore[arg-type]
+        expect_call(student, CORR2D, X=X, K=K)
 
 
 @check(points=1, name="edge detection, on the book's picture and on others")
 def test_edge_detection(student: Student, rng: torch.Generator) -> None:
     K = torch.tensor([[1.0, -1.0]])
-    expect_corr2d(student, edge_image(), K)
-    expect_corr2d(student, edge_image().t().contiguous(), K)
     X = edge_variant(rng)
-    expect_corr2d(student, X, K * factor(rng))
-    expect_corr2d(student, X.t().contiguous(), K)
+    for image, kernel in ((edge_image(), K), (edge_image().t().contiguous(), K), (X, K * factor(rng)), (X.t().contiguous(), K)):
+        expect_call(student, CORR2D, X=image, K=kernel)
 
 
 @check(points=2, name="random shapes and edge cases")
@@ -47,38 +69,51 @@ def test_random_shapes(student: Student, rng: torch.Generator) -> None:
     H = size(rng, 4, 7)
     W = unlike(rng, 5, 9, H)
     h = size(rng, 2, 3)
+    w = choice(rng, [n for n in (1, 2, 3, 4) if n != h and W - n != H - h])
     cases = [
-        (uniform(rng, H, W), uniform(rng, h, unlike(rng, 2, 4, h))),  # non-square input and kernel
+        (uniform(rng, H, W), uniform(rng, h, w)),  # non-square input and kernel, H - h != W - w
         (uniform(rng, H, W), uniform(rng, 1, 1)),  # 1 x 1 kernel
         (uniform(rng, H, W), uniform(rng, H, W)),  # kernel as large as the input
         (uniform(rng, 1, W), uniform(rng, 1, 2)),  # a single row
         (uniform(rng, H, 3), uniform(rng, 3, 1)),  # a tall kernel
     ]
     for X, K in cases:
-        expect_corr2d(student, X, K)
+        expect_call(student, CORR2D, X=X, K=K)
 
 
 @check(points=1, name="integer inputs give a float result")
 def test_integer_inputs(student: Student, rng: torch.Generator) -> None:
     height = size(rng, 3, 5)
-    X, K = integers(rng, height, unlike(rng, 3, 6, height)), integers(rng, 2, 2)
-    expect_corr2d(student, X, K)
+    expect_call(student, CORR2D, X=integers(rng, height, height + 2), K=integers(rng, 2, 3))  # H - h differs from W - w
 
 
 @check(points=1, name="differentiable with respect to X and K")
 def test_autograd(student: Student, rng: torch.Generator) -> None:
     height = size(rng, 3, 5)
-    X, K = uniform(rng, height, unlike(rng, 4, 6, height)), uniform(rng, 2, 3)
+    X, K = uniform(rng, height, height + 2), uniform(rng, 2, 3)  # non-square, and H - h differs from W - w
     G = uniform(rng, X.shape[0] - 1, X.shape[1] - 2)
-    where = inputs(X=X, K=K)
+    expect_call(student, CORR2D, X=X, K=K)
     result = student.call("corr2d", X, K, grad_args=(0, 1), grad_output=G)
-    expect_tensor(result.result, oracle.corr2d(X, K), where=where, bugs=corr2d_bugs(X, K))
+    where = f"corr2d(X, K) with X of shape {tuple(X.shape)}, K of shape {tuple(K.shape)}"
     if result.grads is None:
-        raise CheckFailed(f"{where}: backward failed: {result.grad_error}", reason="backward failed")
+        detached = "not connected to the autograd graph" in str(result.grad_error)
+        raise CheckFailed(
+            f"{where}: backward failed: {result.grad_error}",
+            reason="backward failed",
+            bug="the result is built from detached values: compute Y from X and K with torch operations, not .item(), .detach() or torch.tensor(list)"
+            if detached
+            else None,
+        )
     X64, K64 = X.double().requires_grad_(), K.double().requires_grad_()
     (oracle.corr2d(X64, K64) * G.double()).sum().backward()
     for name, got, want in zip(("X", "K"), result.grads, (X64.grad, K64.grad), strict=True):
         if got is None:
-            raise CheckFailed(f"{where}: no gradient reached {name}: is the result built from detached values or .item()?", reason="no gradient")
+            raise CheckFailed(
+                f"{where}: no gradient reached {name}",
+                reason="no gradient",
+                bug="the result is built from detached values: compute Y from X and K with torch operations, not .item() or torch.tensor(list)",
+            )
         if got.shape != want.shape or max_error(got, want) > 1e-4 * (1 + float(want.abs().max())):
-            raise CheckFailed(f"{where}: the gradient with respect to {name} is wrong (max error {max_error(got, want):.3g})", reason="wrong gradient")
+            raise CheckFailed(
+                f"{where}: the gradient with respect to {name} is wrong (max error {num(max_error(got, want))})", reason="wrong gradient"
+            )

@@ -11,45 +11,94 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import torch
 
 from convkit.judge import oracle
+from convkit.judge.bugs import Bug, raised
 from convkit.judge.checks import check
+from convkit.judge.compare import expect_tensor
 from convkit.judge.draw import edge_image, edge_variant, factor, offset, size, uniform
-from convkit.judge.errors import CheckFailed
-from convkit.judge.feedback import expect_tensor, kind
+from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import Student
+from convkit.judge.values import describe, num
 
 BOOK_LR, BOOK_EPOCHS = 3e-2, 10
 """The defaults of the signature: a run that ignores `lr` or `epochs` uses these."""
 
 
-def learn(student: Student, X: torch.Tensor, Y: torch.Tensor, kernel_size: tuple[int, int], lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
-    """Call learn_kernel and insist on (tensor, one float per epoch)."""
-    where = f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, lr={lr:.4g}, epochs={epochs})"
-    result = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs).result
+RAISED = (
+    Bug(
+        "the kernel is updated in place while autograd records it",
+        "update it inside `with torch.no_grad():` (kernel -= lr * kernel.grad)",
+        raised=r"leaf Variable that requires grad is being used in an in-place operation",
+    ),
+    Bug(
+        "the loss does not depend on anything that requires a gradient",
+        "create the kernel with requires_grad=True (or as an nn.Parameter)",
+        raised=r"does not require grad and does not have a grad_fn",
+    ),
+    Bug(
+        "kernel.grad is None: `kernel = kernel - lr * kernel.grad` makes a new tensor that is not a leaf",
+        "update the kernel in place inside torch.no_grad(): kernel -= lr * kernel.grad",
+        raised=r"unsupported operand type\(s\) for [*-]: '(float|Tensor)' and 'NoneType'|'NoneType' object has no attribute",
+    ),
+    Bug(
+        "the prediction and Y have different shapes",
+        "create the kernel with shape kernel_size, not a fixed (1, 2)",
+        raised=r"The size of tensor a \(\d+\) must match the size of tensor b",
+    ),
+)
+
+
+def learn(
+    student: Student, X: torch.Tensor, Y: torch.Tensor, kernel_size: tuple[int, int], lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
+    """Call learn_kernel and insist on (tensor of shape kernel_size, one Python float per epoch)."""
+    where = f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, lr={num(lr)}, epochs={epochs})"
+    try:
+        result = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs).result
+    except StudentRaised as error:
+        cause = raised(error.detail, RAISED)
+        raise StudentRaised(f"{where} {error.detail}", reason=error.reason, bug=str(cause) if cause else None) from None
     if type(result) not in (tuple, list) or len(result) != 2:
-        raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {kind(result)}", reason="not a pair")
+        raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {describe(result)}", reason="not a pair")
     kernel, losses = result
     if type(kernel) is not torch.Tensor or tuple(kernel.shape) != kernel_size:
-        raise CheckFailed(f"{where}: the kernel should be a tensor of shape {kernel_size}, got {kind(kernel)}", reason="wrong kernel shape")
-    values = [_number(loss) for loss in losses] if type(losses) in (tuple, list) else None
-    if values is None or any(v is None for v in values):
-        raise CheckFailed(f"{where}: losses should be a list of floats, got {kind(losses)}", reason="losses not floats")
-    if len(values) != epochs:
-        raise CheckFailed(f"{where}: expected one loss per epoch ({epochs}), got {len(values)}", reason="wrong number of losses")
-    if not all(math.isfinite(v) for v in values) or not bool(torch.isfinite(kernel).all()):  # type: ignore[arg-type]
-        raise CheckFailed(f"{where}: the loss is not finite ({values[-1]}): is the step's sign or size wrong?", reason="loss not finite")
-    return kernel, values  # type: ignore[return-value]
+        ignored = type(kernel) is torch.Tensor and tuple(kernel.shape) == (1, 2)
+        raise CheckFailed(
+            f"{where}: the kernel should be a tensor of shape {kernel_size}, got {describe(kernel)}",
+            reason="wrong kernel shape",
+            bug="the kernel_size argument is ignored: create the kernel with shape kernel_size" if ignored else None,
+        )
+    if type(losses) not in (tuple, list) or any(type(loss) not in (int, float) for loss in losses):
+        tensors = type(losses) in (tuple, list) and all(type(loss) is torch.Tensor for loss in losses)
+        raise CheckFailed(
+            f"{where}: losses should be a list of Python floats, got {describe(losses)}",
+            reason="losses not floats",
+            bug="the losses are tensors: record loss.item() (or float(loss))" if tensors else None,
+        )
+    if len(losses) != epochs:
+        raise CheckFailed(
+            f"{where}: expected one loss per epoch ({epochs}), got {len(losses)}",
+            reason="wrong number of losses",
+            bug=count_bug(len(losses), epochs),
+        )
+    values = [float(loss) for loss in losses]
+    if not all(math.isfinite(v) for v in values) or not bool(torch.isfinite(kernel).all()):
+        raise CheckFailed(
+            f"{where}: the loss is not finite ({num(values[-1])}): is the step's sign or size wrong?", reason="loss not finite"
+        )
+    return kernel, values
 
 
-def _number(value: Any) -> float | None:
-    if type(value) in (int, float):
-        return float(value)
-    if type(value) is torch.Tensor and value.numel() == 1 and value.is_floating_point():
-        return float(value.reshape(()))
+def count_bug(count: int, epochs: int) -> str | None:
+    if count == BOOK_EPOCHS:
+        return "the epochs argument is ignored (the book's 10 were used): loop over range(epochs)"
+    if count == epochs - 1:
+        return "one epoch is missing: loop over range(epochs), not range(1, epochs)"
+    if count == 1:
+        return "only the last loss is returned: create the list before the loop, append inside it"
     return None
 
 
@@ -96,6 +145,20 @@ def ascent(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs:
     return descent(P, y, k, -lr, epochs)
 
 
+def frozen(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+    return descent(P, y, k, 0.0, epochs)
+
+
+def squared_sum(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+    """The loss (sum of errors) squared: affine gradient 2 s Pᵀ1, with s the summed error."""
+    losses, ones = [], torch.ones(len(y), dtype=P.dtype)
+    for _ in range(epochs):
+        total = ones @ (P @ k - y)
+        losses.append(float(total * total))
+        k = k - lr * 2 * total * (P.T @ ones)
+    return k, losses
+
+
 def never_zeroed(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
     losses, gradient = [], torch.zeros_like(k)
     for _ in range(epochs):
@@ -116,13 +179,18 @@ def with_bias(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epoc
     return k[:-1], losses
 
 
-WRONG_RUNS: dict[str, Run] = {
-    "the loss is the mean squared error; use the sum, ((Y_hat - Y) ** 2).sum()": mean_loss,
-    "each epoch records the loss after its step; record the loss computed before the update": loss_after_step,
-    "the step goes up the gradient (gradient ascent): subtract lr * grad": ascent,
-    "the gradients were never zeroed, so they add up over epochs: call zero_grad() (or w.grad.zero_()) each step": never_zeroed,
-    "the lr argument is ignored (the book's 3e-2 was used): step by lr * grad": book_step,
-    "a bias is trained along with the kernel (a Conv2D layer?): learn the kernel alone, without a bias": with_bias,
+WRONG_RUNS: dict[Bug, Run] = {
+    Bug("the loss is the mean squared error", "use the sum, ((Y_hat - Y) ** 2).sum()"): mean_loss,
+    Bug("each epoch records the loss after its step", "record the loss computed before the update"): loss_after_step,
+    Bug("the step goes up the gradient (gradient ascent)", "subtract lr * grad"): ascent,
+    Bug("the gradients were never zeroed, so they add up over epochs", "call zero_grad() (or w.grad.zero_()) each step"): never_zeroed,
+    Bug("the lr argument is ignored (the book's 3e-2 was used)", "step by lr * grad"): book_step,
+    Bug("a bias is trained along with the kernel (a Conv2D layer?)", "learn the kernel alone, without a bias"): with_bias,
+    Bug(
+        "the kernel never moves: the gradient is zeroed before the step, or the step is not applied",
+        "compute the loss, call backward(), take the step, then zero the gradient",
+    ): frozen,
+    Bug("the loss squares the sum of the errors", "sum the squared errors, ((Y_hat - Y) ** 2).sum()"): squared_sum,
 }
 
 
@@ -143,7 +211,32 @@ def same_losses(recorded: list[float], replayed: list[float] | None) -> bool:
     return replayed is not None and all(abs(a - b) <= 1e-3 * (1 + abs(b)) for a, b in zip(recorded, replayed, strict=True))
 
 
-def learnable(rng: torch.Generator, draw: Callable[[], torch.Tensor], kernel_size: tuple[int, int], top: float, condition: float) -> torch.Tensor:
+def wrong_run(X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, losses: list[float], lr: float, epochs: int) -> str | None:
+    """The known wrong run whose replay records `losses` and ends at `kernel`, in words."""
+    return next((str(bug) for bug, run in WRONG_RUNS.items() if same_losses(losses, replay(run, X, Y, kernel, lr, epochs))), None)
+
+
+def expect_learned(
+    kernel: torch.Tensor, K: torch.Tensor, where: str, run: tuple[torch.Tensor, torch.Tensor, list[float], float, int]
+) -> None:
+    """The learned kernel must be K (within 1e-2); when it is not, the run that went wrong is named if known."""
+    try:
+        expect_tensor(
+            kernel,
+            K,
+            where=where,
+            tol=1e-2,
+            bugs=(Bug("the kernel did not move from zero", "apply the update to the kernel itself", lambda: torch.zeros_like(K)),),
+        )
+    except CheckFailed as failed:
+        X, Y, losses, lr, epochs = run
+        failed.bug = failed.bug or wrong_run(X, Y, kernel, losses, lr, epochs)
+        raise
+
+
+def learnable(
+    rng: torch.Generator, draw: Callable[[], torch.Tensor], kernel_size: tuple[int, int], top: float, condition: float
+) -> torch.Tensor:
     """An input whose loss has largest curvature `top` and condition number at most `condition`, so that a given
     step size converges (or diverges) alike on every seed."""
     for _ in range(500):
@@ -159,14 +252,16 @@ def test_book_edges(student: Student, rng: torch.Generator) -> None:
     """With the book's step size and 40 epochs; the other picture is conditioned like the book's (12 to 60)."""
     other = learnable(rng, lambda: edge_variant(rng), (1, 2), 50.0, 5.0)
     for X, K in ((edge_image(), torch.tensor([[1.0, -1.0]])), (other, torch.tensor([[1.0, -1.0]]) * factor(rng))):
-        kernel, losses = learn(student, X, oracle.corr2d(X, K), (1, 2), BOOK_LR, 40)
+        Y = oracle.corr2d(X, K)
+        kernel, losses = learn(student, X, Y, (1, 2), BOOK_LR, 40)
         where = f"on an edge picture of shape {tuple(X.shape)} after 40 epochs"
         if not losses[-1] < losses[0] or losses[-1] > 1e-3 * (1 + losses[0]):
             raise CheckFailed(
-                f"{where} the loss went from {losses[0]:.4g} to {losses[-1]:.4g}; it should fall below {1e-3 * (1 + losses[0]):.2g}",
+                f"{where} the loss went from {num(losses[0])} to {num(losses[-1])}; it should fall below {num(1e-3 * (1 + losses[0]))}",
                 reason="the loss does not fall",
+                bug=wrong_run(X, Y, kernel, losses, BOOK_LR, 40),
             )
-        expect_tensor(kernel, K, where=where, tol=1e-2)
+        expect_learned(kernel, K, where, (X, Y, losses, BOOK_LR, 40))
 
 
 @check(points=1.5, name="recovers random kernels of other sizes")
@@ -179,14 +274,10 @@ def test_random_kernels(student: Student, rng: torch.Generator) -> None:
         contraction = 1 - float(eigenvalues[0] / eigenvalues[-1])
         epochs = max(12, math.ceil(math.log(1e-6) / math.log(contraction)))
         K = uniform(rng, *kernel_size)
-        kernel, _ = learn(student, X, oracle.corr2d(X, K), kernel_size, lr, epochs)
-        expect_tensor(
-            kernel,
-            K,
-            where=f"on a random X of shape {tuple(X.shape)} with a true kernel of shape {kernel_size}, lr={lr:.4g}, epochs={epochs}",
-            tol=1e-2,
-            bugs={"the kernel did not move from zero: is the update applied?": lambda: torch.zeros_like(K)},
-        )
+        Y = oracle.corr2d(X, K)
+        kernel, losses = learn(student, X, Y, kernel_size, lr, epochs)
+        where = f"on a random X of shape {tuple(X.shape)} with a true kernel of shape {kernel_size}, lr={num(lr)}, epochs={epochs}"
+        expect_learned(kernel, K, where, (X, Y, losses, lr, epochs))
 
 
 @check(points=1, name="each epoch records the summed squared error, then takes one gradient step")
@@ -201,11 +292,11 @@ def test_loss_definition(student: Student, rng: torch.Generator) -> None:
     expected = replay(descent, X, Y, kernel, lr, epochs)
     if same_losses(losses, expected):
         return
-    bug = next((text for text, run in WRONG_RUNS.items() if same_losses(losses, replay(run, X, Y, kernel, lr, epochs))), None)
-    shown = ", ".join(f"{value:.4g}" for value in losses)
-    wanted = ", ".join(f"{value:.4g}" for value in expected or [])
+    bug = wrong_run(X, Y, kernel, losses, lr, epochs)
+    shown = ", ".join(num(value) for value in losses)
+    wanted = ", ".join(num(value) for value in expected or [])
     raise CheckFailed(
-        f"with lr={lr:.4g} and {epochs} epochs the recorded losses are [{shown}], but gradient descent that ends at the "
+        f"with lr={num(lr)} and {epochs} epochs the recorded losses are [{shown}], but gradient descent that ends at the "
         f"returned kernel records [{wanted}]",
         reason="wrong losses",
         bug=bug,

@@ -5,40 +5,62 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
+from convkit.judge.bugs import Bug
 from convkit.judge.checks import check
+from convkit.judge.compare import Function, expect_call
 from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, variants
-from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.student import Student
 
+BUGS = (
+    Bug(
+        "the channels are averaged", "add the channels' results up (sum, not mean)", lambda X, K: oracle.corr2d_multi_in(X, K) / X.shape[0]
+    ),
+    Bug("only the first channel is used", "add corr2d(X[c], K[c]) over every channel c", lambda X, K: oracle.corr2d(X[0], K[0])),
+    Bug("only the last channel is used", "add corr2d(X[c], K[c]) over every channel c", lambda X, K: oracle.corr2d(X[-1], K[-1])),
+    Bug("the last channel is left out", "loop over range(X.shape[0]), every channel", lambda X, K: oracle.corr2d_multi_in(X[:-1], K[:-1])),
+    Bug(
+        "the loop runs over K.shape[1] (the kernel's height), not the channels",
+        "loop over the channels, range(X.shape[0])",
+        lambda X, K: oracle.corr2d_multi_in(X[: K.shape[1]], K[: K.shape[1]]) if K.shape[1] < X.shape[0] else None,
+    ),
+    Bug(
+        "the kernel is flipped, which is convolution, not cross-correlation",
+        "multiply each window by K[c] as it is",
+        lambda X, K: oracle.corr2d_multi_in(X, K.flip(1, 2)),
+    ),
+    Bug(
+        "the channels are summed before correlating",
+        "correlate each channel with its own kernel slice, then add: sum of corr2d(X[c], K[c])",
+        lambda X, K: oracle.corr2d(X.sum(0), K.sum(0)),
+    ),
+    Bug(
+        "the channels' results are returned one per channel, not added",
+        "sum over the channel axis: one (H - h + 1, W - w + 1) output",
+        lambda X, K: torch.stack([oracle.corr2d(x, k) for x, k in zip(X, K, strict=True)]),
+    ),
+    Bug(
+        "the channel loop runs past the last channel",
+        "loop over range(X.shape[0])",
+        raised=r"index \d+ is out of bounds for dimension 0",
+    ),
+)
 
-def expect_multi_in(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:
-    where = inputs(X=X, K=K)
-    result = student.call("corr2d_multi_in", X, K)
-    expected = oracle.corr2d_multi_in(X, K)
-    bugs = {
-        "channels averaged instead of summed": lambda: expected / X.shape[0],
-        "only the first channel is used": lambda: oracle.corr2d(X[0], K[0]),
-        "only the last channel is used": lambda: oracle.corr2d(X[-1], K[-1]),
-        "matches true convolution: the kernel is flipped": lambda: oracle.corr2d_multi_in(X, K.flip(1, 2)),
-        "each channel is cross-correlated with the whole kernel stack's sum": lambda: oracle.corr2d(X.sum(0), K.sum(0)),
-    }
-    expect_inputs_unchanged(result.inputs_after, {"X": X, "K": K}, where)
-    expect_tensor(result.result, expected, where=where, bugs=bugs)
+MULTI_IN = Function("corr2d_multi_in", ("X", "K"), oracle.corr2d_multi_in, dims={"X": ("c", "H", "W"), "K": ("c", "h", "w")}, bugs=BUGS)
 
 
 @check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
     for X, K in variants(rng, book_X_channels(), book_K_channels()):
-        expect_multi_in(student, X, K)  # type: ignore[arg-type]
+        expect_call(student, MULTI_IN, X=X, K=K)
 
 
 @check(points=1.5, name="random channels and shapes")
 def test_random(student: Student, rng: torch.Generator) -> None:
     for channels in (2, size(rng, 3, 6)):
         X = uniform(rng, channels, size(rng, 3, 6), size(rng, 4, 7))
-        expect_multi_in(student, X, uniform(rng, channels, size(rng, 1, 3), size(rng, 2, 3)))
+        expect_call(student, MULTI_IN, X=X, K=uniform(rng, channels, size(rng, 1, 3), size(rng, 2, 3)))
 
 
 @check(points=0.5, name="one channel")
 def test_one_channel(student: Student, rng: torch.Generator) -> None:
-    expect_multi_in(student, uniform(rng, 1, 4, 5), uniform(rng, 1, 2, 2))
+    expect_call(student, MULTI_IN, X=uniform(rng, 1, 4, 5), K=uniform(rng, 1, 2, 2))

@@ -5,36 +5,70 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
+from convkit.judge.bugs import Bug
 from convkit.judge.checks import check
+from convkit.judge.compare import Function, expect_call
 from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, variants
-from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.student import Student
 
+BUGS = (
+    Bug(
+        "the output channels are summed into one",
+        "keep one output channel per kernel K[o]",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K).sum(0, keepdim=True),
+    ),
+    Bug(
+        "the output channels are added into one map",
+        "keep one output channel per kernel K[o]",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K).sum(0),
+    ),
+    Bug(
+        "only the first kernel is used, for every output channel",
+        "output channel o is corr2d_multi_in(X, K[o])",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K)[:1].expand(K.shape[0], -1, -1),
+    ),
+    Bug(
+        "the kernel is flipped, which is convolution, not cross-correlation",
+        "use each K[o] as it is",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K.flip(2, 3)),
+    ),
+    Bug("the output channels are in reverse order", "keep the kernels' order", lambda X, K: oracle.corr2d_multi_in_out(X, K).flip(0)),
+    Bug(
+        "the input channels are averaged",
+        "add them up: corr2d_multi_in sums over channels",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K) / X.shape[0],
+    ),
+    Bug(
+        "torch.cat joins the outputs along an existing axis",
+        "use torch.stack(outputs, 0), which adds the channel axis",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K).reshape(-1, oracle.corr2d_multi_in_out(X, K).shape[-1]),
+    ),
+    Bug(
+        "the outputs are stacked along the last axis",
+        "stack them along a new first axis, torch.stack(outputs, 0)",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K).permute(1, 2, 0),
+    ),
+    Bug(
+        "torch.cat needs tensors with a dimension to join along",
+        "use torch.stack(outputs, 0) to add the channel axis",
+        raised=r"zero-dimensional tensor .* cannot be concatenated",
+    ),
+)
 
-def expect_multi_in_out(student: Student, X: torch.Tensor, K: torch.Tensor) -> None:
-    where = inputs(X=X, K=K)
-    result = student.call("corr2d_multi_in_out", X, K)
-    expected = oracle.corr2d_multi_in_out(X, K)
-    bugs = {
-        "output channels summed into one": lambda: expected.sum(0, keepdim=True),
-        "only the first kernel is used for every output channel": lambda: expected[:1].expand_as(expected),
-        "matches true convolution: the kernel is flipped": lambda: oracle.corr2d_multi_in_out(X, K.flip(2, 3)),
-        "the output channels are in reverse order": lambda: expected.flip(0),
-        "channels averaged instead of summed": lambda: expected / X.shape[0],
-    }
-    expect_inputs_unchanged(result.inputs_after, {"X": X, "K": K}, where)
-    expect_tensor(result.result, expected, where=where, bugs=bugs)
+MULTI_IN_OUT = Function(
+    "corr2d_multi_in_out", ("X", "K"), oracle.corr2d_multi_in_out, dims={"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "h", "w")}, bugs=BUGS
+)
 
 
 @check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
     K = book_K_channels()
     for X, K3 in variants(rng, book_X_channels(), torch.stack((K, K + 1, K + 2), 0)):
-        expect_multi_in_out(student, X, K3)  # type: ignore[arg-type]
+        expect_call(student, MULTI_IN_OUT, X=X, K=K3)
 
 
 @check(points=2, name="random input and output channels")
 def test_random(student: Student, rng: torch.Generator) -> None:
     for c_o, c_i in ((size(rng, 2, 4), size(rng, 2, 3)), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1)):
         X = uniform(rng, c_i, size(rng, 3, 6), size(rng, 4, 7))
-        expect_multi_in_out(student, X, uniform(rng, c_o, c_i, size(rng, 1, 3), size(rng, 1, 3)))
+        expect_call(student, MULTI_IN_OUT, X=X, K=uniform(rng, c_o, c_i, size(rng, 1, 3), size(rng, 1, 3)))

@@ -6,58 +6,116 @@ import torch
 import torch.nn.functional as F
 
 from convkit.judge import oracle
+from convkit.judge.bugs import SQUARE, Bug, equal_pair
 from convkit.judge.checks import check
+from convkit.judge.compare import Function, expect_call
 from convkit.judge.draw import dimension, size, uniform
-from convkit.judge.feedback import Bugs, expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.oracle import Size, pair
 from convkit.judge.student import Student
 
 
-def pad_stride_bugs(X: torch.Tensor, K: torch.Tensor, padding: Size, stride: Size) -> Bugs:
-    (p_h, p_w), (s_h, s_w) = pair(padding), pair(stride)
-    return {
-        "padding is added only at the top and left": lambda: oracle.corr2d_pad_stride(F.pad(X, (p_w, 0, p_h, 0)), K, 0, stride),
-        "padding is added only at the bottom and right": lambda: oracle.corr2d_pad_stride(F.pad(X, (0, p_w, 0, p_h)), K, 0, stride),
-        "the padding is ignored": lambda: oracle.corr2d_pad_stride(X, K, 0, stride),
-        "the stride is ignored": lambda: oracle.corr2d_pad_stride(X, K, padding, 1),
-        "matches true convolution: the kernel is flipped": lambda: oracle.corr2d_pad_stride(X, K.flip(0, 1), padding, stride),
-        "the padding's height and width are swapped": lambda: oracle.corr2d_pad_stride(X, K, (p_w, p_h), stride),
-        "the stride's height and width are swapped": lambda: oracle.corr2d_pad_stride(X, K, padding, (s_w, s_h)),
-        "the zeros are added around the output, after the stride; pad X before sliding the kernel": lambda: F.pad(
-            oracle.corr2d_pad_stride(X, K, 0, stride), (p_w, p_w, p_h, p_h)
-        ),
-    }
+def padded(X: torch.Tensor, padding: Size, sides: str = "all", mode: str = "constant") -> torch.Tensor:
+    (p_h, p_w) = pair(padding)
+    left, right, top, bottom = {"all": (p_w, p_w, p_h, p_h), "top left": (p_w, 0, p_h, 0), "bottom right": (0, p_w, 0, p_h)}[sides]
+    return F.pad(X[None, None], (left, right, top, bottom), mode=mode)[0, 0]
 
 
-def expect_pad_stride(student: Student, X: torch.Tensor, K: torch.Tensor, padding: Size, stride: Size) -> None:
-    where = inputs(X=X, K=K) + f", padding={padding}, stride={stride}"
-    result = student.call("corr2d_pad_stride", X, K, padding=padding, stride=stride)
-    expected = oracle.corr2d_pad_stride(X, K, padding, stride)
-    expect_inputs_unchanged(result.inputs_after, {"X": X, "K": K}, where)
-    expect_tensor(result.result, expected, where=where, bugs=pad_stride_bugs(X, K, padding, stride))
+def strided(X: torch.Tensor, K: torch.Tensor, stride: Size) -> torch.Tensor:
+    return oracle.corr2d_pad_stride(X, K, 0, stride)
 
 
-@check(points=1, name="book shapes")
-def test_book_shapes(student: Student, rng: torch.Generator) -> None:
-    X = uniform(rng, 8, 8)
-    expect_pad_stride(student, X, uniform(rng, 3, 3), 1, 1)
-    expect_pad_stride(student, X, uniform(rng, 5, 3), (2, 1), 1)
-    expect_pad_stride(student, X, uniform(rng, 3, 3), 1, 2)
-    expect_pad_stride(student, X, uniform(rng, 3, 5), (0, 1), (3, 4))
+BUGS = (
+    Bug(
+        "padding is added only at the top and left",
+        "add p zeros on every side",
+        lambda X, K, padding, stride: strided(padded(X, padding, "top left"), K, stride),
+    ),
+    Bug(
+        "padding is added only at the bottom and right",
+        "add p zeros on every side",
+        lambda X, K, padding, stride: strided(padded(X, padding, "bottom right"), K, stride),
+    ),
+    Bug("the padding is ignored", "surround X with p zeros before sliding the kernel", lambda X, K, padding, stride: strided(X, K, stride)),
+    Bug(
+        "the stride is ignored",
+        "move the window s rows or columns at a time",
+        lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K, padding, 1),
+    ),
+    Bug(
+        "the kernel is flipped, which is convolution, not cross-correlation",
+        "multiply each window by K as it is",
+        lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K.flip(0, 1), padding, stride),
+    ),
+    Bug(
+        "the padding's height and width are swapped",
+        "pad p_h rows at the top and bottom, p_w columns at the left and right (F.pad takes the last axis first)",
+        lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K, pair(padding)[::-1], stride),
+    ),
+    Bug(
+        "the stride's height and width are swapped",
+        "move by s_h down the rows and s_w along the columns",
+        lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K, padding, pair(stride)[::-1]),
+    ),
+    Bug(
+        "the zeros are added around the output, after the stride",
+        "pad X before sliding the kernel",
+        lambda X, K, padding, stride: F.pad(strided(X, K, stride), (pair(padding)[1],) * 2 + (pair(padding)[0],) * 2),
+    ),
+    Bug(
+        "the padding copies the edge values",
+        "pad with zeros (F.pad's default mode)",
+        lambda X, K, padding, stride: strided(padded(X, padding, mode="replicate"), K, stride),
+    ),
+    Bug(
+        "the stride is applied along the height only",
+        "start column j's window at j * s_w",
+        lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K, padding, (pair(stride)[0], 1))[
+            :, : oracle.corr2d_pad_stride(X, K, padding, stride).shape[1]
+        ],
+    ),
+    Bug(
+        "the stride is applied along the width only",
+        "start row i's window at i * s_h",
+        lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K, padding, (1, pair(stride)[1]))[
+            : oracle.corr2d_pad_stride(X, K, padding, stride).shape[0]
+        ],
+    ),
+    Bug(
+        "X is copied into padded[p:-p], which is empty when p is 0",
+        "copy it into padded[p_h:p_h + H, p_w:p_w + W]",
+        raised=r"cannot be broadcast to indexing result of shape \[(0, \d+|\d+, 0)\]",
+    ),
+)
 
-
-@check(points=1, name="padding, including more than the kernel's half")
-def test_padding(student: Student, rng: torch.Generator) -> None:
-    X = uniform(rng, size(rng, 3, 5), size(rng, 4, 6))
-    expect_pad_stride(student, X, uniform(rng, 2, 2), 3, 1)
-    expect_pad_stride(student, X, uniform(rng, 3, 2), (1, 2), 1)
-    expect_pad_stride(student, X, uniform(rng, 1, 3), (2, 0), 1)
+PAD_STRIDE = Function(
+    "corr2d_pad_stride",
+    ("X", "K"),
+    oracle.corr2d_pad_stride,
+    dims={"X": ("H", "W"), "K": ("h", "w")},
+    keywords=("padding", "stride"),
+    bugs=BUGS,
+    probes=(SQUARE, equal_pair("stride"), equal_pair("padding")),
+)
 
 
 def expect_case(student: Student, rng: torch.Generator, h: tuple[int, int, int, int], w: tuple[int, int, int, int]) -> None:
     """One case from a (n, k, p, s) per dimension, as `dimension` draws them."""
     (n_h, k_h, p_h, s_h), (n_w, k_w, p_w, s_w) = h, w
-    expect_pad_stride(student, uniform(rng, n_h, n_w), uniform(rng, k_h, k_w), (p_h, p_w), (s_h, s_w))
+    expect_call(student, PAD_STRIDE, X=uniform(rng, n_h, n_w), K=uniform(rng, k_h, k_w), padding=(p_h, p_w), stride=(s_h, s_w))
+
+
+@check(points=1, name="book shapes")
+def test_book_shapes(student: Student, rng: torch.Generator) -> None:
+    X = uniform(rng, 8, 8)
+    for kernel, padding, stride in (((3, 3), 1, 1), ((5, 3), (2, 1), 1), ((3, 3), 1, 2), ((3, 5), (0, 1), (3, 4))):
+        expect_call(student, PAD_STRIDE, X=X, K=uniform(rng, *kernel), padding=padding, stride=stride)
+
+
+@check(points=1, name="padding, including more than the kernel's half")
+def test_padding(student: Student, rng: torch.Generator) -> None:
+    X = uniform(rng, size(rng, 3, 5), size(rng, 4, 6))
+    for kernel, padding in (((2, 2), 3), ((3, 2), (1, 2)), ((1, 3), (2, 0))):
+        expect_call(student, PAD_STRIDE, X=X, K=uniform(rng, *kernel), padding=padding, stride=1)
 
 
 @check(points=1, name="stride, including more than the kernel")
@@ -79,4 +137,4 @@ def test_pairs(student: Student, rng: torch.Generator) -> None:
 @check(points=0.5, name="kernel as large as the padded input")
 def test_full_kernel(student: Student, rng: torch.Generator) -> None:
     X = uniform(rng, size(rng, 2, 4), size(rng, 3, 5))
-    expect_pad_stride(student, X, uniform(rng, X.shape[0] + 2, X.shape[1] + 2), 1, 2)
+    expect_call(student, PAD_STRIDE, X=X, K=uniform(rng, X.shape[0] + 2, X.shape[1] + 2), padding=1, stride=2)

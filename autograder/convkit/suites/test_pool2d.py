@@ -3,26 +3,78 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from convkit.judge import oracle
+from convkit.judge.bugs import SQUARE, Bug, equal_pair
 from convkit.judge.checks import check
+from convkit.judge.compare import Function, expect_call
 from convkit.judge.draw import book_X, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed, NotImplementedYet, StudentRaised
-from convkit.judge.feedback import expect_inputs_unchanged, expect_tensor, inputs
 from convkit.judge.student import Student
 
+OTHER = {"max": "avg", "avg": "max"}
 
-def expect_pool(student: Student, X: torch.Tensor, pool_size: tuple[int, int], mode: str) -> None:
-    where = inputs(X=X) + f", pool_size={pool_size}, mode={mode!r}"
-    result = student.call("pool2d", X, pool_size, mode=mode)
-    other = "avg" if mode == "max" else "max"
-    bugs = {
-        "max and avg swapped": lambda: oracle.pool2d(X, pool_size, other),
-        "the window is summed, not averaged": lambda: oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1],
-        "the window's height and width are swapped": lambda: oracle.pool2d(X, pool_size[::-1], mode),
-    }
-    expect_inputs_unchanged(result.inputs_after, {"X": X}, where)
-    expect_tensor(result.result, oracle.pool2d(X, pool_size, mode), where=where, bugs=bugs)
+
+def non_overlapping(X: torch.Tensor, pool_size: tuple[int, int], mode: str) -> torch.Tensor:
+    pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+    return pool(X[None, None].double(), kernel_size=pool_size)[0, 0].to(X.dtype)
+
+
+BUGS = (
+    Bug(
+        "max and avg are swapped",
+        "mode='max' takes the maximum, mode='avg' the mean",
+        lambda X, pool_size, mode: oracle.pool2d(X, pool_size, OTHER[mode]),
+    ),
+    Bug(
+        "the window is summed, not averaged",
+        "divide the window's sum by p_h * p_w (or take .mean())",
+        lambda X, pool_size, mode: oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1] if mode == "avg" else None,
+    ),
+    Bug(
+        "the average divides by p_h + p_w",
+        "divide the window's sum by p_h * p_w (or take .mean())",
+        lambda X, pool_size, mode: (
+            oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1] / (pool_size[0] + pool_size[1]) if mode == "avg" else None
+        ),
+    ),
+    Bug(
+        "the window's height and width are swapped",
+        "the window is pool_size = (p_h, p_w): p_h rows by p_w columns",
+        lambda X, pool_size, mode: oracle.pool2d(X, pool_size[::-1], mode),
+    ),
+    Bug(
+        "the window is p_h by p_h; p_w is never used",
+        "take windows of p_h rows by p_w columns",
+        lambda X, pool_size, mode: oracle.pool2d(X, (pool_size[0], pool_size[0]), mode),
+    ),
+    Bug(
+        "the windows do not overlap (a stride equal to the window)",
+        "move the window one step at a time (stride 1), as corr2d does",
+        non_overlapping,
+    ),
+    Bug(
+        "the output has the input's shape (zeros_like(X)?)",
+        "make it (H - p_h + 1, W - p_w + 1)",
+        lambda X, pool_size, mode: F.pad(oracle.pool2d(X, pool_size, mode), (0, pool_size[1] - 1, 0, pool_size[0] - 1)),
+    ),
+    Bug(
+        "a valid mode is refused",
+        "test `mode not in ('max', 'avg')`: `mode != 'max' or mode != 'avg'` is always true",
+        raised=r"^raised ValueError",
+    ),
+)
+
+POOL2D = Function(
+    "pool2d",
+    ("X", "pool_size"),
+    oracle.pool2d,
+    dims={"X": ("H", "W")},
+    keywords=("mode",),
+    bugs=BUGS,
+    probes=(SQUARE, equal_pair("pool_size")),
+)
 
 
 def windows(rng: torch.Generator, X: torch.Tensor) -> list[tuple[int, int]]:
@@ -37,22 +89,22 @@ def non_square(rng: torch.Generator) -> torch.Tensor:
 @check(points=1, name="book example, scaled, shifted and transposed")
 def test_book_example(student: Student, rng: torch.Generator) -> None:
     for X, _ in variants(rng, book_X()):
-        expect_pool(student, X, (2, 2), "max")
-        expect_pool(student, X, (2, 2), "avg")
+        for mode in ("max", "avg"):
+            expect_call(student, POOL2D, X=X, pool_size=(2, 2), mode=mode)
 
 
 @check(points=1, name="max pooling, random windows")
 def test_max(student: Student, rng: torch.Generator) -> None:
     X = non_square(rng)
     for pool_size in windows(rng, X):
-        expect_pool(student, X, pool_size, "max")
+        expect_call(student, POOL2D, X=X, pool_size=pool_size, mode="max")
 
 
 @check(points=1, name="average pooling, random windows")
 def test_avg(student: Student, rng: torch.Generator) -> None:
     X = non_square(rng)
     for pool_size in windows(rng, X):
-        expect_pool(student, X, pool_size, "avg")
+        expect_call(student, POOL2D, X=X, pool_size=pool_size, mode="avg")
 
 
 @check(points=1, name="an unknown mode raises ValueError naming the valid modes")
@@ -65,12 +117,19 @@ def test_invalid_mode(student: Student, rng: torch.Generator) -> None:
         except StudentRaised as error:
             message = str(error)
             if not message.startswith("raised ValueError") or "max" not in message or "avg" not in message:
+                kind = message.removeprefix("raised ").split(":")[0]
                 raise CheckFailed(
                     f"pool2d(X, (2, 2), mode={mode!r}) {message}; expected a ValueError naming 'max' and 'avg'",
                     reason="wrong error for a bad mode",
+                    bug=(
+                        f"an unknown mode raises {kind}: raise ValueError(\"mode must be 'max' or 'avg'\")"
+                        if kind != "ValueError"
+                        else "the ValueError does not name the valid modes: say that mode must be 'max' or 'avg'"
+                    ),
                 ) from None
             continue
         raise CheckFailed(
             f"pool2d(X, (2, 2), mode={mode!r}) returned {type(result).__name__} instead of raising ValueError naming 'max' and 'avg'",
             reason="no error for a bad mode",
+            bug="an unknown mode is not refused: end with raise ValueError(\"mode must be 'max' or 'avg'\")",
         )

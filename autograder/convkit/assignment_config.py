@@ -1,0 +1,84 @@
+"""The instructor's choices for the assignment (`assignments/convkit.toml`, or a course's own `convkit.toml`),
+read and validated in one place: every mistake is one line that names the file, the key and what is allowed."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from .questions import BY_ID
+
+FILE = "convkit.toml"
+DEFAULT = Path(__file__).resolve().parents[2] / "assignments" / FILE
+
+
+class ConfigError(Exception):
+    """The configuration file is unusable; the message says where and how to fix it."""
+
+
+class FromScratch(StrEnum):
+    OFF = "off"
+    FEEDBACK = "feedback"
+    ZERO = "zero"
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    show_hidden: bool = True
+    from_scratch: FromScratch = FromScratch.FEEDBACK
+    forbid: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Question id -> names its answer may not call (through the submission's own helpers too)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form `from_dict` reads back: what the otter plugin gets in the zip's configuration."""
+        return {
+            "show_hidden": self.show_hidden,
+            "from_scratch": str(self.from_scratch),
+            "forbid": {k: list(v) for k, v in self.forbid.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "the configuration") -> AssignmentConfig:
+        show_hidden = data.get("show_hidden", True)
+        if not isinstance(show_hidden, bool):
+            raise ConfigError(f"{where}: show_hidden must be true or false, not {show_hidden!r}")
+        mode = data.get("from_scratch", "feedback")
+        if mode not in tuple(FromScratch):
+            raise ConfigError(f"{where}: from_scratch mode must be one of {', '.join(map(repr, map(str, FromScratch)))}, not {mode!r}")
+        forbid = data.get("forbid", {})
+        if not isinstance(forbid, dict):
+            raise ConfigError(f"{where}: [from_scratch.forbid] must map question ids to lists of names")
+        for question, names in forbid.items():
+            if question not in BY_ID:
+                raise ConfigError(f"{where}: [from_scratch.forbid] names {question!r}, which is not a question (one of {', '.join(BY_ID)})")
+            if not isinstance(names, list) or not all(isinstance(name, str) and name.isidentifier() for name in names):
+                raise ConfigError(f'{where}: [from_scratch.forbid] {question} must be a list of names such as ["conv2d"]')
+        return cls(show_hidden, FromScratch(mode), {q: tuple(names) for q, names in forbid.items()})
+
+
+def load(course: Path | None = None) -> AssignmentConfig:
+    """The course's `convkit.toml` when it has one, else the assignment's own."""
+    path = course / FILE if course is not None and (course / FILE).is_file() else DEFAULT
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    known = {"gradescope": {"show_hidden"}, "from_scratch": {"mode", "forbid"}}
+    for table, value in data.items():
+        if table not in known or not isinstance(value, dict):
+            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(f'[{t}]' for t in known)})")
+        for key in value:
+            if key not in known[table]:
+                raise ConfigError(f"{path}: unknown key {key!r} in [{table}] (known: {', '.join(sorted(known[table]))})")
+    scratch = data.get("from_scratch", {})
+    flat = {
+        "show_hidden": data.get("gradescope", {}).get("show_hidden", True),
+        "from_scratch": scratch.get("mode", "feedback"),
+        "forbid": scratch.get("forbid", {}),
+    }
+    return AssignmentConfig.from_dict(flat, str(path))

@@ -1,0 +1,129 @@
+"""Feedback as a student reads it, rendered from structured results at the edge: Markdown for Gradescope's
+results.json and each submission's feedback.md, one line per check for logs.
+
+Per question: a one-line summary, then each failed check as a list item, the named bug first (what went wrong
+and the fix), then what was seen, then the smallest failing input and the expected and actual values as small
+aligned grids with the first wrong position. Numbers have at most four significant digits and no line is
+longer than LINE characters.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .judge.results import CheckResult, Failure, QuestionResult, Shown, SubmissionResult, Value
+from .judge.values import num
+
+LINE = 200
+DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])")
+
+
+def significant(number: str) -> int:
+    """How many significant digits a written decimal has: 0.0012 has 2, 12.340 has 5."""
+    mantissa = number.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
+
+
+def readable(text: str) -> str:
+    """Text with every decimal of more than four significant digits rounded to four (student messages too)."""
+    return DECIMAL.sub(lambda match: num(float(match.group())) if significant(match.group()) > 4 else match.group(), text)
+
+
+def lines(text: str, indent: str = "") -> list[str]:
+    """`text` as lines of at most LINE characters, each starting with `indent`."""
+    out = []
+    for line in readable(text).splitlines() or [""]:
+        out += textwrap.wrap(line, LINE - len(indent), subsequent_indent="  ", break_long_words=True, break_on_hyphens=False) or [""]
+    return [indent + line for line in out]
+
+
+def describe(failure: Failure) -> str:
+    """A failure in one line: the named bug first, then what was seen."""
+    return readable(f"{failure.bug} — {failure.detail}" if failure.bug else failure.detail)
+
+
+def grid(value: Value) -> list[str]:
+    """A value as aligned rows of numbers (a tensor small enough to read), else a few words."""
+    entries = value.entries
+    if entries is None:
+        return [value.text or f"a tensor of shape {value.shape} (too large to show)"]
+    if not isinstance(entries, list):
+        return [num(entries)]
+    if entries and isinstance(entries[0], list) and entries[0] and isinstance(entries[0][0], list):
+        out = []
+        for channel, matrix in enumerate(entries):
+            out += [f"[{channel}]", *("  " + row for row in _rows(matrix))]
+        return out
+    return _rows(entries if entries and isinstance(entries[0], list) else [entries])
+
+
+def _rows(entries: list[list[float]]) -> list[str]:
+    cells = [[num(x) for x in row] for row in entries]
+    width = max((len(cell) for row in cells for cell in row), default=1)
+    return [" ".join(cell.rjust(width) for cell in row) for row in cells] or ["(empty)"]
+
+
+def shown_lines(shown: Shown) -> list[str]:
+    """The failing call's values, one block after another."""
+    out = [f"{'smallest failing input' if shown.shrunk else 'input'} for {shown.call}:"] if shown.inputs else []
+    for name, value in shown.inputs:
+        out += [f"{name}{_shape(value)} =", *("  " + row for row in grid(value))]
+    if shown.expected is not None:
+        out += [f"expected{_shape(shown.expected)}:", *("  " + row for row in grid(shown.expected))]
+    if shown.actual is not None:
+        out += [f"got{_shape(shown.actual)}:", *("  " + row for row in grid(shown.actual))]
+    if shown.first_wrong is not None:
+        index, expected, actual = shown.first_wrong
+        out.append(f"first wrong at {list(index)}: expected {num(expected)}, got {num(actual)}")
+    return out
+
+
+def _shape(value: Value) -> str:
+    return f" {value.shape}" if value.shape is not None else ""
+
+
+def check_markdown(check: CheckResult, said: str | None = None) -> list[str]:
+    """One check as a list item; its bug is left out when the question's summary `said` it already."""
+    score = f"({num(check.score)}/{num(check.points)})"
+    if check.failure is None:
+        return [f"- ✓ {check.name} {score}"]
+    failure = check.failure
+    bug = f"**{failure.bug}.** " if failure.bug and failure.bug != said else ""
+    head = f"- ✗ **{check.name}** {score}: {bug}{failure.detail}"
+    out = lines(head)
+    if failure.shown is not None and (failure.shown.inputs or failure.shown.actual is not None):
+        out += ["", "  ```", *(f"  {line}" for line in shown_lines(failure.shown)), "  ```"]
+    return out
+
+
+def question_markdown(question: QuestionResult, partial: str | None = None) -> str:
+    """One question's feedback: why it was graded only in part (if so), a summary, then its checks."""
+    failed = [check for check in question.checks if not check.passed]
+    summary = f"**{num(question.score)} of {num(question.max_score)} points.**"
+    bugs = sorted({check.failure.bug for check in failed if check.failure and check.failure.bug})
+    said = bugs[0] if len(bugs) == 1 else None
+    if failed:
+        summary += f" {len(failed)} of {len(question.checks)} checks failed" + (f": **{said}.**" if said else ".")
+    else:
+        summary += " Every check passed."
+    out = [*(lines(partial) + [""] if partial else []), *lines(summary), ""]
+    if question.scratch:
+        cost = "so this question scores 0" if question.forfeited else "no points were taken off for it"
+        out += [*lines(f"**Not from scratch:** {question.scratch}; {cost}."), ""]
+    for check in [*failed, *(c for c in question.checks if c.passed)]:
+        out += check_markdown(check, said)
+    return "\n".join(out).strip() + "\n"
+
+
+def submission_markdown(result: SubmissionResult, overall: str) -> str:
+    """The whole feedback of a submission, as convkit grade writes it to feedback.md."""
+    parts = [f"# Feedback for {result.name}", "", *lines(overall), ""]
+    for question in result.questions:
+        parts += [f"## `{question.question}`", "", question_markdown(question, result.partial)]
+    return "\n".join(parts)
+
+
+def check_lines(result: SubmissionResult) -> list[str]:
+    """Every failed check of a submission as `[question / check] failure`, for logs and tests."""
+    return [f"[{c.question} / {c.name}] {describe(c.failure)}" for q in result.questions for c in q.checks if c.failure is not None]

@@ -1,0 +1,90 @@
+"""Values as feedback shows them: at most four significant digits, small tensors as entries, large ones by shape.
+
+Everything here turns judge-side data (tensors rebuilt from a worker's reply, oracle outputs, inputs) into plain
+`Value`s; `convkit.feedback` lays them out as grids at the edge.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from ..worker.protocol import Foreign
+from .results import Value
+
+SIGNIFICANT = 4
+GRID = 6
+"""Tensors up to GRID x GRID per slice (and up to GRID slices) are shown entry by entry."""
+
+
+def num(x: float) -> str:
+    """A number in at most four significant digits: 0.746, 19, -3.8e+35, nan."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x) if abs(x) < 10**6 else f"{x:.{SIGNIFICANT - 1}e}"
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    text = f"{x:.{SIGNIFICANT}g}"
+    return "0" if text == "-0" else text
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return str(tuple(shape))
+
+
+def shown(tensor: torch.Tensor) -> torch.Tensor | None:
+    """The tensor as it can be shown entry by entry (trailing axes of size 1 dropped: a 1 x 1 kernel stack reads
+    as a matrix), or None when it is too large to read."""
+    while tensor.dim() > 2 and tensor.shape[-1] == 1:
+        tensor = tensor.squeeze(-1)
+    if tensor.dim() > 3 or tensor.numel() == 0:
+        return None
+    sizes = tensor.shape[-2:] if tensor.dim() >= 2 else tensor.shape
+    return tensor if all(n <= GRID for n in sizes) and (tensor.dim() < 3 or tensor.shape[0] <= GRID) else None
+
+
+def plain(value: Any) -> Value:
+    """Any judge-side value as plain data to show."""
+    if type(value) is torch.Tensor:
+        dtype = str(value.dtype).replace("torch.", "")
+        readable = shown(value.detach())
+        entries = None if readable is None else (readable.double() if readable.is_floating_point() else readable).tolist()
+        return Value(shape=tuple(value.shape), dtype=dtype, entries=entries)
+    if isinstance(value, Foreign):
+        return Value(text=f"an object of type {value.type_name}")
+    if type(value) is float:
+        return Value(text=num(value))
+    if type(value) in (tuple, list):
+        inner = ", ".join(plain(item).text or describe(item) for item in value[:8])
+        more = ", ..." if len(value) > 8 else ""
+        return Value(
+            text=f"({inner}{more}{',' if len(value) == 1 and type(value) is tuple else ''})" if type(value) is tuple else f"[{inner}{more}]"
+        )
+    return Value(text=repr(value)[:120])
+
+
+def describe(value: Any) -> str:
+    """A value in a few words, for a sentence: `a tensor of shape (2, 3)`, `int 3`, `an object of type X`."""
+    if isinstance(value, Foreign):
+        return f"an object of type {value.type_name}"
+    if type(value) is torch.Tensor:
+        return f"a tensor of shape {shape_text(tuple(value.shape))}"
+    return f"{type(value).__name__} {plain(value).text}"[:120]
+
+
+def max_error(value: torch.Tensor, expected: torch.Tensor) -> float:
+    if expected.numel() == 0:
+        return 0.0
+    difference = (value.double() - expected.double()).abs()
+    return float("inf") if not torch.isfinite(difference).all() else float(difference.max())
+
+
+def first_wrong(actual: torch.Tensor, expected: torch.Tensor, tol: float) -> tuple[tuple[int, ...], float, float] | None:
+    """The first position (row-major) where `actual` is off by more than the tolerance, for same-shaped tensors."""
+    scale = tol * (1 + float(expected.double().abs().max())) if expected.numel() else tol
+    wrong = ~((actual.double() - expected.double()).abs() <= scale)
+    if not bool(wrong.any()):
+        return None
+    index = tuple(int(i) for i in torch.nonzero(wrong)[0])
+    return index, float(expected[index]), float(actual[index])

@@ -1,0 +1,128 @@
+"""Comparisons, bug signatures, probes and shrinking: each failure has a reason to group by, a one-line detail,
+the named bug when one matches, and the smallest failing input the judge could find."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from convkit.judge import oracle
+from convkit.judge.bugs import SQUARE, Bug, named, raised
+from convkit.judge.compare import Function, compare, expect_call, shape_hint
+from convkit.judge.errors import CheckFailed, StudentRaised
+from convkit.judge.student import InProcessStudent
+from convkit.worker.protocol import Foreign
+
+from .conftest import REFERENCE
+
+EXPECTED = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+FLIPPED = Bug("the kernel is flipped", "use K as it is", lambda X, K: oracle.corr2d(X, K.flip(0, 1)))
+CORR2D = Function("corr2d", ("X", "K"), oracle.corr2d, dims={"X": ("H", "W"), "K": ("h", "w")}, bugs=(FLIPPED,))
+
+
+def test_a_correct_tensor_passes_within_tolerance() -> None:
+    assert compare(EXPECTED + 1e-6, EXPECTED) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "reason", "detail"),
+    [
+        (Foreign("builtins.object"), "not a tensor", "expected a torch.Tensor, got an object of type builtins.object"),
+        ([[1.0]], "not a tensor", "got list [[1]]"),
+        (EXPECTED.long(), "not a floating-point tensor", "got dtype int64"),
+        (EXPECTED[:1], "wrong shape", "expected shape (2, 3), got (1, 3): the output is one row short"),
+        (EXPECTED + 1, "wrong values", "max error 1 (a correct answer reaches < 0.0001)"),
+    ],
+)
+def test_each_kind_of_wrong_answer_has_its_reason(value: object, reason: str, detail: str) -> None:
+    mismatch = compare(value, EXPECTED)
+    assert mismatch is not None and mismatch.reason == reason and detail in mismatch.detail
+
+
+def test_the_kind_of_value_can_name_the_bug_itself() -> None:
+    assert "torch.stack" in str(compare([EXPECTED, EXPECTED], EXPECTED).bug)  # type: ignore[union-attr]
+    assert "integer dtype" in str(compare(EXPECTED.long(), EXPECTED).bug)  # type: ignore[union-attr]
+    assert compare(EXPECTED + 1, EXPECTED).first_wrong == ((0, 0), 1.0, 2.0)  # type: ignore[union-attr]
+
+
+def test_signatures_name_the_first_matching_bug_and_generic_ones_last() -> None:
+    X, K = torch.rand(3, 4), torch.rand(2, 2)
+    expected = oracle.corr2d(X, K)
+    inputs = {"X": X, "K": K}
+    assert named(oracle.corr2d(X, K.flip(0, 1)), expected, (FLIPPED,), inputs) is FLIPPED
+    assert "transposed" in str(named(expected.t().contiguous(), expected, (FLIPPED,), inputs))
+    assert "never computed" in str(named(torch.cat([expected[:-1], torch.zeros(1, 3)]), expected, (), inputs))
+    assert "cut short" in str(named(expected[:1], expected, (), inputs))
+    assert named(expected + 1, expected, (FLIPPED,), inputs) is None
+
+
+def test_a_bug_that_cannot_happen_on_this_input_is_skipped() -> None:
+    def impossible(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("shape mismatch")
+
+    doubled = Bug("doubled", "halve it", lambda X, K: 2 * oracle.corr2d(X, K))
+    X, K = torch.rand(3, 3), torch.rand(2, 2)
+    assert named(2 * oracle.corr2d(X, K), oracle.corr2d(X, K), (Bug("no", "no", impossible), doubled), {"X": X, "K": K}) is doubled
+
+
+def test_exception_signatures() -> None:
+    bug = Bug("torch.cat needs a dimension", "use torch.stack", raised=r"zero-dimensional tensor .* cannot be concatenated")
+    assert raised("raised RuntimeError: zero-dimensional tensor (at position 0) cannot be concatenated", (bug,)) is bug
+    assert raised("raised KeyError: 'x'", (bug,)) is None
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "hint"),
+    [
+        ((3, 5), (4, 5), ": the output is one row short"),
+        ((4, 7), (4, 5), ": the output is 2 columns too many"),
+        ((5, 4), (4, 5), " (the dimensions are in the wrong order)"),
+        ((2, 4, 5), (4, 5), " (3 dimensions instead of 2)"),
+        ((2, 3, 5), (2, 4, 5), ": the output is one row short"),
+    ],
+)
+def test_shape_hints(actual: tuple[int, ...], expected: tuple[int, ...], hint: str) -> None:
+    assert shape_hint(actual, expected) == hint
+
+
+def student(tmp_path: Path, corr2d: str) -> InProcessStudent:
+    path = tmp_path / "submission.py"
+    path.write_text(REFERENCE.read_text() + "\n" + corr2d)
+    return InProcessStudent(path)
+
+
+def test_a_failure_is_shrunk_to_the_smallest_input_failing_the_same_way(tmp_path: Path) -> None:
+    flipped = student(tmp_path, "_reference_corr2d = corr2d\ndef corr2d(X, K):\n    return _reference_corr2d(X, K.flip(0, 1))")
+    with pytest.raises(CheckFailed) as failed:
+        expect_call(flipped, CORR2D, X=torch.rand(5, 7) * 2 - 1, K=torch.rand(3, 2) * 2 - 1)
+    shown = failed.value.shown
+    assert failed.value.bug == str(FLIPPED) and failed.value.reason == "wrong values"
+    assert shown is not None and shown.shrunk and shown.call == "corr2d(X, K)"
+    sizes = {name: value.shape for name, value in shown.inputs}
+    assert sizes["K"] in ((1, 2), (2, 1)) and sizes["X"] == sizes["K"], sizes
+    assert all(abs(x) == int(abs(x)) and abs(x) <= 3 for _, value in shown.inputs for row in value.entries for x in row)
+    assert shown.first_wrong is not None
+
+
+def test_a_probe_names_code_that_works_only_on_square_inputs(tmp_path: Path) -> None:
+    square_only = student(tmp_path, "def corr2d(X, K):\n    h, w = K.shape\n    n = X.shape[0]\n    Y = torch.zeros((n - h + 1, n - w + 1))\n"
+                                    "    for i in range(Y.shape[0]):\n        for j in range(Y.shape[1]):\n"
+                                    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n    return Y")  # fmt: skip
+    with pytest.raises((CheckFailed, StudentRaised)) as failed:
+        expect_call(
+            square_only,
+            Function("corr2d", ("X", "K"), oracle.corr2d, dims=CORR2D.dims, probes=(SQUARE,)),
+            X=torch.rand(4, 6),
+            K=torch.rand(2, 2),
+        )
+    assert failed.value.bug == str(SQUARE)
+
+
+def test_modified_inputs_are_named(tmp_path: Path) -> None:
+    inplace = student(tmp_path, "_correct = corr2d\ndef corr2d(X, K):\n    K.mul_(1)\n    X += 0\n    return _correct(X, K)\n"
+                                "def corr2d(X, K, _c=_correct):\n    out = _c(X, K)\n    X.zero_()\n    return out")  # fmt: skip
+    with pytest.raises(CheckFailed) as failed:
+        expect_call(inplace, CORR2D, X=torch.rand(3, 3) + 1, K=torch.rand(2, 2))
+    assert failed.value.reason == "modified its input" and "X.clone()" in str(failed.value.bug)
