@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Set up convkit on a fresh machine: bubblewrap for the sandbox (as root, where apt is available), the CPU
+# Set up convkit on a fresh machine: bubblewrap for the sandbox and chromium for a test (as root, where apt is available), the CPU
 # build of torch 2.13.0, then convkit itself with its development tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v bwrap >/dev/null 2>&1; then
+# Chromium is for the test that opens report.html in a real browser (driven by Playwright, which uses this
+# Chromium: its own browser download is not needed).
+missing=""
+command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
-      || echo "setup.sh: could not install bubblewrap; convkit grades with its plain sandbox" >&2
+    (apt-get update -qq && apt-get install -y -qq $missing >/dev/null) \
+      || echo "setup.sh: could not install$missing; without bubblewrap convkit grades with its plain sandbox" >&2
   else
-    echo "setup.sh: bubblewrap is not installed (apt-get install -y bubblewrap as root); convkit grades with its plain sandbox" >&2
+    echo "setup.sh: not installed:$missing (apt-get install -y$missing as root); convkit grades with its plain sandbox" >&2
   fi
 fi
 python3 -m pip install -q torch==2.13.0 ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}

@@ -55,6 +55,8 @@ def test_layout(builds: tuple[Path, Path]) -> None:
         "student/convolutions.py",
         "student/test_convolutions.py",
         "student/pytest.ini",
+        "student/README.md",
+        "student/requirements.txt",
     }
     assert files == expected
 
@@ -86,7 +88,9 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
         run = archive.read("run_autograder").decode().splitlines()
         assert run[-2:] == ["python /autograder/source/run_otter.py", MARKDOWN_LINE.rstrip("\n")]
         shipped = {n.removeprefix("files/convkit-src/") for n in names if n.startswith("files/convkit-src/")}
-        assert {"pyproject.toml", "README.md", "autograder/convkit/otter_plugin.py", "autograder/convkit/suites/test_corr2d.py"} <= shipped
+        expected = {"pyproject.toml", "convkit/otter_plugin.py", "convkit/suites/test_corr2d.py", "convkit/templates/report.html"}
+        assert expected | {"convkit/assignment/convkit.toml", "convkit/assignment/narrative.toml"} <= shipped
+        assert 'include = ["convkit*"]' in archive.read("files/convkit-src/pyproject.toml").decode()
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
 
 
@@ -185,3 +189,10 @@ def test_normalise_is_stable_under_member_order_and_times() -> None:
     a = zipped(["b.txt", "a.txt"], (2020, 5, 5, 1, 2, 3))
     b = zipped(["a.txt", "b.txt"], (2024, 1, 1, 0, 0, 0))
     assert normalise(a) == normalise(b)
+
+
+def test_the_student_readme_says_what_to_install_and_how_to_check_and_export(builds: tuple[Path, Path]) -> None:
+    readme = (builds[0] / "student" / "README.md").read_text()
+    assert "pip install -r requirements.txt" in readme and 'grader.check("<id>")' in readme and "grader.export(pdf=False)" in readme
+    assert "python3 -m pytest" in readme and render.readme_table() in readme
+    assert "otter-grader==7.0.0" in (builds[0] / "student" / "requirements.txt").read_text()

@@ -8,10 +8,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from convkit.config import GradingConfig
 from convkit.questions import QUESTION_IDS
 
 from .conftest import REFERENCE, STUBS
@@ -19,7 +21,7 @@ from .conftest import REFERENCE, STUBS
 pytestmark = pytest.mark.xdist_group("cli")  # one module-scoped fixture for all its tests
 
 
-HEADER = "submission,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total,status,seed"
+HEADER = "submission,student,sid,email,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total,status,seed"
 
 
 def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -31,14 +33,14 @@ def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    folder = tmp_path_factory.mktemp("subs")
+    folder = tmp_path_factory.mktemp("subs", numbered=False)
     shutil.copy(REFERENCE, folder / "alice.py")
     shutil.copy(STUBS, folder / "bob.py")
     (folder / "carol.ipynb").write_text('{"cells": [')
     (folder / "dave.py").write_text(
         REFERENCE.read_text().replace("def pool2d(X, pool_size, mode='max'):", "def pool2d(X, pool_size, mode='max')")
     )
-    other = tmp_path_factory.mktemp("elsewhere") / "alice.py"
+    other = tmp_path_factory.mktemp("elsewhere", numbered=False) / "alice.py"
     shutil.copy(REFERENCE, other)
     out = tmp_path_factory.mktemp("out")
     return out, convkit("grade", folder, other, "--out", out, "--jobs", "2")
@@ -50,17 +52,18 @@ def test_grades_csv_has_one_row_per_submission_named_by_file(graded: tuple[Path,
     lines = (out / "grades.csv").read_text().splitlines()
     assert lines[0] == HEADER
     rows = list(csv.DictReader(lines))
-    assert [row["submission"] for row in rows] == ["alice.py", "bob.py", "carol.ipynb", "dave.py", "alice.py"]
+    assert [row["submission"] for row in rows] == ["subs/alice.py", "bob.py", "carol.ipynb", "dave.py", "elsewhere/alice.py"]
+    assert {row["student"] + row["sid"] + row["email"] for row in rows} == {""}
     assert [row["total"] for row in rows] == ["35", "0", "0", "31", "35"]
     assert {row["status"] for row in rows} == {"graded"}
 
 
 def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, _ = graded
-    alice = json.loads((out / "alice.py" / "results.json").read_text())
+    alice = json.loads((out / "subs__alice.py" / "results.json").read_text())
     assert alice["score"] == 35 and [t["name"] for t in alice["tests"]] == list(QUESTION_IDS)
     assert all(t["score"] == t["max_score"] for t in alice["tests"])
-    assert (out / "alice.py-2" / "results.json").is_file()
+    assert (out / "elsewhere__alice.py" / "results.json").is_file()
     carol = json.loads((out / "carol.ipynb" / "results.json").read_text())
     assert carol["score"] == 0 and "not a valid notebook" in carol["output"]
     bob = json.loads((out / "bob.py" / "results.json").read_text())
@@ -75,7 +78,8 @@ def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, sub
 def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, done = graded
     report = (out / "report.md").read_text()
-    assert "| `corr2d` | 3/5 (60%)" in report and "not implemented yet" in report and "carol.ipynb" in report
+    assert "| `corr2d` | 3/5 (60%)" in report and "`corr2d` untouched in 1" in report and "carol.ipynb" in report
+    assert "| `bob.py` |  |  | 0/35 | graded | `bob.py/feedback.md` |" in report
     fully = report.split("## Submissions that could not be fully graded")[1]
     assert "`dave.py`: line " in fully and "`carol.ipynb`: not a valid notebook" in fully
     assert (out / "histogram.png").read_bytes().startswith(b"\x89PNG")
@@ -89,6 +93,9 @@ def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[st
         (["grade", "nowhere.py", "--out", "x"], "nowhere.py: no such file or folder"),
         (["grade", str(REFERENCE), "--out", "x", "--jobs", "0"], "jobs must be an integer >= 1"),
         (["grade", str(REFERENCE), "--out", str(REFERENCE)], "is a file, not a folder"),
+        (["grade", str(REFERENCE), "--out", str(REFERENCE.parent)], "exists and is not empty; choose another folder, or pass --force"),
+        (["build", "--out", str(REFERENCE.parent)], "exists and is not empty; choose another folder, or pass --force"),
+        (["build", "--out", str(REFERENCE)], "is a file, not a folder"),
         (["grade", str(REFERENCE), "--out", "x", "--backend", "docker"], "unknown backend 'docker'"),
         (["grade", str(REFERENCE), "--out", "x", "--seed", "banana"], "'banana' is not a seed: use a non-negative integer or 'fresh'"),
     ],
@@ -131,10 +138,67 @@ def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_co
     seed = seed_file.read_text().splitlines()[-1]
     second = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "second", "--jobs", "1", cwd=course)
     assert second.returncode == 0 and "drew" not in second.stderr
-    for name in ("grades.csv", "report.md", "convolutions.py/results.json", "convolutions.py-2/results.json"):
+    for name in (
+        "grades.csv",
+        "report.md",
+        "report.html",
+        "solutions__convolutions.py/results.json",
+        "student_template__convolutions.py/results.json",
+    ):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
     assert {row["seed"] for row in csv.DictReader((tmp_path / "first" / "grades.csv").open())} == {seed}
     fresh = convkit("grade", STUBS, "--out", tmp_path / "fresh", "--seed", "fresh", "--jobs", "1", cwd=course)
     assert fresh.returncode == 0 and "graded with a fresh seed" in fresh.stderr
     replay = fresh.stderr.split("--seed ")[-1].split()[0]
     assert {row["seed"] for row in csv.DictReader((tmp_path / "fresh" / "grades.csv").open())} == {replay} != {seed}
+
+
+def test_convkit_alone_prints_help_and_version_is_known() -> None:
+    alone = convkit()
+    assert alone.returncode == 2 and "usage: convkit" in alone.stdout and "grade" in alone.stdout
+    version = convkit("--version")
+    assert version.returncode == 0 and version.stdout.startswith("convkit 0.")
+    grade_help = convkit("grade", "--help").stdout
+    for item in fields(GradingConfig):
+        assert f"--{item.name.replace('_', '-')}" in grade_help
+    assert "(default: 10)" in grade_help and "--force" in grade_help
+
+
+def test_out_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
+    out = tmp_path / "graded"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    refused = convkit("grade", STUBS, "--out", out, "--course", tmp_path)
+    assert refused.returncode == 2 and (out / "stale.txt").exists()
+    done = convkit("grade", STUBS, "--out", out, "--course", tmp_path, "--force")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["convolutions.py", "grades.csv", "histogram.png", "report.html", "report.md"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graded")] == []
+
+
+@pytest.mark.slow
+def test_build_replaces_out_whole_with_force(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "stray.txt").write_text("left over")
+    done = convkit("build", "--out", out, "--force", "--course", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "stray.txt").exists() and (out / "autograder.zip").is_file() and (out / "student").is_dir()
+
+
+@pytest.mark.slow
+def test_a_gradescope_export_is_graded_by_student(tmp_path: Path) -> None:
+    from .test_collect import export
+
+    folder = export(tmp_path / "export")
+    done = convkit("grade", folder.parent, "--out", tmp_path / "out", "--course", tmp_path, "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
+    assert len(rows) == 20 and all(row["student"] and row["sid"] and row["email"] for row in rows)
+    group = next(row for row in rows if row["submission"] == "submission_2000/convolutions.py")
+    assert group["student"] == "Ann; Ben" and group["total"] == "0"
+    assert {row["total"] for row in rows if row is not group} == {"35"}
+    report = (tmp_path / "out" / "report.md").read_text()
+    for name in ("notes.txt", "scratch.py", "test_convolutions.py", "submission_1003"):
+        assert name in report.split("## Files not graded")[1] and f"{name}: " in done.stderr
+    assert "graded convolutions.py, one of 2 files" in (tmp_path / "out" / "submission_1002__convolutions.py" / "results.json").read_text()

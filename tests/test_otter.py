@@ -86,10 +86,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (subs / "broken.ipynb").write_text('{"cells": [')
 
     # The student's day: each notebook runs in its own copy of the handout folder, then exports a zip.
+    # The solved notebook runs alone in an empty folder (downloaded from a course site, opened in Colab).
     days = {}
     for name, book in {"handout": nbformat.read(handout, as_version=4), "solved": solved, "one_bug": one_bug}.items():
         folder = root / f"day-{name}"
-        shutil.copytree(student, folder)
+        if name == "solved":
+            folder.mkdir()
+        else:
+            shutil.copytree(student, folder)
         days[name] = (folder, book)
     with ThreadPoolExecutor(max_workers=2) as pool:
         executed = dict(zip(days, pool.map(lambda item: execute(item[1], item[0]), days.values()), strict=True))
@@ -138,7 +142,7 @@ def test_handout_runs_top_to_bottom_and_says_not_implemented(runs: dict) -> None
     assert len(runs["exports"]["handout"]) == 1, "grader.export(pdf=False) wrote no zip"
 
 
-def test_solved_notebook_passes_every_public_check(runs: dict) -> None:
+def test_solved_notebook_passes_every_public_check_alone_in_an_empty_folder(runs: dict) -> None:
     for question, text in check_outputs(runs["executed"]["solved"]).items():
         assert text.strip().endswith("public checks passed") and "failed" not in text, f"{question}: {text}"
     [plot] = [c for c in runs["executed"]["solved"].cells if c.get("id") == "edge-detection-plot"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convkit.judge.submissions import UsageError, collect, load
+from convkit.judge.submissions import load
 
 
 def notebook(*sources: str) -> str:
@@ -85,12 +85,3 @@ def test_zip_with_two_notebooks_is_refused(tmp_path: Path) -> None:
         archive.writestr("a.ipynb", notebook("x = 1"))
         archive.writestr("b.ipynb", notebook("x = 2"))
     assert "holds 2 .ipynb files" in str(load(path).error)
-
-
-def test_collect_expands_folders_and_refuses_missing_paths(tmp_path: Path) -> None:
-    (tmp_path / "b.py").write_text("x = 1")
-    (tmp_path / "a.ipynb").write_text(notebook("x = 1"))
-    (tmp_path / "notes.txt").write_text("ignored")
-    assert [p.name for p in collect([tmp_path])] == ["a.ipynb", "b.py"]
-    with pytest.raises(UsageError, match="no such file"):
-        collect([tmp_path / "missing.py"])

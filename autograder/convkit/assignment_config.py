@@ -9,10 +9,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from .assignment import FOLDER
 from .questions import BY_ID
 
 FILE = "convkit.toml"
-DEFAULT = Path(__file__).resolve().parents[2] / "assignments" / FILE
+DEFAULT = FOLDER / FILE
 
 
 class ConfigError(Exception):

@@ -20,17 +20,19 @@ import zipfile
 from pathlib import Path
 
 from . import render
+from .assignment import FOLDER
 from .assignment_config import AssignmentConfig
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "student_template"
-ASSIGNMENTS = ROOT / "assignments"
+PACKAGE = Path(__file__).resolve().parent
+TEMPLATE = PACKAGE.parents[1] / "student_template"
+"""The repository's copy of the student files (only in a checkout of convkit: `--update-template`)."""
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -rN -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
 PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
 MARKDOWN_LINE = "python -m convkit.reports /autograder/results/results.json  # convkit: Gradescope renders feedback as Markdown\n"
+DATA_SUFFIXES = (".toml", ".json", ".txt")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 EXECUTABLE = {"run_autograder", "setup.sh"}
 BUBBLEWRAP_LINE = (
@@ -48,11 +50,47 @@ def student_files() -> dict[str, str]:
     }
 
 
+STUDENT_REQUIREMENTS = "torch>=2.4\nmatplotlib>=3.7\notter-grader==7.0.0\npytest>=8\n"
+
+
 def handout_files() -> dict[str, str]:
-    """Every file of DIR/student/: the notebook, plus the editor-and-pytest files."""
+    """Every file of DIR/student/: the notebook, the editor-and-pytest files, what to install and a README."""
     from .notebook import NOTEBOOK_NAME, notebook_text
 
-    return {NOTEBOOK_NAME: notebook_text()} | student_files()
+    files = {NOTEBOOK_NAME: notebook_text(), "requirements.txt": STUDENT_REQUIREMENTS, "README.md": student_readme(NOTEBOOK_NAME)}
+    return files | student_files()
+
+
+def student_readme(notebook: str) -> str:
+    module = render.STUB_MODULE
+    return f"""# Convolutions from scratch (D2L 6.2-6.5)
+
+Nine exercises: you write each function in PyTorch; the checks here run the book's examples.
+
+## Install
+
+Python 3.11 or newer, then `pip install -r requirements.txt` (torch, matplotlib, otter-grader, pytest).
+On Colab everything but otter-grader is there already; the notebook's first code cell installs it when missing.
+
+## Work in the notebook
+
+Open `{notebook}` (Jupyter, VS Code or Colab; it needs no other file). Run the first code cell once. For each
+question, replace `raise NotImplementedError(...)` in the stub with your code, run the cell, then run the
+`grader.check("<id>")` cell below it: one line per check, and for a failing one the bug it looks like, the
+first wrong position, and the expected and actual values.
+
+To hand in, run the last cell, `grader.export(pdf=False)`: it writes a zip next to the notebook. Upload that
+zip (or the notebook) where your course tells you to.
+
+## Or work in an editor
+
+Write your code in `{module}.py` and run `python3 -m pytest` in this folder: the same checks, one block per
+failing check. Hand in `{module}.py` if your course accepts it.
+
+The checks here use the book's inputs; the grader uses other, random inputs, so make your code right in
+general. Do not rename the functions or change their arguments.
+
+{render.readme_table()}"""
 
 
 def autograder_tests() -> dict[str, str]:
@@ -71,6 +109,10 @@ def build(out: Path, seed: int, assignment: AssignmentConfig, update_template: b
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     if update_template:
+        if not TEMPLATE.is_dir():
+            raise ValueError(
+                "--update-template rewrites student_template/ in convkit's repository; this convkit is installed, not checked out"
+            )
         for name, text in student_files().items():
             (TEMPLATE / name).write_text(text)
     (out / "autograder.zip").write_bytes(autograder_zip(seed, assignment))
@@ -86,7 +128,7 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
         for name, text in autograder_tests().items():
             (work / "tests" / name).write_text(text)
         (work / "otter_config.json").write_text(otter_config(seed, assignment))
-        shutil.copy(ASSIGNMENTS / "requirements.txt", work / "requirements.txt")
+        shutil.copy(FOLDER / "requirements.txt", work / "requirements.txt")
         copy_source(work / SOURCE_DIR)
         command = [
             sys.executable, "-m", "otter", "generate",
@@ -102,33 +144,53 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
 
 def otter_config(seed: int, assignment: AssignmentConfig) -> str:
     """The assignment's otter_config.json with the grading seed and the instructor's choices added."""
-    config = json.loads((ASSIGNMENTS / "otter_config.json").read_text())
+    config = json.loads((FOLDER / "otter_config.json").read_text())
     config["show_hidden"] = assignment.show_hidden
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and PLUGIN in plugin:
             plugin[PLUGIN]["seed"] = seed
             plugin[PLUGIN]["assignment"] = assignment.to_dict()
             return json.dumps(config, indent=2) + "\n"
-    raise ValueError(f"{ASSIGNMENTS / 'otter_config.json'} does not list the plugin {PLUGIN}")
+    raise ValueError(f"{FOLDER / 'otter_config.json'} does not list the plugin {PLUGIN}")
 
 
 def generate_env() -> dict[str, str]:
     """otter imports the plugin while generating: make sure this convkit is the one it finds."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "autograder"), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE.parent), env.get("PYTHONPATH")]))
     return env
 
 
 def copy_source(target: Path) -> None:
-    """The convkit package as pip installs it: pyproject.toml, README.md and the modules of autograder/convkit."""
-    target.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
-    readme = ROOT / "README.md"
-    (target / "README.md").write_text(readme.read_text() if readme.is_file() else "# convkit\n")
-    for source in sorted((ROOT / "autograder" / "convkit").rglob("*.py")):
-        path = target / source.relative_to(ROOT)
+    """This convkit as pip installs it, from wherever it runs (a checkout or an installed wheel): its modules,
+    the assignment's data files, and a pyproject.toml written for them."""
+    for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("templates/*.html")]):
+        path = target / "convkit" / source.relative_to(PACKAGE)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, path)
+    for source in sorted(FOLDER.iterdir()):
+        if source.is_file() and source.suffix in DATA_SUFFIXES + (".py",):
+            path = target / "convkit" / "assignment" / source.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, path)
+    (target / "pyproject.toml").write_text(shipped_pyproject())
+
+
+def shipped_pyproject() -> str:
+    """The zip's pyproject.toml: this convkit's name, version and runtime requirements (no extras)."""
+    from importlib.metadata import PackageNotFoundError, metadata, requires
+
+    try:
+        version, needs = metadata("convkit")["Version"], [r for r in requires("convkit") or [] if "extra ==" not in r]
+    except PackageNotFoundError:
+        raise ValueError("convkit is not installed (pip install convkit, or pip install -e . in its repository)") from None
+    data = json.dumps([f"*{suffix}" for suffix in DATA_SUFFIXES])
+    return (
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "convkit"\nversion = "{version}"\nrequires-python = ">=3.11"\ndependencies = {json.dumps(needs)}\n\n'
+        '[tool.setuptools.packages.find]\nwhere = ["."]\ninclude = ["convkit*"]\n\n'
+        f'[tool.setuptools.package-data]\n"convkit" = ["templates/*.html"]\n"convkit.assignment" = {data}\n'
+    )
 
 
 def normalise(data: bytes) -> bytes:

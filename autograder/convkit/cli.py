@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -12,11 +13,21 @@ from .config import GradingConfig
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="convkit", description="Auto-graded exercises for D2L 6.2-6.5.")
-    verbs = parser.add_subparsers(dest="verb", required=True)
+    parser.add_argument("--version", action="version", version=f"convkit {version()}")
+    verbs = parser.add_subparsers(dest="verb", metavar="{grade,build,doctor}")
 
-    grade = verbs.add_parser("grade", help="grade submissions in sandboxes; write grades.csv, results.json and a report")
-    grade.add_argument("submissions", nargs="+", type=Path, help=".py, .ipynb or grader.export() .zip files, or folders of them")
-    grade.add_argument("--out", required=True, type=Path, help="folder for grades.csv, one results.json per submission, report.md")
+    grade = verbs.add_parser(
+        "grade",
+        help="grade submissions in sandboxes; write grades.csv, results.json and a report",
+        description="Grade submissions in sandboxes. Limits below apply to every submission.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    grade.add_argument(
+        "submissions", nargs="+", type=Path,
+        help=".py, .ipynb or grader.export() .zip files; folders of them or of per-student subfolders; a Gradescope export folder or zip",
+    )  # fmt: skip
+    grade.add_argument("--out", required=True, type=Path, help="new folder for grades.csv, one results.json per submission, report.md")
+    grade.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
     grade.add_argument("--backend", default="auto", help="auto (bubblewrap when installed), bwrap, or plain")
     grade.add_argument("--seed", help="N to replay a run's inputs, or 'fresh' for new ones (default: the course's seed)")
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
@@ -26,11 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     verbs.add_parser("doctor", help="say which sandbox backend is active and whether it starts")
 
     build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
-    build.add_argument("--out", required=True, type=Path, help="output folder")
+    build.add_argument("--out", required=True, type=Path, help="new output folder")
+    build.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
     build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
     build.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
 
     args = parser.parse_args(argv)
+    if args.verb is None:
+        parser.print_help()
+        return 2
     try:
         return {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
     except UserFacingError as error:
@@ -38,8 +53,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+SHOWN_SKIPPED = 20
+
+
 class UserFacingError(Exception):
     pass
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("convkit")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -48,28 +76,39 @@ def run_grade(args: argparse.Namespace) -> int:
     from .course import SeedError, resolve_seed
     from .judge.backends import BackendError, choose
     from .judge.batch import grade_batch
+    from .judge.collect import UsageError, collect
     from .judge.errors import SandboxError
-    from .judge.submissions import UsageError, collect
+    from .outdir import OutError, check, fresh_folder
     from .reports import write_all
 
-    try:
-        config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
-        backend = choose(args.backend)
-        paths = collect(args.submissions)
-        seed, told = resolve_seed(args.seed, args.course)
-        assignment = load_assignment(args.course)
-    except (ValueError, BackendError, UsageError, SeedError, ConfigError) as error:
-        raise UserFacingError(error) from None
-    if args.out.exists() and not args.out.is_dir():
-        raise UserFacingError(f"--out {args.out} is a file, not a folder")
-    if told:
-        print(f"convkit grade: {told}", file=sys.stderr)
-    try:
-        batch = grade_batch(paths, config, backend, seed, assignment)
-    except (SandboxError, BackendError) as error:
-        print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
-        return 1
-    write_all(batch, args.out, seed)
+    with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
+        try:
+            config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
+            backend = choose(args.backend)
+            check(args.out, args.force)
+            found = collect(args.submissions, Path(scratch))
+            seed, told = resolve_seed(args.seed, args.course)
+            assignment = load_assignment(args.course)
+        except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
+            raise UserFacingError(error) from None
+        if told:
+            print(f"convkit grade: {told}", file=sys.stderr)
+        try:
+            batch = grade_batch(found.found, config, backend, seed, assignment)
+        except (SandboxError, BackendError) as error:
+            print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
+            return 1
+        try:
+            with fresh_folder(args.out, args.force) as folder:
+                write_all(batch, folder, seed, found.skipped)
+        except (OutError, OSError) as error:
+            raise UserFacingError(error) from None
+    for item in found.skipped[:SHOWN_SKIPPED]:
+        print(f"convkit grade: not graded: {item.path}: {item.reason}", file=sys.stderr)
+    if len(found.skipped) > SHOWN_SKIPPED:
+        print(
+            f"convkit grade: ... and {len(found.skipped) - SHOWN_SKIPPED} more files not graded; report.md lists them all", file=sys.stderr
+        )
     if batch.warning:
         print(f"convkit grade: warning: {batch.warning}", file=sys.stderr)
     ungradable = [result for result in batch.results if not result.gradable]
@@ -115,11 +154,15 @@ def run_build(args: argparse.Namespace) -> int:
     from .assignment_config import load as load_assignment
     from .build import build
     from .course import SeedError, course_seed
+    from .outdir import OutError, check, fresh_folder
 
     try:
+        check(args.out, args.force)
         seed, created = course_seed(args.course)
-        build(args.out, seed, load_assignment(args.course), update_template=args.update_template)
-    except (OSError, ValueError, SeedError, ConfigError) as error:
+        assignment = load_assignment(args.course)
+        with fresh_folder(args.out, args.force) as folder:
+            build(folder, seed, assignment, update_template=args.update_template)
+    except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
         raise UserFacingError(error) from None
     if created:
         print(

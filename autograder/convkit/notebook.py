@@ -14,10 +14,10 @@ import nbformat
 from nbformat import v4
 
 from . import render
+from .assignment import FOLDER
 from .questions import QUESTIONS
 
-ASSIGNMENTS = Path(__file__).resolve().parents[2] / "assignments"
-NARRATIVE = ASSIGNMENTS / "narrative.toml"
+NARRATIVE = FOLDER / "narrative.toml"
 NOTEBOOK_NAME = f"{render.STUB_MODULE}.ipynb"
 
 INIT_HEADER = """# @title Run this cell first: it sets up the checks

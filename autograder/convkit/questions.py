@@ -363,6 +363,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
 )
 
+ASSIGNMENT = "convolutions"
+"""The assignment's name: its notebook, module and the files students hand in are named after it."""
 QUESTION_IDS: tuple[str, ...] = tuple(q.id for q in QUESTIONS)
 BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
 

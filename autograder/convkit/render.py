@@ -8,9 +8,9 @@ from pathlib import Path
 
 from . import public_checks as public_checks_module
 from .judge.checks import all_points
-from .questions import QUESTIONS, PublicCheck, Question
+from .questions import ASSIGNMENT, QUESTIONS, PublicCheck, Question
 
-STUB_MODULE = "convolutions"
+STUB_MODULE = ASSIGNMENT
 
 STUB_HEADER = '''"""Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, pooling.
 

@@ -8,19 +8,26 @@ in the report and left out of every statistic.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 import sys
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from . import report_html
 from .feedback import question_markdown, readable, submission_markdown
 from .judge.batch import Batch
-from .judge.results import SubmissionResult
+from .judge.collect import Skipped
+from .judge.results import QuestionResult, SubmissionResult
 from .questions import QUESTION_IDS
 
-CSV_HEADER = ["submission", *QUESTION_IDS, "total", "status", "seed"]
-EXAMPLES = 15
+CSV_HEADER = ["submission", "student", "sid", "email", *QUESTION_IDS, "total", "status", "seed"]
+UNTOUCHED = "not implemented yet"
+"""The reason of a check on a stub left as handed out: counted apart, not listed among the failures."""
 
 
 def number(value: float) -> str:
@@ -28,12 +35,14 @@ def number(value: float) -> str:
 
 
 def folder_names(results: list[SubmissionResult]) -> list[str]:
-    """One output folder per submission, named by its file; repeated names get a suffix."""
+    """One output folder per submission, named by its name made safe for any file system ('/' becomes '__');
+    repeated names get a suffix."""
     seen: Counter[str] = Counter()
     names = []
     for result in results:
-        seen[result.name] += 1
-        names.append(result.name if seen[result.name] == 1 else f"{result.name}-{seen[result.name]}")
+        safe = re.sub(r"[^\w.-]", "_", result.name.replace("/", "__")).lstrip(".") or "submission"
+        seen[safe] += 1
+        names.append(safe if seen[safe] == 1 else f"{safe}-{seen[safe]}")
     return names
 
 
@@ -41,7 +50,8 @@ def status(result: SubmissionResult) -> str:
     return str(result.status) if result.gradable else f"{result.status}: {result.problem}"
 
 
-def write_all(batch: Batch, out: Path, seed: int) -> None:
+def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = ()) -> None:
+    """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed in the report."""
     out.mkdir(parents=True, exist_ok=True)
     results = batch.results
     with (out / "grades.csv").open("w", newline="") as handle:
@@ -51,15 +61,18 @@ def write_all(batch: Batch, out: Path, seed: int) -> None:
             scores = (
                 [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
             )
-            writer.writerow([result.name, *scores, status(result), result.seed])
+            who = result.student
+            writer.writerow([result.name, who.name, who.sid, who.email, *scores, status(result), result.seed])
     for name, result in zip(folder_names(results), results, strict=True):
         folder = out / name
         folder.mkdir(exist_ok=True)
         graded = gradescope(result)
         (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
         (folder / "feedback.md").write_text(submission_markdown(result, str(graded["output"])))
-    (out / "report.md").write_text(report(batch, seed))
-    histogram([r for r in results if r.gradable], out / "histogram.png")
+    folders = folder_names(results)
+    (out / "report.md").write_text(report(batch, seed, skipped, folders))
+    (out / "report.html").write_text(html(batch, seed, skipped, folders))
+    (out / "histogram.png").write_bytes(histogram_png([r for r in results if r.gradable]))
 
 
 def sandbox_line(result: SubmissionResult) -> str:
@@ -124,7 +137,7 @@ def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
     for result in results:
         for question in result.questions:
             for check in question.checks:
-                if check.failure is None:
+                if check.failure is None or is_untouched(question):
                     continue
                 what = check.failure.bug or check.failure.reason
                 group = groups.setdefault((question.question, what), FailureGroup(question.question, what))
@@ -135,8 +148,10 @@ def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
     return sorted(groups.values(), key=lambda g: (-len(g.submissions), QUESTION_IDS.index(g.question), g.what))
 
 
-def report(batch: Batch, seed: int) -> str:
+def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Sequence[str] | None = None) -> str:
+    """The instructor's report for terminals: questions, failures grouped by named bug, students, skipped files."""
     results = batch.results
+    folders = folders if folders is not None else folder_names(results)
     graded = [r for r in results if r.gradable]
     ungradable = [r for r in results if not r.gradable]
     isolations = sorted({f"{r.backend} ({r.isolation})" for r in results})
@@ -153,43 +168,142 @@ def report(batch: Batch, seed: int) -> str:
         lines += [f"- `{r.name}`: {r.problem}" for r in ungradable]
     count = len(graded)
     lines += ["", "## Questions", "", "| question | full marks | mean score | max |", "|---|---|---|---|"]
+    for q in question_stats(graded):
+        lines.append(f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | {q['max']} |")
+    totals = [r.total for r in graded]
+    lines += ["", f"Mean total {sum(totals) / max(count, 1):.2f}; histogram in `histogram.png`.", ""]
+    attempted = [r for r in graded if r.load_error is None]
+    lines += ["## Failures by named bug", ""]
+    lines += [f"Submissions that could not be read and questions left untouched are counted apart: {untouched(graded)}.", ""]
+    lines += ["| submissions | question | bug or reason | checks | example | who |", "|---|---|---|---|---|---|"]
+    for group in failure_groups(attempted):
+        checks = cell(", ".join(group.checks))
+        who = cell(", ".join(f"`{name}`" for name in sorted(group.submissions)[:5]) + (", …" if len(group.submissions) > 5 else ""))
+        lines.append(f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} | {who} |")
+    lines += ["", "## Students", "", "| submission | student | sid | total | status | feedback |", "|---|---|---|---|---|---|"]
+    for result, folder in zip(results, folders, strict=True):
+        total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
+        who = result.student
+        lines.append(
+            f"| `{cell(result.name)}` | {cell(who.name)} | {cell(who.sid)} | {total} | {cell(status(result))} | `{folder}/feedback.md` |"
+        )
+    partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
+    if partial:
+        lines += ["", "## Submissions that could not be fully graded", ""] + [f"- `{name}`: {why}" for name, why in partial]
+    if skipped:
+        lines += ["", "## Files not graded", ""] + [f"- `{cell(item.path)}`: {item.reason}" for item in skipped]
+    return "\n".join(lines) + "\n"
+
+
+def question_stats(graded: list[SubmissionResult]) -> list[dict[str, object]]:
+    """Per question: how many graded submissions got full marks, the mean score and the maximum."""
+    stats = []
+    count = len(graded)
     for index, question in enumerate(QUESTION_IDS):
         scores = [r.questions[index] for r in graded]
         full = sum(q.score == q.max_score for q in scores)
         mean = sum(q.score for q in scores) / max(count, 1)
         maximum = scores[0].max_score if scores else 0
-        lines.append(f"| `{question}` | {full}/{count} ({100 * full / max(count, 1):.0f}%) | {mean:.2f} | {number(maximum)} |")
-    totals = [r.total for r in graded]
-    lines += ["", f"Mean total {sum(totals) / max(count, 1):.2f}; histogram in `histogram.png`.", ""]
-    lines += ["## Most common failures", "", "| submissions | question | bug or reason | checks | example |", "|---|---|---|---|---|"]
-    for group in failure_groups(graded)[:EXAMPLES]:
-        checks = cell(", ".join(group.checks))
-        lines.append(f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} |")
-    partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
-    if partial:
-        lines += ["", "## Submissions that could not be fully graded", ""] + [f"- `{name}`: {why}" for name, why in partial]
-    return "\n".join(lines) + "\n"
+        stats.append(
+            {
+                "id": question,
+                "full": full,
+                "count": count,
+                "percent": f"{100 * full / max(count, 1):.0f}",
+                "mean": f"{mean:.2f}",
+                "max": number(maximum),
+            }
+        )
+    return stats
+
+
+def html(batch: Batch, seed: int, skipped: Sequence[Skipped], folders: Sequence[str]) -> str:
+    """report.html: the same facts as report.md, plus every student's feedback one click away."""
+    results = batch.results
+    graded = [r for r in results if r.gradable]
+    attempted = [r for r in graded if r.load_error is None]
+    anchors = {result.name: f"s{index}" for index, result in enumerate(results)}
+    groups = [
+        {
+            "count": len(group.submissions), "question": group.question, "what": group.what, "checks": ", ".join(group.checks),
+            "example": group.example, "who": [{"name": name, "anchor": anchors[name]} for name in sorted(group.submissions)],
+        }
+        for group in failure_groups(attempted)
+    ]  # fmt: skip
+    students = []
+    for result in results:
+        scores = [number(q.score) for q in result.questions] if result.gradable else [""] * len(QUESTION_IDS)
+        text = submission_markdown(result, str(gradescope(result)["output"]))
+        who = result.student
+        total = number(result.total) if result.gradable else ""
+        students.append({"name": result.name, "anchor": anchors[result.name], "student": who.name, "sid": who.sid, "email": who.email,
+                         "scores": scores, "total": total, "status": status(result), "feedback": text})  # fmt: skip
+    return report_html.render(
+        {
+            "results": results, "graded": graded, "ungradable": [r for r in results if not r.gradable], "seed": seed,
+            "sandboxes": ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in results})) or batch.backend.name,
+            "warning": batch.warning, "questions": question_stats(graded), "groups": groups, "untouched": untouched(graded),
+            "students": students, "question_ids": QUESTION_IDS, "skipped": skipped,
+            "histogram": report_html.png(histogram_png(graded)), "pass_rates": report_html.png(pass_rates_png(graded)),
+        }
+    )  # fmt: skip
+
+
+def untouched(results: list[SubmissionResult]) -> str:
+    unread = sum(r.load_error is not None for r in results)
+    stubs = Counter(q.question for r in results if r.load_error is None for q in r.questions if is_untouched(q))
+    parts = [f"{unread} unreadable"] + [f"`{question}` untouched in {stubs[question]}" for question in QUESTION_IDS if stubs[question]]
+    return ", ".join(parts)
+
+
+def is_untouched(question: QuestionResult) -> bool:
+    return all(check.failure is not None and check.failure.reason == UNTOUCHED for check in question.checks)
 
 
 def cell(text: str) -> str:
     return " ".join(text.replace("|", "/").split())
 
 
-def histogram(results: list[SubmissionResult], path: Path) -> None:
+def figure_png(draw: Callable[[Any], None]) -> bytes:
+    """A small chart as PNG bytes, without the file's creation time (the same data gives the same bytes)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6, 3.5))
-    maximum = results[0].max_total if results else 1
-    axes.hist([r.total for r in results], bins=min(20, max(1, int(maximum))), range=(0, maximum), color="#3b6ea8")
-    axes.set_xlabel(f"total score (out of {number(maximum)})")
-    axes.set_ylabel("submissions")
-    axes.set_title(f"convkit: {len(results)} submission(s)")
+    draw(axes)
     figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     plt.close(figure)
+    return buffer.getvalue()
+
+
+def histogram_png(results: list[SubmissionResult]) -> bytes:
+    from matplotlib.ticker import MaxNLocator
+
+    maximum = results[0].max_total if results else 1
+
+    def draw(axes: Any) -> None:
+        axes.hist([r.total for r in results], bins=min(20, max(1, int(maximum))), range=(0, maximum), color="#3b6ea8")
+        axes.set_xlabel(f"total score (out of {number(maximum)})")
+        axes.set_ylabel("submissions")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_title(f"convkit: {len(results)} submission(s)")
+
+    return figure_png(draw)
+
+
+def pass_rates_png(results: list[SubmissionResult]) -> bytes:
+    stats = question_stats(results)
+
+    def draw(axes: Any) -> None:
+        axes.barh([q["id"] for q in stats][::-1], [float(str(q["percent"])) for q in stats][::-1], color="#3b6ea8")
+        axes.set_xlim(0, 100)
+        axes.set_xlabel("% of graded submissions with full marks")
+
+    return figure_png(draw)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -17,11 +17,12 @@ from ..assignment_config import AssignmentConfig
 from ..assignment_config import load as load_assignment
 from ..config import GradingConfig
 from .backends import Backend
+from .collect import Found
 from .engine import grade
 from .errors import SandboxError
 from .results import SubmissionResult
 from .slot import Slot
-from .submissions import load
+from .submissions import Submission, load
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,12 @@ def start_all(stack: ExitStack, backend: Backend, config: GradingConfig, count: 
 
 
 def grade_batch(
-    paths: list[Path], config: GradingConfig, backend: Backend, seed: int, assignment: AssignmentConfig | None = None, progress: bool = True
+    paths: Sequence[Path | Found],
+    config: GradingConfig,
+    backend: Backend,
+    seed: int,
+    assignment: AssignmentConfig | None = None,
+    progress: bool = True,
 ) -> Batch:
     """Grade every submission, in input order; one that breaks anything costs only itself. Without
     `assignment`, the assignment's own choices (assignments/convkit.toml) apply."""
@@ -72,7 +78,7 @@ def grade_batch(
     import torch
 
     torch.set_num_threads(1)  # the judge's tensors are tiny: threads only compete with the sandboxes for cores
-    submissions = [load(path) for path in paths]
+    submissions = [read(item) for item in paths]
     with open_slots(backend, config, max(1, min(config.jobs, len(submissions)))) as (slots, used, warning):
         free: queue.Queue[Slot] = queue.Queue()
         for slot in slots:
@@ -90,6 +96,16 @@ def grade_batch(
             with ThreadPoolExecutor(max_workers=len(slots)) as pool:
                 results = list(pool.map(work, submissions))
     return Batch(results, used, warning)
+
+
+def read(item: Path | Found) -> Submission:
+    """A submission read for grading; one that was picked among several files says so in its notes."""
+    if isinstance(item, Path):
+        return load(item)
+    submission = load(item.path, item.name, item.student)
+    if item.picked:
+        submission.notes.insert(0, item.picked)
+    return submission
 
 
 def progress_bar(total: int, enabled: bool) -> tqdm:  # type: ignore[type-arg]

@@ -10,7 +10,7 @@ from ..questions import QUESTION_IDS, earlier_symbols
 from .checks import run_check, suite
 from .errors import Failed, GraderError
 from .policy import judge_from_scratch
-from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
+from .results import CheckResult, Failure, GradeStatus, QuestionResult, Student, SubmissionResult
 from .session import Session
 from .slot import Slot
 from .student import InProcessStudent
@@ -21,7 +21,7 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
     from-scratch policy is judged on the source text, which is parsed, never run, here."""
-    sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
+    sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation), "student": submission.student}
     if submission.error is not None:
         failure = Failure(reason="could not be read", detail=submission.error)
         questions = tuple(failing(question, failure) for question in QUESTION_IDS)
@@ -61,11 +61,11 @@ def failing(question: str, failure: Failure) -> QuestionResult:
     return QuestionResult(question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question)))
 
 
-def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
+def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str, student: Student) -> SubmissionResult:
     """A result with no score that stands: every check unscored, the grader's reason stated."""
     failure = Failure(reason="not graded", detail=f"not graded: {problem}")
     questions = tuple(failing(question, failure) for question in QUESTION_IDS)
     return SubmissionResult(
-        submission.name, questions, seed=seed, backend=backend, isolation=isolation,
+        submission.name, questions, seed=seed, backend=backend, isolation=isolation, student=student,
         status=GradeStatus.UNGRADABLE, problem=problem, notes=tuple(submission.notes),
     )  # fmt: skip

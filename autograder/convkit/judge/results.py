@@ -14,6 +14,16 @@ class GradeStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Student:
+    """Who handed a submission in, as far as the input says (a Gradescope export names them; a per-student
+    folder gives a name); empty where unknown. A group's names are joined by '; '."""
+
+    name: str = ""
+    sid: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Value:
     """A value as feedback shows it: a tensor's shape, dtype and (when small enough to read) its entries as
     nested lists, or a short text for anything else."""
@@ -99,6 +109,7 @@ class SubmissionResult:
     partial: str | None = None
     """Why only part of it was graded (a syntax error); every question's feedback starts with it."""
     notes: tuple[str, ...] = field(default=())
+    student: Student = Student()
 
     @property
     def gradable(self) -> bool:
@@ -126,7 +137,13 @@ class SubmissionResult:
             )
             for q in data["questions"]
         )
-        return cls(**{**data, "questions": questions, "status": GradeStatus(data["status"]), "notes": tuple(data["notes"])})
+        fields = {
+            "questions": questions,
+            "status": GradeStatus(data["status"]),
+            "notes": tuple(data["notes"]),
+            "student": Student(**data["student"]),
+        }
+        return cls(**{**data, **fields})
 
 
 def failure_from_dict(data: dict[str, Any] | None) -> Failure | None:

@@ -16,16 +16,14 @@ from pathlib import Path
 
 import nbformat
 
+from .results import Student
+
 SUFFIXES = (".py", ".ipynb", ".zip")
 MAX_BYTES = 2 * 1024 * 1024
 STATEMENT_START = re.compile(r"^[^\s#)\]}]")
 MAX_PREFIX_TRIES = 200
 GRADER_CALLS = ("check", "check_all", "export", "run_plugin", "to_pdf")
 COMPILER_HINT = re.compile(r"optim|compile|_dynamo|_inductor")
-
-
-class UsageError(Exception):
-    """A misuse of the command itself (not a broken submission)."""
 
 
 @dataclass
@@ -39,28 +37,14 @@ class Submission:
     """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with this."""
     partial: str | None = None
     """Why only part of it is graded (a syntax error): the first line of every question's feedback."""
+    student: Student = Student()
     preload: tuple[str, ...] = ()
     """Slow imports its code seems to need, made once in the sandbox's zygote (a speed hint, nothing more)."""
 
 
-def collect(paths: list[Path]) -> list[Path]:
-    """Expand folders (not recursively, sorted) into the submissions they hold."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in SUFFIXES)
-            if not inside:
-                raise UsageError(f"{path}: no .py, .ipynb or .zip files in this folder")
-            found += inside
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    return found
-
-
-def load(path: Path) -> Submission:
-    submission = Submission(path.name, path)
+def load(path: Path, name: str | None = None, student: Student | None = None) -> Submission:
+    """The submission in `path`, named `name` (default: the file's name) in every output."""
+    submission = Submission(name or path.name, path, student=student or Student())
     try:
         if path.suffix == ".zip":
             name, text = _from_zip(path)

@@ -1,0 +1,131 @@
+"""Finding submissions and their students: Gradescope exports (folder and zip), per-student folders, loose files;
+every file graded or listed as skipped with its reason; names that never collide."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from convkit.judge.collect import METADATA, UsageError, collect
+from convkit.judge.results import Student
+
+from .conftest import REFERENCE, STUBS
+
+
+def export(root: Path, students: int = 20) -> Path:
+    """A Gradescope "Export Submissions" folder: 20 single-student submissions and a group, with the cases
+    the issue names (two students uploading files of the same name, a student with two files, an empty folder)."""
+    folder = root / "assignment_4242_export"
+    metadata = {}
+    for number in range(students):
+        sub = folder / f"submission_{1000 + number}"
+        sub.mkdir(parents=True)
+        if number % 3 == 0:
+            nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(REFERENCE.read_text())]), sub / "convolutions.ipynb")
+        else:
+            (sub / "convolutions.py").write_text(REFERENCE.read_text())
+        metadata[sub.name] = {
+            ":submitters": [{":name": f"Student {number}", ":sid": f"S{number:03}", ":email": f"s{number}@uni.edu"}],
+            ":score": None,
+        }
+    (folder / "submission_1001" / "notes.txt").write_text("my notes")
+    (folder / "submission_1002" / "scratch.py").write_text("print('draft')")  # two candidate files
+    (folder / "submission_1002" / "test_convolutions.py").write_text("# the public checks")
+    for path in (folder / "submission_1003").iterdir():
+        path.unlink()  # an empty folder
+    group = folder / "submission_2000"
+    group.mkdir()
+    (group / "convolutions.py").write_text(STUBS.read_text())
+    metadata[group.name] = {":submitters": [{":name": "Ann", ":sid": "1", ":email": "a@x"}, {":name": "Ben", ":sid": "2", ":email": "b@x"}]}
+    (folder / METADATA).write_text(yaml.safe_dump(metadata))
+    return folder
+
+
+def by_name(found: list) -> dict[str, object]:
+    return {item.name: item for item in found}
+
+
+def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silently(tmp_path: Path) -> None:
+    folder = export(tmp_path)
+    collection = collect([folder.parent], tmp_path / "scratch")
+    found = by_name(collection.found)
+    assert len(found) == 20  # 21 submissions, one of them empty
+    assert found["submission_1000/convolutions.ipynb"].student == Student("Student 0", "S000", "s0@uni.edu")
+    assert found["submission_2000/convolutions.py"].student == Student("Ann; Ben", "1; 2", "a@x; b@x")
+    chosen = found["submission_1002/convolutions.py"]
+    assert chosen.picked == "graded convolutions.py, one of 2 files (scratch.py not graded)"
+    skipped = {
+        Path(item.path).relative_to(folder).as_posix() if item.path.startswith(str(folder)) else item.path: item.reason
+        for item in collection.skipped
+    }
+    assert skipped["submission_1001/notes.txt"] == "not a submission (.py, .ipynb or .zip)"
+    assert skipped["submission_1002/scratch.py"].startswith("the same submission's convolutions.py was graded instead (the notebook named")
+    assert skipped["submission_1002/test_convolutions.py"].startswith("a test_*.py file holds the public checks")
+    assert skipped["submission_1003"] == "no .py, .ipynb or .zip file in this submission's folder"
+    names = [item.name for item in collection.found]
+    assert len(set(names)) == len(names)
+
+
+def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
+    folder = export(tmp_path / "unpacked", students=4)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zipped.write(path, path.relative_to(folder.parent).as_posix())
+        zipped.writestr("assignment_4242_export/submission_1000/../../../escape.py", "x = 1")
+        link = zipfile.ZipInfo("assignment_4242_export/submission_1001/link.py")
+        link.external_attr = 0o120777 << 16
+        zipped.writestr(link, "/etc/passwd")
+        zipped.writestr("assignment_4242_export/submission_1001/huge.py", "#" * (3 << 20))
+    collection = collect([archive], tmp_path / "scratch")
+    assert {item.name for item in collection.found} == {
+        "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
+    }  # fmt: skip
+    reasons = {item.path.rsplit("/", 1)[-1]: item.reason for item in collection.skipped}
+    assert reasons["escape.py"] == reasons["link.py"] == "an unsafe path or a link in the zip"
+    assert reasons["huge.py"] == "over 2 MiB"
+    assert not (tmp_path / "escape.py").exists() and not any((tmp_path / "scratch").rglob("escape.py"))
+    assert all(item.student.name for item in collection.found)
+
+
+def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
+    for student in ("alice", "bob"):
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        (tmp_path / "subs" / student / "convolutions.ipynb").write_text("{}")  # the same file name twice
+    (tmp_path / "subs" / "bob" / "old").mkdir()
+    (tmp_path / "subs" / "bob" / "old" / "convolutions.py").write_text("x = 1")
+    (tmp_path / "subs" / "carol.py").write_text("x = 1")
+    (tmp_path / "subs" / "README.txt").write_text("hi")
+    (tmp_path / "subs" / "empty").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "carol.py").write_text("x = 2")
+    collection = collect([tmp_path / "subs", tmp_path / "elsewhere" / "carol.py"], tmp_path / "scratch")
+    found = by_name(collection.found)
+    assert sorted(found) == ["alice/convolutions.ipynb", "bob/convolutions.ipynb", "elsewhere/carol.py", "subs/carol.py"]
+    assert found["alice/convolutions.ipynb"].student == Student("alice")
+    assert found["subs/carol.py"].student == Student()
+    assert found["bob/convolutions.ipynb"].picked == "graded convolutions.ipynb, one of 2 files (convolutions.py not graded)"
+    reasons = {Path(item.path).name: item.reason for item in collection.skipped}
+    assert reasons == {
+        "convolutions.py": reasons["convolutions.py"],
+        "README.txt": "not a submission (.py, .ipynb or .zip)",
+        "empty": "no .py, .ipynb or .zip file in this submission's folder",
+    }
+
+
+def test_misuse_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file or folder"):
+        collect([tmp_path / "missing"], tmp_path)
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(UsageError, match="no submissions in"):
+        collect([tmp_path / "nothing"], tmp_path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / METADATA).write_text(": : :\n- [")
+    with pytest.raises(UsageError, match="is not valid YAML"):
+        collect([bad], tmp_path)

@@ -1,0 +1,67 @@
+"""convkit as an instructor installs it: a wheel (not editable, no extras) in a new virtual environment, then
+`convkit build` and `convkit grade` from a folder that is not the repository.
+
+The venv sees this machine's site-packages for the heavy third-party dependencies (torch, otter-grader: the
+machine has no network for their wheels), never convkit's sources: the test proves the convkit it runs is the
+wheel's, and that the wheel declares otter-grader as a regular dependency.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import REFERENCE, REPO
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A command as the instructor's shell runs it: no PYTHONPATH pointing at convkit's sources."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_the_wheel_builds_and_grades_from_anywhere(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, REPO, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    [wheel] = wheels.glob("convkit-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {"convkit/assignment/narrative.toml", "convkit/assignment/convkit.toml", "convkit/templates/report.html"} <= names
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", "--system-site-packages", venv, cwd=tmp_path).returncode == 0
+    python = venv / "bin" / "python"
+    installed = run(python, "-m", "pip", "install", "--no-deps", "--no-index", wheel, cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr
+    where = run(
+        python, "-c", "import convkit, importlib.metadata as m; print(convkit.__file__); print(m.requires('convkit'))", cwd=tmp_path
+    )
+    location, requires = where.stdout.splitlines()
+    assert location.startswith(str(venv)), location
+    assert "'otter-grader[grading]==7.0.0'" in requires
+    course = tmp_path / "course"
+    course.mkdir()
+    build = run(venv / "bin" / "convkit", "build", "--out", "handout", cwd=course)
+    assert build.returncode == 0, build.stderr
+    assert (course / "handout" / "autograder.zip").is_file() and (course / "handout" / "student" / "convolutions.ipynb").is_file()
+    grade = run(venv / "bin" / "convkit", "grade", REFERENCE, "--out", "graded", "--jobs", "1", cwd=course)
+    assert grade.returncode == 0, grade.stderr
+    assert (course / "graded" / "grades.csv").read_text().splitlines()[1].split(",")[4:14] == [
+        "6",
+        "4",
+        "4",
+        "3",
+        "5",
+        "3",
+        "3",
+        "3",
+        "4",
+        "35",
+    ]
