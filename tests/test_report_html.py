@@ -21,6 +21,7 @@ from convkit.reports import write_all
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FLIPPED = "the kernel is flipped, which is convolution, not cross-correlation"
+INJECT = "\x1b[31m<img src=x onerror=alert(1)><script>alert(2)</script>[x](javascript:alert(3))"
 
 
 def result(index: int, name: str, student: Student, failing: dict[str, Failure]) -> SubmissionResult:
@@ -36,6 +37,7 @@ def batch() -> Batch:
         result(0, "submission_1/convolutions.ipynb", Student("Ada Lovelace", "S001", "ada@uni.edu"), {"corr2d": flipped}),
         result(1, "submission_2/convolutions.py", Student("Alan Turing", "S002", "alan@uni.edu"), {}),
         result(2, "submission_3/convolutions.py", Student("Grace Hopper", "S003", "grace@uni.edu"), {"corr2d": flipped, "pool2d": flipped}),
+        result(3, f"submission_4/{INJECT}.py", Student(INJECT, INJECT, INJECT), {"conv1x1": Failure("raised", f"raised {INJECT}")}),
     ]
     return Batch(results, Backend("plain"), None)
 
@@ -64,7 +66,8 @@ def test_the_report_works_in_a_real_browser(tmp_path: Path) -> None:
             "request", lambda request: problems.append(f"request {request.url}") if not request.url.startswith(("file:", "data:")) else None
         )
         page.goto(page_url)
-        assert page.locator("#students tbody tr").count() == 3 and page.locator("#questions tbody tr").count() == len(QUESTION_IDS)
+        page.on("dialog", lambda dialog: problems.append(f"a script ran: {dialog.message}"))
+        assert page.locator("#students tbody tr").count() == 4 and page.locator("#questions tbody tr").count() == len(QUESTION_IDS)
         assert page.locator("#failures tbody tr").first.inner_text().startswith("2")
         assert page.locator("#histogram").evaluate("image => image.naturalWidth") > 0
         totals = lambda: page.locator("#students tbody tr td:nth-child(14)").all_inner_texts()  # noqa: E731

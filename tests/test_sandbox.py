@@ -208,3 +208,38 @@ def test_a_submission_that_removes_its_own_workdir_does_not_harm_the_next(slot: 
     finally:
         second.kill()
     assert first.notes == second.notes == []
+
+
+FILLER = """
+import errno, os, tempfile
+def fill(where, size, count, prefix):
+    written, error = 0, None
+    try:
+        for number in range(count):
+            with open(os.path.join(where, f"{prefix}-{number}"), "wb") as handle:
+                handle.write(b"x" * size)
+            written += 1
+    except OSError as failure:
+        error = errno.errorcode.get(failure.errno, str(failure.errno))
+    return [written, error]
+"""
+
+
+@pytest.mark.parametrize("where", ["/tmp", "/var/tmp", "/dev/shm"])
+def test_every_writable_place_is_a_bounded_tmpfs(slot: Slot, where: str) -> None:
+    """2,000 files of 1 MB each (every one under the worker's file-size limit) stop at the tmpfs bound, not at
+    the host's memory; on the plain backend, 5,000 empty files stop at the file-count bound too. A place the
+    backend does not provide (ENOENT) is no place to fill."""
+    from convkit.worker.protocol import TMP_BYTES, TMP_FILES
+
+    student = session(slot, FILLER)
+    try:
+        written, error = student.call("fill", where, 1 << 20, 2000, "big").result
+        if error == "ENOENT" and written == 0:
+            return
+        assert error in ("ENOSPC", "EFBIG") and written <= TMP_BYTES >> 20, (written, error)
+        if slot.backend.name == "plain":
+            count, error = student.call("fill", where, 0, 5000, "small").result
+            assert count + written <= TMP_FILES and error == "ENOSPC", (count, error)
+    finally:
+        student.kill()

@@ -9,8 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .assignment import FOLDER
 from .questions import BY_ID
+from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 FILE = "convkit.toml"
 DEFAULT = FOLDER / FILE

@@ -20,8 +20,8 @@ import zipfile
 from pathlib import Path
 
 from . import render
-from .assignment import FOLDER
 from .assignment_config import AssignmentConfig
+from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATE = PACKAGE.parents[1] / "student_template"

@@ -78,6 +78,7 @@ def run_grade(args: argparse.Namespace) -> int:
     from .judge.batch import grade_batch
     from .judge.collect import UsageError, collect
     from .judge.errors import SandboxError
+    from .neutral import line
     from .outdir import OutError, check, fresh_folder
     from .reports import write_all
 
@@ -104,7 +105,7 @@ def run_grade(args: argparse.Namespace) -> int:
         except (OutError, OSError) as error:
             raise UserFacingError(error) from None
     for item in found.skipped[:SHOWN_SKIPPED]:
-        print(f"convkit grade: not graded: {item.path}: {item.reason}", file=sys.stderr)
+        print(f"convkit grade: not graded: {line(item.path, 300)}: {item.reason}", file=sys.stderr)
     if len(found.skipped) > SHOWN_SKIPPED:
         print(
             f"convkit grade: ... and {len(found.skipped) - SHOWN_SKIPPED} more files not graded; report.md lists them all", file=sys.stderr
@@ -118,7 +119,7 @@ def run_grade(args: argparse.Namespace) -> int:
         f"{batch.backend.name} sandbox (isolation: {isolation}); see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
     )
     for result in ungradable:
-        print(f"convkit grade: {result.name} could not be graded: {result.problem}", file=sys.stderr)
+        print(f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}", file=sys.stderr)
     return 1 if ungradable else 0
 
 

@@ -14,6 +14,7 @@ import textwrap
 
 from .judge.results import CheckResult, Failure, QuestionResult, Shown, SubmissionResult, Value
 from .judge.values import num
+from .neutral import code, line, markdown
 
 LINE = 200
 DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])")
@@ -33,21 +34,21 @@ def readable(text: str) -> str:
 def lines(text: str, indent: str = "") -> list[str]:
     """`text` as lines of at most LINE characters, each starting with `indent`."""
     out = []
-    for line in readable(text).splitlines() or [""]:
-        out += textwrap.wrap(line, LINE - len(indent), subsequent_indent="  ", break_long_words=True, break_on_hyphens=False) or [""]
-    return [indent + line for line in out]
+    for row in readable(text).splitlines() or [""]:
+        out += textwrap.wrap(row, LINE - len(indent), subsequent_indent="  ", break_long_words=True, break_on_hyphens=False) or [""]
+    return [indent + row for row in out]
 
 
 def describe(failure: Failure) -> str:
-    """A failure in one line: the named bug first, then what was seen."""
-    return readable(f"{failure.bug} — {failure.detail}" if failure.bug else failure.detail)
+    """A failure in one line, for logs: the named bug first, then what was seen."""
+    return line(readable(f"{failure.bug} — {failure.detail}" if failure.bug else failure.detail))
 
 
 def grid(value: Value) -> list[str]:
     """A value as aligned rows of numbers (a tensor small enough to read), else a few words."""
     entries = value.entries
     if entries is None:
-        return [value.text or f"a tensor of shape {value.shape} (too large to show)"]
+        return [line(value.text, 200).replace("```", "'''") if value.text else f"a tensor of shape {value.shape} (too large to show)"]
     if not isinstance(entries, list):
         return [num(entries)]
     if entries and isinstance(entries[0], list) and entries[0] and isinstance(entries[0][0], list):
@@ -90,7 +91,7 @@ def check_markdown(check: CheckResult, said: str | None = None) -> list[str]:
         return [f"- ✓ {check.name} {score}"]
     failure = check.failure
     bug = f"**{failure.bug}.** " if failure.bug and failure.bug != said else ""
-    head = f"- ✗ **{check.name}** {score}: {bug}{failure.detail}"
+    head = f"- ✗ **{check.name}** {score}: {bug}{markdown(failure.detail)}"
     out = lines(head)
     if failure.shown is not None and (failure.shown.inputs or failure.shown.actual is not None):
         out += ["", "  ```", *(f"  {line}" for line in shown_lines(failure.shown)), "  ```"]
@@ -107,10 +108,10 @@ def question_markdown(question: QuestionResult, partial: str | None = None) -> s
         summary += f" {len(failed)} of {len(question.checks)} checks failed" + (f": **{said}.**" if said else ".")
     else:
         summary += " Every check passed."
-    out = [*(lines(partial) + [""] if partial else []), *lines(summary), ""]
+    out = [*(lines(markdown(partial)) + [""] if partial else []), *lines(summary), ""]
     if question.scratch:
         cost = "so this question scores 0" if question.forfeited else "no points were taken off for it"
-        out += [*lines(f"**Not from scratch:** {question.scratch}; {cost}."), ""]
+        out += [*lines(f"**Not from scratch:** {markdown(question.scratch)}; {cost}."), ""]
     for check in [*failed, *(c for c in question.checks if c.passed)]:
         out += check_markdown(check, said)
     return "\n".join(out).strip() + "\n"
@@ -118,7 +119,7 @@ def question_markdown(question: QuestionResult, partial: str | None = None) -> s
 
 def submission_markdown(result: SubmissionResult, overall: str) -> str:
     """The whole feedback of a submission, as convkit grade writes it to feedback.md."""
-    parts = [f"# Feedback for {result.name}", "", *lines(overall), ""]
+    parts = [f"# Feedback for {code(result.name)}", "", *lines(overall), ""]
     for question in result.questions:
         parts += [f"## `{question.question}`", "", question_markdown(question, result.partial)]
     return "\n".join(parts)

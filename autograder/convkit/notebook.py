@@ -14,8 +14,8 @@ import nbformat
 from nbformat import v4
 
 from . import render
-from .assignment import FOLDER
 from .questions import QUESTIONS
+from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 NARRATIVE = FOLDER / "narrative.toml"
 NOTEBOOK_NAME = f"{render.STUB_MODULE}.ipynb"

@@ -9,6 +9,12 @@ import hashlib
 from typing import Any
 
 import jinja2
+import markupsafe
+
+from . import neutral
+
+PAGE_LIMIT = 200_000
+"""Longer than any feedback text: student text was capped where it entered the judge's results."""
 
 SORT_SCRIPT = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -39,9 +45,18 @@ def script_hash(script: str = SORT_SCRIPT) -> str:
 
 def render(context: dict[str, Any]) -> str:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("convkit", "templates"), autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        loader=jinja2.PackageLoader("convkit", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        finalize=visible,
     )
     return environment.get_template("report.html").render(**context, script=SORT_SCRIPT, script_hash=script_hash())
+
+
+def visible(value: Any) -> Any:
+    """Every value the page shows, with control characters as visible escapes (then HTML-escaped)."""
+    return neutral.text(value, limit=PAGE_LIMIT) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
 
 
 def png(data: bytes) -> str:

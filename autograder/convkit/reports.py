@@ -23,6 +23,7 @@ from .feedback import question_markdown, readable, submission_markdown
 from .judge.batch import Batch
 from .judge.collect import Skipped
 from .judge.results import QuestionResult, SubmissionResult
+from .neutral import code, csv_cell, line, markdown
 from .questions import QUESTION_IDS
 
 CSV_HEADER = ["submission", "student", "sid", "email", *QUESTION_IDS, "total", "status", "seed"]
@@ -62,7 +63,8 @@ def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (
                 [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
             )
             who = result.student
-            writer.writerow([result.name, who.name, who.sid, who.email, *scores, status(result), result.seed])
+            student = [csv_cell(value) for value in (result.name, who.name, who.sid, who.email)]
+            writer.writerow([*student, *scores, csv_cell(status(result)), result.seed])
     for name, result in zip(folder_names(results), results, strict=True):
         folder = out / name
         folder.mkdir(exist_ok=True)
@@ -95,7 +97,7 @@ def gradescope(result: SubmissionResult) -> dict[str, object]:
     extra = {"status": str(result.status), "seed": result.seed, "backend": result.backend, "isolation": result.isolation}
     if not result.gradable:
         return {
-            "output": f"This submission could not be graded: {result.problem}. This is the grader's fault, not the "
+            "output": f"This submission could not be graded: {markdown(str(result.problem))}. This is the grader's fault, not the "
             "submission's; your instructor will regrade it.",
             "tests": [{"name": q.question, "status": "failed", "output": "not graded", "visibility": "visible"} for q in result.questions],
             **MARKDOWN,
@@ -104,7 +106,7 @@ def gradescope(result: SubmissionResult) -> dict[str, object]:
     notes = [f"This submission could not be read: {result.load_error}"] if result.load_error else []
     return {
         "score": result.total,
-        "output": "\n\n".join(readable(line) for line in [*notes, *result.notes, sandbox_line(result)]),
+        "output": "\n\n".join([*(readable(markdown(note)) for note in [*notes, *result.notes]), sandbox_line(result)]),
         "tests": [
             {
                 "name": q.question,
@@ -165,7 +167,7 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
         lines += ["", f"**Warning:** {batch.warning}."]
     if ungradable:
         lines += ["", "## Ungradable submissions (the grader's fault: no score)", ""]
-        lines += [f"- `{r.name}`: {r.problem}" for r in ungradable]
+        lines += [f"- {code(r.name)}: {markdown(str(r.problem))}" for r in ungradable]
     count = len(graded)
     lines += ["", "## Questions", "", "| question | full marks | mean score | max |", "|---|---|---|---|"]
     for q in question_stats(graded):
@@ -185,13 +187,15 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
         total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
         who = result.student
         lines.append(
-            f"| `{cell(result.name)}` | {cell(who.name)} | {cell(who.sid)} | {total} | {cell(status(result))} | `{folder}/feedback.md` |"
+            f"| {code(result.name)} | {cell(who.name)} | {cell(who.sid)} | {total} | {cell(status(result))} | `{folder}/feedback.md` |"
         )
     partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
     if partial:
-        lines += ["", "## Submissions that could not be fully graded", ""] + [f"- `{name}`: {why}" for name, why in partial]
+        lines += ["", "## Submissions that could not be fully graded", ""] + [
+            f"- {code(name)}: {markdown(str(why))}" for name, why in partial
+        ]
     if skipped:
-        lines += ["", "## Files not graded", ""] + [f"- `{cell(item.path)}`: {item.reason}" for item in skipped]
+        lines += ["", "## Files not graded", ""] + [f"- {code(item.path)}: {item.reason}" for item in skipped]
     return "\n".join(lines) + "\n"
 
 
@@ -261,7 +265,8 @@ def is_untouched(question: QuestionResult) -> bool:
 
 
 def cell(text: str) -> str:
-    return " ".join(text.replace("|", "/").split())
+    """Text in one cell of a Markdown table: one line, neutralised."""
+    return markdown(line(text, 300))
 
 
 def figure_png(draw: Callable[[Any], None]) -> bytes:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import convkit
 
 from ..worker.confine import identity_files, python_trees
-from ..worker.protocol import Isolation, Limits, Op
+from ..worker.protocol import TMP_BYTES, Isolation, Limits, Op
 
 SANDBOX_ROOT = "/opt/convkit"
 BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.worker.zygote import main; main()"
@@ -186,7 +186,8 @@ def bwrap_arguments() -> list[str]:
         "bwrap", "--die-with-parent", "--new-session",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-        "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/var/tmp",
+        "--proc", "/proc", "--dev", "/dev",
+        *(arg for place in ("/tmp", "/var/tmp", "/dev/shm") for arg in ("--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", place)),
     ]  # fmt: skip
     if os.geteuid() != 0:
         arguments.insert(1, "--unshare-user")

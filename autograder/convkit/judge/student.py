@@ -20,9 +20,9 @@ from typing import Any
 import torch
 
 from ..worker import probes
+from ..worker.protocol import TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError, decode, encode, encode_tensor
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
-from ..worker.protocol import Op, Status, Substitute, WireError, decode, encode, encode_tensor
 from . import oracle
 from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from .submissions import load
@@ -41,6 +41,9 @@ def raise_for_status(reply: dict[str, Any]) -> Any:
     if status == Status.MISSING:
         raise MissingSymbol(f"{error}: define it with exactly this name")
     if status == Status.RAISED:
+        if "No space left on device" in error:
+            limit = f"wrote more than {TMP_BYTES / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
+            raise StudentRaised(f"raised {error} ({limit})", reason="wrote too many temporary files")
         raise StudentRaised(f"raised {error}", reason=f"raised {error.split(':', 1)[0][:60]}")
     if status == Status.TOO_LARGE:
         size, limit = reply.get("size"), reply.get("limit")

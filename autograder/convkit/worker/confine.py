@@ -13,7 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .protocol import Limits
+from .protocol import TMP_BYTES, TMP_FILES, Limits
+
+TMPFS = f"size={TMP_BYTES},nr_inodes={TMP_FILES},mode=1777".encode()
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -88,7 +90,7 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str]) -> No
     moved = [tree for tree in trees if any(_within(tree, top) for top in covered) or blockers[tree]]
     staging = {tree: _stage(tree) for tree in moved}
     for top in covered:
-        options = b"size=64m,mode=1777" if top == "/tmp" else b"size=64k,mode=0755"
+        options = TMPFS if top in ("/tmp", "/var/tmp") else b"size=64k,mode=0755"
         _mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, options)
     for blocker in sorted({b for b in blockers.values() if b and not any(_within(b, top) for top in covered)}):
         _mount(b"tmpfs", blocker, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755")
@@ -101,7 +103,7 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str]) -> No
         _libc.umount2(stage.encode(), MNT_DETACH)
         os.rmdir(stage)
     if os.path.isdir("/dev/shm"):
-        _mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64m,mode=1777")
+        _mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
     for target, text in identity.items():
         source = os.path.join("/tmp", ".convkit-" + os.path.basename(target))
         Path(source).write_text(text)

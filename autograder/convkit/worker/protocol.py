@@ -25,6 +25,10 @@ from typing import Any, Literal, NotRequired, TypedDict
 import torch
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
+TMP_BYTES = 64 << 20
+"""Each writable place a worker sees (/tmp, /var/tmp, /dev/shm) is a tmpfs of at most this size: host memory."""
+TMP_FILES = 4096
+"""... and of at most this many files (plain backend; bwrap cannot bound inodes, its size bound still holds)."""
 MAX_TENSOR_ELEMENTS = 1_000_000
 MAX_SEQUENCE_ITEMS = 1_000
 MAX_DEPTH = 3
