@@ -82,6 +82,8 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
         link.external_attr = 0o120777 << 16
         zipped.writestr(link, "/etc/passwd")
         zipped.writestr("assignment_4242_export/submission_1001/huge.py", "#" * (3 << 20))
+        zipped.writestr("assignment_4242_export/submission_1002/corrupt.py", "# CORRUPT-MARK")
+    archive.write_bytes(archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX"))  # its CRC no longer matches
     collection = collect([archive], tmp_path / "scratch")
     assert {item.name for item in collection.found} == {
         "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
@@ -89,6 +91,7 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
     reasons = {item.path.rsplit("/", 1)[-1]: item.reason for item in collection.skipped}
     assert reasons["escape.py"] == reasons["link.py"] == "an unsafe path or a link in the zip"
     assert reasons["huge.py"] == "over 2 MiB"
+    assert reasons["corrupt.py"].startswith("could not be read from the zip (Bad CRC-32")
     assert not (tmp_path / "escape.py").exists() and not any((tmp_path / "scratch").rglob("escape.py"))
     assert all(item.student.name for item in collection.found)
 

@@ -65,15 +65,17 @@ def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (
             who = result.student
             student = [csv_cell(value) for value in (result.name, who.name, who.sid, who.email)]
             writer.writerow([*student, *scores, csv_cell(status(result)), result.seed])
-    for name, result in zip(folder_names(results), results, strict=True):
+    folders = folder_names(results)
+    feedbacks = []
+    for name, result in zip(folders, results, strict=True):
         folder = out / name
         folder.mkdir(exist_ok=True)
         graded = gradescope(result)
         (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
-        (folder / "feedback.md").write_text(submission_markdown(result, str(graded["output"])))
-    folders = folder_names(results)
+        feedbacks.append(submission_markdown(result, str(graded["output"])))
+        (folder / "feedback.md").write_text(feedbacks[-1])
     (out / "report.md").write_text(report(batch, seed, skipped, folders))
-    (out / "report.html").write_text(html(batch, seed, skipped, folders))
+    (out / "report.html").write_text(html(batch, seed, skipped, feedbacks))
     (out / "histogram.png").write_bytes(histogram_png([r for r in results if r.gradable]))
 
 
@@ -156,12 +158,10 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     folders = folders if folders is not None else folder_names(results)
     graded = [r for r in results if r.gradable]
     ungradable = [r for r in results if not r.gradable]
-    isolations = sorted({f"{r.backend} ({r.isolation})" for r in results})
     lines = [
         "# convkit grading report",
         "",
-        f"{len(results)} submission(s): {len(graded)} graded, {len(ungradable)} ungradable; seed {seed}; "
-        f"sandbox {', '.join(isolations) or batch.backend.name}.",
+        f"{len(results)} submission(s): {len(graded)} graded, {len(ungradable)} ungradable; seed {seed}; sandbox {sandboxes(batch)}.",
     ]
     if batch.warning:
         lines += ["", f"**Warning:** {batch.warning}."]
@@ -221,8 +221,14 @@ def question_stats(graded: list[SubmissionResult]) -> list[dict[str, object]]:
     return stats
 
 
-def html(batch: Batch, seed: int, skipped: Sequence[Skipped], folders: Sequence[str]) -> str:
-    """report.html: the same facts as report.md, plus every student's feedback one click away."""
+def sandboxes(batch: Batch) -> str:
+    """The sandboxes a batch was graded in, with the isolation each achieved."""
+    return ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in batch.results})) or batch.backend.name
+
+
+def html(batch: Batch, seed: int, skipped: Sequence[Skipped], feedbacks: Sequence[str]) -> str:
+    """report.html: the same facts as report.md, plus every student's feedback (as feedback.md has it) one
+    click away."""
     results = batch.results
     graded = [r for r in results if r.gradable]
     attempted = [r for r in graded if r.load_error is None]
@@ -235,9 +241,8 @@ def html(batch: Batch, seed: int, skipped: Sequence[Skipped], folders: Sequence[
         for group in failure_groups(attempted)
     ]  # fmt: skip
     students = []
-    for result in results:
+    for result, text in zip(results, feedbacks, strict=True):
         scores = [number(q.score) for q in result.questions] if result.gradable else [""] * len(QUESTION_IDS)
-        text = submission_markdown(result, str(gradescope(result)["output"]))
         who = result.student
         total = number(result.total) if result.gradable else ""
         students.append({"name": result.name, "anchor": anchors[result.name], "student": who.name, "sid": who.sid, "email": who.email,
@@ -245,7 +250,7 @@ def html(batch: Batch, seed: int, skipped: Sequence[Skipped], folders: Sequence[
     return report_html.render(
         {
             "results": results, "graded": graded, "ungradable": [r for r in results if not r.gradable], "seed": seed,
-            "sandboxes": ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in results})) or batch.backend.name,
+            "sandboxes": sandboxes(batch),
             "warning": batch.warning, "questions": question_stats(graded), "groups": groups, "untouched": untouched(graded),
             "students": students, "question_ids": QUESTION_IDS, "skipped": skipped,
             "histogram": report_html.png(histogram_png(graded)), "pass_rates": report_html.png(pass_rates_png(graded)),

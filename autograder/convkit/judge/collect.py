@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -30,6 +31,8 @@ RULE = (
 )
 IGNORED = ("__MACOSX", ".ipynb_checkpoints", "__pycache__")
 MAX_MEMBERS = 100_000
+NOT_A_SUBMISSION = "not a submission (.py, .ipynb or .zip)"
+PUBLIC_CHECKS = "a test_*.py file holds the public checks, not a submission"
 
 
 class UsageError(Exception):
@@ -105,11 +108,8 @@ def _folder(folder: Path, skipped: list[Skipped]) -> list[_Unit]:
         elif entry.suffix in SUFFIXES and not entry.name.startswith("test_"):
             units.append(_Unit((entry,), Student(), entry.name))
         else:
-            skipped.append(Skipped(str(entry), "not a submission (.py, .ipynb or .zip)" if entry.suffix not in SUFFIXES else _TEST))
+            skipped.append(Skipped(str(entry), PUBLIC_CHECKS if entry.suffix in SUFFIXES else NOT_A_SUBMISSION))
     return units
-
-
-_TEST = "a test_*.py file holds the public checks, not a submission"
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -126,7 +126,7 @@ def _candidates(folder: Path, skipped: list[Skipped]) -> tuple[Path, ...]:
         if path.suffix in SUFFIXES and not path.name.startswith("test_"):
             found.append(path)
         else:
-            skipped.append(Skipped(str(path), _TEST if path.suffix in SUFFIXES else "not a submission (.py, .ipynb or .zip)"))
+            skipped.append(Skipped(str(path), PUBLIC_CHECKS if path.suffix in SUFFIXES else NOT_A_SUBMISSION))
     return tuple(found)
 
 
@@ -231,8 +231,12 @@ def _unpack(path: Path, folder: Path) -> list[Skipped]:
             elif member.file_size > MAX_BYTES:
                 skipped.append(Skipped(where, f"over {MAX_BYTES >> 20} MiB"))
             else:
-                with archive.open(member) as source:
-                    data = source.read(MAX_BYTES + 1)  # whatever the header claims: a zip bomb lies about sizes
+                try:
+                    with archive.open(member) as source:
+                        data = source.read(MAX_BYTES + 1)  # whatever the header claims: a zip bomb lies about sizes
+                except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, RuntimeError) as error:
+                    skipped.append(Skipped(where, f"could not be read from the zip ({str(error)[:80]})"))
+                    continue
                 if len(data) > MAX_BYTES:
                     skipped.append(Skipped(where, f"over {MAX_BYTES >> 20} MiB"))
                     continue

@@ -10,7 +10,7 @@ from ..questions import QUESTION_IDS, earlier_symbols
 from .checks import run_check, suite
 from .errors import Failed, GraderError
 from .policy import judge_from_scratch
-from .results import CheckResult, Failure, GradeStatus, QuestionResult, Student, SubmissionResult
+from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from .session import Session
 from .slot import Slot
 from .student import InProcessStudent
@@ -21,11 +21,13 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
     from-scratch policy is judged on the source text, which is parsed, never run, here."""
-    sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation), "student": submission.student}
+    sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
     if submission.error is not None:
         failure = Failure(reason="could not be read", detail=submission.error)
         questions = tuple(failing(question, failure) for question in QUESTION_IDS)
-        return SubmissionResult(submission.name, questions, load_error=submission.error, notes=tuple(submission.notes), **sandbox)
+        return SubmissionResult(
+            submission.name, questions, load_error=submission.error, notes=tuple(submission.notes), student=submission.student, **sandbox
+        )
     session = Session(slot, submission, config)
     questions = []
     try:
@@ -42,7 +44,7 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
         session.kill()
     notes = (*submission.notes, *session.notes)
     graded = judge_from_scratch(tuple(questions), submission.cells, submission.labels, assignment)
-    return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, **sandbox)
+    return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, student=submission.student, **sandbox)
 
 
 def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS, explain: bool = True) -> tuple[QuestionResult, ...]:
@@ -61,11 +63,11 @@ def failing(question: str, failure: Failure) -> QuestionResult:
     return QuestionResult(question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question)))
 
 
-def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str, student: Student) -> SubmissionResult:
+def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
     """A result with no score that stands: every check unscored, the grader's reason stated."""
     failure = Failure(reason="not graded", detail=f"not graded: {problem}")
     questions = tuple(failing(question, failure) for question in QUESTION_IDS)
     return SubmissionResult(
-        submission.name, questions, seed=seed, backend=backend, isolation=isolation, student=student,
+        submission.name, questions, seed=seed, backend=backend, isolation=isolation, student=submission.student,
         status=GradeStatus.UNGRADABLE, problem=problem, notes=tuple(submission.notes),
     )  # fmt: skip

@@ -53,16 +53,24 @@ def definitions(cells: Iterable[str], labels: Iterable[str]) -> tuple[dict[str, 
     return found, aliases
 
 
-def called(node: ast.AST, aliases: Mapping[str, str]) -> Iterable[tuple[str, str, int]]:
-    """(text, name it stands for, line) of every call, attribute, name and string constant in `node` (a
+def called(node: ast.AST, aliases: Mapping[str, str]) -> Iterable[tuple[ast.AST, str, int]]:
+    """(node, name it stands for, line) of every call, attribute, name and string constant in `node` (a
     string catches `getattr(F, "conv2d")`)."""
     for child in ast.walk(node):
         if isinstance(child, ast.Call | ast.Attribute | ast.Name):
             target = child.func if isinstance(child, ast.Call) else child
             last = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
-            yield ast.unparse(target), aliases.get(last, last), getattr(child, "lineno", 0)
+            yield target, aliases.get(last, last), getattr(child, "lineno", 0)
         elif isinstance(child, ast.Constant) and isinstance(child.value, str) and child.value.isidentifier():
-            yield repr(child.value), child.value, child.lineno
+            yield child, child.value, child.lineno
+
+
+def source(node: ast.AST, name: str) -> str:
+    """How the submission wrote the forbidden call, or its name where the expression is too deep to unparse."""
+    try:
+        return ast.unparse(node)
+    except RecursionError:
+        return name
 
 
 def violations(
@@ -80,12 +88,13 @@ def violations(
             if (entry := defined.get(queue.pop())) is None:
                 continue
             node, label = entry
-            hit = next(((text, line) for text, last, line in called(node, aliases) if last in names), None)
+            calls = list(called(node, aliases))
+            hit = next(((target, last, line) for target, last, line in calls if last in names), None)
             if hit is not None:
-                where = f"line {hit[1]}" if label.startswith("line") else f"{label}, line {hit[1]}"
-                found.append(Violation(question, symbol, hit[0], where))
+                where = f"line {hit[2]}" if label.startswith("line") else f"{label}, line {hit[2]}"
+                found.append(Violation(question, symbol, source(hit[0], hit[1]), where))
                 break
-            for _, last, _ in called(node, aliases):
+            for _, last, _ in calls:
                 if last in defined and last not in seen and last not in answers:
                     seen.add(last)
                     queue.append(last)
