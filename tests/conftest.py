@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import torch
@@ -53,3 +56,10 @@ def unreadable(result: SubmissionResult) -> list[str]:
                 problems.append(f"a line of {len(line)} characters: {line[:80]}...")
             problems += [f"{number} in: {line[:120]}" for number in NUMBER.findall(line) if significant(number) > 4]
     return problems
+
+
+def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`convkit ...` as an instructor types it, in a course folder of its own (never the repository)."""
+    if cwd is None:
+        cwd = Path(tempfile.mkdtemp(prefix="convkit-course-"))
+    return subprocess.run([sys.executable, "-m", "convkit.cli", *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)

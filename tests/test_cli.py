@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -16,19 +15,12 @@ import pytest
 from convkit.config import GradingConfig
 from convkit.questions import QUESTION_IDS
 
-from .conftest import REFERENCE, STUBS
+from .conftest import REFERENCE, STUBS, convkit
 
 pytestmark = pytest.mark.xdist_group("cli")  # one module-scoped fixture for all its tests
 
 
 HEADER = "submission,student,sid,email,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total,status,seed"
-
-
-def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`convkit ...` as an instructor types it, in a course folder of its own (never the repository)."""
-    if cwd is None:
-        cwd = Path(tempfile.mkdtemp(prefix="convkit-course-"))
-    return subprocess.run([sys.executable, "-m", "convkit.cli", *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +164,7 @@ def test_out_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
     assert refused.returncode == 2 and (out / "stale.txt").exists()
     done = convkit("grade", STUBS, "--out", out, "--course", tmp_path, "--force")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["convolutions.py", "grades.csv", "histogram.png", "report.html", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["convolutions.py", "grades.csv", "histogram.png", "report.html", "report.md", "results.jsonl"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graded")] == []
 
 

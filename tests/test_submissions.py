@@ -8,7 +8,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convkit.judge.submissions import load
+from convkit.judge.jobs import read_job
+from convkit.judge.submissions import Submission
+
+
+def load(path: Path) -> Submission:
+    return read_job(0, path).submission()
 
 
 def notebook(*sources: str) -> str:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
@@ -28,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     grade.add_argument("--out", required=True, type=Path, help="new folder for grades.csv, one results.json per submission, report.md")
     grade.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
+    grade.add_argument(
+        "--resume", action="store_true",
+        help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
+    )  # fmt: skip
+    grade.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster at ADDRESS (needs convkit[cluster])")
     grade.add_argument("--backend", default="auto", help="auto (bubblewrap when installed), bwrap, or plain")
     grade.add_argument("--seed", help="N to replay a run's inputs, or 'fresh' for new ones (default: the course's seed)")
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
@@ -47,10 +56,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
+        with stopped_by_sigterm():
+            return {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
     except UserFacingError as error:
         print(f"convkit {args.verb}: {error}", file=sys.stderr)
         return 2
+
+
+@contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """A batch system's SIGTERM stops a run as Ctrl-C does (what was graded is kept); restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 SHOWN_SKIPPED = 20
@@ -74,10 +97,11 @@ def run_grade(args: argparse.Namespace) -> int:
     from .assignment_config import ConfigError
     from .assignment_config import load as load_assignment
     from .course import SeedError, resolve_seed
+    from .journal import Journal, keys, reusable, settings_key
     from .judge.backends import BackendError, choose
     from .judge.batch import grade_batch
     from .judge.collect import UsageError, collect
-    from .judge.errors import SandboxError
+    from .judge.errors import ClusterError, SandboxError
     from .neutral import line
     from .outdir import OutError, check, fresh_folder
     from .reports import write_all
@@ -86,7 +110,7 @@ def run_grade(args: argparse.Namespace) -> int:
         try:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
             backend = choose(args.backend)
-            check(args.out, args.force)
+            check(args.out, args.force, args.resume)
             found = collect(args.submissions, Path(scratch))
             seed, told = resolve_seed(args.seed, args.course)
             assignment = load_assignment(args.course)
@@ -94,14 +118,25 @@ def run_grade(args: argparse.Namespace) -> int:
             raise UserFacingError(error) from None
         if told:
             print(f"convkit grade: {told}", file=sys.stderr)
+        wanted = keys(found.found, settings_key(seed, config, assignment, version()))
+        reused = reusable(args.out, wanted) if args.resume else {}
+        if args.resume:
+            print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
+        journal = Journal(args.out, wanted, reused)
         try:
-            batch = grade_batch(found.found, config, backend, seed, assignment)
+            batch = grade_batch(found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler)
         except (SandboxError, BackendError) as error:
             print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
             return 1
+        except ClusterError as error:
+            raise UserFacingError(error) from None
+        except KeyboardInterrupt:
+            kept = f"what was graded is in {args.out}; run the same command with --resume to finish" if journal.opened else "nothing was graded"
+            print(f"convkit grade: interrupted; {kept}", file=sys.stderr)
+            return 130
         try:
-            with fresh_folder(args.out, args.force) as folder:
-                write_all(batch, folder, seed, found.skipped)
+            with fresh_folder(args.out, force=True) as folder:
+                write_all(batch, folder, seed, found.skipped, journal.records(batch.results))
         except (OutError, OSError) as error:
             raise UserFacingError(error) from None
     for item in found.skipped[:SHOWN_SKIPPED]:

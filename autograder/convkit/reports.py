@@ -27,6 +27,8 @@ from .neutral import code, csv_cell, line, markdown
 from .questions import QUESTION_IDS
 
 CSV_HEADER = ["submission", "student", "sid", "email", *QUESTION_IDS, "total", "status", "seed"]
+RECORDS = "results.jsonl"
+"""Every submission's result as plain data, one JSON line each: what `--resume` reads back (never the text)."""
 UNTOUCHED = "not implemented yet"
 """The reason of a check on a stub left as handed out: counted apart, not listed among the failures."""
 
@@ -35,45 +37,53 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-def folder_names(results: list[SubmissionResult]) -> list[str]:
+def folder_names(names: Sequence[str]) -> list[str]:
     """One output folder per submission, named by its name made safe for any file system ('/' becomes '__');
     repeated names get a suffix."""
     seen: Counter[str] = Counter()
-    names = []
-    for result in results:
-        safe = re.sub(r"[^\w.-]", "_", result.name.replace("/", "__")).lstrip(".") or "submission"
+    folders = []
+    for name in names:
+        safe = re.sub(r"[^\w.-]", "_", name.replace("/", "__")).lstrip(".") or "submission"
         seen[safe] += 1
-        names.append(safe if seen[safe] == 1 else f"{safe}-{seen[safe]}")
-    return names
+        folders.append(safe if seen[safe] == 1 else f"{safe}-{seen[safe]}")
+    return folders
 
 
 def status(result: SubmissionResult) -> str:
     return str(result.status) if result.gradable else f"{result.status}: {result.problem}"
 
 
-def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = ()) -> None:
-    """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed in the report."""
+def csv_row(result: SubmissionResult) -> list[object]:
+    """The submission's row of grades.csv (CSV_HEADER): no score at all when it is ungradable."""
+    scores = [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
+    who = result.student
+    student = [csv_cell(value) for value in (result.name, who.name, who.sid, who.email)]
+    return [*student, *scores, csv_cell(status(result)), result.seed]
+
+
+def write_submission(folder: Path, result: SubmissionResult) -> str:
+    """A submission's own folder: Gradescope's results.json and the same feedback as Markdown (returned)."""
+    folder.mkdir(exist_ok=True)
+    graded = gradescope(result)
+    (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
+    feedback = submission_markdown(result, str(graded["output"]))
+    (folder / "feedback.md").write_text(feedback)
+    return feedback
+
+
+def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (), records: Sequence[str] = ()) -> None:
+    """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed in the report;
+    `records` (one JSON line per submission, in input order) become results.jsonl, which `--resume` reads."""
     out.mkdir(parents=True, exist_ok=True)
     results = batch.results
     with (out / "grades.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
-        for result in results:
-            scores = (
-                [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
-            )
-            who = result.student
-            student = [csv_cell(value) for value in (result.name, who.name, who.sid, who.email)]
-            writer.writerow([*student, *scores, csv_cell(status(result)), result.seed])
-    folders = folder_names(results)
-    feedbacks = []
-    for name, result in zip(folders, results, strict=True):
-        folder = out / name
-        folder.mkdir(exist_ok=True)
-        graded = gradescope(result)
-        (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
-        feedbacks.append(submission_markdown(result, str(graded["output"])))
-        (folder / "feedback.md").write_text(feedbacks[-1])
+        writer.writerows(csv_row(result) for result in results)
+    folders = folder_names([result.name for result in results])
+    feedbacks = [write_submission(out / name, result) for name, result in zip(folders, results, strict=True)]
+    if records:
+        (out / RECORDS).write_text("".join(records))
     (out / "report.md").write_text(report(batch, seed, skipped, folders))
     (out / "report.html").write_text(html(batch, seed, skipped, feedbacks))
     (out / "histogram.png").write_bytes(histogram_png([r for r in results if r.gradable]))
@@ -155,7 +165,7 @@ def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
 def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Sequence[str] | None = None) -> str:
     """The instructor's report for terminals: questions, failures grouped by named bug, students, skipped files."""
     results = batch.results
-    folders = folders if folders is not None else folder_names(results)
+    folders = folders if folders is not None else folder_names([r.name for r in results])
     graded = [r for r in results if r.gradable]
     ungradable = [r for r in results if not r.gradable]
     lines = [

@@ -1,12 +1,9 @@
-"""Grading many submissions: one sandbox slot per job, all started before anything is graded, a progress bar."""
+"""Grading many submissions: judges started before anything is graded, results handed on as each finishes."""
 
 from __future__ import annotations
 
-import queue
 import sys
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -18,11 +15,10 @@ from ..assignment_config import load as load_assignment
 from ..config import GradingConfig
 from .backends import Backend
 from .collect import Found
-from .engine import grade
-from .errors import SandboxError
+from .errors import ClusterError
+from .jobs import read_job
+from .pool import InlineJudge, LocalPool, Usage
 from .results import SubmissionResult
-from .slot import Slot
-from .submissions import Submission, load
 
 
 @dataclass(frozen=True)
@@ -31,37 +27,8 @@ class Batch:
     backend: Backend
     warning: str | None
     """Set when `auto` could not use bubblewrap and graded with the plain sandbox instead."""
-
-
-@contextmanager
-def open_slots(backend: Backend, config: GradingConfig, count: int) -> Iterator[tuple[list[Slot], Backend, str | None]]:
-    """Start `count` slots before grading anything: if they cannot start, nothing is graded (zeros would be a
-    lie). Bubblewrap that `auto` picked but cannot start here is replaced by the plain sandbox, with a warning;
-    a backend the user named never is."""
-    with ExitStack() as stack:
-        used, warning = backend, None
-        try:
-            slots = start_all(stack, backend, config, count)
-        except SandboxError as error:
-            if backend.chosen or backend.name != "bwrap":
-                raise
-            stack.close()
-            used = Backend("plain", chosen=False)
-            warning = f"bubblewrap could not start here ({error}); graded with the plain sandbox instead"
-            slots = start_all(stack, used, config, count)
-        yield slots, used, warning
-
-
-def start_all(stack: ExitStack, backend: Backend, config: GradingConfig, count: int) -> list[Slot]:
-    slots = [Slot(backend, config) for _ in range(count)]
-    for slot in slots:
-        stack.callback(slot.close)
-    with ThreadPoolExecutor(max_workers=count) as starter:
-        failures = [future.exception() for future in [starter.submit(slot.start) for slot in slots]]
-    for failure in failures:
-        if failure is not None:
-            raise failure
-    return slots
+    usage: Usage | None = None
+    """CPU seconds of the judges and of their sandboxes (unknown on a cluster)."""
 
 
 def grade_batch(
@@ -71,41 +38,39 @@ def grade_batch(
     seed: int,
     assignment: AssignmentConfig | None = None,
     progress: bool = True,
+    done: Mapping[int, SubmissionResult] | None = None,
+    on_result: Callable[[int, SubmissionResult], None] | None = None,
+    scheduler: str | None = None,
 ) -> Batch:
-    """Grade every submission, in input order; one that breaks anything costs only itself. Without
-    `assignment`, the assignment's own choices (assignments/convkit.toml) apply."""
+    """Grade every submission (those in `done`, by input index, are kept as they are); one that breaks anything
+    costs only itself. `on_result` sees each result as it finishes; the batch lists them in input order. Judges
+    run here (`config.jobs` processes) or, with `scheduler`, on a Dask cluster. Without `assignment`, the
+    assignment's own choices (assignments/convkit.toml) apply. Judges that cannot start raise SandboxError
+    before anything is graded."""
     assignment = assignment if assignment is not None else load_assignment()
-    import torch
-
-    torch.set_num_threads(1)  # the judge's tensors are tiny: threads only compete with the sandboxes for cores
-    submissions = [read(item) for item in paths]
-    with open_slots(backend, config, max(1, min(config.jobs, len(submissions)))) as (slots, used, warning):
-        free: queue.Queue[Slot] = queue.Queue()
-        for slot in slots:
-            free.put(slot)
-        with progress_bar(len(submissions), progress) as bar:
-
-            def work(submission):  # type: ignore[no-untyped-def]
-                slot = free.get()
-                try:
-                    return grade(submission, slot, config, seed, assignment)
-                finally:
-                    free.put(slot)
-                    bar.update()
-
-            with ThreadPoolExecutor(max_workers=len(slots)) as pool:
-                results = list(pool.map(work, submissions))
-    return Batch(results, used, warning)
-
-
-def read(item: Path | Found) -> Submission:
-    """A submission read for grading; one that was picked among several files says so in its notes."""
-    if isinstance(item, Path):
-        return load(item)
-    submission = load(item.path, item.name, item.student)
-    if item.picked:
-        submission.notes.insert(0, item.picked)
-    return submission
+    results = dict(done or {})
+    todo = [index for index in range(len(paths)) if index not in results]
+    if not todo:
+        return Batch([results[index] for index in range(len(paths))], backend, None)
+    if scheduler is not None:
+        try:
+            from .cluster import Cluster
+        except ModuleNotFoundError as error:
+            if str(error.name).split(".")[0] not in ("dask", "distributed"):
+                raise
+            raise ClusterError("--scheduler needs Dask: pip install 'convkit[cluster]'") from None
+        judges: InlineJudge | LocalPool | Cluster = Cluster(scheduler, backend, config, seed, assignment)
+    elif min(config.jobs, len(todo)) > 1:
+        judges = LocalPool(min(config.jobs, len(todo)), backend, config, seed, assignment)
+    else:
+        judges = InlineJudge(backend, config, seed, assignment)
+    with judges, progress_bar(len(todo), progress) as bar:
+        for index, result in judges.results(read_job(index, paths[index]) for index in todo):
+            results[index] = result
+            if on_result is not None:
+                on_result(index, result)
+            bar.update()
+    return Batch([results[index] for index in range(len(paths))], judges.backend, judges.warning, judges.usage)
 
 
 def progress_bar(total: int, enabled: bool) -> tqdm:  # type: ignore[type-arg]

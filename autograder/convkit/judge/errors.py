@@ -70,3 +70,8 @@ class IsolationError(SandboxError):
 
 class InternalError(GraderError):
     """A hidden check itself broke (a bug in the grader, not in the submission)."""
+
+
+class ClusterError(Exception):
+    """The Dask cluster named by --scheduler cannot be used (not reachable, no workers, the extra not installed):
+    a problem of the command, said in one line before anything is graded."""

@@ -25,7 +25,7 @@ from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
 from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
-from .submissions import load
+from .jobs import read_job
 
 MB = 1 << 20
 
@@ -218,7 +218,7 @@ class InProcessStudent(Student):
 
     def __init__(self, path: Path, explain: bool = True) -> None:
         self.explain = explain
-        submission = load(path)
+        submission = read_job(0, path).submission()
         if submission.error is not None:
             raise GraderError(f"{path.name} cannot be read: {submission.error}")
         self.namespace = probes.new_namespace()

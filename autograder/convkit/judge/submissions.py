@@ -9,8 +9,10 @@ inside.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,6 @@ COMPILER_HINT = re.compile(r"optim|compile|_dynamo|_inductor")
 @dataclass
 class Submission:
     name: str
-    path: Path
     cells: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -42,19 +43,16 @@ class Submission:
     """Slow imports its code seems to need, made once in the sandbox's zygote (a speed hint, nothing more)."""
 
 
-def load(path: Path, name: str | None = None, student: Student | None = None) -> Submission:
-    """The submission in `path`, named `name` (default: the file's name) in every output."""
-    submission = Submission(name or path.name, path, student=student or Student())
+def parse(filename: str, data: bytes, name: str | None = None, student: Student | None = None) -> Submission:
+    """The submission held in `data`, the bytes of a file called `filename` (its suffix says how to read it)."""
+    submission = Submission(name or filename, student=student or Student())
     try:
-        if path.suffix == ".zip":
-            name, text = _from_zip(path)
-            _fill(submission, name, text)
+        if filename.endswith(".zip"):
+            _fill(submission, *_from_zip(data))
         else:
-            _fill(submission, path.name, _read_text(path.read_bytes()))
+            _fill(submission, filename, _read_text(data))
     except SubmissionError as exc:
         submission.error = str(exc)
-    except OSError as exc:
-        submission.error = f"could not be read: {exc.strerror or exc}"
     return submission
 
 
@@ -75,9 +73,9 @@ def _read_text(data: bytes) -> str:
         raise SubmissionError("the file is not UTF-8 text") from None
 
 
-def _from_zip(path: Path) -> tuple[str, str]:
+def _from_zip(data: bytes) -> tuple[str, str]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir() and "__MACOSX" not in m.filename]
             for suffix in (".ipynb", ".py"):
                 chosen = [m for m in members if m.filename.endswith(suffix) and not Path(m.filename).name.startswith(".")]
@@ -88,7 +86,7 @@ def _from_zip(path: Path) -> tuple[str, str]:
                         raise SubmissionError(f"{chosen[0].filename} in the zip is over {MAX_BYTES >> 20} MiB")
                     with archive.open(chosen[0]) as member:
                         return chosen[0].filename, _read_text(member.read(MAX_BYTES + 1))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
         raise SubmissionError(f"not a valid zip file ({exc})") from None
     raise SubmissionError("the zip holds no notebook (.ipynb) or .py file")
 

@@ -1,0 +1,249 @@
+"""Judges on this machine: one per job, each a process of its own with its own sandbox slot.
+
+The checks, the oracle and reply decoding are Python: judges that share one interpreter share one lock, so
+`--jobs N` runs N judge processes (forked from a server that has imported torch once) and the parent only hands
+out jobs and collects results as plain dictionaries. At `--jobs 1` the one judge runs in convkit's own process.
+Either way, every result is rebuilt from its dictionary, so the output cannot depend on where it was graded.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ..assignment_config import AssignmentConfig
+from ..config import GradingConfig
+from .backends import Backend
+from .engine import grade, ungradable
+from .errors import SandboxError
+from .jobs import Job
+from .results import SubmissionResult
+from .slot import START_TIMEOUT, Slot
+
+CONTEXT = multiprocessing.get_context("forkserver")
+CONTEXT.set_forkserver_preload([__name__])  # torch and the checks are imported once, by the server judges fork from
+STOP_TIMEOUT = 10
+
+T = TypeVar("T")
+
+
+@dataclass
+class Usage:
+    """CPU seconds spent grading: by the judges (checks, oracle, decoding) and by their sandboxes (zygotes and
+    workers: the students' code). Benchmarks report them per submission."""
+
+    judge: float = 0.0
+    sandbox: float = 0.0
+
+    def add(self, other: Usage) -> None:
+        self.judge += other.judge
+        self.sandbox += other.sandbox
+
+
+def cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, Backend, str | None]:
+    """Start judges on `backend`. Bubblewrap that `auto` picked but that cannot start here is replaced by the
+    plain sandbox, with a warning; a backend the user named never is (SandboxError)."""
+    try:
+        return start(backend), backend, None
+    except SandboxError as error:
+        if backend.chosen or backend.name != "bwrap":
+            raise
+        plain = Backend("plain", chosen=False)
+        return start(plain), plain, f"bubblewrap could not start here ({error}); graded with the plain sandbox instead"
+
+
+class InlineJudge:
+    """One judge in this process (`--jobs 1`, and the otter plugin on Gradescope)."""
+
+    def __init__(self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+        self.requested, self.config, self.seed, self.assignment = backend, config, seed, assignment
+        self.slot: Slot | None = None
+        self.usage = Usage()
+        self.warning: str | None = None
+
+    def __enter__(self) -> InlineJudge:
+        import torch
+
+        torch.set_num_threads(1)  # the judge's tensors are tiny: threads only compete with the sandboxes for cores
+        self.start_cpu = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+        self.slot, self.backend, self.warning = with_fallback(self.start, self.requested)
+        return self
+
+    def start(self, backend: Backend) -> Slot:
+        slot = Slot(backend, self.config)
+        slot.start()
+        return slot
+
+    def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
+        assert self.slot is not None
+        for job in jobs:
+            graded = grade(job.submission(), self.slot, self.config, self.seed, self.assignment)
+            yield job.index, SubmissionResult.from_dict(graded.to_dict())
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self.slot is not None:
+            self.slot.close()
+        self.usage = Usage(cpu(resource.RUSAGE_SELF) - self.start_cpu[0], cpu(resource.RUSAGE_CHILDREN) - self.start_cpu[1])
+
+
+class JudgeProcess:
+    """A judge in a process of its own, talked to over a pipe: a job in, a result's dictionary out."""
+
+    def __init__(self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+        self.conn, child = CONTEXT.Pipe()
+        self.process = CONTEXT.Process(target=serve, args=(child, backend, config, seed, assignment), daemon=True, name="convkit-judge")
+        self.process.start()
+        child.close()
+        self.isolation: str | None = None
+        """Set once its slot has started."""
+        self.job: Job | None = None
+        """The job it is grading."""
+
+    def ready(self) -> None:
+        """Wait for the judge's slot to start (raises SandboxError with the judge's reason)."""
+        try:
+            reply = self.conn.recv() if self.conn.poll(START_TIMEOUT) else {"failed": f"a judge did not start in {START_TIMEOUT} s"}
+        except (EOFError, OSError):
+            self.process.join(STOP_TIMEOUT)
+            reply = {"failed": f"a judge process ended while starting (exit code {self.process.exitcode})"}
+        if "failed" in reply:
+            raise SandboxError(reply["failed"])
+        self.isolation = reply["ready"]
+
+    def send(self, job: Job) -> None:
+        self.conn.send(job)
+        self.job = job
+
+    def receive(self) -> dict[str, Any]:
+        reply: dict[str, Any] = self.conn.recv()
+        self.job = None
+        return reply
+
+    def stop(self) -> Usage:
+        """An idle judge is asked to close its slot and exit, and says what CPU it used; one that is starting
+        or grading is ended at once (SIGTERM: it closes its slot on the way out)."""
+        usage = Usage()
+        if self.isolation is not None and self.job is None:
+            try:
+                self.conn.send(None)
+                if self.conn.poll(STOP_TIMEOUT):
+                    usage = Usage(**self.conn.recv()["usage"])
+            except (OSError, EOFError):
+                pass
+        else:
+            self.process.terminate()
+        self.conn.close()
+        self.process.join(STOP_TIMEOUT)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        return usage
+
+
+def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+    """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM."""
+    import torch
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    torch.set_num_threads(1)
+    slot = Slot(backend, config)
+    try:
+        try:
+            slot.start()
+        except SandboxError as error:
+            conn.send({"failed": str(error)})
+            return
+        conn.send({"ready": str(slot.isolation)})
+        while (job := receive(conn)) is not None:
+            conn.send(grade(job.submission(), slot, config, seed, assignment).to_dict())
+        slot.close()
+        conn.send({"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
+    finally:
+        slot.close()
+
+
+def receive(conn: Connection) -> Job | None:
+    try:
+        return conn.recv()  # type: ignore[no-any-return]
+    except EOFError:
+        return None
+
+
+class LocalPool:
+    """`count` judge processes; a judge that dies costs only the submission it was grading (ungradable, with
+    the reason) and is replaced."""
+
+    def __init__(self, count: int, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+        self.count, self.requested, self.args = count, backend, (config, seed, assignment)
+        self.judges: list[JudgeProcess] = []
+        self.usage = Usage()
+        self.warning: str | None = None
+
+    def __enter__(self) -> LocalPool:
+        self.judges, self.backend, self.warning = with_fallback(self.start, self.requested)
+        return self
+
+    def start(self, backend: Backend) -> list[JudgeProcess]:
+        judges = [JudgeProcess(backend, *self.args) for _ in range(self.count)]
+        try:
+            for judge in judges:
+                judge.ready()
+        except BaseException:
+            for judge in judges:
+                judge.stop()
+            raise
+        return judges
+
+    def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
+        pending = iter(jobs)
+        busy: dict[Any, tuple[JudgeProcess, Job]] = {}
+
+        def feed(judge: JudgeProcess) -> None:
+            job = next(pending, None)
+            if job is not None:
+                judge.send(job)
+                busy[judge.conn] = (judge, job)
+
+        for judge in self.judges:
+            feed(judge)
+        while busy:
+            for conn in wait(list(busy)):
+                judge, job = busy.pop(conn)
+                try:
+                    reply = judge.receive()
+                except (EOFError, OSError):
+                    yield job.index, self.lost(judge, job)
+                    judge = self.replace(judge)
+                else:
+                    yield job.index, SubmissionResult.from_dict(reply)
+                feed(judge)
+
+    def lost(self, judge: JudgeProcess, job: Job) -> SubmissionResult:
+        judge.process.join(STOP_TIMEOUT)
+        problem = f"the judge process grading it ended (exit code {judge.process.exitcode})"
+        seed = self.args[1]
+        return ungradable(job.submission(), problem, seed=seed, backend=self.backend.name, isolation=str(judge.isolation))
+
+    def replace(self, dead: JudgeProcess) -> JudgeProcess:
+        dead.stop()
+        fresh = JudgeProcess(self.backend, *self.args)
+        fresh.ready()
+        self.judges[self.judges.index(dead)] = fresh
+        return fresh
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        for judge in self.judges:
+            self.usage.add(judge.stop())

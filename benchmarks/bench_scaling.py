@@ -1,0 +1,172 @@
+"""Grading throughput against cores, side by side in one run: --jobs 1, 2 and the machine's cores, a Dask
+cluster on this machine with as many one-thread workers, and CPU seconds per submission of the judges and of
+their sandboxes.
+
+    python3 benchmarks/bench_scaling.py [--count 120] [--baseline PATH] [--no-cluster]
+
+Every run grades the same submissions (the reference, the stubs, the bug catalog and the honest styles, cycled
+to --count) with the plain backend (bubblewrap's processes are not children of the judge, so their CPU time
+cannot be told apart), and must give identical results: the benchmark fails otherwise. `--baseline PATH` also
+measures the judge's CPU per submission of another checkout (for example `git worktree add /tmp/base <commit>`),
+at --jobs 1 where the judge is the grading process itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BASELINE = """
+import json, resource, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from benchmarks.bench_grade import submissions
+from convkit.config import GradingConfig
+from convkit.judge.backends import choose
+from convkit.judge.batch import grade_batch
+import torch
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+count = int(sys.argv[2])
+with tempfile.TemporaryDirectory() as folder:
+    paths = submissions(count, Path(folder))
+    start = cpu(resource.RUSAGE_SELF), time.perf_counter()
+    grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
+    print(json.dumps({"judge_cpu": (cpu(resource.RUSAGE_SELF) - start[0]) / count, "wall": time.perf_counter() - start[1]}))
+"""
+
+
+def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[str, object]:
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+
+    start = time.perf_counter()
+    batch = grade_batch(paths, GradingConfig(jobs=jobs), choose("plain"), 1, progress=False, scheduler=scheduler)
+    wall = time.perf_counter() - start
+    usage = batch.usage
+    return {
+        "wall": wall,
+        "judge_cpu": None if usage is None else usage.judge / len(paths),
+        "sandbox_cpu": None if usage is None else usage.sandbox / len(paths),
+        "results": [result.to_dict() for result in batch.results],
+    }
+
+
+class Cluster:
+    """A scheduler and `workers` one-thread workers on 127.0.0.1, as `dask scheduler` / `dask worker` start them."""
+
+    def __init__(self, workers: int, folder: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{port}"
+        env = {**os.environ, "PYTHONPATH": str(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
+        log = (folder / "cluster.log").open("wb")
+        scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-dashboard", "--no-nanny"]
+        self.processes = [subprocess.Popen(scheduler, env=env, stdout=log, stderr=log, start_new_session=True)]
+        self.processes += [subprocess.Popen(worker, env=env, stdout=log, stderr=log, start_new_session=True) for _ in range(workers)]
+        from distributed import Client
+
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+
+    def cpu(self) -> float:
+        """CPU seconds of the workers and everything they started, so far (read from /proc)."""
+        total = 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        for process in self.processes[1:]:
+            for pid in [process.pid, *descendants(process.pid)]:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+        return total
+
+    def stop(self) -> None:
+        for process in self.processes:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    children = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(child) for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+    return [grandchild for child in children for grandchild in [child, *descendants(child)]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=120, help="number of submissions")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose judge CPU per submission to measure beside this one")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the Dask cluster run")
+    args = parser.parse_args()
+    from benchmarks.bench_grade import submissions
+
+    cores = os.cpu_count() or 1
+    levels = sorted({1, 2, cores})
+    runs: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory() as temp:
+        paths = submissions(args.count, Path(temp))
+        for jobs in levels:
+            runs[f"jobs {jobs}"] = grade(paths, jobs)
+            print(f"jobs {jobs}: {runs[f'jobs {jobs}']['wall']:.1f} s", file=sys.stderr)
+        if not args.no_cluster:
+            cluster = Cluster(cores, Path(temp))
+            try:
+                before = cluster.cpu()
+                runs[f"cluster {cores}x1"] = grade(paths, cores, scheduler=cluster.address)
+                runs[f"cluster {cores}x1"]["worker_cpu"] = (cluster.cpu() - before) / args.count
+            finally:
+                cluster.stop()
+            print(f"cluster: {runs[f'cluster {cores}x1']['wall']:.1f} s", file=sys.stderr)
+        baseline = None
+        if args.baseline is not None:
+            env = {**os.environ, "PYTHONPATH": str(args.baseline / "autograder")}
+            done = subprocess.run([sys.executable, "-c", BASELINE, str(args.baseline), str(args.count)], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"the baseline run failed: {done.stderr[-2000:]}")
+            baseline = json.loads(done.stdout.splitlines()[-1])
+
+    first = runs["jobs 1"]["results"]
+    differing = [name for name, run in runs.items() if run["results"] != first]
+    if differing:
+        raise SystemExit(f"results differ from --jobs 1 in: {', '.join(differing)}")
+    one = float(runs["jobs 1"]["wall"])  # type: ignore[arg-type]
+    table = {
+        name: {
+            "wall_seconds": round(float(run["wall"]), 2),  # type: ignore[arg-type]
+            "speedup_vs_jobs1": round(one / float(run["wall"]), 2),  # type: ignore[arg-type]
+            **{key: round(float(run[key]), 4) for key in ("judge_cpu", "sandbox_cpu", "worker_cpu") if run.get(key) is not None},  # type: ignore[arg-type]
+        }
+        for name, run in runs.items()
+    }
+    summary = {"submissions": args.count, "cores": cores, "runs": table, "results_identical": True}
+    if f"cluster {cores}x1" in table:
+        summary["cluster_vs_local_pool"] = round(table[f"jobs {cores}"]["wall_seconds"] / table[f"cluster {cores}x1"]["wall_seconds"], 2)
+    if baseline is not None:
+        summary["baseline_judge_cpu"] = round(baseline["judge_cpu"], 4)
+        summary["judge_cpu_vs_baseline"] = round(table["jobs 1"]["judge_cpu"] / baseline["judge_cpu"], 2)
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Grading on a real Dask cluster: a scheduler and two workers started here, on 127.0.0.1, stopped by the test."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from convkit.reports import RECORDS
+
+from .conftest import REFERENCE, REPO, STUBS, convkit
+
+pytest.importorskip("distributed", reason="the cluster extra (pip install 'convkit[cluster]') is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+SEED = "9"
+STARTUP = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalCluster:
+    """`dask scheduler` and `dask worker` processes, as an instructor starts them by hand."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.env = {**os.environ, "PYTHONPATH": str(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *args: str) -> None:
+        log = (self.folder / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            [*args], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def up(self) -> LocalCluster:
+        port = self.address.rsplit(":", 1)[1]
+        self.start("scheduler", sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")
+        for name in ("worker-a", "worker-b"):
+            self.start(
+                name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
+                "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", name, "--host", "127.0.0.1",
+            )  # fmt: skip
+        deadline = time.monotonic() + STARTUP
+        while time.monotonic() < deadline:
+            if all("Starting established connection" in self.log(name) for name in ("worker-a", "worker-b")):
+                return self
+            time.sleep(0.2)
+        raise AssertionError(f"the cluster did not start: {self.log('scheduler')[-2000:]}")
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def kill(self, name: str) -> None:
+        os.killpg(self.processes[name].pid, signal.SIGKILL)
+
+    def down(self) -> None:
+        for process in self.processes.values():
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    running = LocalCluster(tmp_path_factory.mktemp("cluster")).up()
+    try:
+        yield running
+    finally:
+        running.down()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("subs")
+    for index in range(6):
+        source = STUBS if index == 4 else REFERENCE
+        text = source.read_text() + f"\nimport time\ntime.sleep(1.5)  # {index}\n"
+        if index == 2:
+            text = text.replace("return Y", "return Y.T", 1)  # a bug: some checks fail, feedback is shown
+        (folder / f"s{index}.py").write_text(text)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_run(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("local") / "out"
+    done = convkit("grade", batch, "--out", out, "--seed", SEED, "--jobs", "2", "--backend", "plain")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+
+
+def test_a_batch_graded_on_the_cluster_equals_the_local_run(cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = convkit("grade", batch, "--out", out, "--seed", SEED, "--backend", "plain", "--scheduler", cluster.address)
+    assert done.returncode == 0, done.stderr
+    assert files(out) == files(local_run)
+
+
+def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(
+    cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(out), "--seed", SEED, "--backend", "plain"]
+    run = subprocess.Popen([*command, "--scheduler", cluster.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out / RECORDS).exists():
+        time.sleep(0.05)
+    cluster.kill("worker-b")  # mid-batch: its task is run again on worker-a
+    output, error = run.communicate(timeout=300)
+    assert run.returncode == 0, error
+    assert "graded 6 of 6 submission(s)" in output
+    assert files(out) == files(local_run)
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+    done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", f"tcp://127.0.0.1:{free_port()}")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("convkit grade: cannot reach the Dask scheduler at tcp://127.0.0.1:")
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_dask_is_an_optional_extra() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert {"dask", "distributed"} <= {re.split(r"[<>=\[]", item)[0] for item in project["optional-dependencies"]["cluster"]}
+    assert not any("dask" in item or "distributed" in item for item in project["dependencies"])

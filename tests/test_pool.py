@@ -1,0 +1,54 @@
+"""One judge process per job: a judge that dies costs only the submission it was grading, and is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from convkit.assignment_config import AssignmentConfig
+from convkit.config import GradingConfig
+from convkit.judge.backends import choose
+from convkit.judge.jobs import read_job
+from convkit.judge.pool import LocalPool
+from convkit.judge.results import GradeStatus
+
+from .conftest import REFERENCE
+
+pytestmark = pytest.mark.xdist_group("pool")
+
+
+def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
+    paths = []
+    for name, extra in (("slow.py", "import time\ntime.sleep(4)\n"), ("a.py", ""), ("b.py", ""), ("c.py", "")):
+        paths.append(tmp_path / name)
+        paths[-1].write_text(REFERENCE.read_text() + "\n" + extra)
+    killed: list[int] = []
+    with LocalPool(2, choose("plain"), GradingConfig(jobs=2), 3, AssignmentConfig()) as pool:
+
+        def kill_the_slow_ones_judge() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not killed:
+                for judge in pool.judges:
+                    if judge.job is not None and judge.job.name == "slow.py":
+                        time.sleep(0.5)  # it is now loading the submission
+                        os.kill(judge.process.pid, signal.SIGKILL)
+                        killed.append(judge.process.pid)
+                        return
+                time.sleep(0.02)
+
+        killer = threading.Thread(target=kill_the_slow_ones_judge)
+        killer.start()
+        results = dict(pool.results(read_job(index, path) for index, path in enumerate(paths)))
+        killer.join()
+        alive = [judge.process.pid for judge in pool.judges]
+    assert killed and killed[0] not in alive, "the dead judge was replaced"
+    assert sorted(results) == [0, 1, 2, 3]
+    slow = results[0]
+    assert slow.status is GradeStatus.UNGRADABLE and slow.problem == "the judge process grading it ended (exit code -9)"
+    assert [results[index].total for index in (1, 2, 3)] == [35.0, 35.0, 35.0]
+    assert pool.usage.judge > 0 and pool.usage.sandbox > 0
