@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
 from convkit.config import GradingConfig
 from convkit.judge import backends
@@ -181,6 +182,20 @@ def platform():
     plt.figure(); plt.imshow([[0, 1]]); plt.savefig(os.path.join(tempfile.gettempdir(), "x.png"))
     return [getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, os.environ["HOME"], bool(w.abs().sum() > 0), callable(torch.compile)]
 """
+
+
+def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
+    """A layer's first weights are drawn afresh in each call, the same whatever ran before or after a restart."""
+    student = session(slot, "import torch, random\nstart = torch.rand(3)\ndef draw():\n    return torch.cat([start, torch.rand(2), torch.tensor([random.random()])])\n")
+    try:
+        first = student.call("draw").result
+        student.call("draw")
+        again = student.call("draw").result
+        student.kill()
+        restarted = student.call("draw").result
+    finally:
+        student.kill()
+    assert torch.equal(first, again) and torch.equal(first, restarted)
 
 
 def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> None:

@@ -43,6 +43,10 @@ class Session(Student):
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.config.submission_timeout
 
+    def time_to_explain(self) -> bool:
+        """Only while more than half of the submission's time is left: explanations never starve a check."""
+        return self.deadline - time.monotonic() > self.config.submission_timeout / 2
+
     def substitute(self, symbols: tuple[str, ...]) -> None:
         """Use correct versions of `symbols` from now on; a worker started later gets them as it loads."""
         self.symbols = symbols

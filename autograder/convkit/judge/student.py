@@ -103,6 +103,10 @@ class Student(ABC):
     """Whether a failure is explained with further calls (the smallest failing input, probes); verdicts do not
     depend on it."""
 
+    def time_to_explain(self) -> bool:
+        """Whether explaining a failure may spend more of the submission's time (never the checks' share)."""
+        return True
+
     @abstractmethod
     def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
         """Send one request (its `seq` is the transport's to set) and return the reply's value; raise a

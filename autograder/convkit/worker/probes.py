@@ -6,6 +6,7 @@ here compares anything: results go back encoded, and the judge decides.
 
 from __future__ import annotations
 
+import random
 import sys
 import types
 from collections.abc import Iterator
@@ -47,8 +48,23 @@ Outcome = dict[str, Any]
 """A reply without its `seq`, which the worker adds (`convkit.worker.serve`)."""
 
 
+STUDENT_SEED = 0
+
+
+def reseed() -> None:
+    """Student code that draws random numbers (a layer's first weights, a random start) draws the same ones at
+    every load and every call, whatever ran before in this worker: a grade never depends on the order of calls,
+    on a worker restarted after a timeout, on --jobs or on the machine's load."""
+    random.seed(STUDENT_SEED)
+    torch.manual_seed(STUDENT_SEED)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(STUDENT_SEED)
+
+
 def run_cells(namespace: dict[str, Any], cells: list[str], skip: set[int]) -> Iterator[Outcome]:
     """Execute each cell; one that raises (even SystemExit) is reported and the next one still runs."""
+    reseed()
     for index, source in enumerate(cells):
         if index in skip:
             continue
@@ -69,6 +85,7 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
         target = namespace.get(name)
         if target is None:
             return {"status": Status.MISSING, "error": f"`{name}` is not defined"}
+        reseed()
         value = _layer(target, request) if request["op"] == Op.LAYER else _call(target, request)  # type: ignore[arg-type]
     except NotImplementedError as exc:
         return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
