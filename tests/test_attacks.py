@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from convkit.judge.backends import WORKER_UID_BASE, choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
+from convkit.worker.protocol import TMP_BYTES
 
 from .conftest import expand, unreadable
 
@@ -111,6 +113,35 @@ def _worker_files() -> list[str]:
     return [f"{path} (uid {uid})" for path, uid in owned if uid not in live_uids]
 
 
+WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+class HostShmem:
+    """The machine's tmpfs and shared memory in use (/proc/meminfo's Shmem), sampled while a block runs."""
+
+    def __enter__(self) -> HostShmem:
+        self.start = self.peak = self.read()
+        self.done = threading.Event()
+        self.sampler = threading.Thread(target=self.sample, daemon=True)
+        self.sampler.start()
+        return self
+
+    def sample(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, self.read())
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.sampler.join()
+
+    @staticmethod
+    def read() -> int:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("Shmem:"):
+                return int(line.split()[1]) << 10
+        raise AssertionError("no Shmem line in /proc/meminfo")
+
+
 def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-untyped-def]
     """What `probe` still reports once the reaping is over (workers die asynchronously)."""
     deadline = time.monotonic() + seconds
@@ -132,8 +163,14 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     started = time.monotonic()
     folder = tmp_path_factory.mktemp(f"attacks-{request.param}")
     paths = [expand(ATTACKS / name, folder) for name in names]
-    results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False).results
+    with HostShmem() as shmem:
+        results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False).results
     elapsed = time.monotonic() - started
+    # The fillers write 2,000 MB each unless bounded. Every worker's writable places are tmpfs of TMP_BYTES each;
+    # the other backend's batch may run at the same time on the other test process, with as many workers.
+    budget = 2 * CONFIG.jobs * len(WRITABLE) * TMP_BYTES + (64 << 20)
+    grew = shmem.peak - shmem.start
+    assert TMP_BYTES // 2 <= grew <= budget, f"host tmpfs memory grew by {grew >> 20} MB (the budget is {budget >> 20} MB)"
     assert elapsed < BATCH_SECONDS, f"the {request.param} batch took {elapsed:.0f} s"
     if ROOT:
         assert not _settled(_stray_processes), f"worker processes survived: {_stray_processes()}"
