@@ -139,6 +139,13 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
+def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
+    done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", "not an address")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "convkit grade: --scheduler not an address is not a Dask address (missing port number in address 'not an address'); write it as tcp://HOST:PORT\n"
+    assert not (tmp_path / "out").exists()
+
+
 def test_dask_is_an_optional_extra() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert {"dask", "distributed"} <= {re.split(r"[<>=\[]", item)[0] for item in project["optional-dependencies"]["cluster"]}

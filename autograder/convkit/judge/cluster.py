@@ -3,9 +3,9 @@
 Each Dask worker runs convkit's judge: a worker plugin, started once per worker, keeps one warm sandbox slot per
 worker thread. Each submission travels as a task holding its bytes (workers need no shared file system) and comes
 back as a result's dictionary, which this client writes exactly as a local run does. A worker that dies
-mid-task has its task run again elsewhere by the scheduler; each submission is written once, the first time its
-result arrives. Start workers with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N`): judges
-that share a process share its interpreter lock.
+mid-task has its task run again elsewhere by the scheduler; each submission is written once. Start workers
+with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N`): judges that share a process share its
+interpreter lock.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from types import TracebackType
 from typing import Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
+from distributed.comm.addressing import get_address_host_port
 
 from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
 from .backends import Backend
-from .engine import grade, ungradable
+from .engine import ungradable
 from .errors import ClusterError, SandboxError
 from .jobs import Job
-from .pool import with_fallback
+from .pool import judge, start_slots, with_fallback
 from .results import SubmissionResult
 from .slot import Slot
 
@@ -62,9 +63,6 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         await asyncio.to_thread(self.start, worker.state.nthreads)
 
     def start(self, count: int) -> None:
-        import torch
-
-        torch.set_num_threads(1)
         self.slots, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, count), self.requested)
         for slot in self.slots:
             self.free.put(slot)
@@ -72,19 +70,6 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
     def teardown(self, worker: Any) -> None:
         for slot in self.slots:
             slot.close()
-
-
-def start_slots(backend: Backend, config: GradingConfig, count: int) -> list[Slot]:
-    slots: list[Slot] = []
-    try:
-        for _ in range(count):
-            slots.append(Slot(backend, config))
-            slots[-1].start()
-    except BaseException:
-        for slot in slots:
-            slot.close()
-        raise
-    return slots
 
 
 def plugin_of_this_worker() -> JudgePlugin:
@@ -99,7 +84,7 @@ def grade_on_worker(job: Job, seed: int, assignment: AssignmentConfig) -> dict[s
     plugin = plugin_of_this_worker()
     slot = plugin.free.get()
     try:
-        return grade(job.submission(), slot, plugin.config, seed, assignment).to_dict()
+        return judge(job, slot, plugin.config, seed, assignment)
     finally:
         plugin.free.put(slot)
 
@@ -122,6 +107,10 @@ class Cluster:
         self.client: Any = None
 
     def __enter__(self) -> Cluster:
+        try:
+            get_address_host_port(self.address)  # before Client: a half-made one reports its own failure at exit
+        except ValueError as error:
+            raise ClusterError(f"--scheduler {self.address} is not a Dask address ({error}); write it as tcp://HOST:PORT") from None
         try:
             self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as error:
@@ -166,8 +155,7 @@ class Cluster:
             return futures
 
         running = as_completed(submit(islice(pending, threads * IN_FLIGHT_PER_THREAD)), loop=self.client.loop)
-        done: set[int] = set()
-        for future in running:
+        for future in running:  # each future completes once, however often its task was run
             job = waiting.pop(future.key)
             try:
                 result = SubmissionResult.from_dict(future.result())
@@ -177,9 +165,7 @@ class Cluster:
             future.release()
             for more in submit(islice(pending, 1)):
                 running.add(more)
-            if job.index not in done:
-                done.add(job.index)
-                yield job.index, result
+            yield job.index, result
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.client is not None:

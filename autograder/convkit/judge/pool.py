@@ -64,6 +64,29 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
         return start(plain), plain, f"bubblewrap could not start here ({error}); graded with the plain sandbox instead"
 
 
+def start_slots(backend: Backend, config: GradingConfig, count: int) -> list[Slot]:
+    """A judge's started slots (all of them, or none: SandboxError). The judge's tensors are tiny, so torch gets
+    one thread: more would only compete with the sandboxes for cores."""
+    import torch
+
+    torch.set_num_threads(1)
+    slots: list[Slot] = []
+    try:
+        for _ in range(count):
+            slots.append(Slot(backend, config))
+            slots[-1].start()
+    except BaseException:
+        for slot in slots:
+            slot.close()
+        raise
+    return slots
+
+
+def judge(job: Job, slot: Slot, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> dict[str, Any]:
+    """Grade one job in `slot`: the result as the plain data every judge hands back, wherever it runs."""
+    return grade(job.submission(), slot, config, seed, assignment).to_dict()
+
+
 class InlineJudge:
     """One judge in this process (`--jobs 1`, and the otter plugin on Gradescope)."""
 
@@ -74,23 +97,14 @@ class InlineJudge:
         self.warning: str | None = None
 
     def __enter__(self) -> InlineJudge:
-        import torch
-
-        torch.set_num_threads(1)  # the judge's tensors are tiny: threads only compete with the sandboxes for cores
         self.start_cpu = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
-        self.slot, self.backend, self.warning = with_fallback(self.start, self.requested)
+        self.slot, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, 1)[0], self.requested)
         return self
-
-    def start(self, backend: Backend) -> Slot:
-        slot = Slot(backend, self.config)
-        slot.start()
-        return slot
 
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
         assert self.slot is not None
         for job in jobs:
-            graded = grade(job.submission(), self.slot, self.config, self.seed, self.assignment)
-            yield job.index, SubmissionResult.from_dict(graded.to_dict())
+            yield job.index, SubmissionResult.from_dict(judge(job, self.slot, self.config, self.seed, self.assignment))
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.slot is not None:
@@ -154,28 +168,24 @@ class JudgeProcess:
 
 def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
     """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM."""
-    import torch
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    torch.set_num_threads(1)
-    slot = Slot(backend, config)
     try:
-        try:
-            slot.start()
-        except SandboxError as error:
-            conn.send({"failed": str(error)})
-            return
+        [slot] = start_slots(backend, config, 1)
+    except SandboxError as error:
+        conn.send({"failed": str(error)})
+        return
+    try:
         conn.send({"ready": str(slot.isolation)})
-        while (job := receive(conn)) is not None:
-            conn.send(grade(job.submission(), slot, config, seed, assignment).to_dict())
-        slot.close()
+        while (job := next_job(conn)) is not None:
+            conn.send(judge(job, slot, config, seed, assignment))
+        slot.close()  # first, so that the sandbox's CPU time is counted
         conn.send({"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
     finally:
         slot.close()
 
 
-def receive(conn: Connection) -> Job | None:
+def next_job(conn: Connection) -> Job | None:
     try:
         return conn.recv()  # type: ignore[no-any-return]
     except EOFError:
