@@ -13,7 +13,8 @@ from typing import Any
 
 import torch
 
-from .values import max_error
+from . import memo
+from .values import close
 
 
 @dataclass(frozen=True)
@@ -82,25 +83,35 @@ GENERIC = (
 def same(value: Any, wrong: Any, tol: float = 1e-4) -> bool:
     """Whether `value` equals a wrong variant's output (tensors within `tol` relative to scale, else ==)."""
     if type(wrong) is torch.Tensor:
-        if type(value) is not torch.Tensor or value.shape != wrong.shape or not wrong.numel():
-            return False
-        return max_error(value, wrong) <= tol * (1 + float(wrong.double().abs().max()))
+        return type(value) is torch.Tensor and bool(wrong.numel()) and close(value, wrong, tol)
     return value == wrong
 
 
 def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any], tol: float = 1e-4, generic: bool = True) -> Bug | None:
     """The first signature whose output `value` equals (and the correct answer does not); generic ones last
     (unless `generic` is False: the caller tries them after more specific questions)."""
+    key = memo.content_key({**inputs, " expected": expected}) if bugs else None
     for bug in (*bugs, *(GENERIC if generic and type(expected) is torch.Tensor else ())):
         if bug.output is None:
             continue
         try:
-            wrong = bug.output(expected, value) if bug in GENERIC else bug.output(**inputs)
-        except (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError):
+            if bug in GENERIC:
+                wrong = _distinct(bug.output(expected, value), expected, tol)
+            else:
+                wrong = memo.computed((bug, tol), key, lambda: _distinct(bug.output(**inputs), expected, tol), CANNOT_HAPPEN)  # noqa: B023 - called at once
+        except CANNOT_HAPPEN:
             continue  # that bug cannot happen on this input
-        if wrong is not None and not same(expected, wrong, tol) and same(value, wrong, tol):
+        if wrong is not None and same(value, wrong, tol):
             return bug
     return None
+
+
+CANNOT_HAPPEN = (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError)
+
+
+def _distinct(wrong: Any, expected: Any, tol: float) -> Any:
+    """A wrong variant's output, or None where it is the right answer too (then it names nothing)."""
+    return None if wrong is None or same(expected, wrong, tol) else wrong
 
 
 def raised(error: str, bugs: Iterable[Bug]) -> Bug | None:

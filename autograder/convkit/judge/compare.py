@@ -17,11 +17,12 @@ from typing import Any
 import torch
 
 from . import bugs as signatures
+from . import memo
 from .bugs import SQUARE, Bug, Probe
 from .errors import CheckFailed, Failed, StudentRaised, WorkerFailed
 from .results import Shown
 from .student import Student
-from .values import describe, first_wrong, max_error, num, plain, shape_text
+from .values import close, describe, first_wrong, max_error, num, plain, shape_text
 
 SHRINK_CALLS = 30
 SHRINK_SECONDS = 15.0
@@ -54,12 +55,11 @@ def compare(value: Any, expected: torch.Tensor, tol: float = 1e-4, floating: boo
     if value.shape != expected.shape:
         actual, wanted = tuple(value.shape), tuple(expected.shape)
         return Mismatch("wrong shape", f"expected shape {shape_text(wanted)}, got {shape_text(actual)}{shape_hint(actual, wanted)}")
-    error = max_error(value, expected)
-    if error <= tol * (1 + float(expected.double().abs().max()) if expected.numel() else 1):
+    if close(value, expected, tol):
         return None
     return Mismatch(
         "wrong values",
-        f"the shape is right but the values are not: max error {num(error)} (a correct answer reaches < {num(tol)})",
+        f"the shape is right but the values are not: max error {num(max_error(value, expected))} (a correct answer reaches < {num(tol)})",
         first_wrong(value, expected, tol),
     )
 
@@ -127,9 +127,14 @@ class Attempt:
         return (self.mismatch and self.mismatch.reason, self.modified, self.bug)
 
 
-def attempt(student: Student, function: Function, inputs: dict[str, Any]) -> Attempt:
-    """Call and judge once; the student's exceptions propagate (with a named cause when a signature matches)."""
-    expected = function.oracle(*(inputs[name] for name in function.parameters), **{k: inputs[k] for k in function.keywords if k in inputs})
+def attempt(student: Student, function: Function, inputs: dict[str, Any], name_bug: bool = True) -> Attempt:
+    """Call and judge once; the student's exceptions propagate (with a named cause when a signature matches).
+    `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not need it."""
+    expected = memo.computed(
+        function.oracle,
+        inputs,
+        lambda: function.oracle(*(inputs[name] for name in function.parameters), **{k: inputs[k] for k in function.keywords if k in inputs}),
+    )
     tensors = [name for name in function.parameters if type(inputs[name]) is torch.Tensor]
     try:
         call = student.call(
@@ -150,9 +155,15 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any]) -> Att
     judged.mismatch = compare(call.result, expected, function.tol, function.floating)
     if judged.mismatch is not None:
         judged.bug = judged.mismatch.bug
-        if judged.mismatch.reason in ("wrong shape", "wrong values"):
-            judged.bug = signatures.named(call.result, expected, function.bugs, inputs, function.tol, generic=False)
+        if name_bug:
+            name_the_bug(judged, function)
     return judged
+
+
+def name_the_bug(judged: Attempt, function: Function) -> None:
+    """Set the bug a wrong shape or wrong values match, from the function's signatures (specific ones only)."""
+    if judged.mismatch is not None and judged.mismatch.reason in ("wrong shape", "wrong values"):
+        judged.bug = signatures.named(judged.value, judged.expected, function.bugs, judged.inputs, function.tol, generic=False)
 
 
 def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
@@ -220,12 +231,15 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
             break
         calls -= 1
         try:
-            judged = attempt(student, function, candidate)
+            judged = attempt(student, function, candidate, name_bug=False)
         except WorkerFailed:
             break  # a crash or a timeout: stop asking, keep what was found
         except (Failed, RuntimeError, ValueError, IndexError, TypeError):
             continue  # not a valid input for the oracle, or a different failure
-        if judged.failed and judged.signature == current.signature:
+        if not judged.failed or judged.signature[:2] != current.signature[:2]:
+            continue  # it passes, or fails in another way: the signatures need not be tried
+        name_the_bug(judged, function)
+        if judged.signature == current.signature:
             current = judged
             candidates = smaller(current.inputs, function.dims)
     return current

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import torch
 
-from convkit.judge import oracle
+from convkit.judge import memo, oracle
 from convkit.judge.bugs import Bug, raised
 from convkit.judge.checks import check
 from convkit.judge.compare import expect_tensor
@@ -198,13 +198,24 @@ def replay(run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr:
     """The losses `run` records when it ends at `kernel`, or None if no start leads there. The run is affine in
     its start (k_n = M k_0 + c), so the start is M⁻¹ (k_n - c)."""
     P, y = windows(X, tuple(kernel.shape)), Y.double().reshape(-1)  # type: ignore[arg-type]
+    inputs = {"X": X, "Y": Y, "kernel_size": tuple(kernel.shape), "lr": lr, "epochs": epochs}
+    affine = memo.computed(run, inputs, lambda: _affine(run, P, y, lr, epochs))
+    if affine is None:
+        return None
+    M, end_from_zero = affine
+    start = torch.linalg.solve(M, kernel.double().reshape(-1) - end_from_zero)
+    return run(P, y, start, lr, epochs)[1]
+
+
+def _affine(run: Run, P: torch.Tensor, y: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(M, c) with k_n = M k_0 + c for `run`, or None where M cannot be inverted reliably; the same for every
+    submission given the same input, so `replay` computes it once."""
     size_ = P.shape[1]
     end_from_zero, _ = run(P, y, torch.zeros(size_, dtype=torch.float64), lr, epochs)
     M = torch.stack([run(P, y, torch.eye(size_, dtype=torch.float64)[i], lr, epochs)[0] - end_from_zero for i in range(size_)], 1)
     if not bool(torch.isfinite(M).all()) or float(torch.linalg.cond(M)) > 1e8:
         return None
-    start = torch.linalg.solve(M, kernel.double().reshape(-1) - end_from_zero)
-    return run(P, y, start, lr, epochs)[1]
+    return M, end_from_zero
 
 
 def same_losses(recorded: list[float], replayed: list[float] | None) -> bool:

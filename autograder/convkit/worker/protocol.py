@@ -287,12 +287,11 @@ def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
         raw = base64.b64decode(str(value.get("data")), validate=True)
     except ValueError as exc:
         raise WireError("malformed tensor bytes") from exc
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    if len(raw) != numel * itemsize:
+    if len(raw) != numel * dtype.itemsize:
         raise WireError("tensor byte count does not match its shape")
     if numel == 0:
         return torch.empty(shape, dtype=dtype)
-    return torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape).clone()
+    return torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)  # owns its fresh bytearray
 
 
 class Foreign:

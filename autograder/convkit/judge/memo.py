@@ -1,0 +1,85 @@
+"""Judge-side answers computed once per judge process and reused across submissions.
+
+Every submission graded with one seed gets the same inputs, and a shrink walks the same smaller inputs for every
+submission with the same bug, so the oracle's answers and the bug signatures' outputs on them repeat. They are
+pure functions of the inputs, so they are cached by the inputs' content (dtype, shape and bytes of tensors, the
+`repr` of other values): a hit gives exactly what computing again would, and grades cannot depend on what the
+process graded before. Values that have no such key (an object, a tensor that needs gradients) are never cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar
+
+import torch
+
+T = TypeVar("T")
+
+MAX_ENTRIES = 16384
+"""Answers are small tensors (tens to hundreds of entries, about 1 kB with their key): tens of MB at most per
+judge process, enough for one seed's checks and the shrinks of the common bugs."""
+
+_answers: OrderedDict[Hashable, Any] = OrderedDict()
+
+
+class _Raised:
+    """A computation that raised: cached too, so an input that cannot happen is not tried again."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def content_key(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A key equal exactly when the values are equal in dtype, shape and every bit; None when one cannot be made."""
+    parts: list[Any] = []
+    for name, value in values.items():
+        if type(value) is torch.Tensor:
+            if value.requires_grad or value.layout is not torch.strided or value.device.type != "cpu":
+                return None
+            try:
+                data = value.numpy().tobytes()
+            except (RuntimeError, TypeError):
+                return None  # a dtype numpy lacks (bfloat16)
+            parts.append((name, str(value.dtype), tuple(value.shape), data))
+        elif _plain(value) or (type(value) is tuple and all(_plain(item) for item in value)):
+            parts.append((name, repr(value)))
+        else:
+            return None
+    return tuple(parts)
+
+
+def _plain(value: Any) -> bool:
+    return value is None or type(value) in (bool, int, float, str)
+
+
+def computed(
+    what: Hashable, inputs: Mapping[str, Any] | tuple[Any, ...] | None, compute: Callable[[], T], errors: tuple[type[Exception], ...] = ()
+) -> T:
+    """`compute()`, or its cached result for `what` on inputs of the same content (the inputs, or their
+    `content_key` when the caller asks about several `what`s at once). Exceptions of the types in `errors` are
+    cached and raised again; any other exception is raised and not cached."""
+    found = content_key(inputs) if isinstance(inputs, Mapping) else inputs
+    if found is None:
+        return compute()
+    key = (what, found)
+    if key in _answers:
+        _answers.move_to_end(key)
+        answer = _answers[key]
+    else:
+        try:
+            answer = compute()
+        except errors as error:
+            answer = _Raised(error)
+        _answers[key] = answer
+        if len(_answers) > MAX_ENTRIES:
+            _answers.popitem(last=False)
+    if isinstance(answer, _Raised):
+        raise answer.error.with_traceback(None)
+    return answer  # type: ignore[no-any-return]
+
+
+def clear() -> None:
+    """Forget every answer (tests that count computations start from here)."""
+    _answers.clear()
