@@ -10,11 +10,13 @@ import threading
 import pytest
 import torch
 
+from convkit.config import GradingConfig
 from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
+    WRITABLE,
     Foreign,
     Limits,
     Status,
@@ -171,3 +173,12 @@ def test_limits_travel_by_name_and_are_validated() -> None:
     for bad in ({"memory_bytes": 1}, {**limits.to_frame(), "extra": 1}, {**limits.to_frame(), "processes": -1}, "1,2,3,4"):
         with pytest.raises(WireError, match="limits must name"):
             Limits.from_frame(bad)
+
+
+@pytest.mark.parametrize(("memory_mb", "tmp_mb"), [(1024, 64), (4096, 64), (256, 16)])
+def test_temporary_files_count_against_the_memory_budget(memory_mb: int, tmp_mb: int) -> None:
+    """Each writable place gets a share of --memory-mb (at most 64 MB), and the address space the rest: a worker
+    that fills every place and maps all it may stays within the budget."""
+    limits = GradingConfig(memory_mb=memory_mb).limits()
+    assert limits.tmp_bytes == tmp_mb << 20
+    assert limits.address_bytes + len(WRITABLE) * limits.tmp_bytes == memory_mb << 20

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import convkit
 
 from ..worker.confine import identity_files, python_trees
-from ..worker.protocol import TMP_BYTES, Isolation, Limits, Op
+from ..worker.protocol import TMP_FILES, WRITABLE, Isolation, Limits, Op
 
 SANDBOX_ROOT = "/opt/convkit"
 BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.worker.zygote import main; main()"
@@ -52,13 +52,13 @@ class Backend:
             return Isolation.BWRAP
         return Isolation.NAMESPACE if os.geteuid() == 0 else Isolation.NONE
 
-    def command(self, control_fd: int, identity: dict[str, int]) -> list[str]:
+    def command(self, control_fd: int, identity: dict[str, int], limits: Limits) -> list[str]:
         """The zygote's command line; `identity` maps /etc files to descriptors holding bwrap's versions of them."""
         python = [sys.executable, "-I", "-c", BOOT]
         if self.name == "plain":
             return [*python, str(PACKAGE.parent), str(control_fd)]
         binds = [arg for path, fd in identity.items() for arg in ("--perms", "0644", "--ro-bind-data", str(fd), path)]
-        return [*bwrap_arguments(), *binds, "--", *python, SANDBOX_ROOT, str(control_fd)]
+        return [*bwrap_arguments(limits), *binds, "--", *python, SANDBOX_ROOT, str(control_fd)]
 
     def identity(self, uid: int | None) -> dict[str, int]:
         """For bwrap as root: memory files with the worker's /etc/passwd and /etc/group (the plain backend's
@@ -87,7 +87,8 @@ class Backend:
     def describe(self) -> str:
         who = "each worker drops to its own unprivileged uid" if os.geteuid() == 0 else "workers keep your uid"
         if self.name == "bwrap":
-            return f"bwrap: bubblewrap sandbox (no network, read-only system, private /tmp); {who}"
+            files = f"at most {TMP_FILES} files each" if os.geteuid() == 0 else "any number of files (only root can bound them)"
+            return f"bwrap: bubblewrap sandbox (no network, read-only system, private temporary folders of {files}); {who}"
         seen = (
             "the network, and of the files only the system and Python (own mount namespace)"
             if os.geteuid() == 0
@@ -181,13 +182,13 @@ def kill_uid(uid: int) -> None:
     )  # fmt: skip
 
 
-def bwrap_arguments() -> list[str]:
+def bwrap_arguments(limits: Limits) -> list[str]:
     arguments = [
         "bwrap", "--die-with-parent", "--new-session",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
         "--proc", "/proc", "--dev", "/dev",
-        *(arg for place in ("/tmp", "/var/tmp", "/dev/shm") for arg in ("--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", place)),
+        *(arg for place in WRITABLE for arg in ("--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", place)),
     ]  # fmt: skip
     if os.geteuid() != 0:
         arguments.insert(1, "--unshare-user")

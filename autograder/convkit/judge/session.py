@@ -74,7 +74,7 @@ class Session(Student):
         except WireError as exc:
             self.kill()
             raise WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol") from None
-        return raise_for_status(reply)
+        return raise_for_status(reply, self.config.limits().tmp_bytes)
 
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""

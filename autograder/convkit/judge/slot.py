@@ -54,7 +54,7 @@ class Slot:
         identity = self.backend.identity(self.claim.value)
         try:
             self.process = subprocess.Popen(
-                self.backend.command(zygote_end.fileno(), identity),
+                self.backend.command(zygote_end.fileno(), identity, self.config.limits()),
                 pass_fds=[zygote_end.fileno(), *identity.values()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

@@ -30,8 +30,9 @@ from .jobs import read_job
 MB = 1 << 20
 
 
-def raise_for_status(reply: dict[str, Any]) -> Any:
-    """The one place where a worker's reply becomes the value it carries, or the submission's failure."""
+def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
+    """The one place where a worker's reply becomes the value it carries, or the submission's failure;
+    `tmp_bytes` is the size of the worker's temporary folders, for the message when it filled one."""
     status = reply.get("status")
     error = str(reply.get("error", ""))[:300]
     if status == Status.OK:
@@ -42,7 +43,7 @@ def raise_for_status(reply: dict[str, Any]) -> Any:
         raise MissingSymbol(f"{error}: define it with exactly this name")
     if status == Status.RAISED:
         if "No space left on device" in error:
-            limit = f"wrote more than {TMP_BYTES / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
+            limit = f"wrote more than {tmp_bytes / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
             raise StudentRaised(f"raised {error} ({limit})", reason="wrote too many temporary files")
         raise StudentRaised(f"raised {error}", reason=f"raised {error.split(':', 1)[0][:60]}")
     if status == Status.TOO_LARGE:

@@ -13,14 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .protocol import TMP_BYTES, TMP_FILES, Limits
-
-TMPFS = f"size={TMP_BYTES},nr_inodes={TMP_FILES},mode=1777".encode()
+from .protocol import TMP_FILES, WRITABLE, Limits
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
+MS_REMOUNT = 32
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -70,7 +69,32 @@ def identity_files(uid: int) -> dict[str, str]:
     return files
 
 
-def isolate(hidden: list[str], trees: list[str], identity: dict[str, str]) -> None:
+def tmpfs_options(limits: Limits, mode: str | None = "1777") -> bytes:
+    """A writable place's bounds: its share of the memory budget, and TMP_FILES files."""
+    return f"size={limits.tmp_bytes},nr_inodes={TMP_FILES}{f',mode={mode}' if mode else ''}".encode()
+
+
+def bound_writable(limits: Limits) -> None:
+    """bwrap mounts the writable places with a size but cannot bound their files: remount each with both. Needs
+    CAP_SYS_ADMIN over the mount namespace, which bwrap leaves a zygote started by root (and never a worker,
+    which drops to its own uid)."""
+    for place in WRITABLE:
+        if os.path.isdir(place):
+            _mount(b"none", place, None, MS_REMOUNT | MS_NOSUID | MS_NODEV, tmpfs_options(limits, mode=None))
+
+
+def writable_unbounded(limits: Limits, files: bool = True) -> str | None:
+    """The first writable place the kernel does not bound as `limits` say (size, and file count if `files`)."""
+    for place in WRITABLE:
+        if not os.path.isdir(place):
+            continue
+        found = os.statvfs(place)
+        if found.f_blocks * found.f_frsize > limits.tmp_bytes or (files and found.f_files > TMP_FILES):
+            return place
+    return None
+
+
+def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limits: Limits) -> None:
     """Give this process (and every worker it forks) a mount namespace that shows the system directories and
     the Python installation, and nothing else of the host: every other top-level directory (homes, /work, /srv,
     other checkouts of the grader, other students' files) is covered by an empty tmpfs, /tmp by a fresh private
@@ -90,7 +114,7 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str]) -> No
     moved = [tree for tree in trees if any(_within(tree, top) for top in covered) or blockers[tree]]
     staging = {tree: _stage(tree) for tree in moved}
     for top in covered:
-        options = TMPFS if top in ("/tmp", "/var/tmp") else b"size=64k,mode=0755"
+        options = tmpfs_options(limits) if top in WRITABLE else b"size=64k,mode=0755"
         _mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, options)
     for blocker in sorted({b for b in blockers.values() if b and not any(_within(b, top) for top in covered)}):
         _mount(b"tmpfs", blocker, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755")
@@ -103,7 +127,7 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str]) -> No
         _libc.umount2(stage.encode(), MNT_DETACH)
         os.rmdir(stage)
     if os.path.isdir("/dev/shm"):
-        _mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
+        _mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, tmpfs_options(limits))
     for target, text in identity.items():
         source = os.path.join("/tmp", ".convkit-" + os.path.basename(target))
         Path(source).write_text(text)
@@ -177,7 +201,7 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str) -> 
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 65536)
     # Address space is counted from what the warm parent already maps (torch alone needs about 768 MB).
-    address_space = virtual_memory_bytes() + limits.memory_bytes
+    address_space = virtual_memory_bytes() + limits.address_bytes
     for name, value in (
         (resource.RLIMIT_AS, address_space),
         (resource.RLIMIT_CPU, limits.cpu_seconds),

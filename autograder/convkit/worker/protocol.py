@@ -25,10 +25,12 @@ from typing import Any, Literal, NotRequired, TypedDict
 import torch
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
+WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
+"""The only places a worker may write: each a tmpfs of its own, whose pages are the host's memory."""
 TMP_BYTES = 64 << 20
-"""Each writable place a worker sees (/tmp, /var/tmp, /dev/shm) is a tmpfs of at most this size: host memory."""
+"""The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
-"""... and of at most this many files (plain backend; bwrap cannot bound inodes, its size bound still holds)."""
+"""... and the most files it may hold (empty files cost memory too), wherever the kernel lets the sandbox say so."""
 MAX_TENSOR_ELEMENTS = 1_000_000
 MAX_SEQUENCE_ITEMS = 1_000
 MAX_DEPTH = 3
@@ -94,6 +96,17 @@ class Limits:
     output_bytes: int
     processes: int
     open_files: int = 256
+
+    @property
+    def tmp_bytes(self) -> int:
+        """Each writable place's size: a sixteenth of the memory budget, at most TMP_BYTES."""
+        return min(TMP_BYTES, self.memory_bytes // 16)
+
+    @property
+    def address_bytes(self) -> int:
+        """The address space a worker may map: the memory budget less its temporary files, so that both together
+        stay within the budget (a tmpfs is host memory that RLIMIT_AS does not see)."""
+        return self.memory_bytes - len(WRITABLE) * self.tmp_bytes
 
     def to_frame(self) -> dict[str, int]:
         return asdict(self)

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, identity_files, isolate, kill_uid, prctl
-from .protocol import Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
+from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, bound_writable, identity_files, isolate, kill_uid, prctl, writable_unbounded
+from .protocol import TMP_FILES, Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
@@ -51,7 +51,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    isolation, detail = confine_view(hello)
+    isolation, detail = confine_view(hello, limits)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
@@ -59,19 +59,25 @@ def main() -> None:
     Zygote(control, uid, limits).run()
 
 
-def confine_view(hello: Hello) -> tuple[Isolation, str]:
-    """Hide what the judge asked to hide (plain backend, as root), then check that it is hidden: the isolation
-    reported is what a worker would really see, never what was merely configured."""
+def confine_view(hello: Hello, limits: Limits) -> tuple[Isolation, str]:
+    """Hide what the judge asked to hide and bound the writable places (as root), then check both: the isolation
+    reported is what a worker would really see, never what was merely configured. Without root, bwrap's places
+    are bounded in size only (see `Backend.describe`)."""
     hide = [str(path) for path in hello.get("hide", [])]
     problem = ""
-    if hello["sandbox"] == "plain" and hello["uid"] is not None:
-        try:
-            isolate(hide, [str(path) for path in hello.get("keep", [])], identity_files(hello["uid"]))
-        except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN
-            problem = f"could not make a private mount namespace ({exc})"
+    try:
+        if hello["sandbox"] == "plain" and hello["uid"] is not None:
+            isolate(hide, [str(path) for path in hello.get("keep", [])], identity_files(hello["uid"]), limits)
+        elif hello["sandbox"] == "bwrap" and hello["uid"] is not None:
+            bound_writable(limits)
+    except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN
+        problem = f"could not make a private mount namespace ({exc})"
     visible = [path for path in hide if _visible(path)]
+    unbounded = writable_unbounded(limits, files=hello["uid"] is not None) if hello["sandbox"] == "bwrap" or hello["uid"] is not None else None
     if visible and not problem:
         problem = f"workers could read {visible[0]}"
+    if unbounded and not problem:
+        problem = f"workers could fill {unbounded} beyond {limits.tmp_bytes >> 20} MB or {TMP_FILES} files"
     if not problem:
         return (Isolation.BWRAP if hello["sandbox"] == "bwrap" else Isolation.NAMESPACE), ""
     if hello["sandbox"] == "plain" and hello["uid"] is None:
