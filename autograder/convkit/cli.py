@@ -94,6 +94,11 @@ def version() -> str:
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    many = len(args.submissions) > 1 or any(path.is_dir() or path.suffix == ".zip" for path in args.submissions)
+    if args.jobs > 1 and args.scheduler is None and many:
+        from .judge.server import start_early
+
+        start_early()  # a batch will need judge processes: the server's imports overlap with this process's own
     from .assignment_config import ConfigError
     from .assignment_config import load as load_assignment
     from .course import SeedError, resolve_seed

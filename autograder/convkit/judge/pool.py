@@ -8,7 +8,6 @@ Either way, every result is rebuilt from its dictionary, so the output cannot de
 
 from __future__ import annotations
 
-import multiprocessing
 import resource
 import signal
 import sys
@@ -25,10 +24,9 @@ from .engine import grade, ungradable
 from .errors import SandboxError
 from .jobs import Job
 from .results import SubmissionResult
+from .server import CONTEXT
 from .slot import START_TIMEOUT, Slot
 
-CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload([__name__])  # torch and the checks are imported once, by the server judges fork from
 STOP_TIMEOUT = 10
 
 T = TypeVar("T")
