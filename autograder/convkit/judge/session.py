@@ -39,9 +39,11 @@ class Session(Student):
     symbols: tuple[str, ...] = ()
     worker: Channel | None = None
     deadline: float = 0.0
+    tmp_bytes: int = 0
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.config.submission_timeout
+        self.tmp_bytes = self.config.limits().tmp_bytes
 
     def time_to_explain(self) -> bool:
         """Only while more than half of the submission's time is left: explanations never starve a check."""
@@ -74,7 +76,7 @@ class Session(Student):
         except WireError as exc:
             self.kill()
             raise WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol") from None
-        return raise_for_status(reply, self.config.limits().tmp_bytes)
+        return raise_for_status(reply, self.tmp_bytes)
 
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
