@@ -77,11 +77,7 @@ def describe(value: Any) -> str:
 def max_error(value: torch.Tensor, expected: torch.Tensor) -> float:
     """The largest absolute difference, in float64; inf where a difference is not finite (max keeps NaNs).
     numpy, not torch: on the small tensors checks use, its per-call cost is a third of torch's."""
-    if expected.numel() == 0:
-        return 0.0
-    with np.errstate(invalid="ignore", over="ignore"):
-        error = float(np.abs(_float64(value) - _float64(expected)).max())
-    return error if error == error else math.inf
+    return _max_error(_float64(value), _float64(expected)) if expected.numel() else 0.0
 
 
 def magnitude(tensor: torch.Tensor) -> float:
@@ -91,7 +87,18 @@ def magnitude(tensor: torch.Tensor) -> float:
 
 def close(value: torch.Tensor, expected: torch.Tensor, tol: float) -> bool:
     """Equal shapes and values within `tol` relative to the expected values' scale, tol * (1 + max |expected|)."""
-    return value.shape == expected.shape and max_error(value, expected) <= tol * (1 + magnitude(expected))
+    if value.shape != expected.shape:
+        return False
+    if not expected.numel():
+        return True
+    wanted = _float64(expected)
+    return _max_error(_float64(value), wanted) <= tol * (1 + float(np.abs(wanted).max()))
+
+
+def _max_error(value: np.ndarray, expected: np.ndarray) -> float:
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = float(np.abs(value - expected).max())
+    return error if error == error else math.inf
 
 
 def _float64(tensor: torch.Tensor) -> np.ndarray:
