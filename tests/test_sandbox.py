@@ -125,6 +125,16 @@ def test_isolation_weaker_than_promised_is_refused(name: str, monkeypatch: pytes
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
 
 
+@pytest.mark.skipif(shutil.which("bwrap") is None or os.geteuid() != 0, reason="bubblewrap as root bounds files")
+def test_bubblewrap_that_cannot_bound_files_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without CAP_SYS_ADMIN the zygote cannot remount its temporary folders with a file bound: refused, never
+    promised."""
+    arguments = backends.bwrap_arguments
+    monkeypatch.setattr(backends, "bwrap_arguments", lambda limits: [*arguments(limits), "--cap-drop", "CAP_SYS_ADMIN"])
+    with pytest.raises(IsolationError, match=re.escape("uid only instead of bwrap (could not bound the number of temporary files")):
+        Slot(Backend("bwrap"), CONFIG).start()
+
+
 def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         Backend, "hello", lambda self, uid, limits: {"op": Op.HELLO, "sandbox": "plain", "uid": uid, "limits": {"memory": 1}}

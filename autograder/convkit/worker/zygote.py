@@ -68,10 +68,13 @@ def confine_view(hello: Hello, limits: Limits) -> tuple[Isolation, str]:
     try:
         if hello["sandbox"] == "plain" and hello["uid"] is not None:
             isolate(hide, [str(path) for path in hello.get("keep", [])], identity_files(hello["uid"]), limits)
-        elif hello["sandbox"] == "bwrap" and hello["uid"] is not None:
-            bound_writable(limits)
     except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN
         problem = f"could not make a private mount namespace ({exc})"
+    try:
+        if hello["sandbox"] == "bwrap" and hello["uid"] is not None:
+            bound_writable(limits)
+    except OSError as exc:
+        problem = f"could not bound the number of temporary files ({exc})"
     visible = [path for path in hide if _visible(path)]
     unbounded = writable_unbounded(limits, files=hello["uid"] is not None) if hello["sandbox"] == "bwrap" or hello["uid"] is not None else None
     if visible and not problem:
