@@ -106,6 +106,26 @@ def test_a_failure_is_shrunk_to_the_smallest_input_failing_the_same_way(tmp_path
     assert shown.first_wrong is not None
 
 
+def test_shrinking_cuts_big_first_and_never_repeats_a_call(tmp_path: Path) -> None:
+    """Code wrong on every input shrinks to one entry per dimension at once; no input is sent twice, and inputs the
+    oracle rejects (a kernel larger than X) cost no call."""
+    always_wrong = student(tmp_path, "_reference_corr2d = corr2d\ndef corr2d(X, K):\n    return _reference_corr2d(X, K) + 1")
+    sent: list[tuple[object, ...]] = []
+    asked = always_wrong.request
+
+    def request(message: dict) -> object:
+        if message["op"] == "call":
+            sent.append(tuple(str(arg) for arg in message["args"]))
+        return asked(message)
+
+    always_wrong.request = request  # type: ignore[method-assign]
+    with pytest.raises(CheckFailed) as failed:
+        expect_call(always_wrong, CORR2D, X=torch.rand(6, 7) * 2 - 1, K=torch.rand(3, 4) * 2 - 1)
+    shown = failed.value.shown
+    assert shown is not None and [(name, value.shape) for name, value in shown.inputs] == [("X", (1, 1)), ("K", (1, 1))]
+    assert len(sent) == len(set(sent)) <= 12, len(sent)
+
+
 def test_a_probe_names_code_that_works_only_on_square_inputs(tmp_path: Path) -> None:
     square_only = student(tmp_path, "def corr2d(X, K):\n    h, w = K.shape\n    n = X.shape[0]\n    Y = torch.zeros((n - h + 1, n - w + 1))\n"
                                     "    for i in range(Y.shape[0]):\n        for j in range(Y.shape[1]):\n"

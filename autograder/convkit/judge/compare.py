@@ -3,8 +3,9 @@ smallest failing input the judge could find, with expected and actual values.
 
 A suite declares each function it checks once, as a `Function` (its parameters, the named dimensions of its
 tensor inputs, its oracle and its bug signatures), and checks calls with `expect_call`. When a call fails, the
-judge names the bug the output matches, then shrinks the input (a dimension shorter at a time, then small
-integers), calling the worker again within a budget, and shows the smallest input that still fails the same way.
+judge names the bug the output matches, then shrinks the input (dimensions cut to one entry, to half, or one
+shorter, then small integers), calling the worker again within a budget, and shows the smallest input that still
+fails the same way.
 """
 
 from __future__ import annotations
@@ -130,11 +131,7 @@ class Attempt:
 def attempt(student: Student, function: Function, inputs: dict[str, Any], name_bug: bool = True) -> Attempt:
     """Call and judge once; the student's exceptions propagate (with a named cause when a signature matches).
     `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not need it."""
-    expected = memo.computed(
-        function.oracle,
-        inputs,
-        lambda: function.oracle(*(inputs[name] for name in function.parameters), **{k: inputs[k] for k in function.keywords if k in inputs}),
-    )
+    expected = expected_answer(function, inputs)
     tensors = [name for name in function.parameters if type(inputs[name]) is torch.Tensor]
     try:
         call = student.call(
@@ -158,6 +155,15 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
         if name_bug:
             name_the_bug(judged, function)
     return judged
+
+
+def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
+    """The oracle's answer on `inputs` (cached by their content); raises where they are not a valid input."""
+    return memo.computed(
+        function.oracle,
+        inputs,
+        lambda: function.oracle(*(inputs[name] for name in function.parameters), **{k: inputs[k] for k in function.keywords if k in inputs}),
+    )
 
 
 def name_the_bug(judged: Attempt, function: Function) -> None:
@@ -220,22 +226,32 @@ def failure(function: Function, judged: Attempt, shrunk: bool) -> CheckFailed:
 
 
 def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
-    """The smallest input found that fails the same way as `failed`, within SHRINK_CALLS calls (and the safety
-    valves: SHRINK_SECONDS, and half the submission's time kept for its checks)."""
+    """The smallest input found that fails the same way as `failed`, within SHRINK_CALLS calls of the student's
+    function (and the safety valves: SHRINK_SECONDS, and half the submission's time kept for its checks).
+    Candidates the oracle rejects, or that were tried already, cost no call."""
     deadline, calls = time.monotonic() + SHRINK_SECONDS, SHRINK_CALLS
     current = failed
+    tried: set[Any] = set()
     candidates: Iterator[dict[str, Any]] = smaller(current.inputs, function.dims)
     while calls > 0 and time.monotonic() < deadline and student.time_to_explain():
         candidate = next(candidates, None)
         if candidate is None:
             break
+        key = memo.content_key(candidate)
+        if key is not None and key in tried:
+            continue
+        tried.add(key)
+        try:
+            expected_answer(function, candidate)
+        except (RuntimeError, ValueError, IndexError, TypeError):
+            continue  # not a valid input for the oracle
         calls -= 1
         try:
             judged = attempt(student, function, candidate, name_bug=False)
         except WorkerFailed:
             break  # a crash or a timeout: stop asking, keep what was found
-        except (Failed, RuntimeError, ValueError, IndexError, TypeError):
-            continue  # not a valid input for the oracle, or a different failure
+        except Failed:
+            continue  # a different failure
         if not judged.failed or judged.signature[:2] != current.signature[:2]:
             continue  # it passes, or fails in another way: the signatures need not be tried
         name_the_bug(judged, function)
@@ -246,17 +262,18 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
 
 
 def smaller(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> Iterator[dict[str, Any]]:
-    """Smaller variants of a case, most promising first: one named dimension shorter (its last, then its first
-    index removed from every tensor that has it), then the values as small integers."""
+    """Smaller variants of a case, most promising first: a named dimension cut to its first or last entry, then
+    to its first or last half, then one shorter (in every tensor that has it; the longest dimensions first),
+    then the values as small integers. Big cuts first: most bugs show on tiny inputs, and each cut that keeps
+    the failure saves the calls of the small steps it skips."""
     sizes: dict[str, int] = {}
     for name, symbols in dims.items():
         for axis, symbol in enumerate(symbols):
             sizes[symbol] = max(sizes.get(symbol, 0), int(inputs[name].shape[axis]))
     for symbol, size in sorted(sizes.items(), key=lambda item: -item[1]):
-        if size <= 1:
-            continue
-        for keep in (slice(0, size - 1), slice(1, size)):
-            yield {name: _narrow(value, dims.get(name, ()), symbol, keep) for name, value in inputs.items()}
+        for length in sorted({1, (size + 1) // 2, size - 1} - {0, size}):
+            for keep in (slice(0, length), slice(size - length, size)):
+                yield {name: _narrow(value, dims.get(name, ()), symbol, keep) for name, value in inputs.items()}
     floats = [name for name in dims if inputs[name].is_floating_point()]
     for simplify in (torch.sign, lambda t: torch.round(3 * t / max(float(t.abs().max()), 1e-12)), torch.round):
         simpler = {name: simplify(inputs[name]) for name in floats}
