@@ -166,10 +166,13 @@ def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
     )
 
 
-def name_the_bug(judged: Attempt, function: Function) -> None:
-    """Set the bug a wrong shape or wrong values match, from the function's signatures (specific ones only)."""
+def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None = None) -> None:
+    """Set the bug a wrong shape or wrong values match, from the function's signatures (specific ones only).
+    Given the bug the caller `wanted`, the signatures after it are not tried: the result may then differ from the
+    full search only where neither is `wanted`."""
     if judged.mismatch is not None and judged.mismatch.reason in ("wrong shape", "wrong values"):
-        judged.bug = signatures.named(judged.value, judged.expected, function.bugs, judged.inputs, function.tol, generic=False)
+        bugs = function.bugs[: function.bugs.index(wanted) + 1] if isinstance(wanted, Bug) and wanted in function.bugs else function.bugs
+        judged.bug = signatures.named(judged.value, judged.expected, bugs, judged.inputs, function.tol, generic=False)
 
 
 def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
@@ -254,7 +257,7 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
             continue  # a different failure
         if not judged.failed or judged.signature[:2] != current.signature[:2]:
             continue  # it passes, or fails in another way: the signatures need not be tried
-        name_the_bug(judged, function)
+        name_the_bug(judged, function, wanted=current.bug)
         if judged.signature == current.signature:
             current = judged
             candidates = smaller(current.inputs, function.dims)
