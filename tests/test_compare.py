@@ -10,7 +10,7 @@ import torch
 
 from convkit.judge import oracle
 from convkit.judge.bugs import SQUARE, Bug, named, raised
-from convkit.judge.compare import Function, compare, expect_call, shape_hint
+from convkit.judge.compare import Function, compare, expect_call, expected_answer, shape_hint, smaller
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import InProcessStudent
 from convkit.worker.protocol import Foreign
@@ -124,6 +124,25 @@ def test_shrinking_cuts_big_first_and_never_repeats_a_call(tmp_path: Path) -> No
     shown = failed.value.shown
     assert shown is not None and [(name, value.shape) for name, value in shown.inputs] == [("X", (1, 1)), ("K", (1, 1))]
     assert len(sent) == len(set(sent)) <= 12, len(sent)
+
+
+def test_inputs_with_an_empty_dimension_are_shrunk_without_error() -> None:
+    """A dimension of length 0 or 1 cannot be cut: it is left as it is, and the others are still cut."""
+    candidates = list(smaller({"X": torch.zeros(0, 3), "K": torch.ones(1, 2)}, {"X": ("h", "w"), "K": ("kh", "kw")}))
+    shapes = {(tuple(case["X"].shape), tuple(case["K"].shape)) for case in candidates}
+    assert shapes == {((0, 1), (1, 2)), ((0, 2), (1, 2)), ((0, 3), (1, 1)), ((0, 3), (1, 2))}, shapes  # the last: values
+
+
+def test_functions_sharing_an_oracle_do_not_share_answers() -> None:
+    """The oracle's answers are cached by the call as the function makes it: parameters and keywords included."""
+    def pad(X: torch.Tensor, padding: int = 0) -> torch.Tensor:
+        return torch.nn.functional.pad(X, (padding,) * 4)
+
+    inputs = {"X": torch.ones(1, 1), "padding": 1}
+    plain = Function("f", ("X",), pad)
+    padded = Function("g", ("X",), pad, keywords=("padding",))
+    assert expected_answer(plain, inputs).shape == (1, 1)
+    assert expected_answer(padded, inputs).shape == (3, 3)
 
 
 def test_a_probe_names_code_that_works_only_on_square_inputs(tmp_path: Path) -> None:

@@ -96,6 +96,28 @@ def test_listed_errors_are_cached_and_others_are_not() -> None:
     assert len(calls) == 3
 
 
+def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it() -> None:
+    """A replayed error is a fresh copy without a traceback: the cache must not hold a submission's objects alive
+    through the frames of the call that raised (nor those of any replay)."""
+    import gc
+    import weakref
+
+    class Submission:
+        pass
+
+    def ask(submission: Submission) -> None:
+        memo.computed("v", {"n": 1}, lambda: [][1], errors=(IndexError,))
+
+    for _ in range(2):  # computed, then replayed
+        submission = Submission()
+        alive = weakref.ref(submission)
+        with pytest.raises(IndexError):
+            ask(submission)
+        del submission
+        gc.collect()
+        assert alive() is None
+
+
 def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(memo, "MAX_ENTRIES", 3)
     calls, compute = counting()

@@ -183,6 +183,7 @@ def kill_uid(uid: int) -> None:
 
 
 def bwrap_arguments(limits: Limits) -> list[str]:
+    """bubblewrap's command line for a zygote: fresh namespaces, the system read-only, private bounded tmpfs."""
     arguments = [
         "bwrap", "--die-with-parent", "--new-session",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",

@@ -80,6 +80,10 @@ GENERIC = (
 """Variants of any tensor answer; their `output` takes the expected output and the student's value."""
 
 
+CANNOT_HAPPEN = (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError)
+"""What a signature's output raises where its bug cannot happen on the input."""
+
+
 def same(value: Any, wrong: Any, tol: float = 1e-4) -> bool:
     """Whether `value` equals a wrong variant's output (tensors within `tol` relative to scale, else ==)."""
     if type(wrong) is torch.Tensor:
@@ -105,8 +109,6 @@ def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any]
             return bug
     return None
 
-
-CANNOT_HAPPEN = (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError)
 
 
 def _distinct(wrong: Any, expected: Any, tol: float) -> Any:

@@ -100,6 +100,10 @@ class Function:
     tol: float = 1e-4
     floating: bool = True
 
+    def arguments(self, inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """The call's positional and keyword arguments, for the oracle and the student alike."""
+        return [inputs[name] for name in self.parameters], {k: inputs[k] for k in self.keywords if k in inputs}
+
     def call_text(self, inputs: Mapping[str, Any]) -> str:
         """`corr2d_pad_stride(X, K, padding=(1, 2), stride=2)`: tensors by name, other values as written."""
         shown = [name if type(inputs[name]) is torch.Tensor else repr(inputs[name]) for name in self.parameters]
@@ -133,12 +137,9 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
     `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not need it."""
     expected = expected_answer(function, inputs)
     tensors = [name for name in function.parameters if type(inputs[name]) is torch.Tensor]
+    args, keywords = function.arguments(inputs)
     try:
-        call = student.call(
-            function.symbol,
-            *(inputs[name] for name in function.parameters),
-            **{k: inputs[k] for k in function.keywords if k in inputs},
-        )
+        call = student.call(function.symbol, *args, **keywords)
     except StudentRaised as error:
         cause = signatures.raised(error.detail, function.bugs)
         if cause is None:
@@ -157,13 +158,15 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
     return judged
 
 
+NOT_AN_INPUT = (RuntimeError, ValueError, IndexError, TypeError)
+"""What the oracle raises on inputs that are not valid (a kernel larger than its picture, a negative size)."""
+
+
 def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
-    """The oracle's answer on `inputs` (cached by their content); raises where they are not a valid input."""
-    return memo.computed(
-        function.oracle,
-        inputs,
-        lambda: function.oracle(*(inputs[name] for name in function.parameters), **{k: inputs[k] for k in function.keywords if k in inputs}),
-    )
+    """The oracle's answer on `inputs` (cached by their content, refusals too); raises NOT_AN_INPUT where they
+    are not a valid input."""
+    args, keywords = function.arguments(inputs)
+    return memo.computed((function.oracle, function.parameters, function.keywords), inputs, lambda: function.oracle(*args, **keywords), NOT_AN_INPUT)
 
 
 def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None = None) -> None:
@@ -246,7 +249,7 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
         tried.add(key)
         try:
             expected_answer(function, candidate)
-        except (RuntimeError, ValueError, IndexError, TypeError):
+        except NOT_AN_INPUT:
             continue  # not a valid input for the oracle
         calls -= 1
         try:
@@ -274,10 +277,10 @@ def smaller(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> Iter
         for axis, symbol in enumerate(symbols):
             sizes[symbol] = max(sizes.get(symbol, 0), int(inputs[name].shape[axis]))
     for symbol, size in sorted(sizes.items(), key=lambda item: -item[1]):
-        for length in sorted({1, (size + 1) // 2, size - 1} - {0, size}):
+        for length in sorted(n for n in {1, (size + 1) // 2, size - 1} if 0 < n < size):
             for keep in (slice(0, length), slice(size - length, size)):
                 yield {name: _narrow(value, dims.get(name, ()), symbol, keep) for name, value in inputs.items()}
-    floats = [name for name in dims if inputs[name].is_floating_point()]
+    floats = [name for name in dims if inputs[name].is_floating_point() and inputs[name].numel()]
     for simplify in (torch.sign, lambda t: torch.round(3 * t / max(float(t.abs().max()), 1e-12)), torch.round):
         simpler = {name: simplify(inputs[name]) for name in floats}
         if floats and any(not torch.equal(simpler[name], inputs[name]) for name in floats):

@@ -5,12 +5,16 @@ submission with the same bug, so the oracle's answers and the bug signatures' ou
 pure functions of the inputs, so they are cached by the inputs' content (dtype, shape and bytes of tensors, the
 `repr` of other values): a hit gives exactly what computing again would, and grades cannot depend on what the
 process graded before. Values that have no such key (an object, a tensor that needs gradients) are never cached.
+A hit hands out the cached object itself: callers treat answers as read-only (clone before writing in place).
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from contextlib import suppress
 from typing import Any, TypeVar
 
 import torch
@@ -22,13 +26,21 @@ MAX_ENTRIES = 16384
 judge process, enough for one seed's checks and the shrinks of the common bugs."""
 
 _answers: OrderedDict[Hashable, Any] = OrderedDict()
+_MISSING = object()
+_lock = threading.Lock()
+"""A Dask worker may grade in several threads: lookups and inserts are atomic (computations run outside it)."""
 
 
 class _Raised:
-    """A computation that raised: cached too, so an input that cannot happen is not tried again."""
+    """A computation that raised: cached too, so an input that cannot happen is not tried again. A copy of the
+    error is kept, without the traceback that would hold the frames (and a submission's objects) that raised it,
+    and each replay raises a fresh copy for the same reason."""
 
     def __init__(self, error: Exception) -> None:
-        self.error = error
+        self.error = copy.copy(error)
+
+    def replay(self) -> Exception:
+        return copy.copy(self.error)
 
 
 def content_key(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -64,22 +76,31 @@ def computed(
     if found is None:
         return compute()
     key = (what, found)
-    if key in _answers:
-        _answers.move_to_end(key)
-        answer = _answers[key]
-    else:
+    with _lock:
+        answer = _answers.get(key, _MISSING)
+        if answer is not _MISSING:
+            _answers.move_to_end(key)
+    if answer is _MISSING:
         try:
             answer = compute()
         except errors as error:
-            answer = _Raised(error)
+            with suppress(Exception):  # an error that cannot be copied is not cached
+                _store(key, _Raised(error))
+            raise
+        _store(key, answer)
+    elif isinstance(answer, _Raised):
+        raise answer.replay()
+    return answer  # type: ignore[no-any-return]
+
+
+def _store(key: Hashable, answer: Any) -> None:
+    with _lock:
         _answers[key] = answer
         if len(_answers) > MAX_ENTRIES:
             _answers.popitem(last=False)
-    if isinstance(answer, _Raised):
-        raise answer.error.with_traceback(None)
-    return answer  # type: ignore[no-any-return]
 
 
 def clear() -> None:
     """Forget every answer (tests that count computations start from here)."""
-    _answers.clear()
+    with _lock:
+        _answers.clear()

@@ -235,6 +235,7 @@ class WireError(Exception):
 
 
 def refused(seq: Any, why: str) -> Reply:
+    """The reply to a request that is not answered: `why` in words, echoing its sequence number when valid."""
     return {"status": Status.REFUSED, "seq": seq if type(seq) is int else -1, "error": why}
 
 
@@ -288,6 +289,8 @@ def decode(value: Any, depth: int = 0) -> Any:
 
 
 def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
+    """A tensor rebuilt from plain data (an allowed dtype, a bounded shape, base64 bytes of exactly that size);
+    WireError for anything else, so a forged reply cannot make the judge build an object."""
     dtype = DTYPES.get(value.get("dtype"))  # type: ignore[arg-type]
     shape = value.get("shape")
     if dtype is None:
