@@ -96,8 +96,20 @@ def test_listed_errors_are_cached_and_others_are_not() -> None:
     assert len(calls) == 3
 
 
-def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it() -> None:
-    """A replayed error is a fresh copy without a traceback: the cache must not hold a submission's objects alive
+class Traced(IndexError):
+    """An error that copies and pickles with its traceback, as tblib (a dependency of Dask) makes every error do."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        return (rebuilt, (self.args, self.__traceback__))
+
+
+def rebuilt(args: tuple[object, ...], traceback: object) -> Traced:
+    return Traced(*args).with_traceback(traceback)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("error", [IndexError, Traced])
+def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it(error: type[IndexError]) -> None:
+    """A replayed error is a fresh one without a traceback: the cache must not hold a submission's objects alive
     through the frames of the call that raised (nor those of any replay)."""
     import gc
     import weakref
@@ -105,14 +117,21 @@ def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it() -> None:
     class Submission:
         pass
 
+    def fail() -> None:
+        raise error("cannot happen here")
+
     def ask(submission: Submission) -> None:
-        memo.computed("v", {"n": 1}, lambda: [][1], errors=(IndexError,))
+        memo.computed("v", {"n": 1}, fail, errors=(IndexError,))
 
     for _ in range(2):  # computed, then replayed
         submission = Submission()
         alive = weakref.ref(submission)
-        with pytest.raises(IndexError):
+        try:
             ask(submission)
+        except IndexError as raised:
+            assert type(raised) is error and raised.args == ("cannot happen here",)
+        else:
+            raise AssertionError("the error was not raised")
         del submission
         gc.collect()
         assert alive() is None

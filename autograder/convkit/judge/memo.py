@@ -10,7 +10,6 @@ A hit hands out the cached object itself: callers treat answers as read-only (cl
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -32,15 +31,17 @@ _lock = threading.Lock()
 
 
 class _Raised:
-    """A computation that raised: cached too, so an input that cannot happen is not tried again. A copy of the
-    error is kept, without the traceback that would hold the frames (and a submission's objects) that raised it,
-    and each replay raises a fresh copy for the same reason."""
+    """A computation that raised: cached too, so an input that cannot happen is not tried again. Only the error's
+    type and arguments are kept, never the error itself, whose traceback would hold the frames (and a
+    submission's objects) that raised it; each replay raises a fresh error built from them. (Not `copy.copy`:
+    libraries such as tblib make exceptions copy their tracebacks.)"""
 
     def __init__(self, error: Exception) -> None:
-        self.error = copy.copy(error)
+        self.kind, self.args = type(error), error.args
+        self.replay()  # an error that cannot be rebuilt from its arguments raises here, and is not cached
 
     def replay(self) -> Exception:
-        return copy.copy(self.error)
+        return self.kind(*self.args)
 
 
 def content_key(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -84,7 +85,7 @@ def computed(
         try:
             answer = compute()
         except errors as error:
-            with suppress(Exception):  # an error that cannot be copied is not cached
+            with suppress(Exception):  # an error that cannot be rebuilt is not cached
                 _store(key, _Raised(error))
             raise
         _store(key, answer)
