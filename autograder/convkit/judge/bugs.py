@@ -110,7 +110,6 @@ def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any]
     return None
 
 
-
 def _distinct(wrong: Any, expected: Any, tol: float) -> Any:
     """A wrong variant's output, or None where it is the right answer too (then it names nothing)."""
     return None if wrong is None or same(expected, wrong, tol) else wrong

@@ -206,7 +206,7 @@ def probe(student: Student, function: Function, inputs: dict[str, Any]) -> str |
                 return str(question)
         except WorkerFailed:
             return None
-        except (Failed, RuntimeError, ValueError, IndexError, TypeError):
+        except (Failed, *NOT_AN_INPUT):  # it fails otherwise, or the simpler input is not valid
             continue
     return None
 
