@@ -2,11 +2,16 @@
 cluster on this machine with as many one-thread workers, and CPU seconds per submission of the judges and of
 their sandboxes.
 
-    python3 benchmarks/bench_scaling.py [--count 120] [--baseline PATH] [--no-cluster]
+    python3 benchmarks/bench_scaling.py [--count 120] [--jobs 1 2 4 8 16] [--baseline PATH] [--no-cluster]
 
 Every run grades the same submissions (the reference, the stubs, the bug catalog and the honest styles, cycled
 to --count) with the plain backend (bubblewrap's processes are not children of the judge, so their CPU time
-cannot be told apart), and must give identical results: the benchmark fails otherwise. `--baseline PATH` also
+cannot be told apart), and must give identical results: the benchmark fails otherwise, and stops at the first
+run with an ungradable submission (a broken set-up, not a figure). The summary holds a digest of the results,
+to compare machines and torch versions. A small untimed batch runs first, so that no timed run pays for a cold
+disk cache. Each run also states when its first result came (the judges' and sandboxes' start) and its
+throughput after that, against --jobs 1's: at a few hundred submissions on many cores, start-up is a large
+part of the wall time. `--baseline PATH` also
 measures the judge's CPU per submission of another checkout (for example `git worktree add /tmp/base <commit>`),
 at --jobs 1 where the judge is the grading process itself.
 """
@@ -14,8 +19,10 @@ at --jobs 1 where the judge is the grading process itself.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -53,12 +60,23 @@ def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[st
     from convkit.judge.backends import choose
     from convkit.judge.batch import grade_batch
 
+    finished: list[float] = []
     start = time.perf_counter()
-    batch = grade_batch(paths, GradingConfig(jobs=jobs), choose("plain"), 1, progress=False, scheduler=scheduler)
+    batch = grade_batch(
+        paths,
+        GradingConfig(jobs=jobs),
+        choose("plain"),
+        1,
+        progress=False,
+        scheduler=scheduler,
+        on_result=lambda *_: finished.append(time.perf_counter()),
+    )
     wall = time.perf_counter() - start
     usage = batch.usage
     return {
         "wall": wall,
+        "first": finished[0] - start,
+        "rate": (len(paths) - 1) / (finished[-1] - finished[0]),
         "judge_cpu": None if usage is None else usage.judge / len(paths),
         "sandbox_cpu": None if usage is None else usage.sandbox / len(paths),
         "results": [result.to_dict() for result in batch.results],
@@ -73,7 +91,7 @@ class Cluster:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.address = f"tcp://127.0.0.1:{port}"
-        env = {**os.environ, "PYTHONPATH": str(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
+        env = {**os.environ, "PYTHONPATH": python_path(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
         log = (folder / "cluster.log").open("wb")
         scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
         worker = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-dashboard", "--no-nanny"]
@@ -103,6 +121,19 @@ class Cluster:
             process.wait()
 
 
+def python_path(first: Path) -> str:
+    """PYTHONPATH with `first` in front of what the benchmark itself runs with (where its dependencies may lie)."""
+    return os.pathsep.join([str(first), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+
+
+def graded(name: str, run: dict[str, object]) -> None:
+    """Stop at a run that could not grade everything: its time measures a broken set-up."""
+    ungradable = [result["name"] for result in run["results"] if result["status"] != "graded"]  # type: ignore[attr-defined]
+    if ungradable:
+        first = next(result for result in run["results"] if result["status"] != "graded")  # type: ignore[attr-defined]
+        raise SystemExit(f"{name}: {len(ungradable)} submissions ungradable, the first {ungradable[0]}: {first['problem']}")
+
+
 def descendants(pid: int) -> list[int]:
     children = []
     try:
@@ -117,17 +148,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=120, help="number of submissions")
     parser.add_argument("--baseline", type=Path, help="another checkout whose judge CPU per submission to measure beside this one")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[], metavar="N", help="levels besides 1 (default: 2, cores)")
+    parser.add_argument("--save-results", type=Path, metavar="FILE", help="write the graded results as JSON, to compare machines")
     parser.add_argument("--no-cluster", action="store_true", help="skip the Dask cluster run")
     args = parser.parse_args()
     from benchmarks.bench_grade import submissions
 
     cores = os.cpu_count() or 1
-    levels = sorted({1, 2, cores})
+    levels = sorted({1, *(args.jobs or [2, cores])}, reverse=True)  # the fastest first: a broken set-up shows at once
     runs: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as temp:
         paths = submissions(args.count, Path(temp))
+        grade(paths[: levels[0]], levels[0])  # untimed: the first run would pay for a cold disk cache
         for jobs in levels:
             runs[f"jobs {jobs}"] = grade(paths, jobs)
+            graded(f"jobs {jobs}", runs[f"jobs {jobs}"])
             print(f"jobs {jobs}: {runs[f'jobs {jobs}']['wall']:.1f} s", file=sys.stderr)
         if not args.no_cluster:
             cluster = Cluster(cores, Path(temp))
@@ -140,8 +175,10 @@ def main() -> None:
             print(f"cluster: {runs[f'cluster {cores}x1']['wall']:.1f} s", file=sys.stderr)
         baseline = None
         if args.baseline is not None:
-            env = {**os.environ, "PYTHONPATH": str(args.baseline / "autograder")}
-            done = subprocess.run([sys.executable, "-c", BASELINE, str(args.baseline), str(args.count)], env=env, capture_output=True, text=True)
+            env = {**os.environ, "PYTHONPATH": python_path(args.baseline / "autograder")}
+            done = subprocess.run(
+                [sys.executable, "-c", BASELINE, str(args.baseline), str(args.count)], env=env, capture_output=True, text=True
+            )
             if done.returncode != 0:
                 raise SystemExit(f"the baseline run failed: {done.stderr[-2000:]}")
             baseline = json.loads(done.stdout.splitlines()[-1])
@@ -150,22 +187,37 @@ def main() -> None:
     differing = [name for name, run in runs.items() if run["results"] != first]
     if differing:
         raise SystemExit(f"results differ from --jobs 1 in: {', '.join(differing)}")
-    one = float(runs["jobs 1"]["wall"])  # type: ignore[arg-type]
+    one, rate = float(runs["jobs 1"]["wall"]), float(runs["jobs 1"]["rate"])  # type: ignore[arg-type]
     table = {
         name: {
             "wall_seconds": round(float(run["wall"]), 2),  # type: ignore[arg-type]
             "speedup_vs_jobs1": round(one / float(run["wall"]), 2),  # type: ignore[arg-type]
+            "first_result_seconds": round(float(run["first"]), 2),  # type: ignore[arg-type]
+            "speedup_after_first_result": round(float(run["rate"]) / rate, 2),  # type: ignore[arg-type]
             **{key: round(float(run[key]), 4) for key in ("judge_cpu", "sandbox_cpu", "worker_cpu") if run.get(key) is not None},  # type: ignore[arg-type]
         }
-        for name, run in runs.items()
+        for name, run in sorted(runs.items(), key=lambda item: (item[0].startswith("cluster"), int(item[0].split()[1].split("x")[0])))
     }
-    summary = {"submissions": args.count, "cores": cores, "runs": table, "results_identical": True}
+    import torch
+
+    summary = {
+        "submissions": args.count,
+        "cores": cores,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "runs": table,
+        "results_identical": True,
+        "results_sha256": hashlib.sha256(json.dumps(first, sort_keys=True).encode()).hexdigest(),
+    }
     if f"cluster {cores}x1" in table:
         summary["cluster_vs_local_pool"] = round(table[f"jobs {cores}"]["wall_seconds"] / table[f"cluster {cores}x1"]["wall_seconds"], 2)
     if baseline is not None:
         summary["baseline_judge_cpu"] = round(baseline["judge_cpu"], 4)
+        summary["baseline_wall_jobs1"] = round(baseline["wall"], 2)
         summary["judge_cpu_vs_baseline"] = round(table["jobs 1"]["judge_cpu"] / baseline["judge_cpu"], 2)
     print(json.dumps(summary, indent=2))
+    if args.save_results is not None:
+        args.save_results.write_text(json.dumps(first, sort_keys=True, indent=1))
 
 
 if __name__ == "__main__":
