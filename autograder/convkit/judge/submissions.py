@@ -25,7 +25,12 @@ MAX_BYTES = 2 * 1024 * 1024
 STATEMENT_START = re.compile(r"^[^\s#)\]}]")
 MAX_PREFIX_TRIES = 200
 GRADER_CALLS = ("check", "check_all", "export", "run_plugin", "to_pdf")
-COMPILER_HINT = re.compile(r"optim|compile|_dynamo|_inductor")
+PRELOAD_HINTS = (
+    (re.compile(r"optim|compile|_dynamo|_inductor"), ("torch._dynamo",)),
+    (re.compile(r"matplotlib|pylab|seaborn|d2l|\.plot\("), ("matplotlib.pyplot", "matplotlib.backends.backend_agg")),
+)
+"""Words in a submission that suggest it needs a slow import, and the modules its sandbox's zygote should import
+for it (`convkit.worker.zygote.ON_REQUEST`)."""
 
 
 @dataclass
@@ -105,8 +110,7 @@ def _fill(submission: Submission, name: str, text: str) -> None:
             )
         raise SubmissionError("there is no code in it")
     submission.cells, submission.labels = cells, labels
-    if COMPILER_HINT.search(text):
-        submission.preload = ("torch._dynamo",)
+    submission.preload = tuple(module for hint, modules in PRELOAD_HINTS if hint.search(text) for module in modules)
 
 
 def _notebook_cells(text: str) -> tuple[list[str], list[str], int]:
