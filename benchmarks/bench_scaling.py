@@ -95,6 +95,7 @@ class Cluster:
         log = (folder / "cluster.log").open("wb")
         scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
         worker = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-dashboard", "--no-nanny"]
+        worker += ["--preload", "convkit.judge.cluster"]  # as the README starts workers: the judge imported once, at start
         self.processes = [subprocess.Popen(scheduler, env=env, stdout=log, stderr=log, start_new_session=True)]
         self.processes += [subprocess.Popen(worker, env=env, stdout=log, stderr=log, start_new_session=True) for _ in range(workers)]
         from distributed import Client

@@ -49,10 +49,10 @@ class LocalCluster:
     def up(self) -> LocalCluster:
         port = self.address.rsplit(":", 1)[1]
         self.start("scheduler", sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")
-        for name in ("worker-a", "worker-b"):
+        for name, preload in (("worker-a", ["--preload", "convkit.judge.cluster"]), ("worker-b", [])):  # as the README says, and without
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
-                "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", name, "--host", "127.0.0.1",
+                "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", name, "--host", "127.0.0.1", *preload,
             )  # fmt: skip
         deadline = time.monotonic() + STARTUP
         while time.monotonic() < deadline:
