@@ -1,0 +1,87 @@
+"""Where the judge's CPU goes, per submission: the worker round trips, encoding and rebuilding values, the
+oracle and the bug signatures, comparisons, shrinking, the from-scratch policy, and the rest (the checks' own
+logic, input draws, results).
+
+    python3 benchmarks/judge_cpu_split.py [--count 150]
+
+Grades the benchmark submissions (as `bench_scaling.py` does) at `--jobs 1`, where the judge is this process, with
+a few of the judge's functions wrapped to add up the CPU time spent in each (`time.process_time`), each part
+counted without the wrapped parts it calls. cProfile is no guide here: it inflates Python-heavy code several-fold
+against C and system calls (it put the policy at 11% of the judge, which this puts at 6%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+class Split:
+    """CPU seconds by part; a part's time excludes the wrapped parts it calls."""
+
+    def __init__(self) -> None:
+        self.spent: defaultdict[str, float] = defaultdict(float)
+        self.inner: list[float] = []
+
+    def wrap(self, owner: Any, name: str, part: str) -> None:
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            self.inner.append(0.0)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                total, nested = time.process_time() - start, self.inner.pop()
+                self.spent[part] += total - nested
+                if self.inner:
+                    self.inner[-1] += total
+
+        setattr(owner, name, timed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=150, help="number of submissions")
+    args = parser.parse_args()
+    from benchmarks.bench_grade import submissions
+    from convkit.config import GradingConfig
+    from convkit.judge import compare, engine, memo, session, student
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+
+    split = Split()
+    split.wrap(session.Session, "exchange", "worker round trips: frames, JSON, sockets")
+    split.wrap(session.Session, "load", "starting workers, loading cells")
+    split.wrap(student.Student, "call", "encoding arguments, rebuilding replies")
+    split.wrap(student.Student, "layer", "encoding arguments, rebuilding replies")
+    split.wrap(memo, "computed", "oracle and bug outputs, their cache")
+    split.wrap(compare, "compare", "comparing values")
+    split.wrap(compare, "shrink", "shrinking (its own logic)")
+    split.wrap(compare, "name_the_bug", "naming bugs (their own logic)")
+    split.wrap(engine, "judge_from_scratch", "from-scratch policy")
+    with tempfile.TemporaryDirectory() as folder:
+        paths = submissions(args.count, Path(folder))
+        grade_batch(paths[:5], GradingConfig(jobs=1), choose("plain"), 1, progress=False)  # warm: imports, the cache
+        split.spent.clear()
+        start = time.process_time()
+        grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
+        total = time.process_time() - start
+    split.spent["the rest: checks' logic, draws, results"] = total - sum(split.spent.values())
+    print(f"judge CPU {1000 * total / args.count:.1f} ms per submission ({args.count} submissions)")
+    for part, seconds in sorted(split.spent.items(), key=lambda item: -item[1]):
+        print(f"  {part:42s} {1000 * seconds / args.count:5.1f} ms  {100 * seconds / total:4.0f}%")
+
+
+if __name__ == "__main__":
+    main()
