@@ -11,7 +11,7 @@ run with an ungradable submission (a broken set-up, not a figure). The summary h
 to compare machines and torch versions. A small untimed batch runs first, so that no timed run pays for a cold
 disk cache. Each run also states when its first result came (the judges' and sandboxes' start) and its
 throughput after that, against --jobs 1's: at a few hundred submissions on many cores, start-up is a large
-part of the wall time. `--baseline PATH` also
+part of the wall time. Last, `convkit grade --jobs <most>` is timed as a command, start and reports included. `--baseline PATH` also
 measures the judge's CPU per submission of another checkout (for example `git worktree add /tmp/base <commit>`),
 at --jobs 1 where the judge is the grading process itself.
 """
@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +54,19 @@ with tempfile.TemporaryDirectory() as folder:
     grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
     print(json.dumps({"judge_cpu": (cpu(resource.RUSAGE_SELF) - start[0]) / count, "wall": time.perf_counter() - start[1]}))
 """
+
+
+def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
+    """Wall seconds of `convkit grade --jobs N` on the same submissions, as an instructor runs it: the in-process
+    runs above leave out its start (imports, the judges' fork server) and its reports."""
+    (folder / "submissions").mkdir()
+    for path in paths:
+        shutil.copy(path, folder / "submissions" / path.name)
+    command = [sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", "grade", str(folder / "submissions")]
+    command += ["--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)]
+    start = time.perf_counter()
+    subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(REPO / "autograder")}, check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
 def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[str, object]:
@@ -165,6 +179,8 @@ def main() -> None:
             runs[f"jobs {jobs}"] = grade(paths, jobs)
             graded(f"jobs {jobs}", runs[f"jobs {jobs}"])
             print(f"jobs {jobs}: {runs[f'jobs {jobs}']['wall']:.1f} s", file=sys.stderr)
+        cli = command_line(paths, levels[0], Path(temp))
+        print(f"convkit grade --jobs {levels[0]}: {cli:.1f} s", file=sys.stderr)
         if not args.no_cluster:
             cluster = Cluster(cores, Path(temp))
             try:
@@ -210,6 +226,7 @@ def main() -> None:
         "results_identical": True,
         "results_sha256": hashlib.sha256(json.dumps(first, sort_keys=True).encode()).hexdigest(),
     }
+    summary[f"convkit_grade_jobs{levels[0]}_wall_seconds"] = round(cli, 2)
     if f"cluster {cores}x1" in table:
         summary["cluster_vs_local_pool"] = round(table[f"jobs {cores}"]["wall_seconds"] / table[f"cluster {cores}x1"]["wall_seconds"], 2)
     if baseline is not None:
