@@ -10,7 +10,6 @@ import pytest
 
 from convkit.judge.jobs import read_job
 from convkit.judge.submissions import Submission
-from convkit.worker.zygote import ON_REQUEST
 
 
 def load(path: Path) -> Submission:
@@ -91,25 +90,3 @@ def test_zip_with_two_notebooks_is_refused(tmp_path: Path) -> None:
         archive.writestr("a.ipynb", notebook("x = 1"))
         archive.writestr("b.ipynb", notebook("x = 2"))
     assert "holds 2 .ipynb files" in str(load(path).error)
-
-
-@pytest.mark.parametrize(
-    ("source", "preload"),
-    [
-        ("def f(x):\n    return x + 1\n", ()),
-        ("import matplotlib.pyplot as plt\ndef f(x):\n    return x\n", ("matplotlib.pyplot", "matplotlib.backends.backend_agg")),
-        (
-            "from d2l import torch as d2l\nopt = torch.optim.SGD\n",
-            ("torch._dynamo", "matplotlib.pyplot", "matplotlib.backends.backend_agg"),
-        ),
-    ],
-)
-def test_slow_imports_a_submission_needs_are_asked_of_the_zygote_it_would_allow(
-    tmp_path: Path, source: str, preload: tuple[str, ...]
-) -> None:
-    """Only submissions that seem to plot or compile make their sandbox import matplotlib or torch's compiler, and
-    only modules the zygote agrees to import are asked for (it ignores any other)."""
-    path = tmp_path / "sub.py"
-    path.write_text(source)
-    assert load(path).preload == preload
-    assert set(preload) <= set(ON_REQUEST)

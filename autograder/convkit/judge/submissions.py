@@ -25,12 +25,7 @@ MAX_BYTES = 2 * 1024 * 1024
 STATEMENT_START = re.compile(r"^[^\s#)\]}]")
 MAX_PREFIX_TRIES = 200
 GRADER_CALLS = ("check", "check_all", "export", "run_plugin", "to_pdf")
-PRELOAD_HINTS = (
-    (re.compile(r"optim|compile|_dynamo|_inductor"), ("torch._dynamo",)),
-    (re.compile(r"matplotlib|pylab|seaborn|d2l|\.plot\("), ("matplotlib.pyplot", "matplotlib.backends.backend_agg")),
-)
-"""Words in a submission that suggest it needs a slow import, and the modules its sandbox's zygote should import
-for it (`convkit.worker.zygote.ON_REQUEST`)."""
+COMPILER_HINT = re.compile(r"optim|compile|_dynamo|_inductor")
 
 
 @dataclass
@@ -110,7 +105,8 @@ def _fill(submission: Submission, name: str, text: str) -> None:
             )
         raise SubmissionError("there is no code in it")
     submission.cells, submission.labels = cells, labels
-    submission.preload = tuple(module for hint, modules in PRELOAD_HINTS if hint.search(text) for module in modules)
+    if COMPILER_HINT.search(text):
+        submission.preload = ("torch._dynamo",)
 
 
 def _notebook_cells(text: str) -> tuple[list[str], list[str], int]:

@@ -25,12 +25,11 @@ from .protocol import TMP_FILES, Hello, Isolation, Limits, Op, Ready, Reaped, St
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
-PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy")
+PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
 """Imported once here, so no worker pays for them."""
-ON_REQUEST = ("torch._dynamo", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
-"""Imported here, once, when a SPAWN asks: torch's compiler stack, which an optimizer's first step imports lazily
-(2 s), and matplotlib (a quarter of a sandbox's start, which every one of `--jobs` sandboxes pays at once, and
-which many submissions never use). A worker that needs them unasked imports them itself, only more slowly."""
+ON_REQUEST = ("torch._dynamo",)
+"""Imported here when a SPAWN asks (2 s, so not for every sandbox): torch's compiler stack, which an optimizer's
+first step imports lazily. A worker that needs it unasked imports it itself, only more slowly."""
 
 
 def main() -> None:
