@@ -182,3 +182,22 @@ def test_temporary_files_count_against_the_memory_budget(memory_mb: int, tmp_mb:
     limits = GradingConfig(memory_mb=memory_mb).limits()
     assert limits.tmp_bytes == tmp_mb << 20
     assert limits.address_bytes + len(WRITABLE) * limits.tmp_bytes == memory_mb << 20
+
+
+def test_a_zygote_imports_only_the_modules_it_allows_and_survives_one_that_fails(tmp_path, monkeypatch) -> None:
+    """A SPAWN's preload is a speed hint: a module outside ON_REQUEST is never imported, and one that fails to
+    import is left to the worker (which shows the real error) instead of ending the zygote and its slot."""
+    import sys
+
+    from convkit.worker import zygote
+
+    (tmp_path / "convkit_hint_breaks.py").write_text("raise ImportError('broken on purpose')\n")
+    (tmp_path / "convkit_hint_works.py").write_text("LOADED = True\n")
+    (tmp_path / "convkit_hint_unasked.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(zygote, "ON_REQUEST", ("convkit_hint_breaks", "convkit_hint_works"))
+    zygote.preload(["convkit_hint_breaks", "convkit_hint_works", "convkit_hint_unasked"])
+    assert "convkit_hint_works" in sys.modules and "convkit_hint_breaks" not in sys.modules
+    assert "convkit_hint_unasked" not in sys.modules
+    for name in ("convkit_hint_works", "convkit_hint_breaks"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
