@@ -1,6 +1,6 @@
-"""Grading throughput against cores, side by side in one run: --jobs 1, 2 and the machine's cores, a Dask
-cluster on this machine with as many one-thread workers, and CPU seconds per submission of the judges and of
-their sandboxes.
+"""Grading throughput against cores, side by side in one run: --jobs 1, 2 and the machine's cores (or the levels
+--jobs names), a Dask cluster on this machine with as many one-thread workers as the highest level, and CPU
+seconds per submission of the judges and of their sandboxes.
 
     python3 benchmarks/bench_scaling.py [--count 120] [--jobs 1 2 4 8 16] [--baseline PATH] [--no-cluster]
 
@@ -8,10 +8,12 @@ Every run grades the same submissions (the reference, the stubs, the bug catalog
 to --count) with the plain backend (bubblewrap's processes are not children of the judge, so their CPU time
 cannot be told apart), and must give identical results: the benchmark fails otherwise, and stops at the first
 run with an ungradable submission (a broken set-up, not a figure). The summary holds a digest of the results,
-to compare machines and torch versions. A small untimed batch runs first, so that no timed run pays for a cold
+to compare machines and torch versions (results name the sandbox's isolation, which differs as root and not:
+compare runs made alike). A small untimed batch runs first, so that no timed run pays for a cold
 disk cache. Each run also states when its first result came (the judges' and sandboxes' start) and its
 throughput after that, against --jobs 1's: at a few hundred submissions on many cores, start-up is a large
-part of the wall time. Last, `convkit grade --jobs <most>` is timed as a command, start and reports included. `--baseline PATH` also
+part of the wall time. `convkit grade --jobs <most>` is timed too, as a command (start and reports included;
+its wall time only). `--baseline PATH` also
 measures the judge's CPU per submission of another checkout (for example `git worktree add /tmp/base <commit>`),
 at --jobs 1 where the judge is the grading process itself.
 """
@@ -65,7 +67,9 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
     command = [sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", "grade", str(folder / "submissions")]
     command += ["--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)]
     start = time.perf_counter()
-    subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(REPO / "autograder")}, check=True, capture_output=True)
+    done = subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(REPO / "autograder")}, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"convkit grade failed: {done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
@@ -90,7 +94,7 @@ def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[st
     return {
         "wall": wall,
         "first": finished[0] - start,
-        "rate": (len(paths) - 1) / (finished[-1] - finished[0]),
+        "rate": (len(finished) - 1) / (finished[-1] - finished[0]) if finished[-1] > finished[0] else None,
         "judge_cpu": None if usage is None else usage.judge / len(paths),
         "sandbox_cpu": None if usage is None else usage.sandbox / len(paths),
         "results": [result.to_dict() for result in batch.results],
@@ -143,10 +147,9 @@ def python_path(first: Path) -> str:
 
 def graded(name: str, run: dict[str, object]) -> None:
     """Stop at a run that could not grade everything: its time measures a broken set-up."""
-    ungradable = [result["name"] for result in run["results"] if result["status"] != "graded"]  # type: ignore[attr-defined]
+    ungradable = [result for result in run["results"] if result["status"] != "graded"]  # type: ignore[attr-defined]
     if ungradable:
-        first = next(result for result in run["results"] if result["status"] != "graded")  # type: ignore[attr-defined]
-        raise SystemExit(f"{name}: {len(ungradable)} submissions ungradable, the first {ungradable[0]}: {first['problem']}")
+        raise SystemExit(f"{name}: {len(ungradable)} submissions ungradable, the first {ungradable[0]['name']}: {ungradable[0]['problem']}")
 
 
 def descendants(pid: int) -> list[int]:
@@ -161,12 +164,14 @@ def descendants(pid: int) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=120, help="number of submissions")
+    parser.add_argument("--count", type=int, default=120, help="number of submissions (at least 2)")
     parser.add_argument("--baseline", type=Path, help="another checkout whose judge CPU per submission to measure beside this one")
     parser.add_argument("--jobs", type=int, nargs="+", default=[], metavar="N", help="levels besides 1 (default: 2, cores)")
     parser.add_argument("--save-results", type=Path, metavar="FILE", help="write the graded results as JSON, to compare machines")
     parser.add_argument("--no-cluster", action="store_true", help="skip the Dask cluster run")
     args = parser.parse_args()
+    if args.count < 2 or min(args.jobs, default=1) < 1:
+        parser.error("--count must be at least 2 and every --jobs level at least 1")
     from benchmarks.bench_grade import submissions
 
     cores = os.cpu_count() or 1
@@ -174,7 +179,7 @@ def main() -> None:
     runs: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as temp:
         paths = submissions(args.count, Path(temp))
-        grade(paths[: levels[0]], levels[0])  # untimed: the first run would pay for a cold disk cache
+        grade(paths[: max(2, levels[0])], levels[0])  # untimed: the first run would pay for a cold disk cache
         for jobs in levels:
             runs[f"jobs {jobs}"] = grade(paths, jobs)
             graded(f"jobs {jobs}", runs[f"jobs {jobs}"])
@@ -182,14 +187,15 @@ def main() -> None:
         cli = command_line(paths, levels[0], Path(temp))
         print(f"convkit grade --jobs {levels[0]}: {cli:.1f} s", file=sys.stderr)
         if not args.no_cluster:
-            cluster = Cluster(cores, Path(temp))
+            cluster, name = Cluster(levels[0], Path(temp)), f"cluster {levels[0]}x1"
             try:
                 before = cluster.cpu()
-                runs[f"cluster {cores}x1"] = grade(paths, cores, scheduler=cluster.address)
-                runs[f"cluster {cores}x1"]["worker_cpu"] = (cluster.cpu() - before) / args.count
+                runs[name] = grade(paths, levels[0], scheduler=cluster.address)
+                runs[name]["worker_cpu"] = (cluster.cpu() - before) / args.count
             finally:
                 cluster.stop()
-            print(f"cluster: {runs[f'cluster {cores}x1']['wall']:.1f} s", file=sys.stderr)
+            graded(name, runs[name])
+            print(f"{name}: {runs[name]['wall']:.1f} s", file=sys.stderr)
         baseline = None
         if args.baseline is not None:
             env = {**os.environ, "PYTHONPATH": python_path(args.baseline / "autograder")}
@@ -201,16 +207,18 @@ def main() -> None:
             baseline = json.loads(done.stdout.splitlines()[-1])
 
     first = runs["jobs 1"]["results"]
+    if args.save_results is not None:
+        args.save_results.write_text(json.dumps(first, sort_keys=True, indent=1))
     differing = [name for name, run in runs.items() if run["results"] != first]
     if differing:
         raise SystemExit(f"results differ from --jobs 1 in: {', '.join(differing)}")
-    one, rate = float(runs["jobs 1"]["wall"]), float(runs["jobs 1"]["rate"])  # type: ignore[arg-type]
+    one, rate = float(runs["jobs 1"]["wall"]), runs["jobs 1"]["rate"]  # type: ignore[arg-type]
     table = {
         name: {
             "wall_seconds": round(float(run["wall"]), 2),  # type: ignore[arg-type]
             "speedup_vs_jobs1": round(one / float(run["wall"]), 2),  # type: ignore[arg-type]
             "first_result_seconds": round(float(run["first"]), 2),  # type: ignore[arg-type]
-            "speedup_after_first_result": round(float(run["rate"]) / rate, 2),  # type: ignore[arg-type]
+            "speedup_after_first_result": round(float(run["rate"]) / rate, 2) if run["rate"] and rate else None,  # type: ignore[arg-type]
             **{key: round(float(run[key]), 4) for key in ("judge_cpu", "sandbox_cpu", "worker_cpu") if run.get(key) is not None},  # type: ignore[arg-type]
         }
         for name, run in sorted(runs.items(), key=lambda item: (item[0].startswith("cluster"), int(item[0].split()[1].split("x")[0])))
@@ -227,15 +235,15 @@ def main() -> None:
         "results_sha256": hashlib.sha256(json.dumps(first, sort_keys=True).encode()).hexdigest(),
     }
     summary[f"convkit_grade_jobs{levels[0]}_wall_seconds"] = round(cli, 2)
-    if f"cluster {cores}x1" in table:
-        summary["cluster_vs_local_pool"] = round(table[f"jobs {cores}"]["wall_seconds"] / table[f"cluster {cores}x1"]["wall_seconds"], 2)
+    if f"cluster {levels[0]}x1" in table:
+        summary["cluster_vs_local_pool"] = round(
+            table[f"jobs {levels[0]}"]["wall_seconds"] / table[f"cluster {levels[0]}x1"]["wall_seconds"], 2
+        )
     if baseline is not None:
         summary["baseline_judge_cpu"] = round(baseline["judge_cpu"], 4)
         summary["baseline_wall_jobs1"] = round(baseline["wall"], 2)
         summary["judge_cpu_vs_baseline"] = round(table["jobs 1"]["judge_cpu"] / baseline["judge_cpu"], 2)
     print(json.dumps(summary, indent=2))
-    if args.save_results is not None:
-        args.save_results.write_text(json.dumps(first, sort_keys=True, indent=1))
 
 
 if __name__ == "__main__":
