@@ -4,8 +4,9 @@ Each Dask worker runs convkit's judge: a worker plugin, started once per worker,
 worker thread. Each submission travels as a task holding its bytes (workers need no shared file system) and comes
 back as a result's dictionary, which this client writes exactly as a local run does. A worker that dies
 mid-task has its task run again elsewhere by the scheduler; each submission is written once. Start workers
-with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N`): judges that share a process share its
-interpreter lock.
+with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N --preload convkit.judge.cluster`): judges
+that share a process share its interpreter lock, and the preload imports the judge as the worker starts rather
+than when the first batch's plugin arrives.
 """
 
 from __future__ import annotations
