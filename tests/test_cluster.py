@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from collections.abc import Iterator
@@ -34,8 +35,8 @@ def free_port() -> int:
 class LocalCluster:
     """`dask scheduler` and `dask worker` processes, as an instructor starts them by hand."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, workers: tuple[str, ...] = ("worker-a", "worker-b")) -> None:
+        self.folder, self.workers = folder, workers
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.env = {**os.environ, "PYTHONPATH": str(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -48,15 +49,18 @@ class LocalCluster:
 
     def up(self) -> LocalCluster:
         port = self.address.rsplit(":", 1)[1]
-        self.start("scheduler", sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")
-        for name, preload in (("worker-a", ["--preload", "convkit.judge.cluster"]), ("worker-b", [])):  # as the README says, and without
+        self.start(
+            "scheduler", sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"
+        )
+        for index, name in enumerate(self.workers):
+            preload = ["--preload", "convkit.judge.cluster"] if index == 0 else []  # as the README says, and without
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                 "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", name, "--host", "127.0.0.1", *preload,
             )  # fmt: skip
         deadline = time.monotonic() + STARTUP
         while time.monotonic() < deadline:
-            if all("Starting established connection" in self.log(name) for name in ("worker-a", "worker-b")):
+            if all("Starting established connection" in self.log(name) for name in self.workers):
                 return self
             time.sleep(0.2)
         raise AssertionError(f"the cluster did not start: {self.log('scheduler')[-2000:]}")
@@ -121,7 +125,9 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(
 ) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(out), "--seed", SEED, "--backend", "plain"]
-    run = subprocess.Popen([*command, "--scheduler", cluster.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        [*command, "--scheduler", cluster.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / RECORDS).exists():
         time.sleep(0.05)
@@ -142,7 +148,10 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
 def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
     done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", "not an address")
     assert done.returncode == 2, done.stderr
-    assert done.stderr == "convkit grade: --scheduler not an address is not a Dask address (missing port number in address 'not an address'); write it as tcp://HOST:PORT\n"
+    assert (
+        done.stderr
+        == "convkit grade: --scheduler not an address is not a Dask address (missing port number in address 'not an address'); write it as tcp://HOST:PORT\n"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -150,3 +159,72 @@ def test_dask_is_an_optional_extra() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert {"dask", "distributed"} <= {re.split(r"[<>=\[]", item)[0] for item in project["optional-dependencies"]["cluster"]}
     assert not any("dask" in item or "distributed" in item for item in project["dependencies"])
+
+
+def wait_for_a_result(out: Path, run: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None and not (out / RECORDS).exists():
+        time.sleep(0.05)
+    assert (out / RECORDS).exists(), run.communicate(timeout=60)
+
+
+def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(batch: Path, local_run: Path, tmp_path: Path) -> None:
+    """Dask cancels a client's tasks when it loses the scheduler, and none completes once it gives up: the batch
+    once waited forever. It stops at once, keeps what was graded, and --resume grades the rest (here locally)."""
+    lonely = LocalCluster(tmp_path, workers=("worker-a",)).up()
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(out), "--seed", SEED, "--backend", "plain"]
+    run = subprocess.Popen(
+        [*command, "--scheduler", lonely.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_a_result(out, run)
+        lonely.kill("scheduler")
+        _, error = run.communicate(timeout=60)
+    finally:
+        run.kill()
+        lonely.down()
+    assert run.returncode == 2, error
+    told = [line for line in error.splitlines() if not line.startswith("grading")]
+    assert told == [
+        f"convkit grade: lost the connection to the Dask scheduler at {lonely.address}; what was graded is in {out}; "
+        "run the same command with --resume to finish"
+    ]
+    resumed = subprocess.run([*command, "--resume", "--jobs", "2"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert files(out) == files(local_run)
+
+
+def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks wait for a worker forever; the batch waits WORKERS_TIMEOUT seconds for one, then stops."""
+    from convkit.config import GradingConfig
+    from convkit.judge import cluster
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+    from convkit.judge.errors import ClusterError
+
+    monkeypatch.setattr(cluster, "WORKERS_TIMEOUT", 2)
+    lonely = LocalCluster(tmp_path, workers=("worker-a",)).up()
+    graded: list[int] = []
+    stopped: list[str] = []
+
+    def kill_the_worker(index: int, result: object) -> None:
+        graded.append(index)
+        if len(graded) == 1:
+            lonely.kill("worker-a")
+
+    def grade() -> None:
+        try:
+            paths = sorted(batch.iterdir())
+            grade_batch(
+                paths, GradingConfig(), choose("plain"), int(SEED), progress=False, on_result=kill_the_worker, scheduler=lonely.address
+            )
+        except ClusterError as error:
+            stopped.append(str(error))
+
+    thread = threading.Thread(target=grade, daemon=True)  # a regression would wait forever: the test must not
+    thread.start()
+    thread.join(120)
+    lonely.down()
+    assert stopped == [f"the Dask scheduler at {lonely.address} has had no workers for 2 s"]
+    assert 1 <= len(graded) < 6

@@ -134,10 +134,12 @@ def run_grade(args: argparse.Namespace) -> int:
             print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
             return 1
         except ClusterError as error:
-            raise UserFacingError(error) from None
+            if not journal.opened:
+                raise UserFacingError(error) from None
+            print(f"convkit grade: {error}; {kept(journal.opened, args.out)}", file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
-            kept = f"what was graded is in {args.out}; run the same command with --resume to finish" if journal.opened else "nothing was graded"
-            print(f"convkit grade: interrupted; {kept}", file=sys.stderr)
+            print(f"convkit grade: interrupted; {kept(journal.opened, args.out)}", file=sys.stderr)
             return 130
         try:
             with fresh_folder(args.out, force=True) as folder:
@@ -161,6 +163,11 @@ def run_grade(args: argparse.Namespace) -> int:
     for result in ungradable:
         print(f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}", file=sys.stderr)
     return 1 if ungradable else 0
+
+
+def kept(graded: bool, out: Path) -> str:
+    """What a batch that stopped early leaves, in words."""
+    return f"what was graded is in {out}; run the same command with --resume to finish" if graded else "nothing was graded"
 
 
 def run_doctor(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ than when the first batch's plugin arrives.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -39,6 +41,8 @@ IN_FLIGHT_PER_THREAD = 2
 """Jobs handed to the scheduler ahead of the results, per worker thread: enough to keep every worker busy, few
 enough that a course's whole batch never sits in the client's and the scheduler's memory at once."""
 RETRIES = 2
+POLL = 0.05
+"""Seconds between looks at the client while no result is ready: a lost scheduler must end the batch, not hang it."""
 
 
 class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
@@ -156,8 +160,10 @@ class Cluster:
             return futures
 
         running = as_completed(submit(islice(pending, threads * IN_FLIGHT_PER_THREAD)), loop=self.client.loop)
-        for future in running:  # each future completes once, however often its task was run
+        for future in self.completed(running):  # each future completes once, however often its task was run
             job = waiting.pop(future.key)
+            if future.cancelled():  # only Dask cancels them: it does when the client loses the scheduler
+                raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}")
             try:
                 result = SubmissionResult.from_dict(future.result())
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
@@ -168,10 +174,41 @@ class Cluster:
                 running.add(more)
             yield job.index, result
 
+    def completed(self, running: as_completed) -> Iterator[Any]:
+        """The futures of `running` as they complete. Raises ClusterError when the client is closed (it gives up on a
+        lost scheduler after CONNECT_TIMEOUT; its futures then never complete) or no worker has been there for
+        WORKERS_TIMEOUT seconds (tasks would wait for one forever)."""
+        alone_since: float | None = None
+        while not running.is_empty():
+            ready = running.next_batch(block=False)
+            if ready:
+                alone_since = None
+                yield from ready
+                continue
+            if self.client.status in ("closing", "closed", "failed"):
+                raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}")
+            if self.client.status == "running" and not self.client.scheduler_info().get("workers"):
+                alone_since = alone_since or time.monotonic()
+                if time.monotonic() - alone_since > WORKERS_TIMEOUT:
+                    raise ClusterError(f"the Dask scheduler at {self.address} has had no workers for {WORKERS_TIMEOUT} s")
+            else:
+                alone_since = None
+            time.sleep(POLL)
+
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        if self.client is not None:
+        if self.client is None:
+            return
+        if self.client.status == "running":
             try:
                 self.client.unregister_worker_plugin(PLUGIN)
             except Exception:  # noqa: BLE001, S110 - workers that are gone have nothing to stop
                 pass
-            self.client.close()
+            self.client.close(timeout=CONNECT_TIMEOUT)
+            return
+        # No scheduler to ask (asking would wait for one); closing cancels the client's attempts to reconnect, which
+        # Dask logs as a traceback: the ClusterError already says what happened, in one line.
+        logging.disable(logging.CRITICAL)
+        try:
+            self.client.close(timeout=CONNECT_TIMEOUT)
+        finally:
+            logging.disable(logging.NOTSET)
