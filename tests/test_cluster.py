@@ -171,18 +171,21 @@ def wait_for_a_result(out: Path, run: subprocess.Popen[str]) -> None:
 def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(batch: Path, local_run: Path, tmp_path: Path) -> None:
     """Dask cancels a client's tasks when it loses the scheduler, and none completes once it gives up: the batch
     once waited forever. It stops at once, keeps what was graded, and --resume grades the rest (here locally)."""
-    lonely = LocalCluster(tmp_path, workers=("worker-a",)).up()
+    lonely = LocalCluster(tmp_path, workers=("worker-a",))
     out = tmp_path / "out"
     command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(out), "--seed", SEED, "--backend", "plain"]
-    run = subprocess.Popen(
-        [*command, "--scheduler", lonely.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
     try:
-        wait_for_a_result(out, run)
-        lonely.kill("scheduler")
-        _, error = run.communicate(timeout=60)
+        lonely.up()
+        run = subprocess.Popen(
+            [*command, "--scheduler", lonely.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            wait_for_a_result(out, run)
+            lonely.kill("scheduler")
+            _, error = run.communicate(timeout=60)
+        finally:
+            run.kill()
     finally:
-        run.kill()
         lonely.down()
     assert run.returncode == 2, error
     told = [line for line in error.splitlines() if not line.startswith("grading")]
@@ -196,15 +199,15 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(bat
 
 
 def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tasks wait for a worker forever; the batch waits WORKERS_TIMEOUT seconds for one, then stops."""
+    """Tasks wait for a worker forever; the batch waits WORKERLESS_TIMEOUT seconds for one, then stops."""
     from convkit.config import GradingConfig
     from convkit.judge import cluster
     from convkit.judge.backends import choose
     from convkit.judge.batch import grade_batch
     from convkit.judge.errors import ClusterError
 
-    monkeypatch.setattr(cluster, "WORKERS_TIMEOUT", 2)
-    lonely = LocalCluster(tmp_path, workers=("worker-a",)).up()
+    monkeypatch.setattr(cluster, "WORKERLESS_TIMEOUT", 2)
+    lonely = LocalCluster(tmp_path, workers=("worker-a",))
     graded: list[int] = []
     stopped: list[str] = []
 
@@ -214,17 +217,20 @@ def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: P
             lonely.kill("worker-a")
 
     def grade() -> None:
+        paths = sorted(batch.iterdir())
         try:
-            paths = sorted(batch.iterdir())
             grade_batch(
                 paths, GradingConfig(), choose("plain"), int(SEED), progress=False, on_result=kill_the_worker, scheduler=lonely.address
             )
         except ClusterError as error:
             stopped.append(str(error))
 
-    thread = threading.Thread(target=grade, daemon=True)  # a regression would wait forever: the test must not
-    thread.start()
-    thread.join(120)
-    lonely.down()
+    try:
+        lonely.up()
+        thread = threading.Thread(target=grade, daemon=True)  # a regression would wait forever: the test must not
+        thread.start()
+        thread.join(120)
+    finally:
+        lonely.down()
     assert stopped == [f"the Dask scheduler at {lonely.address} has had no workers for 2 s"]
     assert 1 <= len(graded) < 6

@@ -191,13 +191,17 @@ def test_a_zygote_imports_only_the_modules_it_allows_and_survives_one_that_fails
 
     from convkit.worker import zygote
 
-    (tmp_path / "convkit_hint_breaks.py").write_text("raise ImportError('broken on purpose')\n")
+    tries = tmp_path / "tries"
+    (tmp_path / "convkit_hint_breaks.py").write_text(f"open({str(tries)!r}, 'a').write('x')\nraise ImportError('broken on purpose')\n")
     (tmp_path / "convkit_hint_works.py").write_text("LOADED = True\n")
     (tmp_path / "convkit_hint_unasked.py").write_text("LOADED = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(zygote, "ON_REQUEST", ("convkit_hint_breaks", "convkit_hint_works"))
+    monkeypatch.setattr(zygote, "_FAILED", set())
     zygote.preload(["convkit_hint_breaks", "convkit_hint_works", "convkit_hint_unasked"])
     assert "convkit_hint_works" in sys.modules and "convkit_hint_breaks" not in sys.modules
     assert "convkit_hint_unasked" not in sys.modules
+    zygote.preload(["convkit_hint_breaks"])
+    assert tries.read_text() == "x"  # a failed import is not tried again at every SPAWN
     for name in ("convkit_hint_works", "convkit_hint_breaks"):
         monkeypatch.delitem(sys.modules, name, raising=False)

@@ -23,7 +23,7 @@ class GradingConfig:
     cpu_seconds: int = setting(60, "seconds of CPU time for one worker (a backstop behind the wall-clock timeouts)")
     output_kb: int = setting(1024, "KiB a worker may write (stdout, stderr and files); past it the kernel stops it")
     processes: int = setting(16, "processes a worker's uid may run at once (only when grading as root)")
-    jobs: int = setting(os.cpu_count() or 1, "submissions graded in parallel on this machine, each in its own sandbox (with --scheduler, the cluster's worker threads decide instead)")
+    jobs: int = setting(os.cpu_count() or 1, "submissions graded in parallel on this machine, each in its own sandbox; with --scheduler, the cluster's worker threads decide instead")
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
+from distributed.client import FutureCancelledError
 from distributed.comm.addressing import get_address_host_port
 
 from ..assignment_config import AssignmentConfig
@@ -42,7 +43,10 @@ IN_FLIGHT_PER_THREAD = 2
 enough that a course's whole batch never sits in the client's and the scheduler's memory at once."""
 RETRIES = 2
 POLL = 0.05
-"""Seconds between looks at the client while no result is ready: a lost scheduler must end the batch, not hang it."""
+"""Seconds between looks for a result; the scheduler is asked about its workers at most every CHECK_EVERY."""
+CHECK_EVERY = 1.0
+WORKERLESS_TIMEOUT = 600
+"""Seconds a batch waits for a worker once the cluster has none: a batch system may take minutes to replace jobs."""
 
 
 class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
@@ -159,41 +163,23 @@ class Cluster:
                 futures.append(future)
             return futures
 
+        watch = Watch(self.client, self.address)
         running = as_completed(submit(islice(pending, threads * IN_FLIGHT_PER_THREAD)), loop=self.client.loop)
-        for future in self.completed(running):  # each future completes once, however often its task was run
+        for future in completed(running, watch):  # each future completes once, however often its task was run
             job = waiting.pop(future.key)
-            if future.cancelled():  # only Dask cancels them: it does when the client loses the scheduler
-                raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}")
             try:
-                result = SubmissionResult.from_dict(future.result())
+                result = SubmissionResult.from_dict(gathered(future, watch))
+            except FutureCancelledError as error:  # Dask cancels a client's tasks when it loses the scheduler
+                raise ClusterError(cancelled(self.address, error.reason)) from None
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
+                if future.status != "error":  # not the task's failure: the connection's, while gathering its result
+                    raise ClusterError(f"lost the connection to the Dask scheduler at {self.address} ({type(error).__name__})") from None
                 problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
                 result = ungradable(job.submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
             future.release()
             for more in submit(islice(pending, 1)):
                 running.add(more)
             yield job.index, result
-
-    def completed(self, running: as_completed) -> Iterator[Any]:
-        """The futures of `running` as they complete. Raises ClusterError when the client is closed (it gives up on a
-        lost scheduler after CONNECT_TIMEOUT; its futures then never complete) or no worker has been there for
-        WORKERS_TIMEOUT seconds (tasks would wait for one forever)."""
-        alone_since: float | None = None
-        while not running.is_empty():
-            ready = running.next_batch(block=False)
-            if ready:
-                alone_since = None
-                yield from ready
-                continue
-            if self.client.status in ("closing", "closed", "failed"):
-                raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}")
-            if self.client.status == "running" and not self.client.scheduler_info().get("workers"):
-                alone_since = alone_since or time.monotonic()
-                if time.monotonic() - alone_since > WORKERS_TIMEOUT:
-                    raise ClusterError(f"the Dask scheduler at {self.address} has had no workers for {WORKERS_TIMEOUT} s")
-            else:
-                alone_since = None
-            time.sleep(POLL)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.client is None:
@@ -203,12 +189,68 @@ class Cluster:
                 self.client.unregister_worker_plugin(PLUGIN)
             except Exception:  # noqa: BLE001, S110 - workers that are gone have nothing to stop
                 pass
-            self.client.close(timeout=CONNECT_TIMEOUT)
-            return
-        # No scheduler to ask (asking would wait for one); closing cancels the client's attempts to reconnect, which
-        # Dask logs as a traceback: the ClusterError already says what happened, in one line.
-        logging.disable(logging.CRITICAL)
+        # Without a scheduler there is none to ask (asking would wait for one), and closing cancels the client's
+        # attempts to reconnect, which Dask logs as a traceback: the ClusterError already said it, in one line.
+        logger = logging.getLogger("distributed.client")
+        level = logger.level
+        logger.setLevel(logging.CRITICAL)
         try:
             self.client.close(timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError):
+            pass
         finally:
-            logging.disable(logging.NOTSET)
+            logger.setLevel(level)
+
+
+class Watch:
+    """Looks at a client while the batch waits: ClusterError once it has lost its scheduler, the scheduler stops
+    answering, or the cluster has had no worker for WORKERLESS_TIMEOUT seconds (tasks would wait forever)."""
+
+    def __init__(self, client: Client, address: str) -> None:
+        self.client, self.address = client, address
+        self.asked = 0.0
+        self.alone_since: float | None = None
+
+    def check(self) -> None:
+        if self.client.status in ("closing", "closed"):
+            raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}")
+        if self.client.status != "running" or time.monotonic() - self.asked < CHECK_EVERY:
+            return  # reconnecting (Dask cancels the tasks, and says why), or asked a moment ago
+        self.asked = time.monotonic()
+        try:
+            identity = self.client.sync(self.client.scheduler.identity, n_workers=0, callback_timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError):
+            raise ClusterError(f"the Dask scheduler at {self.address} stopped answering") from None
+        if identity.get("n_workers"):
+            self.alone_since = None
+        elif self.alone_since is None:
+            self.alone_since = time.monotonic()
+        elif time.monotonic() - self.alone_since > WORKERLESS_TIMEOUT:
+            raise ClusterError(f"the Dask scheduler at {self.address} has had no workers for {WORKERLESS_TIMEOUT} s")
+
+
+def completed(running: as_completed, watch: Watch) -> Iterator[Any]:
+    """The futures of `running` as they complete, the watch looking at the client meanwhile."""
+    while not running.is_empty():
+        ready = running.next_batch(block=False)
+        if ready:
+            yield from ready
+            continue
+        watch.check()
+        time.sleep(POLL)
+
+
+def gathered(future: Any, watch: Watch) -> Any:
+    """A completed future's value. A value lost with its worker before it was fetched waits for the task to run
+    again, so the watch looks at the client meanwhile."""
+    while True:
+        try:
+            return future.result(timeout=CHECK_EVERY)
+        except TimeoutError:
+            watch.check()
+
+
+def cancelled(address: str, reason: str) -> str:
+    if reason == "scheduler-connection-lost":
+        return f"lost the connection to the Dask scheduler at {address}"
+    return f"the Dask cluster at {address} cancelled the batch's tasks ({reason[:100]})"

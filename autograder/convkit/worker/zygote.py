@@ -160,15 +160,19 @@ class Zygote:
         return status
 
 
+_FAILED: set[str] = set()
+
+
 def preload(modules: list[str]) -> None:
     """Import the modules of ON_REQUEST among `modules` (any other is ignored). An import that fails is left to
-    the worker that needs it, which then shows the real error: a speed hint never costs a submission its grade."""
+    the worker that needs it, which then shows the real error: a speed hint never costs a submission its grade
+    (nor, tried once, its time)."""
     for module in modules:
-        if module in ON_REQUEST:
+        if module in ON_REQUEST and module not in _FAILED:
             try:
                 __import__(module)
             except Exception:  # noqa: BLE001 - any failure: the worker imports it itself
-                continue
+                _FAILED.add(module)
 
 
 def _kill_and_wait(pid: int) -> str | None:
