@@ -45,6 +45,8 @@ RETRIES = 2
 POLL = 0.05
 """Seconds between looks for a result; the scheduler is asked about its workers at most every CHECK_EVERY."""
 CHECK_EVERY = 1.0
+ANSWER_TIMEOUT = 30
+"""Seconds the scheduler may take to say how many workers it has before the batch gives up on it."""
 WORKERLESS_TIMEOUT = 600
 """Seconds a batch waits for a worker once the cluster has none: a batch system may take minutes to replace jobs."""
 
@@ -184,7 +186,7 @@ class Cluster:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.client is None:
             return
-        if self.client.status == "running":
+        if self.client.status == "running" and not (kind is not None and issubclass(kind, ClusterError)):  # else it may not answer
             try:
                 self.client.unregister_worker_plugin(PLUGIN)
             except Exception:  # noqa: BLE001, S110 - workers that are gone have nothing to stop
@@ -218,9 +220,9 @@ class Watch:
             return  # reconnecting (Dask cancels the tasks, and says why), or asked a moment ago
         self.asked = time.monotonic()
         try:
-            identity = self.client.sync(self.client.scheduler.identity, n_workers=0, callback_timeout=CONNECT_TIMEOUT)
+            identity = self.client.sync(self.client.scheduler.identity, n_workers=0, callback_timeout=ANSWER_TIMEOUT)
         except (OSError, TimeoutError):
-            raise ClusterError(f"the Dask scheduler at {self.address} stopped answering") from None
+            raise ClusterError(f"the Dask scheduler at {self.address} did not answer in {ANSWER_TIMEOUT} s") from None
         if identity.get("n_workers"):
             self.alone_since = None
         elif self.alone_since is None:
