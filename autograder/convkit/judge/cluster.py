@@ -175,7 +175,7 @@ class Cluster:
                 raise ClusterError(cancelled(self.address, error.reason)) from None
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
                 if future.status != "error":  # not the task's failure: the connection's, while gathering its result
-                    raise ClusterError(f"lost the connection to the Dask scheduler at {self.address} ({type(error).__name__})") from None
+                    raise ClusterError(f"{lost(self.address)} ({type(error).__name__})") from None
                 problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
                 result = ungradable(job.submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
             future.release()
@@ -215,7 +215,7 @@ class Watch:
 
     def check(self) -> None:
         if self.client.status in ("closing", "closed"):
-            raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}")
+            raise ClusterError(lost(self.address))
         if self.client.status != "running" or time.monotonic() - self.asked < CHECK_EVERY:
             return  # reconnecting (Dask cancels the tasks, and says why), or asked a moment ago
         self.asked = time.monotonic()
@@ -252,7 +252,11 @@ def gathered(future: Any, watch: Watch) -> Any:
             watch.check()
 
 
+def lost(address: str) -> str:
+    return f"lost the connection to the Dask scheduler at {address}"
+
+
 def cancelled(address: str, reason: str) -> str:
     if reason == "scheduler-connection-lost":
-        return f"lost the connection to the Dask scheduler at {address}"
+        return lost(address)
     return f"the Dask cluster at {address} cancelled the batch's tasks ({reason[:100]})"
