@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import json
 import socket
+import struct
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..worker.protocol import receive, send
+from ..worker.protocol import frame_size, parse_frame, receive_frame, send
+
+READ_BYTES = 1 << 16
+
+
+def encoded(request: Mapping[str, Any]) -> bytes:
+    """A request as `Channel.send_many` takes it: a JSON object without its number."""
+    return json.dumps({key: value for key, value in request.items() if key != "seq"}, separators=(",", ":")).encode()
 
 
 class Channel:
@@ -19,17 +28,37 @@ class Channel:
     its deadline. Raises TimeoutError, EOFError, OSError or WireError (`convkit.worker.protocol.receive`).
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, buffered: bool = False) -> None:
         self.sock = sock
         self.numbers = itertools.count(1)
+        self.buffer: bytearray | None = bytearray() if buffered else None
+        """A buffered channel reads whatever has arrived at once, so replies sent in a row cost one system call.
+        Never for a zygote's, whose socket also carries descriptors that a large read would swallow."""
 
     def send(self, request: Mapping[str, Any]) -> int:
         seq = next(self.numbers)
         send(self.sock, {**request, "seq": seq})
         return seq
 
+    def send_many(self, requests: Sequence[bytes]) -> list[int]:
+        """Send requests at once (one system call), to be answered in turn; their numbers, in order. Each is
+        a JSON object already encoded (`encoded`), without its number. The caller keeps their bytes within the
+        socket's buffer, or the send would wait for replies it does not read."""
+        seqs = [next(self.numbers) for _ in requests]
+        frames = []
+        for body, seq in zip(requests, seqs, strict=True):
+            numbered = b'%s,"seq":%d}' % (body[:-1], seq)
+            frames += (struct.pack(">I", len(numbered)), numbered)
+        self.sock.sendall(b"".join(frames))
+        return seqs
+
     def replies(self, seq: int, each: float, until: float = float("inf")) -> Iterator[dict[str, Any]]:
         """The frames answering request `seq`, each within `each` seconds, all before the monotonic `until`."""
+        for frame, _ in self.frames(seq, each, until):
+            yield frame
+
+    def frames(self, seq: int, each: float, until: float = float("inf")) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """`replies`, each with its bytes as received."""
         while True:
             deadline = min(time.monotonic() + each, until)
             while True:
@@ -37,10 +66,23 @@ class Channel:
                 if left <= 0:
                     raise TimeoutError
                 self.sock.settimeout(left)
-                frame = receive(self.sock)
+                frame, body = receive_frame(self.sock) if self.buffer is None else self.buffered_frame()
                 if frame["seq"] == seq:
                     break
-            yield frame
+            yield frame, body
+
+    def buffered_frame(self) -> tuple[dict[str, Any], bytes]:
+        assert self.buffer is not None
+        buffer = self.buffer
+        while len(buffer) < 4 or len(buffer) < 4 + frame_size(buffer[:4]):
+            chunk = self.sock.recv(READ_BYTES)
+            if not chunk:
+                raise EOFError("the other end closed the connection")
+            buffer += chunk
+        end = 4 + frame_size(buffer[:4])
+        body = bytes(buffer[4:end])
+        del buffer[:end]
+        return parse_frame(body), body
 
     def ask(self, request: Mapping[str, Any], timeout: float, until: float = float("inf")) -> dict[str, Any]:
         return next(self.replies(self.send(request), timeout, until))

@@ -104,7 +104,7 @@ class Slot:
                 self.control.sock.settimeout(CONTROL_TIMEOUT)
                 message, fds, _, _ = socket.recv_fds(self.control.sock, 16, 1)
                 if fds and message == str(seq).encode():
-                    return Channel(socket.socket(fileno=fds[0]))
+                    return Channel(socket.socket(fileno=fds[0]), buffered=True)
                 for fd in fds:
                     os.close(fd)
             except (OSError, WireError):

@@ -333,11 +333,27 @@ def send(sock: socket.socket, frame: Mapping[str, Any]) -> None:
 
 def receive(sock: socket.socket) -> dict[str, Any]:
     """Read one frame; the caller sets the socket's timeout. Raises WireError, EOFError, TimeoutError or OSError."""
-    (size,) = struct.unpack(">I", _read_exactly(sock, 4))
+    return receive_frame(sock)[0]
+
+
+def receive_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
+    """Read one frame, and also return its bytes as sent (`receive`)."""
+    body = _read_exactly(sock, frame_size(_read_exactly(sock, 4)))
+    return parse_frame(body), body
+
+
+def frame_size(header: bytes) -> int:
+    """The size a frame's 4-byte header announces (WireError over the cap)."""
+    (size,) = struct.unpack(">I", header)
     if size > MAX_FRAME_BYTES:
         raise WireError(f"frame of {size} bytes is over the {MAX_FRAME_BYTES}-byte cap")
+    return int(size)
+
+
+def parse_frame(body: bytes) -> dict[str, Any]:
+    """A frame's bytes as the object they hold, which must carry an int `seq` (WireError otherwise)."""
     try:
-        message = json.loads(_read_exactly(sock, size))
+        message = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise WireError("frame is not valid JSON") from exc
     if type(message) is not dict:
