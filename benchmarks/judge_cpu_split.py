@@ -1,6 +1,6 @@
-"""Where the judge's CPU goes, per submission: the worker round trips, encoding and rebuilding values, the
-oracle and the bug signatures, comparisons, shrinking, the from-scratch policy, and the rest (the checks' own
-logic, input draws, results).
+"""Where the judge's CPU goes, per submission: the worker round trips (one at a time, and a check's plan at once),
+encoding and rebuilding values, the oracle and the bug signatures, comparisons, shrinking, the from-scratch
+policy, planning the checks, and the rest (the checks' own logic, input draws, results).
 
     python3 benchmarks/judge_cpu_split.py [--count 150]
 
@@ -56,12 +56,14 @@ def main() -> None:
     args = parser.parse_args()
     from benchmarks.bench_grade import submissions
     from convkit.config import GradingConfig
-    from convkit.judge import compare, engine, memo, session, student
+    from convkit.judge import compare, engine, memo, plans, session, student
     from convkit.judge.backends import choose
     from convkit.judge.batch import grade_batch
 
     split = Split()
-    split.wrap(session.Session, "exchange", "worker round trips: frames, JSON, sockets")
+    split.wrap(session.Session, "ask", "worker round trips, one at a time")
+    split.wrap(session.Session, "collect", "worker round trips, a check's plan at once")
+    split.wrap(plans, "planned", "planning checks on the oracle")
     split.wrap(session.Session, "load", "starting workers, loading cells")
     split.wrap(student.Student, "call", "encoding arguments, rebuilding replies")
     split.wrap(student.Student, "layer", "encoding arguments, rebuilding replies")

@@ -4,6 +4,7 @@ to do without), the zygote's refusals, and a session's restarts."""
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import re
 import shutil
@@ -158,8 +159,9 @@ def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_o
     slot: Slot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: list[str] = []
-    original = Channel.send
-    monkeypatch.setattr(Channel, "send", lambda self, request: sent.append(str(request["op"])) or original(self, request))
+    send, send_many = Channel.send, Channel.send_many
+    monkeypatch.setattr(Channel, "send", lambda self, request: sent.append(str(request["op"])) or send(self, request))
+    monkeypatch.setattr(Channel, "send_many", lambda self, bodies: sent.extend(json.loads(b)["op"] for b in bodies) or send_many(self, bodies))
     cells = ["def h():\n    return corr2d is not None", "while True:\n    pass", "def g():\n    while True:\n        pass"]
     student = session(slot, *cells)
     try:

@@ -239,7 +239,7 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
     current = failed
     tried: set[Any] = set()
     candidates: Iterator[dict[str, Any]] = smaller(current.inputs, function.dims)
-    while calls > 0 and time.monotonic() < deadline and student.time_to_explain():
+    while calls > 0 and student.time_to_explain(until=deadline):
         candidate = next(candidates, None)
         if candidate is None:
             break

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import ast
 import json
+import math
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -26,6 +28,10 @@ from ..worker.protocol import Layer as LayerRequest
 from . import oracle
 from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from .jobs import read_job
+
+if TYPE_CHECKING:
+    from .checks import Check
+    from .results import CheckResult
 
 MB = 1 << 20
 
@@ -104,9 +110,19 @@ class Student(ABC):
     """Whether a failure is explained with further calls (the smallest failing input, probes); verdicts do not
     depend on it."""
 
-    def time_to_explain(self) -> bool:
-        """Whether explaining a failure may spend more of the submission's time (never the checks' share)."""
-        return True
+    def time_to_explain(self, until: float = math.inf) -> bool:
+        """Whether explaining a failure may spend more time: before the monotonic `until`, and, in a sandbox,
+        while the submission's time allows (never the checks' share)."""
+        return time.monotonic() < until
+
+    def known_result(self, check_: Check, seed: int) -> CheckResult | None:
+        """Called before a check runs: a transport may ask the check's cases ahead, and return its result when
+        the replies are those of an earlier run (`convkit.judge.plans`), so it need not run."""
+        return None
+
+    def finish_check(self, result: CheckResult) -> None:
+        """Called after a check ran, with its result: a transport may keep it (`convkit.judge.plans`)."""
+        return None
 
     @abstractmethod
     def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:

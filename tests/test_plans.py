@@ -1,0 +1,107 @@
+"""Checks asked ahead (`convkit.judge.plans`): the same verdicts as checks asked one call at a time, whatever the
+process graded before, and a check that gets the replies of an earlier run is not run again."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from convkit.config import GradingConfig
+from convkit.judge import checks, plans
+from convkit.judge.backends import choose
+from convkit.judge.batch import grade_batch
+from convkit.judge.checks import suite
+from convkit.judge.results import SubmissionResult
+from convkit.questions import QUESTION_IDS
+
+from .conftest import REFERENCE, expand
+
+HERE = Path(__file__).resolve().parent
+CONFIG = GradingConfig(jobs=1, call_timeout=5, cell_timeout=10, submission_timeout=120)
+
+FORGETFUL = """
+calls = []
+
+def corr2d(X, K):
+    # one row short on its fifth and sixth calls in a worker: its answers depend on what it was asked before
+    calls.append(tuple(X.shape))
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1 - (len(calls) in (5, 6)), X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+"""
+
+
+def grade(paths: list[Path], seed: int) -> list[SubmissionResult]:
+    return grade_batch(paths, CONFIG, choose("plain"), seed=seed, progress=False).results
+
+
+def test_every_check_is_planned_on_the_oracle_and_planning_leaves_randomness_alone() -> None:
+    plans.clear()
+    before = random.getstate(), torch.get_rng_state()
+    for question in QUESTION_IDS:
+        for check_ in suite(question):
+            plan = plans.planned(check_, 77)
+            assert plan is not None and plan.chunks and all(plan.chunks), (question, check_.name)
+    assert random.getstate() == before[0] and torch.equal(torch.get_rng_state(), before[1])
+
+
+def test_planned_verdicts_and_feedback_equal_those_asked_one_call_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every catalog bug and honest style: shrinking, probes and named bugs all start from replies asked ahead."""
+    paths = [expand(path, tmp_path) for path in sorted((HERE / "catalog").glob("*.py")) + sorted((HERE / "honest").glob("*.py"))]
+    plans.clear()
+    planned = grade(paths, seed=31)
+    monkeypatch.setattr(plans, "planned", lambda check_, seed: None)
+    assert grade(paths, seed=31) == planned
+
+
+def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passing and failing checks alike, explanations (shrunk inputs, named bugs) included."""
+    ran = []
+    generator = checks.generator
+    monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
+    paths = [REFERENCE, *(expand(HERE / "catalog" / name, tmp_path) for name in ("corr2d__flipped_kernel.py", "pool2d__window_hw_swapped.py"))]
+    plans.clear()
+    first = grade(paths, seed=32)
+    # every check ran on the reference, and again on a bug only where its replies differ from the reference's
+    assert sum(len(suite(question)) for question in QUESTION_IDS) < len(ran) < len(paths) * sum(len(suite(q)) for q in QUESTION_IDS)
+    assert first[0].total == first[0].max_total and all(result.total < result.max_total for result in first[1:])
+    ran.clear()
+    assert grade(paths, seed=32) == first
+    assert ran == []
+
+
+def test_grades_do_not_depend_on_what_the_process_graded_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission whose answers depend on what it was asked before: the worker runs a check's whole plan,
+    so its grade is the same in a fresh process and in one whose plans and passing replies are already known
+    (but not the same as when asked one call at a time, which stops at the first wrong answer)."""
+    forgetful = tmp_path / "forgetful.py"
+    forgetful.write_text(REFERENCE.read_text() + "\n" + FORGETFUL)
+    plans.clear()
+    [alone] = grade([forgetful], seed=33)
+    plans.clear()
+    after_reference = grade([REFERENCE, forgetful], seed=33)
+    assert after_reference[1] == alone
+    corr2d = alone.questions[0]
+    assert 0 < corr2d.score < corr2d.max_score
+    monkeypatch.setattr(plans, "planned", lambda check_, seed: None)
+    assert grade([forgetful], seed=33)[0].questions[0] != corr2d
+
+
+def test_a_digest_covers_every_byte_but_the_sequence_number_and_refuses_another_layout() -> None:
+    def digest(*frames: tuple[int, bytes]) -> bytes | None:
+        made = plans.Digest()
+        for seq, body in frames:
+            made.add(seq, body)
+        return made.value()
+
+    ok = b'{"status":"ok","value":1'
+    assert digest((4, ok + b',"seq":4}')) == digest((9, ok + b',"seq":9}')) is not None
+    assert digest((4, ok + b',"seq":4}')) != digest((4, b'{"status":"ok","value":2,"seq":4}'))
+    assert digest((4, ok + b',"seq":4}'), (5, b'{"seq":5,"status":"ok"}')) is None
+    assert digest((1, b'{"a":"b","seq":1}'), (2, b'{"c":1,"seq":2}')) != digest((1, b'{"a":"b","c":1,"seq":1}'))
