@@ -3,6 +3,7 @@ process graded before, and a check that gets the replies of an earlier run is no
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import torch
 
 from convkit.config import GradingConfig
-from convkit.judge import checks, plans
+from convkit.judge import checks, compare, plans
 from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.checks import suite
@@ -76,6 +77,23 @@ def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch
     assert ran == []
 
 
+def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a local pool passes between its judge processes (`convkit.judge.pool`), here in one process."""
+    monkeypatch.setattr(plans, "_learned", None)
+    plans.clear()
+    plans.share()
+    first = grade([REFERENCE], seed=35)
+    learned = plans.learned()
+    assert learned and plans.learned() == []
+    plans.clear()  # another judge, which has graded nothing
+    plans.adopt(pickle.loads(pickle.dumps(learned)))
+    ran = []
+    generator = checks.generator
+    monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
+    assert grade([REFERENCE], seed=35) == first and ran == []
+    assert plans.learned() == []  # adopted transcripts are not passed on again
+
+
 def test_grades_do_not_depend_on_what_the_process_graded_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A submission whose answers depend on what it was asked before: the worker runs a check's whole plan,
     so its grade is the same in a fresh process and in one whose plans and passing replies are already known
@@ -91,6 +109,22 @@ def test_grades_do_not_depend_on_what_the_process_graded_before(tmp_path: Path, 
     assert 0 < corr2d.score < corr2d.max_score
     monkeypatch.setattr(plans, "planned", lambda check_, seed: None)
     assert grade([forgetful], seed=33)[0].questions[0] != corr2d
+
+
+def test_a_transcript_is_replayed_only_where_the_time_to_explain_is_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow submission gives a fast one's replies: its explanations stop where time stops them, as they would
+    in a process that never graded the fast one."""
+    monkeypatch.setattr(compare, "SHRINK_SECONDS", 0.5)
+    fast = expand(HERE / "catalog" / "corr2d__flipped_kernel.py", tmp_path)
+    slow = tmp_path / "slow.py"
+    slow.write_text(fast.read_text().replace("def corr2d(X, K):\n", "def corr2d(X, K):\n    __import__('time').sleep(0.2)\n"))
+    assert "sleep" in slow.read_text()
+    plans.clear()
+    [alone] = grade([slow], seed=34)
+    plans.clear()
+    after_fast = grade([fast, slow], seed=34)
+    assert after_fast[1].questions[0] == alone.questions[0]
+    assert after_fast[0].questions[0] != alone.questions[0]  # the fast one's explanations went further
 
 
 def test_a_digest_covers_every_byte_but_the_sequence_number_and_refuses_another_layout() -> None:

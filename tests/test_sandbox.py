@@ -161,7 +161,9 @@ def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_o
     sent: list[str] = []
     send, send_many = Channel.send, Channel.send_many
     monkeypatch.setattr(Channel, "send", lambda self, request: sent.append(str(request["op"])) or send(self, request))
-    monkeypatch.setattr(Channel, "send_many", lambda self, bodies: sent.extend(json.loads(b)["op"] for b in bodies) or send_many(self, bodies))
+    monkeypatch.setattr(
+        Channel, "send_many", lambda self, bodies, timeout: sent.extend(json.loads(b)["op"] for b in bodies) or send_many(self, bodies, timeout)
+    )
     cells = ["def h():\n    return corr2d is not None", "while True:\n    pass", "def g():\n    while True:\n        pass"]
     student = session(slot, *cells)
     try:

@@ -13,6 +13,9 @@ from typing import Any
 from ..worker.protocol import frame_size, parse_frame, receive_frame, send
 
 READ_BYTES = 1 << 16
+SEND_BUFFER = 256 << 10
+"""A worker channel's send buffer: room for a chunk of requests sent at once (`convkit.judge.plans.CHUNK_BYTES`),
+whatever the system's default."""
 
 
 def encoded(request: Mapping[str, Any]) -> bytes:
@@ -34,21 +37,24 @@ class Channel:
         self.buffer: bytearray | None = bytearray() if buffered else None
         """A buffered channel reads whatever has arrived at once, so replies sent in a row cost one system call.
         Never for a zygote's, whose socket also carries descriptors that a large read would swallow."""
+        if buffered:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
 
     def send(self, request: Mapping[str, Any]) -> int:
         seq = next(self.numbers)
         send(self.sock, {**request, "seq": seq})
         return seq
 
-    def send_many(self, requests: Sequence[bytes]) -> list[int]:
+    def send_many(self, requests: Sequence[bytes], timeout: float) -> list[int]:
         """Send requests at once (one system call), to be answered in turn; their numbers, in order. Each is
-        a JSON object already encoded (`encoded`), without its number. The caller keeps their bytes within the
-        socket's buffer, or the send would wait for replies it does not read."""
+        a JSON object already encoded (`encoded`), without its number. The caller keeps their bytes within
+        SEND_BUFFER, or the send could wait for a worker busy sending replies that nobody reads yet."""
         seqs = [next(self.numbers) for _ in requests]
         frames = []
         for body, seq in zip(requests, seqs, strict=True):
             numbered = b'%s,"seq":%d}' % (body[:-1], seq)
             frames += (struct.pack(">I", len(numbered)), numbered)
+        self.sock.settimeout(timeout)
         self.sock.sendall(b"".join(frames))
         return seqs
 
@@ -66,15 +72,20 @@ class Channel:
                 if left <= 0:
                     raise TimeoutError
                 self.sock.settimeout(left)
-                frame, body = receive_frame(self.sock) if self.buffer is None else self.buffered_frame()
+                frame, body = receive_frame(self.sock) if self.buffer is None else self.buffered_frame(deadline)
                 if frame["seq"] == seq:
                     break
             yield frame, body
 
-    def buffered_frame(self) -> tuple[dict[str, Any], bytes]:
+    def buffered_frame(self, deadline: float) -> tuple[dict[str, Any], bytes]:
+        """The next frame, read before the monotonic `deadline` however slowly its bytes come."""
         assert self.buffer is not None
         buffer = self.buffer
         while len(buffer) < 4 or len(buffer) < 4 + frame_size(buffer[:4]):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            self.sock.settimeout(left)
             chunk = self.sock.recv(READ_BYTES)
             if not chunk:
                 raise EOFError("the other end closed the connection")

@@ -6,15 +6,19 @@ does, so the judge plans each check once per process and seed: it runs the check
 oracle (trusted code) and records what it asks. A session sends a check's plan in one go and collects the
 worker's replies, each within its own time limit; the check then runs as before, its requests answered from
 those replies while they are the plan's, in the plan's order, and by the worker from the first one that is not.
-So a worker always runs a check's whole plan before anything else: what it ran before a request never depends
-on when a check failed, on timing, or on what this process graded before.
+So a worker runs a check's whole plan (unless it fails on one of its requests) before anything else: what it ran
+before a request never depends on when a check failed, on timing, or on what this process graded before. A
+worker sees a check's plan before it answers the first request, so a plan must never carry an oracle's answer
+(no check builds a request from one).
 
-A check's course and verdict depend only on the seed and the replies it gets (a course that time changed, as an
-explanation cut short, a timeout or a crash, is never kept). So each check's runs are kept as transcripts, by a
-digest of the replies to its plan: a later submission whose replies to the plan, and then to each further
-request the transcript made, are byte for byte the same gets the transcript's verdict without the check running
-(one round trip per further request, asked as the check would ask it). Honest submissions' replies repeat (most
-pass on the very bytes of one another), and so do those of common bugs.
+A check's course and verdict depend on the seed, the replies it gets, and the time it finds for explaining a
+failure (`Student.time_to_explain`). So each check's runs are kept as transcripts, by a digest of the replies to
+its plan: the requests it made beyond the plan, each with the digest of its reply and whether time was asked
+for first. A later submission whose replies to the plan are the same, byte for byte, is asked those requests
+in turn (where the time the check would ask for is there), and when every reply is the same too, it gets the
+transcript's verdict without the check running; else the check runs on the replies so far, and live from there.
+A course cut short by time, or changed by a timeout or a crash, is never kept. The replies of honest submissions
+repeat (most pass on the very bytes of one another), and so do those of common bugs.
 """
 
 from __future__ import annotations
@@ -36,45 +40,64 @@ from ..worker import probes
 from ..worker.protocol import Call, Layer, Substitute
 from . import oracle
 from .channel import encoded
-from .checks import Check, generator
+from .checks import Check, generator, suite
+from .errors import Failed
 from .results import Failure
 from .student import Student, raise_for_status, substitution
 
 CHUNK_BYTES = 64 << 10
-"""Requests sent at once stay well within a socket's buffer (208 kB by default on Linux), so sending never waits
-for the worker, which may be busy sending replies the judge reads only afterwards."""
+"""Requests sent at once stay well within a worker channel's send buffer (`Channel.SEND_BUFFER`), so sending
+never waits for the worker, which may be busy sending replies the judge reads only afterwards."""
 MAX_TRANSCRIPTS = 256
-"""Transcripts kept per check: each holds a digest per reply (16 bytes), the requests beyond the plan (a few
-kB, rarely any) and a verdict."""
+"""Transcripts kept per check: each holds the requests beyond the plan with a 16-byte digest per reply (a few
+kB, often none) and a verdict."""
 MAX_PLANS = 1024
 """Plans kept per process: every check for a few seeds (a process rarely grades more than one)."""
 
 
 @dataclass(frozen=True)
-class Transcript:
-    """How a check went on one set of replies to its plan: what it asked beyond the plan, in order, each request
-    with the digest of its reply, and its verdict (the failure, or None when it passed)."""
+class Step:
+    """A request a check made beyond its plan (as sent), and the digest of its reply. `limit`: the check asked
+    whether there was time to explain before making it, and there was, with this many seconds of its explanation
+    budget counted from its first asking (`Student.time_to_explain`); None when it did not ask."""
 
-    steps: tuple[tuple[dict[str, Any], bytes, bytes], ...]
+    body: bytes
+    digest: bytes
+    limit: float | None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """How a check went on one set of replies to its plan: its steps beyond the plan, in order, and its verdict
+    (the failure, or None when it passed)."""
+
+    steps: tuple[Step, ...]
     failure: Failure | None
 
 
 @dataclass
 class Plan:
-    chunks: tuple[tuple[tuple[dict[str, Any], bytes], ...], ...]
-    """The check's requests in the order it makes them, each as `Student.call` and `Student.layer` build it and
-    as `Channel.send_many` sends it."""
-    transcripts: dict[bytes, Transcript] = field(default_factory=dict)
-    """By the digest of the plan's replies."""
+    key: tuple[str, str, int]
+    """The check's question and name, and the seed."""
+    chunks: tuple[tuple[bytes, ...], ...]
+    """The check's requests in the order it makes them, as `Channel.send_many` sends them."""
+    transcripts: dict[bytes, list[Transcript]] = field(default_factory=dict)
+    """By the digest of the plan's replies: those that went on differently (their steps' replies differ)."""
+    count: int = 0
 
-    def record(self, digest: bytes, transcript: Transcript) -> None:
+    def record(self, digest: bytes, transcript: Transcript, shared: bool = True) -> None:
+        """Keep a transcript (and, where `share` was called, pass it on to `learned`, unless it came from there)."""
         with _lock:
-            if len(self.transcripts) < MAX_TRANSCRIPTS:
-                self.transcripts.setdefault(digest, transcript)
+            kept = self.transcripts.setdefault(digest, [])
+            if self.count < MAX_TRANSCRIPTS and transcript not in kept:
+                kept.append(transcript)
+                self.count += 1
+                if shared and _learned is not None:
+                    _learned.append((*self.key, digest, transcript))
 
-    def transcript(self, digest: bytes) -> Transcript | None:
+    def transcripts_of(self, digest: bytes) -> list[Transcript]:
         with _lock:
-            return self.transcripts.get(digest)
+            return list(self.transcripts.get(digest, ()))
 
 
 _plans: dict[tuple[Check, int], Plan | None] = {}
@@ -84,8 +107,8 @@ _planning = threading.Lock()
 
 
 def planned(check_: Check, seed: int) -> Plan | None:
-    """The check's plan for `seed`, made on first use; None when the check asks nothing, or does not pass on
-    the oracle (a broken check is then run as before, and reported as the grader's fault)."""
+    """The check's plan for `seed`, made on first use; None when the check asks nothing, or fails on the oracle.
+    A check that breaks raises here (not kept), as it would when run: the submission is then ungradable."""
     key = (check_, seed)  # the check's function too: a test may replace it under the same name
     with _lock:
         if key in _plans:
@@ -102,6 +125,38 @@ def planned(check_: Check, seed: int) -> Plan | None:
     return plan
 
 
+Learned = tuple[str, str, int, bytes, Transcript]
+"""A transcript as judges pass it on: the check's question, name and seed, the digest of its plan's replies."""
+_learned: list[Learned] | None = None
+
+
+def share() -> None:
+    """Keep every transcript this process records from now on for `learned` (a judge of a local pool)."""
+    global _learned
+    with _lock:
+        _learned = []
+
+
+def learned() -> list[Learned]:
+    """The transcripts recorded since the last call, for other judges to `adopt`: a transcript holds replies'
+    digests and a verdict, so one judge's runs spare the others' as they spare its own later submissions."""
+    with _lock:
+        if _learned is None:
+            return []
+        taken = list(_learned)
+        _learned.clear()
+    return taken
+
+
+def adopt(transcripts: list[Learned]) -> None:
+    """Keep transcripts that other judges recorded (`learned`)."""
+    for question, name, seed, digest, transcript in transcripts:
+        check_ = next((c for c in suite(question) if c.name == name), None)
+        plan = planned(check_, seed) if check_ is not None else None
+        if plan is not None:
+            plan.record(digest, transcript, shared=False)
+
+
 def clear() -> None:
     """Forget every plan and transcript (tests that compare a fresh process with a used one)."""
     with _lock:
@@ -113,22 +168,22 @@ def _plan(check_: Check, seed: int) -> Plan | None:
     try:
         with _own_randomness():
             check_.function(student, generator(seed, check_))
-    except Exception:  # noqa: BLE001 - a check that breaks on the oracle is run unplanned, and breaks there
+    except Failed:  # a check that fails on the oracle is run unplanned (and breaks there, as the grader's fault)
         return None
     if not student.asked:
         return None
-    chunks: list[tuple[tuple[dict[str, Any], bytes], ...]] = []
-    chunk: list[tuple[dict[str, Any], bytes]] = []
+    chunks: list[tuple[bytes, ...]] = []
+    chunk: list[bytes] = []
     size = 0
     for request in student.asked:
         body = encoded(request)
         if chunk and size + len(body) + 32 > CHUNK_BYTES:  # a frame adds its length and number
             chunks.append(tuple(chunk))
             chunk, size = [], 0
-        chunk.append((request, body))
+        chunk.append(body)
         size += len(body) + 32
     chunks.append(tuple(chunk))
-    return Plan(tuple(chunks))
+    return Plan((check_.question, check_.name, seed), tuple(chunks))
 
 
 class _Oracle(Student):
@@ -149,7 +204,8 @@ class _Oracle(Student):
 
 @contextmanager
 def _own_randomness() -> Iterator[None]:
-    """The oracle's answers reseed the global generators, as a worker's do: give the process its own back."""
+    """The oracle's answers reseed the global generators, as a worker's do: give the process its own back (no
+    judge thread draws from them meanwhile: checks draw from their own generator, and `_planning` is held)."""
     state = random.getstate(), torch.get_rng_state(), np.random.get_state()
     try:
         yield
@@ -160,11 +216,13 @@ def _own_randomness() -> Iterator[None]:
 
 
 class Digest:
-    """The replies to a plan, byte for byte less their sequence numbers, as 16 bytes; None once a reply is not
-    in the worker's own layout (its sequence number last), which a forged frame need not be."""
+    """The replies to a plan (or one request), byte for byte less their sequence numbers, as 16 bytes, after a
+    `salt` (what else a verdict depends on). None once a reply does not end with its sequence number, as the
+    worker's replies do (but for its TOO_LARGE and REFUSED frames, which then get no transcript): what precedes
+    that ending, and the number, then say everything the reply holds."""
 
-    def __init__(self) -> None:
-        self.hash: Any = hashlib.blake2b(digest_size=16)
+    def __init__(self, salt: bytes = b"") -> None:
+        self.hash: Any = hashlib.blake2b(struct.pack(">I", len(salt)) + salt, digest_size=16)
 
     def add(self, seq: int, body: bytes) -> None:
         suffix = b',"seq":%d}' % seq

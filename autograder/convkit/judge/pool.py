@@ -2,7 +2,8 @@
 
 The checks, the oracle and reply decoding are Python: judges that share one interpreter share one lock, so
 `--jobs N` runs N judge processes (forked from a server that has imported torch once) and the parent only hands
-out jobs and collects results as plain dictionaries. At `--jobs 1` the one judge runs in convkit's own process.
+out jobs, collects results as plain dictionaries, and passes each judge's transcripts of checks to the others
+with their next jobs (`convkit.judge.plans`). At `--jobs 1` the one judge runs in convkit's own process.
 Either way, every result is rebuilt from its dictionary, so the output cannot depend on where it was graded.
 """
 
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
+from . import plans
 from .backends import Backend
 from .engine import grade, ungradable
 from .errors import SandboxError
@@ -134,12 +136,14 @@ class JudgeProcess:
             raise SandboxError(reply["failed"])
         self.isolation = reply["ready"]
 
-    def send(self, job: Job) -> None:
-        self.conn.send(job)
+    def send(self, job: Job, learned: list[plans.Learned]) -> None:
+        """A job, with the transcripts other judges learned since its last one (`convkit.judge.plans`)."""
+        self.conn.send((job, learned))
         self.job = job
 
-    def receive(self) -> dict[str, Any]:
-        reply: dict[str, Any] = self.conn.recv()
+    def receive(self) -> tuple[dict[str, Any], list[plans.Learned]]:
+        """A result's dictionary, and the transcripts this judge learned grading it."""
+        reply: tuple[dict[str, Any], list[plans.Learned]] = self.conn.recv()
         self.job = None
         return reply
 
@@ -173,17 +177,20 @@ def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, 
     except SandboxError as error:
         conn.send({"failed": str(error)})
         return
+    plans.share()
     try:
         conn.send({"ready": str(slot.isolation)})
-        while (job := next_job(conn)) is not None:
-            conn.send(judge(job, slot, config, seed, assignment))
+        while (message := next_job(conn)) is not None:
+            job, learned = message
+            plans.adopt(learned)
+            conn.send((judge(job, slot, config, seed, assignment), plans.learned()))
         slot.close()  # first, so that the sandbox's CPU time is counted
         conn.send({"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
     finally:
         slot.close()
 
 
-def next_job(conn: Connection) -> Job | None:
+def next_job(conn: Connection) -> tuple[Job, list[plans.Learned]] | None:
     try:
         return conn.recv()  # type: ignore[no-any-return]
     except EOFError:
@@ -218,11 +225,15 @@ class LocalPool:
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
         pending = iter(jobs)
         busy: dict[Any, tuple[JudgeProcess, Job]] = {}
+        learned: list[tuple[JudgeProcess, plans.Learned]] = []
+        """Every judge's transcripts, in the order they came; each judge is sent those of the others."""
+        seen: dict[JudgeProcess, int] = {}
 
         def feed(judge: JudgeProcess) -> None:
             job = next(pending, None)
             if job is not None:
-                judge.send(job)
+                judge.send(job, [entry for who, entry in learned[seen.get(judge, 0) :] if who is not judge])
+                seen[judge] = len(learned)
                 busy[judge.conn] = (judge, job)
 
         for judge in self.judges:
@@ -231,11 +242,12 @@ class LocalPool:
             for conn in wait(list(busy)):
                 judge, job = busy.pop(conn)
                 try:
-                    reply = judge.receive()
+                    reply, found = judge.receive()
                 except (EOFError, OSError):
                     yield job.index, self.lost(judge, job)
                     judge = self.replace(judge)
                 else:
+                    learned.extend((judge, entry) for entry in found)
                     yield job.index, SubmissionResult.from_dict(reply)
                 feed(judge)
 

@@ -7,6 +7,7 @@ check that made it, and the next request starts a fresh worker (with the same ce
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import deque
@@ -45,16 +46,24 @@ class Session(Student):
     worker: Channel | None = None
     deadline: float = 0.0
     tmp_bytes: int = 0
-    ahead: deque[tuple[dict[str, Any], dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
-    """Replies to the current check's plan not yet asked for, each with its request (or the failure instead)."""
-    replayed: deque[tuple[dict[str, Any], bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
-    """Replies to a transcript's steps beyond the plan, asked again and not yet asked for by the check."""
+    ahead: deque[tuple[bytes, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
+    """Replies to the current check's plan not yet asked for, each after its request (or the failure instead)."""
+    replayed: deque[tuple[bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
+    """Replies to a transcript's steps, asked again and not yet asked for by the check: request, digest, reply."""
     plan: plans.Plan | None = None
     digest: bytes | None = None
     """The digest of the plan's replies."""
-    steps: list[tuple[dict[str, Any], bytes, bytes]] | None = None
-    """What the check asked beyond its plan, for its transcript; None when its course may have depended on time
+    steps: list[plans.Step] | None = None
+    """The check's steps beyond its plan, for its transcript; None when its course may have depended on time
     (a timeout, a crash, an explanation cut short) or a reply's digest could not be taken."""
+    first_asked: float | None = None
+    """When the check first asked for time to explain (monotonic)."""
+    limit: float | None = None
+    """The explanation budget the check counted on since its last request (`plans.Step.limit`)."""
+    replay_started: float | None = None
+    """When a transcript's replay first asked for the time to explain (monotonic)."""
+    replay_timed_out: bool = False
+    """Whether a transcript's replay stopped where the time to explain had run out."""
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.config.submission_timeout
@@ -62,12 +71,27 @@ class Session(Student):
 
     def time_to_explain(self, until: float = math.inf) -> bool:
         """Only while more than half of the submission's time is left: explanations never starve a check. A check
-        whose explanation is cut short gets no transcript (its course depended on time)."""
+        whose explanation is cut short gets no transcript. A check that runs on a transcript's replayed steps
+        (`known_result`) had the time for them when they were asked, and its budget counts from then."""
         now = time.monotonic()
-        if now < until and self.deadline - now > self.config.submission_timeout / 2:
-            return True
-        self.steps = None
-        return False
+        if self.first_asked is None:
+            self.first_asked = now
+        if self.replayed:
+            allowed = True
+        elif self.replay_timed_out:
+            allowed = False
+        else:
+            shifted = until if self.replay_started is None else self.replay_started + (until - self.first_asked)
+            allowed = now < shifted and self.explaining_allowed(now)
+        if not allowed:
+            self.steps = None
+            return False
+        budget = until - self.first_asked
+        self.limit = budget if self.limit is None else min(self.limit, budget)
+        return True
+
+    def explaining_allowed(self, now: float) -> bool:
+        return self.deadline - now > self.config.submission_timeout / 2
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
         """Use correct versions of `symbols` from now on; a worker started later gets them as it loads."""
@@ -76,85 +100,106 @@ class Session(Student):
             self.exchange(substitution(symbols), self.config.call_timeout, "set-up")
 
     def known_result(self, check_: Check, seed: int) -> CheckResult | None:
-        """Send the check's plan at once and collect the replies (`convkit.judge.plans`). When they and the replies
-        to the steps the check then took are those of a transcript, byte for byte, its result; else None, with
-        every reply queued for the check to run on."""
-        self.finish_check(None)
+        """Send the check's plan at once and collect the replies (`convkit.judge.plans`). When they, and the
+        replies to the steps the check then took, are those of a transcript, byte for byte, its result; else None,
+        with every reply queued for the check to run on."""
+        self.forget_check()
         plan = plans.planned(check_, seed)
         if plan is None or self.deadline <= time.monotonic():
             return None  # out of time: the check's first request says so, as it would unplanned
         if self.worker is None:
             self.load()
         self.plan, self.digest = plan, self.collect(plan)
-        self.steps = [] if self.digest is not None else None
-        transcript = plan.transcript(self.digest) if self.digest is not None else None
-        if transcript is None:
+        if self.digest is None:
             return None
-        for request, body, expected in transcript.steps:
+        self.steps = []
+        candidates, started = plan.transcripts_of(self.digest), None
+        for index in itertools.count():
+            finished = next((t for t in candidates if len(t.steps) == index), None)
+            if finished is not None:
+                self.forget_check()
+                return CheckResult(check_.question, check_.name, check_.points, finished.failure)
+            step = candidates[0].steps[index] if candidates else None
+            if step is None:
+                return None
+            if step.limit is not None:  # the check asked for time first: it must be there now
+                now = time.monotonic()
+                self.replay_started = started = now if started is None else started
+                if now >= started + step.limit or not self.explaining_allowed(now):
+                    self.replay_timed_out = True
+                    return None
             try:
-                reply, digest = self.ask(body)
+                reply, digest = self.ask(step.body)
             except WorkerFailed as failed:
-                self.replayed.append((request, body, None, failed))
+                self.replayed.append((step.body, None, failed))
                 return None
-            self.replayed.append((request, body, digest, reply))
-            if digest != expected:
-                return None
-        self.finish_check(None)
-        return CheckResult(check_.question, check_.name, check_.points, transcript.failure)
+            self.replayed.append((step.body, digest, reply))
+            candidates = [t for t in candidates if t.steps[index].body == step.body and t.steps[index].digest == digest]
+        raise AssertionError("unreachable")
 
     def collect(self, plan: plans.Plan) -> bytes | None:
         """Queue the replies to `plan` in `ahead`, each within the call's time limit; a worker that fails to
         answer is killed, and its failure queued for the request it failed on. The replies' digest, if all came."""
-        digest = plans.Digest()
+        digest = plans.Digest(str(self.tmp_bytes).encode())  # a verdict's message may name the temporary files' limit
         for chunk in plan.chunks:
             assert self.worker is not None
             try:
-                seqs = self.worker.send_many([body for _, body in chunk])
+                seqs = self.worker.send_many(chunk, self.config.call_timeout)
             except OSError as exc:
-                self.ahead.append((chunk[0][0], self.ended(exc, "the call")))
+                self.ahead.append((chunk[0], self.failure(exc, self.config.call_timeout, "the call")))
                 return None
-            for (request, _), seq in zip(chunk, seqs, strict=True):
+            for body, seq in zip(chunk, seqs, strict=True):
                 try:
                     self.ensure_time()
-                    reply, body = self.answer(seq, self.config.call_timeout, "the call")
+                    reply, raw = self.answer(seq, self.config.call_timeout, "the call")
                 except WorkerFailed as failed:
                     if self.worker is not None:
                         self.kill()  # out of time, with the plan still running
-                    self.ahead.append((request, failed))
+                    self.ahead.append((body, failed))
                     return None
-                self.ahead.append((request, reply))
-                digest.add(seq, body)
+                self.ahead.append((body, reply))
+                digest.add(seq, raw)
         return digest.value()
 
-    def finish_check(self, result: CheckResult | None) -> None:
-        """Keep the check's transcript with its `result`, where its course depended on the replies alone; then
-        forget the check."""
-        if result is not None and self.plan is not None and self.digest is not None and self.steps is not None:
+    def finish_check(self, result: CheckResult) -> None:
+        """Keep the check's transcript with its `result`, where its course depended on the replies alone."""
+        if self.plan is not None and self.digest is not None and self.steps is not None:
             self.plan.record(self.digest, plans.Transcript(tuple(self.steps), result.failure))
+        self.forget_check()
+
+    def forget_check(self) -> None:
         self.ahead.clear()
         self.replayed.clear()
-        self.plan = self.digest = self.steps = None
+        self.plan = self.digest = self.steps = self.first_asked = self.limit = self.replay_started = None
+        self.replay_timed_out = False
 
     def request(self, request: Substitute | Call | Layer) -> Any:
+        try:
+            self.ensure_time()
+        except WorkerFailed:
+            self.steps = None
+            raise
+        body = encoded(request)
         if self.ahead:
             planned, reply = self.ahead.popleft()
-            if planned == request:
+            if planned == body:
+                if self.limit is not None:
+                    self.steps = None  # time asked for before a planned request: replaying it could not ask again
                 return self.settle(reply)
             self.ahead.clear()  # off the plan: the worker, which ran all of it, answers from here on
         if self.replayed:
-            asked, body, digest, reply = self.replayed.popleft()
-            if asked == request:
-                self.record(request, body, digest)
+            asked, digest, reply = self.replayed.popleft()
+            if asked == body:
+                self.record(body, digest)
                 return self.settle(reply)
-            self.replayed.clear()  # only if the check's course changed with time: no transcript then
+            self.replayed.clear()  # only if time changed the check's course: no transcript then
             self.steps = None
-        body = encoded(request)
         try:
             reply, digest = self.ask(body)
         except WorkerFailed:
             self.steps = None
             raise
-        self.record(request, body, digest)
+        self.record(body, digest)
         return self.settle(reply)
 
     def settle(self, reply: dict[str, Any] | WorkerFailed) -> Any:
@@ -163,24 +208,26 @@ class Session(Student):
             raise reply
         return raise_for_status(reply, self.tmp_bytes)
 
-    def record(self, request: dict[str, Any], body: bytes, digest: bytes | None) -> None:
+    def record(self, body: bytes, digest: bytes | None) -> None:
         if self.steps is not None:
             if digest is None:
                 self.steps = None
             else:
-                self.steps.append((request, body, digest))
+                self.steps.append(plans.Step(body, digest, self.limit))
+        self.limit = None
 
     def ask(self, body: bytes, timeout: int | None = None, what: str = "the call") -> tuple[dict[str, Any], bytes | None]:
         """One request (`encoded`) to the worker, started if need be: its reply, and the reply's digest."""
+        self.ensure_time()
         if self.worker is None:
             self.load()
         assert self.worker is not None
-        self.ensure_time()
+        timeout = self.config.call_timeout if timeout is None else timeout
         try:
-            [seq] = self.worker.send_many([body])
+            [seq] = self.worker.send_many([body], timeout)
         except OSError as exc:
-            raise self.ended(exc, what) from None
-        reply, raw = self.answer(seq, self.config.call_timeout if timeout is None else timeout, what)
+            raise self.failure(exc, timeout, what) from None
+        reply, raw = self.answer(seq, timeout, what)
         digest = plans.Digest()
         digest.add(seq, raw)
         return reply, digest.value()
@@ -197,17 +244,16 @@ class Session(Student):
         assert self.worker is not None
         try:
             return next(self.worker.frames(seq, min(timeout, self.deadline - time.monotonic())))
-        except TimeoutError:
-            self.kill()
-            raise WorkerFailed(f"{what} timed out after {timeout} s: an infinite loop?", reason="timed out") from None
-        except (EOFError, OSError) as exc:
-            raise self.ended(exc, what) from None
-        except WireError as exc:
-            self.kill()
-            raise WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol") from None
+        except (TimeoutError, EOFError, OSError, WireError) as exc:
+            raise self.failure(exc, timeout, what) from None
 
-    def ended(self, exc: BaseException, what: str) -> WorkerFailed:
+    def failure(self, exc: BaseException, timeout: int, what: str) -> WorkerFailed:
+        """What a transport error says of the submission, its worker killed."""
         status = self.kill()
+        if isinstance(exc, TimeoutError):
+            return WorkerFailed(f"{what} timed out after {timeout} s: an infinite loop?", reason="timed out")
+        if isinstance(exc, WireError):
+            return WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol")
         return WorkerFailed(f"the worker ended during {what} ({ended(status, exc)})", reason="the worker ended")
 
     def load(self) -> None:
