@@ -15,7 +15,7 @@ from convkit.config import GradingConfig
 from convkit.judge import engine
 from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
-from convkit.judge.errors import SandboxError
+from convkit.judge.errors import CheckFailed, SandboxError
 from convkit.judge.results import GradeStatus, SubmissionResult
 
 from .conftest import REFERENCE
@@ -89,6 +89,21 @@ def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, mon
     assert "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)" in str(
         result.problem
     )
+
+
+def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungradable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(student, rng):  # type: ignore[no-untyped-def]
+        raise CheckFailed("no answer is ever right", reason="wrong answer")
+
+    suite = engine.suite
+    monkeypatch.setattr(
+        engine, "suite", lambda question: tuple(replace(c, function=failing) if c.question == "pool2d" else c for c in suite(question))
+    )
+    path = tmp_path / "fine.py"
+    path.write_text(REFERENCE.read_text())
+    [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
+    assert result.status is GradeStatus.UNGRADABLE and result.total == 0
+    assert "fails on the judge's own oracle (no answer is ever right)" in str(result.problem)
 
 
 def test_ungradable_submissions_have_no_score_and_exit_non_zero(

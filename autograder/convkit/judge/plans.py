@@ -41,18 +41,19 @@ from ..worker.protocol import Call, Layer, Substitute
 from . import oracle
 from .channel import encoded
 from .checks import Check, generator, suite
-from .errors import Failed
+from .errors import Failed, InternalError
 from .results import Failure
 from .student import Student, raise_for_status, substitution
 
 CHUNK_BYTES = 64 << 10
 """Requests sent at once stay well within a worker channel's send buffer (`Channel.SEND_BUFFER`), so sending
 never waits for the worker, which may be busy sending replies the judge reads only afterwards."""
-MAX_TRANSCRIPTS = 256
-"""Transcripts kept per check: each holds the requests beyond the plan with a 16-byte digest per reply (a few
-kB, often none) and a verdict."""
-MAX_PLANS = 1024
-"""Plans kept per process: every check for a few seeds (a process rarely grades more than one)."""
+MAX_TRANSCRIPTS = 4096
+"""Transcripts kept per process: each holds the requests beyond its plan with a 16-byte digest per reply and a
+verdict (2.5 kB on average for the bug catalog, 15 kB at most), so tens of MB at most."""
+MAX_PLANS = 256
+"""Plans kept per process: every check for a few seeds (a process rarely grades more than one); past it, every
+plan and transcript is forgotten."""
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,20 @@ class Plan:
     """The check's requests in the order it makes them, as `Channel.send_many` sends them."""
     transcripts: dict[bytes, list[Transcript]] = field(default_factory=dict)
     """By the digest of the plan's replies: those that went on differently (their steps' replies differ)."""
-    count: int = 0
 
     def record(self, digest: bytes, transcript: Transcript, shared: bool = True) -> None:
-        """Keep a transcript (and, where `share` was called, pass it on to `learned`, unless it came from there)."""
+        """Keep a transcript (and, where `share` was called, pass it on to `learned`, unless it came from there);
+        one of a course already kept (the same requests and replies: their time budgets may differ) is not."""
+        global _kept
+        course = [(step.body, step.digest) for step in transcript.steps]
         with _lock:
-            kept = self.transcripts.setdefault(digest, [])
-            if self.count < MAX_TRANSCRIPTS and transcript not in kept:
-                kept.append(transcript)
-                self.count += 1
-                if shared and _learned is not None:
-                    _learned.append((*self.key, digest, transcript))
+            kept = self.transcripts.get(digest, [])
+            if _kept >= MAX_TRANSCRIPTS or any([(step.body, step.digest) for step in other.steps] == course for other in kept):
+                return
+            self.transcripts[digest] = [*kept, transcript]
+            _kept += 1
+            if shared and _learned is not None:
+                _learned.append((*self.key, digest, transcript))
 
     def transcripts_of(self, digest: bytes) -> list[Transcript]:
         with _lock:
@@ -101,14 +105,16 @@ class Plan:
 
 
 _plans: dict[tuple[Check, int], Plan | None] = {}
+_kept = 0
+"""Transcripts kept in `_plans`."""
 _lock = threading.Lock()
 _planning = threading.Lock()
 """Planning runs one check at a time per process: it borrows the process's global random state."""
 
 
 def planned(check_: Check, seed: int) -> Plan | None:
-    """The check's plan for `seed`, made on first use; None when the check asks nothing, or fails on the oracle.
-    A check that breaks raises here (not kept), as it would when run: the submission is then ungradable."""
+    """The check's plan for `seed`, made on first use; None when the check asks nothing. A check that breaks, or
+    fails on the oracle, raises here (nothing is kept): the submission is then ungradable (`run_check`)."""
     key = (check_, seed)  # the check's function too: a test may replace it under the same name
     with _lock:
         if key in _plans:
@@ -120,9 +126,15 @@ def planned(check_: Check, seed: int) -> Plan | None:
         plan = _plan(check_, seed)
         with _lock:
             if len(_plans) >= MAX_PLANS:
-                _plans.clear()
+                _forget()
             _plans[key] = plan
     return plan
+
+
+def _forget() -> None:
+    global _kept
+    _plans.clear()
+    _kept = 0
 
 
 Learned = tuple[str, str, int, bytes, Transcript]
@@ -152,7 +164,10 @@ def adopt(transcripts: list[Learned]) -> None:
     """Keep transcripts that other judges recorded (`learned`)."""
     for question, name, seed, digest, transcript in transcripts:
         check_ = next((c for c in suite(question) if c.name == name), None)
-        plan = planned(check_, seed) if check_ is not None else None
+        try:
+            plan = planned(check_, seed) if check_ is not None else None
+        except Exception:  # noqa: BLE001 - a check that cannot be planned says so when a submission reaches it
+            continue
         if plan is not None:
             plan.record(digest, transcript, shared=False)
 
@@ -160,7 +175,7 @@ def adopt(transcripts: list[Learned]) -> None:
 def clear() -> None:
     """Forget every plan and transcript (tests that compare a fresh process with a used one)."""
     with _lock:
-        _plans.clear()
+        _forget()
 
 
 def _plan(check_: Check, seed: int) -> Plan | None:
@@ -168,15 +183,14 @@ def _plan(check_: Check, seed: int) -> Plan | None:
     try:
         with _own_randomness():
             check_.function(student, generator(seed, check_))
-    except Failed:  # a check that fails on the oracle is run unplanned (and breaks there, as the grader's fault)
-        return None
+    except Failed as failed:
+        raise InternalError(f"the check {check_.question}/{check_.name!r} fails on the judge's own oracle ({failed.detail[:200]})") from None
     if not student.asked:
         return None
     chunks: list[tuple[bytes, ...]] = []
     chunk: list[bytes] = []
     size = 0
-    for request in student.asked:
-        body = encoded(request)
+    for body in student.asked:
         if chunk and size + len(body) + 32 > CHUNK_BYTES:  # a frame adds its length and number
             chunks.append(tuple(chunk))
             chunk, size = [], 0
@@ -194,10 +208,10 @@ class _Oracle(Student):
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"__name__": "convkit_oracle"}
         probes.handle(self.namespace, substitution(tuple(oracle.BY_SYMBOL)))
-        self.asked: list[dict[str, Any]] = []
+        self.asked: list[bytes] = []
 
     def request(self, request: Substitute | Call | Layer) -> Any:
-        self.asked.append(dict(request))
+        self.asked.append(encoded(request))
         wire_request = json.loads(json.dumps(request))
         return raise_for_status(json.loads(json.dumps(probes.handle(self.namespace, wire_request))))
 

@@ -226,15 +226,24 @@ class LocalPool:
         pending = iter(jobs)
         busy: dict[Any, tuple[JudgeProcess, Job]] = {}
         learned: list[tuple[JudgeProcess, plans.Learned]] = []
-        """Every judge's transcripts, in the order they came; each judge is sent those of the others."""
+        """The judges' transcripts in the order they came, but those every judge was sent: each judge is sent
+        those of the others (a judge that replaces a dead one, those that come after it starts)."""
+        dropped = 0
         seen: dict[JudgeProcess, int] = {}
+        """How many transcripts, counting the dropped ones, each judge was sent or found."""
 
         def feed(judge: JudgeProcess) -> None:
+            nonlocal dropped
             job = next(pending, None)
-            if job is not None:
-                judge.send(job, [entry for who, entry in learned[seen.get(judge, 0) :] if who is not judge])
-                seen[judge] = len(learned)
-                busy[judge.conn] = (judge, job)
+            if job is None:
+                return
+            start = seen.get(judge, dropped + len(learned)) - dropped
+            judge.send(job, [entry for who, entry in learned[start:] if who is not judge])
+            seen[judge] = dropped + len(learned)
+            busy[judge.conn] = (judge, job)
+            done = min(seen.get(other, dropped) for other in self.judges) - dropped
+            del learned[:done]
+            dropped += done
 
         for judge in self.judges:
             feed(judge)

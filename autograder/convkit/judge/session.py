@@ -72,7 +72,10 @@ class Session(Student):
     def time_to_explain(self, until: float = math.inf) -> bool:
         """Only while more than half of the submission's time is left: explanations never starve a check. A check
         whose explanation is cut short gets no transcript. A check that runs on a transcript's replayed steps
-        (`known_result`) had the time for them when they were asked, and its budget counts from then."""
+        (`known_result`) had the time for them when they were asked, and its budget counts from then. This relies
+        on how its one caller (`compare.shrink`) asks: before each request, with one `until` per check, and a
+        False ends the explanation just as running out of candidates does (so an asking after the last request
+        need not be kept)."""
         now = time.monotonic()
         if self.first_asked is None:
             self.first_asked = now
