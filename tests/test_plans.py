@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,20 @@ def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.Monk
     monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
     assert grade([REFERENCE], seed=35) == first and ran == []
     assert plans.learned() == []  # adopted transcripts are not passed on again
+
+
+def test_a_pool_whose_judges_pass_transcripts_on_grades_as_one_judge_does(tmp_path: Path) -> None:
+    """Real judge processes: each graded submission repeats one another judge has seen, so most of the second
+    half is graded on transcripts the other judge learnt."""
+    catalog = sorted((HERE / "catalog").glob("corr2d__*.py"))[:4] + sorted((HERE / "catalog").glob("pool2d__*.py"))[:2]
+    originals = [expand(path, tmp_path) for path in catalog] + [REFERENCE]
+    copies = [tmp_path / f"again_{path.name}" for path in originals]
+    for original, copy in zip(originals, copies, strict=True):
+        copy.write_bytes(original.read_bytes())
+    plans.clear()
+    pooled = grade_batch(originals + copies, replace(CONFIG, jobs=2), choose("plain"), seed=36, progress=False).results
+    plans.clear()
+    assert pooled == grade(originals + copies, seed=36)
 
 
 def test_grades_do_not_depend_on_what_the_process_graded_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
