@@ -7,6 +7,7 @@ import csv
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,17 +75,23 @@ def test_an_oversize_reply_says_how_large(graded: dict[str, SubmissionResult]) -
     assert details == {"the reply was too large (40.0 MB, the limit is 16 MB)"}, details
 
 
-def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(student, rng):  # type: ignore[no-untyped-def]
-        raise ZeroDivisionError("a bug in the grader")
-
+def grade_with_pool2d_check(function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SubmissionResult:
+    """The reference, graded with every pool2d check replaced by `function`."""
     suite = engine.suite
     monkeypatch.setattr(
-        engine, "suite", lambda question: tuple(replace(c, function=broken) if c.question == "pool2d" else c for c in suite(question))
+        engine, "suite", lambda question: tuple(replace(c, function=function) if c.question == "pool2d" else c for c in suite(question))
     )
     path = tmp_path / "fine.py"
     path.write_text(REFERENCE.read_text())
     [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
+    return result
+
+
+def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(student, rng):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("a bug in the grader")
+
+    result = grade_with_pool2d_check(broken, tmp_path, monkeypatch)
     assert result.status is GradeStatus.UNGRADABLE and result.total == 0
     assert "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)" in str(
         result.problem
@@ -95,13 +102,7 @@ def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungrad
     def failing(student, rng):  # type: ignore[no-untyped-def]
         raise CheckFailed("no answer is ever right", reason="wrong answer")
 
-    suite = engine.suite
-    monkeypatch.setattr(
-        engine, "suite", lambda question: tuple(replace(c, function=failing) if c.question == "pool2d" else c for c in suite(question))
-    )
-    path = tmp_path / "fine.py"
-    path.write_text(REFERENCE.read_text())
-    [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
+    result = grade_with_pool2d_check(failing, tmp_path, monkeypatch)
     assert result.status is GradeStatus.UNGRADABLE and result.total == 0
     assert "fails on the judge's own oracle (no answer is ever right)" in str(result.problem)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import socket
-import struct
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..worker.protocol import frame_size, parse_frame, receive_frame, send
+from ..worker.protocol import frame_size, framed, parse_frame, receive_frame, send
 
 READ_BYTES = 1 << 16
 SEND_BUFFER = 256 << 10
@@ -50,12 +49,8 @@ class Channel:
         a JSON object already encoded (`encoded`), without its number. The caller keeps their bytes within
         SEND_BUFFER, or the send could wait for a worker busy sending replies that nobody reads yet."""
         seqs = [next(self.numbers) for _ in requests]
-        frames = []
-        for body, seq in zip(requests, seqs, strict=True):
-            numbered = b'%s,"seq":%d}' % (body[:-1], seq)
-            frames += (struct.pack(">I", len(numbered)), numbered)
         self.sock.settimeout(timeout)
-        self.sock.sendall(b"".join(frames))
+        self.sock.sendall(b"".join(framed(b'%s,"seq":%d}' % (body[:-1], seq)) for body, seq in zip(requests, seqs, strict=True)))
         return seqs
 
     def replies(self, seq: int, each: float, until: float = float("inf")) -> Iterator[dict[str, Any]]:

@@ -328,7 +328,12 @@ def send(sock: socket.socket, frame: Mapping[str, Any]) -> None:
     if len(payload) > MAX_FRAME_BYTES:
         too_large: TooLarge = {"status": Status.TOO_LARGE, "seq": frame.get("seq", -1), "size": len(payload), "limit": MAX_FRAME_BYTES}
         payload = json.dumps(too_large).encode()
-    sock.sendall(struct.pack(">I", len(payload)) + payload)
+    sock.sendall(framed(payload))
+
+
+def framed(payload: bytes) -> bytes:
+    """A frame's bytes on the wire: its 4-byte big-endian length, then the payload."""
+    return struct.pack(">I", len(payload)) + payload
 
 
 def receive(sock: socket.socket) -> dict[str, Any]:
