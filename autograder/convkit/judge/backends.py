@@ -110,7 +110,9 @@ class WorkerUid:
         self._lock: int | None = None
         if os.geteuid() != 0:
             return
-        directory = _lock_directory()
+        directory = private_directory(UID_LOCK_DIR, "convkit-worker-uids")
+        if directory is None:
+            raise BackendError(f"cannot make a private lock directory for worker uids ({UID_LOCK_DIR})")
         for uid in range(WORKER_UID_BASE, WORKER_UID_BASE + WORKER_UID_COUNT):
             fd = os.open(os.path.join(directory, f"{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
             try:
@@ -128,9 +130,11 @@ class WorkerUid:
             self._lock = self.value = None
 
 
-def _lock_directory() -> str:
-    """A root-only directory (never one a worker could have planted in a shared /tmp)."""
-    for directory in (UID_LOCK_DIR, os.path.join(tempfile.gettempdir(), "convkit-worker-uids-0")):
+def private_directory(system: str, name: str) -> str | None:
+    """A directory only this user may write, for lock files: `system` (under /run) or `name`-<euid> in the
+    temporary folder; never one that someone else, a worker included, could have planted in a shared /tmp.
+    None when neither can be made."""
+    for directory in (system, os.path.join(tempfile.gettempdir(), f"{name}-{os.geteuid()}")):
         try:
             os.mkdir(directory, 0o700)
         except FileExistsError:
@@ -138,9 +142,9 @@ def _lock_directory() -> str:
         except OSError:
             continue
         info = os.lstat(directory)
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o077:
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077:
             return directory
-    raise BackendError(f"cannot make a private lock directory for worker uids ({UID_LOCK_DIR})")
+    return None
 
 
 def hidden_paths() -> list[str]:

@@ -83,8 +83,10 @@ def start_slots(backend: Backend, config: GradingConfig, count: int) -> list[Slo
 
 
 def judge(job: Job, slot: Slot, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> dict[str, Any]:
-    """Grade one job in `slot`: the result as the plain data every judge hands back, wherever it runs."""
-    return grade(job.submission(), slot, config, seed, assignment).to_dict()
+    """Grade one job in `slot`, on its CPU: the result as the plain data every judge hands back, wherever it runs."""
+    submission = job.submission()
+    with slot.pinned():
+        return grade(submission, slot, config, seed, assignment).to_dict()
 
 
 class InlineJudge:

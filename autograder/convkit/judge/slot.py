@@ -12,6 +12,8 @@ import signal
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import IO
 
@@ -19,6 +21,7 @@ from ..config import GradingConfig
 from ..worker.protocol import Isolation, Op, Status, WireError
 from .backends import Backend, WorkerUid, kill_uid
 from .channel import Channel
+from .cpus import CpuClaim
 from .errors import IsolationError, SandboxError
 
 START_TIMEOUT = 120
@@ -32,6 +35,7 @@ class Slot:
         self.backend = backend
         self.config = config
         self.claim: WorkerUid | None = None
+        self.cpu: CpuClaim | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.control: Channel | None = None
         self.errors: IO[bytes] | None = None
@@ -49,19 +53,21 @@ class Slot:
         """Start the zygote, configure it, and check the isolation it reports (raises SandboxError)."""
         self.close()
         self.claim = WorkerUid()
+        self.cpu = CpuClaim()
         judge_end, zygote_end = socket.socketpair()
         self.errors = tempfile.TemporaryFile()
         identity = self.backend.identity(self.claim.value)
         try:
-            self.process = subprocess.Popen(
-                self.backend.command(zygote_end.fileno(), identity, self.config.limits()),
-                pass_fds=[zygote_end.fileno(), *identity.values()],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self.errors,
-                start_new_session=True,
-                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "MPLCONFIGDIR": "/tmp"},
-            )
+            with self.pinned():  # the zygote, and so every worker it forks, runs on the slot's CPU
+                self.process = subprocess.Popen(
+                    self.backend.command(zygote_end.fileno(), identity, self.config.limits()),
+                    pass_fds=[zygote_end.fileno(), *identity.values()],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=self.errors,
+                    start_new_session=True,
+                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "MPLCONFIGDIR": "/tmp"},
+                )
         finally:
             for fd in identity.values():
                 os.close(fd)
@@ -84,6 +90,15 @@ class Slot:
                 f"{self.backend.expected} ({self.detail or 'no reason given'})"
             )
         self.isolation = isolation
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Run the calling thread on the slot's CPU meanwhile (`convkit.judge.cpus`): a judge grading with it."""
+        if self.cpu is None:
+            yield
+        else:
+            with self.cpu.pinned():
+                yield
 
     def last_error(self) -> str:
         if self.errors is None:
@@ -140,6 +155,9 @@ class Slot:
                 kill_uid(self.claim.value)
             self.claim.release()
             self.claim = None
+        if self.cpu is not None:
+            self.cpu.release()
+            self.cpu = None
         if self.errors is not None:
             self.errors.close()
             self.errors = None
