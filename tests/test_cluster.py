@@ -118,6 +118,14 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(cluster: LocalCluste
     done = convkit("grade", batch, "--out", out, "--seed", SEED, "--backend", "plain", "--scheduler", cluster.address)
     assert done.returncode == 0, done.stderr
     assert files(out) == files(local_run)
+    # The scheduler unpickles every task, so imports the module of its function: never torch, which held up its first
+    # tasks by the length of an import. And a grading worker does not run Dask's profiler.
+    assert "libtorch" not in Path(f"/proc/{cluster.processes['scheduler'].pid}/maps").read_text()
+    from distributed import Client
+
+    with Client(cluster.address, timeout=30) as client:
+        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+    assert callbacks and not any("profile" in name for names in callbacks.values() for name in names)
 
 
 def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(

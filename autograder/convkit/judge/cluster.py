@@ -7,6 +7,10 @@ mid-task has its task run again elsewhere by the scheduler; each submission is w
 with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N --preload convkit.judge.cluster`): judges
 that share a process share its interpreter lock, and the preload imports the judge as the worker starts rather
 than when the first batch's plugin arrives.
+
+This module itself imports neither torch nor the checks: the scheduler unpickles every task, and so imports the
+module of the task's function. It did import them, which held up a fresh scheduler's first tasks by the 0.8 s of
+an `import torch`, and made a scheduler need torch.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 from distributed.client import FutureCancelledError
@@ -27,13 +31,13 @@ from distributed.comm.addressing import get_address_host_port
 
 from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
-from .backends import Backend
-from .engine import ungradable
 from .errors import ClusterError, SandboxError
 from .jobs import Job
-from .pool import judge, start_slots, with_fallback
 from .results import SubmissionResult
-from .slot import Slot
+
+if TYPE_CHECKING:
+    from .backends import Backend
+    from .slot import Slot
 
 PLUGIN = "convkit-judge"
 CONNECT_TIMEOUT = 10
@@ -49,6 +53,14 @@ ANSWER_TIMEOUT = 30
 """Seconds the scheduler may take to say how many workers it has before the batch gives up on it."""
 WORKERLESS_TIMEOUT = 600
 """Seconds a batch waits for a worker once the cluster has none: a batch system may take minutes to replace jobs."""
+PROFILER = ("profile", "profile-cycle")
+"""A worker's periodic callbacks that run Dask's profiler, which samples every thread's stack every 10 ms: it cost
+a 2-worker cluster 4% of its throughput, and nobody reads a grading run's profiles."""
+
+
+def dask_setup(worker: Any) -> None:
+    """Run by a worker started with `--preload convkit.judge.cluster`: import the judge (torch, the checks) now."""
+    from . import pool  # noqa: F401
 
 
 class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
@@ -70,10 +82,17 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         self.__init__(state["requested"], state["config"])  # type: ignore[misc]
 
     async def setup(self, worker: Any) -> None:
-        """Start the slots off the worker's event loop (each takes a torch import): it keeps answering."""
+        """Stop the worker's profiler, and start the slots off its event loop (each takes a torch import): it
+        keeps answering."""
+        for name in PROFILER:
+            callback = worker.periodic_callbacks.pop(name, None)
+            if callback is not None:
+                callback.stop()
         await asyncio.to_thread(self.start, worker.state.nthreads)
 
     def start(self, count: int) -> None:
+        from .pool import start_slots, with_fallback
+
         self.slots, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, count), self.requested)
         for slot in self.slots:
             self.free.put(slot)
@@ -92,6 +111,8 @@ def plugin_of_this_worker() -> JudgePlugin:
 
 def grade_on_worker(job: Job, seed: int, assignment: AssignmentConfig) -> dict[str, Any]:
     """A task: grade one job with a free slot of this worker; the result as plain data."""
+    from .pool import judge
+
     plugin = plugin_of_this_worker()
     slot = plugin.free.get()
     try:
@@ -145,6 +166,8 @@ class Cluster:
                 raise SandboxError(f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}")
         states = self.client.run(plugin_state).values()
         used = sorted({state["backend"] for state in states})
+        from .backends import Backend
+
         self.backend = Backend(used[0], self.requested.chosen) if len(used) == 1 else self.requested  # type: ignore[arg-type]
         warnings = sorted({state["warning"] for state in states if state["warning"]})
         self.warning = "; ".join(warnings) or None
@@ -176,6 +199,8 @@ class Cluster:
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
                 if future.status != "error":  # not the task's failure: the connection's, while gathering its result
                     raise ClusterError(f"{lost(self.address)} ({type(error).__name__})") from None
+                from .engine import ungradable
+
                 problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
                 result = ungradable(job.submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
             future.release()
