@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from convkit.assignment_config import load
 from convkit.config import GradingConfig
 from convkit.judge import checks, compare, plans
 from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.checks import suite
+from convkit.judge.pool import InlineJudge
 from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
 
@@ -51,6 +53,19 @@ def test_every_check_is_planned_on_the_oracle_and_planning_leaves_randomness_alo
             plan = plans.planned(check_, 77)
             assert plan is not None and plan.chunks and all(plan.chunks), (question, check_.name)
     assert random.getstate() == before[0] and torch.equal(torch.get_rng_state(), before[1])
+
+
+def test_a_judge_plans_every_check_while_its_sandbox_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    plans.clear()
+    made: list[tuple[str, int]] = []
+    plan = plans._plan
+    monkeypatch.setattr(plans, "_plan", lambda check_, seed: made.append((check_.name, seed)) or plan(check_, seed))
+    with InlineJudge(choose("plain"), CONFIG, 31, load()):
+        assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS) and {seed for _, seed in made} == {31}
+    for question in QUESTION_IDS:
+        for check_ in suite(question):
+            plans.planned(check_, 31)
+    assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS)  # none was planned twice
 
 
 def test_planned_verdicts_and_feedback_equal_those_asked_one_call_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..questions import QUESTION_IDS
 from ..worker import probes
 from ..worker.protocol import Call, Layer, Substitute
 from . import oracle
@@ -128,6 +129,17 @@ def planned(check_: Check, seed: int) -> Plan | None:
                 _forget()
             _plans[key] = plan
     return plan
+
+
+def plan_all(seed: int) -> None:
+    """Plan every check for `seed` now, as a judge does while its sandbox starts (a judge waiting for its zygote's
+    torch import has a core to spare). A check that cannot be planned raises again when a submission reaches it."""
+    for question in QUESTION_IDS:
+        for check_ in suite(question):
+            try:
+                planned(check_, seed)
+            except Exception:  # noqa: BLE001, S112 - `run_check` makes the submission ungradable, with the reason
+                continue
 
 
 def _forget() -> None:

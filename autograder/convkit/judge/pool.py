@@ -12,6 +12,7 @@ from __future__ import annotations
 import resource
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -64,12 +65,16 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
         return start(plain), plain, f"bubblewrap could not start here ({error}); graded with the plain sandbox instead"
 
 
-def start_slots(backend: Backend, config: GradingConfig, count: int) -> list[Slot]:
-    """A judge's started slots (all of them, or none: SandboxError). The judge's tensors are tiny, so torch gets
-    one thread: more would only compete with the sandboxes for cores."""
+def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None) -> list[Slot]:
+    """A judge's started slots (all of them, or none: SandboxError), with its checks planned for `seed` meanwhile,
+    where it is known (`plans.plan_all`). The judge's tensors are tiny, so torch gets one thread: more would only
+    compete with the sandboxes for cores."""
     import torch
 
     torch.set_num_threads(1)
+    planning = threading.Thread(target=plans.plan_all, args=(seed,), name="convkit-planning") if seed is not None else None
+    if planning is not None:
+        planning.start()
     slots: list[Slot] = []
     try:
         for _ in range(count):
@@ -79,6 +84,9 @@ def start_slots(backend: Backend, config: GradingConfig, count: int) -> list[Slo
         for slot in slots:
             slot.close()
         raise
+    finally:
+        if planning is not None:
+            planning.join()
     return slots
 
 
@@ -100,7 +108,7 @@ class InlineJudge:
 
     def __enter__(self) -> InlineJudge:
         self.start_cpu = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
-        self.slot, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, 1)[0], self.requested)
+        self.slot, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, 1, self.seed)[0], self.requested)
         return self
 
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
@@ -175,7 +183,7 @@ def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        [slot] = start_slots(backend, config, 1)
+        [slot] = start_slots(backend, config, 1, seed)
     except SandboxError as error:
         conn.send({"failed": str(error)})
         return
