@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import signal
 import socket
@@ -126,6 +127,34 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(cluster: LocalCluste
     with Client(cluster.address, timeout=30) as client:
         callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
     assert callbacks and not any("profile" in name for names in callbacks.values() for name in names)
+
+
+def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, tmp_path: Path) -> None:
+    """A submission graded on one worker, then on the other with the transcripts the first sent back: the second
+    runs no check (it learns nothing) and gives the same result. A seed no batch used, so neither knew it before."""
+    from convkit.assignment_config import load
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.cluster import Cluster, grade_on_worker
+    from convkit.judge.jobs import read_job
+    from convkit.judge.results import SubmissionResult
+
+    path = tmp_path / "doubled.py"
+    path.write_text(REFERENCE.read_text().replace("return Y", "return 2 * Y", 1))
+    job, seed = read_job(0, path), 4242
+    with Cluster(cluster.address, choose("plain"), GradingConfig(), seed, load()) as judges:
+        first, second = sorted(judges.client.nthreads())
+
+        def grade_on(worker: str, transcripts: bytes = b"") -> tuple[dict[str, object], bytes, str]:
+            future = judges.client.submit(grade_on_worker, job, seed, load(), transcripts, workers=[worker], pure=False)
+            return future.result(timeout=120)  # type: ignore[no-any-return]
+
+        result, learned, where = grade_on(first)
+        assert where == first and pickle.loads(learned)
+        again, relearned, where = grade_on(second, learned)
+    assert where == second and pickle.loads(relearned) == [] and again == result
+    graded = SubmissionResult.from_dict(result)
+    assert graded.gradable and 0 < graded.total < graded.max_total
 
 
 def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(

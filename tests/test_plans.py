@@ -110,6 +110,25 @@ def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.Monk
     assert plans.learned() == []  # adopted transcripts are not passed on again
 
 
+def test_an_exchange_sends_each_judge_what_the_others_learned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    def learned(*names: str) -> list[plans.Learned]:
+        return [("corr2d", name, 1, b"", plans.Transcript((), None)) for name in names]
+
+    exchange = plans.Exchange(["a", "b"])
+    exchange.add("a", learned("a1", "a2"))
+    assert exchange.take("a") == [] and exchange.take("b") == learned("a1", "a2")
+    exchange.add("b", learned("b1"))
+    exchange.add("a", learned("a3"))
+    assert exchange.take("b") == learned("a3") and exchange.take("a") == learned("b1")
+    assert exchange.entries == [] and exchange.take("a") == exchange.take("b") == []  # every judge was sent them
+    exchange.add("a", learned("a4"))
+    assert exchange.take("a", judges=["a"]) == [] and exchange.entries == []  # b is gone: a alone decides
+    monkeypatch.setattr(plans, "MAX_TRANSCRIPTS", 2)
+    exchange.add("c", learned("c1", "c2", "c3"))  # c: a judge met late, when it first sends what it learned
+    assert exchange.take("b") == learned("c2", "c3")  # the oldest went first
+    assert exchange.take("d") == learned("c2", "c3")  # d: never sent any, so all those kept
+
+
 def test_a_pool_whose_judges_pass_transcripts_on_grades_as_one_judge_does(tmp_path: Path) -> None:
     """Real judge processes: each graded submission repeats one another judge has seen, so most of the second
     half is graded on transcripts the other judge learnt."""

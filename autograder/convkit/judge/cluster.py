@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import queue
 import time
 import uuid
@@ -91,8 +92,10 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         await asyncio.to_thread(self.start, worker.state.nthreads)
 
     def start(self, count: int) -> None:
+        from . import plans
         from .pool import start_slots, with_fallback
 
+        plans.share()
         self.slots, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, count), self.requested)
         for slot in self.slots:
             self.free.put(slot)
@@ -109,16 +112,22 @@ def plugin_of_this_worker() -> JudgePlugin:
     return plugin
 
 
-def grade_on_worker(job: Job, seed: int, assignment: AssignmentConfig) -> dict[str, Any]:
-    """A task: grade one job with a free slot of this worker; the result as plain data."""
+def grade_on_worker(job: Job, seed: int, assignment: AssignmentConfig, transcripts: bytes = b"") -> tuple[dict[str, Any], bytes, str]:
+    """A task: grade one job with a free slot of this worker, having adopted the transcripts other workers learned
+    (`convkit.judge.plans`); the result as plain data, the transcripts this worker learned meanwhile, and its
+    address. Transcripts travel pickled: the scheduler, which unpickles every task, then never imports the judge."""
+    from . import plans
     from .pool import judge
 
     plugin = plugin_of_this_worker()
+    if transcripts:
+        plans.adopt(pickle.loads(transcripts))  # noqa: S301 - written by this batch's judges, passed on by its client
     slot = plugin.free.get()
     try:
-        return judge(job, slot, plugin.config, seed, assignment)
+        result = judge(job, slot, plugin.config, seed, assignment)
     finally:
         plugin.free.put(slot)
+    return result, pickle.dumps(plans.learned()), get_worker().address
 
 
 def plugin_state(dask_worker: Any) -> dict[str, Any]:
@@ -173,17 +182,27 @@ class Cluster:
         self.warning = "; ".join(warnings) or None
 
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
+        from . import plans
+
         pending = iter(jobs)
-        threads = sum(self.client.nthreads().values()) or 1
+        workers = self.client.nthreads()
+        threads = sum(workers.values()) or 1
         waiting: dict[str, Job] = {}
         run = uuid.uuid4().hex[:12]
 
-        def submit(batch: Iterable[Job]) -> list[Any]:
+        exchange = plans.Exchange(workers)
+
+        def submit(batch: Iterable[Job], worker: str | None = None) -> list[Any]:
+            """Jobs as tasks; a job for `worker` (which just finished one) carries the transcripts the others
+            learned since its last, and goes to it unless it is gone (or idle workers take it)."""
             futures = []
             for job in batch:
+                transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker))
+                placed = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
                 future = self.client.submit(
-                    grade_on_worker, job, self.seed, self.assignment, key=f"convkit-{run}-{job.index}", pure=False, retries=RETRIES
-                )
+                    grade_on_worker, job, self.seed, self.assignment, transcripts, key=f"convkit-{run}-{job.index}", pure=False,
+                    retries=RETRIES, **placed,
+                )  # fmt: skip
                 waiting[future.key] = job
                 futures.append(future)
             return futures
@@ -192,8 +211,11 @@ class Cluster:
         running = as_completed(submit(islice(pending, threads * IN_FLIGHT_PER_THREAD)), loop=self.client.loop)
         for future in completed(running, watch):  # each future completes once, however often its task was run
             job = waiting.pop(future.key)
+            worker = None
             try:
-                result = SubmissionResult.from_dict(gathered(future, watch))
+                reply, learned, worker = gathered(future, watch)
+                exchange.add(worker, pickle.loads(learned))  # noqa: S301 - from this batch's own judges
+                result = SubmissionResult.from_dict(reply)
             except FutureCancelledError as error:  # Dask cancels a client's tasks when it loses the scheduler
                 raise ClusterError(cancelled(self.address, error.reason)) from None
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
@@ -204,7 +226,7 @@ class Cluster:
                 problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
                 result = ungradable(job.submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
             future.release()
-            for more in submit(islice(pending, 1)):
+            for more in submit(islice(pending, 1), worker):
                 running.add(more)
             yield job.index, result
 

@@ -27,7 +27,7 @@ import hashlib
 import random
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,6 +181,42 @@ def adopt(transcripts: list[Learned]) -> None:
             continue
         if plan is not None:
             plan.record(digest, transcript, shared=False)
+
+
+class Exchange:
+    """Transcripts passed between judges (a local pool's processes, a cluster's workers, each known by a hashable
+    name): a judge is sent, with its next job, those the others learned since it was last sent any (a judge never
+    sent any, all those kept). Those every judge was sent are dropped, and at most MAX_TRANSCRIPTS are kept, the
+    oldest going first: a judge that misses one only runs the check again."""
+
+    def __init__(self, judges: Iterable[Hashable] = ()) -> None:
+        self.entries: list[tuple[Hashable, Learned]] = []
+        self.dropped = 0
+        """Entries dropped so far: positions count from the first entry ever added."""
+        self.sent: dict[Hashable, int] = dict.fromkeys(judges, 0)
+        """Every judge met (or named at the start), with the position up to which it was sent entries."""
+
+    def add(self, judge: Hashable, found: list[Learned]) -> None:
+        """Transcripts `judge` learned (`learned`)."""
+        self.sent.setdefault(judge, self.dropped)
+        self.entries.extend((judge, entry) for entry in found)
+        self._drop(len(self.entries) - MAX_TRANSCRIPTS)
+
+    def take(self, judge: Hashable, judges: Iterable[Hashable] | None = None) -> list[Learned]:
+        """What to send `judge` with its next job, for it to `adopt`. `judges`: those still to be sent entries
+        (by default, every judge met)."""
+        start = self.sent.get(judge, self.dropped) - self.dropped
+        taken = [entry for who, entry in self.entries[start:] if who != judge]
+        self.sent[judge] = self.dropped + len(self.entries)
+        self._drop(min(self.sent.get(other, self.dropped) for other in (self.sent if judges is None else judges)) - self.dropped)
+        return taken
+
+    def _drop(self, count: int) -> None:
+        if count > 0:
+            del self.entries[:count]
+            self.dropped += count
+            for judge, position in self.sent.items():
+                self.sent[judge] = max(position, self.dropped)
 
 
 def clear() -> None:

@@ -235,25 +235,13 @@ class LocalPool:
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
         pending = iter(jobs)
         busy: dict[Any, tuple[JudgeProcess, Job]] = {}
-        learned: list[tuple[JudgeProcess, plans.Learned]] = []
-        """The judges' transcripts in the order they came, but those every judge was sent: each judge is sent
-        those of the others (a judge that replaces a dead one, those that come after it starts)."""
-        dropped = 0
-        seen: dict[JudgeProcess, int] = {}
-        """How many transcripts, counting the dropped ones, each judge was sent or found."""
+        exchange = plans.Exchange()
 
         def feed(judge: JudgeProcess) -> None:
-            nonlocal dropped
             job = next(pending, None)
-            if job is None:
-                return
-            start = seen.get(judge, dropped + len(learned)) - dropped
-            judge.send(job, [entry for who, entry in learned[start:] if who is not judge])
-            seen[judge] = dropped + len(learned)
-            busy[judge.conn] = (judge, job)
-            done = min(seen.get(other, dropped) for other in self.judges) - dropped
-            del learned[:done]
-            dropped += done
+            if job is not None:
+                judge.send(job, exchange.take(judge, self.judges))
+                busy[judge.conn] = (judge, job)
 
         for judge in self.judges:
             feed(judge)
@@ -266,7 +254,7 @@ class LocalPool:
                     yield job.index, self.lost(judge, job)
                     judge = self.replace(judge)
                 else:
-                    learned.extend((judge, entry) for entry in found)
+                    exchange.add(judge, found)
                     yield job.index, SubmissionResult.from_dict(reply)
                 feed(judge)
 
