@@ -4,6 +4,7 @@ are exclusive across processes, and a process that dies frees its CPU."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,15 @@ def test_a_slot_its_workers_and_its_judge_run_on_its_cpu(private_claims: Path, m
         pool.judge(SimpleNamespace(submission=lambda: None), slot, GradingConfig(), 1, None)  # type: ignore[arg-type]
     assert seen == [expected]
     assert os.sched_getaffinity(0) == before
+
+
+def test_a_zygote_restarted_mid_grading_runs_on_the_slots_cpu(private_claims: Path) -> None:
+    with Slot(Backend("plain"), GradingConfig()) as slot, slot.pinned():  # as a judge grades
+        assert slot.cpu is not None and slot.process is not None
+        claimed = slot.cpu.value
+        os.kill(slot.process.pid, signal.SIGKILL)
+        slot.process.wait()
+        slot.spawn().close()  # restarts the zygote
+        slot.reap()
+        assert slot.cpu.value == claimed
+        assert os.sched_getaffinity(slot.process.pid) == ({claimed} if len(CPUS) > 1 else CPUS)

@@ -51,9 +51,9 @@ class Slot:
 
     def start(self) -> None:
         """Start the zygote, configure it, and check the isolation it reports (raises SandboxError)."""
-        self.close()
+        self.stop()
         self.claim = WorkerUid()
-        self.cpu = CpuClaim()
+        self.cpu = self.cpu or CpuClaim()
         judge_end, zygote_end = socket.socketpair()
         self.errors = tempfile.TemporaryFile()
         identity = self.backend.identity(self.claim.value)
@@ -109,7 +109,7 @@ class Slot:
 
     def spawn(self, preload: tuple[str, ...] = ()) -> Channel:
         """A fresh worker's channel, with `preload` imported in the zygote first; restarts the zygote once if it
-        has died (raises SandboxError)."""
+        has died, on the slot's CPU (raises SandboxError)."""
         for _ in range(2):
             if self.control is None:
                 self.start()
@@ -124,7 +124,7 @@ class Slot:
                     os.close(fd)
             except (OSError, WireError):
                 pass
-            self.close()
+            self.stop()
         raise SandboxError(f"the {self.backend.name} sandbox stopped answering")
 
     def reap(self) -> str | None:
@@ -134,11 +134,19 @@ class Slot:
         try:
             reply = self.control.ask({"op": Op.REAP}, CONTROL_TIMEOUT)
         except (OSError, EOFError, TimeoutError, WireError):
-            self.close()
+            self.stop()
             return None
         return str(reply["exit"])[:100] if reply.get("exit") is not None else None
 
     def close(self) -> None:
+        """Stop the zygote and give up the slot's CPU."""
+        self.stop()
+        if self.cpu is not None:
+            self.cpu.release()
+            self.cpu = None
+
+    def stop(self) -> None:
+        """Stop the zygote (a restart keeps the slot's CPU: the judge grading with it may be running there)."""
         if self.control is not None:
             self.control.close()
             self.control = None
@@ -155,9 +163,6 @@ class Slot:
                 kill_uid(self.claim.value)
             self.claim.release()
             self.claim = None
-        if self.cpu is not None:
-            self.cpu.release()
-            self.cpu = None
         if self.errors is not None:
             self.errors.close()
             self.errors = None
