@@ -3,6 +3,7 @@ are exclusive across processes, and a process that dies frees its CPU."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from convkit.config import GradingConfig
-from convkit.judge import cpus, pool
+from convkit.judge import backends, cpus, pool
 from convkit.judge.backends import Backend
 from convkit.judge.cpus import CpuClaim, preferred
 from convkit.judge.slot import Slot
@@ -123,3 +124,13 @@ def test_a_zygote_restarted_mid_grading_runs_on_the_slots_cpu(private_claims: Pa
         slot.reap()
         assert slot.cpu.value == claimed
         assert os.sched_getaffinity(slot.process.pid) == ({claimed} if len(CPUS) > 1 else CPUS)
+
+
+def test_a_lock_that_cannot_be_taken_leaves_the_slot_unpinned(private_claims: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "no locks available")
+
+    monkeypatch.setattr(backends.fcntl, "flock", no_locks)
+    before = len(os.listdir("/proc/self/fd"))
+    assert CpuClaim().value is None
+    assert len(os.listdir("/proc/self/fd")) == before  # the lock file's descriptor was closed

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -113,21 +114,31 @@ class WorkerUid:
         directory = private_directory(UID_LOCK_DIR, "convkit-worker-uids")
         if directory is None:
             raise BackendError(f"cannot make a private lock directory for worker uids ({UID_LOCK_DIR})")
-        for uid in range(WORKER_UID_BASE, WORKER_UID_BASE + WORKER_UID_COUNT):
-            fd = os.open(os.path.join(directory, f"{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            self.value, self._lock = uid, fd
-            return
-        raise BackendError(f"all {WORKER_UID_COUNT} worker uids are in use by other grading runs")
+        claimed = first_free(directory, range(WORKER_UID_BASE, WORKER_UID_BASE + WORKER_UID_COUNT))
+        if claimed is None:
+            raise BackendError(f"all {WORKER_UID_COUNT} worker uids are in use by other grading runs")
+        self.value, self._lock = claimed
 
     def release(self) -> None:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = self.value = None
+
+
+def first_free(directory: str, numbers: Iterable[int]) -> tuple[int, int] | None:
+    """The first of `numbers` whose lock file in `directory` no one else holds, locked, with the lock's
+    descriptor (the kernel drops the lock if this process dies); None when all are held."""
+    for number in numbers:
+        fd = os.open(os.path.join(directory, f"{number}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(fd)
+            if isinstance(error, BlockingIOError):
+                continue
+            raise
+        return number, fd
+    return None
 
 
 def private_directory(system: str, name: str) -> str | None:

@@ -56,7 +56,8 @@ WORKERLESS_TIMEOUT = 600
 """Seconds a batch waits for a worker once the cluster has none: a batch system may take minutes to replace jobs."""
 PROFILER = ("profile", "profile-cycle")
 """A worker's periodic callbacks that run Dask's profiler, which samples every thread's stack every 10 ms: it cost
-a 2-worker cluster 4% of its throughput, and nobody reads a grading run's profiles."""
+a 2-worker cluster 4% of its throughput, and nobody reads a grading run's profiles. It stays off for the rest of
+the worker's life."""
 
 
 def dask_setup(worker: Any) -> None:
@@ -69,22 +70,22 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
 
     idempotent = False
 
-    def __init__(self, backend: Backend, config: GradingConfig) -> None:
-        self.requested, self.config = backend, config
+    def __init__(self, backend: Backend, config: GradingConfig, seed: int) -> None:
+        self.requested, self.config, self.seed = backend, config, seed
         self.free: queue.Queue[Slot] = queue.Queue()
         self.slots: list[Slot] = []
         self.backend = backend
         self.warning: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"requested": self.requested, "config": self.config}
+        return {"requested": self.requested, "config": self.config, "seed": self.seed}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["requested"], state["config"])  # type: ignore[misc]
+        self.__init__(state["requested"], state["config"], state["seed"])  # type: ignore[misc]
 
     async def setup(self, worker: Any) -> None:
-        """Stop the worker's profiler, and start the slots off its event loop (each takes a torch import): it
-        keeps answering."""
+        """Stop the worker's profiler, and start the slots (each takes a torch import; the batch's checks are
+        planned meanwhile) off its event loop: it keeps answering."""
         for name in PROFILER:
             callback = worker.periodic_callbacks.pop(name, None)
             if callback is not None:
@@ -96,7 +97,7 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         from .pool import start_slots, with_fallback
 
         plans.share()
-        self.slots, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, count), self.requested)
+        self.slots, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, count, self.seed), self.requested)
         for slot in self.slots:
             self.free.put(slot)
 
@@ -169,7 +170,7 @@ class Cluster:
             self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
         except (TimeoutError, OSError):
             raise ClusterError(f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; start some with `dask worker`") from None
-        replies = self.client.register_plugin(JudgePlugin(self.requested, self.config), name=PLUGIN)
+        replies = self.client.register_plugin(JudgePlugin(self.requested, self.config, self.seed), name=PLUGIN)
         for worker, reply in replies.items():
             if reply.get("status") != "OK":
                 raise SandboxError(f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}")
@@ -191,13 +192,16 @@ class Cluster:
         run = uuid.uuid4().hex[:12]
 
         exchange = plans.Exchange(workers)
+        watch = Watch(self.client, self.address)
 
         def submit(batch: Iterable[Job], worker: str | None = None) -> list[Any]:
             """Jobs as tasks; a job for `worker` (which just finished one) carries the transcripts the others
-            learned since its last, and goes to it unless it is gone (or idle workers take it)."""
+            learned since its last, and goes to it, unless it is gone or work stealing moves it to an idle worker
+            (which then only runs some checks the transcripts would have spared it)."""
             futures = []
             for job in batch:
-                transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker))
+                live = None if worker is None or watch.workers is None else watch.workers | {worker}
+                transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker, live))
                 placed = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
                 future = self.client.submit(
                     grade_on_worker, job, self.seed, self.assignment, transcripts, key=f"convkit-{run}-{job.index}", pure=False,
@@ -207,15 +211,12 @@ class Cluster:
                 futures.append(future)
             return futures
 
-        watch = Watch(self.client, self.address)
         running = as_completed(submit(islice(pending, threads * IN_FLIGHT_PER_THREAD)), loop=self.client.loop)
         for future in completed(running, watch):  # each future completes once, however often its task was run
             job = waiting.pop(future.key)
             worker = None
             try:
                 reply, learned, worker = gathered(future, watch)
-                exchange.add(worker, pickle.loads(learned))  # noqa: S301 - from this batch's own judges
-                result = SubmissionResult.from_dict(reply)
             except FutureCancelledError as error:  # Dask cancels a client's tasks when it loses the scheduler
                 raise ClusterError(cancelled(self.address, error.reason)) from None
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
@@ -225,6 +226,9 @@ class Cluster:
 
                 problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
                 result = ungradable(job.submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
+            else:
+                exchange.add(worker, pickle.loads(learned))  # noqa: S301 - from this batch's own judges
+                result = SubmissionResult.from_dict(reply)
             future.release()
             for more in submit(islice(pending, 1), worker):
                 running.add(more)
@@ -259,6 +263,8 @@ class Watch:
         self.client, self.address = client, address
         self.asked = 0.0
         self.alone_since: float | None = None
+        self.workers: set[str] | None = None
+        """The workers the scheduler named when last asked (those a transcript still waits for)."""
 
     def check(self) -> None:
         if self.client.status in ("closing", "closed"):
@@ -267,9 +273,10 @@ class Watch:
             return  # reconnecting (Dask cancels the tasks, and says why), or asked a moment ago
         self.asked = time.monotonic()
         try:
-            identity = self.client.sync(self.client.scheduler.identity, n_workers=0, callback_timeout=ANSWER_TIMEOUT)
+            identity = self.client.sync(self.client.scheduler.identity, n_workers=-1, callback_timeout=ANSWER_TIMEOUT)
         except (OSError, TimeoutError):
             raise ClusterError(f"the Dask scheduler at {self.address} did not answer in {ANSWER_TIMEOUT} s") from None
+        self.workers = set(identity.get("workers", {}))
         if identity.get("n_workers"):
             self.alone_since = None
         elif self.alone_since is None:

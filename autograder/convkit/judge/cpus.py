@@ -5,20 +5,21 @@ A judge and its worker hand the work back and forth many times per submission (a
 next check's). Left to the scheduler, each hand-over may wake the other process on another core, busy with another
 slot, while this one goes idle: on 2 cores, two judges left both cores idle 5% of the time and spent 4% more CPU
 than pinned ones (`benchmarks/README.md`). On one core the hand-over is a context switch, with warm caches.
-A claim is an exclusive lock, like a worker uid's (`backends.WorkerUid`), so two grading runs on one host, or the
-Dask workers of one machine, never pin to the same CPU; past the free CPUs a slot is simply not pinned. Pinning
-only places processes: no result depends on it.
+A claim is an exclusive lock, like a worker uid's (`backends.WorkerUid`), so two grading runs of one user on one
+host, or the Dask workers of one machine, never pin to the same CPU (runs of different users, or with different
+temporary folders, keep their locks apart and may); past the free CPUs a slot is simply not pinned. Pinning only
+places processes: no result depends on it, and a lock that cannot be taken (or, without root, that a student's
+code running as the same user took) only leaves a slot unpinned.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .backends import private_directory
+from .backends import first_free, private_directory
 
 CPU_LOCK_DIR = "/run/convkit-cpus"
 
@@ -52,15 +53,12 @@ class CpuClaim:
         directory = directory or private_directory(CPU_LOCK_DIR, "convkit-cpus")
         if len(cpus) < 2 or directory is None:
             return
-        for cpu in preferred(cpus):
-            fd = os.open(os.path.join(directory, f"{cpu}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            self.value, self._lock = cpu, fd
+        try:
+            claimed = first_free(directory, preferred(cpus))
+        except OSError:  # no more descriptors or locks here: run unpinned, as past the free CPUs
             return
+        if claimed is not None:
+            self.value, self._lock = claimed
 
     @contextmanager
     def pinned(self) -> Iterator[None]:

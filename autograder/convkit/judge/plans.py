@@ -136,10 +136,16 @@ def plan_all(seed: int) -> None:
     torch import has a core to spare). A check that cannot be planned raises again when a submission reaches it."""
     for question in QUESTION_IDS:
         for check_ in suite(question):
-            try:
-                planned(check_, seed)
-            except Exception:  # noqa: BLE001, S112 - `run_check` makes the submission ungradable, with the reason
-                continue
+            planned_or_none(check_, seed)
+
+
+def planned_or_none(check_: Check, seed: int) -> Plan | None:
+    """The check's plan, or None where it cannot be planned: it raises again when a submission reaches it, and
+    `run_check` makes that submission ungradable, with the reason."""
+    try:
+        return planned(check_, seed)
+    except Exception:  # noqa: BLE001 - any failure of the check's own code
+        return None
 
 
 def _forget() -> None:
@@ -175,10 +181,7 @@ def adopt(transcripts: list[Learned]) -> None:
     """Keep transcripts that other judges recorded (`learned`)."""
     for question, name, seed, digest, transcript in transcripts:
         check_ = next((c for c in suite(question) if c.name == name), None)
-        try:
-            plan = planned(check_, seed) if check_ is not None else None
-        except Exception:  # noqa: BLE001 - a check that cannot be planned says so when a submission reaches it
-            continue
+        plan = planned_or_none(check_, seed) if check_ is not None else None
         if plan is not None:
             plan.record(digest, transcript, shared=False)
 
