@@ -3,8 +3,8 @@ workers and the judge thread grading with it all run there.
 
 A judge and its worker hand the work back and forth many times per submission (a plan sent, its replies read, the
 next check's). Left to the scheduler, each hand-over may wake the other process on another core, busy with another
-slot, while this one goes idle: on 2 cores, two judges left both cores idle 5% of the time and spent 4% more CPU
-than pinned ones (`benchmarks/README.md`). On one core the hand-over is a context switch, with warm caches.
+slot, while this one goes idle: on 2 cores, two judges left both cores idle 5-6% of the time and spent 4-7% more
+CPU than pinned ones (`benchmarks/README.md`). On one core the hand-over is a context switch, with warm caches.
 A claim is an exclusive lock, like a worker uid's (`backends.WorkerUid`), so two grading runs of one user on one
 host, or the Dask workers of one machine, never pin to the same CPU (runs of different users, or with different
 temporary folders, keep their locks apart and may); past the free CPUs a slot is simply not pinned. Pinning only

@@ -160,7 +160,8 @@ _learned: list[Learned] | None = None
 
 
 def share() -> None:
-    """Keep every transcript this process records from now on for `learned` (a judge of a local pool)."""
+    """Keep every transcript this process records from now on for `learned` (a judge of a local pool, a cluster's
+    worker)."""
     global _learned
     with _lock:
         _learned = []

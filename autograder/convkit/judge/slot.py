@@ -12,8 +12,7 @@ import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import IO
 
@@ -91,14 +90,9 @@ class Slot:
             )
         self.isolation = isolation
 
-    @contextmanager
-    def pinned(self) -> Iterator[None]:
+    def pinned(self) -> AbstractContextManager[None]:
         """Run the calling thread on the slot's CPU meanwhile (`convkit.judge.cpus`): a judge grading with it."""
-        if self.cpu is None:
-            yield
-        else:
-            with self.cpu.pinned():
-                yield
+        return nullcontext() if self.cpu is None else self.cpu.pinned()
 
     def last_error(self) -> str:
         if self.errors is None:
