@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 import threading
@@ -184,24 +185,33 @@ def test_temporary_files_count_against_the_memory_budget(memory_mb: int, tmp_mb:
     assert limits.address_bytes + len(WRITABLE) * limits.tmp_bytes == memory_mb << 20
 
 
-def test_a_zygote_imports_only_the_modules_it_allows_and_survives_one_that_fails(tmp_path, monkeypatch) -> None:
-    """A SPAWN's preload is a speed hint: a module outside ON_REQUEST is never imported, and one that fails to
-    import is left to the worker (which shows the real error) instead of ending the zygote and its slot."""
+def test_a_zygote_imports_asked_modules_in_a_fork_and_survives_one_that_fails(tmp_path, monkeypatch) -> None:
+    """A SPAWN's preload is a speed hint: a module outside ON_REQUEST is never imported; one that is, is imported in
+    a zygote forked for it, never in the zygote itself (a later worker would inherit it); one that fails to import
+    is left to the worker (which shows the real error), tried once, instead of ending the zygote and its slot."""
     import sys
 
     from convkit.worker import zygote
 
-    tries = tmp_path / "tries"
+    tries, imported = tmp_path / "tries", tmp_path / "imported"
     (tmp_path / "convkit_hint_breaks.py").write_text(f"open({str(tries)!r}, 'a').write('x')\nraise ImportError('broken on purpose')\n")
-    (tmp_path / "convkit_hint_works.py").write_text("LOADED = True\n")
-    (tmp_path / "convkit_hint_unasked.py").write_text("LOADED = True\n")
+    (tmp_path / "convkit_hint_works.py").write_text(f"import os\nopen({str(imported)!r}, 'w').write(str(os.getpid()))\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(zygote, "ON_REQUEST", ("convkit_hint_breaks", "convkit_hint_works"))
-    monkeypatch.setattr(zygote, "_FAILED", set())
-    zygote.preload(["convkit_hint_breaks", "convkit_hint_works", "convkit_hint_unasked"])
-    assert "convkit_hint_works" in sys.modules and "convkit_hint_breaks" not in sys.modules
-    assert "convkit_hint_unasked" not in sys.modules
-    zygote.preload(["convkit_hint_breaks"])
-    assert tries.read_text() == "x"  # a failed import is not tried again at every SPAWN
-    for name in ("convkit_hint_works", "convkit_hint_breaks"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(zygote, "ON_REQUEST", ("convkit_hint_works", "convkit_hint_breaks"))
+    assert zygote.asked(["convkit_hint_unasked", "convkit_hint_breaks", "convkit_hint_works"]) == ("convkit_hint_works", "convkit_hint_breaks")
+    assert zygote.asked(["convkit_hint_unasked"]) == ()
+    judge_end, control = socket.socketpair()
+    parent = zygote.Zygote(control, None, GradingConfig().limits())
+    try:
+        for _ in range(2):
+            assert not parent.spawn_warmed(("convkit_hint_breaks",), 1)
+        assert tries.read_text() == "x"  # a failed import is not tried again at every SPAWN
+        warmed = parent.fork_warmed(("convkit_hint_works",))
+        assert warmed is not None and imported.read_text() == str(warmed.pid) != str(os.getpid())
+        assert "convkit_hint_works" not in sys.modules and "convkit_hint_breaks" not in sys.modules
+        parent.warmed[("convkit_hint_works",)] = warmed
+    finally:
+        parent.close()  # the warmed zygote sees its socket close, exits, and is waited for
+        judge_end.close()
+        control.close()
+    assert warmed is not None and not os.path.exists(f"/proc/{warmed.pid}")

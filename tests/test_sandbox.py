@@ -225,6 +225,36 @@ def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> 
     assert home.startswith("/tmp/convkit-")
 
 
+SEES = """
+import resource, sys
+def sees():
+    return ["torch._dy" "namo" in sys.modules, resource.getrlimit(resource.RLIMIT_AS)[0]]
+"""
+
+
+def test_a_worker_starts_the_same_whatever_the_slot_graded_before(slot: Slot) -> None:
+    """A submission asking for torch's compiler stack gets a worker with it imported, from a zygote kept for
+    such submissions; one that does not ask never inherits it from an earlier one: its modules, address space
+    and time would depend on the order of grading (and so on --jobs)."""
+
+    def sees(preload: tuple[str, ...]) -> tuple[bool, int]:
+        submission = Submission("probe.py", [SEES], ["cell 1"], preload=preload)
+        student = Session(slot, submission, replace(CONFIG, call_timeout=60))  # a cold import of the stack
+        try:
+            loaded, address_space = student.call("sees").result
+        finally:
+            student.kill()
+        assert student.notes == []
+        return loaded, address_space
+
+    plain_before = sees(())
+    hinted = [sees(("torch._dynamo",)) for _ in range(2)]
+    plain_after = sees(())
+    assert not plain_before[0] and not plain_after[0] and all(loaded for loaded, _ in hinted)
+    assert abs(plain_after[1] - plain_before[1]) < 16 << 20, (plain_before, plain_after)
+    assert hinted[0][1] > plain_before[1] + (16 << 20) and abs(hinted[1][1] - hinted[0][1]) < 16 << 20
+
+
 def test_a_submission_that_removes_its_own_workdir_does_not_harm_the_next(slot: Slot) -> None:
     """Reaping once chmod-ed the parent of a vanished workdir (/tmp) to 0700, and every later worker failed."""
     remove = "import os, shutil\nhere = os.getcwd()\nos.chdir('/')\nshutil.rmtree(here)\ndef gone():\n    return os.path.exists(here)"

@@ -25,6 +25,7 @@ from .errors import IsolationError, SandboxError
 
 START_TIMEOUT = 120
 CONTROL_TIMEOUT = 30
+CLOSE_TIMEOUT = 5
 
 
 class Slot:
@@ -133,7 +134,15 @@ class Slot:
         return str(reply["exit"])[:100] if reply.get("exit") is not None else None
 
     def close(self) -> None:
-        """Stop the zygote and give up the slot's CPU."""
+        """Let the zygote reap and exit (so that its CPU time, its workers' and its warmed zygote's, is counted),
+        stop it, and give up the slot's CPU."""
+        if self.control is not None and self.process is not None:
+            self.control.close()
+            self.control = None
+            try:
+                self.process.wait(CLOSE_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass
         self.stop()
         if self.cpu is not None:
             self.cpu.release()
@@ -145,11 +154,12 @@ class Slot:
             self.control.close()
             self.control = None
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.process.wait()
+            if self.process.returncode is None:  # once reaped, its group id may belong to another process
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                self.process.wait()
             self.process = None
         if self.claim is not None:
             # A zygote killed without reaping leaves its orphans to init: end every process of the uid first.

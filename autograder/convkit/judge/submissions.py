@@ -40,7 +40,8 @@ class Submission:
     """Why only part of it is graded (a syntax error): the first line of every question's feedback."""
     student: Student = Student()
     preload: tuple[str, ...] = ()
-    """Slow imports its code seems to need, made once in the sandbox's zygote (a speed hint, nothing more)."""
+    """Slow imports its code seems to need, made once per slot in a zygote kept for them (a speed hint, nothing
+    more: other submissions' workers never inherit them)."""
 
 
 def parse(filename: str, data: bytes, name: str | None = None, student: Student | None = None) -> Submission:

@@ -147,7 +147,7 @@ class Spawn(TypedDict):
     seq: int
     preload: list[str]
     """Modules the submission will likely need that are slow to import (torch's compiler stack, which an
-    optimizer's first step pulls in): imported once in the zygote, so this and later workers inherit them."""
+    optimizer's first step pulls in): imported once, in a zygote forked for them, from which such workers fork."""
 
 
 class Reap(TypedDict):

@@ -1,6 +1,8 @@
 """The warm parent: imports torch once, then forks one confined worker per submission on the judge's request.
 
-It runs no student code itself. Its only argument is the number of its control socket; its configuration
+It runs no student code itself. Submissions that ask for slow imports (`ON_REQUEST`) get workers forked from a
+second zygote, forked from this one once with those modules imported: a worker's modules, address space and time
+depend on its own submission only, never on what the slot graded before. Its only argument is the number of its control socket; its configuration
 (sandbox kind, worker uid, limits by name, what to hide) arrives in the judge's HELLO frame, and its READY reply
 states the isolation it achieved, checked rather than assumed. Then the socket carries SPAWN (fork a worker and
 pass the judge its end of a fresh socket) and REAP (kill every process the submission started and remove its
@@ -17,6 +19,7 @@ import stat
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +31,9 @@ OUTPUT_FILE = "output.txt"
 PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
 """Imported once here, so no worker pays for them."""
 ON_REQUEST = ("torch._dynamo",)
-"""Imported here when a SPAWN asks (2 s, so not for every sandbox): torch's compiler stack, which an optimizer's
-first step imports lazily. A worker that needs it unasked imports it itself, only more slowly."""
+"""Imported when a SPAWN asks (2 s, so not for every sandbox) in a zygote forked for the purpose: torch's compiler
+stack, which an optimizer's first step imports lazily. A worker that needs it unasked imports it itself, only more
+slowly, whatever the slot graded before."""
 
 
 def main() -> None:
@@ -95,6 +99,14 @@ def _visible(path: str) -> bool:
         return False
 
 
+@dataclass
+class Warmed:
+    """A zygote forked from this one with slow modules imported; it answers SPAWN and REAP like this one."""
+
+    pid: int
+    sock: socket.socket
+
+
 class Zygote:
     def __init__(self, control: socket.socket, uid: int | None, limits: Limits) -> None:
         self.control = control
@@ -102,24 +114,101 @@ class Zygote:
         self.limits = limits
         self.worker: int | None = None
         self.workdir: str | None = None
+        self.warmed: dict[tuple[str, ...], Warmed | None] = {}
+        """By the modules imported in it; None where importing them failed (not tried again)."""
+        self.lent: Warmed | None = None
+        """The warmed zygote whose worker is the current one."""
 
     def run(self) -> None:
         while True:
             try:
                 request = receive(self.control)
             except (EOFError, OSError, WireError):
-                self.reap()
+                self.close()
                 return
             op = request.get("op")
             if op == Op.SPAWN:
                 self.reap()  # first: nothing of the last submission runs, nor (as root) remains, while importing
-                preload(request.get("preload", []))
-                self.spawn(request["seq"])
+                modules = asked(request.get("preload", []))
+                if not (modules and self.spawn_warmed(modules, request["seq"])):
+                    self.spawn(request["seq"])
             elif op == Op.REAP:
                 reaped: Reaped = {"status": Status.OK, "seq": request["seq"], "exit": self.reap()}
                 send(self.control, reaped)
             else:
                 send(self.control, refused(request["seq"], f"a zygote does not do {str(op)[:40]!r}"))
+
+    def spawn_warmed(self, modules: tuple[str, ...], seq: int) -> bool:
+        """Have the zygote holding `modules` fork the worker and pass its socket on; False where that zygote
+        cannot be had (an import failed: the worker imports them itself and shows the real error; a speed hint
+        never costs a submission its grade). A warmed zygote found dead is forked again, once."""
+        for _ in range(2):
+            if modules not in self.warmed:
+                self.warmed[modules] = self.fork_warmed(modules)
+            warmed = self.warmed[modules]
+            if warmed is None:
+                return False
+            try:
+                send(warmed.sock, {"op": Op.SPAWN, "seq": seq, "preload": []})
+                message, fds, _, _ = socket.recv_fds(warmed.sock, 16, 1)
+            except OSError:
+                message, fds = b"", []
+            if fds and message == str(seq).encode():
+                socket.send_fds(self.control, [message], fds)
+                os.close(fds[0])
+                self.lent = warmed
+                return True
+            for fd in fds:
+                os.close(fd)
+            self.drop(modules)
+        return False
+
+    def fork_warmed(self, modules: tuple[str, ...]) -> Warmed | None:
+        """Fork a zygote that imports `modules` and then serves this one as this one serves the judge; None if an
+        import fails. It never runs student code either, and reaps what its workers leave behind."""
+        mine, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the warmed zygote: it must never return into this zygote's loop
+            try:
+                mine.close()
+                self.control.close()
+                for other in self.warmed.values():
+                    if other is not None:
+                        other.sock.close()
+                prctl(PR_SET_CHILD_SUBREAPER, 1)  # not inherited across fork
+                for module in modules:
+                    __import__(module)
+                send(theirs, {"status": Status.READY, "seq": 0})
+                Zygote(theirs, self.uid, self.limits).run()
+            finally:
+                os._exit(0)
+        theirs.close()
+        try:
+            if receive(mine).get("status") == Status.READY:
+                return Warmed(pid, mine)
+        except (EOFError, OSError, WireError):
+            pass
+        mine.close()
+        _kill_and_wait(pid)
+        return None
+
+    def drop(self, modules: tuple[str, ...]) -> None:
+        warmed = self.warmed.pop(modules, None)
+        if warmed is not None:
+            warmed.sock.close()
+            _kill_and_wait(warmed.pid)
+
+    def close(self) -> None:
+        """Reap the last worker, then let each warmed zygote reap its own and exit: waited for, so that the CPU
+        time of its workers counts as the sandbox's."""
+        self.reap()
+        for warmed in self.warmed.values():
+            if warmed is not None:
+                warmed.sock.close()
+                try:
+                    os.waitpid(warmed.pid, 0)
+                except ChildProcessError:
+                    pass
 
     def spawn(self, seq: int) -> None:
         self.reap()
@@ -139,7 +228,10 @@ class Zygote:
         judge_end.close()
 
     def reap(self) -> str | None:
-        """Kill the worker's session, every orphan it left, and every process of its uid; remove its files."""
+        """Kill the worker's session, every orphan it left, and every process of its uid; remove its files. A
+        warmed zygote's worker is reaped by that zygote."""
+        if self.lent is not None:
+            return self.reap_lent(self.lent)
         if self.worker is None:
             return None
         status = _kill_and_wait(self.worker)
@@ -147,7 +239,8 @@ class Zygote:
         while time.monotonic() < deadline:
             if self.uid is not None:
                 kill_uid(self.uid)
-            children = _children()
+            warmed = {w.pid for w in self.warmed.values() if w is not None}
+            children = [child for child in _children() if child not in warmed]
             if not children:
                 break
             for child in children:
@@ -159,20 +252,23 @@ class Zygote:
             _remove_owned(self.uid, ("/tmp", "/dev/shm", "/var/tmp"))
         return status
 
+    def reap_lent(self, warmed: Warmed) -> str | None:
+        self.lent = None
+        try:
+            send(warmed.sock, {"op": Op.REAP, "seq": 0})
+            exit_status = receive(warmed.sock).get("exit")
+        except (EOFError, OSError, WireError):
+            self.drop(next(key for key, value in self.warmed.items() if value is warmed))
+            if self.uid is not None:  # its worker died with it (PDEATHSIG); what it left behind goes now
+                kill_uid(self.uid)
+                _remove_owned(self.uid, ("/tmp", "/dev/shm", "/var/tmp"))
+            return None
+        return None if exit_status is None else str(exit_status)
 
-_FAILED: set[str] = set()
 
-
-def preload(modules: list[str]) -> None:
-    """Import the modules of ON_REQUEST among `modules` (any other is ignored). An import that fails is left to
-    the worker that needs it, which then shows the real error: a speed hint never costs a submission its grade
-    (nor, tried once, its time)."""
-    for module in modules:
-        if module in ON_REQUEST and module not in _FAILED:
-            try:
-                __import__(module)
-            except Exception:  # noqa: BLE001 - any failure: the worker imports it itself
-                _FAILED.add(module)
+def asked(preload: list[str]) -> tuple[str, ...]:
+    """The modules of ON_REQUEST that a SPAWN asks for (any other is ignored), in a canonical order."""
+    return tuple(module for module in ON_REQUEST if module in preload)
 
 
 def _kill_and_wait(pid: int) -> str | None:
