@@ -61,6 +61,7 @@ def main() -> None:
     ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
     send(control, ready)
     Zygote(control, uid, limits).run()
+    os._exit(0)  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
 
 
 def confine_view(hello: Hello, limits: Limits) -> tuple[Isolation, str]:
