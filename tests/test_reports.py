@@ -72,3 +72,24 @@ def test_results_json_written_by_otter_is_marked_markdown_by_the_zips_last_step(
     data = json.loads(path.read_text())
     assert data["output_format"] == data["test_output_format"] == "md" and data["score"] == 6
     assert gradescope(result("alice.py", {}))["test_output_format"] == "md"
+
+
+def test_the_final_output_links_the_folders_written_while_grading_and_is_the_same(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A submission's folder written while grading is linked into the final output, not rendered again: the same
+    bytes as rendering, the same inode; where linking fails (here: no such folder) it is rendered."""
+    import os
+
+    from convkit.reports import write_all, write_submission
+
+    results = [result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}), result("b.py", {})]
+    batch = Batch(results, Backend("plain"), None)
+    write_submission(tmp_path / "streamed", results[0])
+    write_all(batch, tmp_path / "rendered", 7)
+    write_all(batch, tmp_path / "linked", 7, written=[tmp_path / "streamed", tmp_path / "gone"])
+
+    def files(out):  # type: ignore[no-untyped-def]
+        return {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+
+    assert files(tmp_path / "linked") == files(tmp_path / "rendered")
+    assert os.path.samefile(tmp_path / "linked" / "a.py" / "feedback.md", tmp_path / "streamed" / "feedback.md")
+    assert not os.path.samefile(tmp_path / "linked" / "b.py" / "results.json", tmp_path / "rendered" / "b.py" / "results.json")

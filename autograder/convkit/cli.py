@@ -143,7 +143,7 @@ def run_grade(args: argparse.Namespace) -> int:
             return 130
         try:
             with fresh_folder(args.out, force=True) as folder:
-                write_all(batch, folder, seed, found.skipped, journal.records(batch.results))
+                write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
         except (OutError, OSError) as error:
             raise UserFacingError(error) from None
     for item in found.skipped[:SHOWN_SKIPPED]:

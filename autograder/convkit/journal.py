@@ -3,7 +3,8 @@ keeps what it graded, and `--resume` goes on from there.
 
 Each finished submission appends its record to results.jsonl (what it is and its result, as plain data), its row
 to grades.csv, and writes its own folder. When the run ends, the whole output is written again in input order
-(`reports.write_all`) and replaces the streamed folder, so the final files never depend on what finished first.
+(`reports.write_all`; each submission's folder as hard links to the one written while grading) and replaces the
+streamed folder, so the final files never depend on what finished first.
 A record is reused only for the same file (name and content), the same seed and the same settings, and only
 if it was graded: an ungradable submission (the grader's fault) is always graded again.
 """
@@ -97,6 +98,8 @@ class Journal:
         self.out, self.keys, self.reused = out, list(keys), reused
         self.folders = folder_names([key.name for key in keys])
         self.opened = False
+        self.spans: dict[int, tuple[int, int]] = {}
+        """Where each submission's record lies in results.jsonl, by input index."""
 
     def open(self) -> None:
         if self.out.exists():
@@ -117,9 +120,23 @@ class Journal:
             write_submission(self.out / self.folders[index], result)
             with (self.out / "grades.csv").open("a", newline="") as handle:
                 csv.writer(handle).writerow(csv_row(result))
-            with (self.out / RECORDS).open("a") as handle:
-                handle.write(record(self.keys[index], result))
+            with (self.out / RECORDS).open("ab") as handle:
+                start = handle.tell()
+                handle.write(record(self.keys[index], result).encode())
+                self.spans[index] = start, handle.tell()
 
     def records(self, results: Sequence[SubmissionResult]) -> list[str]:
-        """Every record, in input order: the final results.jsonl."""
-        return [record(key, result) for key, result in zip(self.keys, results, strict=True)]
+        """Every record, in input order: the final results.jsonl (those written while grading are read back)."""
+        try:
+            data = (self.out / RECORDS).read_bytes() if self.spans else b""
+        except OSError:
+            data = b""
+        spans = self.spans if data else {}
+        return [
+            data[spans[index][0] : spans[index][1]].decode() if index in spans else record(key, result)
+            for index, (key, result) in enumerate(zip(self.keys, results, strict=True))
+        ]
+
+    def written(self) -> list[Path | None]:
+        """Each submission's folder as written while grading (None where it was not): the final output links it."""
+        return [self.out / folder if index in self.spans else None for index, folder in enumerate(self.folders)]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -61,8 +63,12 @@ def csv_row(result: SubmissionResult) -> list[object]:
     return [*student, *scores, csv_cell(status(result)), result.seed]
 
 
+SUBMISSION_FILES = ("results.json", "feedback.md")
+
+
 def write_submission(folder: Path, result: SubmissionResult) -> str:
-    """A submission's own folder: Gradescope's results.json and the same feedback as Markdown (returned)."""
+    """A submission's own folder (SUBMISSION_FILES): Gradescope's results.json and the same feedback as Markdown
+    (returned)."""
     folder.mkdir(exist_ok=True)
     graded = gradescope(result)
     (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
@@ -71,9 +77,27 @@ def write_submission(folder: Path, result: SubmissionResult) -> str:
     return feedback
 
 
-def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (), records: Sequence[str] = ()) -> None:
+def keep_submission(folder: Path, result: SubmissionResult, written: Path | None) -> str:
+    """A submission's folder as `write_submission` writes it, made of hard links to the files it already wrote
+    for the same result in `written` (while grading), where there is such a folder and links can be made."""
+    if written is not None:
+        try:
+            folder.mkdir()
+            for name in SUBMISSION_FILES:
+                os.link(written / name, folder / name)
+            return (folder / "feedback.md").read_text()
+        except OSError:  # e.g. a file system without hard links
+            shutil.rmtree(folder, ignore_errors=True)
+    return write_submission(folder, result)
+
+
+def write_all(
+    batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (), records: Sequence[str] = (), written: Sequence[Path | None] = ()
+) -> None:
     """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed in the report;
-    `records` (one JSON line per submission, in input order) become results.jsonl, which `--resume` reads."""
+    `records` (one JSON line per submission, in input order) become results.jsonl, which `--resume` reads;
+    `written` names, per submission, a folder that `write_submission` already wrote for its result (or None), whose
+    files are linked instead of rendered again."""
     out.mkdir(parents=True, exist_ok=True)
     results = batch.results
     with (out / "grades.csv").open("w", newline="") as handle:
@@ -81,7 +105,8 @@ def write_all(batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (
         writer.writerow(CSV_HEADER)
         writer.writerows(csv_row(result) for result in results)
     folders = folder_names([result.name for result in results])
-    feedbacks = [write_submission(out / name, result) for name, result in zip(folders, results, strict=True)]
+    sources = list(written) or [None] * len(results)
+    feedbacks = [keep_submission(out / name, result, source) for name, result, source in zip(folders, results, sources, strict=True)]
     if records:
         (out / RECORDS).write_text("".join(records))
     (out / "report.md").write_text(report(batch, seed, skipped, folders))
