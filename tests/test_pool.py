@@ -52,3 +52,28 @@ def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
     assert slow.status is GradeStatus.UNGRADABLE and slow.problem == "the judge process grading it ended (exit code -9)"
     assert [results[index].total for index in (1, 2, 3)] == [35.0, 35.0, 35.0]
     assert pool.usage.judge > 0 and pool.usage.sandbox > 0
+
+
+def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
+    """Each judge closes its sandbox as it stops (its zygote reaps and exits): asked one after another and waited
+    for in between, sixteen judges would stop in sixteen times one's time."""
+    from convkit.judge.pool import Usage
+
+    calls: list[str] = []
+
+    class Judge:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def ask_to_stop(self) -> None:
+            calls.append(f"ask {self.name}")
+
+        def stopped(self) -> Usage:
+            calls.append(f"wait {self.name}")
+            return Usage(1.0, 2.0)
+
+    pool = LocalPool(2, choose("plain"), GradingConfig(jobs=2), 3, AssignmentConfig())
+    pool.judges = [Judge("a"), Judge("b")]  # type: ignore[list-item]
+    pool.__exit__(None, None, None)
+    assert calls == ["ask a", "ask b", "wait a", "wait b"]
+    assert (pool.usage.judge, pool.usage.sandbox) == (2.0, 4.0)

@@ -134,6 +134,8 @@ class JudgeProcess:
         """Set once its slot has started."""
         self.job: Job | None = None
         """The job it is grading."""
+        self.asked = False
+        """Asked to stop (rather than ended)."""
 
     def ready(self) -> None:
         """Wait for the judge's slot to start (raises SandboxError with the judge's reason)."""
@@ -158,18 +160,31 @@ class JudgeProcess:
         return reply
 
     def stop(self) -> Usage:
-        """An idle judge is asked to close its slot and exit, and says what CPU it used; one that is starting
-        or grading is ended at once (SIGTERM: it closes its slot on the way out)."""
-        usage = Usage()
+        """Stop the judge (`ask_to_stop`, then `stopped`)."""
+        self.ask_to_stop()
+        return self.stopped()
+
+    def ask_to_stop(self) -> None:
+        """An idle judge is asked to close its slot and exit; one that is starting or grading is ended at once
+        (SIGTERM: it closes its slot on the way out). A pool asks all its judges first, so that they stop at once."""
         if self.isolation is not None and self.job is None:
             try:
                 self.conn.send(None)
+                self.asked = True
+                return
+            except OSError:
+                pass
+        self.process.terminate()
+
+    def stopped(self) -> Usage:
+        """Wait for a judge asked to stop, and what CPU it used (zero for one that was ended)."""
+        usage = Usage()
+        if self.asked:
+            try:
                 if self.conn.poll(STOP_TIMEOUT):
                     usage = Usage(**self.conn.recv()["usage"])
             except (OSError, EOFError):
                 pass
-        else:
-            self.process.terminate()
         self.conn.close()
         self.process.join(STOP_TIMEOUT)
         if self.process.is_alive():
@@ -228,7 +243,9 @@ class LocalPool:
                 judge.ready()
         except BaseException:
             for judge in judges:
-                judge.stop()
+                judge.ask_to_stop()
+            for judge in judges:
+                judge.stopped()
             raise
         return judges
 
@@ -273,4 +290,6 @@ class LocalPool:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         for judge in self.judges:
-            self.usage.add(judge.stop())
+            judge.ask_to_stop()
+        for judge in self.judges:
+            self.usage.add(judge.stopped())
