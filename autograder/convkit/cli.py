@@ -109,7 +109,7 @@ def run_grade(args: argparse.Namespace) -> int:
     from .judge.errors import ClusterError, SandboxError
     from .neutral import line
     from .outdir import OutError, check, fresh_folder
-    from .reports import write_all
+    from .reports import load_charts, write_all
 
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
@@ -128,6 +128,8 @@ def run_grade(args: argparse.Namespace) -> int:
         if args.resume:
             print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
         journal = Journal(args.out, wanted, reused)
+        if args.jobs > 1 or args.scheduler is not None:  # judges grade elsewhere: this process is idle meanwhile
+            threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
         try:
             batch = grade_batch(found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler)
         except (SandboxError, BackendError) as error:

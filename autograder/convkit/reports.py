@@ -109,9 +109,10 @@ def write_all(
     feedbacks = [keep_submission(out / name, result, source) for name, result, source in zip(folders, results, sources, strict=True)]
     if records:
         (out / RECORDS).write_text("".join(records))
+    histogram = histogram_png([r for r in results if r.gradable])
     (out / "report.md").write_text(report(batch, seed, skipped, folders))
-    (out / "report.html").write_text(html(batch, seed, skipped, feedbacks))
-    (out / "histogram.png").write_bytes(histogram_png([r for r in results if r.gradable]))
+    (out / "report.html").write_text(html(batch, seed, skipped, feedbacks, histogram))
+    (out / "histogram.png").write_bytes(histogram)
 
 
 def sandbox_line(result: SubmissionResult) -> str:
@@ -261,9 +262,9 @@ def sandboxes(batch: Batch) -> str:
     return ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in batch.results})) or batch.backend.name
 
 
-def html(batch: Batch, seed: int, skipped: Sequence[Skipped], feedbacks: Sequence[str]) -> str:
+def html(batch: Batch, seed: int, skipped: Sequence[Skipped], feedbacks: Sequence[str], histogram: bytes) -> str:
     """report.html: the same facts as report.md, plus every student's feedback (as feedback.md has it) one
-    click away."""
+    click away, and the charts (`histogram` is histogram.png's bytes)."""
     results = batch.results
     graded = [r for r in results if r.gradable]
     attempted = [r for r in graded if r.load_error is None]
@@ -288,7 +289,7 @@ def html(batch: Batch, seed: int, skipped: Sequence[Skipped], feedbacks: Sequenc
             "sandboxes": sandboxes(batch),
             "warning": batch.warning, "questions": question_stats(graded), "groups": groups, "untouched": untouched(graded),
             "students": students, "question_ids": QUESTION_IDS, "skipped": skipped,
-            "histogram": report_html.png(histogram_png(graded)), "pass_rates": report_html.png(pass_rates_png(graded)),
+            "histogram": report_html.png(histogram), "pass_rates": report_html.png(pass_rates_png(graded)),
         }
     )  # fmt: skip
 
@@ -309,11 +310,17 @@ def cell(text: str) -> str:
     return markdown(line(text, 300))
 
 
-def figure_png(draw: Callable[[Any], None]) -> bytes:
-    """A small chart as PNG bytes, without the file's creation time (the same data gives the same bytes)."""
+def load_charts() -> None:
+    """Import matplotlib for the charts (0.3-0.5 s): `convkit grade` does it in a thread while judges grade."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+
+def figure_png(draw: Callable[[Any], None]) -> bytes:
+    """A small chart as PNG bytes, without the file's creation time (the same data gives the same bytes)."""
+    load_charts()
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6, 3.5))
