@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -232,27 +233,88 @@ def sees():
 """
 
 
+def sees(slot: Slot, preload: tuple[str, ...]) -> tuple[bool, int]:
+    """Whether a fresh worker has torch's compiler stack imported, and its address-space limit."""
+    submission = Submission("probe.py", [SEES], ["cell 1"], preload=preload)
+    student = Session(slot, submission, replace(CONFIG, call_timeout=60))  # a cold import of the stack
+    try:
+        loaded, address_space = student.call("sees").result
+    finally:
+        student.kill()
+    assert student.notes == []
+    return loaded, address_space
+
+
 def test_a_worker_starts_the_same_whatever_the_slot_graded_before(slot: Slot) -> None:
     """A submission asking for torch's compiler stack gets a worker with it imported, from a zygote kept for
     such submissions; one that does not ask never inherits it from an earlier one: its modules, address space
     and time would depend on the order of grading (and so on --jobs)."""
 
-    def sees(preload: tuple[str, ...]) -> tuple[bool, int]:
-        submission = Submission("probe.py", [SEES], ["cell 1"], preload=preload)
-        student = Session(slot, submission, replace(CONFIG, call_timeout=60))  # a cold import of the stack
-        try:
-            loaded, address_space = student.call("sees").result
-        finally:
-            student.kill()
-        assert student.notes == []
-        return loaded, address_space
-
-    plain_before = sees(())
-    hinted = [sees(("torch._dynamo",)) for _ in range(2)]
-    plain_after = sees(())
+    plain_before = sees(slot, ())
+    hinted = [sees(slot, ("torch._dynamo",)) for _ in range(2)]
+    plain_after = sees(slot, ())
     assert not plain_before[0] and not plain_after[0] and all(loaded for loaded, _ in hinted)
     assert abs(plain_after[1] - plain_before[1]) < 16 << 20, (plain_before, plain_after)
     assert hinted[0][1] > plain_before[1] + (16 << 20) and abs(hinted[1][1] - hinted[0][1]) < 16 << 20
+
+
+DAEMON = """
+import os, time
+def start():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(300)
+        os._exit(0)
+    os.wait()
+    return os.getppid()
+"""
+
+
+def processes() -> list[tuple[int, int, int, str]]:
+    """(pid, parent pid, uid, state) of every process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            uid = entry.stat().st_uid
+        except (OSError, IndexError):
+            continue
+        found.append((int(entry.name), int(fields[1]), uid, fields[0]))
+    return found
+
+
+@pytest.mark.skipif(not ROOT, reason="killing the warmed zygote from outside needs root")
+def test_a_warmed_zygote_that_dies_while_its_worker_runs_leaves_nothing_behind() -> None:
+    """Killed (as the OOM killer might) while its worker and a daemon of the worker run: the slot's zygote kills
+    and waits for what came back to it (no process of the worker uid, no zombie left to use up the next worker's
+    process limit), and the next hinted submission gets a new warmed zygote."""
+    with Slot(Backend("plain"), CONFIG) as own:
+        assert own.process is not None and own.claim is not None
+        zygote, uid = own.process.pid, own.claim.value
+        student = Session(own, Submission("probe.py", [DAEMON], ["cell 1"], preload=("torch._dynamo",)), replace(CONFIG, call_timeout=60))
+        try:
+            warmed = student.call("start").result
+            assert [p[1] for p in processes() if p[0] == warmed] == [zygote]
+            assert len([p for p in processes() if p[2] == uid]) >= 2, "the worker and its daemon run"
+            os.kill(warmed, signal.SIGKILL)
+        finally:
+            student.kill()
+        assert [p for p in processes() if p[2] == uid] == []
+        assert [p for p in processes() if p[1] == zygote] == []
+        assert student.notes == []
+        assert sees(own, ("torch._dynamo",))[0] and not sees(own, ())[0]
+
+
+def test_a_worker_dies_with_its_zygote(slot: Slot) -> None:
+    """The parent-death signal is set after the worker's uid changes (a change of uid clears it)."""
+    student = session(slot, "import ctypes\ndef signal():\n    value = ctypes.c_int()\n    ctypes.CDLL(None).prctl(2, ctypes.byref(value))\n    return value.value")
+    try:
+        assert student.call("signal").result == 9
+    finally:
+        student.kill()
 
 
 def test_a_submission_that_removes_its_own_workdir_does_not_harm_the_next(slot: Slot) -> None:

@@ -80,11 +80,11 @@ class Slot:
                 raise WireError(f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready")
         except (OSError, EOFError, TimeoutError, WireError, ValueError) as exc:
             why = self.last_error() or str(exc) or type(exc).__name__
-            self.close()
+            self.close(wait=False)
             raise SandboxError(f"the {self.backend.name} sandbox could not start: {why}") from None
         self.detail = str(ready.get("detail", ""))[:300]
         if isolation.rank < self.backend.expected.rank:
-            self.close()
+            self.close(wait=False)
             raise IsolationError(
                 f"the {self.backend.name} sandbox isolates less than it promises: {isolation} instead of "
                 f"{self.backend.expected} ({self.detail or 'no reason given'})"
@@ -103,8 +103,8 @@ class Slot:
         return lines[-1][:300] if lines else ""
 
     def spawn(self, preload: tuple[str, ...] = ()) -> Channel:
-        """A fresh worker's channel, with `preload` imported in the zygote first; restarts the zygote once if it
-        has died, on the slot's CPU (raises SandboxError)."""
+        """A fresh worker's channel, forked with `preload` imported (by a zygote kept for them: `convkit.worker.zygote`);
+        restarts the zygote once if it has died, on the slot's CPU (raises SandboxError)."""
         for _ in range(2):
             if self.control is None:
                 self.start()
@@ -133,20 +133,22 @@ class Slot:
             return None
         return str(reply["exit"])[:100] if reply.get("exit") is not None else None
 
-    def close(self) -> None:
-        """Let the zygote reap and exit (so that its CPU time, its workers' and its warmed zygote's, is counted),
-        stop it, and give up the slot's CPU."""
-        if self.control is not None and self.process is not None:
-            self.control.close()
-            self.control = None
-            try:
-                self.process.wait(CLOSE_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        self.stop()
-        if self.cpu is not None:
-            self.cpu.release()
-            self.cpu = None
+    def close(self, wait: bool = True) -> None:
+        """Stop the zygote and give up the slot's CPU. With `wait`, the zygote is first let reap and exit (up to
+        CLOSE_TIMEOUT), so that its CPU time, its workers' and its warmed zygote's, is counted."""
+        try:
+            if wait and self.control is not None and self.process is not None:
+                self.control.close()
+                self.control = None
+                try:
+                    self.process.wait(CLOSE_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            self.stop()
+            if self.cpu is not None:
+                self.cpu.release()
+                self.cpu = None
 
     def stop(self) -> None:
         """Stop the zygote (a restart keeps the slot's CPU: the judge grading with it may be running there)."""

@@ -190,7 +190,7 @@ def virtual_memory_bytes() -> int:
 def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str) -> None:
     """Run in the worker right after fork, before any student code; irreversible by design."""
     os.setsid()
-    prctl(PR_SET_PDEATHSIG, 9)
+    parent = os.getppid()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     output = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -216,6 +216,9 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str) -> 
         os.setresuid(uid, uid, uid)
         # Counted per uid, so only meaningful once the worker has a uid of its own.
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    prctl(PR_SET_PDEATHSIG, 9)  # after the uid changes, which clear it; a zygote that died meanwhile is seen below
+    if os.getppid() != parent:
+        os._exit(1)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_DUMPABLE, 0)
     forget_grader(uid)

@@ -19,6 +19,7 @@ import stat
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,10 @@ def _visible(path: str) -> bool:
 
 @dataclass
 class Warmed:
-    """A zygote forked from this one with slow modules imported; it answers SPAWN and REAP like this one."""
+    """A zygote forked from this one with `modules` imported; it answers SPAWN and REAP like this one. It stays in
+    this zygote's process group (no setsid), so that the judge's kill of the group ends it too."""
 
+    modules: tuple[str, ...]
     pid: int
     sock: socket.socket
 
@@ -145,7 +148,10 @@ class Zygote:
         never costs a submission its grade). A warmed zygote found dead is forked again, once."""
         for _ in range(2):
             if modules not in self.warmed:
-                self.warmed[modules] = self.fork_warmed(modules)
+                try:
+                    self.warmed[modules] = self.fork_warmed(modules)
+                except OSError:  # no memory, processes or descriptors now: not remembered, tried again next time
+                    return False
             warmed = self.warmed[modules]
             if warmed is None:
                 return False
@@ -166,9 +172,15 @@ class Zygote:
 
     def fork_warmed(self, modules: tuple[str, ...]) -> Warmed | None:
         """Fork a zygote that imports `modules` and then serves this one as this one serves the judge; None if an
-        import fails. It never runs student code either, and reaps what its workers leave behind."""
+        import fails (its traceback goes to the judge's log of the sandbox). It never runs student code either,
+        and reaps what its workers leave behind. Raises OSError where it cannot fork."""
         mine, theirs = socket.socketpair()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            mine.close()
+            theirs.close()
+            raise
         if pid == 0:  # the warmed zygote: it must never return into this zygote's loop
             try:
                 mine.close()
@@ -181,12 +193,14 @@ class Zygote:
                     __import__(module)
                 send(theirs, {"status": Status.READY, "seq": 0})
                 Zygote(theirs, self.uid, self.limits).run()
+            except BaseException:  # noqa: BLE001 - told to the log; the parent sees the socket close
+                traceback.print_exc()
             finally:
                 os._exit(0)
         theirs.close()
         try:
             if receive(mine).get("status") == Status.READY:
-                return Warmed(pid, mine)
+                return Warmed(modules, pid, mine)
         except (EOFError, OSError, WireError):
             pass
         mine.close()
@@ -236,6 +250,27 @@ class Zygote:
         if self.worker is None:
             return None
         status = _kill_and_wait(self.worker)
+        self.clear(self.workdir)
+        self.worker = self.workdir = None
+        return status
+
+    def reap_lent(self, warmed: Warmed) -> str | None:
+        self.lent = None
+        try:
+            send(warmed.sock, {"op": Op.REAP, "seq": 0})
+            exit_status = receive(warmed.sock).get("exit")
+        except (EOFError, OSError, WireError):
+            # It died (killed from outside, or by a worker sharing its uid when not root): what its worker
+            # started came back to this zygote, the next subreaper, and goes now.
+            self.drop(warmed.modules)
+            self.clear()
+            return None
+        return None if exit_status is None else str(exit_status)
+
+    def clear(self, workdir: str | None = None) -> None:
+        """Kill and wait for every child but the warmed zygotes (orphans come back to this subreaper) and, as
+        root, every process of the worker uid; then remove `workdir` and, as root, every file of the uid in the
+        temporary places."""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             if self.uid is not None:
@@ -246,25 +281,9 @@ class Zygote:
                 break
             for child in children:
                 _kill_and_wait(child)
-        self.worker = None
-        _remove_tree(self.workdir)
-        self.workdir = None
+        _remove_tree(workdir)
         if self.uid is not None:
             _remove_owned(self.uid, ("/tmp", "/dev/shm", "/var/tmp"))
-        return status
-
-    def reap_lent(self, warmed: Warmed) -> str | None:
-        self.lent = None
-        try:
-            send(warmed.sock, {"op": Op.REAP, "seq": 0})
-            exit_status = receive(warmed.sock).get("exit")
-        except (EOFError, OSError, WireError):
-            self.drop(next(key for key, value in self.warmed.items() if value is warmed))
-            if self.uid is not None:  # its worker died with it (PDEATHSIG); what it left behind goes now
-                kill_uid(self.uid)
-                _remove_owned(self.uid, ("/tmp", "/dev/shm", "/var/tmp"))
-            return None
-        return None if exit_status is None else str(exit_status)
 
 
 def asked(preload: list[str]) -> tuple[str, ...]:
