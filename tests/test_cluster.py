@@ -145,13 +145,13 @@ def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, 
     with Cluster(cluster.address, choose("plain"), GradingConfig(), seed, load()) as judges:
         first, second = sorted(judges.client.nthreads())
 
-        def grade_on(worker: str, transcripts: bytes = b"") -> tuple[dict[str, object], bytes, str]:
-            future = judges.client.submit(grade_on_worker, job, seed, load(), transcripts, workers=[worker], pure=False)
+        def grade_on(worker: str, transcripts: bytes = b"") -> tuple[list[dict[str, object]], bytes, str]:
+            future = judges.client.submit(grade_on_worker, [job], seed, load(), transcripts, workers=[worker], pure=False)
             return future.result(timeout=120)  # type: ignore[no-any-return]
 
-        result, learned, where = grade_on(first)
+        [result], learned, where = grade_on(first)
         assert where == first and pickle.loads(learned)
-        again, relearned, where = grade_on(second, learned)
+        [again], relearned, where = grade_on(second, learned)
     assert where == second and pickle.loads(relearned) == [] and again == result
     graded = SubmissionResult.from_dict(result)
     assert graded.gradable and 0 < graded.total < graded.max_total
@@ -173,6 +173,18 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(
     assert run.returncode == 0, error
     assert "graded 6 of 6 submission(s)" in output
     assert files(out) == files(local_run)
+
+
+def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
+    """A task costs the client, the scheduler and a worker as much as an eighth of a submission: tasks hold up to
+    JOBS_PER_TASK submissions, the rest shared out over the tasks in flight, so that the batch's end is not one
+    worker grading a long task while the others idle."""
+    from convkit.judge.cluster import IN_FLIGHT_PER_THREAD, JOBS_PER_TASK, task_size
+
+    assert JOBS_PER_TASK > 1 and IN_FLIGHT_PER_THREAD == 2
+    assert [task_size(remaining, 2) for remaining in (288, 16, 12, 8, 5, 4, 1)] == [4, 4, 3, 2, 2, 1, 1]
+    assert task_size(6, 2) == 2  # the batches below: their first task holds two submissions
+    assert task_size(64, 16) == 2 and task_size(10, 16) == 1
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def grade_batch(
             if str(error.name).split(".")[0] not in ("dask", "distributed"):
                 raise
             raise ClusterError("--scheduler needs Dask: pip install 'convkit[cluster]'") from None
-        judges: InlineJudge | LocalPool | Cluster = Cluster(scheduler, backend, config, seed, assignment)
+        judges: InlineJudge | LocalPool | Cluster = Cluster(scheduler, backend, config, seed, assignment, len(todo))
     elif min(config.jobs, len(todo)) > 1:
         judges = LocalPool(min(config.jobs, len(todo)), backend, config, seed, assignment)
     else:
