@@ -268,12 +268,13 @@ class LocalPool:
                 try:
                     reply, found = judge.receive()
                 except (EOFError, OSError):
-                    yield job.index, self.lost(judge, job)
+                    result = self.lost(judge, job)
                     judge = self.replace(judge)
                 else:
                     exchange.add(judge, found)
-                    yield job.index, SubmissionResult.from_dict(reply)
-                feed(judge)
+                    result = SubmissionResult.from_dict(reply)
+                feed(judge)  # before the result is handed on (and written): the judge grades meanwhile
+                yield job.index, result
 
     def lost(self, judge: JudgeProcess, job: Job) -> SubmissionResult:
         judge.process.join(STOP_TIMEOUT)
