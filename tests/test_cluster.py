@@ -187,6 +187,41 @@ def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
     assert task_size(64, 16) == 2 and task_size(10, 16) == 1
 
 
+def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task of several submissions that fails (its judge raising here; a worker killed over and over on a real
+    cluster) is split: each of its submissions is graded again alone, and only the one that fails alone is
+    ungradable, as in a local run. An in-process cluster, so that the judge can be made to fail."""
+    from distributed import LocalCluster as DaskCluster
+
+    from convkit.assignment_config import load
+    from convkit.config import GradingConfig
+    from convkit.judge import pool
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+    from convkit.judge.results import GradeStatus
+
+    real = pool.judge
+    tried: list[str] = []
+
+    def judge(job, *args):  # type: ignore[no-untyped-def]
+        tried.append(job.name)
+        if job.name == "s1.py":
+            raise RuntimeError("a judge that breaks on this one")
+        return real(job, *args)
+
+    monkeypatch.setattr(pool, "judge", judge)
+    paths = []
+    for index in range(4):
+        paths.append(tmp_path / f"s{index}.py")
+        paths[-1].write_text(REFERENCE.read_text())
+    with DaskCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None) as dask:
+        batch = grade_batch(paths, GradingConfig(), choose("plain"), int(SEED), load(), progress=False, scheduler=dask.scheduler_address)
+    statuses = [result.status for result in batch.results]
+    assert statuses == [GradeStatus.GRADED, GradeStatus.UNGRADABLE, GradeStatus.GRADED, GradeStatus.GRADED]
+    assert "RuntimeError: a judge that breaks on this one" in str(batch.results[1].problem)
+    assert tried.count("s0.py") > 1, "s0.py shared s1.py's task, and was graded again alone"
+
+
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", f"tcp://127.0.0.1:{free_port()}")
     assert done.returncode == 2, done.stderr

@@ -49,7 +49,8 @@ enough that a course's whole batch never sits in the client's and the scheduler'
 JOBS_PER_TASK = 4
 """Submissions per task at most. A task costs the client, the scheduler and the worker about 15 ms of CPU together
 (2 cores, 2 workers), an eighth of a submission's grading; four per task made a batch of 288 4%-10% faster. A worker
-lost mid-task costs its task's submissions a regrade, and the results of a task come together."""
+lost mid-task costs its task's submissions a regrade, and the results of a task come together; a task that fails
+is split, so that only a submission that fails alone is ungradable."""
 RETRIES = 2
 POLL = 0.05
 """Seconds between looks for a result; the scheduler is asked about its workers at most every CHECK_EVERY."""
@@ -212,29 +213,35 @@ class Cluster:
         exchange = plans.Exchange(workers)
         watch = Watch(self.client, self.address)
 
-        def submit(tasks: int, worker: str | None = None) -> list[Any]:
-            """The next jobs as up to `tasks` tasks; a task for `worker` (which just finished one) carries the
-            transcripts the others learned since its last, and goes to it, unless it is gone or work stealing moves
-            it to an idle worker (which then only runs some checks the transcripts would have spared it)."""
-            nonlocal remaining
-            futures = []
-            while len(futures) < tasks and (batch := list(islice(pending, task_size(remaining, threads) if remaining else 1))):
-                remaining -= len(batch)
-                live = None if worker is None or watch.workers is None else watch.workers | {worker}
-                transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker, live))
-                placed = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
-                future = self.client.submit(
-                    grade_on_worker, batch, self.seed, self.assignment, transcripts, key=f"convkit-{run}-{batch[0].index}",
-                    pure=False, retries=RETRIES, **placed,
-                )  # fmt: skip
-                waiting[future.key] = batch
-                futures.append(future)
-            return futures
+        running = as_completed(loop=self.client.loop)
 
-        running = as_completed(submit(threads * IN_FLIGHT_PER_THREAD), loop=self.client.loop)
+        def task(batch: list[Job], worker: str | None = None, name: str = "") -> None:
+            """Grade `batch` as a task; one for `worker` (which just finished one) carries the transcripts the others
+            learned since its last, and goes to it, unless it is gone or work stealing moves it to an idle worker
+            (which then only runs some checks the transcripts would have spared it)."""
+            live = None if worker is None or watch.workers is None else watch.workers | {worker}
+            transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker, live))
+            placed = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
+            future = self.client.submit(
+                grade_on_worker, batch, self.seed, self.assignment, transcripts, key=f"convkit-{run}-{batch[0].index}{name}",
+                pure=False, retries=RETRIES, **placed,
+            )  # fmt: skip
+            waiting[future.key] = batch
+            running.add(future)
+
+        def submit(tasks: int, worker: str | None = None) -> None:
+            """The next jobs, as up to `tasks` tasks (`task_size`)."""
+            nonlocal remaining
+            for _ in range(tasks):
+                batch = list(islice(pending, task_size(remaining, threads) if remaining else 1))
+                if not batch:
+                    return
+                remaining -= len(batch)
+                task(batch, worker)
+
+        submit(threads * IN_FLIGHT_PER_THREAD)
         for future in completed(running, watch):  # each future completes once, however often its task was run
             batch = waiting.pop(future.key)
-            worker = None
             try:
                 replies, learned, worker = gathered(future, watch)
             except FutureCancelledError as error:  # Dask cancels a client's tasks when it loses the scheduler
@@ -242,18 +249,22 @@ class Cluster:
             except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
                 if future.status != "error":  # not the task's failure: the connection's, while gathering its result
                     raise ClusterError(f"{lost(self.address)} ({type(error).__name__})") from None
+                future.release()
+                if len(batch) > 1:  # any one of them may have failed it: each is graded again alone
+                    for job in batch:
+                        task([job], name="-alone")
+                    continue
                 from .engine import ungradable
 
                 problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
-                results = [ungradable(job.submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown") for job in batch]
-            else:
-                exchange.add(worker, pickle.loads(learned))  # noqa: S301 - from this batch's own judges
-                results = [SubmissionResult.from_dict(reply) for reply in replies]
+                submit(1)
+                yield batch[0].index, ungradable(batch[0].submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
+                continue
             future.release()
-            for more in submit(1, worker):
-                running.add(more)
-            for job, result in zip(batch, results, strict=True):
-                yield job.index, result
+            exchange.add(worker, pickle.loads(learned))  # noqa: S301 - from this batch's own judges
+            submit(1, worker)
+            for job, reply in zip(batch, replies, strict=True):
+                yield job.index, SubmissionResult.from_dict(reply)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.client is None:
