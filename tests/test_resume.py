@@ -116,3 +116,47 @@ def test_resume_refuses_a_folder_no_grading_run_wrote(tmp_path: Path) -> None:
     done = convkit("grade", REFERENCE, "--out", tmp_path, "--resume")
     assert done.returncode == 2 and "holds no grades.csv, so no grading run wrote it" in done.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_signal_during_a_results_write_waits_for_the_write_whatever_threads_run() -> None:
+    """Ctrl-C (or SIGTERM) while a result is written takes effect once it is written whole. With another thread
+    running (torch starts some, so does the progress bar), blocking the signal in the main thread did not hold it:
+    the kernel handed it to the other thread and Python raised KeyboardInterrupt mid-write."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from convkit.journal import signals_deferred
+
+    assert threading.current_thread() is threading.main_thread()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    written = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                deadline = time.monotonic() + 0.5
+                while time.monotonic() < deadline:  # bytecodes, at which a pending handler runs
+                    written.append(len(written))
+                written.append("whole")
+    finally:
+        stop.set()
+        other.join()
+    assert written[-1] == "whole"
+
+
+def test_the_final_output_is_what_rendering_the_results_afresh_writes(uninterrupted: Path, tmp_path: Path) -> None:
+    """The final folder links the submission folders written while grading and reads back their records: the
+    same bytes as writing every result afresh, in input order."""
+    from convkit.judge.backends import Backend
+    from convkit.judge.batch import Batch
+    from convkit.judge.results import SubmissionResult
+    from convkit.reports import write_all
+
+    lines = (uninterrupted / RECORDS).read_text().splitlines(keepends=True)
+    results = [SubmissionResult.from_dict(json.loads(line)["result"]) for line in lines]
+    write_all(Batch(results, Backend(results[0].backend), None), tmp_path / "fresh", int(SEED), records=lines)
+    assert files(tmp_path / "fresh") == files(uninterrupted)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import shutil
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -81,13 +82,23 @@ def reusable(out: Path, wanted: Sequence[Key]) -> dict[int, SubmissionResult]:
 
 @contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (they stay pending, and are handled as soon as the block ends)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Hold SIGINT and SIGTERM back: one that comes meanwhile is handled as the block ends. By handlers that only
+    take note, not by the signal mask: the mask is the calling thread's, and the kernel hands a signal to any
+    thread that does not block it (torch's, the progress bar's), after which Python runs the handler in the main
+    thread at once. Off the main thread (where handlers cannot be set), the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = (signal.SIGINT, signal.SIGTERM)
+    came: list[int] = []
+    previous = {number: signal.signal(number, lambda number, _: came.append(number)) for number in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if came:
+            signal.raise_signal(came[0])
 
 
 class Journal:
