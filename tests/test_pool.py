@@ -77,3 +77,34 @@ def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
     pool.__exit__(None, None, None)
     assert calls == ["ask a", "ask b", "wait a", "wait b"]
     assert (pool.usage.judge, pool.usage.sandbox) == (2.0, 4.0)
+
+
+def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dead judge's submission is handed on (ungradable) before its replacement starts; a replacement that
+    cannot start is stopped, and the batch stops with the reason."""
+    from convkit.judge.errors import SandboxError
+    from convkit.judge.pool import JudgeProcess
+
+    paths = []
+    for name, extra in (("slow.py", "import time\ntime.sleep(4)\n"), ("a.py", "")):
+        paths.append(tmp_path / name)
+        paths[-1].write_text(REFERENCE.read_text() + "\n" + extra)
+    fresh: list[JudgeProcess] = []
+    got = []
+    with LocalPool(2, choose("plain"), GradingConfig(jobs=2), 3, AssignmentConfig()) as pool:
+
+        def fail(self: JudgeProcess) -> None:
+            fresh.append(self)
+            raise SandboxError("no sandbox today")
+
+        monkeypatch.setattr(JudgeProcess, "ready", fail)
+        results = pool.results(read_job(index, path) for index, path in enumerate(paths))
+        with pytest.raises(SandboxError, match="no sandbox today"):
+            for index, result in results:
+                got.append((index, result.status))
+                if index == 1:  # a.py is done: slow.py's judge is loading it
+                    time.sleep(0.5)
+                    slow = next(judge for judge in pool.judges if judge.job is not None)
+                    os.kill(slow.process.pid, signal.SIGKILL)
+    assert sorted(got) == [(0, GradeStatus.UNGRADABLE), (1, GradeStatus.GRADED)]
+    assert len(fresh) == 1 and not fresh[0].process.is_alive()

@@ -268,13 +268,12 @@ class LocalPool:
                 try:
                     reply, found = judge.receive()
                 except (EOFError, OSError):
-                    result = self.lost(judge, job)
-                    judge = self.replace(judge)
-                else:
-                    exchange.add(judge, found)
-                    result = SubmissionResult.from_dict(reply)
+                    yield job.index, self.lost(judge, job)  # first: kept even if no judge can replace it
+                    feed(self.replace(judge))
+                    continue
+                exchange.add(judge, found)
                 feed(judge)  # before the result is handed on (and written): the judge grades meanwhile
-                yield job.index, result
+                yield job.index, SubmissionResult.from_dict(reply)
 
     def lost(self, judge: JudgeProcess, job: Job) -> SubmissionResult:
         judge.process.join(STOP_TIMEOUT)
@@ -285,7 +284,11 @@ class LocalPool:
     def replace(self, dead: JudgeProcess) -> JudgeProcess:
         dead.stop()
         fresh = JudgeProcess(self.backend, *self.args)
-        fresh.ready()
+        try:
+            fresh.ready()
+        except BaseException:
+            fresh.stop()
+            raise
         self.judges[self.judges.index(dead)] = fresh
         return fresh
 
