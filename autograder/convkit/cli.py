@@ -128,12 +128,13 @@ def run_grade(args: argparse.Namespace) -> int:
         if args.resume:
             print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
         journal = Journal(args.out, wanted, reused)
-        if args.jobs > 1 or args.scheduler is not None:  # judges grade elsewhere: this process is idle meanwhile
+        if args.scheduler is not None or min(args.jobs, len(wanted) - len(reused)) > 1:  # judges grade elsewhere: this process idles
             threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
         try:
             batch = grade_batch(found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler)
         except (SandboxError, BackendError) as error:
-            print(f"convkit grade: {error}; nothing was graded (see `convkit doctor`, or try --backend plain)", file=sys.stderr)
+            then = kept(True, args.out) if journal.opened else "nothing was graded (see `convkit doctor`, or try --backend plain)"
+            print(f"convkit grade: {error}; {then}", file=sys.stderr)
             return 1
         except ClusterError as error:
             if not journal.opened:

@@ -83,9 +83,13 @@ def keep_submission(folder: Path, result: SubmissionResult, written: Path | None
     if written is not None:
         try:
             folder.mkdir()
+        except OSError:  # there already (two names one folder on a case-insensitive file system): rendered
+            return write_submission(folder, result)
+        try:
             for name in SUBMISSION_FILES:
                 os.link(written / name, folder / name)
-            return (folder / "feedback.md").read_text()
+            with (folder / "feedback.md").open(newline="") as handle:
+                return handle.read()
         except OSError:  # e.g. a file system without hard links
             shutil.rmtree(folder, ignore_errors=True)
     return write_submission(folder, result)
@@ -311,11 +315,15 @@ def cell(text: str) -> str:
 
 
 def load_charts() -> None:
-    """Import matplotlib for the charts (0.3-0.5 s): `convkit grade` does it in a thread while judges grade."""
-    import matplotlib
+    """Import matplotlib for the charts (0.3-0.5 s): `convkit grade` does it in a thread while judges grade. An
+    import that fails is left to the charts, which then say why."""
+    try:
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # noqa: BLE001, S110 - raised again where the charts are drawn
+        pass
 
 
 def figure_png(draw: Callable[[Any], None]) -> bytes:
