@@ -187,6 +187,21 @@ def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
     assert task_size(64, 16) == 2 and task_size(10, 16) == 1
 
 
+def test_tasks_keep_the_order_and_a_bound_on_their_bytes() -> None:
+    """Jobs go out in order, every one once; a task's submissions hold at most TASK_BYTES together, unless one
+    alone is larger (it then travels alone, as it did with one submission per task)."""
+    from convkit.judge.cluster import TASK_BYTES, tasks_of
+    from convkit.judge.jobs import Job
+
+    sizes = [10, 10, TASK_BYTES, 10, TASK_BYTES // 2, TASK_BYTES // 2, 10] + [10] * 20
+    jobs = [Job(index, f"s{index}.py", f"s{index}.py", b"x" * size) for index, size in enumerate(sizes)]
+    tasks = list(tasks_of(jobs, len(jobs), 2))
+    assert [job.index for task in tasks for job in task] == list(range(len(jobs)))
+    assert [len(task) for task in tasks][:4] == [2, 1, 2, 4]
+    assert all(len(task) == 1 or sum(len(job.data) for job in task) <= TASK_BYTES for task in tasks)
+    assert [len(task) for task in tasks_of(jobs[:3], None, 2)] == [1, 1, 1]  # no count: one per task
+
+
 def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A task of several submissions that fails (its judge raising here; a worker killed over and over on a real
     cluster) is split: each of its submissions is graded again alone, and only the one that fails alone is
@@ -214,7 +229,7 @@ def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, m
     for index in range(4):
         paths.append(tmp_path / f"s{index}.py")
         paths[-1].write_text(REFERENCE.read_text())
-    with DaskCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None) as dask:
+    with DaskCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=":0") as dask:
         batch = grade_batch(paths, GradingConfig(), choose("plain"), int(SEED), load(), progress=False, scheduler=dask.scheduler_address)
     statuses = [result.status for result in batch.results]
     assert statuses == [GradeStatus.GRADED, GradeStatus.UNGRADABLE, GradeStatus.GRADED, GradeStatus.GRADED]

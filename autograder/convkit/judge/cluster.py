@@ -51,6 +51,9 @@ JOBS_PER_TASK = 4
 (2 cores, 2 workers), an eighth of a submission's grading; four per task made a batch of 288 4%-10% faster. A worker
 lost mid-task costs its task's submissions a regrade, and the results of a task come together; a task that fails
 is split, so that only a submission that fails alone is ungradable."""
+TASK_BYTES = 1 << 20
+"""A task's submissions together hold at most this (or a single submission, whatever its size): what is in flight
+stays within what one submission per task could hold."""
 RETRIES = 2
 POLL = 0.05
 """Seconds between looks for a result; the scheduler is asked about its workers at most every CHECK_EVERY."""
@@ -122,6 +125,30 @@ def task_size(remaining: int, threads: int) -> int:
     """Submissions for the next task: the rest shared out over the tasks in flight, between 1 and JOBS_PER_TASK, so
     that a batch's last tasks are small and no worker is left grading a long one while the others idle."""
     return max(1, min(JOBS_PER_TASK, -(-remaining // (threads * IN_FLIGHT_PER_THREAD))))
+
+
+def tasks_of(jobs: Iterable[Job], count: int | None, threads: int) -> Iterator[list[Job]]:
+    """The jobs grouped into tasks, in order: `task_size` of them by how many are still to come (where `count` says
+    how many there are; one each where it does not), and together at most TASK_BYTES unless one alone is more."""
+    pending, held = iter(jobs), None
+    remaining = count or 0
+    while True:
+        size = task_size(remaining, threads) if remaining > 0 else 1
+        batch: list[Job] = []
+        total = 0
+        while len(batch) < size:
+            job, held = (held, None) if held is not None else (next(pending, None), None)
+            if job is None:
+                break
+            if batch and total + len(job.data) > TASK_BYTES:
+                held = job
+                break
+            batch.append(job)
+            total += len(job.data)
+        if not batch:
+            return
+        remaining -= len(batch)
+        yield batch
 
 
 def grade_on_worker(
@@ -203,11 +230,10 @@ class Cluster:
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
         from . import plans
 
-        pending = iter(jobs)
         workers = self.client.nthreads()
         threads = sum(workers.values()) or 1
+        tasks = tasks_of(jobs, self.count, threads)
         waiting: dict[str, list[Job]] = {}
-        remaining = self.count or 0
         run = uuid.uuid4().hex[:12]
 
         exchange = plans.Exchange(workers)
@@ -229,14 +255,9 @@ class Cluster:
             waiting[future.key] = batch
             running.add(future)
 
-        def submit(tasks: int, worker: str | None = None) -> None:
-            """The next jobs, as up to `tasks` tasks (`task_size`)."""
-            nonlocal remaining
-            for _ in range(tasks):
-                batch = list(islice(pending, task_size(remaining, threads) if remaining else 1))
-                if not batch:
-                    return
-                remaining -= len(batch)
+        def submit(count: int, worker: str | None = None) -> None:
+            """The next `count` tasks (`tasks_of`)."""
+            for batch in islice(tasks, count):
                 task(batch, worker)
 
         submit(threads * IN_FLIGHT_PER_THREAD)
