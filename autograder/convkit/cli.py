@@ -104,7 +104,7 @@ def run_grade(args: argparse.Namespace) -> int:
     from .course import SeedError, resolve_seed
     from .journal import Journal, keys, reusable, settings_key
     from .judge.backends import BackendError, choose
-    from .judge.batch import grade_batch
+    from .judge.batch import grade_batch, pooled
     from .judge.collect import UsageError, collect
     from .judge.errors import ClusterError, SandboxError
     from .neutral import line
@@ -128,7 +128,7 @@ def run_grade(args: argparse.Namespace) -> int:
         if args.resume:
             print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
         journal = Journal(args.out, wanted, reused)
-        if args.scheduler is not None or min(args.jobs, len(wanted) - len(reused)) > 1:  # judges grade elsewhere: this process idles
+        if args.scheduler is not None or pooled(args.jobs, len(wanted) - len(reused)):  # judges grade elsewhere: this process idles
             threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
         try:
             batch = grade_batch(found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler)

@@ -142,7 +142,7 @@ class Journal:
             data = (self.out / RECORDS).read_bytes() if self.spans else b""
         except OSError:
             data = b""
-        spans = self.spans if data else {}
+        spans = self.spans if data else {}  # nothing to read back: every record is made again
         return [
             data[spans[index][0] : spans[index][1]].decode() if index in spans else record(key, result)
             for index, (key, result) in enumerate(zip(self.keys, results, strict=True))

@@ -60,7 +60,7 @@ def grade_batch(
                 raise
             raise ClusterError("--scheduler needs Dask: pip install 'convkit[cluster]'") from None
         judges: InlineJudge | LocalPool | Cluster = Cluster(scheduler, backend, config, seed, assignment, len(todo))
-    elif min(config.jobs, len(todo)) > 1:
+    elif pooled(config.jobs, len(todo)):
         judges = LocalPool(min(config.jobs, len(todo)), backend, config, seed, assignment)
     else:
         judges = InlineJudge(backend, config, seed, assignment)
@@ -71,6 +71,12 @@ def grade_batch(
                 on_result(index, result)
             bar.update()
     return Batch([results[index] for index in range(len(paths))], judges.backend, judges.warning, judges.usage)
+
+
+def pooled(jobs: int, todo: int) -> bool:
+    """Whether `todo` submissions at `--jobs jobs` go to a pool of judge processes (else to one judge in this
+    process), the cluster aside."""
+    return min(jobs, todo) > 1
 
 
 def progress_bar(total: int, enabled: bool) -> tqdm:  # type: ignore[type-arg]

@@ -137,7 +137,8 @@ def tasks_of(jobs: Iterable[Job], count: int | None, threads: int) -> Iterator[l
         batch: list[Job] = []
         total = 0
         while len(batch) < size:
-            job, held = (held, None) if held is not None else (next(pending, None), None)
+            job = held if held is not None else next(pending, None)
+            held = None
             if job is None:
                 break
             if batch and total + len(job.data) > TASK_BYTES:
