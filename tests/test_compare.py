@@ -13,7 +13,7 @@ from convkit.judge.bugs import SQUARE, Bug, named, raised
 from convkit.judge.compare import Function, compare, expect_call, expected_answer, shape_hint, smaller
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import InProcessStudent
-from convkit.worker.protocol import Foreign
+from convkit.worker.codec import Foreign
 
 from .conftest import REFERENCE
 

@@ -15,15 +15,13 @@ from convkit.config import GradingConfig
 from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
+from convkit.worker.codec import Foreign, decode, encode
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
     WRITABLE,
-    Foreign,
     Limits,
     Status,
     WireError,
-    decode,
-    encode,
     receive,
     send,
 )

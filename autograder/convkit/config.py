@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .worker.protocol import Limits
+from .worker.protocol import Limits
 
 
 def setting(default: int, description: str, minimum: int = 1) -> int:
@@ -32,8 +30,6 @@ class GradingConfig:
                 raise ValueError(f"{item.name.replace('_', '-')} must be an integer >= {item.metadata['minimum']}, not {value!r}")
 
     def limits(self) -> Limits:
-        from .worker.protocol import Limits  # imports torch: not for `convkit --help`
-
         return Limits(
             memory_bytes=self.memory_mb << 20,
             cpu_seconds=self.cpu_seconds,

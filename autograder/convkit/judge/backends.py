@@ -30,7 +30,7 @@ WORKER_UID_BASE = 2_000_000
 WORKER_UID_COUNT = 4096
 UID_LOCK_DIR = "/run/convkit-worker-uids"
 PACKAGE = Path(convkit.__file__).resolve().parent
-WORKER_FILES = ("__init__.py", "confine.py", "probes.py", "protocol.py", "serve.py", "zygote.py")
+WORKER_FILES = ("__init__.py", "codec.py", "confine.py", "probes.py", "protocol.py", "serve.py", "zygote.py")
 """The allow-list: the only files of convkit a bubblewrap worker sees (`convkit/worker/`, file by file)."""
 
 

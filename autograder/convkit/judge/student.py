@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ..worker import probes
-from ..worker.protocol import TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError, decode, encode, encode_tensor
+from ..worker.codec import decode, encode, encode_tensor
+from ..worker.protocol import TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle

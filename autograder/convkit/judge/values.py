@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..worker.protocol import Foreign
+from ..worker.codec import Foreign
 from .results import Value
 
 SIGNIFICANT = 4

@@ -15,7 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .protocol import Call, Layer, Op, Status, Substitute, decode, encode, encode_tensor
+from .codec import decode, encode, encode_tensor
+from .protocol import Call, Layer, Op, Status, Substitute
 
 SUBMISSION_MODULE = "submission"
 

@@ -5,25 +5,20 @@ has a fresh number and every reply to it echoes that number, so a frame a submis
 never taken as the answer to a later request. A reply too large to send is replaced by a TOO_LARGE frame with the
 same `seq` and its size, so the judge can tell the student what happened.
 
-Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their tensors are rebuilt by
-the judge from (dtype, shape, bytes) after checking the dtype against an allow-list and the byte count against
-the shape, and every frame is size-capped, so no object of the submission ever reaches a comparison.
+Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are rebuilt by
+`convkit.worker.codec`, and every frame is size-capped, so no object of the submission ever reaches a comparison.
+This module imports no torch: a sandbox can be started while the judge still imports it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import math
 import socket
 import struct
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
-
-import numpy as np
-import torch
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
@@ -32,22 +27,6 @@ TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
 """... and the most files it may hold (empty files cost memory too), wherever the kernel lets the sandbox say so."""
-MAX_TENSOR_ELEMENTS = 1_000_000
-MAX_SEQUENCE_ITEMS = 1_000
-MAX_DEPTH = 3
-
-DTYPES: dict[str, torch.dtype] = {
-    "float16": torch.float16,
-    "float32": torch.float32,
-    "float64": torch.float64,
-    "uint8": torch.uint8,
-    "int8": torch.int8,
-    "int16": torch.int16,
-    "int32": torch.int32,
-    "int64": torch.int64,
-    "bool": torch.bool,
-}
-DTYPE_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
 
 class Op(StrEnum):
@@ -237,89 +216,6 @@ class WireError(Exception):
 def refused(seq: Any, why: str) -> Reply:
     """The reply to a request that is not answered: `why` in words, echoing its sequence number when valid."""
     return {"status": Status.REFUSED, "seq": seq if type(seq) is int else -1, "error": why}
-
-
-def encode(value: Any, depth: int = 0) -> Any:
-    """Turn a result into JSON-able plain data. Only exact built-in types pass; anything else is named by type."""
-    kind = type(value)
-    if kind is torch.Tensor:
-        return encode_tensor(value)
-    if value is None or kind in (bool, int, str):
-        return value if kind is not int or abs(value) < 2**63 else float(value)
-    if kind is float:
-        return {"kind": "float", "repr": repr(value)}
-    if kind in (tuple, list) and depth < MAX_DEPTH:
-        items = list(value)[: MAX_SEQUENCE_ITEMS + 1]
-        return {"kind": kind.__name__, "items": [encode(item, depth + 1) for item in items]}
-    return {"kind": "other", "type": f"{kind.__module__}.{kind.__qualname__}"[:200]}
-
-
-def encode_tensor(tensor: torch.Tensor) -> TensorData | dict[str, str]:
-    name = DTYPE_NAMES.get(tensor.dtype)
-    if name is None or tensor.numel() > MAX_TENSOR_ELEMENTS or tensor.is_sparse:
-        return {"kind": "other", "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}"}
-    flat = torch.Tensor.contiguous(torch.Tensor.detach(tensor).cpu())
-    raw = flat.numpy().tobytes() if flat.numel() else b""
-    return {"kind": "tensor", "dtype": name, "shape": list(flat.shape), "data": base64.b64encode(raw).decode()}
-
-
-def decode(value: Any, depth: int = 0) -> Any:
-    """Rebuild plain data sent by a worker, validating as it goes (raises WireError)."""
-    if value is None or type(value) in (bool, int, str):
-        return value
-    if depth > MAX_DEPTH + 1 or type(value) is not dict:
-        raise WireError(f"unexpected value of type {type(value).__name__}")
-    kind = value.get("kind")
-    if kind == "tensor":
-        return decode_tensor(value)
-    if kind == "float":
-        try:
-            return float(str(value.get("repr")))
-        except ValueError:
-            raise WireError("malformed float") from None
-    if kind in ("tuple", "list"):
-        items = value.get("items")
-        if type(items) is not list or len(items) > MAX_SEQUENCE_ITEMS + 1:
-            raise WireError("malformed sequence")
-        decoded = [decode(item, depth + 1) for item in items]
-        return tuple(decoded) if kind == "tuple" else decoded
-    if kind == "other":
-        return Foreign(str(value.get("type"))[:200])
-    raise WireError(f"unknown value kind {str(kind)[:40]!r}")
-
-
-def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
-    """A tensor rebuilt from plain data (an allowed dtype, a bounded shape, base64 bytes of exactly that size);
-    WireError for anything else, so a forged reply cannot make the judge build an object."""
-    dtype = DTYPES.get(value.get("dtype"))  # type: ignore[arg-type]
-    shape = value.get("shape")
-    if dtype is None:
-        raise WireError(f"dtype {str(value.get('dtype'))[:40]!r} is not allowed")
-    if type(shape) is not list or len(shape) > 8 or any(type(n) is not int or n < 0 for n in shape):
-        raise WireError("malformed shape")
-    numel = math.prod(shape)
-    if numel > MAX_TENSOR_ELEMENTS:
-        raise WireError("tensor too large")
-    try:
-        raw = base64.b64decode(str(value.get("data")), validate=True)
-    except ValueError as exc:
-        raise WireError("malformed tensor bytes") from exc
-    if len(raw) != numel * dtype.itemsize:
-        raise WireError("tensor byte count does not match its shape")
-    if numel == 0:
-        return torch.empty(shape, dtype=dtype)
-    # numpy builds the array in a third of torch.frombuffer's time; the tensor owns its fresh bytearray
-    return torch.from_numpy(np.frombuffer(bytearray(raw), dtype=value["dtype"]).reshape(shape))  # type: ignore[call-overload]
-
-
-class Foreign:
-    """A value the worker could not send as plain data; the judge only ever sees its type name."""
-
-    def __init__(self, type_name: str) -> None:
-        self.type_name = type_name
-
-    def __repr__(self) -> str:
-        return f"<{self.type_name}>"
 
 
 def send(sock: socket.socket, frame: Mapping[str, Any]) -> None:
