@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -108,3 +111,56 @@ def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_pro
                     os.kill(slow.process.pid, signal.SIGKILL)
     assert sorted(got) == [(0, GradeStatus.UNGRADABLE), (1, GradeStatus.GRADED)]
     assert len(fresh) == 1 and not fresh[0].process.is_alive()
+
+
+LAUNCH_SPY = """
+import json, sys
+from convkit.judge.slot import Slot
+launches, spawned_by = [], []
+launch, spawn = Slot.launch, Slot.spawn
+
+def spy_launch(self):
+    launch(self)
+    launches.append({"torch": "torch" in sys.modules, "pid": self.process.pid})
+
+def spy_spawn(self, *args):
+    spawned_by.append(self.process.pid)
+    return spawn(self, *args)
+
+Slot.launch, Slot.spawn = spy_launch, spy_spawn
+from convkit.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "launches": launches, "spawned_by": sorted(set(spawned_by))}))
+"""
+
+
+def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_importing_torch(tmp_path: Path) -> None:
+    """The sandbox imports torch while convkit grade does (a second each, one after the other before): the slot
+    is launched before the judge's modules are imported, and the judge grades with that slot."""
+    out = tmp_path / "out"
+    args = ["grade", str(REFERENCE), "--out", str(out), "--jobs", "1", "--backend", "plain", "--course", str(tmp_path)]
+    done = subprocess.run([sys.executable, "-c", LAUNCH_SPY, *args], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["code"] == 0 and (out / "grades.csv").is_file()
+    assert seen["launches"][0]["torch"] is False, "torch was imported before the sandbox was launched"
+    assert len(seen["launches"]) == 1 and seen["spawned_by"] == [seen["launches"][0]["pid"]]
+
+
+def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slot launched early for bubblewrap that `auto` picked, which cannot start, is closed; the judge then
+    grades with the plain sandbox and says so, as it does without launching early."""
+    from convkit.judge.backends import Backend
+    from convkit.judge.pool import InlineJudge
+    from convkit.judge.slot import early_slot
+
+    command = Backend.command
+    broken = [sys.executable, "-c", "import sys; sys.exit('no user namespaces here')"]
+    monkeypatch.setattr(Backend, "command", lambda self, *args: broken if self.name == "bwrap" else command(self, *args))
+    bwrap = Backend("bwrap", chosen=False)
+    launched = early_slot(bwrap, GradingConfig(jobs=1))
+    assert launched is not None
+    with InlineJudge(bwrap, GradingConfig(jobs=1), 3, AssignmentConfig(), launched) as judge:
+        assert judge.backend.name == "plain" and judge.slot is not launched
+        assert judge.warning is not None and "no user namespaces here" in judge.warning
+        assert launched.process is None and launched.control is None

@@ -11,8 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import GradingConfig
+
+if TYPE_CHECKING:
+    from .assignment_config import AssignmentConfig
+    from .judge.backends import Backend
+    from .judge.collect import Found
+    from .judge.slot import Slot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,14 +109,10 @@ def run_grade(args: argparse.Namespace) -> int:
     from .assignment_config import ConfigError
     from .assignment_config import load as load_assignment
     from .course import SeedError, resolve_seed
-    from .journal import Journal, keys, reusable, settings_key
     from .judge.backends import BackendError, choose
-    from .judge.batch import grade_batch, pooled
     from .judge.collect import UsageError, collect
-    from .judge.errors import ClusterError, SandboxError
-    from .neutral import line
-    from .outdir import OutError, check, fresh_folder
-    from .reports import load_charts, write_all
+    from .judge.slot import early_slot
+    from .outdir import OutError, check
 
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
@@ -121,34 +124,64 @@ def run_grade(args: argparse.Namespace) -> int:
             assignment = load_assignment(args.course)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
             raise UserFacingError(error) from None
-        if told:
-            print(f"convkit grade: {told}", file=sys.stderr)
-        wanted = keys(found.found, settings_key(seed, config, assignment, version()))
-        reused = reusable(args.out, wanted) if args.resume else {}
-        if args.resume:
-            print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
-        journal = Journal(args.out, wanted, reused)
-        if args.scheduler is not None or pooled(args.jobs, len(wanted) - len(reused)):  # judges grade elsewhere: this process idles
-            threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
+        inline = args.scheduler is None and not (args.jobs > 1 and many)  # graded in this process
+        launched = early_slot(backend, config) if inline else None
         try:
-            batch = grade_batch(found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler)
-        except (SandboxError, BackendError) as error:
-            then = kept(True, args.out) if journal.opened else "nothing was graded (see `convkit doctor`, or try --backend plain)"
-            print(f"convkit grade: {error}; {then}", file=sys.stderr)
-            return 1
-        except ClusterError as error:
-            if not journal.opened:
-                raise UserFacingError(error) from None
-            print(f"convkit grade: {error}; {kept(journal.opened, args.out)}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print(f"convkit grade: interrupted; {kept(journal.opened, args.out)}", file=sys.stderr)
-            return 130
-        try:
-            with fresh_folder(args.out, force=True) as folder:
-                write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
-        except (OutError, OSError) as error:
+            return grade_found(args, found, config, backend, seed, told, assignment, launched)
+        finally:
+            if launched is not None:
+                launched.close()
+
+
+def grade_found(
+    args: argparse.Namespace,
+    found: Found,
+    config: GradingConfig,
+    backend: Backend,
+    seed: int,
+    told: str | None,
+    assignment: AssignmentConfig,
+    launched: Slot | None,
+) -> int:
+    """`convkit grade` once its arguments are checked: grade, keep each result as it comes, write the output."""
+    from .journal import Journal, keys, reusable, settings_key
+    from .judge.backends import BackendError
+    from .judge.batch import grade_batch, pooled
+    from .judge.errors import ClusterError, SandboxError
+    from .neutral import line
+    from .outdir import OutError, fresh_folder
+    from .reports import load_charts, write_all
+
+    if told:
+        print(f"convkit grade: {told}", file=sys.stderr)
+    wanted = keys(found.found, settings_key(seed, config, assignment, version()))
+    reused = reusable(args.out, wanted) if args.resume else {}
+    if args.resume:
+        print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
+    journal = Journal(args.out, wanted, reused)
+    if args.scheduler is not None or pooled(args.jobs, len(wanted) - len(reused)):  # judges grade elsewhere: this process idles
+        threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
+    try:
+        batch = grade_batch(
+            found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
+        )
+    except (SandboxError, BackendError) as error:
+        then = kept(True, args.out) if journal.opened else "nothing was graded (see `convkit doctor`, or try --backend plain)"
+        print(f"convkit grade: {error}; {then}", file=sys.stderr)
+        return 1
+    except ClusterError as error:
+        if not journal.opened:
             raise UserFacingError(error) from None
+        print(f"convkit grade: {error}; {kept(journal.opened, args.out)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"convkit grade: interrupted; {kept(journal.opened, args.out)}", file=sys.stderr)
+        return 130
+    try:
+        with fresh_folder(args.out, force=True) as folder:
+            write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
+    except (OutError, OSError) as error:
+        raise UserFacingError(error) from None
     for item in found.skipped[:SHOWN_SKIPPED]:
         print(f"convkit grade: not graded: {line(item.path, 300)}: {item.reason}", file=sys.stderr)
     if len(found.skipped) > SHOWN_SKIPPED:

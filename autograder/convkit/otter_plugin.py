@@ -81,14 +81,21 @@ class ConvkitPlugin(AbstractOtterPlugin):
         from .config import GradingConfig
         from .course import parse_seed
         from .judge.backends import choose
-        from .judge.batch import grade_batch
+        from .judge.slot import early_slot
 
         settings = {k: v for k, v in self.plugin_config.items() if k in GradingConfig.__dataclass_fields__}
         config = GradingConfig(**{"jobs": 1, **settings})
         seed = parse_seed(os.environ.get(SEED_VARIABLE) or str(self.plugin_config["seed"]))
         backend = choose(str(self.plugin_config.get("backend", "auto")))
         assignment = AssignmentConfig.from_dict(self.plugin_config.get("assignment", {}), "the zip's plugin configuration")
-        return grade_batch([Path(self.submission_path)], config, backend, seed, assignment, progress=False)
+        launched = early_slot(backend, config)
+        try:
+            from .judge.batch import grade_batch
+
+            return grade_batch([Path(self.submission_path)], config, backend, seed, assignment, progress=False, launched=launched)
+        finally:
+            if launched is not None:
+                launched.close()
 
 
 class QuestionFile(OKTestFile):

@@ -19,6 +19,7 @@ from .errors import ClusterError
 from .jobs import read_job
 from .pool import InlineJudge, LocalPool, Usage
 from .results import SubmissionResult
+from .slot import Slot
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,15 @@ def grade_batch(
     done: Mapping[int, SubmissionResult] | None = None,
     on_result: Callable[[int, SubmissionResult], None] | None = None,
     scheduler: str | None = None,
+    launched: Slot | None = None,
 ) -> Batch:
     """Grade every submission (those in `done`, by input index, are kept as they are); one that breaks anything
     costs only itself. `on_result` sees each result as it finishes; the batch lists them in input order. Judges
     run here (`config.jobs` processes) or, with `scheduler`, on a Dask cluster. Without `assignment`, the
     assignment's own choices (assignments/convkit.toml) apply. Judges that cannot start raise SandboxError
-    before anything is graded."""
+    before anything is graded. `launched` is a slot the caller launched before importing the judge (`early_slot`),
+    so that its sandbox's start overlaps those imports: taken by a judge in this process, else left to the caller,
+    who closes it either way."""
     assignment = assignment if assignment is not None else load_assignment()
     results = dict(done or {})
     todo = [index for index in range(len(paths)) if index not in results]
@@ -63,7 +67,7 @@ def grade_batch(
     elif pooled(config.jobs, len(todo)):
         judges = LocalPool(min(config.jobs, len(todo)), backend, config, seed, assignment)
     else:
-        judges = InlineJudge(backend, config, seed, assignment)
+        judges = InlineJudge(backend, config, seed, assignment, launched)
     with judges, progress_bar(len(todo), progress) as bar:
         for index, result in judges.results(read_job(index, paths[index]) for index in todo):
             results[index] = result

@@ -65,21 +65,27 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
         return start(plain), plain, f"bubblewrap could not start here ({error}); graded with the plain sandbox instead"
 
 
-def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None) -> list[Slot]:
-    """A judge's started slots (all of them, or none: SandboxError), with its checks planned for `seed` meanwhile,
-    where it is known (`plans.plan_all`). The judge's tensors are tiny, so torch gets one thread: more would only
-    compete with the sandboxes for cores."""
-    import torch
-
-    torch.set_num_threads(1)
-    planning = threading.Thread(target=plans.plan_all, args=(seed,), name="convkit-planning") if seed is not None else None
-    if planning is not None:
-        planning.start()
+def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None, launched: Slot | None = None) -> list[Slot]:
+    """A judge's started slots (all of them, or none: SandboxError), `launched` among them where it is of `backend`
+    (`Slot.launch`). All are launched before any is waited for, so that their sandboxes import torch together,
+    while the judge imports it too and plans its checks for `seed`, where it is known (`plans.plan_all`). The
+    judge's tensors are tiny, so torch gets one thread: more would only compete with the sandboxes for cores."""
     slots: list[Slot] = []
+    planning: threading.Thread | None = None
     try:
-        for _ in range(count):
+        if launched is not None and launched.backend == backend:
+            slots.append(launched)
+        while len(slots) < count:
             slots.append(Slot(backend, config))
-            slots[-1].start()
+            slots[-1].launch()
+        import torch
+
+        torch.set_num_threads(1)
+        if seed is not None:
+            planning = threading.Thread(target=plans.plan_all, args=(seed,), name="convkit-planning")
+            planning.start()
+        for slot in slots:
+            slot.ready()
     except BaseException:
         for slot in slots:
             slot.close()
@@ -100,15 +106,21 @@ def judge(job: Job, slot: Slot, config: GradingConfig, seed: int, assignment: As
 class InlineJudge:
     """One judge in this process (`--jobs 1`, and the otter plugin on Gradescope)."""
 
-    def __init__(self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+    def __init__(
+        self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig, launched: Slot | None = None
+    ) -> None:
         self.requested, self.config, self.seed, self.assignment = backend, config, seed, assignment
+        self.launched = launched
+        """A slot its caller launched early (`grade_batch`), taken as this judge's."""
         self.slot: Slot | None = None
         self.usage = Usage()
         self.warning: str | None = None
 
     def __enter__(self) -> InlineJudge:
         self.start_cpu = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
-        self.slot, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, 1, self.seed)[0], self.requested)
+        self.slot, self.backend, self.warning = with_fallback(
+            lambda backend: start_slots(backend, self.config, 1, self.seed, self.launched)[0], self.requested
+        )
         return self
 
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:

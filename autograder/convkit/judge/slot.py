@@ -18,7 +18,7 @@ from typing import IO
 
 from ..config import GradingConfig
 from ..worker.protocol import Isolation, Op, Status, WireError
-from .backends import Backend, WorkerUid, kill_uid
+from .backends import Backend, BackendError, WorkerUid, kill_uid
 from .channel import Channel
 from .cpus import CpuClaim
 from .errors import IsolationError, SandboxError
@@ -41,6 +41,8 @@ class Slot:
         self.errors: IO[bytes] | None = None
         self.isolation = Isolation.NONE
         self.detail = ""
+        self.hello = 0
+        """The number of the configuration sent to the zygote, which its READY frame echoes."""
 
     def __enter__(self) -> Slot:
         self.start()
@@ -51,6 +53,12 @@ class Slot:
 
     def start(self) -> None:
         """Start the zygote, configure it, and check the isolation it reports (raises SandboxError)."""
+        self.launch()
+        self.ready()
+
+    def launch(self) -> None:
+        """Start the zygote and send its configuration without waiting for it: it imports torch (a second or
+        more) while this process goes on, until `ready`."""
         self.stop()
         self.claim = WorkerUid()
         self.cpu = self.cpu or CpuClaim()
@@ -74,7 +82,16 @@ class Slot:
             zygote_end.close()
         self.control = Channel(judge_end)
         try:
-            ready = self.control.ask(self.backend.hello(self.claim.value, self.config.limits()), START_TIMEOUT)
+            self.hello = self.control.send(self.backend.hello(self.claim.value, self.config.limits()))
+        except OSError:
+            pass  # it has ended already: `ready` finds its socket closed and says why
+
+    def ready(self) -> None:
+        """Wait for the launched zygote's READY frame and check the isolation it reports (raises SandboxError)."""
+        if self.control is None:
+            raise SandboxError(f"the {self.backend.name} sandbox was not launched")
+        try:
+            ready = next(self.control.replies(self.hello, START_TIMEOUT))
             isolation = Isolation(ready.get("isolation"))
             if ready.get("status") != Status.READY:
                 raise WireError(f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready")
@@ -172,3 +189,16 @@ class Slot:
         if self.errors is not None:
             self.errors.close()
             self.errors = None
+
+
+def early_slot(backend: Backend, config: GradingConfig) -> Slot | None:
+    """A slot launched now, before the judge is imported, for a batch graded in this process (`grade_batch`'s
+    `launched`): its sandbox imports torch while this process does. None where it cannot even launch; the
+    judge's own start then says why."""
+    slot = Slot(backend, config)
+    try:
+        slot.launch()
+    except (OSError, BackendError):
+        slot.close(wait=False)
+        return None
+    return slot
