@@ -137,6 +137,31 @@ def test_bubblewrap_that_cannot_bound_files_is_refused(monkeypatch: pytest.Monke
         Slot(Backend("bwrap"), CONFIG).start()
 
 
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_sandbox_whose_workers_could_keep_kernel_objects_is_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine convkit has no system-call filter for (here one that says it is i686): its workers could leave
+    System V IPC objects and keys to later submissions (`confine.SHARED_KERNEL_OBJECTS`), which no isolation
+    above uid only allows."""
+    if shutil.which("setarch") is None:
+        pytest.skip("setarch (util-linux) is not installed")
+    command = Backend.command
+    monkeypatch.setattr(Backend, "command", lambda self, *args: ["setarch", "i686", "--", *command(self, *args)])
+    promised = Backend(name).expected  # type: ignore[arg-type]
+    why = f"uid only instead of {promised} (workers could leave System V IPC objects and keys to later submissions: "
+    if promised is Isolation.NONE:
+        Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]  # promised nothing: nothing to refuse
+        return
+    with pytest.raises(IsolationError, match=re.escape(why + "no system-call filter for this machine (i686))")):
+        Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
+
+
+def test_the_kernel_objects_filter_refuses_its_calls_here() -> None:
+    from convkit.worker.confine import KERNEL_OBJECTS_FILTER, kernel_objects_filter, kernel_objects_refused
+
+    assert kernel_objects_filter("riscv64") is None and kernel_objects_filter("aarch64") is not None
+    assert kernel_objects_refused(KERNEL_OBJECTS_FILTER) is None, "this machine's workers could make kernel objects"
+
+
 def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         Backend, "hello", lambda self, uid, limits: {"op": Op.HELLO, "sandbox": "plain", "uid": uid, "limits": {"memory": 1}}

@@ -10,10 +10,10 @@ from .confine import confine
 from .protocol import Limits, Op, Status, WireError, receive, refused, send
 
 
-def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str) -> None:
-    """Never returns: the process exits when the judge hangs up or the zygote kills it."""
+def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, program: bytes | None) -> None:
+    """Never returns: the process exits when the judge hangs up or the zygote kills it. `program`: `confine`'s."""
     try:
-        confine(limits, uid, sock.fileno(), output_path)
+        confine(limits, uid, sock.fileno(), output_path, program)
         namespace = probes.new_namespace()
         while True:
             try:

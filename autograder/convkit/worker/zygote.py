@@ -24,7 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .confine import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, bound_writable, identity_files, isolate, kill_uid, prctl, writable_unbounded
+from .confine import (
+    KERNEL_OBJECTS_FILTER,
+    PR_SET_CHILD_SUBREAPER,
+    PR_SET_DUMPABLE,
+    bound_writable,
+    identity_files,
+    isolate,
+    kernel_objects_refused,
+    kill_uid,
+    prctl,
+    writable_unbounded,
+)
 from .protocol import TMP_FILES, Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
 from .serve import serve
 
@@ -56,19 +67,21 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    isolation, detail = confine_view(hello, limits)
+    unfiltered = kernel_objects_refused(KERNEL_OBJECTS_FILTER)
+    isolation, detail = confine_view(hello, limits, unfiltered)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
     send(control, ready)
-    Zygote(control, uid, limits).run()
+    Zygote(control, uid, limits, None if unfiltered else KERNEL_OBJECTS_FILTER).run()
     os._exit(0)  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
 
 
-def confine_view(hello: Hello, limits: Limits) -> tuple[Isolation, str]:
+def confine_view(hello: Hello, limits: Limits, unfiltered: str | None = None) -> tuple[Isolation, str]:
     """Hide what the judge asked to hide and bound the writable places (as root), then check both: the isolation
     reported is what a worker would really see, never what was merely configured. Without root, bwrap's places
-    are bounded in size only (see `Backend.describe`)."""
+    are bounded in size only (see `Backend.describe`). `unfiltered` says why workers could use the kernel's
+    shared objects (`confine.kernel_objects_refused`), which no sandbox above uid only allows."""
     hide = [str(path) for path in hello.get("hide", [])]
     problem = ""
     try:
@@ -87,6 +100,8 @@ def confine_view(hello: Hello, limits: Limits) -> tuple[Isolation, str]:
         problem = f"workers could read {visible[0]}"
     if unbounded and not problem:
         problem = f"workers could fill {unbounded} beyond {limits.tmp_bytes >> 20} MB or {TMP_FILES} files"
+    if unfiltered and not problem:
+        problem = f"workers could leave System V IPC objects and keys to later submissions: {unfiltered}"
     if not problem:
         return (Isolation.BWRAP if hello["sandbox"] == "bwrap" else Isolation.NAMESPACE), ""
     if hello["sandbox"] == "plain" and hello["uid"] is None:
@@ -112,10 +127,12 @@ class Warmed:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, uid: int | None, limits: Limits) -> None:
+    def __init__(self, control: socket.socket, uid: int | None, limits: Limits, program: bytes | None) -> None:
         self.control = control
         self.uid = uid
         self.limits = limits
+        self.program = program
+        """The system-call filter each worker installs (`confine.kernel_objects_filter`), None where it fails."""
         self.worker: int | None = None
         self.workdir: str | None = None
         self.warmed: dict[tuple[str, ...], Warmed | None] = {}
@@ -192,7 +209,7 @@ class Zygote:
                 for module in modules:
                     __import__(module)
                 send(theirs, {"status": Status.READY, "seq": 0})
-                Zygote(theirs, self.uid, self.limits).run()
+                Zygote(theirs, self.uid, self.limits, self.program).run()
             except BaseException:  # noqa: BLE001 - told to the log; the parent sees the socket close
                 traceback.print_exc()
             finally:
@@ -236,7 +253,7 @@ class Zygote:
             judge_end.close()
             self.control.close()
             os.chdir(self.workdir)
-            serve(worker_end, self.limits, self.uid, os.path.join(self.workdir, OUTPUT_FILE))
+            serve(worker_end, self.limits, self.uid, os.path.join(self.workdir, OUTPUT_FILE), self.program)
         worker_end.close()
         self.worker = pid
         socket.send_fds(self.control, [str(seq).encode()], [judge_end.fileno()])
