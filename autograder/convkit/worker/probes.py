@@ -20,6 +20,10 @@ from .protocol import Call, Layer, Op, Status, Substitute
 
 SUBMISSION_MODULE = "submission"
 
+_equal, _detach, _clone, _plain_tensors = torch.equal, torch.Tensor.detach, torch.Tensor.clone, torch._C.DisableTorchFunctionSubclass
+"""torch's own, taken when the zygote imports this module, before any student code: a submission that replaces
+torch.equal or a Tensor method changes what its own code calls, not what tells whether it modified an input."""
+
 
 def new_namespace() -> dict[str, Any]:
     """A fresh module namespace; notebook helpers (display, otter's grader) exist but do nothing."""
@@ -109,21 +113,35 @@ def _call(function: Any, request: Call) -> dict[str, Any]:
     grad_args = request.get("grad_args", [])
     for index in grad_args:
         args[index].requires_grad_(True)
-    before = [arg.detach().clone() if type(arg) is torch.Tensor else None for arg in args]
+    kept = [_kept(arg) for arg in args]
     result = function(*args, **kwargs)
-    reply: dict[str, Any] = {"result": encode(_plain(result)), "inputs_after": [_if_modified(arg, sent) for arg, sent in zip(args, before, strict=True)]}
+    reply: dict[str, Any] = {"result": encode(_plain(result)), "inputs_after": [_if_modified(arg, held) for arg, held in zip(args, kept, strict=True)]}
     if "grad_output" in request:
         reply.update(_backward(result, decode(request["grad_output"]), [args[i] for i in grad_args]))
     return reply
 
 
-def _if_modified(arg: Any, sent: torch.Tensor | None) -> Any:
-    """A tensor argument as the call left it, only where it changed: most calls send back nothing (the judge
-    compares what it gets with what it sent, so this saves decoding, not trust)."""
-    if sent is None or type(arg) is not torch.Tensor:
+def _kept(arg: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """For a tensor argument: a view of its memory and a copy of it, taken before the call."""
+    if type(arg) is not torch.Tensor:
         return None
-    after = arg.detach()
-    return None if after.shape == sent.shape and torch.equal(after, sent) else encode(after)
+    view = _detach(arg)
+    return view, _clone(view)
+
+
+def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> Any:
+    """A tensor argument as the call left it, only where it changed: most calls send back nothing (the judge
+    compares what it gets with what it sent, so this saves decoding, not trust). The argument and the memory it
+    had are both compared with the copy, as plain tensors: a call that gives the argument a class of its own, or
+    new storage, does not hide what it wrote."""
+    if kept is None:
+        return None
+    view, sent = kept
+    with _plain_tensors():
+        for after in (_detach(arg) if isinstance(arg, torch.Tensor) else view, view):
+            if after.shape != sent.shape or not _equal(after, sent):
+                return encode_tensor(after)
+    return None
 
 
 def _layer(cls: Any, request: Layer) -> dict[str, Any]:
