@@ -6,6 +6,7 @@ here compares anything: results go back encoded, and the judge decides.
 
 from __future__ import annotations
 
+import builtins
 import random
 import sys
 import types
@@ -99,10 +100,37 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
     return {"status": Status.OK, "value": value}
 
 
+def _snapshot(names: tuple[str, ...]) -> dict[str, types.ModuleType]:
+    """Copies of modules (parents first) as they are now, each child an attribute of its parent's copy."""
+    copies: dict[str, types.ModuleType] = {}
+    for name in names:
+        copy = types.ModuleType(name)
+        copy.__dict__.update(sys.modules[name].__dict__)
+        parent, _, child = name.rpartition(".")
+        if parent in copies:
+            setattr(copies[parent], child, copy)
+        copies[name] = copy
+    return copies
+
+
+_PRISTINE = _snapshot(("torch", "torch.nn", "torch.nn.functional"))
+"""torch's modules as the zygote imported them, for the substitutes: a submission that replaces F.conv2d (or any
+attribute of these modules) for its own code does not break the correct versions of earlier questions, whose
+points its own later answers would then lose."""
+_BUILTINS = dict(builtins.__dict__)
+
+
+def _import_pristine(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+    if level == 0 and name in _PRISTINE:
+        return _PRISTINE[name] if fromlist else _PRISTINE[name.partition(".")[0]]
+    return _BUILTINS["__import__"](name, globals, locals, fromlist, level)
+
+
 def _substitutes(request: Substitute) -> dict[str, Any]:
     """Correct versions of earlier questions, from the source the judge sends (only those), so a worker never
-    holds the oracle's answer to the question being graded."""
-    scope: dict[str, Any] = {"__name__": "convkit_substitutes"}
+    holds the oracle's answer to the question being graded. They import torch's modules as they were before any
+    student code ran (`_PRISTINE`)."""
+    scope: dict[str, Any] = {"__name__": "convkit_substitutes", "__builtins__": {**_BUILTINS, "__import__": _import_pristine}}
     exec(compile(str(request["source"]), "<grader's substitutes>", "exec"), scope)  # noqa: S102 - the judge's code
     return {symbol: scope[symbol] for symbol in request["symbols"]}
 
