@@ -21,7 +21,7 @@ from convkit.config import GradingConfig
 from convkit.judge import backends
 from convkit.judge.backends import PACKAGE, WORKER_FILES, Backend, bwrap_arguments
 from convkit.judge.channel import Channel
-from convkit.judge.errors import IsolationError, SandboxError, WorkerFailed
+from convkit.judge.errors import IsolationError, SandboxError, StudentRaised, WorkerFailed
 from convkit.judge.session import Session
 from convkit.judge.slot import Slot
 from convkit.judge.submissions import Submission
@@ -249,6 +249,29 @@ def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> 
     assert student.notes == [] and stepped and compiles
     assert user == pw_name == ("convkit-worker" if ROOT else getpass.getuser())
     assert home.startswith("/tmp/convkit-")
+
+
+RAISES = """
+import os
+def fails():
+    open("notes.txt", "w").close()
+    raise RuntimeError(f"cannot use {os.path.abspath('notes.txt')} with {object()}")
+"""
+
+
+def test_what_a_worker_raises_reads_the_same_in_every_worker(slot: Slot) -> None:
+    """The same code is told the same at every regrade: its workdir's random name and an object's address do not
+    reach the message."""
+    seen = []
+    for _ in range(2):
+        student = session(slot, RAISES)
+        try:
+            with pytest.raises(StudentRaised) as raised:
+                student.call("fails")
+        finally:
+            student.kill()
+        seen.append(str(raised.value))
+    assert seen[0] == seen[1] == "raised RuntimeError: cannot use ~/notes.txt with <object object at 0x…>"
 
 
 SEES = """

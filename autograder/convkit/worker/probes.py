@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import random
+import re
 import sys
 import types
 from collections.abc import Iterator
@@ -224,11 +225,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+WORKDIR: str | None = None
+"""The worker's working directory (and home), whose name is drawn at random per submission (`convkit.worker.serve`
+sets it)."""
+ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
+
+
 def describe(exc: BaseException) -> str:
-    """A one-line account of an exception; its __str__ is the student's and may itself fail."""
+    """A one-line account of an exception; its __str__ is the student's and may itself fail. What differs from one
+    run to the next though the code is the same (the workdir's random name, an object's address) is replaced, so
+    that the same submission is told the same thing at every regrade."""
     try:
         message = str(exc)
     except BaseException:  # noqa: BLE001
         message = "<unprintable>"
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return " ".join(text.split())[:300]
+    if WORKDIR:
+        text = text.replace(WORKDIR, "~")
+    return " ".join(ADDRESS.sub("0x…", text).split())[:300]

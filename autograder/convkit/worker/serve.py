@@ -14,6 +14,7 @@ def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str
     """Never returns: the process exits when the judge hangs up or the zygote kills it. `program`: `confine`'s."""
     try:
         confine(limits, uid, sock.fileno(), output_path, program)
+        probes.WORKDIR = os.getcwd()
         namespace = probes.new_namespace()
         while True:
             try:
