@@ -33,12 +33,32 @@ def test_a_correct_tensor_passes_within_tolerance() -> None:
         ([[1.0]], "not a tensor", "got list [[1]]"),
         (EXPECTED.long(), "not a floating-point tensor", "got dtype int64"),
         (EXPECTED[:1], "wrong shape", "expected shape (2, 3), got (1, 3): the output is one row short"),
-        (EXPECTED + 1, "wrong values", "max error 1 (a correct answer reaches < 0.0001)"),
+        (EXPECTED + 1, "wrong values", "max error 1 (a correct answer is off by at most 0.0007)"),
     ],
 )
 def test_each_kind_of_wrong_answer_has_its_reason(value: object, reason: str, detail: str) -> None:
     mismatch = compare(value, EXPECTED)
     assert mismatch is not None and mismatch.reason == reason and detail in mismatch.detail
+
+
+def test_a_first_wrong_entry_that_reads_as_expected_says_how_far_off_it_is() -> None:
+    """Four significant digits can show 1 for both 1 and 1.0003: the line then says by how much it is off."""
+    from convkit.feedback import shown_lines
+    from convkit.judge.results import Shown
+    from convkit.judge.values import plain
+
+    expected = torch.tensor([[1.0, 0.5]])  # a correct answer is off by at most 0.0002 here
+
+    def last_line(first: float) -> str:
+        value = expected.clone()
+        value[0, 0] = first
+        mismatch = compare(value, expected)
+        assert mismatch is not None and mismatch.first_wrong is not None
+        shown = Shown(call="corr2d(X, K)", inputs=(), expected=plain(expected), actual=plain(value), first_wrong=mismatch.first_wrong)
+        return shown_lines(shown)[-1]
+
+    assert last_line(1.003) == "first wrong at [0, 0]: expected 1, got 1.003"
+    assert last_line(1.0003) == "first wrong at [0, 0]: expected 1, got 1 (off by 0.0003)"
 
 
 def test_the_kind_of_value_can_name_the_bug_itself() -> None:

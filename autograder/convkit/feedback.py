@@ -76,7 +76,8 @@ def shown_lines(shown: Shown) -> list[str]:
         out += [f"got{_shape(shown.actual)}:", *("  " + row for row in grid(shown.actual))]
     if shown.first_wrong is not None:
         index, expected, actual = shown.first_wrong
-        out.append(f"first wrong at {list(index)}: expected {num(expected)}, got {num(actual)}")
+        off = f" (off by {num(actual - expected)})" if num(expected) == num(actual) else ""  # they read the same in four digits
+        out.append(f"first wrong at {list(index)}: expected {num(expected)}, got {num(actual)}{off}")
     return out
 
 

@@ -23,7 +23,7 @@ from .bugs import SQUARE, Bug, Probe
 from .errors import CheckFailed, Failed, StudentRaised, WorkerFailed
 from .results import Shown
 from .student import Student
-from .values import close, describe, first_wrong, max_error, num, plain, shape_text
+from .values import bound, close, describe, first_wrong, max_error, num, plain, shape_text
 
 SHRINK_CALLS = 30
 SHRINK_SECONDS = 15.0
@@ -60,7 +60,7 @@ def compare(value: Any, expected: torch.Tensor, tol: float = 1e-4, floating: boo
         return None
     return Mismatch(
         "wrong values",
-        f"the shape is right but the values are not: max error {num(max_error(value, expected))} (a correct answer reaches < {num(tol)})",
+        f"the shape is right but the values are not: max error {num(max_error(value, expected))} (a correct answer is off by at most {num(bound(expected, tol))})",
         first_wrong(value, expected, tol),
     )
 

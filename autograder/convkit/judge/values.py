@@ -85,8 +85,13 @@ def magnitude(tensor: torch.Tensor) -> float:
     return float(np.abs(_float64(tensor)).max()) if tensor.numel() else 0.0
 
 
+def bound(expected: torch.Tensor, tol: float) -> float:
+    """The largest error a correct answer may have: `tol` relative to the expected values' scale."""
+    return tol * (1 + magnitude(expected))
+
+
 def close(value: torch.Tensor, expected: torch.Tensor, tol: float) -> bool:
-    """Equal shapes and values within `tol` relative to the expected values' scale, tol * (1 + max |expected|)."""
+    """Equal shapes and values within `bound(expected, tol)`."""
     if value.shape != expected.shape:
         return False
     if not expected.numel():
@@ -111,8 +116,7 @@ NUMPY_DTYPES = (torch.float32, torch.float64, torch.float16, torch.int64, torch.
 
 def first_wrong(actual: torch.Tensor, expected: torch.Tensor, tol: float) -> tuple[tuple[int, ...], float, float] | None:
     """The first position (row-major) where `actual` is off by more than the tolerance, for same-shaped tensors."""
-    scale = tol * (1 + magnitude(expected))
-    wrong = ~((actual.double() - expected.double()).abs() <= scale)
+    wrong = ~((actual.double() - expected.double()).abs() <= bound(expected, tol))
     if not bool(wrong.any()):
         return None
     index = tuple(int(i) for i in torch.nonzero(wrong)[0])
