@@ -99,7 +99,11 @@ def answer(student: Student, n: Size, k: Size, p: Size, s: Size) -> tuple[int, i
         raise CheckFailed(
             f"{where}: expected plain Python ints, got {got}",
             reason="not plain ints",
-            bug="the sizes are floats (true division /): use floor division // so they stay ints",
+            bug=(
+                "the sizes are floats (true division /): use floor division // so they stay ints"
+                if any(type(item) is float for item in value)
+                else "the sizes are not plain ints (numpy or torch numbers): convert each with int(...)"
+            ),
         )
     return value
 
