@@ -147,8 +147,7 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
         raise StudentRaised(error.detail, reason=error.reason, bug=str(cause)) from None
     judged = Attempt(inputs, expected, call.result)
     for name, after in zip(tensors, call.inputs_after, strict=False):
-        before = inputs[name]
-        if type(after) is torch.Tensor and (after.shape != before.shape or not torch.equal(after, before)):
+        if changed(after, inputs[name]):
             judged.modified = name
     judged.mismatch = compare(call.result, expected, function.tol, function.floating)
     if judged.mismatch is not None:
@@ -294,9 +293,17 @@ def _narrow(value: Any, symbols: tuple[str, ...], symbol: str, keep: slice) -> A
     return value
 
 
+def changed(after: Any, before: torch.Tensor) -> bool:
+    """Whether a tensor argument came back from a call other than it was sent. The worker sends back only what
+    it saw change (None otherwise); what it cannot send as a tensor (a dtype of the call's own) changed too."""
+    if after is None:
+        return False
+    return type(after) is not torch.Tensor or after.shape != before.shape or not torch.equal(after, before)
+
+
 def expect_inputs_unchanged(inputs_after: list[Any], sent: Mapping[str, torch.Tensor], where: str) -> None:
     for (name, before), after in zip(sent.items(), inputs_after, strict=False):
-        if type(after) is torch.Tensor and (after.shape != before.shape or not torch.equal(after, before)):
+        if changed(after, before):
             raise CheckFailed(f"{where}: the input {name} was modified in place; work on a copy", reason="modified its input")
 
 

@@ -16,15 +16,16 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
 from .codec import decode, encode, encode_tensor
 from .protocol import Call, Layer, Op, Status, Substitute
 
 SUBMISSION_MODULE = "submission"
 
-_equal, _detach, _clone, _plain_tensors = torch.equal, torch.Tensor.detach, torch.Tensor.clone, torch._C.DisableTorchFunctionSubclass
+_detach, _clone, _numpy = torch.Tensor.detach, torch.Tensor.clone, torch.Tensor.numpy
 """torch's own, taken when the zygote imports this module, before any student code: a submission that replaces
-torch.equal or a Tensor method changes what its own code calls, not what tells whether it modified an input."""
+a Tensor method changes what its own code calls, not what tells whether it modified an input."""
 
 
 def new_namespace() -> dict[str, Any]:
@@ -102,11 +103,14 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
 
 
 def _snapshot(names: tuple[str, ...]) -> dict[str, types.ModuleType]:
-    """Copies of modules (parents first) as they are now, each child an attribute of its parent's copy."""
+    """Copies of modules (parents first) as they are now, each child an attribute of its parent's copy; what a
+    copy lacks (a submodule imported later) is looked up in the module itself."""
     copies: dict[str, types.ModuleType] = {}
     for name in names:
+        module = sys.modules[name]
         copy = types.ModuleType(name)
-        copy.__dict__.update(sys.modules[name].__dict__)
+        copy.__dict__.update(module.__dict__)
+        copy.__dict__["__getattr__"] = lambda attribute, module=module: getattr(module, attribute)
         parent, _, child = name.rpartition(".")
         if parent in copies:
             setattr(copies[parent], child, copy)
@@ -115,16 +119,21 @@ def _snapshot(names: tuple[str, ...]) -> dict[str, types.ModuleType]:
 
 
 _PRISTINE = _snapshot(("torch", "torch.nn", "torch.nn.functional"))
-"""torch's modules as the zygote imported them, for the substitutes: a submission that replaces F.conv2d (or any
-attribute of these modules) for its own code does not break the correct versions of earlier questions, whose
-points its own later answers would then lose."""
+"""torch, torch.nn and torch.nn.functional as the zygote imported them, for the substitutes: a submission that
+rebinds an attribute of these modules for its own code (F.conv2d = ...) does not change the correct versions of
+earlier questions, whose points its own later answers would then lose. Only that: the functions in them still
+read their own modules' globals, and Tensor and Module methods are shared with the student's code."""
 _BUILTINS = dict(builtins.__dict__)
 
 
 def _import_pristine(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
-    if level == 0 and name in _PRISTINE:
-        return _PRISTINE[name] if fromlist else _PRISTINE[name.partition(".")[0]]
-    return _BUILTINS["__import__"](name, globals, locals, fromlist, level)
+    """`__import__` for the substitutes: a module is imported as usual, but what binds a name from torch binds
+    `_PRISTINE`'s copy where there is one."""
+    module = _BUILTINS["__import__"](name, globals, locals, fromlist, level)
+    top = name.partition(".")[0]
+    if level != 0 or top not in _PRISTINE:
+        return module
+    return _PRISTINE.get(name, module) if fromlist else _PRISTINE[top]
 
 
 def _substitutes(request: Substitute) -> dict[str, Any]:
@@ -159,17 +168,21 @@ def _kept(arg: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
 
 
 def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> Any:
-    """A tensor argument as the call left it, only where it changed: most calls send back nothing (the judge
-    compares what it gets with what it sent, so this saves decoding, not trust). The argument and the memory it
-    had are both compared with the copy, as plain tensors: a call that gives the argument a class of its own, or
-    new storage, does not hide what it wrote."""
+    """A tensor argument as the call left it, only where it changed: most calls send back nothing, and the judge
+    takes anything sent as a change (`convkit.judge.compare.changed`). The memory the argument had is compared
+    byte for byte with its copy first, then the argument itself, as plain tensors without torch's function or
+    dispatch hooks, which the call may have set: giving the argument a class of its own, new storage, or a dtype
+    that cannot be sent does not hide what it wrote. Best effort: code in this process can undo any check made
+    in it, but not by accident."""
     if kept is None:
         return None
     view, sent = kept
-    with _plain_tensors():
-        for after in (_detach(arg) if isinstance(arg, torch.Tensor) else view, view):
-            if after.shape != sent.shape or not _equal(after, sent):
-                return encode_tensor(after)
+    with torch._C.DisableTorchFunction(), _no_dispatch_modes():
+        if view.shape != sent.shape or _numpy(view).tobytes() != _numpy(sent).tobytes():
+            return encode_tensor(view)
+        after = _detach(arg) if isinstance(arg, torch.Tensor) else None
+        if after is None or after.dtype != sent.dtype or after.shape != sent.shape or _numpy(after).tobytes() != _numpy(sent).tobytes():
+            return encode(after) if after is not None else encode(arg)
     return None
 
 
