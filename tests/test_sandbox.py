@@ -251,6 +251,40 @@ def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> 
     assert home.startswith("/tmp/convkit-")
 
 
+LEAVES = """
+import os
+def leave():
+    for place in ("/tmp", "/var/tmp", "/dev/shm"):
+        open(os.path.join(place, "answers.txt"), "w").write("42")
+        os.makedirs(os.path.join(place, "kept", "deeper"), exist_ok=True)
+    return True
+def found():
+    return sorted(place for place in ("/tmp", "/var/tmp", "/dev/shm") if set(os.listdir(place)) & {"answers.txt", "kept"})
+"""
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_bubblewrap_without_a_worker_uid_empties_its_temporary_places(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without root, workers have the zygote's uid, so files cannot be told apart by owner: what a submission
+    leaves in its sandbox's /tmp, /var/tmp and /dev/shm is all removed before the next one starts there."""
+    from convkit.judge import slot as slot_module
+
+    class NoUid:  # what WorkerUid holds without root
+        value = None
+
+        def release(self) -> None:
+            pass
+
+    monkeypatch.setattr(slot_module, "WorkerUid", NoUid)
+    with Slot(Backend("bwrap"), CONFIG) as started:
+        for expected, name in ((True, "leave"), ([], "found")):
+            student = session(started, LEAVES)
+            try:
+                assert student.call(name).result == expected
+            finally:
+                student.kill()
+
+
 RAISES = """
 import os
 def fails():

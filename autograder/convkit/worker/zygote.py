@@ -36,7 +36,7 @@ from .confine import (
     prctl,
     writable_unbounded,
 )
-from .protocol import TMP_FILES, Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
+from .protocol import TMP_FILES, WRITABLE, Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
@@ -73,7 +73,7 @@ def main() -> None:
     prctl(PR_SET_DUMPABLE, 0)
     ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
     send(control, ready)
-    Zygote(control, uid, limits, None if unfiltered else KERNEL_OBJECTS_FILTER).run()
+    Zygote(control, uid, limits, None if unfiltered else KERNEL_OBJECTS_FILTER, private=hello["sandbox"] == "bwrap").run()
     os._exit(0)  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
 
 
@@ -127,12 +127,14 @@ class Warmed:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, uid: int | None, limits: Limits, program: bytes | None) -> None:
+    def __init__(self, control: socket.socket, uid: int | None, limits: Limits, program: bytes | None, private: bool) -> None:
         self.control = control
         self.uid = uid
         self.limits = limits
         self.program = program
         """The system-call filter each worker installs (`confine.kernel_objects_filter`), None where it fails."""
+        self.private = private
+        """Whether the temporary places are this sandbox's own (bwrap's), rather than the host's."""
         self.worker: int | None = None
         self.workdir: str | None = None
         self.warmed: dict[tuple[str, ...], Warmed | None] = {}
@@ -209,7 +211,7 @@ class Zygote:
                 for module in modules:
                     __import__(module)
                 send(theirs, {"status": Status.READY, "seq": 0})
-                Zygote(theirs, self.uid, self.limits, self.program).run()
+                Zygote(theirs, self.uid, self.limits, self.program, self.private).run()
             except BaseException:  # noqa: BLE001 - told to the log; the parent sees the socket close
                 traceback.print_exc()
             finally:
@@ -286,8 +288,9 @@ class Zygote:
 
     def clear(self, workdir: str | None = None) -> None:
         """Kill and wait for every child but the warmed zygotes (orphans come back to this subreaper) and, as
-        root, every process of the worker uid; then remove `workdir` and, as root, every file of the uid in the
-        temporary places."""
+        root, every process of the worker uid; then remove `workdir` and what workers left in the temporary places:
+        as root the files of their uid, in bwrap without root every file (the places are the sandbox's own). The
+        plain backend without root shares the host's, and leaves them (`Backend.describe`)."""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             if self.uid is not None:
@@ -299,8 +302,8 @@ class Zygote:
             for child in children:
                 _kill_and_wait(child)
         _remove_tree(workdir)
-        if self.uid is not None:
-            _remove_owned(self.uid, ("/tmp", "/dev/shm", "/var/tmp"))
+        if self.uid is not None or self.private:
+            _remove_owned(self.uid, WRITABLE)
 
 
 def asked(preload: list[str]) -> tuple[str, ...]:
@@ -358,7 +361,9 @@ def _remove_tree(tree: str | None) -> None:
         shutil.rmtree(tree, onerror=make_writable_and_retry)
 
 
-def _remove_owned(uid: int, roots: tuple[str, ...]) -> None:
+def _remove_owned(uid: int | None, roots: tuple[str, ...]) -> None:
+    """Remove every entry of `roots` that `uid` owns; every entry with None (a sandbox's own places, without root:
+    workers have the zygote's uid, and nothing else writes there)."""
     for root in roots:
         try:
             entries = list(os.scandir(root))
@@ -366,7 +371,7 @@ def _remove_owned(uid: int, roots: tuple[str, ...]) -> None:
             continue
         for entry in entries:
             try:
-                if entry.stat(follow_symlinks=False).st_uid == uid:
+                if uid is None or entry.stat(follow_symlinks=False).st_uid == uid:
                     if entry.is_dir(follow_symlinks=False):
                         _remove_tree(entry.path)
                     else:
