@@ -63,7 +63,7 @@ NAMED_BUGS = {
     "output_shape__hw_swapped": "swapped",
     "output_shape__stride_ignored": "stride is ignored",
     "output_shape__float_division": "floor division //",
-    "output_shape__numpy_ints": "convert each with int(...)",
+    "output_shape__numpy_ints": "int(...) converts numpy or torch numbers",
     "pad_stride__pad_one_side": "top and left",
     "pad_stride__padding_ignored": "padding is ignored",
     "pad_stride__stride_hw_swapped": "stride's height and width are swapped",

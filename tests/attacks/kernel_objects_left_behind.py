@@ -7,7 +7,9 @@ Otherwise a correct solution (a copy of solutions/convolutions.py).
 """
 # base: solutions/convolutions.py (this file's code runs after it)
 import ctypes
+import platform
 
+_ADD_KEY = {"x86_64": 248, "aarch64": 217}.get(platform.machine(), 248)
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 _IPC_CREAT = 0o1000
@@ -15,7 +17,7 @@ _made = [
     _libc.msgget(0x5EED01, _IPC_CREAT | 0o666) >= 0,
     _libc.shmget(0x5EED02, 1 << 20, _IPC_CREAT | 0o666) >= 0,
     _libc.semget(0x5EED03, 1, _IPC_CREAT | 0o666) >= 0,
-    _libc.syscall(248, b"user", b"convkit-answers", b"corr2d", 6, ctypes.c_long(-4)) >= 0,  # add_key, user keyring
+    _libc.syscall(_ADD_KEY, b"user", b"convkit-answers", b"corr2d", 6, ctypes.c_long(-4)) >= 0,  # the user keyring
 ]
 try:
     _rt = ctypes.CDLL("librt.so.1", use_errno=True)

@@ -43,6 +43,8 @@ class Slot:
         self.detail = ""
         self.hello = 0
         """The number of the configuration sent to the zygote, which its READY frame echoes."""
+        self.answered = False
+        """Whether the zygote has answered it (before, it may still be importing: nothing to wait for)."""
 
     def __enter__(self) -> Slot:
         self.start()
@@ -60,12 +62,15 @@ class Slot:
         """Start the zygote and send its configuration without waiting for it: it imports torch (a second or
         more) while this process goes on, until `ready`."""
         self.stop()
+        self.answered = False
         self.claim = WorkerUid()
         self.cpu = self.cpu or CpuClaim()
         judge_end, zygote_end = socket.socketpair()
+        self.control = Channel(judge_end)  # closed by `stop`, whatever fails below
         self.errors = tempfile.TemporaryFile()
-        identity = self.backend.identity(self.claim.value)
+        identity: dict[str, int] = {}
         try:
+            identity = self.backend.identity(self.claim.value)
             with self.pinned():  # the zygote, and so every worker it forks, runs on the slot's CPU
                 self.process = subprocess.Popen(
                     self.backend.command(zygote_end.fileno(), identity, self.config.limits()),
@@ -80,7 +85,6 @@ class Slot:
             for fd in identity.values():
                 os.close(fd)
             zygote_end.close()
-        self.control = Channel(judge_end)
         try:
             self.hello = self.control.send(self.backend.hello(self.claim.value, self.config.limits()))
         except OSError:
@@ -92,6 +96,7 @@ class Slot:
             raise SandboxError(f"the {self.backend.name} sandbox was not launched")
         try:
             ready = next(self.control.replies(self.hello, START_TIMEOUT))
+            self.answered = True
             isolation = Isolation(ready.get("isolation"))
             if ready.get("status") != Status.READY:
                 raise WireError(f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready")
@@ -154,7 +159,7 @@ class Slot:
         """Stop the zygote and give up the slot's CPU. With `wait`, the zygote is first let reap and exit (up to
         CLOSE_TIMEOUT), so that its CPU time, its workers' and its warmed zygote's, is counted."""
         try:
-            if wait and self.control is not None and self.process is not None:
+            if wait and self.answered and self.control is not None and self.process is not None:
                 self.control.close()
                 self.control = None
                 try:
@@ -198,7 +203,9 @@ def early_slot(backend: Backend, config: GradingConfig) -> Slot | None:
     slot = Slot(backend, config)
     try:
         slot.launch()
-    except (OSError, BackendError):
+    except BaseException as error:
         slot.close(wait=False)
-        return None
+        if isinstance(error, OSError | BackendError):
+            return None
+        raise
     return slot

@@ -91,7 +91,8 @@ def bound(expected: torch.Tensor, tol: float) -> float:
 
 
 def close(value: torch.Tensor, expected: torch.Tensor, tol: float) -> bool:
-    """Equal shapes and values within `bound(expected, tol)`."""
+    """Equal shapes and values within `bound(expected, tol)` (restated here on the float64 values made once: this
+    runs for every answer)."""
     if value.shape != expected.shape:
         return False
     if not expected.numel():

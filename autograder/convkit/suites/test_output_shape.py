@@ -102,7 +102,7 @@ def answer(student: Student, n: Size, k: Size, p: Size, s: Size) -> tuple[int, i
             bug=(
                 "the sizes are floats (true division /): use floor division // so they stay ints"
                 if any(type(item) is float for item in value)
-                else "the sizes are not plain ints (numpy or torch numbers): convert each with int(...)"
+                else "the sizes are not plain ints: return each as a Python int (int(...) converts numpy or torch numbers)"
             ),
         )
     return value

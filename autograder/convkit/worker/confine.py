@@ -59,7 +59,7 @@ def kernel_objects_filter(machine: str | None = None) -> bytes | None:
     """A seccomp program (classic BPF) refusing SHARED_KERNEL_OBJECTS' calls, every call of another ABI (x32,
     i386), and nothing else; None on a machine it does not know."""
     known = SHARED_KERNEL_OBJECTS.get(machine or platform.machine())
-    if known is None:
+    if known is None or struct.calcsize("P") != 8:  # a 32-bit Python on a 64-bit kernel makes another ABI's calls
         return None
     arch, numbers = known
     refuse = SECCOMP_RET_ERRNO | errno.EPERM
@@ -339,6 +339,9 @@ def kernel_objects_refused(program: bytes | None) -> str | None:
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) == 0:
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
         return None
-    return "the kernel refused the system-call filter" if os.waitstatus_to_exitcode(status) == 1 else "the filter let a message queue through"
+    if code == 2:
+        return "the filter let a message queue through"
+    return "the kernel refused the system-call filter" if code == 1 else f"checking the system-call filter ended with signal {-code}"
