@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tempfile
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from .config import GradingConfig
 
@@ -22,8 +23,15 @@ if TYPE_CHECKING:
     from .judge.slot import Slot
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, telling a misuse in one line (the usage is for --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="convkit", description="Auto-graded exercises for D2L 6.2-6.5.")
+    parser = Parser(prog="convkit", description="Auto-graded exercises for D2L 6.2-6.5.")
     parser.add_argument("--version", action="version", version=f"convkit {version()}")
     verbs = parser.add_subparsers(dest="verb", metavar="{grade,build,doctor}")
 
@@ -68,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as error:
         print(f"convkit {args.verb}: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before anything was written (a grading run says what it kept itself)
+        print(f"convkit {args.verb}: interrupted", file=sys.stderr)
+        return 130
 
 
 @contextmanager
@@ -118,12 +129,15 @@ def run_grade(args: argparse.Namespace) -> int:
         try:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
             backend = choose(args.backend)
-            check(args.out, args.force, args.resume)
+            check(args.out, args.force, args.resume, keep={"the submissions": args.submissions, "the course folder": [args.course]})
             found = collect(args.submissions, Path(scratch))
             seed, told = resolve_seed(args.seed, args.course)
             assignment = load_assignment(args.course)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
             raise UserFacingError(error) from None
+        cores = len(os.sched_getaffinity(0))
+        if args.scheduler is None and many and args.jobs > cores:
+            print(f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them", file=sys.stderr)
         inline = args.scheduler is None and not (args.jobs > 1 and many)  # graded in this process
         launched = early_slot(backend, config) if inline else None
         try:
@@ -175,8 +189,11 @@ def grade_found(
         print(f"convkit grade: {error}; {kept(journal.opened, args.out)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"convkit grade: interrupted; {kept(journal.opened, args.out)}", file=sys.stderr)
+        print(f"convkit grade: interrupted; {kept(journal.opened or bool(reused), args.out)}", file=sys.stderr)
         return 130
+    except OSError as error:  # writing a result (a full disk): what was written is kept
+        print(f"convkit grade: {error}; {kept(journal.opened or bool(reused), args.out)}", file=sys.stderr)
+        return 1
     try:
         with fresh_folder(args.out, force=True) as folder:
             write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
@@ -241,7 +258,7 @@ def run_build(args: argparse.Namespace) -> int:
     from .outdir import OutError, check, fresh_folder
 
     try:
-        check(args.out, args.force)
+        check(args.out, args.force, keep={"the course folder": [args.course]})
         seed, created = course_seed(args.course)
         assignment = load_assignment(args.course)
         with fresh_folder(args.out, args.force) as folder:
