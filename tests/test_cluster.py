@@ -244,6 +244,27 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
+def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
+    """Something that accepts connections but never speaks Dask (the dashboard's port, pasted by mistake) made
+    Client wait forever."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    listening = threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True)
+    listening.start()
+    try:
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", address)
+    finally:
+        server.close()
+        for connection in accepted:
+            connection.close()
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask scheduler in 12 s); is `dask scheduler` running there?\n"
+
+
 def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
     done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", "not an address")
     assert done.returncode == 2, done.stderr

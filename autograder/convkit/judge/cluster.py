@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 from distributed.client import FutureCancelledError
+from distributed.comm import connect
 from distributed.comm.addressing import get_address_host_port
 
 from ..assignment_config import AssignmentConfig
@@ -200,9 +201,10 @@ class Cluster:
         except ValueError as error:
             raise ClusterError(f"--scheduler {self.address} is not a Dask address ({error}); write it as tcp://HOST:PORT") from None
         try:
+            asyncio.run(handshake(self.address))
             self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as error:
-            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            reason = " ".join(str(error).split())[:200] or f"no answer as a Dask scheduler in {CONNECT_TIMEOUT + 2} s"
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address} ({reason}); is `dask scheduler` running there?") from None
         try:
             self.start()
@@ -336,6 +338,14 @@ class Watch:
             self.alone_since = time.monotonic()
         elif time.monotonic() - self.alone_since > WORKERLESS_TIMEOUT:
             raise ClusterError(f"the Dask scheduler at {self.address} has had no workers for {WORKERLESS_TIMEOUT} s")
+
+
+async def handshake(address: str) -> None:
+    """Open and close a Dask connection to `address` within CONNECT_TIMEOUT (TimeoutError, OSError otherwise):
+    Client waits forever for the handshake of a server that accepts connections but is not Dask's (the
+    dashboard's port, 8787, which `dask scheduler` prints beside its own)."""
+    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 2)  # connect says why, where it can
+    await comm.close()
 
 
 def completed(running: as_completed, watch: Watch) -> Iterator[Any]:
