@@ -78,13 +78,12 @@ def test_a_stopped_run_keeps_what_it_graded_and_resume_finishes_it_identically(b
     assert files(out) == files(uninterrupted)
 
 
-@pytest.mark.parametrize("after", [0.3, 1.0])
-def test_ctrl_c_while_starting_says_one_line(batch: Path, tmp_path: Path, after: float) -> None:
-    """Ctrl-C reaches the whole process group, the judges' fork server too, which may still be importing torch
-    (and this process too): the run says one line, no traceback, whatever it was doing."""
+def test_ctrl_c_while_starting_says_one_line(batch: Path, tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, the judges' fork server too, which is still importing torch a
+    second in (and this process may be too): the run says one line, no traceback."""
     command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(tmp_path / "out"), "--seed", SEED, "--jobs", "2"]
     run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True)
-    time.sleep(after)
+    time.sleep(1.0)
     os.killpg(run.pid, signal.SIGINT)
     _, error = run.communicate(timeout=60)
     said = [line for line in error.splitlines() if not line.startswith("grading:")]
