@@ -70,24 +70,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 2
+    terminated: list[int] = []
     try:
-        with stopped_by_sigterm():
-            return {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
+        with stopped_by_sigterm(terminated):
+            code = {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
     except UserFacingError as error:
         print(f"convkit {args.verb}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # before anything was written (a grading run says what it kept itself)
         print(f"convkit {args.verb}: interrupted", file=sys.stderr)
-        return 130
+        code = INTERRUPTED
+    return 128 + signal.SIGTERM if code == INTERRUPTED and terminated else code
 
 
 @contextmanager
-def stopped_by_sigterm() -> Iterator[None]:
-    """A batch system's SIGTERM stops a run as Ctrl-C does (what was graded is kept); restored afterwards."""
+def stopped_by_sigterm(terminated: list[int]) -> Iterator[None]:
+    """A batch system's SIGTERM stops a run as Ctrl-C does (what was graded is kept), and is noted in
+    `terminated`; restored afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+    def stop(number: int, frame: object) -> None:
+        terminated.append(number)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
     finally:
@@ -95,6 +103,8 @@ def stopped_by_sigterm() -> Iterator[None]:
 
 
 SHOWN_SKIPPED = 20
+INTERRUPTED = 128 + signal.SIGINT
+"""The exit status of a run stopped by Ctrl-C; by SIGTERM, 128 + 15, as shells report either."""
 
 
 class UserFacingError(Exception):
@@ -137,7 +147,10 @@ def run_grade(args: argparse.Namespace) -> int:
             raise UserFacingError(error) from None
         cores = len(os.sched_getaffinity(0))
         if args.scheduler is None and many and args.jobs > cores:
-            print(f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them", file=sys.stderr)
+            print(
+                f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them",
+                file=sys.stderr,
+            )
         inline = args.scheduler is None and not (args.jobs > 1 and many)  # graded in this process
         launched = early_slot(backend, config) if inline else None
         try:
@@ -190,7 +203,7 @@ def grade_found(
         return 2
     except KeyboardInterrupt:
         print(f"convkit grade: interrupted; {kept(journal.opened or bool(reused), args.out)}", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except OSError as error:  # writing a result (a full disk): what was written is kept
         print(f"convkit grade: {error}; {kept(journal.opened or bool(reused), args.out)}", file=sys.stderr)
         return 1
