@@ -30,6 +30,11 @@ def test_a_correct_tensor_passes_within_tolerance() -> None:
     ("value", "reason", "detail"),
     [
         (Foreign("builtins.object"), "not a tensor", "expected a torch.Tensor, got an object of type builtins.object"),
+        (
+            Foreign("tensor of dtype torch.complex64 and shape (2, 3)"),
+            "not a tensor",
+            "got a tensor of dtype torch.complex64 and shape (2, 3), which cannot be checked (a result must be a dense real",
+        ),
         ([[1.0]], "not a tensor", "got list [[1]]"),
         (EXPECTED.long(), "not a floating-point tensor", "got dtype int64"),
         (EXPECTED[:1], "wrong shape", "expected shape (2, 3), got (1, 3): the output is one row short"),

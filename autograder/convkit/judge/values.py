@@ -53,7 +53,7 @@ def plain(value: Any) -> Value:
         entries = None if readable is None else (readable.double() if readable.is_floating_point() else readable).tolist()
         return Value(shape=tuple(value.shape), dtype=dtype, entries=entries)
     if isinstance(value, Foreign):
-        return Value(text=f"an object of type {value.type_name}")
+        return Value(text=foreign(value))
     if type(value) is float:
         return Value(text=num(value))
     if type(value) in (tuple, list):
@@ -65,10 +65,18 @@ def plain(value: Any) -> Value:
     return Value(text=repr(value)[:120])
 
 
+def foreign(value: Foreign) -> str:
+    """What a worker could not send: an object of its type, or a tensor it could not send (the codec names it by
+    dtype and shape: a complex or bfloat16 one, a sparse one, one too large)."""
+    if value.type_name.startswith("tensor of "):
+        return f"a {value.type_name}, which cannot be checked (a result must be a dense real or integer tensor of at most a million entries)"
+    return f"an object of type {value.type_name}"
+
+
 def describe(value: Any) -> str:
     """A value in a few words, for a sentence: `a tensor of shape (2, 3)`, `int 3`, `an object of type X`."""
     if isinstance(value, Foreign):
-        return f"an object of type {value.type_name}"
+        return foreign(value)
     if type(value) is torch.Tensor:
         return f"a tensor of shape {shape_text(tuple(value.shape))}"
     return f"{type(value).__name__} {plain(value).text}"[:120]
