@@ -251,6 +251,23 @@ def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> 
     assert home.startswith("/tmp/convkit-")
 
 
+READ_ONLY = """
+import os, sys
+def writable():
+    return [place for place in ("/usr", "/etc", sys.prefix, sys.base_prefix) if not os.statvfs(place).f_flag & os.ST_RDONLY]
+"""
+
+
+def test_the_system_a_worker_sees_is_read_only(slot: Slot) -> None:
+    """Not only unwritable by the worker's uid: read-only mounts, so that reading a file leaves no access time, a
+    message a later submission could read (the plain backend showed the host's /usr as it is)."""
+    student = session(slot, READ_ONLY)
+    try:
+        assert student.call("writable").result == []
+    finally:
+        student.kill()
+
+
 LEAVES = """
 import os
 def leave():

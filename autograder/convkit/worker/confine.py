@@ -162,7 +162,8 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
     the Python installation, and nothing else of the host: every other top-level directory (homes, /work, /srv,
     other checkouts of the grader, other students' files) is covered by an empty tmpfs, /tmp by a fresh private
     one, and each hidden path (the grader's own files, if they sit under a system directory) by an empty one.
-    Files in `identity` (/etc/passwd and /etc/group with the worker's entry) are bound over the host's.
+    Files in `identity` (/etc/passwd and /etc/group with the worker's entry) are bound over the host's. The system
+    directories and the Python installation are read-only there, as bubblewrap binds them.
 
     Run as root in the plain backend's zygote after its imports; workers cannot undo it (no privileges, and
     mounts inherited into a new user namespace are locked)."""
@@ -197,6 +198,19 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
         os.chmod(source, 0o644)
         _mount(os.fsencode(source), target, None, MS_BIND, None)
         os.unlink(source)
+    for place in [f"/{name}" for name in SYSTEM_DIRS if name not in ("proc", "dev", "sys")] + moved:
+        if _is_real_dir(place):
+            _read_only(place)
+
+
+def _read_only(path: str) -> None:
+    """Bind `path` onto itself read-only, in this mount namespace only (never the file system, which the host
+    keeps writing): a worker then leaves nothing there, not even the access times of the files it reads, which
+    a later submission could read back as a message."""
+    found = os.statvfs(path).f_flag
+    kept = sum(flag for bit, flag in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC)) if found & bit)
+    _mount(os.fsencode(path), path, None, MS_BIND | MS_REC, None)
+    _mount(b"none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
 
 
 def _stage(tree: str) -> str:
