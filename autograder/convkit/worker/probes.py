@@ -153,9 +153,11 @@ def _call(function: Any, request: Call) -> dict[str, Any]:
         args[index].requires_grad_(True)
     kept = [_kept(arg) for arg in args]
     result = function(*args, **kwargs)
-    reply: dict[str, Any] = {"result": encode(_plain(result)), "inputs_after": [_if_modified(arg, held) for arg, held in zip(args, kept, strict=True)]}
+    reply: dict[str, Any] = {"result": encode(_plain(result))}
     if "grad_output" in request:
         reply.update(_backward(result, decode(request["grad_output"]), [args[i] for i in grad_args]))
+    del result  # before the inputs are compared: what its release runs (a finalizer that writes X) has run
+    reply["inputs_after"] = [_if_modified(arg, held) for arg, held in zip(args, kept, strict=True)]
     return reply
 
 
