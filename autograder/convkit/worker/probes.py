@@ -180,11 +180,9 @@ def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> An
         return None
     view, sent = kept
     with torch._C.DisableTorchFunction(), _no_dispatch_modes():
-        if view.shape != sent.shape or _numpy(view).tobytes() != _numpy(sent).tobytes():
-            return encode_tensor(view)
-        after = _detach(arg) if isinstance(arg, torch.Tensor) else None
-        if after is None or after.dtype != sent.dtype or after.shape != sent.shape or _numpy(after).tobytes() != _numpy(sent).tobytes():
-            return encode(after) if after is not None else encode(arg)
+        for now in (view, _detach(arg)):  # the argument stays a tensor: no other class can be given to it
+            if now.dtype != sent.dtype or now.shape != sent.shape or _numpy(now).tobytes() != _numpy(sent).tobytes():
+                return encode(now)
     return None
 
 
