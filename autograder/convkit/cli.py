@@ -123,7 +123,8 @@ def version() -> str:
 
 def run_grade(args: argparse.Namespace) -> int:
     many = len(args.submissions) > 1 or any(path.is_dir() or path.suffix == ".zip" for path in args.submissions)
-    if args.jobs > 1 and args.scheduler is None and many:
+    pooled_here = args.jobs > 1 and args.scheduler is None and many  # judge processes, unless one submission is found
+    if pooled_here:
         from .judge.server import start_early
 
         start_early()  # a batch will need judge processes: the server's imports overlap with this process's own
@@ -151,8 +152,7 @@ def run_grade(args: argparse.Namespace) -> int:
                 f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them",
                 file=sys.stderr,
             )
-        inline = args.scheduler is None and not (args.jobs > 1 and many)  # graded in this process
-        launched = early_slot(backend, config) if inline else None
+        launched = early_slot(backend, config) if args.scheduler is None and not pooled_here else None  # graded here
         try:
             return grade_found(args, found, config, backend, seed, told, assignment, launched)
         finally:

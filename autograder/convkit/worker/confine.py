@@ -92,6 +92,29 @@ def refuse_kernel_objects(program: bytes) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 
 
+def kernel_objects_refused(program: bytes | None) -> str | None:
+    """Why workers could still use SHARED_KERNEL_OBJECTS here, or None: `program` is installed in a child, which
+    then looks a message queue up (never makes one) and must be refused."""
+    if program is None:
+        return f"no system-call filter for this machine ({platform.machine()})"
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            prctl(PR_SET_NO_NEW_PRIVS, 1)
+            refuse_kernel_objects(program)
+            code = 0 if _libc.msgget(0x7FFFFFFF, 0) == -1 and ctypes.get_errno() == errno.EPERM else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return None
+    if code == 2:
+        return "the filter let a message queue through"
+    return "the kernel refused the system-call filter" if code == 1 else f"checking the system-call filter ended with signal {-code}"
+
+
 CLONE_NEWNS = 0x00020000
 MNT_DETACH = 2
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 1 << 18
@@ -337,25 +360,3 @@ def _user_name() -> str:
 def _is_library(path: str) -> bool:
     return path.startswith((sys.base_prefix, sys.prefix)) or "-packages" in path
 
-
-def kernel_objects_refused(program: bytes | None) -> str | None:
-    """Why workers could still use SHARED_KERNEL_OBJECTS here, or None: `program` is installed in a child, which
-    then looks a message queue up (never makes one) and must be refused."""
-    if program is None:
-        return f"no system-call filter for this machine ({platform.machine()})"
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            prctl(PR_SET_NO_NEW_PRIVS, 1)
-            refuse_kernel_objects(program)
-            code = 0 if _libc.msgget(0x7FFFFFFF, 0) == -1 and ctypes.get_errno() == errno.EPERM else 2
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code == 0:
-        return None
-    if code == 2:
-        return "the filter let a message queue through"
-    return "the kernel refused the system-call filter" if code == 1 else f"checking the system-call filter ended with signal {-code}"
