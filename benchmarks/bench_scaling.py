@@ -64,13 +64,19 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
     (folder / "submissions").mkdir()
     for path in paths:
         shutil.copy(path, folder / "submissions" / path.name)
-    command = [sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", "grade", str(folder / "submissions")]
-    command += ["--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)]
+    return timed_convkit(REPO, ["grade", str(folder / "submissions"), "--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)])
+
+
+def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None) -> float:
+    """Wall seconds of one `convkit ARGUMENTS` command run with `checkout`'s convkit in a fresh interpreter (the
+    benchmark stops with its error where it fails)."""
+    command = [sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", *arguments]
     start = time.perf_counter()
-    done = subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(REPO / "autograder")}, capture_output=True, text=True)
+    done = subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(checkout / "autograder")}, capture_output=True, text=True, cwd=cwd)
+    wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"convkit grade failed: {done.stderr[-2000:]}")
-    return time.perf_counter() - start
+        raise SystemExit(f"convkit {arguments[0]} failed with {checkout}: {done.stderr[-2000:]}")
+    return wall
 
 
 def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[str, object]:

@@ -15,28 +15,21 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.bench_scaling import timed_convkit  # noqa: E402 - after the repository is on the path
 
 
 def graded_once(checkout: Path, backend: str, scratch: Path) -> float:
     """Wall seconds of one `convkit grade` of the reference solution, with `checkout`'s convkit."""
     out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
-    command = [sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())"]
-    command += ["grade", str(REPO / "solutions" / "convolutions.py"), "--out", str(out), "--jobs", "1", "--backend", backend]
-    command += ["--seed", "1"]
-    env = {**os.environ, "PYTHONPATH": str(checkout / "autograder")}
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=scratch)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"convkit grade failed with {checkout}: {done.stderr[-2000:]}")
-    return wall
+    arguments = ["grade", str(REPO / "solutions" / "convolutions.py"), "--out", str(out), "--jobs", "1", "--backend", backend, "--seed", "1"]
+    return timed_convkit(checkout, arguments, cwd=scratch)
 
 
 def main() -> None:
