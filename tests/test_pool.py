@@ -164,3 +164,18 @@ def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monke
         assert judge.backend.name == "plain" and judge.slot is not launched
         assert judge.warning is not None and "no user namespaces here" in judge.warning
         assert launched.process is None and launched.control is None
+
+
+def test_a_judge_whose_parent_has_gone_ends_quietly() -> None:
+    """A run stopped while its judges start closes their pipes: a judge that then reports its slot ready ends
+    without a traceback (multiprocessing prints one and exits 1 for any exception left)."""
+    from convkit.judge.pool import serve
+    from convkit.judge.server import CONTEXT
+
+    parent, child = CONTEXT.Pipe()
+    process = CONTEXT.Process(target=serve, args=(child, choose("plain"), GradingConfig(jobs=1), 3, AssignmentConfig()))
+    process.start()
+    child.close()
+    parent.close()
+    process.join(60)
+    assert process.exitcode == 0

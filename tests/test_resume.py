@@ -78,16 +78,33 @@ def test_a_stopped_run_keeps_what_it_graded_and_resume_finishes_it_identically(b
     assert files(out) == files(uninterrupted)
 
 
-def test_ctrl_c_while_starting_says_one_line(batch: Path, tmp_path: Path) -> None:
-    """Ctrl-C reaches the whole process group, the judges' fork server too, which is still importing torch a
-    second in (and this process may be too): the run says one line, no traceback."""
+@pytest.mark.parametrize("after", [0.5, 0.8, 1.1, 1.4, 2.0])
+def test_ctrl_c_while_starting_says_one_line(batch: Path, tmp_path: Path, after: float) -> None:
+    """Ctrl-C reaches the whole process group, the judges' fork server too, which is still importing torch then
+    (and this process may be too, or starting its judges): the run says one line, no traceback, and exits 130."""
     command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(tmp_path / "out"), "--seed", SEED, "--jobs", "2"]
     run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True)
-    time.sleep(1.0)
+    time.sleep(after)
     os.killpg(run.pid, signal.SIGINT)
     _, error = run.communicate(timeout=60)
     said = [line for line in error.splitlines() if not line.startswith("grading:")]
     assert run.returncode == 130 and len(said) == 1 and said[0].startswith("convkit grade: interrupted"), error
+
+
+def test_a_caught_keyboard_interrupt_keeps_the_exit_status(tmp_path: Path) -> None:
+    """Run as `python -m`, CPython ends by SIGINT, whatever `sys.exit` says, once a KeyboardInterrupt left an
+    exec() of a string (as one does when Ctrl-C comes while an import builds a dataclass); convkit clears that
+    before it returns."""
+    (tmp_path / "stopped.py").write_text(
+        "import sys\n"
+        "from convkit.interrupts import keep_exit_status\n"
+        "try:\n"
+        "    exec('raise KeyboardInterrupt')\n"
+        "except KeyboardInterrupt:\n"
+        "    keep_exit_status()\n"
+        "sys.exit(130)\n"
+    )
+    assert subprocess.run([sys.executable, "-m", "stopped"], cwd=tmp_path).returncode == 130
 
 
 def test_resume_grades_again_what_changed_and_only_that(batch: Path, uninterrupted: Path, tmp_path: Path) -> None:
@@ -139,7 +156,7 @@ def test_a_signal_during_a_results_write_waits_for_the_write_whatever_threads_ru
     import threading
     import time
 
-    from convkit.journal import signals_deferred
+    from convkit.interrupts import signals_deferred
 
     assert threading.current_thread() is threading.main_thread()
     stop = threading.Event()

@@ -8,13 +8,12 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from .config import GradingConfig
+from .interrupts import INTERRUPTED, keep_exit_status, signals_deferred, stopped_by_sigterm
 
 if TYPE_CHECKING:
     from .assignment_config import AssignmentConfig
@@ -80,31 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before anything was written (a grading run says what it kept itself)
         print(f"convkit {args.verb}: interrupted", file=sys.stderr)
         code = INTERRUPTED
+    if code == INTERRUPTED:
+        keep_exit_status()
     return 128 + signal.SIGTERM if code == INTERRUPTED and terminated else code
 
 
-@contextmanager
-def stopped_by_sigterm(terminated: list[int]) -> Iterator[None]:
-    """A batch system's SIGTERM stops a run as Ctrl-C does (what was graded is kept), and is noted in
-    `terminated`; restored afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(number: int, frame: object) -> None:
-        terminated.append(number)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 SHOWN_SKIPPED = 20
-INTERRUPTED = 128 + signal.SIGINT
-"""The exit status of a run stopped by Ctrl-C; by SIGTERM, 128 + 15, as shells report either."""
 
 
 class UserFacingError(Exception):
@@ -171,13 +151,14 @@ def grade_found(
     launched: Slot | None,
 ) -> int:
     """`convkit grade` once its arguments are checked: grade, keep each result as it comes, write the output."""
-    from .journal import Journal, keys, reusable, settings_key
-    from .judge.backends import BackendError
-    from .judge.batch import grade_batch, pooled
-    from .judge.errors import ClusterError, SandboxError
-    from .neutral import line
-    from .outdir import OutError, fresh_folder
-    from .reports import load_charts, write_all
+    with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
+        from .journal import Journal, keys, reusable, settings_key
+        from .judge.backends import BackendError
+        from .judge.batch import grade_batch, pooled
+        from .judge.errors import ClusterError, SandboxError
+        from .neutral import line
+        from .outdir import OutError, fresh_folder
+        from .reports import load_charts, write_all
 
     if told:
         print(f"convkit grade: {told}", file=sys.stderr)
@@ -264,11 +245,12 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from .assignment_config import ConfigError
-    from .assignment_config import load as load_assignment
-    from .build import build
-    from .course import SeedError, course_seed
-    from .outdir import OutError, check, fresh_folder
+    with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
+        from .assignment_config import ConfigError
+        from .assignment_config import load as load_assignment
+        from .build import build
+        from .course import SeedError, course_seed
+        from .outdir import OutError, check, fresh_folder
 
     try:
         check(args.out, args.force, keep={"the course folder": [args.course]})

@@ -15,15 +15,13 @@ import csv
 import hashlib
 import json
 import shutil
-import signal
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .assignment_config import AssignmentConfig
 from .config import GradingConfig
+from .interrupts import signals_deferred
 from .judge.collect import Found
 from .judge.results import SubmissionResult
 from .reports import CSV_HEADER, RECORDS, csv_row, folder_names, write_submission
@@ -78,27 +76,6 @@ def reusable(out: Path, wanted: Sequence[Key]) -> dict[int, SubmissionResult]:
         if result.gradable:
             found[key] = result
     return {index: found[key] for index, key in enumerate(wanted) if key in found}
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back: one that comes meanwhile is handled as the block ends. By handlers that only
-    take note, not by the signal mask: the mask is the calling thread's, and the kernel hands a signal to any
-    thread that does not block it (torch's, the progress bar's), after which Python runs the handler in the main
-    thread at once. Off the main thread (where handlers cannot be set), the block runs as it is."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = (signal.SIGINT, signal.SIGTERM)
-    came: list[int] = []
-    previous = {number: signal.signal(number, lambda number, _: came.append(number)) for number in held}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        if came:
-            signal.raise_signal(came[0])
 
 
 class Journal:

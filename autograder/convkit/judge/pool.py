@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
@@ -206,25 +207,27 @@ class JudgeProcess:
 
 
 def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
-    """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM."""
+    """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM. A parent
+    that has gone (stopped while this judge started) ends it quietly: nobody is left to tell."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    try:
-        [slot] = start_slots(backend, config, 1, seed)
-    except SandboxError as error:
-        conn.send({"failed": str(error)})
-        return
-    plans.share()
-    try:
-        conn.send({"ready": str(slot.isolation)})
-        while (message := next_job(conn)) is not None:
-            job, learned = message
-            plans.adopt(learned)
-            conn.send((judge(job, slot, config, seed, assignment), plans.learned()))
-        slot.close()  # first, so that the sandbox's CPU time is counted
-        conn.send({"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
-    finally:
-        slot.close()
+    with suppress(BrokenPipeError, ConnectionResetError):
+        try:
+            [slot] = start_slots(backend, config, 1, seed)
+        except SandboxError as error:
+            conn.send({"failed": str(error)})
+            return
+        plans.share()
+        try:
+            conn.send({"ready": str(slot.isolation)})
+            while (message := next_job(conn)) is not None:
+                job, learned = message
+                plans.adopt(learned)
+                conn.send((judge(job, slot, config, seed, assignment), plans.learned()))
+            slot.close()  # first, so that the sandbox's CPU time is counted
+            conn.send({"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
+        finally:
+            slot.close()
 
 
 def next_job(conn: Connection) -> tuple[Job, list[plans.Learned]] | None:
@@ -249,8 +252,10 @@ class LocalPool:
         return self
 
     def start(self, backend: Backend) -> list[JudgeProcess]:
-        judges = [JudgeProcess(backend, *self.args) for _ in range(self.count)]
+        judges: list[JudgeProcess] = []
         try:
+            for _ in range(self.count):
+                judges.append(JudgeProcess(backend, *self.args))
             for judge in judges:
                 judge.ready()
         except BaseException:
