@@ -107,6 +107,18 @@ def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungrad
     assert "fails on the judge's own oracle (no answer is ever right)" in str(result.problem)
 
 
+@pytest.mark.parametrize("backend", ["plain", "bwrap"])
+def test_a_worker_that_cannot_be_confined_makes_the_submission_ungradable_not_zero(backend: str) -> None:
+    """A limit this machine refuses stops each worker before any code of the submission runs: the sandbox
+    failed, so the reference is ungradable with the limit named (it was graded 0 of 35)."""
+    if backend == "bwrap" and choose("auto").name != "bwrap":
+        pytest.skip("bubblewrap is not installed here")
+    config = replace(CONFIG, jobs=1, memory_mb=10**13)
+    [result] = grade_batch([REFERENCE], config, choose(backend), seed=5, progress=False).results
+    assert result.status is GradeStatus.UNGRADABLE
+    assert f"the {backend} sandbox could not confine a worker: ValueError: RLIMIT_AS of " in str(result.problem)
+
+
 def test_ungradable_submissions_have_no_score_and_exit_non_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -136,13 +136,26 @@ class Slot:
                 self.control.sock.settimeout(CONTROL_TIMEOUT)
                 message, fds, _, _ = socket.recv_fds(self.control.sock, 16, 1)
                 if fds and message == str(seq).encode():
-                    return Channel(socket.socket(fileno=fds[0]), buffered=True)
+                    return self.confined(Channel(socket.socket(fileno=fds[0]), buffered=True))
                 for fd in fds:
                     os.close(fd)
             except (OSError, WireError):
                 pass
             self.stop()
         raise SandboxError(f"the {self.backend.name} sandbox stopped answering")
+
+    def confined(self, worker: Channel) -> Channel:
+        """`worker`, once its first frame says it is confined (`convkit.worker.serve`). One that is not, or that
+        ends first, had run no code of the submission: the sandbox failed, so the submission is ungradable."""
+        try:
+            frame = next(worker.replies(0, CONTROL_TIMEOUT))
+        except (TimeoutError, EOFError, OSError, WireError) as exc:
+            worker.close()
+            raise SandboxError(f"a worker of the {self.backend.name} sandbox ended before it was confined ({exc})") from None
+        if frame.get("status") != Status.READY:
+            worker.close()
+            raise SandboxError(f"the {self.backend.name} sandbox could not confine a worker: {str(frame.get('error'))[:300]}")
+        return worker
 
     def reap(self) -> str | None:
         """Kill the current worker and everything it started; return how it ended."""

@@ -304,19 +304,18 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, pro
     # Address space is counted from what the warm parent already maps (torch alone needs about 768 MB).
     address_space = virtual_memory_bytes() + limits.address_bytes
     for name, value in (
-        (resource.RLIMIT_AS, address_space),
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_FSIZE, limits.output_bytes),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-        (resource.RLIMIT_CORE, 0),
+        ("RLIMIT_AS", address_space),
+        ("RLIMIT_CPU", limits.cpu_seconds),
+        ("RLIMIT_FSIZE", limits.output_bytes),
+        ("RLIMIT_NOFILE", limits.open_files),
+        ("RLIMIT_CORE", 0),
     ):
-        resource.setrlimit(name, (value, value))
+        set_limit(name, value)
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-        # Counted per uid, so only meaningful once the worker has a uid of its own.
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        set_limit("RLIMIT_NPROC", limits.processes)  # counted per uid: only meaningful once the worker has its own
     prctl(PR_SET_PDEATHSIG, 9)  # after the uid changes, which clear it; a zygote that died meanwhile is seen below
     if os.getppid() != parent:
         os._exit(1)
@@ -325,6 +324,15 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, pro
         refuse_kernel_objects(program)
     prctl(PR_SET_DUMPABLE, 0)
     forget_grader(uid)
+
+
+def set_limit(name: str, value: int) -> None:
+    """Set both values of one resource limit; one this machine refuses (above a hard limit set for the user
+    grading, or too large for the kernel) is said by name and value."""
+    try:
+        resource.setrlimit(getattr(resource, name), (value, value))
+    except (ValueError, OSError, OverflowError) as error:
+        raise ValueError(f"{name} of {value} is refused here ({error})") from None
 
 
 def forget_grader(uid: int | None) -> None:

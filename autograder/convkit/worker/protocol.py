@@ -3,7 +3,8 @@
 A frame is a JSON object, sent as a 4-byte big-endian length and its bytes. Every frame carries `seq`: a request
 has a fresh number and every reply to it echoes that number, so a frame a submission forged or left behind is
 never taken as the answer to a later request. A reply too large to send is replaced by a TOO_LARGE frame with the
-same `seq` and its size, so the judge can tell the student what happened.
+same `seq` and its size, so the judge can tell the student what happened. A worker's first frame, number 0, comes
+before any code of the submission runs: READY once it is confined, or REFUSED with why it could not be.
 
 Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are rebuilt by
 `convkit.worker.codec`, and every frame is size-capped, so no object of the submission ever reaches a comparison.

@@ -11,9 +11,18 @@ from .protocol import Limits, Op, Status, WireError, receive, refused, send
 
 
 def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, program: bytes | None) -> None:
-    """Never returns: the process exits when the judge hangs up or the zygote kills it. `program`: `confine`'s."""
+    """Never returns: the process exits when the judge hangs up or the zygote kills it. `program`: `confine`'s.
+
+    Its first frame (number 0) is sent before any code of the submission runs, so none can forge it: READY once
+    confined, or REFUSED with why not (a limit this machine does not allow): the sandbox's fault, not the
+    submission's."""
     try:
-        confine(limits, uid, sock.fileno(), output_path, program)
+        try:
+            confine(limits, uid, sock.fileno(), output_path, program)
+        except Exception as error:  # noqa: BLE001 - all of it is the judge's to know
+            send(sock, refused(0, f"{type(error).__name__}: {error}"))
+            return
+        send(sock, {"status": Status.READY, "seq": 0})
         probes.WORKDIR = os.getcwd()
         namespace = probes.new_namespace()
         while True:
