@@ -1,5 +1,6 @@
-# Correct, with the debugging prints learners leave in (tensors printed inside graded functions, a plot),
-# and conv_output_shape returning a torch.Size, which is a tuple of ints.
+# Correct, with the debugging prints learners leave in (tensors printed inside graded functions, a plot), an
+# error message that prints its input too (the valid modes come after 300 characters), and conv_output_shape
+# returning a torch.Size, which is a tuple of ints.
 import torch
 from torch import nn
 import matplotlib.pyplot as plt
@@ -77,7 +78,11 @@ def corr2d_multi_in_out_1x1(X, K):
 
 def pool2d(X, pool_size, mode='max'):
     if mode not in ('max', 'avg'):
-        raise ValueError(f"mode must be 'max' or 'avg', got {mode}")
+        raise ValueError(
+            f"pool2d(X, pool_size, mode) pools X over windows of pool_size, but it was called with mode={mode!r}, "
+            f"X={X} of shape {tuple(X.shape)} and pool_size={pool_size}: mode must be one of the two supported modes, "
+            f"'max' (the largest value of each window) or 'avg' (the mean of each window)"
+        )
     p_h, p_w = pool_size
     Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
     for i in range(Y.shape[0]):

@@ -47,7 +47,15 @@ class MissingSymbol(StudentError):
 
 
 class StudentRaised(StudentError):
+    """`account`: the exception's whole one-line account ("ValueError: ..."), of which `detail` shows the start."""
+
     reason = "raised an exception"
+
+    def __init__(
+        self, detail: str, *, reason: str | None = None, bug: str | None = None, shown: Shown | None = None, account: str = ""
+    ) -> None:
+        super().__init__(detail, reason=reason, bug=bug, shown=shown)
+        self.account = account
 
 
 class WorkerFailed(StudentError):

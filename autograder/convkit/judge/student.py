@@ -23,7 +23,7 @@ import torch
 
 from ..worker import probes
 from ..worker.codec import decode, encode, encode_tensor
-from ..worker.protocol import TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
+from ..worker.protocol import ACCOUNT_CHARS, TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
@@ -41,7 +41,8 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
     """The one place where a worker's reply becomes the value it carries, or the submission's failure;
     `tmp_bytes` is the size of the worker's temporary folders, for the message when it filled one."""
     status = reply.get("status")
-    error = str(reply.get("error", ""))[:300]
+    account = str(reply.get("error", ""))[:ACCOUNT_CHARS]
+    error = account[:300]
     if status == Status.OK:
         return reply.get("value")
     if status == Status.NOT_IMPLEMENTED:
@@ -52,7 +53,7 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
         if "No space left on device" in error:
             limit = f"wrote more than {tmp_bytes / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
             raise StudentRaised(f"raised {error} ({limit})", reason="wrote too many temporary files")
-        raise StudentRaised(f"raised {error}", reason=f"raised {error.split(':', 1)[0][:60]}")
+        raise StudentRaised(f"raised {error}", reason=f"raised {error.split(':', 1)[0][:60]}", account=account)
     if status == Status.TOO_LARGE:
         size, limit = reply.get("size"), reply.get("limit")
         if type(size) is int and type(limit) is int:

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
 from .codec import decode, encode, encode_tensor
-from .protocol import Call, Layer, Op, Status, Substitute
+from .protocol import ACCOUNT_CHARS, Call, Layer, Op, Status, Substitute
 
 SUBMISSION_MODULE = "submission"
 
@@ -98,7 +98,7 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
     except NotImplementedError as exc:
         return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
-        return {"status": Status.RAISED, "error": describe(exc)}
+        return {"status": Status.RAISED, "error": describe(exc, ACCOUNT_CHARS)}
     return {"status": Status.OK, "value": value}
 
 
@@ -244,10 +244,10 @@ sets it)."""
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
 
 
-def describe(exc: BaseException) -> str:
-    """A one-line account of an exception; its __str__ is the student's and may itself fail. What differs from one
-    run to the next though the code is the same (the workdir's random name, an object's address) is replaced, so
-    that the same submission is told the same thing at every regrade."""
+def describe(exc: BaseException, limit: int = 300) -> str:
+    """A one-line account of an exception, at most `limit` characters; its __str__ is the student's and may itself
+    fail. What differs from one run to the next though the code is the same (the workdir's random name, an
+    object's address) is replaced, so that the same submission is told the same thing at every regrade."""
     try:
         message = str(exc)
     except BaseException:  # noqa: BLE001
@@ -255,4 +255,4 @@ def describe(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     if WORKDIR:
         text = text.replace(WORKDIR, "~")
-    return " ".join(ADDRESS.sub("0x…", text).split())[:300]
+    return " ".join(ADDRESS.sub("0x…", text).split())[:limit]

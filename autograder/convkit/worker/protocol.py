@@ -24,6 +24,9 @@ from typing import Any, Literal, NotRequired, TypedDict
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
 """The only places a worker may write: each a tmpfs of its own, whose pages are the host's memory."""
+ACCOUNT_CHARS = 2000
+"""The most of an exception's one-line account a worker sends: a check reads all of it (a message may name what
+it must near its end), a report shows its start."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
