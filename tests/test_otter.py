@@ -54,9 +54,10 @@ def otter_run(autograder: Path, submission: Path, out: Path) -> dict:
         )  # fmt: skip
 
     done = run()
-    if done.returncode != 0 and KERNEL_PORT_RACE in done.stdout + done.stderr:
-        done = run()
     results = out / "results.json"
+    if done.returncode != 0 and KERNEL_PORT_RACE in done.stdout + done.stderr:
+        results.unlink(missing_ok=True)
+        done = run()
     return {
         "rc": done.returncode,
         "log": done.stdout[-3000:] + done.stderr[-3000:],

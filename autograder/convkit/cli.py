@@ -75,12 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             code = {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
     except UserFacingError as error:
         print(f"convkit {args.verb}: {error}", file=sys.stderr)
-        return 2
+        code = 2
     except KeyboardInterrupt:  # before anything was written (a grading run says what it kept itself)
         print(f"convkit {args.verb}: interrupted", file=sys.stderr)
         code = INTERRUPTED
-    if code == INTERRUPTED:
-        keep_exit_status()
+    keep_exit_status()  # whether or not a Ctrl-C came, and wherever it was caught
     return 128 + signal.SIGTERM if code == INTERRUPTED and terminated else code
 
 

@@ -1,6 +1,6 @@
 """How a convkit command stops on Ctrl-C or a batch system's SIGTERM: at a point of its choosing (never half-way
-through writing a result or importing a library), with one line saying what was kept, and with the exit status
-a shell reports for that signal."""
+through writing a result, nor through importing torch), with one line saying what was kept, and with the exit
+status a shell reports for that signal."""
 
 from __future__ import annotations
 

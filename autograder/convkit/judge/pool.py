@@ -14,7 +14,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
@@ -211,29 +210,39 @@ def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, 
     that has gone (stopped while this judge started) ends it quietly: nobody is left to tell."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    with suppress(BrokenPipeError, ConnectionResetError):
-        try:
-            [slot] = start_slots(backend, config, 1, seed)
-        except SandboxError as error:
-            conn.send({"failed": str(error)})
+    try:
+        [slot] = start_slots(backend, config, 1, seed)
+    except SandboxError as error:
+        tell(conn, {"failed": str(error)})
+        return
+    plans.share()
+    try:
+        if not tell(conn, {"ready": str(slot.isolation)}):
             return
-        plans.share()
-        try:
-            conn.send({"ready": str(slot.isolation)})
-            while (message := next_job(conn)) is not None:
-                job, learned = message
-                plans.adopt(learned)
-                conn.send((judge(job, slot, config, seed, assignment), plans.learned()))
-            slot.close()  # first, so that the sandbox's CPU time is counted
-            conn.send({"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
-        finally:
-            slot.close()
+        while (message := next_job(conn)) is not None:
+            job, learned = message
+            plans.adopt(learned)
+            if not tell(conn, (judge(job, slot, config, seed, assignment), plans.learned())):
+                return
+        slot.close()  # first, so that the sandbox's CPU time is counted
+        tell(conn, {"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
+    finally:
+        slot.close()
+
+
+def tell(conn: Connection, message: object) -> bool:
+    """Send to the parent; False if it has gone."""
+    try:
+        conn.send(message)
+    except (BrokenPipeError, ConnectionResetError):
+        return False
+    return True
 
 
 def next_job(conn: Connection) -> tuple[Job, list[plans.Learned]] | None:
     try:
         return conn.recv()  # type: ignore[no-any-return]
-    except EOFError:
+    except (EOFError, ConnectionResetError):
         return None
 
 

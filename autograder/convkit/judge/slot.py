@@ -125,8 +125,8 @@ class Slot:
         return lines[-1][:300] if lines else ""
 
     def spawn(self, preload: tuple[str, ...] = ()) -> Channel:
-        """A fresh worker's channel, forked with `preload` imported (by a zygote kept for them: `convkit.worker.zygote`);
-        restarts the zygote once if it has died, on the slot's CPU (raises SandboxError)."""
+        """A fresh, confined worker's channel, forked with `preload` imported (by a zygote kept for them:
+        `convkit.worker.zygote`); restarts the zygote once if it has died, on the slot's CPU (raises SandboxError)."""
         for _ in range(2):
             if self.control is None:
                 self.start()
@@ -139,19 +139,20 @@ class Slot:
                     return self.confined(Channel(socket.socket(fileno=fds[0]), buffered=True))
                 for fd in fds:
                     os.close(fd)
-            except (OSError, WireError):
+            except (OSError, EOFError, WireError):
                 pass
             self.stop()
         raise SandboxError(f"the {self.backend.name} sandbox stopped answering")
 
     def confined(self, worker: Channel) -> Channel:
-        """`worker`, once its first frame says it is confined (`convkit.worker.serve`). One that is not, or that
-        ends first, had run no code of the submission: the sandbox failed, so the submission is ungradable."""
+        """`worker`, once its first frame says it is confined (`convkit.worker.serve`); no code of the submission
+        has run before. One that could not be confined fails the sandbox (SandboxError: the submission is
+        ungradable); one that ends first raises as its channel does, for `spawn` to start the zygote again."""
         try:
             frame = next(worker.replies(0, CONTROL_TIMEOUT))
-        except (TimeoutError, EOFError, OSError, WireError) as exc:
+        except BaseException:
             worker.close()
-            raise SandboxError(f"a worker of the {self.backend.name} sandbox ended before it was confined ({exc})") from None
+            raise
         if frame.get("status") != Status.READY:
             worker.close()
             raise SandboxError(f"the {self.backend.name} sandbox could not confine a worker: {str(frame.get('error'))[:300]}")

@@ -11,7 +11,8 @@ from .protocol import Limits, Op, Status, WireError, receive, refused, send
 
 
 def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, program: bytes | None) -> None:
-    """Never returns: the process exits when the judge hangs up or the zygote kills it. `program`: `confine`'s.
+    """Never returns: the process exits when the judge hangs up, the zygote kills it, or it cannot be confined.
+    `program`: `confine`'s.
 
     Its first frame (number 0) is sent before any code of the submission runs, so none can forge it: READY once
     confined, or REFUSED with why not (a limit this machine does not allow): the sandbox's fault, not the
