@@ -31,7 +31,7 @@ def test_a_correct_tensor_passes_within_tolerance() -> None:
     [
         (Foreign("builtins.object"), "not a tensor", "expected a torch.Tensor, got an object of type builtins.object"),
         (
-            Foreign("tensor of dtype torch.complex64 and shape (2, 3)"),
+            Foreign("tensor of dtype torch.complex64 and shape (2, 3)", tensor=True),
             "not a tensor",
             "got a tensor of dtype torch.complex64 and shape (2, 3), which cannot be checked (a result must be a dense real",
         ),

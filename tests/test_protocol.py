@@ -48,6 +48,7 @@ def test_only_exact_builtin_types_pass() -> None:
     assert isinstance(decode(encode(torch.zeros(2).as_subclass(Lying))), Foreign)
     assert isinstance(decode(encode(AlwaysEqual())), Foreign)
     assert isinstance(decode(encode(torch.zeros(2, dtype=torch.complex64))), Foreign)
+    assert decode(encode(torch.zeros(2, dtype=torch.complex64))).tensor and not decode(encode(AlwaysEqual())).tensor
     assert decode(encode((1, 2.5, [True, None]))) == (1, 2.5, [True, None])
 
 

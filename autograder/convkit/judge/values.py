@@ -68,7 +68,7 @@ def plain(value: Any) -> Value:
 def foreign(value: Foreign) -> str:
     """What a worker could not send: an object of its type, or a tensor it could not send (the codec names it by
     dtype and shape: a complex or bfloat16 one, a sparse one, one too large)."""
-    if value.type_name.startswith("tensor of "):
+    if value.tensor:
         return f"a {value.type_name}, which cannot be checked (a result must be a dense real or integer tensor of at most a million entries)"
     return f"an object of type {value.type_name}"
 

@@ -50,10 +50,10 @@ def encode(value: Any, depth: int = 0) -> Any:
     return {"kind": "other", "type": f"{kind.__module__}.{kind.__qualname__}"[:200]}
 
 
-def encode_tensor(tensor: torch.Tensor) -> TensorData | dict[str, str]:
+def encode_tensor(tensor: torch.Tensor) -> TensorData | dict[str, Any]:
     name = DTYPE_NAMES.get(tensor.dtype)
     if name is None or tensor.numel() > MAX_TENSOR_ELEMENTS or tensor.is_sparse:
-        return {"kind": "other", "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}"}
+        return {"kind": "other", "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}", "tensor": True}
     flat = torch.Tensor.contiguous(torch.Tensor.detach(tensor).cpu())
     raw = flat.numpy().tobytes() if flat.numel() else b""
     return {"kind": "tensor", "dtype": name, "shape": list(flat.shape), "data": base64.b64encode(raw).decode()}
@@ -80,7 +80,7 @@ def decode(value: Any, depth: int = 0) -> Any:
         decoded = [decode(item, depth + 1) for item in items]
         return tuple(decoded) if kind == "tuple" else decoded
     if kind == "other":
-        return Foreign(str(value.get("type"))[:200])
+        return Foreign(str(value.get("type"))[:200], tensor=value.get("tensor") is True)
     raise WireError(f"unknown value kind {str(kind)[:40]!r}")
 
 
@@ -109,10 +109,12 @@ def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
 
 
 class Foreign:
-    """A value the worker could not send as plain data; the judge only ever sees its type name."""
+    """A value the worker could not send as plain data; the judge only ever sees its type name, and whether it is
+    a tensor (one of a dtype, layout or size that cannot be sent)."""
 
-    def __init__(self, type_name: str) -> None:
+    def __init__(self, type_name: str, tensor: bool = False) -> None:
         self.type_name = type_name
+        self.tensor = tensor
 
     def __repr__(self) -> str:
         return f"<{self.type_name}>"

@@ -367,4 +367,3 @@ def _user_name() -> str:
 
 def _is_library(path: str) -> bool:
     return path.startswith((sys.base_prefix, sys.prefix)) or "-packages" in path
-
