@@ -126,6 +126,28 @@ def test_a_sandbox_that_cannot_start_grades_nothing(
     assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()
 
 
+def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from convkit import cli
+    from convkit.judge import backends
+
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    shutil.copy(REFERENCE, batch / "ref.py")
+    grade = ["grade", str(batch), "--out", str(out), "--backend", "plain", "--seed", "7", "--course", str(tmp_path)]
+    assert cli.main(grade) == 0
+    before = (out / "grades.csv").read_bytes()
+    shutil.copy(STUBS, batch / "stubs.py")
+    broken = [sys.executable, "-c", "import sys; sys.exit('no namespaces here')"]
+    monkeypatch.setattr(backends.Backend, "command", lambda self, *args: broken)
+    capsys.readouterr()
+    assert cli.main([*grade, "--resume"]) == 1
+    error = capsys.readouterr().err
+    assert f"could not start: no namespaces here; what was graded is in {out}; run the same command with --resume" in error
+    assert (out / "grades.csv").read_bytes() == before
+
+
 def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_course(tmp_path: Path) -> None:
     course = tmp_path / "course"
     course.mkdir()

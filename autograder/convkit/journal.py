@@ -89,6 +89,12 @@ class Journal:
         self.spans: dict[int, tuple[int, int]] = {}
         """Where each submission's record lies in results.jsonl, by input index."""
 
+    @property
+    def keeps(self) -> bool:
+        """Whether --out holds graded results to go on from: this run's, or an earlier run's that --resume kept
+        (left in place until this run writes its first result)."""
+        return self.opened or bool(self.reused)
+
     def open(self) -> None:
         if self.out.exists():
             shutil.rmtree(self.out)
