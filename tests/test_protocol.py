@@ -7,6 +7,7 @@ import os
 import socket
 import struct
 import threading
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -16,10 +17,13 @@ from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
 from convkit.worker.codec import Foreign, decode, encode
+from convkit.worker.probes import handle, kinds
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
+    MESSAGE_CHARS,
     WRITABLE,
     Limits,
+    Op,
     Status,
     WireError,
     receive,
@@ -142,10 +146,53 @@ def test_every_status_maps_to_the_submissions_failure(reply: dict, error: type, 
         raise_for_status({**reply, "seq": 1})
 
 
-def test_raised_failures_group_by_exception_type() -> None:
+def raised_by(function: Callable[[], object]) -> StudentRaised:
+    """The judge's failure for a student function that raises, from the worker's own reply."""
+    reply = handle({"f": function}, {"op": Op.CALL, "seq": 3, "name": "f", "args": [], "kwargs": {}, "grad_args": []})
     with pytest.raises(StudentRaised) as raised:
-        raise_for_status({"status": Status.RAISED, "seq": 3, "error": "ValueError: mode must be max or avg"})
-    assert raised.value.reason == "raised ValueError"
+        raise_for_status({**reply, "seq": 3})
+    return raised.value
+
+
+def test_raised_failures_group_by_exception_type_and_keep_the_whole_message() -> None:
+    def long_error() -> None:
+        raise ValueError("x" * 3000 + " mode must be 'max' or 'avg'")
+
+    error = raised_by(long_error)
+    assert error.reason == "raised ValueError" and error.kind == "ValueError" and error.is_builtin("ValueError")
+    assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.detail) == len("raised ") + 300
+
+
+class PoolingModeError(ValueError):
+    pass
+
+
+LookAlike = type("ValueError", (Exception,), {})
+
+
+class Unreadable(type):
+    def __getattribute__(cls, name: str) -> object:
+        raise RuntimeError(name)
+
+
+@pytest.mark.parametrize(
+    ("exception", "kind", "is_value_error"),
+    [(PoolingModeError("bad mode"), "PoolingModeError", True), (LookAlike("bad mode"), "ValueError", False)],
+)
+def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Exception, kind: str, is_value_error: bool) -> None:
+    def fail() -> None:
+        raise exception
+
+    error = raised_by(fail)
+    assert error.kind == kind and error.reason == f"raised {kind}" and error.is_builtin("ValueError") is is_value_error
+    assert error.message == "bad mode"
+
+
+def test_unreadable_or_malformed_exception_classes_are_dropped() -> None:
+    assert kinds(Unreadable("Hostile", (Exception,), {})()) == []
+    with pytest.raises(StudentRaised) as raised:
+        raise_for_status({"status": Status.RAISED, "seq": 1, "error": "X: y", "kinds": [["builtins", 3], "ValueError", ["a", "b", "c"]]})
+    assert raised.value.kinds == () and raised.value.reason == "raised an exception" and raised.value.detail == "raised X: y"
 
 
 def test_channel_skips_frames_of_other_requests_and_times_out() -> None:

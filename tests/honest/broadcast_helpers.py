@@ -91,9 +91,13 @@ def corr2d_multi_in_out_1x1(X, K):
     return (K * X).sum(dim=1)
 
 
+class PoolingModeError(ValueError):
+    """A ValueError of its own, as a library would define it."""
+
+
 def pool2d(X, pool_size, mode='max'):
     if mode not in {'max', 'avg'}:
-        raise ValueError(f'Unsupported pooling mode {mode!r}; expected "max" or "avg".')
+        raise PoolingModeError(f'Unsupported pooling mode {mode!r}; expected "max" or "avg".')
     reducer = torch.amax if mode == 'max' else torch.mean
     p_h, p_w = pool_size
     out = [[reducer(X[i:i + p_h, j:j + p_w]) for j in range(X.shape[1] - p_w + 1)]

@@ -47,15 +47,33 @@ class MissingSymbol(StudentError):
 
 
 class StudentRaised(StudentError):
-    """`account`: the exception's whole one-line account ("ValueError: ..."), of which `detail` shows the start."""
+    """`kinds`: the exception's classes, most derived first, as (module, name); `message`: its message, whole up to
+    `MESSAGE_CHARS` (`detail` shows the start). Both are empty where the failure was rethrown with context."""
 
     reason = "raised an exception"
 
     def __init__(
-        self, detail: str, *, reason: str | None = None, bug: str | None = None, shown: Shown | None = None, account: str = ""
+        self,
+        detail: str,
+        *,
+        reason: str | None = None,
+        bug: str | None = None,
+        shown: Shown | None = None,
+        kinds: tuple[tuple[str, str], ...] = (),
+        message: str = "",
     ) -> None:
         super().__init__(detail, reason=reason, bug=bug, shown=shown)
-        self.account = account
+        self.kinds = kinds
+        self.message = message
+
+    @property
+    def kind(self) -> str:
+        """The exception's class name, as the student wrote it."""
+        return self.kinds[0][1] if self.kinds else "an exception"
+
+    def is_builtin(self, name: str) -> bool:
+        """Whether the exception is Python's `name` (ValueError, ...) or of a class derived from it."""
+        return ("builtins", name) in self.kinds
 
 
 class WorkerFailed(StudentError):

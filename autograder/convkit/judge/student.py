@@ -23,7 +23,7 @@ import torch
 
 from ..worker import probes
 from ..worker.codec import decode, encode, encode_tensor
-from ..worker.protocol import ACCOUNT_CHARS, TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
+from ..worker.protocol import MESSAGE_CHARS, TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
@@ -41,8 +41,7 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
     """The one place where a worker's reply becomes the value it carries, or the submission's failure;
     `tmp_bytes` is the size of the worker's temporary folders, for the message when it filled one."""
     status = reply.get("status")
-    account = str(reply.get("error", ""))[:ACCOUNT_CHARS]
-    error = account[:300]
+    error = str(reply.get("error", ""))[:300]
     if status == Status.OK:
         return reply.get("value")
     if status == Status.NOT_IMPLEMENTED:
@@ -53,7 +52,9 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
         if "No space left on device" in error:
             limit = f"wrote more than {tmp_bytes / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
             raise StudentRaised(f"raised {error} ({limit})", reason="wrote too many temporary files")
-        raise StudentRaised(f"raised {error}", reason=f"raised {error.split(':', 1)[0][:60]}", account=account)
+        kinds = _kinds(reply.get("kinds"))
+        reason = f"raised {kinds[0][1][:60]}" if kinds else None
+        raise StudentRaised(f"raised {error}", reason=reason, kinds=kinds, message=str(reply.get("message", ""))[:MESSAGE_CHARS])
     if status == Status.TOO_LARGE:
         size, limit = reply.get("size"), reply.get("limit")
         if type(size) is int and type(limit) is int:
@@ -62,6 +63,15 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
             )
     raise WorkerFailed(f"the worker broke the protocol (a reply with status {str(status)[:40]!r})", reason="broke the protocol")
 
+
+
+def _kinds(value: object) -> tuple[tuple[str, str], ...]:
+    """A RAISED reply's classes as (module, name) pairs, keeping only well-formed ones: the worker's replies are
+    data its student code could have shaped."""
+    if type(value) is not list:
+        return ()
+    pairs = [item for item in value[:32] if type(item) is list and len(item) == 2 and all(type(part) is str for part in item)]
+    return tuple((module[:200], name[:200]) for module, name in pairs)
 
 @dataclass(frozen=True)
 class Call:

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
 from .codec import decode, encode, encode_tensor
-from .protocol import ACCOUNT_CHARS, Call, Layer, Op, Status, Substitute
+from .protocol import MESSAGE_CHARS, Call, Layer, Op, Status, Substitute
 
 SUBMISSION_MODULE = "submission"
 
@@ -98,7 +98,7 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
     except NotImplementedError as exc:
         return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
-        return {"status": Status.RAISED, "error": describe(exc, ACCOUNT_CHARS)}
+        return {"status": Status.RAISED, "error": describe(exc), "kinds": kinds(exc), "message": message(exc, MESSAGE_CHARS)}
     return {"status": Status.OK, "value": value}
 
 
@@ -245,14 +245,32 @@ ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
 
 
 def describe(exc: BaseException, limit: int = 300) -> str:
-    """A one-line account of an exception, at most `limit` characters; its __str__ is the student's and may itself
+    """A one-line account of an exception ("ValueError: ..."), at most `limit` characters."""
+    text = message(exc, limit)
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:limit]
+
+
+def message(exc: BaseException, limit: int) -> str:
+    """An exception's message on one line, at most `limit` characters; its __str__ is the student's and may itself
     fail. What differs from one run to the next though the code is the same (the workdir's random name, an
     object's address) is replaced, so that the same submission is told the same thing at every regrade."""
     try:
-        message = str(exc)
+        text = str(exc)
     except BaseException:  # noqa: BLE001
-        message = "<unprintable>"
-    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        text = "<unprintable>"
     if WORKDIR:
         text = text.replace(WORKDIR, "~")
     return " ".join(ADDRESS.sub("0x…", text).split())[:limit]
+
+
+def kinds(exc: BaseException) -> list[list[str]]:
+    """The exception's classes, most derived first, as [module, name]: a check asks whether it is a ValueError,
+    subclasses included, and a student's class named ValueError is told apart by its module. A class whose names
+    cannot be read (a hostile metaclass) ends the list."""
+    found: list[list[str]] = []
+    try:
+        for cls in type(exc).__mro__[:32]:
+            found.append([str(cls.__module__)[:200], str(cls.__name__)[:200]])
+    except BaseException:  # noqa: BLE001
+        pass
+    return found

@@ -24,9 +24,9 @@ from typing import Any, Literal, NotRequired, TypedDict
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
 """The only places a worker may write: each a tmpfs of its own, whose pages are the host's memory."""
-ACCOUNT_CHARS = 2000
-"""The most of an exception's one-line account a worker sends: a check reads all of it (a message may name what
-it must near its end), a report shows its start."""
+MESSAGE_CHARS = 2000
+"""The most of an exception's message a worker sends beside its one-line account: a check reads all of it (a
+message may name what it must near its end), a report shows the account."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
@@ -200,6 +200,10 @@ class Reply(TypedDict):
     seq: int
     value: NotRequired[Any]
     error: NotRequired[str]
+    kinds: NotRequired[list[list[str]]]
+    """RAISED: the exception's classes, most derived first, each as [module, name]."""
+    message: NotRequired[str]
+    """RAISED: the exception's message, whole up to `MESSAGE_CHARS`."""
 
 
 class TooLarge(TypedDict):
