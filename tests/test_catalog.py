@@ -78,6 +78,7 @@ NAMED_BUGS = {
     "pool2d__window_hw_swapped": "height and width are swapped",
     "pool2d__no_value_error": "instead of raising ValueError",
     "pool2d__dict_keyerror": "KeyError",
+    "pool2d__mode_check_always_true": "a valid mode is refused",
 }
 
 

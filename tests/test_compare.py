@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from convkit.judge import oracle
-from convkit.judge.bugs import SQUARE, Bug, named, raised
+from convkit.judge.bugs import SQUARE, Bug, explained, named, raised
 from convkit.judge.compare import Function, compare, expect_call, expected_answer, shape_hint, smaller
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import InProcessStudent
@@ -92,10 +92,24 @@ def test_a_bug_that_cannot_happen_on_this_input_is_skipped() -> None:
     assert named(2 * oracle.corr2d(X, K), oracle.corr2d(X, K), (Bug("no", "no", impossible), doubled), {"X": X, "K": K}) is doubled
 
 
-def test_exception_signatures() -> None:
-    bug = Bug("torch.cat needs a dimension", "use torch.stack", raised=r"zero-dimensional tensor .* cannot be concatenated")
-    assert raised("raised RuntimeError: zero-dimensional tensor (at position 0) cannot be concatenated", (bug,)) is bug
-    assert raised("raised KeyError: 'x'", (bug,)) is None
+def failure(kinds: tuple[tuple[str, str], ...], message: str) -> StudentRaised:
+    return StudentRaised(f"raised {kinds[0][1]}: {message}", kinds=kinds, message=message)
+
+
+RUNTIME = (("builtins", "RuntimeError"), ("builtins", "Exception"), ("builtins", "BaseException"), ("builtins", "object"))
+VALUE = (("builtins", "ValueError"), ("builtins", "Exception"), ("builtins", "BaseException"), ("builtins", "object"))
+
+
+def test_exception_signatures_match_the_message_and_the_class() -> None:
+    cat = Bug("torch.cat needs a dimension", "use torch.stack", raised=r"zero-dimensional tensor .* cannot be concatenated")
+    refused = Bug("a valid mode is refused", "test `mode not in ('max', 'avg')`", raises="ValueError")
+    bugs = (cat, refused)
+    assert raised(failure(RUNTIME, "zero-dimensional tensor (at position 0) cannot be concatenated"), bugs) is cat
+    assert raised(failure(RUNTIME[:1] + RUNTIME, "'x'"), bugs) is None
+    assert raised(failure((("submission", "ModeError"), *VALUE), "bad mode 'max'"), bugs) is refused
+    assert raised(failure((("submission", "ValueError"), *VALUE[1:]), "bad mode 'max'"), bugs) is None, "a look-alike"
+    told = explained(failure(VALUE, "x"), bugs, "pool2d(X)")
+    assert told.bug == str(refused) and told.detail == "pool2d(X) raised ValueError: x" and told.kinds == VALUE
 
 
 @pytest.mark.parametrize(

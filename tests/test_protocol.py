@@ -17,7 +17,7 @@ from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
 from convkit.worker.codec import Foreign, decode, encode
-from convkit.worker.probes import handle, kinds
+from convkit.worker.probes import handle
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
     MESSAGE_CHARS,
@@ -163,21 +163,28 @@ def test_raised_failures_group_by_exception_type_and_keep_the_whole_message() ->
     assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.detail) == len("raised ") + 300
 
 
-class PoolingModeError(ValueError):
-    pass
-
-
-LookAlike = type("ValueError", (Exception,), {})
-
-
 class Unreadable(type):
     def __getattribute__(cls, name: str) -> object:
         raise RuntimeError(name)
 
 
+def deep(base: type, depth: int) -> type:
+    for level in range(depth):
+        base = type(f"Level{level}", (base,), {})
+    return base
+
+
 @pytest.mark.parametrize(
     ("exception", "kind", "is_value_error"),
-    [(PoolingModeError("bad mode"), "PoolingModeError", True), (LookAlike("bad mode"), "ValueError", False)],
+    [
+        (type("PoolingModeError", (ValueError,), {})("bad mode"), "PoolingModeError", True),
+        (type("ValueError", (Exception,), {})("bad mode"), "ValueError", False),
+        (type("ValueError", (Exception,), {"__module__": "builtins"})("bad mode"), "ValueError", False),
+        (Unreadable("Hostile", (ValueError,), {})("bad mode"), "Hostile", True),
+        (deep(ValueError, 40)("bad mode"), "Level39", True),
+        (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "Two Lines", False),
+    ],
+    ids=["subclass", "look-alike", "look-alike-in-builtins", "hostile-metaclass", "deep", "odd-names"],
 )
 def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Exception, kind: str, is_value_error: bool) -> None:
     def fail() -> None:
@@ -185,14 +192,15 @@ def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Ex
 
     error = raised_by(fail)
     assert error.kind == kind and error.reason == f"raised {kind}" and error.is_builtin("ValueError") is is_value_error
-    assert error.message == "bad mode"
+    assert error.message in ("bad mode", "'bad mode'") and error.detail == f"raised {kind}: {error.message}"
 
 
-def test_unreadable_or_malformed_exception_classes_are_dropped() -> None:
-    assert kinds(Unreadable("Hostile", (Exception,), {})()) == []
+def test_malformed_exception_records_are_dropped() -> None:
+    reply = {"status": Status.RAISED, "seq": 1, "error": "X: y", "kinds": [["builtins", 3], "ValueError", ["a", "b", "c"]], "message": ["max", "avg"]}
     with pytest.raises(StudentRaised) as raised:
-        raise_for_status({"status": Status.RAISED, "seq": 1, "error": "X: y", "kinds": [["builtins", 3], "ValueError", ["a", "b", "c"]]})
-    assert raised.value.kinds == () and raised.value.reason == "raised an exception" and raised.value.detail == "raised X: y"
+        raise_for_status(reply)
+    assert raised.value.kinds == () and raised.value.message == ""
+    assert raised.value.reason == "raised an exception" and raised.value.detail == "raised X: y"
 
 
 def test_channel_skips_frames_of_other_requests_and_times_out() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from convkit.journal import Key, reusable
+from convkit.journal import Journal, Key, reusable
 from convkit.reports import RECORDS
 
 from .conftest import REFERENCE, STUBS, convkit
@@ -189,3 +189,18 @@ def test_the_final_output_is_what_rendering_the_results_afresh_writes(uninterrup
     results = [SubmissionResult.from_dict(json.loads(line)["result"]) for line in lines]
     write_all(Batch(results, Backend(results[0].backend), None), tmp_path / "fresh", int(SEED), records=lines)
     assert files(tmp_path / "fresh") == files(uninterrupted)
+
+
+def test_the_earlier_results_count_as_kept_until_their_folder_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    journal = Journal(out, [Key("a.py", "0" * 64, "s")], {0: object()})  # type: ignore[dict-item]
+    assert journal.keeps, "--resume kept a result and --out still holds it"
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "mkdir", full_disk)
+    with pytest.raises(OSError):
+        journal.open()
+    assert not out.exists() and not journal.keeps, "the earlier output is gone: nothing to resume from"

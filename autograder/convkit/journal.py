@@ -86,6 +86,8 @@ class Journal:
         self.out, self.keys, self.reused = out, list(keys), reused
         self.folders = folder_names([key.name for key in keys])
         self.opened = False
+        self.cleared = False
+        """Whether an earlier run's output in `out` has been removed (the results --resume kept live on in memory)."""
         self.spans: dict[int, tuple[int, int]] = {}
         """Where each submission's record lies in results.jsonl, by input index."""
 
@@ -93,10 +95,11 @@ class Journal:
     def keeps(self) -> bool:
         """Whether --out holds graded results to go on from: this run's, or an earlier run's that --resume kept
         (left in place until this run writes its first result)."""
-        return self.opened or bool(self.reused)
+        return self.opened or (bool(self.reused) and not self.cleared)
 
     def open(self) -> None:
         if self.out.exists():
+            self.cleared = True
             shutil.rmtree(self.out)
         self.out.mkdir(parents=True)
         with (self.out / "grades.csv").open("w", newline="") as handle:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from . import memo
 from .values import close
+
+if TYPE_CHECKING:
+    from .errors import StudentRaised
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,9 @@ class Bug:
     output: Callable[..., Any] | None = None
     """The wrong variant's output, from the call's inputs by parameter name (raises if it cannot happen there)."""
     raised: str | None = None
-    """A pattern of the `Type: message` a wrong implementation raises."""
+    """A pattern of the message of the exception a wrong implementation raises."""
+    raises: str | None = None
+    """The Python exception class (ValueError, ...) a wrong implementation raises, subclasses included."""
     public: bool = True
     """Whether the handout's own checks may name it too (it describes only the student's output)."""
 
@@ -115,9 +120,24 @@ def _distinct(wrong: Any, expected: Any, tol: float) -> Any:
     return None if wrong is None or same(expected, wrong, tol) else wrong
 
 
-def raised(error: str, bugs: Iterable[Bug]) -> Bug | None:
-    """The first signature whose exception pattern matches `error` ("Type: message")."""
-    return next((bug for bug in bugs if bug.raised and re.search(bug.raised, error)), None)
+def raised(error: StudentRaised, bugs: Iterable[Bug]) -> Bug | None:
+    """The first signature of an exception that `error` matches: its class and its message, where it names them."""
+    return next(
+        (
+            bug
+            for bug in bugs
+            if (bug.raises or bug.raised)
+            and (bug.raises is None or error.is_builtin(bug.raises))
+            and (bug.raised is None or re.search(bug.raised, error.message))
+        ),
+        None,
+    )
+
+
+def explained(error: StudentRaised, bugs: Iterable[Bug], where: str = "") -> StudentRaised:
+    """`error` told after `where` (the call that raised it), with the bug its exception matches, if any."""
+    cause = raised(error, bugs)
+    return error.told(f"{where} {error.detail}" if where else error.detail, bug=str(cause) if cause else None)
 
 
 @dataclass(frozen=True)

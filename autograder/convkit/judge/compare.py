@@ -141,10 +141,7 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
     try:
         call = student.call(function.symbol, *args, **keywords)
     except StudentRaised as error:
-        cause = signatures.raised(error.detail, function.bugs)
-        if cause is None:
-            raise
-        raise StudentRaised(error.detail, reason=error.reason, bug=str(cause)) from None
+        raise signatures.explained(error, function.bugs) from None
     judged = Attempt(inputs, expected, call.result)
     for name, after in zip(tensors, call.inputs_after, strict=False):
         if changed(after, inputs[name]):

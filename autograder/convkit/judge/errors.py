@@ -48,7 +48,8 @@ class MissingSymbol(StudentError):
 
 class StudentRaised(StudentError):
     """`kinds`: the exception's classes, most derived first, as (module, name); `message`: its message, whole up to
-    `MESSAGE_CHARS` (`detail` shows the start). Both are empty where the failure was rethrown with context."""
+    `MESSAGE_CHARS` (`detail` shows the start). Both are empty where the worker could not tell them (a full
+    temporary folder, a class it could not read)."""
 
     reason = "raised an exception"
 
@@ -68,8 +69,12 @@ class StudentRaised(StudentError):
 
     @property
     def kind(self) -> str:
-        """The exception's class name, as the student wrote it."""
+        """The exception's class name, as the student wrote it ("an exception" where it is not known)."""
         return self.kinds[0][1] if self.kinds else "an exception"
+
+    def told(self, detail: str, bug: str | None = None) -> StudentRaised:
+        """The same failure told with more context, or with the bug it matches, its classes and message kept."""
+        return StudentRaised(detail, reason=self.reason, bug=bug, shown=self.shown, kinds=self.kinds, message=self.message)
 
     def is_builtin(self, name: str) -> bool:
         """Whether the exception is Python's `name` (ValueError, ...) or of a class derived from it."""

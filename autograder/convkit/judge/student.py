@@ -23,7 +23,7 @@ import torch
 
 from ..worker import probes
 from ..worker.codec import decode, encode, encode_tensor
-from ..worker.protocol import MESSAGE_CHARS, TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
+from ..worker.protocol import ERROR_CHARS, KINDS_MAX, MESSAGE_CHARS, NAME_CHARS, TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
@@ -41,7 +41,7 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
     """The one place where a worker's reply becomes the value it carries, or the submission's failure;
     `tmp_bytes` is the size of the worker's temporary folders, for the message when it filled one."""
     status = reply.get("status")
-    error = str(reply.get("error", ""))[:300]
+    error = str(reply.get("error", ""))[:ERROR_CHARS]
     if status == Status.OK:
         return reply.get("value")
     if status == Status.NOT_IMPLEMENTED:
@@ -52,9 +52,7 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
         if "No space left on device" in error:
             limit = f"wrote more than {tmp_bytes / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
             raise StudentRaised(f"raised {error} ({limit})", reason="wrote too many temporary files")
-        kinds = _kinds(reply.get("kinds"))
-        reason = f"raised {kinds[0][1][:60]}" if kinds else None
-        raise StudentRaised(f"raised {error}", reason=reason, kinds=kinds, message=str(reply.get("message", ""))[:MESSAGE_CHARS])
+        raise student_raised(reply)
     if status == Status.TOO_LARGE:
         size, limit = reply.get("size"), reply.get("limit")
         if type(size) is int and type(limit) is int:
@@ -64,14 +62,24 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
     raise WorkerFailed(f"the worker broke the protocol (a reply with status {str(status)[:40]!r})", reason="broke the protocol")
 
 
+def student_raised(record: dict[str, Any]) -> StudentRaised:
+    """The failure for an exception of the student's code, from the worker's record of it (`RaisedRecord`), each
+    field checked: the worker's replies are data its student code could have shaped."""
+    error = _text(record.get("error"))[:ERROR_CHARS]
+    kinds = record.get("kinds")
+    listed = kinds[:KINDS_MAX] if type(kinds) is list else []
+    pairs = tuple((item[0][:NAME_CHARS], item[1][:NAME_CHARS]) for item in listed if _is_pair(item))
+    reason = f"raised {pairs[0][1][:60]}" if pairs else None
+    return StudentRaised(f"raised {error}", reason=reason, kinds=pairs, message=_text(record.get("message"))[:MESSAGE_CHARS])
 
-def _kinds(value: object) -> tuple[tuple[str, str], ...]:
-    """A RAISED reply's classes as (module, name) pairs, keeping only well-formed ones: the worker's replies are
-    data its student code could have shaped."""
-    if type(value) is not list:
-        return ()
-    pairs = [item for item in value[:32] if type(item) is list and len(item) == 2 and all(type(part) is str for part in item)]
-    return tuple((module[:200], name[:200]) for module, name in pairs)
+
+def _is_pair(item: object) -> bool:
+    return type(item) is list and len(item) == 2 and all(type(part) is str for part in item)
+
+
+def _text(value: object) -> str:
+    return value if type(value) is str else ""
+
 
 @dataclass(frozen=True)
 class Call:
@@ -93,7 +101,8 @@ class LayerProbe:
     """The output of a second forward on the same input."""
     grads: list[torch.Tensor | None] | None
     grad_error: str | None
-    forward_error: str | None
+    forward_error: StudentRaised | None
+    """What the forward pass raised, if it did."""
 
 
 @cache
@@ -207,7 +216,7 @@ class Student(ABC):
                 again=decode(value.get("again")),
                 grads=_decode_grads(value.get("grads")),
                 grad_error=_optional_text(value.get("grad_error")),
-                forward_error=_optional_text(value.get("forward_error")),
+                forward_error=None if value.get("forward_error") is None else student_raised(_expect_dict(value["forward_error"])),
             )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
-from convkit.judge.bugs import Bug, raised
+from convkit.judge.bugs import Bug, explained
 from convkit.judge.checks import check
 from convkit.judge.compare import expect_tensor
 from convkit.judge.draw import choice, size, uniform, unlike
@@ -57,8 +57,7 @@ def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) 
     try:
         layer = student.layer("Conv2D", kernel_size, x, grad_output, weight=weight, bias=bias)
     except StudentRaised as error:
-        cause = raised(error.detail, CONSTRUCTION)
-        raise StudentRaised(f"Conv2D({kernel_size}) {error.detail}", reason=error.reason, bug=str(cause) if cause else None) from None
+        raise explained(error, CONSTRUCTION, f"Conv2D({kernel_size})") from None
     if not layer.is_module:
         raise CheckFailed(f"Conv2D({kernel_size}) is a {layer.type_name}, not an nn.Module", reason="not an nn.Module")
     return layer, {"x": x, "weight": weight, "bias": bias, "grad_output": grad_output}
@@ -100,9 +99,7 @@ def expect_parameters(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
 
 def expect_forward_ran(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
     if layer.forward_error is not None:
-        raise StudentRaised(
-            f"Conv2D({kernel_size}).forward raised {layer.forward_error}", reason=f"raised {layer.forward_error.split(':')[0]}"
-        )
+        raise layer.forward_error.told(f"Conv2D({kernel_size}).forward {layer.forward_error.detail}")
 
 
 @check(points=1, name="two trainable parameters, weight and bias")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import torch
 
 from convkit.judge import memo, oracle
-from convkit.judge.bugs import Bug, raised
+from convkit.judge.bugs import Bug, explained
 from convkit.judge.checks import check
 from convkit.judge.compare import expect_tensor
 from convkit.judge.draw import edge_image, edge_variant, factor, offset, size, uniform
@@ -59,8 +59,7 @@ def learn(
     try:
         result = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs).result
     except StudentRaised as error:
-        cause = raised(error.detail, RAISED)
-        raise StudentRaised(f"{where} {error.detail}", reason=error.reason, bug=str(cause) if cause else None) from None
+        raise explained(error, RAISED, where) from None
     if type(result) not in (tuple, list) or len(result) != 2:
         raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {describe(result)}", reason="not a pair")
     kernel, losses = result

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 
 from convkit.judge import oracle
-from convkit.judge.bugs import Bug, raised
+from convkit.judge.bugs import Bug, explained
 from convkit.judge.checks import check
 from convkit.judge.draw import dimension, size
 from convkit.judge.errors import CheckFailed, StudentRaised
@@ -84,8 +84,7 @@ def answer(student: Student, n: Size, k: Size, p: Size, s: Size) -> tuple[int, i
     try:
         value = student.call("conv_output_shape", n, k, padding=p, stride=s).result
     except StudentRaised as error:
-        cause = raised(error.detail, RAISED)
-        raise StudentRaised(f"{where} {error.detail}", reason=error.reason, bug=str(cause) if cause else None) from None
+        raise explained(error, RAISED, where) from None
     if type(value) is list and len(value) == 2:
         raise CheckFailed(
             f"{where}: expected a tuple of two ints, got a list",

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
 from .codec import decode, encode, encode_tensor
-from .protocol import MESSAGE_CHARS, Call, Layer, Op, Status, Substitute
+from .protocol import ERROR_CHARS, KINDS_MAX, MESSAGE_CHARS, NAME_CHARS, Call, Layer, Op, RaisedRecord, Status, Substitute
 
 SUBMISSION_MODULE = "submission"
 
@@ -98,7 +98,7 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
     except NotImplementedError as exc:
         return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
-        return {"status": Status.RAISED, "error": describe(exc), "kinds": kinds(exc), "message": message(exc, MESSAGE_CHARS)}
+        return {"status": Status.RAISED, **raised(exc)}
     return {"status": Status.OK, "value": value}
 
 
@@ -204,7 +204,7 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
         output = layer(x)
         again = layer(x)  # the same input once more: a forward that draws new weights answers differently
     except BaseException as exc:  # noqa: BLE001 - reported with the parameters, which tell the judge why
-        return {**reply, "forward_error": describe(exc)}
+        return {**reply, "forward_error": raised(exc)}
     reply["result"] = encode(_plain(output))
     reply["again"] = encode(_plain(again))
     reply.update(_backward(output, decode(request["grad_output"]), [params.get("weight"), params.get("bias")]))
@@ -244,33 +244,67 @@ sets it)."""
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
 
 
-def describe(exc: BaseException, limit: int = 300) -> str:
-    """A one-line account of an exception ("ValueError: ..."), at most `limit` characters."""
-    text = message(exc, limit)
-    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:limit]
+def describe(exc: BaseException) -> str:
+    """A one-line account of an exception ("ValueError: ..."), at most `ERROR_CHARS` characters."""
+    return _one_line(_account(exc, _text(exc)))[:ERROR_CHARS]
 
 
-def message(exc: BaseException, limit: int) -> str:
-    """An exception's message on one line, at most `limit` characters; its __str__ is the student's and may itself
-    fail. What differs from one run to the next though the code is the same (the workdir's random name, an
-    object's address) is replaced, so that the same submission is told the same thing at every regrade."""
+def raised(exc: BaseException) -> RaisedRecord:
+    """What the judge is told of an exception of the student's code: the account it shows, the classes a check asks
+    about, and the message whole up to `MESSAGE_CHARS` (a check may look for words near its end)."""
+    text = _text(exc)
+    return {"error": _one_line(_account(exc, text))[:ERROR_CHARS], "kinds": kinds(exc), "message": _one_line(text)[:MESSAGE_CHARS]}
+
+
+def _text(exc: BaseException) -> str:
+    """str(exc): the student's __str__, which may itself fail."""
     try:
-        text = str(exc)
+        return str(exc)
     except BaseException:  # noqa: BLE001
-        text = "<unprintable>"
+        return "<unprintable>"
+
+
+def _account(exc: BaseException, text: str) -> str:
+    name = _class_name(type(exc))
+    return f"{name}: {text}" if text else name
+
+
+def _one_line(text: str) -> str:
+    """`text` on one line, with what differs from one run to the next though the code is the same (the workdir's
+    random name, an object's address) replaced, so that the same submission is told the same thing at every
+    regrade."""
     if WORKDIR:
         text = text.replace(WORKDIR, "~")
-    return " ".join(ADDRESS.sub("0x…", text).split())[:limit]
+    return " ".join(ADDRESS.sub("0x…", text).split())
+
+
+def _class_name(cls: type) -> str:
+    """A class's own name, read past any metaclass (which could raise or make one up)."""
+    return _one_line(type.__getattribute__(cls, "__name__"))[:NAME_CHARS]
 
 
 def kinds(exc: BaseException) -> list[list[str]]:
-    """The exception's classes, most derived first, as [module, name]: a check asks whether it is a ValueError,
-    subclasses included, and a student's class named ValueError is told apart by its module. A class whose names
-    cannot be read (a hostile metaclass) ends the list."""
-    found: list[list[str]] = []
-    try:
-        for cls in type(exc).__mro__[:32]:
-            found.append([str(cls.__module__)[:200], str(cls.__name__)[:200]])
-    except BaseException:  # noqa: BLE001
-        pass
+    """The exception's classes, most derived first (the first and last `KINDS_MAX // 2` of a longer line), as
+    [module, name]. A check asks whether it is a ValueError, subclasses included: "builtins" is said only of
+    Python's own classes as they were before any student code ran, so a class that merely calls itself ValueError
+    (or says its module is builtins) is told apart. Best effort against code that writes the worker's frames
+    itself, as every reply is."""
+    mro = type.__getattribute__(type(exc), "__mro__")
+    if len(mro) > KINDS_MAX:
+        mro = mro[: KINDS_MAX // 2] + mro[-(KINDS_MAX // 2) :]
+    found = []
+    for cls in mro:
+        name = _class_name(cls)
+        found.append(["builtins" if _BUILTINS.get(name) is cls else _module_name(cls), name])
     return found
+
+
+def _module_name(cls: type) -> str:
+    """The module a class says it is from, "" where that is "builtins" (Python's own are told by identity) or
+    cannot be read."""
+    try:
+        module = type.__getattribute__(cls, "__module__")
+    except AttributeError:
+        return ""
+    module = _one_line(module)[:NAME_CHARS] if type(module) is str else ""
+    return "" if module == "builtins" else module

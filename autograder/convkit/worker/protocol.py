@@ -24,9 +24,15 @@ from typing import Any, Literal, NotRequired, TypedDict
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
 """The only places a worker may write: each a tmpfs of its own, whose pages are the host's memory."""
+ERROR_CHARS = 300
+"""The most of an exception's one-line account ("ValueError: ...") a worker sends: what a report shows."""
 MESSAGE_CHARS = 2000
-"""The most of an exception's message a worker sends beside its one-line account: a check reads all of it (a
-message may name what it must near its end), a report shows the account."""
+"""The most of an exception's message a worker sends beside its account: a check reads all of it (a message may
+name what it must near its end)."""
+KINDS_MAX = 32
+"""The most classes of an exception's line a worker sends (its first and last ones)."""
+NAME_CHARS = 200
+"""The most characters of a class's or module's name a worker sends."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
@@ -195,15 +201,25 @@ class Layer(TypedDict):
     bias: NotRequired[TensorData]
 
 
+class RaisedRecord(TypedDict):
+    """An exception of the student's code: in a RAISED reply, and as a LAYER reply's forward error."""
+
+    error: str
+    """The one-line account a report shows, up to `ERROR_CHARS`."""
+    kinds: list[list[str]]
+    """The exception's classes, most derived first, each as [module, name]; module "builtins" for Python's own."""
+    message: str
+    """The message alone, up to `MESSAGE_CHARS`."""
+
+
 class Reply(TypedDict):
     status: Status
     seq: int
     value: NotRequired[Any]
     error: NotRequired[str]
     kinds: NotRequired[list[list[str]]]
-    """RAISED: the exception's classes, most derived first, each as [module, name]."""
     message: NotRequired[str]
-    """RAISED: the exception's message, whole up to `MESSAGE_CHARS`."""
+    """`kinds` and `message`: a RAISED reply's, with `error` its `RaisedRecord`."""
 
 
 class TooLarge(TypedDict):
