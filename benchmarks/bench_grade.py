@@ -25,7 +25,7 @@ from itertools import cycle, islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 
 def submissions(count: int, folder: Path) -> list[Path]:

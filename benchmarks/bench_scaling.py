@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 BASELINE = """
 import json, resource, sys, tempfile, time

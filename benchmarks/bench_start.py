@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 from benchmarks.bench_scaling import timed_convkit  # noqa: E402 - after the repository is on the path
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 
 class Split:
