@@ -94,10 +94,12 @@ def level(kind: str, rounds: int, processes: int) -> float:
     try:
         barrier.wait(timeout=TIMEOUT)
         spans = [results.get(timeout=TIMEOUT) for _ in workers]
-    finally:
+    except BaseException:
         for worker in workers:
-            worker.join(timeout=TIMEOUT)
             worker.kill()
+        raise
+    for worker in workers:
+        worker.join()
     return max(end for _, end in spans) - min(start for start, _ in spans)
 
 
@@ -125,6 +127,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="work per process, in seconds alone (default: 2)")
     parser.add_argument("--repeats", type=int, default=3, help="measures of each level; the median is shown, then the range")
     options = parser.parse_args()
+    if options.repeats < 1 or options.seconds <= 0 or any(n < 1 for n in options.levels or ()):
+        parser.error("--repeats and --levels take whole numbers of at least 1, --seconds a positive number")
     levels = sorted({1, *(options.levels or (2, cores))})
     import torch
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "autograder"), os.environ.get("PYTHONPATH")]))  # and the commands'
 
 
 def submissions(count: int, folder: Path) -> list[Path]:

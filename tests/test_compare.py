@@ -108,6 +108,8 @@ def test_exception_signatures_match_the_message_and_the_class() -> None:
     assert raised(failure(RUNTIME[:1] + RUNTIME, "'x'"), bugs) is None
     assert raised(failure((("submission", "ModeError"), *VALUE), "bad mode 'max'"), bugs) is refused
     assert raised(failure((("submission", "ValueError"), *VALUE[1:]), "bad mode 'max'"), bugs) is None, "a look-alike"
+    with pytest.raises(ValueError, match="is not one of Python's exception classes"):
+        Bug("misspelt", "spell it", raises="ValueErorr")
     told = explained(failure(VALUE, "x"), bugs, "pool2d(X)")
     assert told.bug == str(refused) and told.detail == "pool2d(X) raised ValueError: x" and told.kinds == VALUE
 

@@ -46,12 +46,21 @@ def corr2d(X, K):
     return ["x" * (4 << 20)] * 10
 """
 
+BIG_FILE = """
+import subprocess, tempfile
+
+def corr2d(X, K):
+    with tempfile.TemporaryFile() as sink:  # head is stopped by SIGXFSZ at the sandbox's limit for one file
+        subprocess.run(["head", "-c", "3000000", "/dev/zero"], stdout=sink, check=True)
+    return X
+"""
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     folder = tmp_path_factory.mktemp("faults")
     paths = []
-    for name, override in (("forged.py", FORGED_FLOAT), ("large.py", TOO_LARGE)):
+    for name, override in (("forged.py", FORGED_FLOAT), ("large.py", TOO_LARGE), ("big_file.py", BIG_FILE)):
         paths.append(folder / name)
         paths[-1].write_text(REFERENCE.read_text() + "\n" + override)
     return {result.name: result for result in grade_batch(paths, CONFIG, choose("auto"), seed=5, progress=False).results}
@@ -73,6 +82,12 @@ def test_an_oversize_reply_says_how_large(graded: dict[str, SubmissionResult]) -
     assert result.status is GradeStatus.GRADED
     details = {check.failure.detail for check in result.questions[0].checks if check.failure}
     assert details == {"the reply was too large (40.0 MB, the limit is 16 MB)"}, details
+
+
+def test_a_file_past_the_size_limit_is_named_in_the_feedback(graded: dict[str, SubmissionResult]) -> None:
+    checks = [check for check in graded["big_file.py"].questions[0].checks if check.failure]
+    assert checks and {check.failure.reason for check in checks} == {"wrote too large a file"}
+    assert all("SIGXFSZ" in check.failure.detail and "a file reached 1024 KB" in check.failure.detail for check in checks)
 
 
 def grade_with_pool2d_check(function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SubmissionResult:

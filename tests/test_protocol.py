@@ -168,6 +168,38 @@ class Unreadable(type):
         raise RuntimeError(name)
 
 
+class Sneaky(type):
+    """A metaclass whose properties would make a class's name, line and module up, or fail."""
+
+    @property
+    def __name__(cls) -> str:  # type: ignore[override]
+        raise KeyboardInterrupt
+
+    @property
+    def __mro__(cls) -> object:  # type: ignore[override]
+        return 5
+
+    __module__ = property(lambda cls: (_ for _ in ()).throw(ValueError("no module")))  # type: ignore[assignment]
+
+
+class Hostile(str):
+    """A str whose own methods fail, as a class's name or an exception's __str__."""
+
+    def replace(self, *args: object) -> str:  # type: ignore[override]
+        raise SystemExit
+
+    def split(self, *args: object) -> list[str]:  # type: ignore[override]
+        raise SystemExit
+
+    def __format__(self, spec: str) -> str:
+        raise SystemExit
+
+
+def renamed(cls: type, name: str) -> type:
+    cls.__name__ = name
+    return cls
+
+
 def deep(base: type, depth: int) -> type:
     for level in range(depth):
         base = type(f"Level{level}", (base,), {})
@@ -183,8 +215,11 @@ def deep(base: type, depth: int) -> type:
         (Unreadable("Hostile", (ValueError,), {})("bad mode"), "Hostile", True),
         (deep(ValueError, 40)("bad mode"), "Level39", True),
         (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "Two Lines", False),
+        (Sneaky("SneakyError", (ValueError,), {})("bad mode"), "SneakyError", True),
+        (renamed(type("Plain", (KeyError,), {}), Hostile("Named"))("bad mode"), "Named", False),
+        (type("Shouty", (ValueError,), {"__str__": lambda self: Hostile("bad mode")})("x"), "Shouty", True),
     ],
-    ids=["subclass", "look-alike", "look-alike-in-builtins", "hostile-metaclass", "deep", "odd-names"],
+    ids=["subclass", "look-alike", "look-alike-in-builtins", "hostile-metaclass", "deep", "odd-names", "lying-metaclass", "str-name", "str-message"],
 )
 def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Exception, kind: str, is_value_error: bool) -> None:
     def fail() -> None:
@@ -193,6 +228,17 @@ def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Ex
     error = raised_by(fail)
     assert error.kind == kind and error.reason == f"raised {kind}" and error.is_builtin("ValueError") is is_value_error
     assert error.message in ("bad mode", "'bad mode'") and error.detail == f"raised {kind}: {error.message}"
+
+
+def test_a_file_past_the_sandboxs_size_limit_is_named_only_where_there_is_one() -> None:
+    message = "CppCompileError: C++ compile error Command: g++ " + "-D X " * 200 + "Output: g++: internal compiler error: File size limit exceeded"
+    reply = {"status": Status.RAISED, "seq": 1, "error": f"InductorError: {message}"[:300], "kinds": [["torch._inductor.exc", "InductorError"]]}
+    with pytest.raises(StudentRaised) as raised:
+        raise_for_status({**reply, "message": message}, GradingConfig(output_kb=512).limits())
+    assert raised.value.reason == "wrote too large a file" and raised.value.detail.endswith("(a file reached 512 KB, the sandbox's limit for one; torch.compile's C++ compiler writes larger ones)")
+    with pytest.raises(StudentRaised) as raised:
+        raise_for_status({**reply, "message": message})  # in-process: no such limit
+    assert raised.value.reason == "raised InductorError"
 
 
 def test_malformed_exception_records_are_dropped() -> None:

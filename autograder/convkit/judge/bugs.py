@@ -6,6 +6,7 @@ the wrong code raises. The judge tries them only when a check has already failed
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ class Bug:
     """The Python exception class (ValueError, ...) a wrong implementation raises, subclasses included."""
     public: bool = True
     """Whether the handout's own checks may name it too (it describes only the student's output)."""
+
+    def __post_init__(self) -> None:
+        named = getattr(builtins, self.raises, None) if self.raises else BaseException
+        if not (isinstance(named, type) and issubclass(named, BaseException)):
+            raise ValueError(f"Bug({self.says!r}): raises={self.raises!r} is not one of Python's exception classes")
 
     def __str__(self) -> str:
         return f"{self.says}: {self.fix}"

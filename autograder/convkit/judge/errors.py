@@ -48,8 +48,8 @@ class MissingSymbol(StudentError):
 
 class StudentRaised(StudentError):
     """`kinds`: the exception's classes, most derived first, as (module, name); `message`: its message, whole up to
-    `MESSAGE_CHARS` (`detail` shows the start). Both are empty where the worker could not tell them (a full
-    temporary folder, a class it could not read)."""
+    `MESSAGE_CHARS` (`detail` shows the start). Both are empty only where the worker's record was malformed or the
+    exception could not be read at all."""
 
     reason = "raised an exception"
 
@@ -73,7 +73,8 @@ class StudentRaised(StudentError):
         return self.kinds[0][1] if self.kinds else "an exception"
 
     def told(self, detail: str, bug: str | None = None) -> StudentRaised:
-        """The same failure told with more context, or with the bug it matches, its classes and message kept."""
+        """The same failure told with more context and the bug it matches (`bug`, which replaces any named before),
+        its reason, classes and message kept."""
         return StudentRaised(detail, reason=self.reason, bug=bug, shown=self.shown, kinds=self.kinds, message=self.message)
 
     def is_builtin(self, name: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import GradingConfig
-from ..worker.protocol import Call, Layer, Op, Status, Substitute, WireError
+from ..worker.protocol import Call, Layer, Limits, Op, Status, Substitute, WireError
 from . import plans
 from .channel import Channel, encoded
 from .checks import Check
@@ -45,7 +45,8 @@ class Session(Student):
     symbols: tuple[str, ...] = ()
     worker: Channel | None = None
     deadline: float = 0.0
-    tmp_bytes: int = 0
+    limits: Limits = field(init=False)
+    """The worker's limits, which a failure's message may name."""
     ahead: deque[tuple[bytes, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
     """Replies to the current check's plan not yet asked for, each after its request (or the failure instead)."""
     replayed: deque[tuple[bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
@@ -67,7 +68,7 @@ class Session(Student):
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.config.submission_timeout
-        self.tmp_bytes = self.config.limits().tmp_bytes
+        self.limits = self.config.limits()
 
     def time_to_explain(self, until: float = math.inf) -> bool:
         """Only while more than half of the submission's time is left: explanations never starve a check. A check
@@ -143,7 +144,7 @@ class Session(Student):
     def collect(self, plan: plans.Plan) -> bytes | None:
         """Queue the replies to `plan` in `ahead`, each within the call's time limit; a worker that fails to
         answer is killed, and its failure queued for the request it failed on. The replies' digest, if all came."""
-        digest = plans.Digest(str(self.tmp_bytes).encode())  # a verdict's message may name the temporary files' limit
+        digest = plans.Digest(f"{self.limits.tmp_bytes} {self.limits.output_bytes}".encode())  # a message may name them
         for chunk in plan.chunks:
             assert self.worker is not None
             try:
@@ -209,7 +210,7 @@ class Session(Student):
         if isinstance(reply, WorkerFailed):
             self.steps = None
             raise reply
-        return raise_for_status(reply, self.tmp_bytes)
+        return raise_for_status(reply, self.limits)
 
     def record(self, body: bytes, digest: bytes | None) -> None:
         if self.steps is not None:
@@ -236,7 +237,7 @@ class Session(Student):
         return reply, digest.value()
 
     def exchange(self, request: Substitute | Call | Layer, timeout: int, what: str) -> Any:
-        return raise_for_status(self.ask(encoded(request), timeout, what)[0], self.tmp_bytes)
+        return raise_for_status(self.ask(encoded(request), timeout, what)[0], self.limits)
 
     def ensure_time(self) -> None:
         if self.deadline <= time.monotonic():

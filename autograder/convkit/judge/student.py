@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -23,7 +24,19 @@ import torch
 
 from ..worker import probes
 from ..worker.codec import decode, encode, encode_tensor
-from ..worker.protocol import ERROR_CHARS, KINDS_MAX, MESSAGE_CHARS, NAME_CHARS, TMP_BYTES, TMP_FILES, Op, Status, Substitute, WireError
+from ..worker.protocol import (
+    ERROR_CHARS,
+    KINDS_MAX,
+    MESSAGE_CHARS,
+    NAME_CHARS,
+    TMP_BYTES,
+    TMP_FILES,
+    Limits,
+    Op,
+    Status,
+    Substitute,
+    WireError,
+)
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
@@ -35,11 +48,15 @@ if TYPE_CHECKING:
     from .results import CheckResult
 
 MB = 1 << 20
+FILE_TOO_LARGE = re.compile(r"File size limit exceeded|SIGXFSZ|File too large")
+"""What an exception says once a file reached the worker's size limit (RLIMIT_FSIZE): a program it started was
+killed for it (the signal described, as a shell or gcc says, or named, as subprocess says), or a write of its
+own failed (EFBIG)."""
 
 
-def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
-    """The one place where a worker's reply becomes the value it carries, or the submission's failure;
-    `tmp_bytes` is the size of the worker's temporary folders, for the message when it filled one."""
+def raise_for_status(reply: dict[str, Any], limits: Limits | None = None) -> Any:
+    """The one place where a worker's reply becomes the value it carries, or the submission's failure; `limits`
+    are the worker's, for the message when it ran into one (None in-process, where there are none)."""
     status = reply.get("status")
     error = str(reply.get("error", ""))[:ERROR_CHARS]
     if status == Status.OK:
@@ -49,10 +66,12 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
     if status == Status.MISSING:
         raise MissingSymbol(f"{error}: define it with exactly this name")
     if status == Status.RAISED:
-        if "No space left on device" in error:
-            limit = f"wrote more than {tmp_bytes / MB:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
-            raise StudentRaised(f"raised {error} ({limit})", reason="wrote too many temporary files")
-        raise student_raised(reply)
+        failure = student_raised(reply)
+        reached = _limit_reached(failure.message, limits)
+        if reached is None:
+            raise failure
+        reason, limit = reached
+        raise StudentRaised(f"{failure.detail} ({limit})", reason=reason, kinds=failure.kinds, message=failure.message)
     if status == Status.TOO_LARGE:
         size, limit = reply.get("size"), reply.get("limit")
         if type(size) is int and type(limit) is int:
@@ -60,6 +79,21 @@ def raise_for_status(reply: dict[str, Any], tmp_bytes: int = TMP_BYTES) -> Any:
                 f"the reply was too large ({size / MB:.1f} MB, the limit is {limit / MB:.0f} MB)", reason="the reply was too large"
             )
     raise WorkerFailed(f"the worker broke the protocol (a reply with status {str(status)[:40]!r})", reason="broke the protocol")
+
+
+def _limit_reached(message: str, limits: Limits | None) -> tuple[str, str] | None:
+    """The sandbox's limit on files that an exception's message shows was reached, if any: (reason, the limit in
+    words)."""
+    if "No space left on device" in message:
+        tmp_mb = (TMP_BYTES if limits is None else limits.tmp_bytes) / MB
+        return "wrote too many temporary files", f"wrote more than {tmp_mb:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
+    if limits is not None and FILE_TOO_LARGE.search(message):
+        size = f"{limits.output_bytes >> 10} KB"
+        return (
+            "wrote too large a file",
+            f"a file reached {size}, the sandbox's limit for one; torch.compile's C++ compiler writes larger ones",
+        )
+    return None
 
 
 def student_raised(record: dict[str, Any]) -> StudentRaised:

@@ -246,27 +246,29 @@ ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
 
 def describe(exc: BaseException) -> str:
     """A one-line account of an exception ("ValueError: ..."), at most `ERROR_CHARS` characters."""
-    return _one_line(_account(exc, _text(exc)))[:ERROR_CHARS]
+    return raised(exc)["error"]
 
 
 def raised(exc: BaseException) -> RaisedRecord:
     """What the judge is told of an exception of the student's code: the account it shows, the classes a check asks
-    about, and the message whole up to `MESSAGE_CHARS` (a check may look for words near its end)."""
-    text = _text(exc)
-    return {"error": _one_line(_account(exc, text))[:ERROR_CHARS], "kinds": kinds(exc), "message": _one_line(text)[:MESSAGE_CHARS]}
+    about, and the message whole up to `MESSAGE_CHARS` (a check may look for words near its end). Never raises:
+    the exception's class and __str__ are the student's."""
+    try:
+        text = _text(exc)
+        name = _class_name(type(exc))
+        account = f"{name}: {text}" if text else name
+        return {"error": _one_line(account)[:ERROR_CHARS], "kinds": kinds(exc), "message": _one_line(text)[:MESSAGE_CHARS]}
+    except BaseException:  # noqa: BLE001 - a class hostile beyond what the readers below guard against
+        return {"error": "<an exception that could not be read>", "kinds": [], "message": ""}
 
 
 def _text(exc: BaseException) -> str:
-    """str(exc): the student's __str__, which may itself fail."""
+    """str(exc) as a plain str (the student's __str__ may fail, or return a str subclass with methods of its own),
+    cut to what any account could show."""
     try:
-        return str(exc)
+        return str.__str__(str(exc))[: 64 * MESSAGE_CHARS]
     except BaseException:  # noqa: BLE001
         return "<unprintable>"
-
-
-def _account(exc: BaseException, text: str) -> str:
-    name = _class_name(type(exc))
-    return f"{name}: {text}" if text else name
 
 
 def _one_line(text: str) -> str:
@@ -278,9 +280,14 @@ def _one_line(text: str) -> str:
     return " ".join(ADDRESS.sub("0x…", text).split())
 
 
+_TYPE_NAME, _TYPE_MRO, _TYPE_MODULE = (type.__dict__[attribute].__get__ for attribute in ("__name__", "__mro__", "__module__"))
+"""type's own readers of a class's name, line and module, which no metaclass (its __getattribute__ or a property of
+the same name) can replace."""
+
+
 def _class_name(cls: type) -> str:
-    """A class's own name, read past any metaclass (which could raise or make one up)."""
-    return _one_line(type.__getattribute__(cls, "__name__"))[:NAME_CHARS]
+    """A class's own name, whatever its metaclass says."""
+    return _one_line(str.__str__(_TYPE_NAME(cls)))[:NAME_CHARS]
 
 
 def kinds(exc: BaseException) -> list[list[str]]:
@@ -289,7 +296,7 @@ def kinds(exc: BaseException) -> list[list[str]]:
     Python's own classes as they were before any student code ran, so a class that merely calls itself ValueError
     (or says its module is builtins) is told apart. Best effort against code that writes the worker's frames
     itself, as every reply is."""
-    mro = type.__getattribute__(type(exc), "__mro__")
+    mro = _TYPE_MRO(type(exc))
     if len(mro) > KINDS_MAX:
         mro = mro[: KINDS_MAX // 2] + mro[-(KINDS_MAX // 2) :]
     found = []
@@ -303,8 +310,8 @@ def _module_name(cls: type) -> str:
     """The module a class says it is from, "" where that is "builtins" (Python's own are told by identity) or
     cannot be read."""
     try:
-        module = type.__getattribute__(cls, "__module__")
+        module = _TYPE_MODULE(cls)
     except AttributeError:
         return ""
-    module = _one_line(module)[:NAME_CHARS] if type(module) is str else ""
+    module = _one_line(str.__str__(module))[:NAME_CHARS] if issubclass(type(module), str) else ""
     return "" if module == "builtins" else module

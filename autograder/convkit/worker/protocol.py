@@ -218,8 +218,9 @@ class Reply(TypedDict):
     value: NotRequired[Any]
     error: NotRequired[str]
     kinds: NotRequired[list[list[str]]]
+    """A RAISED reply's, as in `RaisedRecord` (which its error, kinds and message are)."""
     message: NotRequired[str]
-    """`kinds` and `message`: a RAISED reply's, with `error` its `RaisedRecord`."""
+    """A RAISED reply's, as in `RaisedRecord`."""
 
 
 class TooLarge(TypedDict):
