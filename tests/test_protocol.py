@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import struct
+import tempfile
 import threading
 from collections.abc import Callable
 
@@ -239,6 +240,16 @@ def test_a_file_past_the_sandboxs_size_limit_is_named_only_where_there_is_one() 
     with pytest.raises(StudentRaised) as raised:
         raise_for_status({**reply, "message": message})  # in-process: no such limit
     assert raised.value.reason == "raised InductorError"
+
+
+def test_an_exception_is_told_alike_at_every_run_though_it_names_random_places() -> None:
+    def fail() -> None:
+        folder = tempfile.mkdtemp()
+        os.rmdir(folder)
+        raise OSError(f"g++ {folder}/header.hpp -o {folder}/header.i failed at {object()!r}")
+
+    first, again = raised_by(fail), raised_by(fail)
+    assert first.detail == again.detail and first.message == again.message and "tmp…/header.i" in first.message
 
 
 def test_malformed_exception_records_are_dropped() -> None:

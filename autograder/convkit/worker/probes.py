@@ -242,6 +242,8 @@ WORKDIR: str | None = None
 """The worker's working directory (and home), whose name is drawn at random per submission (`convkit.worker.serve`
 sets it)."""
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
+TEMP_NAME = re.compile(r"\btmp[a-z0-9_]{8}\b")
+"""A name `tempfile` draws at random (tmpxxxxxxxx), as in a path a compiler's error shows."""
 
 
 def describe(exc: BaseException) -> str:
@@ -273,11 +275,11 @@ def _text(exc: BaseException) -> str:
 
 def _one_line(text: str) -> str:
     """`text` on one line, with what differs from one run to the next though the code is the same (the workdir's
-    random name, an object's address) replaced, so that the same submission is told the same thing at every
-    regrade."""
+    random name, a temporary file's, an object's address) replaced, so that the same submission is told the same
+    thing at every regrade."""
     if WORKDIR:
         text = text.replace(WORKDIR, "~")
-    return " ".join(ADDRESS.sub("0x…", text).split())
+    return " ".join(TEMP_NAME.sub("tmp…", ADDRESS.sub("0x…", text)).split())
 
 
 _TYPE_NAME, _TYPE_MRO, _TYPE_MODULE = (type.__dict__[attribute].__get__ for attribute in ("__name__", "__mro__", "__module__"))
