@@ -26,7 +26,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "autograder"), os.environ.get("PYTHONPATH")]))  # and the commands'
 
 
 def submissions(count: int, folder: Path) -> list[Path]:
@@ -70,17 +69,18 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=60, help="number of submissions")
     parser.add_argument("--otter-runs", type=int, default=60, help="how many of them otter grades (extrapolated to --count)")
     args = parser.parse_args()
-    convkit = [sys.executable, "-m", "convkit.cli"]
+    from benchmarks.bench_scaling import timed_convkit  # this checkout's convkit in its commands too
+
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         subs = work / "subs"
         subs.mkdir()
         paths = submissions(args.count, subs)
-        subprocess.run([*convkit, "build", "--out", str(work / "build")], check=True, capture_output=True)
+        timed_convkit(REPO, ["build", "--out", str(work / "build")])
         zip_path = work / "build" / "autograder.zip"
 
-        convkit_all = timed([*convkit, "grade", str(subs), "--out", str(work / "out")])
-        convkit_one_job = timed([*convkit, "grade", str(subs), "--out", str(work / "out1"), "--jobs", "1"])
+        convkit_all = timed_convkit(REPO, ["grade", str(subs), "--out", str(work / "out")])
+        convkit_one_job = timed_convkit(REPO, ["grade", str(subs), "--out", str(work / "out1"), "--jobs", "1"])
         compute = in_process_compute(paths)
 
         otter_times = []
