@@ -174,19 +174,19 @@ def grade_found(
             found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
         )
     except (SandboxError, BackendError) as error:
-        then = kept(journal, args.out) if journal.keeps else "nothing was graded (see `convkit doctor`, or try --backend plain)"
-        print(f"convkit grade: {error}; {then}", file=sys.stderr)
+        nothing = "nothing was graded (see `convkit doctor`, or try --backend plain)"
+        print(f"convkit grade: {error}; {kept(journal, nothing)}", file=sys.stderr)
         return 1
     except ClusterError as error:
         if not journal.keeps:
             raise UserFacingError(error) from None
-        print(f"convkit grade: {error}; {kept(journal, args.out)}", file=sys.stderr)
+        print(f"convkit grade: {error}; {kept(journal)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"convkit grade: interrupted; {kept(journal, args.out)}", file=sys.stderr)
+        print(f"convkit grade: interrupted; {kept(journal)}", file=sys.stderr)
         return INTERRUPTED
     except OSError as error:  # writing a result (a full disk): what was written is kept
-        print(f"convkit grade: {error}; {kept(journal, args.out)}", file=sys.stderr)
+        print(f"convkit grade: {error}; {kept(journal)}", file=sys.stderr)
         return 1
     try:
         with fresh_folder(args.out, force=True) as folder:
@@ -212,9 +212,9 @@ def grade_found(
     return 1 if ungradable else 0
 
 
-def kept(journal: Journal, out: Path) -> str:
-    """What a batch that stopped early leaves, in words."""
-    return f"what was graded is in {out}; run the same command with --resume to finish" if journal.keeps else "nothing was graded"
+def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:
+    """What a batch that stopped early leaves, in words (`otherwise` where it leaves nothing)."""
+    return f"what was graded is in {journal.out}; run the same command with --resume to finish" if journal.keeps else otherwise
 
 
 def run_doctor(args: argparse.Namespace) -> int:
