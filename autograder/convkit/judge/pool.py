@@ -27,7 +27,7 @@ from .engine import grade, ungradable
 from .errors import SandboxError
 from .jobs import Job
 from .results import SubmissionResult
-from .server import CONTEXT
+from .server import CONTEXT, start_early
 from .slot import START_TIMEOUT, Slot
 
 STOP_TIMEOUT = 10
@@ -139,6 +139,7 @@ class JudgeProcess:
 
     def __init__(self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
         self.conn, child = CONTEXT.Pipe()
+        start_early()  # does nothing once the server runs; else starts it as `convkit grade` does
         self.process = CONTEXT.Process(target=serve, args=(child, backend, config, seed, assignment), daemon=True, name="convkit-judge")
         self.process.start()
         child.close()
