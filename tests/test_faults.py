@@ -180,5 +180,5 @@ def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
     assert "isolates less than it promises" in capsys.readouterr().err and not (tmp_path / "named").exists()
     assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "auto"), "--backend", "auto", "--seed", "4"]) == 0
     captured = capsys.readouterr()
-    assert "warning: bubblewrap could not start here" in captured.err and "with the plain sandbox" in captured.out
-    assert "**Warning:** bubblewrap could not start here" in (tmp_path / "auto" / "report.md").read_text()
+    assert "warning: bwrap could not start here" in captured.err and "with the plain sandbox" in captured.out
+    assert "**Warning:** bwrap could not start here" in (tmp_path / "auto" / "report.md").read_text()

@@ -11,6 +11,7 @@ from typing import Any
 
 from .questions import BY_ID
 from .sources import ASSIGNMENT_FOLDER as FOLDER
+from .worker.protocol import Isolation
 
 FILE = "convkit.toml"
 DEFAULT = FOLDER / FILE
@@ -32,6 +33,8 @@ class AssignmentConfig:
     from_scratch: FromScratch = FromScratch.FEEDBACK
     forbid: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Question id -> names its answer may not call (through the submission's own helpers too)."""
+    min_isolation: Isolation = Isolation.UID
+    """The least isolation a sandbox must give; below it nothing is graded."""
 
     def to_dict(self) -> dict[str, Any]:
         """The form `from_dict` reads back: what the otter plugin gets in the zip's configuration."""
@@ -39,6 +42,7 @@ class AssignmentConfig:
             "show_hidden": self.show_hidden,
             "from_scratch": str(self.from_scratch),
             "forbid": {k: list(v) for k, v in self.forbid.items()},
+            "min_isolation": str(self.min_isolation),
         }
 
     @classmethod
@@ -57,7 +61,10 @@ class AssignmentConfig:
                 raise ConfigError(f"{where}: [from_scratch.forbid] names {question!r}, which is not a question (one of {', '.join(BY_ID)})")
             if not isinstance(names, list) or not all(isinstance(name, str) and name.isidentifier() for name in names):
                 raise ConfigError(f'{where}: [from_scratch.forbid] {question} must be a list of names such as ["conv2d"]')
-        return cls(show_hidden, FromScratch(mode), {q: tuple(names) for q, names in forbid.items()})
+        floor = data.get("min_isolation", str(Isolation.UID))
+        if floor not in tuple(Isolation):
+            raise ConfigError(f"{where}: min_isolation must be one of {', '.join(map(repr, map(str, Isolation)))} (weakest first), not {floor!r}")
+        return cls(show_hidden, FromScratch(mode), {q: tuple(names) for q, names in forbid.items()}, Isolation(floor))
 
 
 def load(course: Path | None = None) -> AssignmentConfig:
@@ -69,7 +76,7 @@ def load(course: Path | None = None) -> AssignmentConfig:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
-    known = {"gradescope": {"show_hidden"}, "from_scratch": {"mode", "forbid"}}
+    known = {"gradescope": {"show_hidden"}, "from_scratch": {"mode", "forbid"}, "sandbox": {"min_isolation"}}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(f'[{t}]' for t in known)})")
@@ -81,5 +88,6 @@ def load(course: Path | None = None) -> AssignmentConfig:
         "show_hidden": data.get("gradescope", {}).get("show_hidden", True),
         "from_scratch": scratch.get("mode", "feedback"),
         "forbid": scratch.get("forbid", {}),
+        "min_isolation": data.get("sandbox", {}).get("min_isolation", str(Isolation.UID)),
     }
     return AssignmentConfig.from_dict(flat, str(path))

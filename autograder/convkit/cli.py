@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from .config import GradingConfig
 from .interrupts import INTERRUPTED, keep_exit_status, signals_deferred, stopped_by_sigterm
+from .worker.protocol import Isolation
 
 if TYPE_CHECKING:
     from .assignment_config import AssignmentConfig
@@ -52,13 +53,23 @@ def main(argv: list[str] | None = None) -> int:
         help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
     )  # fmt: skip
     grade.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster at ADDRESS (needs convkit[cluster])")
-    grade.add_argument("--backend", default="auto", help="auto (bubblewrap when installed), bwrap, or plain")
+    grade.add_argument(
+        "--backend", default="auto",
+        help="auto (the strongest that starts here: bwrap, then plain with a mount namespace, then landlock), bwrap, plain or landlock",
+    )  # fmt: skip
+    grade.add_argument(
+        "--min-isolation", metavar="LEVEL",
+        help="grade nothing unless a sandbox gives at least this isolation: none, uid, landlock, namespace or bwrap "
+        "(default: the course's convkit.toml, else uid)",
+    )  # fmt: skip
     grade.add_argument("--seed", help="N to replay a run's inputs, or 'fresh' for new ones (default: the course's seed)")
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
     for item in fields(GradingConfig):
         grade.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=item.default, help=item.metadata["description"])
 
-    verbs.add_parser("doctor", help="say which sandbox backend is active and whether it starts")
+    doctor = verbs.add_parser("doctor", help="start each sandbox backend and say the isolation it gives here")
+    doctor.add_argument("--course", type=Path, default=Path("."), help="the course folder, whose convkit.toml may set a least isolation")
+    doctor.add_argument("--min-isolation", metavar="LEVEL", help="the least isolation to require (as convkit grade)")
 
     build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
     build.add_argument("--out", required=True, type=Path, help="new output folder")
@@ -119,11 +130,11 @@ def run_grade(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
-            backend = choose(args.backend)
+            assignment = load_assignment(args.course)
+            backend = choose(args.backend, floor(args, assignment))
             check(args.out, args.force, args.resume, keep={"the submissions": args.submissions, "the course folder": [args.course]})
             found = collect(args.submissions, Path(scratch))
             seed, told = resolve_seed(args.seed, args.course)
-            assignment = load_assignment(args.course)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
             raise UserFacingError(error) from None
         cores = len(os.sched_getaffinity(0))
@@ -217,30 +228,48 @@ def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:
     return f"what was graded is in {journal.out}; run the same command with --resume to finish" if journal.keeps else otherwise
 
 
-def run_doctor(args: argparse.Namespace) -> int:
-    """Start a real slot of each backend and say what isolation it achieves; `auto` uses the first that starts."""
-    import shutil
+def floor(args: argparse.Namespace, assignment: AssignmentConfig) -> Isolation:
+    """The least isolation this run accepts: --min-isolation, else the course's choice."""
+    from .judge.backends import isolation_level
 
-    from .judge.backends import Backend
+    return isolation_level(args.min_isolation) if args.min_isolation else assignment.min_isolation
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Start a real slot of each backend `auto` may use, strongest first, and say what isolation it gives;
+    `auto` grades with the first that starts and reaches the course's least isolation."""
+    from .assignment_config import ConfigError
+    from .assignment_config import load as load_assignment
+    from .judge.backends import Backend, candidates, short_of
     from .judge.errors import SandboxError
     from .judge.slot import Slot
 
-    started = []
-    for name in ("bwrap", "plain"):
-        backend = Backend(name)  # type: ignore[arg-type]
-        if name == "bwrap" and shutil.which("bwrap") is None:
-            print("bwrap: not installed (apt-get install -y bubblewrap)")
+    try:
+        least = floor(args, load_assignment(args.course))
+    except (ValueError, ConfigError) as error:
+        raise UserFacingError(error) from None
+    usable: list[tuple[str, Isolation]] = []
+    for backend in candidates(Backend("bwrap", chosen=False, floor=Isolation.NONE)):
+        label = "plain (no namespace)" if backend.degraded else backend.name
+        if backend.degraded and any(name == "plain" for name, _ in usable):
+            continue  # the plain sandbox has its namespace here
+        why = backend.unavailable()
+        if why is not None:
+            print(f"{label}: does not start: {why}")
             continue
         try:
             with Slot(backend, GradingConfig(jobs=1)) as slot:
-                print(f"{name}: starts, isolation {slot.isolation}; {backend.describe()}")
-                started.append(name)
+                detail = f" ({slot.detail})" if slot.detail else ""
+                print(f"{label}: starts, isolation {slot.isolation}{detail}; {backend.describe()}")
+                usable.append((label, slot.isolation))
         except SandboxError as error:
-            print(f"{name}: does not start: {error}")
-    if not started:
-        print("status: no sandbox starts here; nothing can be graded")
+            print(f"{label}: does not start: {error}")
+    enough = [(label, isolation) for label, isolation in usable if isolation.rank >= least.rank]
+    if not enough:
+        best = f"the best here is {usable[0][1]}" if usable else "no sandbox starts here"
+        print(f"status: nothing can be graded: {best}, below the course's least isolation ({least}){short_of(least)}")
         return 1
-    print(f"status: `convkit grade --backend auto` grades with {started[0]}")
+    print(f"status: `convkit grade --backend auto` grades with {enough[0][0]} (isolation {enough[0][1]}; the course asks at least {least})")
     return 0
 
 

@@ -1,14 +1,18 @@
-"""How a sandbox's zygote is started: inside bubblewrap when it is installed, else as a plain process.
+"""How a sandbox's zygote is started, and which sandbox `auto` picks: the strongest that starts here.
 
-Either way each worker drops to a uid of its own when the grader runs as root, and the protocol keeps grades
-honest. Bubblewrap adds what the protocol cannot: no network, a read-only system, a private /tmp, and a view
-of the files that holds the Python installation and the worker's own code, but no hidden suite and no reference.
+Whatever the backend, each worker drops to a uid of its own when the grader runs as root, and the protocol keeps
+grades honest. Bubblewrap adds what the protocol cannot: no network, a read-only system, a private /tmp, and a
+view of the files that holds the Python installation and the worker's own code, but no hidden suite and no
+reference. The plain backend gives a similar view with a mount namespace of its own (as root). Where a container
+allows no namespace at all (Docker's default confinement), the landlock backend confines each worker with the
+kernel's Landlock rules and a system-call filter instead.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import platform
 import shutil
 import stat
 import subprocess
@@ -21,6 +25,7 @@ from typing import Any, Literal
 
 import convkit
 
+from ..worker import landlock, seccomp
 from ..worker.confine import identity_files, python_trees
 from ..worker.protocol import TMP_FILES, WRITABLE, Isolation, Limits, Op
 
@@ -30,8 +35,26 @@ WORKER_UID_BASE = 2_000_000
 WORKER_UID_COUNT = 4096
 UID_LOCK_DIR = "/run/convkit-worker-uids"
 PACKAGE = Path(convkit.__file__).resolve().parent
-WORKER_FILES = ("__init__.py", "codec.py", "confine.py", "probes.py", "protocol.py", "serve.py", "zygote.py")
-"""The allow-list: the only files of convkit a bubblewrap worker sees (`convkit/worker/`, file by file)."""
+WORKER_FILES = (
+    "__init__.py", "codec.py", "confine.py", "landlock.py", "probes.py", "protocol.py", "seccomp.py", "serve.py", "zygote.py",
+)  # fmt: skip
+"""The allow-list: the only files of convkit a worker sees (`convkit/worker/`, file by file): bubblewrap binds
+them, Landlock lets them be read."""
+NAMES = ("bwrap", "plain", "landlock")
+HOW_TO_GET = {
+    Isolation.BWRAP: "install bubblewrap (apt-get install -y bubblewrap) on a machine or container that allows user namespaces",
+    Isolation.NAMESPACE: "grade as root where mount namespaces are allowed (not inside a container with Docker's default confinement)",
+    Isolation.LANDLOCK: "a Linux kernel with Landlock (5.13 or newer, enabled at boot) whose seccomp profile allows its calls, as Docker's does",
+    Isolation.UID: "grade as root, so that each worker gets a uid of its own",
+    Isolation.NONE: "",
+}
+"""For each isolation level, how a machine gets it: what a refusal below the course's floor says."""
+
+
+def short_of(floor: Isolation) -> str:
+    """The end of a refusal for want of `floor`: how to get it, or how to accept less."""
+    how = f"; to get it, {HOW_TO_GET[floor]}" if HOW_TO_GET[floor] else ""
+    return f"{how}; or lower the course's least isolation (--min-isolation, or min_isolation in convkit.toml's [sandbox])"
 
 
 class BackendError(Exception):
@@ -41,30 +64,39 @@ class BackendError(Exception):
 @dataclass(frozen=True)
 class Backend:
     """How a sandbox's zygote is started. `chosen` says whether the user named it (never replaced) or `auto`
-    picked it (bubblewrap that cannot start is then replaced by plain, with a warning in every report)."""
+    picked it (one that cannot start is then replaced by the next of `candidates`, with a warning in every
+    report). `floor` is the least isolation the course accepts; `degraded` marks auto's last resort, the plain
+    sandbox without a namespace (uid only as root, else none)."""
 
-    name: Literal["bwrap", "plain"]
+    name: Literal["bwrap", "plain", "landlock"]
     chosen: bool = True
+    floor: Isolation = Isolation.UID
+    degraded: bool = False
 
     @property
     def expected(self) -> Isolation:
         """The isolation this backend promises here; a sandbox that reports less is refused."""
         if self.name == "bwrap":
             return Isolation.BWRAP
-        return Isolation.NAMESPACE if os.geteuid() == 0 else Isolation.NONE
+        if self.name == "landlock":
+            return Isolation.LANDLOCK
+        if os.geteuid() != 0:
+            return Isolation.NONE
+        return Isolation.UID if self.degraded else Isolation.NAMESPACE
 
     def command(self, control_fd: int, identity: dict[str, int], limits: Limits) -> list[str]:
         """The zygote's command line; `identity` maps /etc files to descriptors holding bwrap's versions of them."""
         python = [sys.executable, "-I", "-c", BOOT]
-        if self.name == "plain":
+        if self.name != "bwrap":
             return [*python, str(PACKAGE.parent), str(control_fd)]
         binds = [arg for path, fd in identity.items() for arg in ("--perms", "0644", "--ro-bind-data", str(fd), path)]
         return [*bwrap_arguments(limits), *binds, "--", *python, SANDBOX_ROOT, str(control_fd)]
 
     def identity(self, uid: int | None) -> dict[str, int]:
         """For bwrap as root: memory files with the worker's /etc/passwd and /etc/group (the plain backend's
-        zygote binds its own); the caller passes them to the zygote's process and closes them."""
-        if self.name == "plain" or uid is None:
+        zygote binds its own; a landlock worker has none, and is told its name by the environment); the caller
+        passes them to the zygote's process and closes them."""
+        if self.name != "bwrap" or uid is None:
             return {}
         descriptors = {}
         for path, text in identity_files(uid).items():
@@ -83,19 +115,63 @@ class Backend:
             "limits": limits.to_frame(),
             "hide": hidden_paths(),
             "keep": python_trees(),
+            "allow": [str(PACKAGE / "worker" / name) for name in WORKER_FILES],
         }
+
+    def unavailable(self) -> str | None:
+        """Why this backend cannot start here, found without starting it (so that `auto` moves on at once), or
+        None where only starting it tells: the zygote checks what it achieves either way."""
+        if self.name == "bwrap" and shutil.which("bwrap") is None:
+            return "bubblewrap is not installed (apt-get install -y bubblewrap)"
+        if self.name == "landlock":
+            return landlock.available() or (None if seccomp.program() else f"no system-call filter for {platform.machine()}")
+        if self.name == "plain" and not self.degraded and os.geteuid() == 0:
+            return mount_namespace_refused()
+        return None
 
     def describe(self) -> str:
         who = "each worker drops to its own unprivileged uid" if os.geteuid() == 0 else "workers keep your uid"
         if self.name == "bwrap":
             files = f"at most {TMP_FILES} files each" if os.geteuid() == 0 else "any number of files (only root can bound them)"
             return f"bwrap: bubblewrap sandbox (no network, read-only system, private temporary folders of {files}); {who}"
+        if self.name == "landlock":
+            return (
+                "landlock: no namespaces (as in a container); Landlock lets workers read only the system and Python and "
+                "write only a private scratch folder, a system-call filter refuses network sockets, ptrace, mounts and "
+                f"kernel objects; {who}"
+            )
+        if self.degraded:
+            return f"plain (no namespace): workers see the file system and network; {who}; grades stay protected by the protocol"
         seen = (
             "the network, and of the files only the system and Python (own mount namespace)"
             if os.geteuid() == 0
             else "the file system and network"
         )
         return f"plain: no bubblewrap, so workers see {seen}; {who}; grades stay protected by the protocol"
+
+
+def candidates(backend: Backend) -> list[Backend]:
+    """The backends to try, in turn, for `backend`: itself when the user named it; for `auto`, from it on down
+    the strongest first (bwrap, plain with a mount namespace as root, landlock, then plain without), those below
+    the course's floor left out."""
+    if backend.chosen:
+        return [backend]
+    order = [Backend("bwrap", False, backend.floor)]
+    if os.geteuid() == 0:
+        order.append(Backend("plain", False, backend.floor))
+    order += [Backend("landlock", False, backend.floor), Backend("plain", False, backend.floor, degraded=True)]
+    start = order.index(backend) if backend in order else 0
+    return [candidate for candidate in order[start:] if candidate.expected.rank >= backend.floor.rank]
+
+
+def mount_namespace_refused() -> str | None:
+    """Why this process cannot make a mount namespace (a container without CAP_SYS_ADMIN), or None: asked of a
+    short-lived child, so nothing here changes."""
+    probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).unshare(0x20000) and ctypes.get_errno())"
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", probe], capture_output=True, timeout=30, check=False)
+    if done.returncode == 0:
+        return None
+    return f"no mount namespace here ({os.strerror(done.returncode) if done.returncode > 0 else done.stderr.decode()[-200:]})"
 
 
 class WorkerUid:
@@ -177,14 +253,33 @@ def hidden_paths() -> list[str]:
     return hidden
 
 
-def choose(name: str = "auto") -> Backend:
-    if name not in ("auto", "bwrap", "plain"):
-        raise BackendError(f"unknown backend {name!r}: choose auto, bwrap or plain")
-    if name != "auto":
-        if name == "bwrap" and shutil.which("bwrap") is None:
-            raise BackendError("bubblewrap is not installed: apt-get install -y bubblewrap, or use --backend plain")
-        return Backend(name)  # type: ignore[arg-type]
-    return Backend("bwrap" if shutil.which("bwrap") else "plain", chosen=False)
+def choose(name: str = "auto", floor: Isolation = Isolation.UID) -> Backend:
+    """The backend `name` says (`auto`: the strongest of `candidates`), for a course whose floor is `floor`."""
+    if name not in ("auto", *NAMES):
+        raise BackendError(f"unknown backend {name!r}: choose auto, {', '.join(NAMES)}")
+    if name == "auto":
+        order = candidates(Backend("bwrap", False, floor))
+        if not order:
+            raise BackendError(f"no backend can give the isolation {floor} here{short_of(floor)}")
+        return next((backend for backend in order if backend.unavailable() is None), order[0])
+    backend = Backend(name, floor=floor)  # type: ignore[arg-type]
+    if name == "bwrap" and shutil.which("bwrap") is None:
+        raise BackendError("bubblewrap is not installed: apt-get install -y bubblewrap, or use --backend auto")
+    if backend.expected.rank < floor.rank:
+        raise BackendError(
+            f"the {name} backend gives at most isolation {backend.expected} here, less than the course's least ({floor}){short_of(floor)}"
+        )
+    return backend
+
+
+def isolation_level(text: str) -> Isolation:
+    """An isolation level as a person writes it: its name, or a short form (none, uid, landlock, namespace,
+    bwrap); ValueError otherwise."""
+    short = {"uid": Isolation.UID, "uid-only": Isolation.UID, "namespace": Isolation.NAMESPACE}
+    try:
+        return short.get(text) or Isolation(text)
+    except ValueError:
+        raise ValueError(f"unknown isolation {text!r}: one of none, uid, landlock, namespace, bwrap (weakest first)") from None
 
 
 def kill_uid(uid: int) -> None:

@@ -177,7 +177,7 @@ def grade_on_worker(
 def plugin_state(dask_worker: Any) -> dict[str, Any]:
     """Run by `Client.run` on each worker, which passes the worker by this name."""
     plugin = dask_worker.plugins[PLUGIN]
-    return {"backend": plugin.backend.name, "warning": plugin.warning}
+    return {"backend": plugin.backend, "warning": plugin.warning}
 
 
 class Cluster:
@@ -223,10 +223,8 @@ class Cluster:
             if reply.get("status") != "OK":
                 raise SandboxError(f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}")
         states = self.client.run(plugin_state).values()
-        used = sorted({state["backend"] for state in states})
-        from .backends import Backend
-
-        self.backend = Backend(used[0], self.requested.chosen) if len(used) == 1 else self.requested  # type: ignore[arg-type]
+        used = {state["backend"] for state in states}
+        self.backend = used.pop() if len(used) == 1 else self.requested
         warnings = sorted({state["warning"] for state in states if state["warning"]})
         self.warning = "; ".join(warnings) or None
 

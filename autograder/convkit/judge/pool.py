@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
 from . import plans
-from .backends import Backend
+from .backends import Backend, candidates, short_of
 from .engine import grade, ungradable
 from .errors import SandboxError
 from .jobs import Job
@@ -54,15 +54,24 @@ def cpu(who: int) -> float:
 
 
 def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, Backend, str | None]:
-    """Start judges on `backend`. Bubblewrap that `auto` picked but that cannot start here is replaced by the
-    plain sandbox, with a warning; a backend the user named never is (SandboxError)."""
-    try:
-        return start(backend), backend, None
-    except SandboxError as error:
-        if backend.chosen or backend.name != "bwrap":
-            raise
-        plain = Backend("plain", chosen=False)
-        return start(plain), plain, f"bubblewrap could not start here ({error}); graded with the plain sandbox instead"
+    """Start judges on `backend`. One that `auto` picked but that cannot start here gives way to the next of
+    `candidates` that can, with a warning naming what could not start; a backend the user named never does
+    (SandboxError), and none below the course's floor is tried."""
+    tried: list[str] = []
+    for candidate in candidates(backend):
+        why = candidate.unavailable() if candidate != backend else None
+        if why is None:
+            try:
+                started = start(candidate)
+            except SandboxError as error:
+                if backend.chosen:
+                    raise
+                why = str(error)
+            else:
+                instead = f"; graded with the {candidate.name} sandbox instead (isolation {candidate.expected})"
+                return started, candidate, "; ".join(tried) + instead if tried else None
+        tried.append(f"{candidate.name} could not start here ({why})")
+    raise SandboxError(f"no sandbox gives the course's least isolation ({backend.floor}) here: {'; '.join(tried)}{short_of(backend.floor)}")
 
 
 def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None, launched: Slot | None = None) -> list[Slot]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import GradingConfig
-from ..worker.protocol import Call, Layer, Limits, Op, Status, Substitute, WireError
+from ..worker.protocol import SCRATCH_FULL, Call, Layer, Limits, Op, Status, Substitute, WireError
 from . import plans
 from .channel import Channel, encoded
 from .checks import Check
@@ -258,7 +258,9 @@ class Session(Student):
             return WorkerFailed(f"{what} timed out after {timeout} s: an infinite loop?", reason="timed out")
         if isinstance(exc, WireError):
             return WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol")
-        return WorkerFailed(f"the worker ended during {what} ({ended(status, exc)})", reason="the worker ended")
+        full = status is not None and status.startswith(SCRATCH_FULL)  # the zygote's own evidence, never the code's words
+        reason = "wrote too many temporary files" if full else "the worker ended"
+        return WorkerFailed(f"the worker ended during {what} ({ended(status, exc)})", reason=reason)
 
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""

@@ -4,18 +4,17 @@ session, limits and unprivileged uid. Nothing here knows of the judge."""
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
-import platform
 import pwd
 import resource
 import signal
 import stat
-import struct
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import landlock, seccomp
 from .protocol import TMP_FILES, WRITABLE, Limits
 
 PR_SET_PDEATHSIG = 1
@@ -30,89 +29,6 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def prctl(option: int, value: int) -> None:
     if _libc.prctl(option, value, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
-
-
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
-
-SHARED_KERNEL_OBJECTS = {
-    # System V IPC, POSIX message queues and the kernel's keyrings, by system call number. Their objects outlive
-    # the process that made them and are not files, so a reap that kills a uid's processes and removes its files
-    # leaves them: a later submission of the slot, of another slot (plain backend: the host's IPC namespace) or of
-    # a later run (keyrings are not namespaced at all) could read answers from them, and shared memory escapes the
-    # memory budget. No exercise needs them, so workers may not use them (Docker's default profile refuses keyrings
-    # for the same reason).
-    "x86_64": (0xC000003E, (29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71, 220, 240, 241, 242, 243, 244, 245, 248, 249, 250)),
-    "aarch64": (0xC00000B7, (*range(180, 198), 217, 218, 219)),
-}
-"""By machine: the audit architecture a filter admits, and the calls it refuses (with EPERM) there."""
-X32_SYSCALL_BIT = 0x40000000
-
-
-BPF_LD_W_ABS, BPF_JEQ_K, BPF_JGE_K, BPF_RET_K = 0x20, 0x15, 0x35, 0x06
-SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
-NR_OFFSET, ARCH_OFFSET = 0, 4
-"""Of struct seccomp_data, which the program reads."""
-
-
-def kernel_objects_filter(machine: str | None = None) -> bytes | None:
-    """A seccomp program (classic BPF) refusing SHARED_KERNEL_OBJECTS' calls, every call of another ABI (x32,
-    i386), and nothing else; None on a machine it does not know."""
-    known = SHARED_KERNEL_OBJECTS.get(machine or platform.machine())
-    if known is None or struct.calcsize("P") != 8:  # a 32-bit Python on a 64-bit kernel makes another ABI's calls
-        return None
-    arch, numbers = known
-    refuse = SECCOMP_RET_ERRNO | errno.EPERM
-    checks = [(BPF_JGE_K, X32_SYSCALL_BIT), *((BPF_JEQ_K, number) for number in numbers)]
-    program = [
-        (BPF_LD_W_ABS, 0, 0, ARCH_OFFSET),
-        (BPF_JEQ_K, 1, 0, arch),
-        (BPF_RET_K, 0, 0, refuse),
-        (BPF_LD_W_ABS, 0, 0, NR_OFFSET),
-        *((code, len(checks) - index, 0, value) for index, (code, value) in enumerate(checks)),  # on a match: refuse
-        (BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
-        (BPF_RET_K, 0, 0, refuse),
-    ]
-    return b"".join(struct.pack("HBBI", *instruction) for instruction in program)
-
-
-KERNEL_OBJECTS_FILTER = kernel_objects_filter()
-
-
-def refuse_kernel_objects(program: bytes) -> None:
-    """Install `program` (`kernel_objects_filter`) on this process and all it forks, for good; needs
-    no_new_privs."""
-    filters = ctypes.create_string_buffer(program)
-
-    class Fprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    fprog = Fprog(len(program) // 8, ctypes.addressof(filters))
-    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
-
-
-def kernel_objects_refused(program: bytes | None) -> str | None:
-    """Why workers could still use SHARED_KERNEL_OBJECTS here, or None: `program` is installed in a child, which
-    then looks a message queue up (never makes one) and must be refused."""
-    if program is None:
-        return f"no system-call filter for this machine ({platform.machine()})"
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            prctl(PR_SET_NO_NEW_PRIVS, 1)
-            refuse_kernel_objects(program)
-            code = 0 if _libc.msgget(0x7FFFFFFF, 0) == -1 and ctypes.get_errno() == errno.EPERM else 2
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code == 0:
-        return None
-    if code == 2:
-        return "the filter let a message queue through"
-    return "the kernel refused the system-call filter" if code == 1 else f"checking the system-call filter ended with signal {-code}"
 
 
 CLONE_NEWNS = 0x00020000
@@ -197,7 +113,7 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
     covered = [f"/{name}" for name in sorted(os.listdir("/")) if name not in SYSTEM_DIRS and _is_real_dir(f"/{name}")]
     # The Python installation must stay readable by the worker's uid even where it lies under a covered
     # directory or under one it may not traverse (a Python installed in root's home: /root is 0700).
-    blockers = {tree: _unsearchable_ancestor(tree) for tree in trees}
+    blockers = {tree: unsearchable_ancestor(tree) for tree in trees}
     moved = [tree for tree in trees if any(_within(tree, top) for top in covered) or blockers[tree]]
     staging = {tree: _stage(tree) for tree in moved}
     for top in covered:
@@ -253,7 +169,7 @@ def _mount(source: bytes, target: str, kind: bytes | None, flags: int, options: 
         raise OSError(ctypes.get_errno(), f"mounting on {target} failed")
 
 
-def _unsearchable_ancestor(path: str) -> str | None:
+def unsearchable_ancestor(path: str) -> str | None:
     """The highest directory above `path` that others may not traverse (no o+x), if any."""
     for ancestor in reversed(Path(path).parents):
         if str(ancestor) != os.sep and not os.stat(ancestor).st_mode & stat.S_IXOTH:
@@ -287,9 +203,22 @@ def virtual_memory_bytes() -> int:
     return 0
 
 
-def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, program: bytes | None) -> None:
-    """Run in the worker right after fork, before any student code; irreversible by design. `program` is the
-    zygote's checked `kernel_objects_filter` (None where it could not have one: its READY frame said so)."""
+@dataclass(frozen=True)
+class Walls:
+    """What confines a zygote's workers beyond their limits and uid, as the zygote checked it could."""
+
+    filters: bytes | None
+    """The system-call filter (`seccomp.program`); None where this machine has none (READY said so)."""
+    landlock: int = 0
+    """The Landlock ABI whose rules confine each worker to what `landlock.Plan` says; 0: none."""
+    read: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+
+
+def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, walls: Walls) -> None:
+    """Run in the worker right after fork, before any student code; irreversible by design. The worker's scratch
+    folder is the one that holds `output_path`, its working directory."""
     os.setsid()
     parent = os.getppid()
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -311,6 +240,8 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, pro
         ("RLIMIT_CORE", 0),
     ):
         set_limit(name, value)
+    scratch = os.path.dirname(os.path.abspath(output_path))
+    rules = landlock.ruleset(landlock.Plan(walls.read, walls.listed, walls.devices, scratch), walls.landlock) if walls.landlock else None
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -320,8 +251,10 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, pro
     if os.getppid() != parent:
         os._exit(1)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
-    if program is not None:
-        refuse_kernel_objects(program)
+    if rules is not None:
+        landlock.restrict(rules)
+    if walls.filters is not None:
+        seccomp.install(walls.filters)
     prctl(PR_SET_DUMPABLE, 0)
     forget_grader(uid)
 

@@ -37,6 +37,8 @@ TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
 """... and the most files it may hold (empty files cost memory too), wherever the kernel lets the sandbox say so."""
+SCRATCH_FULL = "scratch full"
+"""How a zygote's REAP reply starts for a worker it stopped for filling its scratch folder (landlock)."""
 
 
 class Op(StrEnum):
@@ -69,6 +71,7 @@ class Isolation(StrEnum):
 
     NONE = "none"
     UID = "uid only"
+    LANDLOCK = "landlock"
     NAMESPACE = "namespace+uid"
     BWRAP = "bwrap"
 
@@ -114,13 +117,15 @@ class Hello(TypedDict):
 
     op: Literal[Op.HELLO]
     seq: int
-    sandbox: Literal["bwrap", "plain"]
+    sandbox: Literal["bwrap", "plain", "landlock"]
     uid: int | None
     limits: dict[str, int]
     hide: list[str]
-    """Paths a worker must not see; the zygote covers them (plain) or checks they are absent (bwrap)."""
+    """Paths a worker must not see; the zygote covers them (plain) or checks they are absent (bwrap, landlock)."""
     keep: list[str]
     """The Python installation, which a worker must still read."""
+    allow: list[str]
+    """The worker's own files, which a landlock worker may read too (bwrap binds them)."""
 
 
 class Ready(TypedDict):

@@ -6,20 +6,20 @@ import os
 import socket
 
 from . import probes
-from .confine import confine
+from .confine import Walls, confine
 from .protocol import Limits, Op, Status, WireError, receive, refused, send
 
 
-def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, program: bytes | None) -> None:
+def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, walls: Walls) -> None:
     """Never returns: the process exits when the judge hangs up, the zygote kills it, or it cannot be confined.
-    `program`: `confine`'s.
+    `walls`: `confine`'s.
 
     Its first frame (number 0) is sent before any code of the submission runs, so none can forge it: READY once
     confined, or REFUSED with why not (a limit this machine does not allow): the sandbox's fault, not the
     submission's."""
     try:
         try:
-            confine(limits, uid, sock.fileno(), output_path, program)
+            confine(limits, uid, sock.fileno(), output_path, walls)
         except Exception as error:  # noqa: BLE001 - all of it is the judge's to know
             send(sock, refused(0, f"{type(error).__name__}: {error}"))
             return

@@ -11,7 +11,9 @@ files). It is the child subreaper of everything it forks, so orphans and daemons
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import shutil
 import signal
 import socket
@@ -20,26 +22,45 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import landlock, seccomp
 from .confine import (
-    KERNEL_OBJECTS_FILTER,
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
+    Walls,
     bound_writable,
+    confine,
     identity_files,
     isolate,
-    kernel_objects_refused,
     kill_uid,
     prctl,
+    unsearchable_ancestor,
     writable_unbounded,
 )
-from .protocol import TMP_FILES, WRITABLE, Hello, Isolation, Limits, Op, Ready, Reaped, Status, WireError, receive, refused, send
+from .protocol import (
+    SCRATCH_FULL,
+    TMP_FILES,
+    WRITABLE,
+    Hello,
+    Isolation,
+    Limits,
+    Op,
+    Ready,
+    Reaped,
+    Status,
+    WireError,
+    receive,
+    refused,
+    send,
+)
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
+WATCH_SECONDS = 0.05
+"""How often a landlock sandbox measures its worker's scratch folder."""
 PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
 """Imported once here, so no worker pays for them."""
 ON_REQUEST = ("torch._dynamo",)
@@ -67,21 +88,28 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    unfiltered = kernel_objects_refused(KERNEL_OBJECTS_FILTER)
-    isolation, detail = confine_view(hello, limits, unfiltered)
+    container = hello["sandbox"] == "landlock"
+    filters = seccomp.program(container=container)
+    unfiltered = seccomp.refused_here(filters, container)
+    walls = Walls(None if unfiltered else filters)
+    if container and not unfiltered:
+        walls = landlock_walls(hello, walls)
+    isolation, detail = confine_view(hello, limits, unfiltered, walls)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
     send(control, ready)
-    Zygote(control, uid, limits, None if unfiltered else KERNEL_OBJECTS_FILTER, private=hello["sandbox"] == "bwrap").run()
+    Zygote(control, uid, limits, walls, private=hello["sandbox"] == "bwrap").run()
     os._exit(0)  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
 
 
-def confine_view(hello: Hello, limits: Limits, unfiltered: str | None = None) -> tuple[Isolation, str]:
+def confine_view(hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls) -> tuple[Isolation, str]:
     """Hide what the judge asked to hide and bound the writable places (as root), then check both: the isolation
     reported is what a worker would really see, never what was merely configured. Without root, bwrap's places
     are bounded in size only (see `Backend.describe`). `unfiltered` says why workers could use the kernel's
-    shared objects (`confine.kernel_objects_refused`), which no sandbox above uid only allows."""
+    shared objects (`seccomp.refused_here`), which no sandbox above uid only allows."""
+    if hello["sandbox"] == "landlock":
+        return landlock_view(hello, limits, unfiltered, walls)
     hide = [str(path) for path in hello.get("hide", [])]
     problem = ""
     try:
@@ -106,7 +134,147 @@ def confine_view(hello: Hello, limits: Limits, unfiltered: str | None = None) ->
         return (Isolation.BWRAP if hello["sandbox"] == "bwrap" else Isolation.NAMESPACE), ""
     if hello["sandbox"] == "plain" and hello["uid"] is None:
         problem = ""  # not root: the plain backend promises no more than this
+    unreachable = unreachable_python(hello) if hello["sandbox"] == "plain" and hello["uid"] is not None else None
+    if unreachable:  # without its namespace, a worker of its own uid could not even import: it isolates nothing
+        return Isolation.NONE, f"{problem}; {unreachable}"
     return (Isolation.UID if hello["uid"] is not None else Isolation.NONE), problem
+
+
+def unreachable_python(hello: Hello) -> str | None:
+    """Why a worker under a uid of its own, seeing the host's files, cannot read the Python installation."""
+    for tree in map(str, hello.get("keep", [])):
+        if (blocker := unsearchable_ancestor(tree)) is not None:
+            return python_unreachable(tree, blocker)
+    return None
+
+
+def python_unreachable(path: str, blocker: str | None) -> str:
+    how = f": {blocker} is closed to other users (chmod o+x {blocker} lets them through it)" if blocker else ""
+    return f"workers, under a uid of their own, cannot read the Python installation ({path}){how}"
+
+
+def landlock_walls(hello: Hello, walls: Walls) -> Walls:
+    """`walls` with the Landlock rules of this kernel's ABI: the system, this Python installation less the grader's
+    package (and any hidden path inside it), and the files the judge allows (the worker's own)."""
+    version = landlock.abi()
+    if not version:
+        return walls
+    hidden = [str(Path(__file__).resolve().parents[1]), *map(str, hello.get("hide", []))]
+    read = [*landlock.SYSTEM, *landlock.PROC, *map(str, hello.get("allow", []))]
+    listed: list[str] = []
+    for tree in map(str, hello.get("keep", [])):
+        read += landlock.beneath_except(tree, hidden, listed)
+    return replace(walls, landlock=version, read=tuple(read), listed=tuple(listed), devices=landlock.DEVICES)
+
+
+def landlock_view(hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls) -> tuple[Isolation, str]:
+    """What a landlock sandbox's workers are confined by, checked in a child confined as a worker is."""
+    uid = hello["uid"]
+    problem = f"workers could not be kept off the network and other processes: {unfiltered}" if unfiltered else None
+    problem = problem or (None if walls.landlock else landlock.available())
+    if not problem and uid is None and walls.landlock < 6:
+        problem = f"Landlock ABI {walls.landlock} cannot keep workers, which run under your uid, from signalling the grader (ABI 6 can)"
+    hide = [str(path) for path in hello.get("hide", [])]
+    problem = problem or escapes(limits, uid, walls, samples(hide), [os.__file__, torch_file()])
+    if problem:
+        return (Isolation.UID if uid is not None else Isolation.NONE), problem
+    lacks = landlock.missing(walls.landlock)
+    return Isolation.LANDLOCK, f"Landlock ABI {walls.landlock}" + (f" ({lacks})" if lacks else "")
+
+
+def torch_file() -> str:
+    import torch
+
+    return str(torch.__file__)
+
+
+def samples(paths: list[str], most: int = 20) -> list[str]:
+    """Up to `most` files beneath each of `paths`, those nearest the top first: what a worker must fail to read."""
+    found: list[str] = []
+    for path in paths:
+        if os.path.isfile(path):
+            found.append(path)
+            continue
+        taken: list[str] = []
+        for directory, folders, files in os.walk(path):
+            folders.sort()
+            taken += [os.path.join(directory, name) for name in sorted(files)][: most - len(taken)]
+            if len(taken) >= most:
+                break
+        found += taken
+    return found
+
+
+def escapes(limits: Limits, uid: int | None, walls: Walls, secrets: list[str], python: list[str]) -> str | None:
+    """How a worker confined by `walls` gets past them, or None: a child confined as workers are tries to read
+    `secrets` (each must fail), the Python installation (`python`, each must succeed), to write in its scratch
+    folder (must succeed) and beside it (must fail), and to open an internet socket (must fail)."""
+    scratch = tempfile.mkdtemp(prefix="convkit-")
+    reader, writer = os.pipe()
+    try:
+        if uid is not None:
+            os.chown(scratch, uid, uid)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(reader)
+                os.chdir(scratch)
+                confine(limits, uid, writer, os.path.join(scratch, OUTPUT_FILE), walls)
+                found = _escape(scratch, secrets, python)
+            except BaseException as error:  # noqa: BLE001 - told to the judge, the child ends
+                found = f"a worker could not be confined ({type(error).__name__}: {error})"
+            os.write(writer, found.encode()[:2000])
+            os._exit(0)
+        os.close(writer)
+        writer = -1
+        with os.fdopen(reader, "rb") as answer:
+            reader = -1
+            text = answer.read().decode(errors="replace")
+        os.waitpid(pid, 0)
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(os.path.dirname(scratch), f"convkit-escape-{pid}"))
+    finally:
+        for fd in (reader, writer):
+            if fd >= 0:
+                os.close(fd)
+        _remove_tree(scratch)
+    if text.startswith("python:"):
+        path = text.removeprefix("python:")
+        return python_unreachable(path, unsearchable_ancestor(path))
+    return text or None
+
+
+def _escape(scratch: str, secrets: list[str], python: list[str]) -> str:
+    """Run in the confined child of `escapes`: what it got past, in words ('' for nothing)."""
+    for path in python:
+        try:
+            with open(path, "rb") as handle:
+                handle.read(1)
+        except OSError:
+            return f"python:{path}"
+    for path in secrets:
+        try:
+            with open(path, "rb") as handle:
+                handle.read(1)
+            return f"workers could read {path}"
+        except OSError:
+            pass
+    try:
+        with open(os.path.join(scratch, "probe"), "w") as handle:
+            handle.write("x")
+    except OSError as error:
+        return f"workers could not write in their scratch folder ({error})"
+    beside = os.path.join(os.path.dirname(scratch), f"convkit-escape-{os.getpid()}")
+    try:
+        os.close(os.open(beside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return f"workers could write outside their scratch folder ({beside})"  # removed by `escapes`
+    except OSError:
+        pass
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        return "workers could open internet sockets"
+    except OSError:
+        return ""
 
 
 def _visible(path: str) -> bool:
@@ -127,12 +295,12 @@ class Warmed:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, uid: int | None, limits: Limits, program: bytes | None, private: bool) -> None:
+    def __init__(self, control: socket.socket, uid: int | None, limits: Limits, walls: Walls, private: bool) -> None:
         self.control = control
         self.uid = uid
         self.limits = limits
-        self.program = program
-        """The system-call filter each worker installs (`confine.kernel_objects_filter`), None where it fails."""
+        self.walls = walls
+        """What confines each worker beyond its limits and uid, as checked before READY."""
         self.private = private
         """Whether the temporary places are this sandbox's own (bwrap's), rather than the host's."""
         self.worker: int | None = None
@@ -141,10 +309,14 @@ class Zygote:
         """By the modules imported in it; None where importing them failed (not tried again)."""
         self.lent: Warmed | None = None
         """The warmed zygote whose worker is the current one."""
+        self.overflowed = False
+        """Whether the current worker was stopped for filling its scratch folder (`watch`)."""
 
     def run(self) -> None:
         while True:
             try:
+                if not self.watch():
+                    continue
                 request = receive(self.control)
             except (EOFError, OSError, WireError):
                 self.close()
@@ -160,6 +332,22 @@ class Zygote:
                 send(self.control, reaped)
             else:
                 send(self.control, refused(request["seq"], f"a zygote does not do {str(op)[:40]!r}"))
+
+    def watch(self) -> bool:
+        """Whether a request is waiting. A worker without a bounded tmpfs (landlock: no mounts) has its scratch
+        folder measured meanwhile, every WATCH_SECONDS, and is stopped once past the bound a tmpfs would set."""
+        if not self.walls.landlock or self.worker is None or self.workdir is None or self.overflowed:
+            return True
+        if select.select([self.control], [], [], WATCH_SECONDS)[0]:
+            return True
+        if scratch_full(self.workdir, self.limits.tmp_bytes, TMP_FILES):
+            self.overflowed = True
+            for target in (-self.worker, self.worker):
+                with contextlib.suppress(OSError):
+                    os.kill(target, signal.SIGKILL)
+            if self.uid is not None:
+                kill_uid(self.uid)
+        return False
 
     def spawn_warmed(self, modules: tuple[str, ...], seq: int) -> bool:
         """Have the zygote holding `modules` fork the worker and pass its socket on; False where that zygote
@@ -211,7 +399,7 @@ class Zygote:
                 for module in modules:
                     __import__(module)
                 send(theirs, {"status": Status.READY, "seq": 0})
-                Zygote(theirs, self.uid, self.limits, self.program, self.private).run()
+                Zygote(theirs, self.uid, self.limits, self.walls, self.private).run()
             except BaseException:  # noqa: BLE001 - told to the log; the parent sees the socket close
                 traceback.print_exc()
             finally:
@@ -255,7 +443,7 @@ class Zygote:
             judge_end.close()
             self.control.close()
             os.chdir(self.workdir)
-            serve(worker_end, self.limits, self.uid, os.path.join(self.workdir, OUTPUT_FILE), self.program)
+            serve(worker_end, self.limits, self.uid, os.path.join(self.workdir, OUTPUT_FILE), self.walls)
         worker_end.close()
         self.worker = pid
         socket.send_fds(self.control, [str(seq).encode()], [judge_end.fileno()])
@@ -271,6 +459,9 @@ class Zygote:
         status = _kill_and_wait(self.worker)
         self.clear(self.workdir)
         self.worker = self.workdir = None
+        if self.overflowed:
+            self.overflowed = False
+            return f"{SCRATCH_FULL}: it wrote more than {self.limits.tmp_bytes >> 20} MB (or {TMP_FILES} files) in its scratch folder"
         return status
 
     def reap_lent(self, warmed: Warmed) -> str | None:
@@ -302,8 +493,34 @@ class Zygote:
             for child in children:
                 _kill_and_wait(child)
         _remove_tree(workdir)
-        if self.uid is not None or self.private:
+        if (self.uid is not None or self.private) and not self.walls.landlock:  # Landlock lets workers write there
             _remove_owned(self.uid, WRITABLE)
+
+
+def scratch_full(folder: str, most_bytes: int, most_files: int) -> bool:
+    """Whether `folder` holds more than `most_bytes` (as the disk counts them) or `most_files` entries; one that
+    cannot be read through counts as full (a worker sharing the zygote's uid could hide files so)."""
+    used, entries, pending = 0, 0, [folder]
+    while pending:
+        try:
+            listing = os.scandir(pending.pop())
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return True
+        with listing:
+            for entry in listing:
+                entries += 1
+                try:
+                    found = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                used += found.st_blocks * 512
+                if used > most_bytes or entries > most_files:
+                    return True
+                if stat.S_ISDIR(found.st_mode):
+                    pending.append(entry.path)
+    return False
 
 
 def asked(preload: list[str]) -> tuple[str, ...]:
