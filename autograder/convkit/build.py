@@ -32,6 +32,10 @@ PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
 MARKDOWN_LINE = "python -m convkit.reports /autograder/results/results.json  # convkit: Gradescope renders feedback as Markdown\n"
+LOCKDOWN_LINE = (
+    "python -m convkit.lockdown /autograder/source /autograder/results"
+    "  # convkit: workers reach Python; the seed and hidden checks are root's alone\n"
+)
 DATA_SUFFIXES = (".toml", ".json", ".txt")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 EXECUTABLE = {"run_autograder", "setup.sh"}
@@ -196,9 +200,10 @@ def shipped_pyproject() -> str:
 def normalise(data: bytes) -> bytes:
     """Sorted members, fixed times, fixed modes, deflated: the same inputs give the same bytes.
 
-    Also adds one line to otter's setup.sh and one to its run_autograder (which `otter generate` does not
-    let you customise): install bubblewrap, tolerating images that do not have it; mark results.json as
-    Markdown once otter has written it.
+    Also adds one line to otter's setup.sh and two to its run_autograder (which `otter generate` does not
+    let you customise): install bubblewrap, tolerating images that do not have it; prepare the container for
+    sandboxes without namespaces (`convkit.lockdown`) before otter runs; mark results.json as Markdown once
+    otter has written it.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -208,7 +213,7 @@ def normalise(data: bytes) -> bytes:
             if name == "setup.sh":
                 content = add_bubblewrap(content.decode()).encode()
             if name == "run_autograder":
-                content = add_markdown(content.decode()).encode()
+                content = add_convkit_steps(content.decode()).encode()
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
@@ -217,11 +222,13 @@ def normalise(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def add_markdown(run: str) -> str:
+def add_convkit_steps(run: str) -> str:
     anchor = "python /autograder/source/run_otter.py"
-    if anchor not in run.splitlines():
+    lines = run.rstrip("\n").split("\n")
+    if anchor not in lines:
         raise ValueError("otter's run_autograder changed: cannot find where it runs otter")
-    return run.rstrip("\n") + "\n" + MARKDOWN_LINE
+    index = lines.index(anchor)
+    return "\n".join(lines[:index]) + "\n" + LOCKDOWN_LINE + "\n".join(lines[index:]) + "\n" + MARKDOWN_LINE
 
 
 def add_bubblewrap(setup: str) -> str:

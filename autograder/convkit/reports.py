@@ -120,7 +120,9 @@ def write_all(
 
 
 def sandbox_line(result: SubmissionResult) -> str:
-    return f"Graded by convkit ({result.backend} sandbox, isolation {result.isolation}, seed {result.seed})."
+    """The output's last line, which students read on Gradescope: never the seed, a course secret (it stays in
+    `extra_data`, which Gradescope keeps for the instructor)."""
+    return f"Graded by convkit ({result.backend} sandbox, isolation {result.isolation})."
 
 
 MARKDOWN = {"output_format": "md", "test_output_format": "md"}
