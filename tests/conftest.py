@@ -58,6 +58,16 @@ def unreadable(result: SubmissionResult) -> list[str]:
     return problems
 
 
+DOCKERLIKE = Path(__file__).resolve().parent / "dockerlike.py"
+
+
+def docker_like(*command: str | Path, binds: dict[str, Path] | None = None, reachable_root: bool = True) -> list[str]:
+    """`command` run as Docker's default confinement runs a container's root (`tests/dockerlike.py`), with
+    `binds` (target: source) in its file system and /root open to other users, as in a prepared grader image."""
+    placed = [f"--bind={source}:{target}" for target, source in (binds or {}).items()]
+    return [sys.executable, str(DOCKERLIKE), *(["--reachable-root"] if reachable_root else []), *placed, "--", *map(str, command)]
+
+
 def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`convkit ...` as an instructor types it, in a course folder of its own (never the repository)."""
     if cwd is None:

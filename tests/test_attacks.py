@@ -8,8 +8,10 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,10 @@ from convkit.judge.backends import WORKER_UID_BASE, choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.results import SubmissionResult
 from convkit.questions import QUESTION_IDS
+from convkit.worker import landlock
 from convkit.worker.protocol import WRITABLE
 
-from .conftest import expand, unreadable
+from .conftest import docker_like, expand, unreadable
 
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "attacks"
@@ -148,28 +151,47 @@ def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-unty
     return found
 
 
+def in_a_container(paths: list[Path], out: Path) -> list[SubmissionResult]:
+    """`paths` graded by `convkit grade --backend landlock` inside Docker's default confinement (no namespaces),
+    with CONFIG's limits; the results as the run recorded them, in input order."""
+    limits = [f"--{item.name.replace('_', '-')}={getattr(CONFIG, item.name)}" for item in fields(CONFIG)]
+    command = ["-m", "convkit.cli", "grade", *paths, "--out", out, "--backend", "landlock", "--seed", "1", *limits]
+    done = subprocess.run(docker_like(sys.executable, *command), capture_output=True, text=True, timeout=BATCH_SECONDS, cwd=out.parent)
+    assert "isolation: landlock" in done.stdout, f"the landlock batch did not run: {done.stdout[-500:]}{done.stderr[-2000:]}"
+    by_name = {record["name"]: record["result"] for record in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    return [SubmissionResult.from_dict(by_name[path.name]) for path in paths]
+
+
 @pytest.fixture(
-    scope="module", params=[pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}")) for name in ("plain", "bwrap")]
+    scope="module",
+    params=[pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}")) for name in ("plain", "bwrap", "landlock")],
 )
 def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     if request.param == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
-    if request.param == "plain" and not ROOT:
-        pytest.skip("the plain backend confines workers (own uid, hidden grader files) only when grading as root")
+    if request.param in ("plain", "landlock") and not ROOT:
+        pytest.skip(f"the tests run the {request.param} backend (own uid, hidden grader files) as root only")
+    if request.param == "landlock" and landlock.available():
+        pytest.skip(f"no Landlock here: {landlock.available()}")
     before_hashes, before_fakes = _tracked_hashes(), _fake_results()
     names = sorted(EXPECTED)
     started = time.monotonic()
     folder = tmp_path_factory.mktemp(f"attacks-{request.param}")
     paths = [expand(ATTACKS / name, folder) for name in names]
     with HostShmem() as shmem:
-        results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False).results
+        if request.param == "landlock":
+            results = in_a_container(paths, folder / "graded")
+        else:
+            results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False).results
     elapsed = time.monotonic() - started
     # The fillers write 2,000 MB each unless bounded. Every worker's writable places are tmpfs of tmp_bytes each;
-    # the other backend's batch may run at the same time on the other test process, with as many workers.
+    # the other backend's batch may run at the same time on the other test process, with as many workers. A
+    # landlock worker writes only its scratch folder, on the disk, whose bound the zygote enforces itself.
     tmp_bytes = CONFIG.limits().tmp_bytes
     budget = 2 * CONFIG.jobs * len(WRITABLE) * tmp_bytes + (64 << 20)
     grew = shmem.peak - shmem.start
-    assert tmp_bytes // 2 <= grew <= budget, f"host tmpfs memory grew by {grew >> 20} MB (the budget is {budget >> 20} MB)"
+    least = 0 if request.param == "landlock" else tmp_bytes // 2
+    assert least <= grew <= budget, f"host tmpfs memory grew by {grew >> 20} MB (the budget is {budget >> 20} MB)"
     assert elapsed < BATCH_SECONDS, f"the {request.param} batch took {elapsed:.0f} s"
     if ROOT:
         assert not _settled(_stray_processes), f"worker processes survived: {_stray_processes()}"
