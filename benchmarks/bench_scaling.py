@@ -67,10 +67,10 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
     return timed_convkit(REPO, ["grade", str(folder / "submissions"), "--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)])
 
 
-def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None) -> float:
+def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None, wrapper: list[str] | None = None) -> float:
     """Wall seconds of one `convkit ARGUMENTS` command run with `checkout`'s convkit in a fresh interpreter (the
-    benchmark stops with its error where it fails)."""
-    command = [sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", *arguments]
+    benchmark stops with its error where it fails), under `wrapper` (a command that runs the rest) if given."""
+    command = [*(wrapper or []), sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", *arguments]
     start = time.perf_counter()
     done = subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(checkout / "autograder")}, capture_output=True, text=True, cwd=cwd)
     wall = time.perf_counter() - start

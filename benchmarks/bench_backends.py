@@ -1,0 +1,76 @@
+"""The landlock backend's cost per submission against bubblewrap's, side by side in one run.
+
+    python3 benchmarks/bench_backends.py [--count 48] [--runs 3] [--backends bwrap landlock]
+
+Each backend grades the same batch (the reference, the stubs, the bug catalog and the honest styles, cycled to
+--count) with `convkit grade --jobs 1`, and one submission alone; the cost per submission is the difference over
+the extra submissions, so neither start-up nor the reports count. The landlock batch runs inside Docker's
+default confinement (`tests/dockerlike.py`, as root; with /root opened to other users there, as a grading image
+prepared by `convkit.lockdown` is), where a container grades; bwrap runs on the machine itself. Runs alternate
+between the backends, after one untimed run of each, and the medians are printed as JSON with their ratio.
+Both must give the same grades: the benchmark stops otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+
+from benchmarks.bench_grade import submissions  # noqa: E402 - after the repository is on the path
+from benchmarks.bench_scaling import timed_convkit  # noqa: E402
+
+
+def graded(backend: str, paths: list[Path], scratch: Path) -> tuple[float, str]:
+    """Wall seconds of `convkit grade PATHS --jobs 1` with `backend`, and a digest of its grades.csv."""
+    out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
+    arguments = ["grade", *map(str, paths), "--out", str(out), "--jobs", "1", "--backend", backend, "--seed", "1"]
+    container = [sys.executable, str(REPO / "tests" / "dockerlike.py"), "--reachable-root", "--"] if backend == "landlock" else None
+    wall = timed_convkit(REPO, arguments, cwd=scratch, wrapper=container)
+    return wall, hashlib.sha256((out / "grades.csv").read_bytes()).hexdigest()[:12]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=48, help="submissions in the batch")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each backend, alternating")
+    parser.add_argument("--backends", nargs="+", default=["bwrap", "landlock"])
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the landlock batch runs in an emulated container, and bwrap's workers need a uid of their own")
+    walls: dict[str, dict[str, list[float]]] = {name: {"batch": [], "one": []} for name in args.backends}
+    with tempfile.TemporaryDirectory(prefix="convkit-bench-backends-") as folder:
+        scratch = Path(folder)
+        (scratch / "in").mkdir()
+        batch = submissions(args.count, scratch / "in")
+        digests = {name: graded(name, batch, scratch)[1] for name in args.backends}  # untimed: a cold disk cache
+        if len(set(digests.values())) != 1:
+            raise SystemExit(f"the backends' grades differ: {digests}")
+        for _ in range(args.runs):
+            for name in args.backends:
+                walls[name]["batch"].append(graded(name, batch, scratch)[0])
+                walls[name]["one"].append(graded(name, batch[:1], scratch)[0])
+    per = {name: (statistics.median(times["batch"]) - statistics.median(times["one"])) / (args.count - 1) for name, times in walls.items()}
+    first, *others = args.backends
+    summary = {
+        "count": args.count,
+        "runs": args.runs,
+        "cores": len(os.sched_getaffinity(0)),
+        "grades_digest": digests[first],
+        "wall_seconds": {name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()} for name, kinds in walls.items()},
+        "seconds_per_submission": {name: round(value, 4) for name, value in per.items()},
+        **{f"{name}_vs_{first}": round(per[name] / per[first], 3) for name in others},
+    }
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
