@@ -226,16 +226,17 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     for result, folder in zip(results, folders, strict=True):
         total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
         who = result.student
-        lines.append(
-            f"| {code(result.name)} | {cell(who.name)} | {cell(who.sid)} | {total} | {cell(status(result))} | `{folder}/feedback.md` |"
-        )
+        row = [in_cell(code(result.name)), cell(who.name), cell(who.sid), total]
+        row += [cell(status(result)), f"`{folder}/feedback.md`"]
+        lines.append(f"| {' | '.join(row)} |")
     partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
     if partial:
         lines += ["", "## Submissions that could not be fully graded", ""] + [
             f"- {code(name)}: {markdown(str(why))}" for name, why in partial
         ]
     if skipped:
-        lines += ["", "## Files not graded", ""] + [f"- {code(item.path)}: {item.reason}" for item in skipped]
+        lines += ["", "## Files not graded", ""]
+        lines += [f"- {code(item.path)}: {markdown(item.reason)}" for item in skipped]
     return "\n".join(lines) + "\n"
 
 
@@ -311,7 +312,16 @@ def is_untouched(question: QuestionResult) -> bool:
 
 def cell(text: str) -> str:
     """Text in one cell of a Markdown table: one line, neutralised."""
-    return markdown(line(text, 300))
+    return in_cell(markdown(line(text, 300)))
+
+
+PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+"""A pipe that would end a table's cell: unescaped, as in a code span (GitHub unescapes `\\|`)."""
+
+
+def in_cell(text: str) -> str:
+    """Markdown made to stay in one cell of a table."""
+    return PIPE.sub(r"\1\\|", text)
 
 
 def load_charts() -> None:
