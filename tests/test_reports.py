@@ -124,3 +124,11 @@ def test_report_md_reads_without_escapes_and_student_text_stays_in_its_cell() ->
     assert rows[-2][:2] == ["alice_b.py", ""]
     said = "a\\|b`|`\\<img src=x>[x\\](javascript:alert(1))"
     assert text.splitlines()[-1] == f"- `x.ipynb`: the same submission's {said} was graded"
+
+
+def test_the_histogram_draws_one_bar_per_score_with_gaps() -> None:
+    from convkit.reports import score_bars
+
+    assert score_bars([31, 29, 31, 0]) == ([0, 29, 31], [1, 1, 2], 0.7)
+    scores, counts, width = score_bars([29, 29.5, 35])
+    assert scores == [29, 29.5, 35] and counts == [1, 1, 1] and width == 0.35

@@ -350,13 +350,25 @@ def figure_png(draw: Callable[[Any], None]) -> bytes:
     return buffer.getvalue()
 
 
+def score_bars(totals: list[float]) -> tuple[list[float], list[int], float]:
+    """One bar per total score that someone got (where, how many), and a width that leaves a gap
+    between neighbours: 29 and 31 are two bars, and so are 29 and 29.5."""
+    counts = Counter(totals)
+    scores = sorted(counts)
+    step = min([1.0, *(b - a for a, b in zip(scores, scores[1:], strict=False))])
+    return scores, [counts[score] for score in scores], 0.7 * step
+
+
 def histogram_png(results: list[SubmissionResult]) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     maximum = results[0].max_total if results else 1
+    scores, counts, width = score_bars([r.total for r in results])
 
     def draw(axes: Any) -> None:
-        axes.hist([r.total for r in results], bins=min(20, max(1, int(maximum))), range=(0, maximum), color="#3b6ea8")
+        axes.bar(scores, counts, width=width, color="#3b6ea8")
+        axes.set_xlim(-0.75, maximum + 0.75)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
         axes.set_xlabel(f"total score (out of {number(maximum)})")
         axes.set_ylabel("submissions")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
