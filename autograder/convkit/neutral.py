@@ -9,7 +9,8 @@ these functions wherever they leave the judge.
   in a terminal too (`corr2d(X, K)`, `a_b`, `{}` stay as they are); code spans on one line are kept.
 - `csv_cell`: one line, `<` `>` `&` as entities, and a cell starting with =, +, -, @, tab or carriage return is prefixed with an
   apostrophe, as spreadsheets recommend, so it is never evaluated as a formula.
-- HTML: the report's template escapes every value (Jinja2 autoescape) after `text`.
+- HTML: the report's template escapes every value (Jinja2 autoescape) after `text`; what report.md
+  writes as Markdown (feedback, messages) is rendered with raw HTML, links and images off.
 """
 
 from __future__ import annotations
