@@ -10,6 +10,8 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from convkit.feedback import LINE, check_markdown
+from convkit.judge.results import CheckResult, Failure
 from convkit.neutral import markdown, text
 
 PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")  # a renderer that passes raw HTML
@@ -66,3 +68,12 @@ def test_student_text_renders_as_itself_and_nothing_else(value: str) -> None:
 )
 def test_plain_messages_keep_no_escape(value: str) -> None:
     assert markdown(value) == value
+
+
+@pytest.mark.parametrize("length", range(150, 200))
+def test_a_long_message_wrapped_in_feedback_starts_no_block(length: int) -> None:
+    detail = "x" * length + " # heading - item > quote 1. one === ~~~ [a]: b"
+    text = "\n".join(check_markdown(CheckResult("corr2d", "c", 1.0, Failure("raised", detail))))
+    assert len(text.splitlines()) > 1 and max(map(len, text.splitlines())) <= LINE
+    kinds = [token.type for token in PARSER.parse(text)]
+    assert kinds.count("bullet_list_open") == kinds.count("paragraph_open") == 1, (text, kinds)

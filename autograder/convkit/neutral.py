@@ -57,8 +57,12 @@ def markdown(value: str, limit: int = LIMIT) -> str:
 
 
 def _escape(value: str) -> str:
-    escaped = MARKDOWN.sub(lambda match: "\\" + "\\".join(match.group()), value)
-    return LINE_START.sub(r"\1\\\2", escaped)
+    return block_start(MARKDOWN.sub(lambda match: "\\" + "\\".join(match.group()), value))
+
+
+def block_start(value: str) -> str:
+    """`value` with what would start a Markdown block where a line starts escaped."""
+    return LINE_START.sub(r"\1\\\2", value)
 
 
 def code(value: str, limit: int = 200) -> str:
