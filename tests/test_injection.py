@@ -23,6 +23,7 @@ NAME = '=HYPERLINK("x";"y")+cmd'
 SUBMITTER = "=cmd|'/c calc'!A1 <script>alert(1)</script> \x1b[31m"
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 HOSTILE_TAG = re.compile(r"(?<!\\)<(img|script)")
+LIVE_LINK = re.compile(r"(?<!\\)\]\(javascript:")
 
 pytestmark = pytest.mark.slow
 
@@ -69,11 +70,12 @@ def test_no_output_holds_a_raw_control_character_or_a_live_tag(out: Path) -> Non
         assert not RAW_CONTROL.search(text.replace("\\u001b", "")), name
         if not name.endswith(".html"):
             assert not HOSTILE_TAG.search(text), f"{name}: {HOSTILE_TAG.search(text)}"
-            assert "](javascript:" not in text, name
+            assert not LIVE_LINK.search(text), name
     page = found["report.html"]
     assert "<img src=x" not in page and "<script>alert" not in page and page.count("<script>") == 1
     feedback = json.loads((out / "submission_0__convolutions.py" / "results.json").read_text())["tests"][0]["output"]
-    assert "\\x1b\\[2J" in feedback and "\\<img src=x onerror=alert\\(1\\)\\>" in feedback and "\n| corr2d |" not in feedback
+    assert "\\x1b[2J" in feedback and "\\<img src=x onerror=alert(1)>" in feedback
+    assert "\n| corr2d |" not in feedback
 
 
 def test_no_csv_cell_starts_a_formula(out: Path) -> None:

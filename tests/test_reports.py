@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from convkit.judge.backends import Backend
 from convkit.judge.batch import Batch
 from convkit.judge.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
@@ -94,3 +96,40 @@ def test_the_final_output_links_the_folders_written_while_grading_and_is_the_sam
     assert files(tmp_path / "linked") == files(tmp_path / "rendered")
     assert os.path.samefile(tmp_path / "linked" / "a.py" / "feedback.md", tmp_path / "streamed" / "feedback.md")
     assert all((tmp_path / "linked" / "b.py" / name).stat().st_nlink == 1 for name in ("results.json", "feedback.md"))
+
+
+def test_report_md_reads_without_escapes_and_student_text_stays_in_its_cell() -> None:
+    """report.md is read with `cat` and rendered as Markdown (GitHub's tables): a plain message
+    keeps no escape, and a name or message with pipes, tags and links stays text in its own cell."""
+    from markdown_it import MarkdownIt
+
+    from convkit.judge.collect import Skipped
+    from convkit.judge.results import Student
+
+    hostile = "a|b`|`<img src=x>[x](javascript:alert(1))"
+    wrong = Failure("wrong shape", "corr2d(X, K): expected shape (2, 2), got (1, 2)")
+    named = replace(result(f"{hostile}.py", {}), student=Student(hostile, "S|1"))
+    results = [result("alice_b.py", {"corr2d": wrong}), named]
+    skipped = [Skipped("x.ipynb", f"the same submission's {hostile} was graded")]
+    text = report(Batch(results, Backend("plain"), None), 7, skipped)
+    assert f"| {wrong.detail} | `alice_b.py` |" in text and "\\(" not in text
+    rows: list[list[str]] = []
+    for token in MarkdownIt("commonmark").enable("table").parse(text):
+        if token.type == "tr_open":
+            rows.append([])
+        children = token.children or []
+        if token.type == "inline" and rows and token.level > 1:  # a cell's text, as it reads
+            rows[-1].append("".join(child.content for child in children))
+        assert not {child.type for child in children} & {"link_open", "image", "html_inline"}
+    assert rows[-1][:3] == [f"{hostile}.py".replace("`", "'"), hostile.replace("`", ""), "S|1"]
+    assert rows[-2][:2] == ["alice_b.py", ""]
+    said = "a\\|b`|`\\<img src=x>[x\\](javascript:alert(1))"
+    assert text.splitlines()[-1] == f"- `x.ipynb`: the same submission's {said} was graded"
+
+
+def test_the_histogram_draws_one_bar_per_score_with_gaps() -> None:
+    from convkit.reports import score_bars
+
+    assert score_bars([31, 29, 31, 0]) == ([0, 29, 31], [1, 1, 2], 0.7)
+    scores, counts, width = score_bars([29, 29.5, 35])
+    assert scores == [29, 29.5, 35] and counts == [1, 1, 1] and width == 0.35

@@ -14,7 +14,7 @@ import textwrap
 
 from .judge.results import CheckResult, Failure, QuestionResult, Shown, SubmissionResult, Value
 from .judge.values import num
-from .neutral import code, line, markdown
+from .neutral import block_start, code, line, markdown
 
 LINE = 200
 DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])")
@@ -32,10 +32,13 @@ def readable(text: str) -> str:
 
 
 def lines(text: str, indent: str = "") -> list[str]:
-    """`text` as lines of at most LINE characters, each starting with `indent`."""
+    """`text` as lines of at most LINE characters, each starting with `indent`. A line that
+    wrapping starts (in a student's message, say) starts no Markdown block: `# x` is escaped."""
     out = []
     for row in readable(text).splitlines() or [""]:
-        out += textwrap.wrap(row, LINE - len(indent), subsequent_indent="  ", break_long_words=True, break_on_hyphens=False) or [""]
+        width = LINE - len(indent) - 1  # room for the escape
+        wrapped = textwrap.wrap(row, width, subsequent_indent="  ", break_on_hyphens=False)
+        out += [*wrapped[:1], *map(block_start, wrapped[1:])] or [""]
     return [indent + row for row in out]
 
 

@@ -4,11 +4,13 @@ these functions wherever they leave the judge.
 
 - `text`: control characters, ANSI escapes and bidirectional overrides shown as visible escapes (`\\x1b`),
   length capped; for terminals and logs.
-- `markdown`: `text`, then HTML and Markdown syntax escaped (no raw HTML, no links or images, no table rows
-  or headings); code spans are kept.
+- `markdown`: `text`, then every character that could start HTML, a link, an image, emphasis, a
+  table cell or a block (heading, list, quote, fence) escaped, and no other: the text reads as it is
+  in a terminal too (`corr2d(X, K)`, `a_b`, `{}` stay as they are); code spans on one line are kept.
 - `csv_cell`: one line, `<` `>` `&` as entities, and a cell starting with =, +, -, @, tab or carriage return is prefixed with an
   apostrophe, as spreadsheets recommend, so it is never evaluated as a formula.
-- HTML: the report's template escapes every value (Jinja2 autoescape) after `text`.
+- HTML: the report's template escapes every value (Jinja2 autoescape) after `text`; what report.md
+  writes as Markdown (feedback, messages) is rendered with raw HTML, links and images off.
 """
 
 from __future__ import annotations
@@ -18,8 +20,16 @@ import re
 
 LIMIT = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-MARKDOWN = re.compile(r"([\\\[\]()<>|!*_{}])")
-LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
+MARKDOWN = re.compile(
+    r"\\(?=[!-/:-@\[-`{-~]|\n|$)"  # one that would escape what follows it, or break the line
+    r"|<(?=\S)"  # a tag, comment or autolink; `x < 3` is only text
+    r"|&(?=#?\w+;)"  # an entity, which could bring back a control character
+    r"|[|*]"  # a table cell, emphasis
+    r"|](?=[(\[]|$)"  # the end of a link's text or of an image's
+    r"|(?<!\w)_++|(?<=[^\W_])_++(?!\w)"  # emphasis: a run of `_` inside a word is only text
+)
+LINE_START = re.compile(r"^([ \t]*\d*)((?<=\d)[.)]|(?<!\d)[#>+=~[-])", re.MULTILINE)
+"""Where a line starts: a heading, quote, list item, setext underline, `~~~` fence, reference."""
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,19 +45,24 @@ def line(value: str, limit: int = LIMIT) -> str:
 
 
 def markdown(value: str, limit: int = LIMIT) -> str:
-    """`text` safe inside Markdown: nothing in it becomes HTML, a link, an image, a table row or a heading.
-    Code spans are kept (their content renders literally) when every backtick pairs simply; otherwise every
-    backtick is escaped too."""
+    """`text` safe inside Markdown: nothing in it becomes HTML, a link, an image, emphasis, a table
+    cell or a block. Code spans are kept (their content renders literally) when every backtick pairs
+    simply and no span holds a newline (blocks start inside spans); otherwise every backtick is
+    escaped too."""
     shown = text(value, limit)
     parts = shown.split("`")
-    if "``" in shown or len(parts) % 2 == 0:
+    if "``" in shown or len(parts) % 2 == 0 or any("\n" in span for span in parts[1::2]):
         return _escape(shown).replace("`", "\\`")
     return "`".join(part if index % 2 else _escape(part) for index, part in enumerate(parts))
 
 
 def _escape(value: str) -> str:
-    escaped = MARKDOWN.sub(r"\\\1", value.replace("&", "&amp;"))
-    return LINE_START.sub(lambda match: match.group(1) + "\\" + match.group(2), escaped)
+    return block_start(MARKDOWN.sub(lambda match: "\\" + "\\".join(match.group()), value))
+
+
+def block_start(value: str) -> str:
+    """`value` with what would start a Markdown block where a line starts escaped."""
+    return LINE_START.sub(r"\1\\\2", value)
 
 
 def code(value: str, limit: int = 200) -> str:

@@ -115,7 +115,7 @@ def write_all(
         (out / RECORDS).write_text("".join(records))
     histogram = histogram_png([r for r in results if r.gradable])
     (out / "report.md").write_text(report(batch, seed, skipped, folders))
-    (out / "report.html").write_text(html(batch, seed, skipped, feedbacks, histogram))
+    (out / "report.html").write_text(html(batch, seed, skipped, feedbacks, histogram, folders))
     (out / "histogram.png").write_bytes(histogram)
 
 
@@ -210,12 +210,10 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     if ungradable:
         lines += ["", "## Ungradable submissions (the grader's fault: no score)", ""]
         lines += [f"- {code(r.name)}: {markdown(str(r.problem))}" for r in ungradable]
-    count = len(graded)
     lines += ["", "## Questions", "", "| question | full marks | mean score | max |", "|---|---|---|---|"]
     for q in question_stats(graded):
         lines.append(f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | {q['max']} |")
-    totals = [r.total for r in graded]
-    lines += ["", f"Mean total {sum(totals) / max(count, 1):.2f}; histogram in `histogram.png`.", ""]
+    lines += ["", f"Mean total {mean_total(graded)}; histogram in `histogram.png`.", ""]
     attempted = [r for r in graded if r.load_error is None]
     lines += ["## Failures by named bug", ""]
     lines += [f"Submissions that could not be read and questions left untouched are counted apart: {untouched(graded)}.", ""]
@@ -228,16 +226,16 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     for result, folder in zip(results, folders, strict=True):
         total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
         who = result.student
-        lines.append(
-            f"| {code(result.name)} | {cell(who.name)} | {cell(who.sid)} | {total} | {cell(status(result))} | `{folder}/feedback.md` |"
-        )
-    partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
+        row = [in_cell(code(result.name)), cell(who.name), cell(who.sid), total]
+        row += [cell(status(result)), f"`{folder}/feedback.md`"]
+        lines.append(f"| {' | '.join(row)} |")
+    partial = incomplete(graded)
     if partial:
-        lines += ["", "## Submissions that could not be fully graded", ""] + [
-            f"- {code(name)}: {markdown(str(why))}" for name, why in partial
-        ]
+        lines += ["", "## Submissions that could not be fully graded", ""]
+        lines += [f"- {code(r.name)}: {markdown(why)}" for r, why in partial]
     if skipped:
-        lines += ["", "## Files not graded", ""] + [f"- {code(item.path)}: {item.reason}" for item in skipped]
+        lines += ["", "## Files not graded", ""]
+        lines += [f"- {code(item.path)}: {markdown(item.reason)}" for item in skipped]
     return "\n".join(lines) + "\n"
 
 
@@ -268,43 +266,61 @@ def sandboxes(batch: Batch) -> str:
     return ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in batch.results})) or batch.backend.name
 
 
-def html(batch: Batch, seed: int, skipped: Sequence[Skipped], feedbacks: Sequence[str], histogram: bytes) -> str:
-    """report.html: the same facts as report.md, plus every student's feedback (as feedback.md has it) one
-    click away, and the charts (`histogram` is histogram.png's bytes)."""
+def mean_total(graded: list[SubmissionResult]) -> str:
+    return f"{sum(r.total for r in graded) / max(len(graded), 1):.2f}"
+
+
+def incomplete(graded: list[SubmissionResult]) -> list[tuple[SubmissionResult, str]]:
+    """The graded submissions that could not be read, or only in part, and why."""
+    return [(r, str(r.load_error or r.partial)) for r in graded if r.load_error or r.partial]
+
+
+def html(
+    batch: Batch,
+    seed: int,
+    skipped: Sequence[Skipped],
+    feedbacks: Sequence[str],
+    histogram: bytes,
+    folders: Sequence[str],
+) -> str:
+    """report.html: the same facts as report.md, plus every student's feedback (as feedback.md has
+    it, rendered) one click away, and the charts (`histogram` is histogram.png's bytes)."""
     results = batch.results
     graded = [r for r in results if r.gradable]
     attempted = [r for r in graded if r.load_error is None]
     anchors = {result.name: f"s{index}" for index, result in enumerate(results)}
-    groups = [
-        {
-            "count": len(group.submissions), "question": group.question, "what": group.what, "checks": ", ".join(group.checks),
-            "example": group.example, "who": [{"name": name, "anchor": anchors[name]} for name in sorted(group.submissions)],
-        }
-        for group in failure_groups(attempted)
-    ]  # fmt: skip
     students = []
-    for result, text in zip(results, feedbacks, strict=True):
+    for result, text, folder in zip(results, feedbacks, folders, strict=True):
         scores = [number(q.score) for q in result.questions] if result.gradable else [""] * len(QUESTION_IDS)
-        who = result.student
         total = number(result.total) if result.gradable else ""
-        students.append({"name": result.name, "anchor": anchors[result.name], "student": who.name, "sid": who.sid, "email": who.email,
-                         "scores": scores, "total": total, "status": status(result), "feedback": text})  # fmt: skip
+        students.append({"result": result, "scores": list(zip(QUESTION_IDS, scores, strict=True)),
+                         "total": total, "folder": folder, "status": status(result),
+                         "feedback": report_html.feedback(text)})  # fmt: skip
+    unread, stubs = counted_apart(graded)
     return report_html.render(
         {
-            "results": results, "graded": graded, "ungradable": [r for r in results if not r.gradable], "seed": seed,
-            "sandboxes": sandboxes(batch),
-            "warning": batch.warning, "questions": question_stats(graded), "groups": groups, "untouched": untouched(graded),
-            "students": students, "question_ids": QUESTION_IDS, "skipped": skipped,
-            "histogram": report_html.png(histogram), "pass_rates": report_html.png(pass_rates_png(graded)),
+            "results": results, "graded": graded, "seed": seed, "sandboxes": sandboxes(batch),
+            "ungradable": [r for r in results if not r.gradable], "warning": batch.warning,
+            "anchors": anchors, "questions": question_stats(graded),
+            "mean_total": mean_total(graded),
+            "groups": failure_groups(attempted), "unread": unread, "stubs": stubs,
+            "students": students, "question_ids": QUESTION_IDS, "incomplete": incomplete(graded),
+            "skipped": skipped, "histogram": report_html.png(histogram),
+            "pass_rates": report_html.png(pass_rates_png(graded)),
         }
     )  # fmt: skip
 
 
-def untouched(results: list[SubmissionResult]) -> str:
+def counted_apart(results: list[SubmissionResult]) -> tuple[int, list[tuple[str, int]]]:
+    """How many submissions could not be read, and per question how many others left its stub."""
     unread = sum(r.load_error is not None for r in results)
     stubs = Counter(q.question for r in results if r.load_error is None for q in r.questions if is_untouched(q))
-    parts = [f"{unread} unreadable"] + [f"`{question}` untouched in {stubs[question]}" for question in QUESTION_IDS if stubs[question]]
-    return ", ".join(parts)
+    return unread, [(question, stubs[question]) for question in QUESTION_IDS if stubs[question]]
+
+
+def untouched(results: list[SubmissionResult]) -> str:
+    unread, stubs = counted_apart(results)
+    return ", ".join([f"{unread} unreadable", *(f"`{q}` untouched in {n}" for q, n in stubs)])
 
 
 def is_untouched(question: QuestionResult) -> bool:
@@ -313,7 +329,16 @@ def is_untouched(question: QuestionResult) -> bool:
 
 def cell(text: str) -> str:
     """Text in one cell of a Markdown table: one line, neutralised."""
-    return markdown(line(text, 300))
+    return in_cell(markdown(line(text, 300)))
+
+
+PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+"""A pipe that would end a table's cell: unescaped, as in a code span (GitHub unescapes `\\|`)."""
+
+
+def in_cell(text: str) -> str:
+    """Markdown made to stay in one cell of a table."""
+    return PIPE.sub(r"\1\\|", text)
 
 
 def load_charts() -> None:
@@ -342,13 +367,25 @@ def figure_png(draw: Callable[[Any], None]) -> bytes:
     return buffer.getvalue()
 
 
+def score_bars(totals: list[float]) -> tuple[list[float], list[int], float]:
+    """One bar per total score that someone got (where, how many), and a width that leaves a gap
+    between neighbours: 29 and 31 are two bars, and so are 29 and 29.5."""
+    counts = Counter(totals)
+    scores = sorted(counts)
+    step = min([1.0, *(b - a for a, b in zip(scores, scores[1:], strict=False))])
+    return scores, [counts[score] for score in scores], 0.7 * step
+
+
 def histogram_png(results: list[SubmissionResult]) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     maximum = results[0].max_total if results else 1
+    scores, counts, width = score_bars([r.total for r in results])
 
     def draw(axes: Any) -> None:
-        axes.hist([r.total for r in results], bins=min(20, max(1, int(maximum))), range=(0, maximum), color="#3b6ea8")
+        axes.bar(scores, counts, width=width, color="#3b6ea8")
+        axes.set_xlim(-0.75, maximum + 0.75)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
         axes.set_xlabel(f"total score (out of {number(maximum)})")
         axes.set_ylabel("submissions")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
