@@ -1,0 +1,14 @@
+# corr2d: multiplies the window in place (window *= K) to save memory; the window is a view, so X is overwritten and overlapping later windows read already-scaled values
+# base: solutions/convolutions.py (this file redefines what differs)
+import torch
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + h, j:j + w]
+            window *= K
+            Y[i, j] = window.sum()
+    return Y
