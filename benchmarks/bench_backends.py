@@ -4,7 +4,9 @@
 
 Each backend grades the same batch (the reference, the stubs, the bug catalog and the honest styles, cycled to
 --count) with `convkit grade --jobs 1`, and one submission alone; the cost per submission is the difference over
-the extra submissions, so neither start-up nor the reports count. The landlock batch runs inside Docker's
+the extra submissions, so neither start-up nor the reports count, in CPU seconds of the whole command (every
+process it started, waited for: the judge, the sandboxes and their workers; steadier than wall time on a busy
+machine) and in wall seconds. The landlock batch runs inside Docker's
 default confinement (`tests/dockerlike.py`, as root; with /root opened to other users there, as a grading image
 prepared by `convkit.lockdown` is), where a container grades; bwrap runs on the machine itself. Runs alternate
 between the backends, after one untimed run of each, and the medians are printed as JSON with their ratio.
@@ -17,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -29,13 +32,20 @@ from benchmarks.bench_grade import submissions  # noqa: E402 - after the reposit
 from benchmarks.bench_scaling import timed_convkit  # noqa: E402
 
 
-def graded(backend: str, paths: list[Path], scratch: Path) -> tuple[float, str]:
-    """Wall seconds of `convkit grade PATHS --jobs 1` with `backend`, and a digest of its grades.csv."""
+def graded(backend: str, paths: list[Path], scratch: Path) -> tuple[float, float, str]:
+    """Wall and CPU seconds of `convkit grade PATHS --jobs 1` with `backend`, and a digest of its grades.csv."""
     out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
     arguments = ["grade", *map(str, paths), "--out", str(out), "--jobs", "1", "--backend", backend, "--seed", "1"]
     container = [sys.executable, str(REPO / "tests" / "dockerlike.py"), "--reachable-root", "--"] if backend == "landlock" else None
+    before = cpu()
     wall = timed_convkit(REPO, arguments, cwd=scratch, wrapper=container)
-    return wall, hashlib.sha256((out / "grades.csv").read_bytes()).hexdigest()[:12]
+    return wall, cpu() - before, hashlib.sha256((out / "grades.csv").read_bytes()).hexdigest()[:12]
+
+
+def cpu() -> float:
+    """CPU seconds of every finished process this one waited for, and theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -47,18 +57,22 @@ def main() -> None:
     if os.geteuid() != 0:
         raise SystemExit("run as root: the landlock batch runs in an emulated container, and bwrap's workers need a uid of their own")
     walls: dict[str, dict[str, list[float]]] = {name: {"batch": [], "one": []} for name in args.backends}
+    cpus: dict[str, dict[str, list[float]]] = {name: {"batch": [], "one": []} for name in args.backends}
     with tempfile.TemporaryDirectory(prefix="convkit-bench-backends-") as folder:
         scratch = Path(folder)
         (scratch / "in").mkdir()
         batch = submissions(args.count, scratch / "in")
-        digests = {name: graded(name, batch, scratch)[1] for name in args.backends}  # untimed: a cold disk cache
+        digests = {name: graded(name, batch, scratch)[2] for name in args.backends}  # untimed: a cold disk cache
         if len(set(digests.values())) != 1:
             raise SystemExit(f"the backends' grades differ: {digests}")
         for _ in range(args.runs):
             for name in args.backends:
-                walls[name]["batch"].append(graded(name, batch, scratch)[0])
-                walls[name]["one"].append(graded(name, batch[:1], scratch)[0])
-    per = {name: (statistics.median(times["batch"]) - statistics.median(times["one"])) / (args.count - 1) for name, times in walls.items()}
+                for kind, paths in (("batch", batch), ("one", batch[:1])):
+                    wall, used, _ = graded(name, paths, scratch)
+                    walls[name][kind].append(wall)
+                    cpus[name][kind].append(used)
+    per = {name: extra(times, args.count) for name, times in walls.items()}
+    per_cpu = {name: extra(times, args.count) for name, times in cpus.items()}
     first, *others = args.backends
     summary = {
         "count": args.count,
@@ -66,10 +80,18 @@ def main() -> None:
         "cores": len(os.sched_getaffinity(0)),
         "grades_digest": digests[first],
         "wall_seconds": {name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()} for name, kinds in walls.items()},
-        "seconds_per_submission": {name: round(value, 4) for name, value in per.items()},
-        **{f"{name}_vs_{first}": round(per[name] / per[first], 3) for name in others},
+        "cpu_seconds": {name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()} for name, kinds in cpus.items()},
+        "wall_seconds_per_submission": {name: round(value, 4) for name, value in per.items()},
+        "cpu_seconds_per_submission": {name: round(value, 4) for name, value in per_cpu.items()},
+        **{f"{name}_vs_{first}_wall": round(per[name] / per[first], 3) for name in others},
+        **{f"{name}_vs_{first}_cpu": round(per_cpu[name] / per_cpu[first], 3) for name in others},
     }
     print(json.dumps(summary, indent=1))
+
+
+def extra(times: dict[str, list[float]], count: int) -> float:
+    """Seconds per submission beyond the first: the medians' difference over the extra submissions."""
+    return (statistics.median(times["batch"]) - statistics.median(times["one"])) / (count - 1)
 
 
 if __name__ == "__main__":
