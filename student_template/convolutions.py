@@ -17,7 +17,8 @@ def corr2d(X, K):
 
     Returns:
         A new floating-point tensor Y of shape (H - h + 1, W - w + 1) with
-        Y[i, j] = (X[i:i + h, j:j + w] * K).sum(). Y must be differentiable with respect
+        Y[i, j] = (X[i:i + h, j:j + w] * K).sum(), of the dtype torch gives X and K together,
+        at least float32: integer X and a float32 K give float32, the kernel's fractions kept. Y must be differentiable with respect
         to X and K (autograd), and X and K must not be modified.
     """
     raise NotImplementedError("corr2d: not implemented yet")
@@ -34,7 +35,8 @@ class Conv2D(nn.Module):
         bias: nn.Parameter of shape (1,).
 
     forward(x) takes x of shape (H, W) and returns corr2d(x, self.weight) + self.bias,
-    a tensor of shape (H - h + 1, W - w + 1) through which gradients reach both parameters.
+    a tensor of shape (H - h + 1, W - w + 1) through which gradients reach both parameters;
+    forward must not modify x.
     """
 
     def __init__(self, kernel_size):
@@ -58,6 +60,7 @@ def learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=10):
     Returns:
         (kernel, losses): kernel is a tensor of shape kernel_size; losses is a list of
         `epochs` Python floats, the summed squared error ((Y_hat - Y) ** 2).sum() of each epoch.
+        X and Y must not be modified.
     """
     raise NotImplementedError("learn_kernel: not implemented yet")
 
@@ -85,8 +88,10 @@ def corr2d_pad_stride(X, K, padding=0, stride=1):
         stride: int or pair (s_h, s_w).
 
     Returns:
-        A float tensor of shape conv_output_shape((H, W), (h, w), padding, stride), numerically
+        A tensor of X's dtype (float32 stays float32) and of shape
+        conv_output_shape((H, W), (h, w), padding, stride), numerically
         equal to F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0].
+        X and K must not be modified.
     """
     raise NotImplementedError("corr2d_pad_stride: not implemented yet")
 
@@ -99,7 +104,8 @@ def corr2d_multi_in(X, K):
         K: float tensor of shape (c_i, h, w).
 
     Returns:
-        A float tensor of shape (H - h + 1, W - w + 1): the sum over channels c of corr2d(X[c], K[c]).
+        A tensor of X's dtype (float32 stays float32) and of shape (H - h + 1, W - w + 1): the sum
+        over channels c of corr2d(X[c], K[c]). X and K must not be modified.
     """
     raise NotImplementedError("corr2d_multi_in: not implemented yet")
 
@@ -112,7 +118,8 @@ def corr2d_multi_in_out(X, K):
         K: float tensor of shape (c_o, c_i, h, w).
 
     Returns:
-        A float tensor of shape (c_o, H - h + 1, W - w + 1) whose channel o is corr2d_multi_in(X, K[o]).
+        A tensor of X's dtype (float32 stays float32) and of shape (c_o, H - h + 1, W - w + 1) whose
+        channel o is corr2d_multi_in(X, K[o]). X and K must not be modified.
     """
     raise NotImplementedError("corr2d_multi_in_out: not implemented yet")
 
@@ -125,7 +132,8 @@ def corr2d_multi_in_out_1x1(X, K):
         K: float tensor of shape (c_o, c_i, 1, 1).
 
     Returns:
-        A float tensor of shape (c_o, H, W), equal to corr2d_multi_in_out(X, K).
+        A tensor of X's dtype (float32 stays float32) and of shape (c_o, H, W), equal to
+        corr2d_multi_in_out(X, K). X and K must not be modified.
     """
     raise NotImplementedError("corr2d_multi_in_out_1x1: not implemented yet")
 
@@ -139,6 +147,7 @@ def pool2d(X, pool_size, mode='max'):
         mode: 'max' or 'avg'; anything else raises ValueError naming 'max' and 'avg'.
 
     Returns:
-        A float tensor of shape (H - p_h + 1, W - p_w + 1).
+        A tensor of X's dtype (float32 stays float32) and of shape (H - p_h + 1, W - p_w + 1).
+        X must not be modified.
     """
     raise NotImplementedError("pool2d: not implemented yet")

@@ -355,7 +355,7 @@ def _check_multi_in_book_example(env):
                 [[37.0, 47.0], [67.0, 77.0]],
             'the kernel is flipped, which is convolution, not cross-correlation: multiply each window by K[c] as it is':
                 [[28.0, 44.0], [76.0, 92.0]],
-            'the channels are summed before correlating: correlate each channel with its own kernel slice, then add: sum of corr2d(X[c], K[c])':
+            "the output is X's channels summed, correlated with K's channels summed: every channel meets every kernel slice: correlate each channel with its own kernel slice, then add: sum of corr2d(X[c], K[c])":
                 [[108.0, 140.0], [204.0, 236.0]],
             "the channels' results are returned one per channel, not added: sum over the channel axis: one (H - h + 1, W - w + 1) output":
                 [[[19.0, 25.0], [37.0, 43.0]], [[37.0, 47.0], [67.0, 77.0]]],

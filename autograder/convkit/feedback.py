@@ -95,19 +95,28 @@ def check_markdown(check: CheckResult, said: str | None = None) -> list[str]:
         return [f"- ✓ {check.name} {score}"]
     failure = check.failure
     bug = f"**{failure.bug}.** " if failure.bug and failure.bug != said else ""
-    head = f"- ✗ **{check.name}** {score}: {bug}{markdown(failure.detail)}"
+    seen = f"Seen: {failure.effect}. " if failure.effect and not failure.bug and failure.effect != said else ""
+    head = f"- ✗ **{check.name}** {score}: {bug}{seen}{markdown(failure.detail)}"
     out = lines(head)
     if failure.shown is not None and (failure.shown.inputs or failure.shown.actual is not None):
         out += ["", "  ```", *(f"  {line}" for line in shown_lines(failure.shown)), "  ```"]
     return out
 
 
+def headline(failed: list[CheckResult]) -> str | None:
+    """What a question's summary says of its failed checks: the one bug they name (named only on proof), else, where
+    none names a bug, what the first of them shows (never a cause); None where checks name different bugs."""
+    bugs = sorted({check.failure.bug for check in failed if check.failure and check.failure.bug})
+    if bugs:
+        return bugs[0] if len(bugs) == 1 else None
+    return next((check.failure.effect for check in failed if check.failure and check.failure.effect), None)
+
+
 def question_markdown(question: QuestionResult, partial: str | None = None) -> str:
     """One question's feedback: why it was graded only in part (if so), a summary, then its checks."""
     failed = [check for check in question.checks if not check.passed]
     summary = f"**{num(question.score)} of {num(question.max_score)} points.**"
-    bugs = sorted({check.failure.bug for check in failed if check.failure and check.failure.bug})
-    said = bugs[0] if len(bugs) == 1 else None
+    said = headline(failed)
     if failed:
         summary += f" {len(failed)} of {len(question.checks)} checks failed" + (f": **{said}.**" if said else ".")
     else:

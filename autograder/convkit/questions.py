@@ -46,6 +46,9 @@ class Question:
     """For a class question, the method signatures the stub declares (each raises NotImplementedError)."""
     builds_on: tuple[str, ...] = field(default=())
     """Earlier questions whose functions a usual answer calls: when they fail too, the student is told first."""
+    shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The named dimensions of its tensor arguments (one name in two tensors must agree: X's and K's channels):
+    what the hidden checks shrink, and what an error is explained by when a later answer calls it wrongly."""
 
     @property
     def is_class(self) -> bool:
@@ -56,6 +59,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="corr2d",
         symbol="corr2d",
+        shapes={"X": ("H", "W"), "K": ("h", "w")},
         signature="corr2d(X, K)",
         section="6.2.1",
         title="Two-dimensional cross-correlation",
@@ -73,7 +77,8 @@ QUESTIONS: tuple[Question, ...] = (
 
     Returns:
         A new floating-point tensor Y of shape (H - h + 1, W - w + 1) with
-        Y[i, j] = (X[i:i + h, j:j + w] * K).sum(). Y must be differentiable with respect
+        Y[i, j] = (X[i:i + h, j:j + w] * K).sum(), of the dtype torch gives X and K together,
+        at least float32: integer X and a float32 K give float32, the kernel's fractions kept. Y must be differentiable with respect
         to X and K (autograd), and X and K must not be modified.""",
         public=(
             PublicCheck(
@@ -112,7 +117,8 @@ QUESTIONS: tuple[Question, ...] = (
         bias: nn.Parameter of shape (1,).
 
     forward(x) takes x of shape (H, W) and returns corr2d(x, self.weight) + self.bias,
-    a tensor of shape (H - h + 1, W - w + 1) through which gradients reach both parameters.""",
+    a tensor of shape (H - h + 1, W - w + 1) through which gradients reach both parameters;
+    forward must not modify x.""",
         methods=("__init__(self, kernel_size)", "forward(self, x)"),
         public=(
             PublicCheck(
@@ -155,7 +161,8 @@ QUESTIONS: tuple[Question, ...] = (
 
     Returns:
         (kernel, losses): kernel is a tensor of shape kernel_size; losses is a list of
-        `epochs` Python floats, the summed squared error ((Y_hat - Y) ** 2).sum() of each epoch.""",
+        `epochs` Python floats, the summed squared error ((Y_hat - Y) ** 2).sum() of each epoch.
+        X and Y must not be modified.""",
         public=(
             PublicCheck(
                 "recovers the edge kernel",
@@ -205,6 +212,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="pad_stride",
         symbol="corr2d_pad_stride",
+        shapes={"X": ("H", "W"), "K": ("h", "w")},
         signature="corr2d_pad_stride(X, K, padding=0, stride=1)",
         section="6.3",
         title="Cross-correlation with padding and stride",
@@ -222,8 +230,10 @@ QUESTIONS: tuple[Question, ...] = (
         stride: int or pair (s_h, s_w).
 
     Returns:
-        A float tensor of shape conv_output_shape((H, W), (h, w), padding, stride), numerically
-        equal to F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0].""",
+        A tensor of X's dtype (float32 stays float32) and of shape
+        conv_output_shape((H, W), (h, w), padding, stride), numerically
+        equal to F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0].
+        X and K must not be modified.""",
         public=(
             PublicCheck(
                 "book shapes",
@@ -246,6 +256,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="multi_in",
         symbol="corr2d_multi_in",
+        shapes={"X": ("c", "H", "W"), "K": ("c", "h", "w")},
         signature="corr2d_multi_in(X, K)",
         section="6.4.1",
         title="Multiple input channels",
@@ -260,7 +271,8 @@ QUESTIONS: tuple[Question, ...] = (
         K: float tensor of shape (c_i, h, w).
 
     Returns:
-        A float tensor of shape (H - h + 1, W - w + 1): the sum over channels c of corr2d(X[c], K[c]).""",
+        A tensor of X's dtype (float32 stays float32) and of shape (H - h + 1, W - w + 1): the sum
+        over channels c of corr2d(X[c], K[c]). X and K must not be modified.""",
         public=(
             PublicCheck(
                 "book example",
@@ -275,6 +287,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="multi_in_out",
         symbol="corr2d_multi_in_out",
+        shapes={"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "h", "w")},
         signature="corr2d_multi_in_out(X, K)",
         section="6.4.2",
         title="Multiple output channels",
@@ -289,7 +302,8 @@ QUESTIONS: tuple[Question, ...] = (
         K: float tensor of shape (c_o, c_i, h, w).
 
     Returns:
-        A float tensor of shape (c_o, H - h + 1, W - w + 1) whose channel o is corr2d_multi_in(X, K[o]).""",
+        A tensor of X's dtype (float32 stays float32) and of shape (c_o, H - h + 1, W - w + 1) whose
+        channel o is corr2d_multi_in(X, K[o]). X and K must not be modified.""",
         public=(
             PublicCheck(
                 "book example",
@@ -310,6 +324,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="conv1x1",
         symbol="corr2d_multi_in_out_1x1",
+        shapes={"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "one", "one")},
         signature="corr2d_multi_in_out_1x1(X, K)",
         section="6.4.3",
         title="1 x 1 convolution as a matrix product",
@@ -324,7 +339,8 @@ QUESTIONS: tuple[Question, ...] = (
         K: float tensor of shape (c_o, c_i, 1, 1).
 
     Returns:
-        A float tensor of shape (c_o, H, W), equal to corr2d_multi_in_out(X, K).""",
+        A tensor of X's dtype (float32 stays float32) and of shape (c_o, H, W), equal to
+        corr2d_multi_in_out(X, K). X and K must not be modified.""",
         public=(
             PublicCheck(
                 "matches the channel-mixing product",
@@ -336,6 +352,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         id="pool2d",
         symbol="pool2d",
+        shapes={"X": ("H", "W")},
         signature="pool2d(X, pool_size, mode='max')",
         section="6.5",
         title="Maximum and average pooling",
@@ -352,7 +369,8 @@ QUESTIONS: tuple[Question, ...] = (
         mode: 'max' or 'avg'; anything else raises ValueError naming 'max' and 'avg'.
 
     Returns:
-        A float tensor of shape (H - p_h + 1, W - p_w + 1).""",
+        A tensor of X's dtype (float32 stays float32) and of shape (H - p_h + 1, W - p_w + 1).
+        X must not be modified.""",
         public=(
             PublicCheck(
                 "book example",
@@ -367,6 +385,7 @@ ASSIGNMENT = "convolutions"
 """The assignment's name: its notebook, module and the files students hand in are named after it."""
 QUESTION_IDS: tuple[str, ...] = tuple(q.id for q in QUESTIONS)
 BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
+BY_SYMBOL: dict[str, Question] = {q.symbol: q for q in QUESTIONS}
 
 
 def earlier_symbols(question_id: str) -> tuple[str, ...]:

@@ -45,52 +45,6 @@ class Bug:
         return f"{self.says}: {self.fix}"
 
 
-def _last_zeroed(expected: torch.Tensor, rows: bool, columns: bool) -> torch.Tensor:
-    wrong = expected.clone()
-    if rows:
-        wrong[..., -1, :] = 0
-    if columns:
-        wrong[..., :, -1] = 0
-    return wrong
-
-
-def _cut_short(expected: torch.Tensor, value: Any) -> torch.Tensor | None:
-    """The right output cut to the student's (smaller) shape, as loops that stop early leave it."""
-    if type(value) is not torch.Tensor or value.dim() != expected.dim() or value.shape == expected.shape:
-        return None
-    if any(got > want for got, want in zip(value.shape, expected.shape, strict=True)):
-        return None
-    return expected[tuple(slice(0, n) for n in value.shape)]
-
-
-GENERIC = (
-    Bug("the output is transposed", "swap the two axes of Y (or of the loops) back", lambda expected, value: expected.transpose(-1, -2)),
-    Bug("the output is all zeros", "write each result into Y[i, j]", lambda expected, value: torch.zeros_like(expected)),
-    Bug("the sign is flipped", "check the order of a subtraction", lambda expected, value: -expected),
-    Bug(
-        "the last row and column are never computed (left at zero)",
-        "loop over every output position, range(Y.shape[0]) and range(Y.shape[1])",
-        lambda expected, value: _last_zeroed(expected, rows=True, columns=True),
-    ),
-    Bug(
-        "the last row is never computed (left at zero)",
-        "loop over every output row, range(Y.shape[0])",
-        lambda expected, value: _last_zeroed(expected, rows=True, columns=False),
-    ),
-    Bug(
-        "the last column is never computed (left at zero)",
-        "loop over every output column, range(Y.shape[1])",
-        lambda expected, value: _last_zeroed(expected, rows=False, columns=True),
-    ),
-    Bug(
-        "the output is right but cut short",
-        "size it (n + 2p - k) // s + 1 per dimension and let the loops cover all of it",
-        _cut_short,
-    ),
-)
-"""Variants of any tensor answer; their `output` takes the expected output and the student's value."""
-
-
 CANNOT_HAPPEN = (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError)
 """What a signature's output raises where its bug cannot happen on the input."""
 
@@ -102,23 +56,34 @@ def same(value: Any, wrong: Any, tol: float = 1e-4) -> bool:
     return value == wrong
 
 
-def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any], tol: float = 1e-4, generic: bool = True) -> Bug | None:
-    """The first signature whose output `value` equals (and the correct answer does not); generic ones last
-    (unless `generic` is False: the caller tries them after more specific questions)."""
-    key = memo.content_key({**inputs, " expected": expected}) if bugs else None
-    for bug in (*bugs, *(GENERIC if generic and type(expected) is torch.Tensor else ())):
-        if bug.output is None:
-            continue
-        try:
-            if bug in GENERIC:
-                wrong = _distinct(bug.output(expected, value), expected, tol)
-            else:
-                wrong = memo.computed((bug, tol), key, lambda: _distinct(bug.output(**inputs), expected, tol), CANNOT_HAPPEN)  # noqa: B023 - called at once
-        except CANNOT_HAPPEN:
-            continue  # that bug cannot happen on this input
-        if wrong is not None and same(value, wrong, tol):
-            return bug
-    return None
+def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any], tol: float = 1e-4) -> Bug | None:
+    """The first signature whose output `value` equals (and the correct answer does not)."""
+    key = memo.content_key({**inputs, " expected": expected})
+    return next((bug for bug in bugs if explains(bug, value, expected, inputs, tol, key)), None)
+
+
+def explains(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4, key: Any = None) -> bool:
+    """Whether `bug`'s output on `inputs` is `value` and not the right answer `expected`."""
+    wrong = output(bug, expected, inputs, tol, key)
+    return wrong is not None and same(value, wrong, tol)
+
+
+def consistent(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float = 1e-4) -> bool:
+    """Whether `bug` would have given the right answer on `inputs` (or cannot happen there): a call the
+    submission answered right is evidence against every bug that would have got it wrong."""
+    return output(bug, expected, inputs, tol) is None
+
+
+def output(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float, key: Any = None) -> Any:
+    """`bug`'s output on `inputs` where it differs from `expected`; None where it is right there too, or cannot
+    happen (cached by the inputs' content, `key` when the caller made it: shrinking and the evidence ask again)."""
+    if bug.output is None:
+        return None
+    key = key if key is not None else memo.content_key({**inputs, " expected": expected})
+    try:
+        return memo.computed((bug, tol), key, lambda: _distinct(bug.output(**inputs), expected, tol), CANNOT_HAPPEN)
+    except CANNOT_HAPPEN:
+        return None
 
 
 def _distinct(wrong: Any, expected: Any, tol: float) -> Any:
@@ -149,39 +114,34 @@ def explained(error: StudentRaised, bugs: Iterable[Bug], where: str = "") -> Stu
 @dataclass(frozen=True)
 class Probe:
     """A question answered with one more call: does the failure go away on a simpler input of one kind (square,
-    or a pair made equal)? If so, that kind of input is what the code gets wrong."""
+    one channel, or a pair made equal)? If so, feedback says so as what was seen, never as a cause."""
 
-    says: str
-    fix: str
+    made: str
+    """What the simpler input is: "the inputs are cropped square"."""
     simplify: Callable[[dict[str, Any], dict[str, tuple[str, ...]]], dict[str, Any] | None]
 
-    def __str__(self) -> str:
-        return f"{self.says}: {self.fix}"
+    def seen(self, raised: bool = False) -> str:
+        return f"it {'runs' if raised else 'is right'} once {self.made}, and {'raises' if raised else 'is wrong'} as given"
 
 
-def _square(inputs: dict[str, Any], dims: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
-    """The input cropped so that every tensor's last two dimensions are equal (None if it already is)."""
+def _crop(inputs: dict[str, Any], dims: dict[str, tuple[str, ...]], target: Callable[[dict[str, int]], dict[str, int]]) -> dict[str, Any] | None:
+    """The input with each named dimension cut to the size `target` gives it (None if none changes)."""
     sizes: dict[str, int] = {}
     for name, symbols in dims.items():
         for axis, symbol in enumerate(symbols):
             sizes[symbol] = int(inputs[name].shape[axis])
-    target = dict(sizes)
-    for symbols in dims.values():
-        if len(symbols) >= 2:
-            a, b = symbols[-2:]
-            target[a] = target[b] = min(target[a], target[b])
-    if target == sizes:
+    wanted = target(dict(sizes))
+    if wanted == sizes:
         return None
     cropped = dict(inputs)
     for name, symbols in dims.items():
-        cropped[name] = inputs[name][tuple(slice(0, target[symbol]) for symbol in symbols)].contiguous()
+        cropped[name] = inputs[name][tuple(slice(0, wanted[symbol]) for symbol in symbols)].contiguous()
     return cropped
 
 
-SQUARE = Probe(
-    "it works only when height and width are equal: the two are mixed up somewhere",
-    "H, W = X.shape and h, w = K.shape, and use each where it belongs",
-    _square,
+ONE_CHANNEL = Probe(
+    "the inputs are cut to one channel",
+    lambda inputs, dims: _crop(inputs, dims, lambda sizes: {k: 1 if k in ("c", "c_i", "c_o") else n for k, n in sizes.items()}),
 )
 
 
@@ -194,8 +154,4 @@ def equal_pair(name: str) -> Probe:
             return None
         return {**inputs, name: (value[0], value[0])}
 
-    return Probe(
-        f"the {name}'s height and width are mixed up (one used for both, or swapped)",
-        f"use {name}[0] along the height and {name}[1] along the width",
-        simplify,
-    )
+    return Probe(f"the {name}'s two entries are made equal", simplify)

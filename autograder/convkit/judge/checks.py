@@ -11,6 +11,7 @@ from functools import cache
 import torch
 
 from ..questions import QUESTION_IDS
+from .compare import evidence
 from .errors import Failed, GraderError, InternalError
 from .results import CheckResult
 from .student import Student
@@ -68,7 +69,8 @@ def run_check(check_: Check, student: Student, seed: int) -> CheckResult:
         known = student.known_result(check_, seed)
         if known is not None:
             return known
-        check_.function(student, generator(seed, check_))
+        with evidence():
+            check_.function(student, generator(seed, check_))
     except Failed as failed:
         result = CheckResult(check_.question, check_.name, check_.points, failed.failure())
     except GraderError:

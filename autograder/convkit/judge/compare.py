@@ -1,25 +1,30 @@
-"""Comparing a student's answer with the oracle's, and saying what went wrong: the named bug first, then the
-smallest failing input the judge could find, with expected and actual values.
+"""Comparing a student's answer with the oracle's, and saying what went wrong: the bug on proof, else exactly
+what the output shows, then the smallest failing input the judge could find, with expected and actual values.
 
 A suite declares each function it checks once, as a `Function` (its parameters, the named dimensions of its
-tensor inputs, its oracle and its bug signatures), and checks calls with `expect_call`. When a call fails, the
-judge names the bug the output matches, then shrinks the input (dimensions cut to one entry, to half, or one
-shorter, then small integers), calling the worker again within a budget, and shows the smallest input that still
-fails the same way.
+tensor inputs and of its output, its oracle and its bug signatures), and checks calls with `expect_call`. When a
+call fails, the judge shrinks the input (dimensions cut to one entry, to half, or one shorter, then small
+integers), calling the worker again within a budget, and shows the smallest input that still fails the same way.
+A bug is named only when its output is the submission's on every failing case and the right answer on every case
+the check saw answered right; otherwise feedback says what the output shows (`convkit.judge.effects`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from ..questions import BY_SYMBOL
 from . import bugs as signatures
-from . import memo
-from .bugs import SQUARE, Bug, Probe
+from . import effects, memo
+from .bugs import Bug, Probe
 from .errors import CheckFailed, Failed, StudentRaised, WorkerFailed
 from .results import Shown
 from .student import Student
@@ -89,16 +94,28 @@ class Function:
     parameters: tuple[str, ...]
     """Positional parameters, in order; tensors among them may be shrunk."""
     oracle: Callable[..., torch.Tensor]
-    dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Named dimensions of the tensor parameters: one name shared by two tensors (the channels of X and K) shrinks
-    in both at once."""
     keywords: tuple[str, ...] = ()
     """Parameters passed by keyword (padding, stride, mode)."""
     bugs: tuple[Bug, ...] = ()
-    probes: tuple[Probe, ...] = (SQUARE,)
-    """Asked (one more call each) when no signature names the failure."""
+    probes: tuple[Probe, ...] = ()
+    """Asked (one more call each) when neither a signature nor a relation says what is wrong: each changes one
+    thing only (a pair's entries made equal, the channels cut to one), so that what it shows is about that thing."""
     tol: float = 1e-4
     floating: bool = True
+    axes: tuple[str, ...] = ("rows", "columns")
+    """What the output's last axes are, as feedback names them."""
+    windows: effects.Windows | None = None
+    """Output positions by what their windows have in common, for saying which ones are wrong."""
+
+    @property
+    def dims(self) -> Mapping[str, tuple[str, ...]]:
+        """Named dimensions of the tensor parameters, as the question states them (`Question.shapes`): one name
+        shared by two tensors (the channels of X and K) shrinks in both at once."""
+        return BY_SYMBOL[self.symbol].shapes if self.symbol in BY_SYMBOL else {}
+
+    @property
+    def layout(self) -> effects.Layout:
+        return effects.Layout(self.axes, self.dims, self.windows)
 
     def arguments(self, inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         """The call's positional and keyword arguments, for the oracle and the student alike."""
@@ -132,6 +149,36 @@ class Attempt:
         return (self.mismatch and self.mismatch.reason, self.modified, self.bug)
 
 
+Evidence = list[tuple[object, dict[str, Any], Any]]
+_answered: ContextVar[Evidence | None] = ContextVar("convkit_answered", default=None)
+"""The calls the running check saw answered right, by subject (a Function, or the bugs `expect_tensor` had)."""
+
+
+@contextmanager
+def evidence() -> Iterator[None]:
+    """Keep, while a check runs, the calls it sees answered right: evidence against any bug that would have got
+    one of them wrong (`convkit.judge.checks.run_check` runs every check inside)."""
+    token = _answered.set([])
+    try:
+        yield
+    finally:
+        _answered.reset(token)
+
+
+def answered(subject: object, inputs: dict[str, Any], expected: Any) -> None:
+    kept = _answered.get()
+    if kept is not None:
+        kept.append((subject, inputs, expected))
+
+
+def proven(bug: Bug, subject: object, failing: list[tuple[dict[str, Any], Any, Any]], tol: float) -> bool:
+    """Whether `bug` explains every failing case (inputs, expected, value) and no right answer the check saw."""
+    if not all(signatures.explains(bug, value, expected, inputs, tol) for inputs, expected, value in failing):
+        return False
+    seen = _answered.get() or []
+    return all(signatures.consistent(bug, expected, inputs, tol) for who, inputs, expected in seen if who is subject)
+
+
 def attempt(student: Student, function: Function, inputs: dict[str, Any], name_bug: bool = True) -> Attempt:
     """Call and judge once; the student's exceptions propagate (with a named cause when a signature matches).
     `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not need it."""
@@ -151,6 +198,8 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
         judged.bug = judged.mismatch.bug
         if name_bug:
             name_the_bug(judged, function)
+    elif judged.modified is None:
+        answered(function, inputs, expected)
     return judged
 
 
@@ -171,35 +220,130 @@ def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None =
     full search only where neither is `wanted`."""
     if judged.mismatch is not None and judged.mismatch.reason in ("wrong shape", "wrong values"):
         bugs = function.bugs[: function.bugs.index(wanted) + 1] if isinstance(wanted, Bug) and wanted in function.bugs else function.bugs
-        judged.bug = signatures.named(judged.value, judged.expected, bugs, judged.inputs, function.tol, generic=False)
+        judged.bug = signatures.named(judged.value, judged.expected, bugs, judged.inputs, function.tol)
 
 
 def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
     """Fail the check unless the student's function answers like the oracle on `inputs` and leaves them
-    unchanged; the failure names the bug and shows the smallest input that fails the same way."""
+    unchanged; the failure names the bug (on proof) or says what the output shows, with the smallest input that
+    fails the same way."""
     try:
         first = attempt(student, function, inputs)
     except StudentRaised as error:
-        if error.bug is None and student.explain:
-            error.bug = probe(student, function, inputs)
+        if error.bug is None and error.effect is None and student.explain:
+            error.effect = probe(student, function, inputs, raised=True)
         raise
     if not first.failed:
         return first.value
     smallest = shrink(student, function, first) if student.explain else first
+    failing = [first] if smallest is first else [first, smallest]
+    if isinstance(smallest.bug, Bug) and not proven(smallest.bug, function, [(a.inputs, a.expected, a.value) for a in failing], function.tol):
+        smallest.bug = None
+    effect = None
     if smallest.bug is None and smallest.modified is None:
-        smallest.bug = (probe(student, function, smallest.inputs) if student.explain else None) or signatures.named(
-            smallest.value, smallest.expected, (), smallest.inputs, function.tol
+        effect = seen(student, function, failing)
+        if effect is None and student.explain:
+            effect = probe(student, function, first.inputs)  # the first: a tiny input is square or one channel already
+    raise failure(function, smallest, shrunk=smallest is not first, effect=effect)
+
+
+def seen(student: Student, function: Function, failing: list[Attempt]) -> str | None:
+    """What the failing cases' outputs show (`convkit.judge.effects`). A relation of every entry's value must show
+    on a random input of the first case's shapes too (one more call), or the structured inputs may have made it."""
+    cases = [effects.Case(a.inputs, a.expected, a.value, function.tol) for a in failing]
+    cut = truncated(function, failing)
+    if cut is not None:
+        return cut
+    found = effects.relation(cases, function.layout)
+    if found is None or not any(found.kind == kind for kind in wide_kinds(cases, function)):
+        return found.words if found else None
+    if not student.explain:
+        return None
+    try:
+        other = attempt(student, function, randomised(failing[0].inputs, function.dims), name_bug=False)
+    except (Failed, WorkerFailed, *NOT_AN_INPUT):
+        other = None
+    if other is not None and other.failed and other.mismatch is not None:
+        confirmed = effects.relation([*cases, effects.Case(other.inputs, other.expected, other.value, function.tol)], function.layout)
+        if confirmed is not None and confirmed.kind == found.kind:
+            return found.words
+    return effects.describe(cases, function.layout, wide=False)
+
+
+def truncated(function: Function, failing: list[Attempt]) -> str | None:
+    """Where every failing output is the right answer for an input whose values were cut to whole numbers (a float
+    kernel made an integer one, say), that input by name."""
+    for name in function.dims:
+        try:
+            if all(_truncated_answer(function, attempt_, name) for attempt_ in failing):
+                return f"every entry is what the right answer would be with {name}'s values truncated to whole numbers"
+        except NOT_AN_INPUT:
+            continue
+    return None
+
+
+def _truncated_answer(function: Function, judged: Attempt, name: str) -> bool:
+    value = judged.inputs[name]
+    if type(value) is not torch.Tensor or not value.is_floating_point() or torch.equal(value, value.trunc()):
+        return False
+    wrong = expected_answer(function, {**judged.inputs, name: value.trunc()})
+    return type(judged.value) is torch.Tensor and close(judged.value, wrong, function.tol) and not close(wrong, judged.expected, function.tol)
+
+
+def wide_kinds(cases: list[effects.Case], function: Function) -> set[str]:
+    """The kinds the value-wide relations give on `cases` (to tell whether the relation found is one of them)."""
+    kinds = set()
+    for relate in effects.WIDE:
+        for case in cases:
+            try:
+                found = relate(case, function.layout, cases)
+            except (ArithmeticError, ValueError, RuntimeError, TypeError, IndexError):
+                continue
+            if found is not None and found.kind:
+                kinds.add(found.kind)
+    return kinds
+
+
+def randomised(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+    """`inputs` with every tensor the function's dims name replaced by random values of its shape and dtype, drawn
+    from the inputs' own content (the same case gives the same variant, at every regrade)."""
+    digest = hashlib.sha256(repr(memo.content_key(inputs)).encode()).digest()
+    rng = torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
+    varied = dict(inputs)
+    for name in dims:
+        value = inputs[name]
+        if type(value) is torch.Tensor:
+            if value.is_floating_point():
+                varied[name] = (torch.rand(value.shape, generator=rng, dtype=torch.float64) * 2 - 1).to(value.dtype)
+            else:
+                varied[name] = torch.randint(-5, 6, value.shape, generator=rng).to(value.dtype)
+    return varied
+
+
+def expect_dtype(student: Student, function: Function, **inputs: Any) -> Any:
+    """`expect_call`, and the result's dtype must be the one torch gives the inputs' dtypes together, at least
+    float32 (`oracle.as_float`): integer inputs with a float kernel give the kernel's float, float32 stays float32."""
+    value = expect_call(student, function, **inputs)
+    wanted = expected_answer(function, inputs).dtype
+    if value.dtype != wanted:
+        given = ", ".join(f"{name} {str(v.dtype).removeprefix('torch.')}" for name, v in inputs.items() if type(v) is torch.Tensor)
+        got, want = str(value.dtype).removeprefix("torch."), str(wanted).removeprefix("torch.")
+        raise CheckFailed(
+            f"{function.call_text(inputs)}: the result has dtype {got}; with {given} it must be {want}",
+            reason="wrong dtype",
+            bug=f"the result's dtype is {got}, not {want}: compute in the dtype the inputs give together (at least float32)",
         )
-    raise failure(function, smallest, shrunk=smallest is not first)
+    return value
 
 
-def probe(student: Student, function: Function, inputs: dict[str, Any]) -> str | None:
-    """Why the call fails, by the first probe whose simpler input passes (one more call per probe)."""
+def probe(student: Student, function: Function, inputs: dict[str, Any], raised: bool = False) -> str | None:
+    """What a simpler input of one kind shows, by the first probe on which the call passes (one more call per
+    probe): an observation, never a cause."""
     for question in function.probes:
         try:
             simpler = question.simplify(inputs, dict(function.dims))
             if simpler is not None and not attempt(student, function, simpler).failed:
-                return str(question)
+                return question.seen(raised)
         except WorkerFailed:
             return None
         except (Failed, *NOT_AN_INPUT):  # it fails otherwise, or the simpler input is not valid
@@ -207,12 +351,11 @@ def probe(student: Student, function: Function, inputs: dict[str, Any]) -> str |
     return None
 
 
-def failure(function: Function, judged: Attempt, shrunk: bool) -> CheckFailed:
+def failure(function: Function, judged: Attempt, shrunk: bool, effect: str | None = None) -> CheckFailed:
     call = function.call_text(judged.inputs)
     bug = str(judged.bug) if judged.bug else None
     if judged.modified is not None:
-        detail, reason = f"{call}: the input {judged.modified} was modified in place", "modified its input"
-        bug = f"an input is modified in place: work on a copy ({judged.modified}.clone()) or with operations that return new tensors"
+        detail, reason, bug = f"{call}: the input {judged.modified} was modified in place", "modified its input", in_place(judged.modified)
     else:
         assert judged.mismatch is not None
         detail, reason = f"{call}: {judged.mismatch.detail}", judged.mismatch.reason
@@ -224,7 +367,7 @@ def failure(function: Function, judged: Attempt, shrunk: bool) -> CheckFailed:
         first_wrong=judged.mismatch.first_wrong if judged.mismatch else None,
         shrunk=shrunk,
     )
-    return CheckFailed(detail, reason=reason, bug=bug, shown=shown)
+    return CheckFailed(detail, reason=reason, bug=bug, shown=shown, effect=effect)
 
 
 def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
@@ -298,20 +441,40 @@ def changed(after: Any, before: torch.Tensor) -> bool:
     return type(after) is not torch.Tensor or after.shape != before.shape or not torch.equal(after, before)
 
 
+def in_place(name: str) -> str:
+    """The bug the worker saw happen (its own evidence, never a guess): an argument changed by the call."""
+    return f"your function changed its input {name} in place: work on a copy ({name}.clone()) or with operations that return new tensors"
+
+
 def expect_inputs_unchanged(inputs_after: list[Any], sent: Mapping[str, torch.Tensor], where: str) -> None:
+    """Fail the check where a call sent back one of the tensors `sent` (by name) changed."""
     for (name, before), after in zip(sent.items(), inputs_after, strict=False):
         if changed(after, before):
-            raise CheckFailed(f"{where}: the input {name} was modified in place; work on a copy", reason="modified its input")
+            raise CheckFailed(f"{where}: the input {name} was modified in place", reason="modified its input", bug=in_place(name))
 
 
 def expect_tensor(
-    value: Any, expected: torch.Tensor, *, where: str, bugs: tuple[Bug, ...] = (), inputs: dict[str, Any] | None = None, tol: float = 1e-4
+    value: Any,
+    expected: torch.Tensor,
+    *,
+    where: str,
+    bugs: tuple[Bug, ...] = (),
+    inputs: dict[str, Any] | None = None,
+    tol: float = 1e-4,
+    layout: effects.Layout = effects.PLANE,
 ) -> torch.Tensor:
     """Fail unless `value` is a floating-point tensor equal to `expected`; for values that are not a call's
-    output alone (a learned kernel, a layer's output), so nothing is shrunk. `inputs` go to the bugs' outputs."""
+    output alone (a learned kernel, a layer's output), so nothing is shrunk. `inputs` go to the bugs' outputs; a
+    bug is named on proof, as `expect_call` does (the right answers kept are those with the same `bugs`)."""
+    inputs = inputs or {}
     mismatch = compare(value, expected, tol)
     if mismatch is None:
+        answered(bugs, inputs, expected)
         return value
-    bug = signatures.named(value, expected, bugs, inputs or {}, tol) if mismatch.reason in ("wrong shape", "wrong values") else mismatch.bug
+    bug: Bug | str | None = mismatch.bug
+    if mismatch.reason in ("wrong shape", "wrong values"):
+        bug = signatures.named(value, expected, bugs, inputs, tol)
+        bug = bug if bug is not None and proven(bug, bugs, [(inputs, expected, value)], tol) else None
+    effect = None if bug else effects.describe([effects.Case(inputs, expected, value, tol)], layout)
     shown = Shown(call=where, inputs=(), expected=plain(expected), actual=plain(value), first_wrong=mismatch.first_wrong)
-    raise CheckFailed(f"{where}: {mismatch.detail}", reason=mismatch.reason, bug=str(bug) if bug else None, shown=shown)
+    raise CheckFailed(f"{where}: {mismatch.detail}", reason=mismatch.reason, bug=str(bug) if bug else None, shown=shown, effect=effect)

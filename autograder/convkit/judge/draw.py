@@ -65,14 +65,15 @@ def offset(rng: torch.Generator) -> float:
 
 
 def variants(rng: torch.Generator, X: torch.Tensor, K: torch.Tensor | None = None) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
-    """A known (book) input and three variants a hard-coded answer cannot know: X scaled, X shifted with K scaled,
-    and both transposed (the last two axes)."""
-    scaled_K = None if K is None else K * factor(rng)
+    """A known (book) input and three variants a hard-coded answer cannot know: X scaled by a negative factor (so
+    every seed has an input of negative values only), X shifted up with K scaled up, and both transposed (the
+    last two axes). Only the magnitudes are drawn: a sign decides what code can get wrong, so it is fixed."""
+    scaled_K = None if K is None else K * abs(factor(rng))
     transposed_K = None if K is None else K.transpose(-1, -2).contiguous()
     return [
         (X, K),
-        (X * factor(rng), K),
-        (X + offset(rng), scaled_K),
+        (X * -abs(factor(rng)) - 0.5, K),
+        (X + abs(offset(rng)), scaled_K),
         (X.transpose(-1, -2).contiguous(), transposed_K),
     ]
 

@@ -13,19 +13,23 @@ from .results import Failure, Shown
 
 class Failed(Exception):
     """A verdict against the submission: `reason` is a short phrase without data (reports group by it),
-    `detail` the one-line account with the data, `bug` the named bug the output matches, if any."""
+    `detail` the one-line account with the data, `bug` the named bug the output matches (on proof), if any, and
+    `effect` what the output shows where no bug is named (`convkit.judge.effects`)."""
 
     reason = "failed"
 
-    def __init__(self, detail: str, *, reason: str | None = None, bug: str | None = None, shown: Shown | None = None) -> None:
+    def __init__(
+        self, detail: str, *, reason: str | None = None, bug: str | None = None, shown: Shown | None = None, effect: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.reason = reason or type(self).reason
         self.bug = bug
         self.shown = shown
+        self.effect = effect
 
     def failure(self) -> Failure:
-        return Failure(reason=self.reason, detail=self.detail, bug=self.bug, shown=self.shown)
+        return Failure(reason=self.reason, detail=self.detail, bug=self.bug, shown=self.shown, effect=self.effect)
 
 
 class CheckFailed(Failed):
@@ -66,6 +70,8 @@ class StudentRaised(StudentError):
         super().__init__(detail, reason=reason, bug=bug, shown=shown)
         self.kinds = kinds
         self.message = message
+        self.inside: tuple[str, dict[str, tuple[int, ...] | None]] | None = None
+        """Where it came out of the grader's code for an earlier question (`student.misused` tells it so)."""
 
     @property
     def kind(self) -> str:
@@ -75,7 +81,10 @@ class StudentRaised(StudentError):
     def told(self, detail: str, bug: str | None = None) -> StudentRaised:
         """The same failure told with more context and the bug it matches (`bug`, which replaces any named before),
         its reason, classes and message kept."""
-        return StudentRaised(detail, reason=self.reason, bug=bug, shown=self.shown, kinds=self.kinds, message=self.message)
+        told = StudentRaised(detail, reason=self.reason, bug=bug, shown=self.shown, kinds=self.kinds, message=self.message)
+        told.effect = None if bug else self.effect
+        told.inside = self.inside
+        return told
 
     def is_builtin(self, name: str) -> bool:
         """Whether the exception is Python's `name` (ValueError, ...) or of a class derived from it."""

@@ -57,6 +57,8 @@ class Failure:
     detail: str
     bug: str | None = None
     shown: Shown | None = None
+    effect: str | None = None
+    """What the output shows, exactly, where no bug is named: never a cause (`convkit.judge.effects`)."""
 
 
 @dataclass(frozen=True)
@@ -161,4 +163,4 @@ def failure_from_dict(data: dict[str, Any] | None) -> Failure | None:
             first_wrong=None if first is None else (tuple(first[0]), first[1], first[2]),
             shrunk=shown["shrunk"],
         )
-    return Failure(data["reason"], data["detail"], data["bug"], shown)
+    return Failure(data["reason"], data["detail"], data["bug"], shown, data.get("effect"))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ..questions import BY_SYMBOL
 from ..worker import probes
 from ..worker.codec import decode, encode, encode_tensor
 from ..worker.protocol import (
@@ -40,8 +41,10 @@ from ..worker.protocol import (
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
+from .effects import SYMBOLS
 from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from .jobs import read_job
+from .values import shape_text
 
 if TYPE_CHECKING:
     from .checks import Check
@@ -104,7 +107,52 @@ def student_raised(record: dict[str, Any]) -> StudentRaised:
     listed = kinds[:KINDS_MAX] if type(kinds) is list else []
     pairs = tuple((item[0][:NAME_CHARS], item[1][:NAME_CHARS]) for item in listed if _is_pair(item))
     reason = f"raised {pairs[0][1][:60]}" if pairs else None
-    return StudentRaised(f"raised {error}", reason=reason, kinds=pairs, message=_text(record.get("message"))[:MESSAGE_CHARS])
+    failure = StudentRaised(f"raised {error}", reason=reason, kinds=pairs, message=_text(record.get("message"))[:MESSAGE_CHARS])
+    failure.inside = _inside(record.get("inside"))
+    return failure
+
+
+def _inside(value: object) -> tuple[str, dict[str, tuple[int, ...] | None]] | None:
+    """A record's `inside` (`protocol.Inside`), checked: the substituted function by name and what it was given."""
+    if type(value) is not dict or type(value.get("function")) is not str or type(value.get("arguments")) is not dict:
+        return None
+    arguments: dict[str, tuple[int, ...] | None] = {}
+    for name, shape in list(value["arguments"].items())[:8]:
+        sizes = shape if type(shape) is list and len(shape) <= 8 and all(type(n) is int and 0 <= n < 10**9 for n in shape) else None
+        arguments[str(name)[:NAME_CHARS]] = None if sizes is None else tuple(sizes)
+    return value["function"][:NAME_CHARS], arguments
+
+
+def misused(error: StudentRaised, caller: str) -> StudentRaised:
+    """`error`, where it came out of the grader's code for an earlier question, told as what the student's
+    `caller` gave that code: the shapes it passed, and the named dimensions of the question that do not agree
+    (`Question.shapes`); else `error` as it is."""
+    if error.inside is None or error.inside[0] not in BY_SYMBOL:
+        return error
+    function, arguments = error.inside
+    shapes = BY_SYMBOL[function].shapes
+    given = {name: shape for name, shape in arguments.items() if shape is not None}
+    if not given:
+        return error
+    problems, sizes = [], {}
+    for name, dims in shapes.items():
+        shape = given.get(name)
+        if shape is None:
+            continue
+        if len(shape) != len(dims):
+            problems.append(f"{name} has {len(shape)} axes where {function} takes {len(dims)} ({', '.join(dims)})")
+            continue
+        for symbol, size in zip(dims, shape, strict=True):
+            sizes.setdefault(symbol, []).append((name, size))
+    for symbol, seen in sizes.items():
+        if len({size for _, size in seen}) > 1:
+            (a, n_a), (b, n_b) = seen[0], next(item for item in seen if item[1] != seen[0][1])
+            problems.append(f"{b} has {n_b} {SYMBOLS.get(symbol, symbol)} where {a} has {n_a} ({symbol}: they must agree)")
+    passed = " and ".join(f"{name} of shape {shape_text(shape)}" for name, shape in given.items())
+    seen_ = f"your {caller} called the grader's {function} (the correct one, for an earlier question) with {passed}"
+    told = error.told(f"{seen_}; it {error.detail}")
+    told.effect = f"{seen_}: {'; '.join(problems)}" if problems else f"{seen_}, which it cannot take"
+    return told
 
 
 def _is_pair(item: object) -> bool:
@@ -137,6 +185,8 @@ class LayerProbe:
     grad_error: str | None
     forward_error: StudentRaised | None
     """What the forward pass raised, if it did."""
+    x_after: Any = None
+    """The input x as forward left it, only where it changed (as a call's `inputs_after`)."""
 
 
 @cache
@@ -206,7 +256,10 @@ class Student(ABC):
         }
         if grad_output is not None:
             request["grad_output"] = encode_tensor(grad_output)  # type: ignore[typeddict-item]
-        value = _expect_dict(self.request(request))
+        try:
+            value = _expect_dict(self.request(request))
+        except StudentRaised as error:
+            raise misused(error, name) from None
         with _malformed_reply():
             return Call(
                 result=decode(value.get("result")),
@@ -250,7 +303,8 @@ class Student(ABC):
                 again=decode(value.get("again")),
                 grads=_decode_grads(value.get("grads")),
                 grad_error=_optional_text(value.get("grad_error")),
-                forward_error=None if value.get("forward_error") is None else student_raised(_expect_dict(value["forward_error"])),
+                forward_error=None if value.get("forward_error") is None else misused(student_raised(_expect_dict(value["forward_error"])), f"{name}.forward"),
+                x_after=decode(value.get("x_after")),
             )
 
 

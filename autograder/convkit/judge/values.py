@@ -49,6 +49,8 @@ def plain(value: Any) -> Value:
     """Any judge-side value as plain data to show."""
     if type(value) is torch.Tensor:
         dtype = str(value.dtype).replace("torch.", "")
+        if value.numel() == 0:  # nothing to show, and never "too large to show"
+            return Value(text=f"an empty tensor of shape {shape_text(tuple(value.shape))}", shape=tuple(value.shape), dtype=dtype)
         readable = shown(value.detach())
         entries = None if readable is None else (readable.double() if readable.is_floating_point() else readable).tolist()
         return Value(shape=tuple(value.shape), dtype=dtype, entries=entries)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
-from convkit.judge.bugs import SQUARE, Bug
+from convkit.judge.bugs import ONE_CHANNEL, Bug
 from convkit.judge.checks import check
-from convkit.judge.compare import Function, expect_call
-from convkit.judge.draw import size, uniform
+from convkit.judge.compare import Function, expect_call, expect_dtype
+from convkit.judge.draw import size, uniform, unlike
 from convkit.judge.student import Student
 
 
@@ -63,17 +63,19 @@ CONV1X1 = Function(
     "corr2d_multi_in_out_1x1",
     ("X", "K"),
     oracle.corr2d_multi_in_out_1x1,
-    dims={"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "one", "one")},
     bugs=BUGS,
-    probes=(SQUARE,),
+    probes=(ONE_CHANNEL,),
     tol=1e-4,
+    axes=("output channels", "rows", "columns"),
 )
 
 
 @check(points=1, name="equals corr2d_multi_in_out on non-square inputs")
 def test_non_square(student: Student, rng: torch.Generator) -> None:
-    c_i, c_o = size(rng, 2, 4), size(rng, 2, 4)
+    c_i = size(rng, 2, 4)
+    c_o = unlike(rng, 2, 4, c_i)
     expect_call(student, CONV1X1, X=uniform(rng, c_i, size(rng, 2, 4), size(rng, 5, 7)), K=uniform(rng, c_o, c_i, 1, 1))
+    expect_dtype(student, CONV1X1, X=uniform(rng, c_i, 3, 4), K=uniform(rng, c_o, c_i, 1, 1))  # float32 in, float32 out
 
 
 @check(points=1, name="one input or one output channel")

@@ -12,7 +12,7 @@ import torch
 from convkit.judge import oracle
 from convkit.judge.bugs import Bug, explained
 from convkit.judge.checks import check
-from convkit.judge.compare import expect_tensor
+from convkit.judge.compare import expect_inputs_unchanged, expect_tensor
 from convkit.judge.draw import choice, size, uniform, unlike
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import LayerProbe, Student
@@ -60,6 +60,7 @@ def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) 
         raise explained(error, CONSTRUCTION, f"Conv2D({kernel_size})") from None
     if not layer.is_module:
         raise CheckFailed(f"Conv2D({kernel_size}) is a {layer.type_name}, not an nn.Module", reason="not an nn.Module")
+    expect_inputs_unchanged([layer.x_after], {"x": x}, f"Conv2D({kernel_size}).forward")
     return layer, {"x": x, "weight": weight, "bias": bias, "grad_output": grad_output}
 
 

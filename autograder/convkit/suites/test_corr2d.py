@@ -7,7 +7,7 @@ import torch
 from convkit.judge import oracle
 from convkit.judge.bugs import Bug
 from convkit.judge.checks import check
-from convkit.judge.compare import Function, expect_call
+from convkit.judge.compare import Function, expect_call, expect_dtype
 from convkit.judge.draw import book_K, book_X, choice, edge_image, edge_variant, factor, integers, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed
 from convkit.judge.student import Student
@@ -47,7 +47,7 @@ BUGS = (
     ),
 )
 
-CORR2D = Function("corr2d", ("X", "K"), oracle.corr2d, dims={"X": ("H", "W"), "K": ("h", "w")}, bugs=BUGS)
+CORR2D = Function("corr2d", ("X", "K"), oracle.corr2d, bugs=BUGS)
 
 
 @check(points=1, name="book example, scaled, shifted and transposed")
@@ -81,10 +81,14 @@ def test_random_shapes(student: Student, rng: torch.Generator) -> None:
         expect_call(student, CORR2D, X=X, K=K)
 
 
-@check(points=1, name="integer inputs give a float result")
+@check(points=1, name="integer inputs give a float result of the inputs' dtype")
 def test_integer_inputs(student: Student, rng: torch.Generator) -> None:
+    """Integer X with an integer and with a float kernel (whose fractions must survive), and float32 in and out."""
     height = size(rng, 3, 5)
-    expect_call(student, CORR2D, X=integers(rng, height, height + 2), K=integers(rng, 2, 3))  # H - h differs from W - w
+    X = integers(rng, height, height + 2)  # H - h differs from W - w
+    for K in (integers(rng, 2, 3), uniform(rng, 2, 3)):
+        expect_dtype(student, CORR2D, X=X, K=K)
+    expect_dtype(student, CORR2D, X=uniform(rng, height, height + 1), K=uniform(rng, 3, 2))
 
 
 @check(points=1, name="differentiable with respect to X and K")

@@ -17,7 +17,7 @@ import torch
 from convkit.judge import memo, oracle
 from convkit.judge.bugs import Bug, explained
 from convkit.judge.checks import check
-from convkit.judge.compare import expect_tensor
+from convkit.judge.compare import expect_inputs_unchanged, expect_tensor
 from convkit.judge.draw import edge_image, edge_variant, factor, offset, size, uniform
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import Student
@@ -57,9 +57,11 @@ def learn(
     """Call learn_kernel and insist on (tensor of shape kernel_size, one Python float per epoch)."""
     where = f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, lr={num(lr)}, epochs={epochs})"
     try:
-        result = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs).result
+        call = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs)
     except StudentRaised as error:
         raise explained(error, RAISED, where) from None
+    expect_inputs_unchanged(call.inputs_after, {"X": X, "Y": Y}, where)
+    result = call.result
     if type(result) not in (tuple, list) or len(result) != 2:
         raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {describe(result)}", reason="not a pair")
     kernel, losses = result
@@ -180,7 +182,12 @@ def with_bias(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epoc
 
 WRONG_RUNS: dict[Bug, Run] = {
     Bug("the loss is the mean squared error", "use the sum, ((Y_hat - Y) ** 2).sum()"): mean_loss,
-    Bug("each epoch records the loss after its step", "record the loss computed before the update"): loss_after_step,
+    Bug(
+        "the losses and the kernel are one step apart: the last loss recorded is the returned kernel's own, where gradient "
+        "descent records each loss before its step (the losses are recorded after the step, or the kernel returned is "
+        "one step old)",
+        "record each loss before its step, and return the kernel as the last step leaves it",
+    ): loss_after_step,
     Bug("the step goes up the gradient (gradient ascent)", "subtract lr * grad"): ascent,
     Bug("the gradients were never zeroed, so they add up over epochs", "call zero_grad() (or w.grad.zero_()) each step"): never_zeroed,
     Bug("the lr argument is ignored (the book's 3e-2 was used)", "step by lr * grad"): book_step,

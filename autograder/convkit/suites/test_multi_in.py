@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
-from convkit.judge.bugs import Bug
+from convkit.judge.bugs import ONE_CHANNEL, Bug
 from convkit.judge.checks import check
-from convkit.judge.compare import Function, expect_call
-from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, variants
+from convkit.judge.compare import Function, expect_call, expect_dtype
+from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, unlike, variants
 from convkit.judge.student import Student
 
 BUGS = (
@@ -29,7 +29,7 @@ BUGS = (
         lambda X, K: oracle.corr2d_multi_in(X, K.flip(1, 2)),
     ),
     Bug(
-        "the channels are summed before correlating",
+        "the output is X's channels summed, correlated with K's channels summed: every channel meets every kernel slice",
         "correlate each channel with its own kernel slice, then add: sum of corr2d(X[c], K[c])",
         lambda X, K: oracle.corr2d(X.sum(0), K.sum(0)),
     ),
@@ -45,7 +45,13 @@ BUGS = (
     ),
 )
 
-MULTI_IN = Function("corr2d_multi_in", ("X", "K"), oracle.corr2d_multi_in, dims={"X": ("c", "H", "W"), "K": ("c", "h", "w")}, bugs=BUGS)
+MULTI_IN = Function(
+    "corr2d_multi_in",
+    ("X", "K"),
+    oracle.corr2d_multi_in,
+    bugs=BUGS,
+    probes=(ONE_CHANNEL,),
+)
 
 
 @check(points=1, name="book example, scaled, shifted and transposed")
@@ -56,11 +62,16 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1.5, name="random channels and shapes")
 def test_random(student: Student, rng: torch.Generator) -> None:
+    """Non-square inputs and kernels (both sides of the kernel at least 2), and an output of one row."""
     for channels in (2, size(rng, 3, 6)):
-        X = uniform(rng, channels, size(rng, 3, 6), size(rng, 4, 7))
-        expect_call(student, MULTI_IN, X=X, K=uniform(rng, channels, size(rng, 1, 3), size(rng, 2, 3)))
+        height = size(rng, 3, 6)
+        X = uniform(rng, channels, height, unlike(rng, 4, 7, height))
+        k_h = size(rng, 2, 3)
+        expect_call(student, MULTI_IN, X=X, K=uniform(rng, channels, k_h, unlike(rng, 2, 4, k_h)))
+    expect_call(student, MULTI_IN, X=uniform(rng, 2, 3, 5), K=uniform(rng, 2, 3, 2))
 
 
 @check(points=0.5, name="one channel")
 def test_one_channel(student: Student, rng: torch.Generator) -> None:
     expect_call(student, MULTI_IN, X=uniform(rng, 1, 4, 5), K=uniform(rng, 1, 2, 2))
+    expect_dtype(student, MULTI_IN, X=uniform(rng, 2, 4, 5), K=uniform(rng, 2, 2, 3))  # float32 in, float32 out

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 
 from convkit.judge import oracle
-from convkit.judge.bugs import Bug
+from convkit.judge.bugs import ONE_CHANNEL, Bug
 from convkit.judge.checks import check
-from convkit.judge.compare import Function, expect_call
-from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, variants
+from convkit.judge.compare import Function, expect_call, expect_dtype
+from convkit.judge.draw import book_K_channels, book_X_channels, size, uniform, unlike, variants
 from convkit.judge.student import Student
 
 BUGS = (
@@ -56,7 +56,12 @@ BUGS = (
 )
 
 MULTI_IN_OUT = Function(
-    "corr2d_multi_in_out", ("X", "K"), oracle.corr2d_multi_in_out, dims={"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "h", "w")}, bugs=BUGS
+    "corr2d_multi_in_out",
+    ("X", "K"),
+    oracle.corr2d_multi_in_out,
+    bugs=BUGS,
+    probes=(ONE_CHANNEL,),
+    axes=("output channels", "rows", "columns"),
 )
 
 
@@ -69,6 +74,10 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 
 @check(points=2, name="random input and output channels")
 def test_random(student: Student, rng: torch.Generator) -> None:
-    for c_o, c_i in ((size(rng, 2, 4), size(rng, 2, 3)), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1)):
-        X = uniform(rng, c_i, size(rng, 3, 6), size(rng, 4, 7))
-        expect_call(student, MULTI_IN_OUT, X=X, K=uniform(rng, c_o, c_i, size(rng, 1, 3), size(rng, 1, 3)))
+    """c_o differs from c_i, one of each alone; non-square inputs and kernels (both kernel sides at least 2)."""
+    c_i = size(rng, 2, 3)
+    for c_o, c_in in ((unlike(rng, 2, 4, c_i), c_i), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1)):
+        height, k_h = size(rng, 3, 6), size(rng, 2, 3)
+        X = uniform(rng, c_in, height, unlike(rng, 4, 7, height))
+        expect_call(student, MULTI_IN_OUT, X=X, K=uniform(rng, c_o, c_in, k_h, unlike(rng, 2, 3, k_h)))
+    expect_dtype(student, MULTI_IN_OUT, X=uniform(rng, 2, 4, 5), K=uniform(rng, 3, 2, 2, 3))  # float32 in, float32 out

@@ -78,11 +78,13 @@ RAISED = (
 )
 
 
-def answer(student: Student, n: Size, k: Size, p: Size, s: Size) -> tuple[int, int]:
-    """The student's answer for one case, which must be a tuple of two plain ints."""
-    where = f"conv_output_shape({n}, {k}, padding={p}, stride={s})"
+def answer(student: Student, n: Size, k: Size, p: Size | None = None, s: Size | None = None) -> tuple[int, int]:
+    """The student's answer for one case, which must be a tuple of two plain ints; padding and stride left out
+    where None (their defaults then apply)."""
+    given = {name: value for name, value in (("padding", p), ("stride", s)) if value is not None}
+    where = f"conv_output_shape({', '.join([str(n), str(k), *(f'{name}={value}' for name, value in given.items())])})"
     try:
-        value = student.call("conv_output_shape", n, k, padding=p, stride=s).result
+        value = student.call("conv_output_shape", n, k, **given).result
     except StudentRaised as error:
         raise explained(error, RAISED, where) from None
     if type(value) is list and len(value) == 2:
@@ -162,7 +164,8 @@ def test_random(student: Student, rng: torch.Generator) -> None:
 def test_mixed_arguments(student: Student, rng: torch.Generator) -> None:
     kernel = size(rng, 2, 4)
     n, _, _, _ = dimension(rng, 2, 1, kernel, 2)
-    h, w = dimension(rng, 3, 1, 3, 1), dimension(rng, 3, 2, 3, 1)
+    quotient = size(rng, 1, 3)
+    h, w = dimension(rng, 3, 1, 3, 1, quotient=quotient), dimension(rng, 3, 2, 3, 1, quotient=quotient + 1)  # unequal outputs
     expect_shapes(
         student,
         [
@@ -171,3 +174,11 @@ def test_mixed_arguments(student: Student, rng: torch.Generator) -> None:
             (7, 7, 0, 1),  # kernel as large as the input: one output
         ],
     )
+    defaults = ((h[0], w[0]), (2, 3))  # padding and stride left out: their defaults, 0 and 1
+    value = answer(student, *defaults)
+    if value != oracle.conv_output_shape(*defaults):
+        raise CheckFailed(
+            f"conv_output_shape({defaults[0]}, {defaults[1]}): expected {oracle.conv_output_shape(*defaults)}, got {value}",
+            reason="wrong shape",
+            effect="it is wrong when padding and stride are left out, which mean padding=0 and stride=1",
+        )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
 from convkit.judge import oracle
-from convkit.judge.bugs import SQUARE, Bug, equal_pair
+from convkit.judge.bugs import Bug, equal_pair
 from convkit.judge.checks import check
-from convkit.judge.compare import Function, expect_call
+from convkit.judge.compare import Function, expect_call, expect_dtype
 from convkit.judge.draw import dimension, size, uniform
 from convkit.judge.oracle import Size, pair
 from convkit.judge.student import Student
@@ -87,14 +90,27 @@ BUGS = (
     ),
 )
 
+def windows(inputs: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+    """Output positions by where their window lies: in the padding on one side or another, or inside X."""
+    (p_h, p_w), (s_h, s_w) = pair(inputs.get("padding", 0)), pair(inputs.get("stride", 1))
+    (H, W), (k_h, k_w) = inputs["X"].shape, inputs["K"].shape
+    rows, columns = oracle.corr2d_pad_stride(inputs["X"], inputs["K"], (p_h, p_w), (s_h, s_w)).shape
+    top = torch.arange(rows) * s_h < p_h
+    bottom = torch.arange(rows) * s_h + k_h > p_h + H
+    left = torch.arange(columns) * s_w < p_w
+    right = torch.arange(columns) * s_w + k_w > p_w + W
+    near, far = top[:, None] | left[None, :], bottom[:, None] | right[None, :]
+    return {"reach into the padding": near | far, "reach into the top or left padding": near, "reach into the bottom or right padding": far}
+
+
 PAD_STRIDE = Function(
     "corr2d_pad_stride",
     ("X", "K"),
     oracle.corr2d_pad_stride,
-    dims={"X": ("H", "W"), "K": ("h", "w")},
     keywords=("padding", "stride"),
     bugs=BUGS,
-    probes=(SQUARE, equal_pair("stride"), equal_pair("padding")),
+    probes=(equal_pair("stride"), equal_pair("padding")),
+    windows=windows,
 )
 
 
@@ -116,6 +132,8 @@ def test_padding(student: Student, rng: torch.Generator) -> None:
     X = uniform(rng, size(rng, 3, 5), size(rng, 4, 6))
     for kernel, padding in (((2, 2), 3), ((3, 2), (1, 2)), ((1, 3), (2, 0))):
         expect_call(student, PAD_STRIDE, X=X, K=uniform(rng, *kernel), padding=padding, stride=1)
+    (n_h, k_h, p_h, s_h), (n_w, k_w, p_w, s_w) = dimension(rng, 2, 1, 2, 1), dimension(rng, 1, 0, 3, 2)  # a remainder of 1 along the height
+    expect_dtype(student, PAD_STRIDE, X=uniform(rng, n_h, n_w), K=uniform(rng, k_h, k_w), padding=(p_h, p_w), stride=(s_h, s_w))
 
 
 @check(points=1, name="stride, including more than the kernel")

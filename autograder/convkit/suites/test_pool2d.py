@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
 from convkit.judge import oracle
-from convkit.judge.bugs import SQUARE, Bug, equal_pair
+from convkit.judge.bugs import Bug, equal_pair
 from convkit.judge.checks import check
-from convkit.judge.compare import Function, expect_call
+from convkit.judge.compare import Function, expect_call, expect_dtype
 from convkit.judge.draw import book_X, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed, NotImplementedYet, StudentRaised
 from convkit.judge.student import Student
@@ -66,18 +69,26 @@ BUGS = (
     ),
 )
 
+def windows(inputs: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+    """Output positions by the sign of their window's values (a hand-written maximum that starts at 0 is wrong
+    exactly where every value is negative)."""
+    p_h, p_w = inputs["pool_size"]
+    patches = inputs["X"].unfold(0, p_h, 1).unfold(1, p_w, 1).flatten(-2)
+    return {"hold only negative values": patches.amax(-1) < 0, "hold only positive values": patches.amin(-1) > 0}
+
+
 POOL2D = Function(
     "pool2d",
     ("X", "pool_size"),
     oracle.pool2d,
-    dims={"X": ("H", "W")},
     keywords=("mode",),
     bugs=BUGS,
-    probes=(SQUARE, equal_pair("pool_size")),
+    probes=(equal_pair("pool_size"),),
+    windows=windows,
 )
 
 
-def windows(rng: torch.Generator, X: torch.Tensor) -> list[tuple[int, int]]:
+def window_sizes(rng: torch.Generator, X: torch.Tensor) -> list[tuple[int, int]]:
     return [(2, 2), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1), (1, 1), tuple(X.shape)]  # type: ignore[list-item]
 
 
@@ -95,16 +106,19 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="max pooling, random windows")
 def test_max(student: Student, rng: torch.Generator) -> None:
+    """Its top-left 2 x 2 block all negative, so every window size meets a window of negative values only."""
     X = non_square(rng)
-    for pool_size in windows(rng, X):
+    X[:2, :2] = -X[:2, :2].abs() - 0.1
+    for pool_size in window_sizes(rng, X):
         expect_call(student, POOL2D, X=X, pool_size=pool_size, mode="max")
 
 
 @check(points=1, name="average pooling, random windows")
 def test_avg(student: Student, rng: torch.Generator) -> None:
     X = non_square(rng)
-    for pool_size in windows(rng, X):
+    for pool_size in window_sizes(rng, X):
         expect_call(student, POOL2D, X=X, pool_size=pool_size, mode="avg")
+    expect_dtype(student, POOL2D, X=uniform(rng, 3, 4), pool_size=(2, 3), mode="avg")  # float32 in, float32 out
 
 
 @check(points=1, name="an unknown mode raises ValueError naming the valid modes")

@@ -19,9 +19,24 @@ from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
 from .codec import decode, encode, encode_tensor
-from .protocol import ERROR_CHARS, KINDS_MAX, MESSAGE_CHARS, NAME_CHARS, Call, Layer, Op, RaisedRecord, Status, Substitute
+from .protocol import (
+    ERROR_CHARS,
+    KINDS_MAX,
+    MESSAGE_CHARS,
+    NAME_CHARS,
+    Call,
+    Inside,
+    Layer,
+    Op,
+    RaisedRecord,
+    Status,
+    Substitute,
+)
 
 SUBMISSION_MODULE = "submission"
+SUBSTITUTES = "<grader's substitutes>"
+"""The file name of the substitutes' code, by which a traceback's frames in it are known."""
+ARGUMENTS_MAX = 8
 
 _detach, _clone, _numpy = torch.Tensor.detach, torch.Tensor.clone, torch.Tensor.numpy
 """torch's own, taken when the zygote imports this module, before any student code: a submission that replaces
@@ -141,7 +156,7 @@ def _substitutes(request: Substitute) -> dict[str, Any]:
     holds the oracle's answer to the question being graded. They import torch's modules as they were before any
     student code ran (`_PRISTINE`)."""
     scope: dict[str, Any] = {"__name__": "convkit_substitutes", "__builtins__": {**_BUILTINS, "__import__": _import_pristine}}
-    exec(compile(str(request["source"]), "<grader's substitutes>", "exec"), scope)  # noqa: S102 - the judge's code
+    exec(compile(str(request["source"]), SUBSTITUTES, "exec"), scope)  # noqa: S102 - the judge's code
     return {symbol: scope[symbol] for symbol in request["symbols"]}
 
 
@@ -200,14 +215,17 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
             if name in request and name in params and tuple(params[name].shape) == tuple(request[name]["shape"]):
                 params[name].copy_(decode(request[name]))
     x = decode(request["x"])
+    kept = _kept(x)
     try:
         output = layer(x)
         again = layer(x)  # the same input once more: a forward that draws new weights answers differently
     except BaseException as exc:  # noqa: BLE001 - reported with the parameters, which tell the judge why
-        return {**reply, "forward_error": raised(exc)}
+        return {**reply, "forward_error": raised(exc), "x_after": _if_modified(x, kept)}
     reply["result"] = encode(_plain(output))
     reply["again"] = encode(_plain(again))
     reply.update(_backward(output, decode(request["grad_output"]), [params.get("weight"), params.get("bias")]))
+    del output, again  # as a call's result: what their release runs has run before x is compared
+    reply["x_after"] = _if_modified(x, kept)
     return reply
 
 
@@ -259,9 +277,31 @@ def raised(exc: BaseException) -> RaisedRecord:
         text = _text(exc)
         name = _class_name(type(exc))
         account = f"{name}: {text}" if text else name
-        return {"error": _one_line(account)[:ERROR_CHARS], "kinds": kinds(exc), "message": _one_line(text)[:MESSAGE_CHARS]}
+        record: RaisedRecord = {"error": _one_line(account)[:ERROR_CHARS], "kinds": kinds(exc), "message": _one_line(text)[:MESSAGE_CHARS]}
     except BaseException:  # noqa: BLE001 - a class hostile beyond what the readers below guard against
         return {"error": "<an exception that could not be read>", "kinds": [], "message": ""}
+    inside = _inside(exc)
+    if inside is not None:
+        record["inside"] = inside
+    return record
+
+
+def _inside(exc: BaseException) -> Inside | None:
+    """The outermost frame of the grader's substituted code the exception passed through (the student's code
+    called it there), with the shapes of the tensors it was given; None where it did not, or cannot be read."""
+    try:
+        trace = exc.__traceback__
+        while trace is not None:
+            code = trace.tb_frame.f_code
+            if code.co_filename == SUBSTITUTES:
+                given = trace.tb_frame.f_locals
+                names = code.co_varnames[: min(code.co_argcount, ARGUMENTS_MAX)]
+                shapes = {n: [int(size) for size in given[n].shape] if type(given.get(n)) is torch.Tensor else None for n in names}
+                return {"function": str(code.co_name)[:NAME_CHARS], "arguments": shapes}
+            trace = trace.tb_next
+    except BaseException:  # noqa: BLE001 - frames the student's code reached into
+        return None
+    return None
 
 
 def _text(exc: BaseException) -> str:

@@ -215,6 +215,16 @@ class RaisedRecord(TypedDict):
     """The exception's classes, most derived first, each as [module, name]; module "builtins" for Python's own."""
     message: str
     """The message alone, up to `MESSAGE_CHARS`."""
+    inside: NotRequired[Inside]
+    """Where it was raised in the grader's code substituted for an earlier question, if it was."""
+
+
+class Inside(TypedDict):
+    """The grader's substituted function an exception came out of, and the shape of each tensor the student's
+    code passed it (None for anything else): what feedback explains the exception by."""
+
+    function: str
+    arguments: dict[str, list[int] | None]
 
 
 class Reply(TypedDict):
@@ -225,6 +235,8 @@ class Reply(TypedDict):
     kinds: NotRequired[list[list[str]]]
     """A RAISED reply's, as in `RaisedRecord` (which its error, kinds and message are)."""
     message: NotRequired[str]
+    """A RAISED reply's, as in `RaisedRecord`."""
+    inside: NotRequired[Inside]
     """A RAISED reply's, as in `RaisedRecord`."""
 
 
