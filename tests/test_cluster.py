@@ -14,9 +14,11 @@ import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from convkit.judge.results import Failure
 from convkit.reports import RECORDS
 
 from .conftest import REFERENCE, REPO, STUBS, convkit
@@ -146,7 +148,8 @@ def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, 
         first, second = sorted(judges.client.nthreads())
 
         def grade_on(worker: str, transcripts: bytes = b"") -> tuple[list[dict[str, object]], bytes, str]:
-            future = judges.client.submit(grade_on_worker, [job], seed, load(), transcripts, workers=[worker], pure=False)
+            task = [job], seed, load(), transcripts, judges.run
+            future = judges.client.submit(grade_on_worker, *task, workers=[worker], pure=False)
             return future.result(timeout=120)  # type: ignore[no-any-return]
 
         [result], learned, where = grade_on(first)
@@ -237,6 +240,64 @@ def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, m
     assert tried.count("s0.py") > 1, "s0.py shared s1.py's task, and was graded again alone"
 
 
+def test_the_rule_for_a_failed_task() -> None:
+    """`Cluster.fate`, the README's rule. A task whose worker died grading several submissions, the
+    scheduler gave up on, or whose judge raised on several, has each graded again alone; a worker
+    dying while grading one alone counts against it, and the second death grades it 0; a judge
+    raising on one in a task of its own, or a third task given up, makes it ungradable."""
+    from distributed import KilledWorker
+
+    from convkit.assignment_config import load
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.cluster import Attempt, Cluster
+    from convkit.judge.jobs import Job
+
+    judges = Cluster("tcp://127.0.0.1:1", choose("plain"), GradingConfig(), 1, load())
+    judges.client = SimpleNamespace(get_events=lambda topic: ())  # no nanny restarted a worker
+    first, second = (Job(i, f"s{i}.py", f"s{i}.py", REFERENCE.read_bytes()) for i in (0, 1))
+    shared, alone = (Attempt("tcp://w:1", a, None, "plain", "uid only") for a in (False, True))
+    assert judges.fate(first, shared, True) is judges.fate(first, alone, False) is None
+    zero = judges.fate(first, alone, False)
+    assert zero is not None and zero.gradable and zero.total == 0 and zero.isolation == "uid only"
+    died = "2 times, a Dask worker grading it and nothing else died before it finished"
+    failure = Failure("the grader's worker died", f"the grader's worker died grading it: {died}")
+    assert {c.failure for q in zero.questions for c in q.checks} == {failure}
+    given_up = KilledWorker("a-task", SimpleNamespace(address="tcp://w:1"), 3)
+    assert judges.fate(second, given_up, True) is judges.fate(second, given_up, False) is None
+    assert judges.fate(second, RuntimeError("a bug"), True) is None
+    for error in (given_up, RuntimeError("a bug")):
+        result = judges.fate(second, error, False)
+        told = f"its task failed on the Dask cluster ({type(error).__name__}: "
+        assert result is not None and not result.gradable and str(result.problem).startswith(told)
+
+
+def test_a_task_graded_alone_takes_every_slot_of_its_worker() -> None:
+    """So that its worker's judge grades nothing else: another task waits for a slot meanwhile."""
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.cluster import JudgePlugin
+
+    plugin = JudgePlugin(choose("plain"), GradingConfig(), 1)
+    plugin.slots = [SimpleNamespace(name="a"), SimpleNamespace(name="b")]  # type: ignore[list-item]
+    for slot in plugin.slots:
+        plugin.free.put(slot)
+    taken: list[object] = []
+
+    def take_one() -> None:
+        with plugin.lent(every=False) as slots:
+            taken.extend(slots)
+
+    other = threading.Thread(target=take_one)
+    with plugin.lent(every=True) as slots:
+        assert slots == plugin.slots
+        other.start()
+        other.join(0.3)
+        assert other.is_alive() and not taken
+    other.join(10)
+    assert len(taken) == 1
+
+
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", f"tcp://127.0.0.1:{free_port()}")
     assert done.returncode == 2, done.stderr
@@ -262,7 +323,10 @@ def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
         for connection in accepted:
             connection.close()
     assert done.returncode == 2, done.stderr
-    assert done.stderr == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask scheduler in 12 s); is `dask scheduler` running there?\n"
+    assert (
+        done.stderr
+        == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask scheduler in 12 s); is `dask scheduler` running there?\n"
+    )
 
 
 def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
