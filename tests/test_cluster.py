@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import pickle
 import re
@@ -18,9 +20,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from convkit.judge.results import Failure
+from convkit.judge.results import Failure, SubmissionResult
 from convkit.reports import RECORDS
 
+from .cluster_poison import POISON
 from .conftest import REFERENCE, REPO, STUBS, convkit
 
 pytest.importorskip("distributed", reason="the cluster extra (pip install 'convkit[cluster]') is not installed")
@@ -36,10 +39,16 @@ def free_port() -> int:
 
 
 class LocalCluster:
-    """`dask scheduler` and `dask worker` processes, as an instructor starts them by hand."""
+    """`dask scheduler` and `dask worker` processes, as an instructor starts them by hand; `options`
+    for each worker (by default without a nanny, so that a worker killed stays dead)."""
 
-    def __init__(self, folder: Path, workers: tuple[str, ...] = ("worker-a", "worker-b")) -> None:
-        self.folder, self.workers = folder, workers
+    def __init__(
+        self,
+        folder: Path,
+        workers: tuple[str, ...] = ("worker-a", "worker-b"),
+        options: tuple[str, ...] = ("--no-nanny",),
+    ) -> None:
+        self.folder, self.workers, self.options = folder, workers, options
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.env = {**os.environ, "PYTHONPATH": str(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -59,7 +68,8 @@ class LocalCluster:
             preload = ["--preload", "convkit.judge.cluster"] if index == 0 else []  # as the README says, and without
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
-                "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", name, "--host", "127.0.0.1", *preload,
+                "--nthreads", "1", "--no-dashboard", "--name", name, "--host", "127.0.0.1",
+                *self.options, *preload,
             )  # fmt: skip
         deadline = time.monotonic() + STARTUP
         while time.monotonic() < deadline:
@@ -296,6 +306,65 @@ def test_a_task_graded_alone_takes_every_slot_of_its_worker() -> None:
         assert other.is_alive() and not taken
     other.join(10)
     assert len(taken) == 1
+
+
+POISONED = ("--memory-limit", "1GiB", "--preload", str(REPO / "tests" / "cluster_poison.py"))
+"""Workers whose judge runs out of memory on POISON; nannies restart them past 95% of 1 GiB."""
+
+
+def by_submission(out: Path) -> dict[str, tuple[dict[str, str], tuple[bytes, ...]]]:
+    """A run's grades.csv row, results.json and feedback.md, by submission."""
+    found = {}
+    for row in csv.DictReader((out / "grades.csv").open()):
+        folder = out / row["submission"]
+        written = ((folder / name).read_bytes() for name in ("results.json", "feedback.md"))
+        found[row["submission"]] = (row, tuple(written))
+    return found
+
+
+def test_a_submission_that_kills_its_workers_is_graded_0_and_costs_no_other(tmp_path: Path) -> None:
+    """A judge that runs out of memory grading one file kills each worker grading it (simulated:
+    tests/cluster_poison.py). The task it shares with a wrong answer is split, it is graded 0 with
+    the reason once workers died grading it alone twice, and every other file, sharing its task or
+    queued beside it, is graded as in a local run, which exits 0 as this one does. Three deaths:
+    the scheduler's own rule (a task is given up after four) never applies."""
+    from distributed import Client
+
+    from convkit.judge.cluster import LEDGER
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    right, stub = REFERENCE.read_text(), STUBS.read_text()
+    transposed, doubled = (right.replace("return Y", f"return {y}", 1) for y in ("Y.T", "2 * Y"))
+    texts = [right, transposed, stub, f"{right}\n{POISON.decode()}\n", doubled, right, transposed]
+    for index, text in enumerate(texts):  # tasks: s0 and s1, s2 and the poison s3, then one each
+        (folder / f"s{index}.py").write_text(text)
+    grade = ("grade", folder, "--seed", SEED, "--backend", "plain", "--out")
+    local = convkit(*grade, tmp_path / "local", "--jobs", "2")
+    poisoned = LocalCluster(tmp_path, options=POISONED)
+    try:
+        poisoned.up()
+        done = convkit(*grade, tmp_path / "out", "--scheduler", poisoned.address)
+        with Client(poisoned.address, timeout=30) as client:
+            restarts = client.get_events("worker-restart-memory")
+            ledgers = client.get_metadata([LEDGER], None)
+    finally:
+        poisoned.down()
+    assert done.returncode == local.returncode == 0, done.stderr
+    assert len(restarts) == 3
+    assert ledgers == {}  # the batch dropped its ledger as it ended
+    graded, expected = by_submission(tmp_path / "out"), by_submission(tmp_path / "local")
+    del graded["s3.py"], expected["s3.py"]
+    assert graded == expected and len(graded) == 6
+    records = (json.loads(line) for line in (tmp_path / "out" / RECORDS).read_text().splitlines())
+    [poison] = [SubmissionResult.from_dict(r["result"]) for r in records if r["name"] == "s3.py"]
+    assert poison.gradable and poison.total == 0
+    details = {c.failure.detail for q in poison.questions for c in q.checks if c.failure}
+    assert len(details) == 1 and re.fullmatch(
+        r"the grader ran out of memory grading it: 2 times, a Dask worker grading it and nothing "
+        r"else went past its memory limit \(\S+ [GM]iB used of 1\.00 GiB\) and was restarted",
+        details.pop(),
+    )
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
