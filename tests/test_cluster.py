@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import pickle
 import re
@@ -14,11 +16,14 @@ import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from convkit.judge.results import Failure, SubmissionResult
 from convkit.reports import RECORDS
 
+from .cluster_poison import POISON
 from .conftest import REFERENCE, REPO, STUBS, convkit
 
 pytest.importorskip("distributed", reason="the cluster extra (pip install 'convkit[cluster]') is not installed")
@@ -34,10 +39,16 @@ def free_port() -> int:
 
 
 class LocalCluster:
-    """`dask scheduler` and `dask worker` processes, as an instructor starts them by hand."""
+    """`dask scheduler` and `dask worker` processes, as an instructor starts them by hand; `options`
+    for each worker (by default without a nanny, so that a worker killed stays dead)."""
 
-    def __init__(self, folder: Path, workers: tuple[str, ...] = ("worker-a", "worker-b")) -> None:
-        self.folder, self.workers = folder, workers
+    def __init__(
+        self,
+        folder: Path,
+        workers: tuple[str, ...] = ("worker-a", "worker-b"),
+        options: tuple[str, ...] = ("--no-nanny",),
+    ) -> None:
+        self.folder, self.workers, self.options = folder, workers, options
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.env = {**os.environ, "PYTHONPATH": str(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -57,7 +68,8 @@ class LocalCluster:
             preload = ["--preload", "convkit.judge.cluster"] if index == 0 else []  # as the README says, and without
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
-                "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", name, "--host", "127.0.0.1", *preload,
+                "--nthreads", "1", "--no-dashboard", "--name", name, "--host", "127.0.0.1",
+                *self.options, *preload,
             )  # fmt: skip
         deadline = time.monotonic() + STARTUP
         while time.monotonic() < deadline:
@@ -146,7 +158,8 @@ def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, 
         first, second = sorted(judges.client.nthreads())
 
         def grade_on(worker: str, transcripts: bytes = b"") -> tuple[list[dict[str, object]], bytes, str]:
-            future = judges.client.submit(grade_on_worker, [job], seed, load(), transcripts, workers=[worker], pure=False)
+            task = [job], seed, load(), transcripts, judges.run
+            future = judges.client.submit(grade_on_worker, *task, workers=[worker], pure=False)
             return future.result(timeout=120)  # type: ignore[no-any-return]
 
         [result], learned, where = grade_on(first)
@@ -237,6 +250,123 @@ def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, m
     assert tried.count("s0.py") > 1, "s0.py shared s1.py's task, and was graded again alone"
 
 
+def test_the_rule_for_a_failed_task() -> None:
+    """`Cluster.fate`, the README's rule. A task whose worker died grading several submissions, the
+    scheduler gave up on, or whose judge raised on several, has each graded again alone; a worker
+    dying while grading one alone counts against it, and the second death grades it 0; a judge
+    raising on one in a task of its own, or a third task given up, makes it ungradable."""
+    from distributed import KilledWorker
+
+    from convkit.assignment_config import load
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.cluster import Attempt, Cluster
+    from convkit.judge.jobs import Job
+
+    judges = Cluster("tcp://127.0.0.1:1", choose("plain"), GradingConfig(), 1, load())
+    judges.client = SimpleNamespace(get_events=lambda topic: ())  # no nanny restarted a worker
+    first, second = (Job(i, f"s{i}.py", f"s{i}.py", REFERENCE.read_bytes()) for i in (0, 1))
+    shared, alone = (Attempt("tcp://w:1", a, None, "plain", "uid only") for a in (False, True))
+    assert judges.fate(first, shared, True) is judges.fate(first, alone, False) is None
+    zero = judges.fate(first, alone, False)
+    assert zero is not None and zero.gradable and zero.total == 0 and zero.isolation == "uid only"
+    died = "2 times, a Dask worker grading it and nothing else died before it finished"
+    failure = Failure("the grader's worker died", f"the grader's worker died grading it: {died}")
+    assert {c.failure for q in zero.questions for c in q.checks} == {failure}
+    given_up = KilledWorker("a-task", SimpleNamespace(address="tcp://w:1"), 3)
+    assert judges.fate(second, given_up, True) is judges.fate(second, given_up, False) is None
+    assert judges.fate(second, RuntimeError("a bug"), True) is None
+    for error in (given_up, RuntimeError("a bug")):
+        result = judges.fate(second, error, False)
+        told = f"its task failed on the Dask cluster ({type(error).__name__}: "
+        assert result is not None and not result.gradable and str(result.problem).startswith(told)
+
+
+def test_a_task_graded_alone_takes_every_slot_of_its_worker() -> None:
+    """So that its worker's judge grades nothing else: another task waits for a slot meanwhile."""
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.cluster import JudgePlugin
+
+    plugin = JudgePlugin(choose("plain"), GradingConfig(), 1)
+    plugin.slots = [SimpleNamespace(name="a"), SimpleNamespace(name="b")]  # type: ignore[list-item]
+    for slot in plugin.slots:
+        plugin.free.put(slot)
+    taken: list[object] = []
+
+    def take_one() -> None:
+        with plugin.lent(every=False) as slots:
+            taken.extend(slots)
+
+    other = threading.Thread(target=take_one)
+    with plugin.lent(every=True) as slots:
+        assert slots == plugin.slots
+        other.start()
+        other.join(0.3)
+        assert other.is_alive() and not taken
+    other.join(10)
+    assert len(taken) == 1
+
+
+POISONED = ("--memory-limit", "1GiB", "--preload", str(REPO / "tests" / "cluster_poison.py"))
+"""Workers whose judge runs out of memory on POISON; nannies restart them past 95% of 1 GiB."""
+
+
+def by_submission(out: Path) -> dict[str, tuple[dict[str, str], tuple[bytes, ...]]]:
+    """A run's grades.csv row, results.json and feedback.md, by submission."""
+    found = {}
+    for row in csv.DictReader((out / "grades.csv").open()):
+        folder = out / row["submission"]
+        written = ((folder / name).read_bytes() for name in ("results.json", "feedback.md"))
+        found[row["submission"]] = (row, tuple(written))
+    return found
+
+
+def test_a_submission_that_kills_its_workers_is_graded_0_and_costs_no_other(tmp_path: Path) -> None:
+    """A judge that runs out of memory grading one file kills each worker grading it (simulated:
+    tests/cluster_poison.py). The task it shares with a wrong answer is split, it is graded 0 with
+    the reason once workers died grading it alone twice, and every other file, sharing its task or
+    queued beside it, is graded as in a local run, which exits 0 as this one does. Three deaths:
+    the scheduler's own rule (a task is given up after four) never applies."""
+    from distributed import Client
+
+    from convkit.judge.cluster import LEDGER
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    right, stub = REFERENCE.read_text(), STUBS.read_text()
+    transposed, doubled = (right.replace("return Y", f"return {y}", 1) for y in ("Y.T", "2 * Y"))
+    texts = [right, transposed, stub, f"{right}\n{POISON.decode()}\n", doubled, right, transposed]
+    for index, text in enumerate(texts):  # tasks: s0 and s1, s2 and the poison s3, then one each
+        (folder / f"s{index}.py").write_text(text)
+    grade = ("grade", folder, "--seed", SEED, "--backend", "plain", "--out")
+    local = convkit(*grade, tmp_path / "local", "--jobs", "2")
+    poisoned = LocalCluster(tmp_path, options=POISONED)
+    try:
+        poisoned.up()
+        done = convkit(*grade, tmp_path / "out", "--scheduler", poisoned.address)
+        with Client(poisoned.address, timeout=30) as client:
+            restarts = client.get_events("worker-restart-memory")
+            ledgers = client.get_metadata([LEDGER], None)
+    finally:
+        poisoned.down()
+    assert done.returncode == local.returncode == 0, done.stderr
+    assert len(restarts) == 3
+    assert ledgers == {}  # the batch dropped its ledger as it ended
+    graded, expected = by_submission(tmp_path / "out"), by_submission(tmp_path / "local")
+    del graded["s3.py"], expected["s3.py"]
+    assert graded == expected and len(graded) == 6
+    records = (json.loads(line) for line in (tmp_path / "out" / RECORDS).read_text().splitlines())
+    [poison] = [SubmissionResult.from_dict(r["result"]) for r in records if r["name"] == "s3.py"]
+    assert poison.gradable and poison.total == 0
+    details = {c.failure.detail for q in poison.questions for c in q.checks if c.failure}
+    assert len(details) == 1 and re.fullmatch(
+        r"the grader ran out of memory grading it: 2 times, a Dask worker grading it and nothing "
+        r"else went past its memory limit \(\S+ [GM]iB used of 1\.00 GiB\) and was restarted",
+        details.pop(),
+    )
+
+
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", f"tcp://127.0.0.1:{free_port()}")
     assert done.returncode == 2, done.stderr
@@ -262,7 +392,10 @@ def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
         for connection in accepted:
             connection.close()
     assert done.returncode == 2, done.stderr
-    assert done.stderr == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask scheduler in 12 s); is `dask scheduler` running there?\n"
+    assert (
+        done.stderr
+        == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask scheduler in 12 s); is `dask scheduler` running there?\n"
+    )
 
 
 def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 Each Dask worker runs convkit's judge: a worker plugin, started once per worker, keeps one warm sandbox slot per
 worker thread. Submissions travel as tasks holding their bytes, a few per task (workers need no shared file
-system), and come back as results' dictionaries, which this client writes exactly as a local run does. A worker that dies
-mid-task has its task run again elsewhere by the scheduler; each submission is written once. Start workers
+system), and come back as results' dictionaries, which this client writes exactly as a local run
+does. A task that fails is split: its submissions are graded again alone, and one is graded 0 only
+where workers die grading it alone (`Cluster.fate`); each submission is written once. Start workers
 with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N --preload convkit.judge.cluster`): judges
 that share a process share its interpreter lock, and the preload imports the judge as the worker starts rather
 than when the first batch's plugin arrives.
@@ -19,14 +20,19 @@ import asyncio
 import logging
 import pickle
 import queue
+import threading
 import time
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from distributed import Client, WorkerPlugin, as_completed, get_worker
+from dask.utils import format_bytes
+from distributed import Client, KilledWorker, WorkerPlugin, as_completed, get_worker
 from distributed.client import FutureCancelledError
 from distributed.comm import connect
 from distributed.comm.addressing import get_address_host_port
@@ -35,13 +41,15 @@ from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
 from .errors import ClusterError, SandboxError
 from .jobs import Job
-from .results import SubmissionResult
+from .results import Failure, SubmissionResult
 
 if TYPE_CHECKING:
     from .backends import Backend
     from .slot import Slot
 
 PLUGIN = "convkit-judge"
+Graded = tuple[list[dict[str, Any]], bytes, str]
+"""What a task that graded gives: its results as plain data, the transcripts learned, its worker."""
 CONNECT_TIMEOUT = 10
 WORKERS_TIMEOUT = 60
 IN_FLIGHT_PER_THREAD = 2
@@ -51,11 +59,23 @@ JOBS_PER_TASK = 4
 """Submissions per task at most. A task costs the client, the scheduler and the worker about 15 ms of CPU together
 (2 cores, 2 workers), an eighth of a submission's grading; four per task made a batch of 288 4%-10% faster. A worker
 lost mid-task costs its task's submissions a regrade, and the results of a task come together; a task that fails
-is split, so that only a submission that fails alone is ungradable."""
+is split, so that only a submission that fails alone is graded 0 or ungradable."""
 TASK_BYTES = 1 << 20
 """A task's submissions together hold at most this (or a single submission, whatever its size): what is in flight
 stays within what one submission per task could hold."""
 RETRIES = 2
+"""Runs again of a task whose judge raised (Dask's `retries`; a dead worker is not one)."""
+LEDGER = "convkit-judge"
+"""The scheduler's metadata (`Client.set_metadata`) where a task's attempt says it is grading,
+until it has graded. Dask runs a task again when its worker dies, whether the task was running or
+waiting there; the next attempt finds the record of one that died grading."""
+DEATHS = 2
+"""Deaths of a worker grading a submission alone (its judge grading nothing else) that make the
+submission's grade 0: one may be an accident (a worker killed from outside); a second, on another
+worker (a dead one is replaced by a fresh process), is the submission's doing."""
+ABANDONED = 3
+"""Times the scheduler may give up on a submission's task (KilledWorker) while it was not being
+graded, before the submission is ungradable: the cluster, not the submission, keeps failing."""
 POLL = 0.05
 """Seconds between looks for a result; the scheduler is asked about its workers at most every CHECK_EVERY."""
 CHECK_EVERY = 1.0
@@ -74,6 +94,19 @@ def dask_setup(worker: Any) -> None:
     from . import pool  # noqa: F401
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A task's attempt as the ledger records it while it grades: its worker; whether that worker's
+    judge grades its one submission and nothing else; the worker's memory limit (bytes, None: no
+    limit); the sandbox it grades in."""
+
+    worker: str
+    alone: bool
+    memory_limit: int | None
+    backend: str
+    isolation: str
+
+
 class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
     """A Dask worker plugin: one started sandbox slot per worker thread, lent to one task at a time."""
 
@@ -82,6 +115,8 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
     def __init__(self, backend: Backend, config: GradingConfig, seed: int) -> None:
         self.requested, self.config, self.seed = backend, config, seed
         self.free: queue.Queue[Slot] = queue.Queue()
+        self.gate = threading.Lock()
+        """Held while a task takes slots: one taking all has them before another takes one back."""
         self.slots: list[Slot] = []
         self.backend = backend
         self.warning: str | None = None
@@ -106,13 +141,26 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         from .pool import start_slots, with_fallback
 
         plans.share()
-        self.slots, self.backend, self.warning = with_fallback(lambda backend: start_slots(backend, self.config, count, self.seed), self.requested)
+        self.slots, self.backend, self.warning = with_fallback(
+            lambda backend: start_slots(backend, self.config, count, self.seed), self.requested
+        )
         for slot in self.slots:
             self.free.put(slot)
 
     def teardown(self, worker: Any) -> None:
         for slot in self.slots:
             slot.close()
+
+    @contextmanager
+    def lent(self, every: bool) -> Iterator[list[Slot]]:
+        """A free slot for a task; with `every`, all of them: the judge then grades nothing else."""
+        with self.gate:
+            taken = [self.free.get() for _ in range(len(self.slots) if every else 1)]
+        try:
+            yield taken
+        finally:
+            for slot in taken:
+                self.free.put(slot)
 
 
 def plugin_of_this_worker() -> JudgePlugin:
@@ -154,24 +202,63 @@ def tasks_of(jobs: Iterable[Job], count: int | None, threads: int) -> Iterator[l
 
 
 def grade_on_worker(
-    jobs: list[Job], seed: int, assignment: AssignmentConfig, transcripts: bytes = b""
-) -> tuple[list[dict[str, Any]], bytes, str]:
-    """A task: grade some jobs in turn with a free slot of this worker, having adopted the transcripts other workers
-    learned (`convkit.judge.plans`); the results as plain data, the transcripts this worker learned meanwhile, and
-    its address. Transcripts travel pickled: the scheduler, which unpickles every task, then never imports the
-    judge."""
+    jobs: list[Job],
+    seed: int,
+    assignment: AssignmentConfig,
+    transcripts: bytes,
+    ledger: str,
+    every: bool = False,
+) -> Graded | Attempt:
+    """A task: grade some jobs in turn with a free slot of this worker (`every`: all of them),
+    having adopted the transcripts other workers learned (`convkit.judge.plans`); the results as
+    plain data, the transcripts this worker learned meanwhile, and its address. Or, where an attempt
+    at it died grading, that attempt as the batch's ledger (`ledger`) recorded it: nothing is graded
+    again after a worker's death, the client decides. Transcripts travel pickled: the scheduler,
+    which unpickles every task, then never imports the judge."""
     from . import plans
     from .pool import judge
 
     plugin = plugin_of_this_worker()
+    worker = get_worker()
     if transcripts:
         plans.adopt(pickle.loads(transcripts))  # noqa: S301 - written by this batch's judges, passed on by its client
-    slot = plugin.free.get()
-    try:
-        results = [judge(job, slot, plugin.config, seed, assignment) for job in jobs]
-    finally:
-        plugin.free.put(slot)
-    return results, pickle.dumps(plans.learned()), get_worker().address
+    with plugin.lent(every) as slots:
+        alone = len(jobs) == 1 and len(slots) == len(plugin.slots)
+        sandbox = slots[0].backend.name, str(slots[0].isolation)
+        attempt = Attempt(worker.address, alone, worker.memory_manager.memory_limit, *sandbox)
+        keys = [LEDGER, ledger, worker.get_current_task()]
+        died = begin(worker, keys, attempt)
+        if died is not None:
+            return died
+        try:
+            results = [judge(job, slots[0], plugin.config, seed, assignment) for job in jobs]
+        finally:  # graded, or the judge raised: no death
+            on_loop(worker, worker.scheduler.set_metadata(keys=keys, value=None))
+    return results, pickle.dumps(plans.learned()), worker.address
+
+
+def begin(worker: Any, keys: list[str], attempt: Attempt) -> Attempt | None:
+    """Record `attempt` under `keys` on the scheduler before it grades, unless an attempt is
+    recorded there: that one died grading (one that ends clears its record), and is returned."""
+
+    async def swap() -> dict[str, Any] | None:
+        before: dict[str, Any] | None = await worker.scheduler.get_metadata(keys=keys, default=None)
+        if before is None:
+            await worker.scheduler.set_metadata(keys=keys, value=asdict(attempt))
+        return before
+
+    before = on_loop(worker, swap())
+    return None if before is None else Attempt(**before)
+
+
+def on_loop(worker: Any, call: Any) -> Any:
+    """Run a coroutine on the worker's event loop, from a task's thread; its value."""
+    return asyncio.run_coroutine_threadsafe(call, worker.loop.asyncio_loop).result()
+
+
+def forget(ledger: str, dask_scheduler: Any) -> None:
+    """Run on the scheduler (`Client.run_on_scheduler`) as a batch ends: drop its ledger."""
+    dask_scheduler.task_metadata.get(LEDGER, {}).pop(ledger, None)
 
 
 def plugin_state(dask_worker: Any) -> dict[str, Any]:
@@ -194,6 +281,12 @@ class Cluster:
         self.backend = backend
         self.warning: str | None = None
         self.client: Any = None
+        self.run = uuid.uuid4().hex[:12]
+        """The batch's name: its tasks' keys start with it, and its ledger has it."""
+        self.deaths: defaultdict[int, list[Attempt]] = defaultdict(list)
+        """Each job's attempts that died grading it alone."""
+        self.abandoned: Counter[int] = Counter()
+        """How often the scheduler gave up on each job's task while it was not being graded."""
 
     def __enter__(self) -> Cluster:
         try:
@@ -205,7 +298,9 @@ class Cluster:
             self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as error:
             reason = " ".join(str(error).split())[:200] or f"no answer as a Dask scheduler in {CONNECT_TIMEOUT + 2} s"
-            raise ClusterError(f"cannot reach the Dask scheduler at {self.address} ({reason}); is `dask scheduler` running there?") from None
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {self.address} ({reason}); is `dask scheduler` running there?"
+            ) from None
         try:
             self.start()
         except BaseException:
@@ -217,7 +312,9 @@ class Cluster:
         try:
             self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
         except (TimeoutError, OSError):
-            raise ClusterError(f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; start some with `dask worker`") from None
+            raise ClusterError(
+                f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; start some with `dask worker`"
+            ) from None
         replies = self.client.register_plugin(JudgePlugin(self.requested, self.config, self.seed), name=PLUGIN)
         for worker, reply in replies.items():
             if reply.get("status") != "OK":
@@ -235,23 +332,26 @@ class Cluster:
         threads = sum(workers.values()) or 1
         tasks = tasks_of(jobs, self.count, threads)
         waiting: dict[str, list[Job]] = {}
-        run = uuid.uuid4().hex[:12]
+        alone: Counter[int] = Counter()
+        """Tasks each job was sent alone in (they name those tasks)."""
 
         exchange = plans.Exchange(workers)
         watch = Watch(self.client, self.address)
 
         running = as_completed(loop=self.client.loop)
 
-        def task(batch: list[Job], worker: str | None = None, name: str = "") -> None:
+        def task(batch: list[Job], worker: str | None = None, every: bool = False) -> None:
             """Grade `batch` as a task; one for `worker` (which just finished one) carries the transcripts the others
             learned since its last, and goes to it, unless it is gone or work stealing moves it to an idle worker
             (which then only runs some checks the transcripts would have spared it)."""
             live = None if worker is None or watch.workers is None else watch.workers | {worker}
             transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker, live))
             placed = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
+            name = f"-alone{alone[batch[0].index]}" if every else ""  # with all its worker's slots
+            key = f"convkit-{self.run}-{batch[0].index}{name}"
             future = self.client.submit(
-                grade_on_worker, batch, self.seed, self.assignment, transcripts, key=f"convkit-{run}-{batch[0].index}{name}",
-                pure=False, retries=RETRIES, **placed,
+                grade_on_worker, batch, self.seed, self.assignment, transcripts, self.run, every,
+                key=key, pure=False, retries=RETRIES, **placed,
             )  # fmt: skip
             waiting[future.key] = batch
             running.add(future)
@@ -264,35 +364,94 @@ class Cluster:
         submit(threads * IN_FLIGHT_PER_THREAD)
         for future in completed(running, watch):  # each future completes once, however often its task was run
             batch = waiting.pop(future.key)
-            try:
-                replies, learned, worker = gathered(future, watch)
-            except FutureCancelledError as error:  # Dask cancels a client's tasks when it loses the scheduler
-                raise ClusterError(cancelled(self.address, error.reason)) from None
-            except Exception as error:  # noqa: BLE001 - a task the cluster could not finish (a worker killed too often...)
-                if future.status != "error":  # not the task's failure: the connection's, while gathering its result
-                    raise ClusterError(f"{lost(self.address)} ({type(error).__name__})") from None
-                future.release()
-                if len(batch) > 1:  # any one of them may have failed it: each is graded again alone
-                    for job in batch:
-                        task([job], name="-alone")
-                    continue
-                from .engine import ungradable
-
-                problem = f"its task failed on the Dask cluster ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
-                submit(1)
-                yield batch[0].index, ungradable(batch[0].submission(), problem, seed=self.seed, backend=self.backend.name, isolation="unknown")
-                continue
+            outcome = self.outcome(future, watch)
             future.release()
+            if not isinstance(outcome, tuple):
+                for job in batch:
+                    result = self.fate(job, outcome, len(batch) > 1)
+                    if result is None:
+                        alone[job.index] += 1
+                        task([job], every=True)
+                    else:
+                        submit(1)
+                        yield job.index, result
+                continue
+            replies, learned, worker = outcome
             exchange.add(worker, pickle.loads(learned))  # noqa: S301 - from this batch's own judges
             submit(1, worker)
             for job, reply in zip(batch, replies, strict=True):
                 yield job.index, SubmissionResult.from_dict(reply)
+
+    def outcome(self, future: Any, watch: Watch) -> Graded | Attempt | Exception:
+        """A completed task's value, or the error that failed it; for a KilledWorker, the attempt
+        that died grading where the ledger kept one (no attempt found it before the scheduler gave
+        up)."""
+        try:
+            return gathered(future, watch)  # type: ignore[no-any-return]
+        except FutureCancelledError as error:  # as Dask does when the client loses the scheduler
+            raise ClusterError(cancelled(self.address, error.reason)) from None
+        except Exception as error:  # noqa: BLE001 - a task the cluster could not finish
+            if future.status != "error":  # the connection's failure while gathering, not the task's
+                raise ClusterError(f"{lost(self.address)} ({type(error).__name__})") from None
+            if not isinstance(error, KilledWorker):
+                return error
+            record = self.client.get_metadata([LEDGER, self.run, future.key], None)
+            return error if record is None else Attempt(**record)
+
+    def fate(self, job: Job, outcome: Attempt | Exception, shared: bool) -> SubmissionResult | None:
+        """`job`'s result when its task (`shared` with other jobs or not) failed with `outcome`, the
+        attempt that died grading or an error; None: grade it again alone. The rule, as the README
+        says: a submission whose workers die grading it alone DEATHS times is graded 0, its own
+        failure; one whose judge raises in a task of its own, or whose tasks the scheduler gives up
+        on ABANDONED times while it is not being graded, is ungradable, the grader's failure."""
+        if isinstance(outcome, Attempt):
+            if not outcome.alone:
+                return None
+            died = self.deaths[job.index]
+            died.append(outcome)
+            return self.killed(job, died) if len(died) >= DEATHS else None
+        if isinstance(outcome, KilledWorker):
+            self.abandoned[job.index] += 1
+            if self.abandoned[job.index] < ABANDONED:
+                return None
+        elif shared:
+            return None
+        from .engine import ungradable
+
+        told = " ".join(str(outcome).split())[:200]
+        problem = f"its task failed on the Dask cluster ({type(outcome).__name__}: {told})"
+        sandbox = {"seed": self.seed, "backend": self.backend.name, "isolation": "unknown"}
+        return ungradable(job.submission(), problem, **sandbox)
+
+    def killed(self, job: Job, died: list[Attempt]) -> SubmissionResult:
+        """`job` graded 0, workers having died grading it alone: for their memory where the nanny of
+        each restarted it for that (an event the scheduler keeps), else for no reason reported."""
+        from .engine import all_failed
+
+        restarts = self.client.get_events("worker-restart-memory")
+        used = {event["worker"]: event["rss"] for _, event in restarts}
+        times = f"{len(died)} times, a Dask worker grading it and nothing else"
+        if all(attempt.worker in used and attempt.memory_limit for attempt in died):
+            most = max(died, key=lambda attempt: used[attempt.worker])
+            limit = format_bytes(most.memory_limit or 0)
+            reason = "the grader ran out of memory"
+            detail = (
+                f"{reason} grading it: {times} went past its memory limit "
+                f"({format_bytes(used[most.worker])} used of {limit}) and was restarted"
+            )
+        else:
+            reason = "the grader's worker died"
+            detail = f"{reason} grading it: {times} died before it finished"
+        last = died[-1]
+        sandbox = {"seed": self.seed, "backend": last.backend, "isolation": last.isolation}
+        return all_failed(job.submission(), Failure(reason, detail), **sandbox)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.client is None:
             return
         if self.client.status == "running" and not (kind is not None and issubclass(kind, ClusterError)):  # else it may not answer
             try:
+                self.client.run_on_scheduler(forget, self.run)
                 self.client.unregister_worker_plugin(PLUGIN)
             except Exception:  # noqa: BLE001, S110 - workers that are gone have nothing to stop
                 pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
@@ -24,10 +25,7 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
     if submission.error is not None:
         failure = Failure(reason="could not be read", detail=submission.error)
-        questions = tuple(failing(question, failure) for question in QUESTION_IDS)
-        return SubmissionResult(
-            submission.name, questions, load_error=submission.error, notes=tuple(submission.notes), student=submission.student, **sandbox
-        )
+        return all_failed(submission, failure, load_error=submission.error, **sandbox)
     session = Session(slot, submission, config)
     questions = []
     try:
@@ -63,11 +61,17 @@ def failing(question: str, failure: Failure) -> QuestionResult:
     return QuestionResult(question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question)))
 
 
+def all_failed(submission: Submission, failure: Failure, **fields: Any) -> SubmissionResult:
+    """A result whose every check failed for one reason, `failure`; `fields`: its others (seed,
+    backend and isolation at least)."""
+    questions = tuple(failing(question, failure) for question in QUESTION_IDS)
+    notes, student = tuple(submission.notes), submission.student
+    return SubmissionResult(submission.name, questions, notes=notes, student=student, **fields)
+
+
 def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
     """A result with no score that stands: every check unscored, the grader's reason stated."""
     failure = Failure(reason="not graded", detail=f"not graded: {problem}")
-    questions = tuple(failing(question, failure) for question in QUESTION_IDS)
-    return SubmissionResult(
-        submission.name, questions, seed=seed, backend=backend, isolation=isolation, student=submission.student,
-        status=GradeStatus.UNGRADABLE, problem=problem, notes=tuple(submission.notes),
-    )  # fmt: skip
+    sandbox = {"seed": seed, "backend": backend, "isolation": isolation}
+    status = GradeStatus.UNGRADABLE
+    return all_failed(submission, failure, status=status, problem=problem, **sandbox)
