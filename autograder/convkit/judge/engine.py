@@ -43,7 +43,7 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     finally:
         session.kill()
     notes = (*submission.notes, *session.notes)
-    graded = judge_from_scratch(tuple(questions), submission.cells, submission.labels, assignment)
+    graded = judge_from_scratch(tuple(questions), submission.definitions, assignment)
     return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, student=submission.student, **sandbox)
 
 

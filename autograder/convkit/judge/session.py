@@ -262,17 +262,21 @@ class Session(Student):
 
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
+        submission = self.submission
+        code = {"cells": [cell.source for cell in submission.cells], "file": submission.file}
+        code["places"] = [cell.place for cell in submission.cells]
         while True:
             self.worker = self.slot.spawn(self.submission.preload)
             running = self.next_cell(-1)
             try:
-                seq = self.worker.send({"op": Op.LOAD, "cells": self.submission.cells, "skip": sorted(self.skip)})
+                seq = self.worker.send({"op": Op.LOAD, **code, "skip": sorted(self.skip)})
                 for reply in self.worker.replies(seq, self.config.cell_timeout, self.deadline):
                     if reply.get("status") == Status.DONE:
                         break
                     cell = int(reply["cell"])
                     if reply.get("status") == Status.RAISED:
-                        self.note(f"{self.submission.labels[cell]} raised {str(reply.get('error'))[:200]}")
+                        error = str(reply.get("error"))[:200]
+                        self.note(f"{submission.label(cell)} raised {error}")
                     running = self.next_cell(cell)
             except TimeoutError:
                 self.give_up_on(running, f"timed out after {self.config.cell_timeout} s")
@@ -292,7 +296,7 @@ class Session(Student):
         if cell is None or time.monotonic() >= self.deadline:
             raise WorkerFailed(f"loading the code failed: {why}", reason="loading failed")
         self.skip.add(cell)
-        self.note(f"{self.submission.labels[cell]} {why} and was skipped")
+        self.note(f"{self.submission.label(cell)} {why} and was skipped")
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
