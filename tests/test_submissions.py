@@ -153,6 +153,18 @@ CONFIG = GradingConfig(jobs=2, call_timeout=10, cell_timeout=10, submission_time
 REFERENCE_TEXT = REFERENCE.read_text()
 FIRST = REFERENCE_TEXT.split("class Conv2D")[0]
 """The reference's imports and corr2d, and nothing of the other answers."""
+POOL = "def pool2d(X, pool_size, mode='max'):"
+POOL_LINE = REFERENCE_TEXT.splitlines().index(POOL) + 1
+ABOVE = "the functions above that line were graded"
+
+
+def reference_notebook() -> str:
+    """The reference as a notebook of one cell per function (after a text cell and one of
+    imports), pool2d's broken, then a cell that Python compiles only to refuse and one that
+    raises."""
+    first, *functions = REFERENCE_TEXT.split("\ndef ")
+    parts = [first, *("def " + part for part in functions)]
+    return notebook(*(part.replace(POOL, POOL[:-1]) for part in parts), "x = 1\nreturn x", "1 / 0")
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +172,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResu
     folder = tmp_path_factory.mktemp("submissions")
     files = {
         "many.py": FIRST + "".join("0\n" if index % 2 else "abs(0)\n" for index in range(40_000)),
+        "dave.py": REFERENCE_TEXT.replace(POOL, POOL[:-1]),
         "lines.py": REFERENCE_TEXT + "\nreturn 1\n",
+        "nb.ipynb": reference_notebook(),
         "big.py": "0\n" * (MAX_CODE // 2 + 1),
     }
     for name, text in files.items():
@@ -191,6 +205,29 @@ def test_a_file_over_the_limit_gets_zero_with_its_reason(graded: Graded) -> None
     result = graded["big.py"]
     assert result.status is GradeStatus.GRADED and result.total == 0
     assert result.load_error == f"its code is {MAX_CODE + 2:,} bytes, over the 1 MiB that is graded"
+
+
+def test_what_a_syntax_error_keeps_from_running_is_not_graded_rather_than_undefined(
+    graded: Graded,
+) -> None:
+    result = graded["dave.py"]
+    assert result.partial == f"line {POOL_LINE}: SyntaxError: expected ':'; {ABOVE}"
+    assert result.total == result.max_total - result.questions[-1].max_score
+    assert failures(result, "pool2d") == {f"not graded: line {POOL_LINE} has a syntax error"}
+
+
+def test_a_notebook_names_each_cell_by_one_number_everywhere(graded: Graded) -> None:
+    result = graded["nb.ipynb"]
+    pool = len(REFERENCE_TEXT.split("\ndef ")) + 1  # the text cell, then the reference's parts
+    others = "that cell was not run, the other cells were graded"
+    assert result.partial == f"cell {pool}, line 1: SyntaxError: expected ':'; {others}"
+    assert failures(result, "pool2d") == {f"not graded: cell {pool} has a syntax error"}
+    assert result.total == result.max_total - result.questions[-1].max_score
+    refused = "SyntaxError: 'return' outside function"
+    assert result.notes == (
+        f"cell {pool + 1} raised {refused} (<cell {pool + 1}>, line 2)",
+        f"cell {pool + 2} raised ZeroDivisionError: division by zero",
+    )
 
 
 def test_a_python_files_statements_keep_the_files_line_numbers(graded: Graded) -> None:

@@ -229,14 +229,18 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
         lines.append(
             f"| {code(result.name)} | {cell(who.name)} | {cell(who.sid)} | {total} | {cell(status(result))} | `{folder}/feedback.md` |"
         )
-    partial = [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
+    partial = not_fully_graded(graded)
     if partial:
-        lines += ["", "## Submissions that could not be fully graded", ""] + [
-            f"- {code(name)}: {markdown(str(why))}" for name, why in partial
-        ]
+        lines += ["", "## Submissions that could not be fully graded", ""]
+        lines += [f"- {code(name)}: {markdown(why)}" for name, why in partial]
     if skipped:
         lines += ["", "## Files not graded", ""] + [f"- {code(item.path)}: {item.reason}" for item in skipped]
     return "\n".join(lines) + "\n"
+
+
+def not_fully_graded(graded: list[SubmissionResult]) -> list[tuple[str, str]]:
+    """The graded submissions that could not be read, or only in part (a syntax error), with why."""
+    return [(r.name, r.load_error or r.partial) for r in graded if r.load_error or r.partial]
 
 
 def question_stats(graded: list[SubmissionResult]) -> list[dict[str, object]]:
@@ -293,6 +297,7 @@ def html(batch: Batch, seed: int, skipped: Sequence[Skipped], feedbacks: Sequenc
             "sandboxes": sandboxes(batch),
             "warning": batch.warning, "questions": question_stats(graded), "groups": groups, "untouched": untouched(graded),
             "students": students, "question_ids": QUESTION_IDS, "skipped": skipped,
+            "partial": not_fully_graded(graded),
             "histogram": report_html.png(histogram), "pass_rates": report_html.png(pass_rates_png(graded)),
         }
     )  # fmt: skip
