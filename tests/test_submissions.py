@@ -4,6 +4,7 @@ what it keeps from running, said as such."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.jobs import read_job
 from convkit.judge.results import GradeStatus, SubmissionResult
+from convkit.judge.session import code_frame
 from convkit.judge.submissions import MAX_CODE, Cell, Submission
 from convkit.questions import QUESTION_IDS
+from convkit.worker.protocol import MAX_FRAME_BYTES
 
 from .conftest import REFERENCE
 
@@ -95,6 +98,15 @@ def test_code_over_the_limit_is_refused_in_one_line(tmp_path: Path, name: str, l
     path = tmp_path / name
     path.write_text(code if name.endswith(".py") else notebook(code))
     assert load(path).error == f"its code is {MAX_CODE + 2:,} bytes, over the 1 MiB that is graded"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", ["a\n", "'\x01'\n"])  # the most statements; the longest escapes
+def test_the_most_code_fits_one_load_frame(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "sub.py"
+    path.write_text(line * (MAX_CODE // len(line)))
+    frame = json.dumps({**code_frame(load(path)), "seq": 1, "skip": []}, separators=(",", ":"))
+    assert len(frame) < MAX_FRAME_BYTES
 
 
 def test_a_syntax_error_grades_the_statements_above_it_and_says_so(tmp_path: Path) -> None:

@@ -263,13 +263,12 @@ class Session(Student):
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
         submission = self.submission
-        code = {"cells": [cell.source for cell in submission.cells], "file": submission.file}
-        code["places"] = [cell.place for cell in submission.cells]
+        code = code_frame(submission)
         while True:
             self.worker = self.slot.spawn(self.submission.preload)
             running = self.next_cell(-1)
             try:
-                seq = self.worker.send({"op": Op.LOAD, **code, "skip": sorted(self.skip)})
+                seq = self.worker.send({**code, "skip": sorted(self.skip)})
                 for reply in self.worker.replies(seq, self.config.cell_timeout, self.deadline):
                     if reply.get("status") == Status.DONE:
                         break
@@ -307,6 +306,14 @@ class Session(Student):
             self.worker.close()
             self.worker = None
         return self.slot.reap()
+
+
+def code_frame(submission: Submission) -> dict[str, Any]:
+    """A LOAD frame (`convkit.worker.protocol.Load`) but its `skip`: the submission's code. At most
+    MAX_CODE of code keeps it within a frame (a test makes sure)."""
+    cells = submission.cells
+    code = {"cells": [cell.source for cell in cells], "places": [cell.place for cell in cells]}
+    return {"op": Op.LOAD, **code, "file": submission.file}
 
 
 def ended(status: str | None, exc: BaseException) -> str:

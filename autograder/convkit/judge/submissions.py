@@ -150,7 +150,9 @@ class Facts(NamedTuple):
     names: Names | None
 
 
-NOTHING, LITERAL = Facts(False, False, None), Facts(True, False, None)
+NOTHING = Facts(False, False, None)
+LITERAL = Facts(True, False, None)
+GRADER = Facts(False, True, None)
 NAMING = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
@@ -166,7 +168,9 @@ def _facts(node: ast.stmt) -> Facts:
     kind = type(node)  # common cases first, allocating nothing: a large file has many statements
     if kind is ast.Expr:
         value = node.value  # type: ignore[attr-defined]
-        return LITERAL if type(value) is ast.Constant else Facts(False, _grader_call(value), None)
+        if type(value) is ast.Constant:
+            return LITERAL
+        return GRADER if _grader_call(value) else NOTHING
     if kind is ast.Pass:
         return LITERAL
     if kind is ast.Assign and _literal_assignment(node):  # type: ignore[arg-type]
