@@ -10,8 +10,9 @@ solution followed by the book's example statements (`X = torch.ones((6, 8))`, `Y
 reference in the same batch (which pays for the sandbox's start, lazy imports and the checks'
 plans). The judge is that interpreter: its CPU seconds and the growth of its peak resident memory
 from the reference's result to the submission's are the judge's (what it held before, torch and the
-judge, apart). Wall time also counts the worker running the cells. A grade past --timeout seconds,
-or whose memory passes --memory-gb, is stopped and said so. Make the baseline with, for example,
+judge, apart). Wall time also counts the worker running the cells. The result shows the score and
+why it is short (the commonest failure). A grade past --timeout seconds, or whose memory passes
+--memory-gb, is stopped and said so. Make the baseline with, for example,
 `git worktree add /tmp/main-bench <commit>`.
 """
 
@@ -71,7 +72,9 @@ paths = [Path(sys.argv[1]), Path(sys.argv[2])]
 config, plain = GradingConfig(jobs=1), choose("plain")
 result = grade_batch(paths, config, plain, 1, progress=False, on_result=mark).results[1]
 (cpu, wall, before), (cpu_end, wall_end, peak) = marks
-said = result.problem or result.load_error or result.partial or ""
+failed = [c.failure.detail for q in result.questions for c in q.checks if c.failure is not None]
+commonest = max(failed, key=failed.count, default="")
+said = result.problem or result.load_error or result.partial or commonest
 score = f"{result.total:g}/{result.max_total:g} {result.status}"
 growth = (peak - before) / 1024
 print(json.dumps({"cpu": cpu_end - cpu, "wall": wall_end - wall, "growth": growth, "score": score,
