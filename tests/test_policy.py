@@ -70,8 +70,8 @@ def test_code_written_from_scratch_and_other_answers_are_not_blamed() -> None:
         "def pool2d(X, p, mode='max'):\n    return corr2d(X, X)",
     )
     assert found(*cells) == ["`corr2d` calls `F.conv2d` (cell 1, line 3); this exercise asks you to write it from scratch"]
-    broken = "def corr2d(X, K:\n    return F.conv2d(X, K)"
-    assert found("x = 1", broken) == []  # a cell that does not parse is not run
+    broken = "import torch.nn.functional as F\ndef corr2d(X, K):\n    return F.conv2d(X, K)\nx = ("
+    assert found("x = 1", broken) == []  # a cell that does not parse runs none of its code
 
 
 def test_findings_name_the_line_of_a_python_file_and_of_a_notebook_cell() -> None:

@@ -258,8 +258,16 @@ def _notebook_cells(submission: Submission, text: str) -> None:
     _within_limit(sum(len(source.encode("utf-8", "surrogatepass")) for _, source in code))
     dropped, broken = 0, []
     for number, raw in code:
+        if raw.lstrip().startswith("%%"):
+            dropped += 1
+            continue
+        lines = Source(raw).text.split("\n")
+        magics = [index for index, line in enumerate(lines) if line.lstrip().startswith(("%", "!"))]
+        for index in magics:
+            lines[index] = ""  # keeps line numbers of later lines right
+        dropped += len(magics)
         try:
-            dropped += _notebook_cell(submission, number, raw)
+            _notebook_cell(submission, number, lines)
         except Unparsable as error:
             broken.append((number, error))
     if dropped:
@@ -271,32 +279,25 @@ def _notebook_cells(submission: Submission, text: str) -> None:
         raise SubmissionError(submission.partial or "there is no code in it")
 
 
-def _notebook_cell(submission: Submission, number: int, raw: str) -> int:
-    """Add notebook cell `number` (`raw`, its code) to the submission, without its magics, shell
-    lines and grader calls, unless it is a cell magic or holds no code; how many lines it lost.
-    Raises Unparsable where it does not parse."""
-    if raw.lstrip().startswith("%%"):
-        return 1
-    lines = Source(raw).text.split("\n")
-    magics = [index for index, line in enumerate(lines) if line.lstrip().startswith(("%", "!"))]
-    for index in magics:
-        lines[index] = ""  # keeps line numbers of later lines right
-    source = Source("\n".join(lines))
+def _notebook_cell(submission: Submission, number: int, lines: list[str]) -> None:
+    """Add notebook cell `number` (its code's `lines`) to the submission, without its grader calls,
+    unless it holds no code; what it names is recorded only if all of it parses (else none of it
+    runs), and Unparsable raised."""
+    source, named = Source("\n".join(lines)), []
     try:
-        for statement in source.statements(_facts):
-            facts, first, last = statement
+        for facts, first, last in source.statements(_facts):
             if facts is not None and facts.grader:
                 lines[first - 1 : last] = [""] * (last - first + 1)
             if facts is not None and facts.names is not None:
-                lines_of = source.lines(first, last + 1)
-                submission.definitions.add(facts.names, lines_of, first, number)
+                named.append((facts.names, source.lines(first, last + 1), first))
     except Unparsable:
         # Read, never run or parsed: a name found that is not really defined only changes a message.
         submission.unreached |= dict.fromkeys(defined_names(source.text), f"cell {number}")
         raise
+    for what, text, first in named:
+        submission.definitions.add(what, text, first, number)
     if any(line.strip() for line in lines):
         submission.cells.append(Cell("\n".join(lines), number))
-    return len(magics)
 
 
 def _joined(source: object) -> str:
