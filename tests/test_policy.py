@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from convkit.assignment_config import AssignmentConfig, ConfigError, FromScratch, load
@@ -15,6 +16,7 @@ from convkit.feedback import question_markdown
 from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.policy import violations
+from convkit.judge.submissions import parse
 from convkit.questions import BY_ID
 
 from .conftest import REFERENCE
@@ -25,8 +27,11 @@ SYMBOLS = {question: BY_ID[question].symbol for question in FORBID}
 
 
 def found(*cells: str) -> list[str]:
-    labels = [f"cell {n}" for n in range(1, len(cells) + 1)]
-    return [str(v) for v in violations(list(cells), labels, FORBID, SYMBOLS)]
+    """The findings on a notebook of these code cells (numbered from 1)."""
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    submission = parse("nb.ipynb", nbformat.writes(book).encode())
+    return [str(v) for v in violations(submission.definitions, FORBID, SYMBOLS)]
 
 
 @pytest.mark.parametrize(
@@ -65,7 +70,19 @@ def test_code_written_from_scratch_and_other_answers_are_not_blamed() -> None:
         "def pool2d(X, p, mode='max'):\n    return corr2d(X, X)",
     )
     assert found(*cells) == ["`corr2d` calls `F.conv2d` (cell 1, line 3); this exercise asks you to write it from scratch"]
-    assert found("def corr2d(X, K:\n    pass") == []  # unparsable cells are the engine's business, not the policy's
+    broken = "import torch.nn.functional as F\ndef corr2d(X, K):\n    return F.conv2d(X, K)\nx = ("
+    assert found("x = 1", broken) == []  # a cell that does not parse runs none of its code
+
+
+def test_findings_name_the_line_of_a_python_file_and_of_a_notebook_cell() -> None:
+    header = "import torch.nn.functional as F\n\nx = 1\n\n"
+    helper = "def helper(X, K):\n    y = 2\n    return F.conv2d(X, K)\n\n\n"
+    answer = "def corr2d(X, K):\n    return helper(X, K)\n"
+    definitions = parse("sub.py", (header + helper + answer).encode()).definitions
+    [said] = [str(v) for v in violations(definitions, FORBID, SYMBOLS)]
+    assert said.startswith("`corr2d` calls `F.conv2d` (line 7);")
+    [said] = found(header, "x = 2\n" + helper + answer)
+    assert said.startswith("`corr2d` calls `F.conv2d` (cell 2, line 4);")
 
 
 def write(folder: Path, text: str) -> Path:

@@ -8,6 +8,7 @@ import socket
 import struct
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable
 
 import pytest
@@ -18,7 +19,7 @@ from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
 from convkit.worker.codec import Foreign, decode, encode
-from convkit.worker.probes import handle
+from convkit.worker.probes import compiled, handle, run_cells
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
     MESSAGE_CHARS,
@@ -27,6 +28,7 @@ from convkit.worker.protocol import (
     Op,
     Status,
     WireError,
+    load_request,
     receive,
     send,
 )
@@ -115,6 +117,37 @@ def test_oversized_header_and_truncated_frames() -> None:
     right.close()
     with pytest.raises(EOFError):
         receive(left)
+
+
+def test_a_cell_is_compiled_with_the_line_numbers_of_its_file_or_notebook_cell() -> None:
+    source = "x = 1\ndef f():\n    return [1 / 0 for _ in 'a']\nf()\n"
+    with pytest.raises(ZeroDivisionError) as raised:
+        exec(compiled(source, "sub.py", 39), {})
+    frames = traceback.extract_tb(raised.tb)
+    lines = [frame.lineno for frame in frames if frame.filename == "sub.py"]
+    assert lines[0] == 43 and set(lines[1:]) == {42}  # f() on line 43 of the file, 1 / 0 on line 42
+    [said] = run_cells({}, ["x = 1\nreturn x\n", "return 2"], [40, 3], "sub.py", skip={1})
+    refused = "SyntaxError: 'return' outside function"
+    assert said == {"status": Status.RAISED, "cell": 0, "error": f"{refused} (sub.py, line 41)"}
+    [said] = run_cells({}, ["x = 1\nreturn x\n"], [7], None, skip=set())
+    assert said["error"] == f"{refused} (<cell 7>, line 2)"
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"cells": "x = 1"}, "cells must be a list of str"),
+        ({"places": [1, 2]}, "places must give each cell a positive int"),
+        ({"places": [True]}, "places must give each cell a positive int"),
+        ({"file": 3}, "file must be a str or null"),
+        ({"skip": None}, "skip must be a list of ints"),
+    ],
+)
+def test_a_malformed_load_is_refused(change: dict, said: str) -> None:
+    frame = {"op": Op.LOAD, "seq": 4, "cells": ["x = 1"], "places": [1], "file": "s.py", "skip": []}
+    assert load_request(frame) == frame
+    with pytest.raises(WireError, match=said):
+        load_request({**frame, **change})
 
 
 def test_a_reply_too_large_to_send_becomes_a_too_large_frame_with_its_seq() -> None:

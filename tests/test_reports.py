@@ -8,7 +8,7 @@ from convkit.judge.backends import Backend
 from convkit.judge.batch import Batch
 from convkit.judge.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from convkit.questions import QUESTION_IDS
-from convkit.reports import failure_groups, gradescope, report
+from convkit.reports import failure_groups, gradescope, html, report
 
 FLIPPED = "matches true convolution: the kernel is flipped"
 
@@ -45,6 +45,16 @@ def test_ungradable_submissions_are_listed_first_and_left_out_of_statistics() ->
     assert "2 submission(s): 1 graded, 1 ungradable; seed 7; sandbox plain (namespace+uid)." in text
     assert text.index("- `lost.py`: the sandbox stopped answering") < text.index("## Questions")
     assert "| `corr2d` | 1/1 (100%) | 3.00 | 3 |" in text
+
+
+def test_partly_graded_submissions_are_listed_in_both_reports() -> None:
+    said = "cell 35, line 1: SyntaxError: expected ':'; that cell was not run, the rest was graded"
+    partial = replace(result("nb.ipynb", {}), partial=said)
+    batch = Batch([result("a.py", {}), partial], Backend("plain"), None)
+    heading = "Submissions that could not be fully graded"
+    assert f"## {heading}\n\n- `nb.ipynb`: {said}\n" in report(batch, seed=7)
+    page = html(batch, 7, (), ["", ""], b"", ["a.py", "nb.ipynb"])
+    assert f">{heading}</h2>" in page and "that cell was not run, the rest was graded" in page
 
 
 def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> None:

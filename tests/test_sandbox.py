@@ -24,7 +24,7 @@ from convkit.judge.channel import Channel
 from convkit.judge.errors import IsolationError, SandboxError, StudentRaised, WorkerFailed
 from convkit.judge.session import Session
 from convkit.judge.slot import Slot
-from convkit.judge.submissions import Submission
+from convkit.judge.submissions import Cell, Submission
 from convkit.worker.confine import unsearchable_ancestor
 from convkit.worker.protocol import Isolation, Op, Status
 
@@ -63,7 +63,8 @@ def look(paths):
 
 
 def session(slot: Slot, *cells: str, config: GradingConfig = CONFIG) -> Session:
-    return Session(slot, Submission("probe.py", list(cells), [f"cell {i + 1}" for i in range(len(cells))]), config)
+    numbered = [Cell(source, place) for place, source in enumerate(cells, start=1)]
+    return Session(slot, Submission("probe.py", numbered), config)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -172,13 +173,17 @@ def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.Monkey
         Slot(Backend("plain"), CONFIG).start()
 
 
-def test_the_zygote_refuses_unknown_ops_and_keeps_serving(slot: Slot) -> None:
+def test_the_zygote_and_a_worker_refuse_unknown_ops_and_malformed_loads(slot: Slot) -> None:
     assert slot.control is not None
     reply = slot.control.ask({"op": "dance"}, 10)
     assert reply["status"] == Status.REFUSED and "does not do 'dance'" in reply["error"]
     worker = slot.spawn()
     reply = worker.ask({"op": "dance"}, 10)
     assert reply["status"] == Status.REFUSED
+    load = {"op": Op.LOAD, "cells": ["x = 1"], "places": [0], "file": None, "skip": []}
+    reply = worker.ask(load, 10)
+    assert reply["status"] == Status.REFUSED
+    assert reply["error"] == "places must give each cell a positive int"
     worker.close()
     assert slot.reap() is not None
 
@@ -336,7 +341,7 @@ def sees():
 
 def sees(slot: Slot, preload: tuple[str, ...]) -> tuple[bool, int]:
     """Whether a fresh worker has torch's compiler stack imported, and its address-space limit."""
-    submission = Submission("probe.py", [SEES], ["cell 1"], preload=preload)
+    submission = Submission("probe.py", [Cell(SEES, 1)], preload=preload)
     student = Session(slot, submission, replace(CONFIG, call_timeout=60))  # a cold import of the stack
     try:
         loaded, address_space = student.call("sees").result
@@ -395,7 +400,8 @@ def test_a_warmed_zygote_that_dies_while_its_worker_runs_leaves_nothing_behind()
     with Slot(Backend("plain"), CONFIG) as own:
         assert own.process is not None and own.claim is not None
         zygote, uid = own.process.pid, own.claim.value
-        student = Session(own, Submission("probe.py", [DAEMON], ["cell 1"], preload=("torch._dynamo",)), replace(CONFIG, call_timeout=60))
+        submission = Submission("probe.py", [Cell(DAEMON, 1)], preload=("torch._dynamo",))
+        student = Session(own, submission, replace(CONFIG, call_timeout=60))
         try:
             warmed = student.call("start").result
             assert [p[1] for p in processes() if p[0] == warmed] == [zygote]

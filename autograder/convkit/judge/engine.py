@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
-from ..questions import QUESTION_IDS, earlier_symbols
+from ..questions import BY_ID, QUESTION_IDS, earlier_symbols
 from .checks import run_check, suite
-from .errors import Failed, GraderError
+from .errors import Failed, GraderError, MissingSymbol
 from .policy import judge_from_scratch
 from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from .session import Session
@@ -35,14 +36,30 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
             except Failed as failed:
                 questions.append(failing(question, failed.failure()))
                 continue
-            questions.append(QuestionResult(question, tuple(run_check(check, session, seed) for check in suite(question))))
+            checks = tuple(run_check(check, session, seed) for check in suite(question))
+            questions.append(unreached(QuestionResult(question, checks), submission))
     except GraderError as error:
         return ungradable(submission, str(error), **sandbox)
     finally:
         session.kill()
     notes = (*submission.notes, *session.notes)
-    graded = judge_from_scratch(tuple(questions), submission.cells, submission.labels, assignment)
+    graded = judge_from_scratch(tuple(questions), submission.definitions, assignment)
     return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, student=submission.student, **sandbox)
+
+
+def unreached(question: QuestionResult, submission: Submission) -> QuestionResult:
+    """The question, its answer said to be not graded rather than not defined where a syntax error
+    kept the code that defines it from running (`Submission.unreached`)."""
+    where = submission.unreached.get(BY_ID[question.question].symbol)
+    if where is None:
+        return question
+    failure = Failure(reason="syntax error", detail=f"not graded: {where} has a syntax error")
+    checks = tuple(replace(c, failure=failure) if _missing(c) else c for c in question.checks)
+    return replace(question, checks=checks)
+
+
+def _missing(check: CheckResult) -> bool:
+    return check.failure is not None and check.failure.reason == MissingSymbol.reason
 
 
 def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS, explain: bool = True) -> tuple[QuestionResult, ...]:

@@ -264,17 +264,20 @@ class Session(Student):
 
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
+        submission = self.submission
+        code = code_frame(submission)
         while True:
             self.worker = self.slot.spawn(self.submission.preload)
             running = self.next_cell(-1)
             try:
-                seq = self.worker.send({"op": Op.LOAD, "cells": self.submission.cells, "skip": sorted(self.skip)})
+                seq = self.worker.send({**code, "skip": sorted(self.skip)})
                 for reply in self.worker.replies(seq, self.config.cell_timeout, self.deadline):
                     if reply.get("status") == Status.DONE:
                         break
                     cell = int(reply["cell"])
                     if reply.get("status") == Status.RAISED:
-                        self.note(f"{self.submission.labels[cell]} raised {str(reply.get('error'))[:200]}")
+                        error = str(reply.get("error"))[:200]
+                        self.note(f"{submission.label(cell)} raised {error}")
                     running = self.next_cell(cell)
             except TimeoutError:
                 self.give_up_on(running, f"timed out after {self.config.cell_timeout} s")
@@ -294,7 +297,7 @@ class Session(Student):
         if cell is None or time.monotonic() >= self.deadline:
             raise WorkerFailed(f"loading the code failed: {why}", reason="loading failed")
         self.skip.add(cell)
-        self.note(f"{self.submission.labels[cell]} {why} and was skipped")
+        self.note(f"{self.submission.label(cell)} {why} and was skipped")
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -305,6 +308,14 @@ class Session(Student):
             self.worker.close()
             self.worker = None
         return self.slot.reap()
+
+
+def code_frame(submission: Submission) -> dict[str, Any]:
+    """A LOAD frame (`convkit.worker.protocol.Load`) but its `skip`: the submission's code. At most
+    MAX_CODE of code keeps it within a frame (a test makes sure)."""
+    cells = submission.cells
+    code = {"cells": [cell.source for cell in cells], "places": [cell.place for cell in cells]}
+    return {"op": Op.LOAD, **code, "file": submission.file}
 
 
 def ended(status: str | None, exc: BaseException) -> str:

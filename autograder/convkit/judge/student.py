@@ -352,9 +352,11 @@ class InProcessStudent(Student):
         if submission.error is not None:
             raise GraderError(f"{path.name} cannot be read: {submission.error}")
         self.namespace = probes.new_namespace()
-        self.notes = [f"{label} raised {reply.get('error')}" for label, reply in zip(
-            submission.labels, probes.run_cells(self.namespace, submission.cells, skip=set()), strict=True
-        ) if reply["status"] != Status.OK]  # fmt: skip
+        cells = [cell.source for cell in submission.cells]
+        places = [cell.place for cell in submission.cells]
+        replies = probes.run_cells(self.namespace, cells, places, submission.file, skip=set())
+        raised = [reply for reply in replies if reply["status"] != Status.OK]
+        self.notes = [f"{submission.label(r['cell'])} raised {r.get('error')}" for r in raised]
 
     def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
         return answer_in_process(self.namespace, request)

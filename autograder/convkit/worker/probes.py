@@ -85,18 +85,47 @@ def reseed() -> None:
         numpy.random.seed(STUDENT_SEED)
 
 
-def run_cells(namespace: dict[str, Any], cells: list[str], skip: set[int]) -> Iterator[Outcome]:
-    """Execute each cell; one that raises (even SystemExit) is reported and the next one still runs."""
+def run_cells(
+    namespace: dict[str, Any],
+    cells: list[str],
+    places: list[int],
+    file: str | None,
+    skip: set[int],
+) -> Iterator[Outcome]:
+    """Execute each cell; one that raises (even SystemExit) is reported and the next one still runs.
+    A cell is lines of `file` from line `places[index]` on, or, where `file` is None, notebook cell
+    `places[index]` (`convkit.worker.protocol.Load`)."""
     reseed()
-    for index, source in enumerate(cells):
+    for index, (source, place) in enumerate(zip(cells, places, strict=True)):
         if index in skip:
             continue
         try:
-            exec(compile(source, f"<cell {index + 1}>", "exec"), namespace)  # noqa: S102 - sandboxed by design
+            where = (f"<cell {place}>", 0) if file is None else (file, place - 1)
+            code = compiled(source, *where)
+            exec(code, namespace)  # noqa: S102 - sandboxed by design
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything
             yield {"status": Status.RAISED, "cell": index, "error": describe(exc)}
         else:
             yield {"status": Status.OK, "cell": index}
+
+
+def compiled(source: str, filename: str, shift: int) -> types.CodeType:
+    """`source` compiled as it stands in `filename` below `shift` lines: its tracebacks and
+    SyntaxErrors name the file's lines, at no cost per line above it (each code object's first
+    line moves; its instructions' lines count from there). Compiled here, it is compiled under this
+    module's `from __future__ import annotations`, as student code always has been."""
+    try:
+        code = compile(source, filename, "exec")
+    except SyntaxError as error:
+        error.lineno = None if error.lineno is None else error.lineno + shift
+        error.end_lineno = None if error.end_lineno is None else error.end_lineno + shift
+        raise
+    return _shifted(code, shift) if shift else code
+
+
+def _shifted(code: types.CodeType, shift: int) -> types.CodeType:
+    consts = [_shifted(c, shift) if isinstance(c, types.CodeType) else c for c in code.co_consts]
+    return code.replace(co_firstlineno=code.co_firstlineno + shift, co_consts=tuple(consts))
 
 
 def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Outcome:

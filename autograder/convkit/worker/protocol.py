@@ -156,10 +156,35 @@ class Reaped(TypedDict):
 
 
 class Load(TypedDict):
+    """The submission's code, to run cell by cell (`convkit.worker.probes.run_cells`)."""
+
     op: Literal[Op.LOAD]
     seq: int
     cells: list[str]
+    places: list[int]
+    """Where each cell is: the line of `file` it starts on, or, where `file` is None, its notebook
+    cell's number."""
+    file: str | None
+    """The .py's name, which tracebacks and SyntaxErrors give every cell, with the file's line
+    numbers; None for a notebook, whose cell N they call `<cell N>`, with its own line numbers."""
     skip: list[int]
+    """The cells not to run (they hung or ended a worker before)."""
+
+
+def load_request(frame: Mapping[str, Any]) -> Load:
+    """A LOAD frame as the worker runs it; WireError where a field is missing or of a wrong type."""
+    cells, places, file, skip = (frame.get(name) for name in ("cells", "places", "file", "skip"))
+    if type(cells) is not list or any(type(cell) is not str for cell in cells):
+        raise WireError("cells must be a list of str")
+    if type(places) is not list or len(places) != len(cells):
+        raise WireError("places must give each cell a positive int")
+    if any(type(place) is not int or place < 1 for place in places):
+        raise WireError("places must give each cell a positive int")
+    if file is not None and type(file) is not str:
+        raise WireError("file must be a str or null")
+    if type(skip) is not list or any(type(index) is not int for index in skip):
+        raise WireError("skip must be a list of ints")
+    return Load(op=Op.LOAD, seq=frame["seq"], cells=cells, places=places, file=file, skip=skip)
 
 
 class CellRan(TypedDict):

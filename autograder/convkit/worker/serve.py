@@ -7,7 +7,7 @@ import socket
 
 from . import probes
 from .confine import Walls, confine
-from .protocol import Limits, Op, Status, WireError, receive, refused, send
+from .protocol import Limits, Op, Status, WireError, load_request, receive, refused, send
 
 
 def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, walls: Walls) -> None:
@@ -33,7 +33,13 @@ def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str
                 break
             seq = request["seq"]
             if request.get("op") == Op.LOAD:
-                for reply in probes.run_cells(namespace, list(request["cells"]), set(request.get("skip", []))):
+                try:
+                    load = load_request(request)
+                except WireError as error:
+                    send(sock, refused(seq, str(error)))
+                    continue
+                code = load["cells"], load["places"], load["file"]
+                for reply in probes.run_cells(namespace, *code, set(load["skip"])):
                     send(sock, {**reply, "seq": seq})
                 send(sock, {"status": Status.DONE, "seq": seq})
             elif request.get("op") in (Op.SUBSTITUTE, Op.CALL, Op.LAYER):
