@@ -6,7 +6,9 @@ Each backend grades the same batch (the reference, the stubs, the bug catalog an
 --count) with `convkit grade --jobs 1`, and one submission alone; the cost per submission is the difference over
 the extra submissions, so neither start-up nor the reports count, in CPU seconds of the whole command (every
 process it started, waited for: the judge, the sandboxes and their workers; steadier than wall time on a busy
-machine) and in wall seconds. The landlock batch runs inside Docker's
+machine) and in wall seconds. bubblewrap's sandboxes live in a pid namespace of their own, whose processes
+convkit never waits for, so its CPU seconds miss theirs: compare CPU seconds between plain and landlock
+(`--backends plain landlock`), wall seconds with bwrap. The landlock batch runs inside Docker's
 default confinement (`tests/dockerlike.py`, as root; with /root opened to other users there, as a grading image
 prepared by `convkit.lockdown` is), where a container grades; bwrap runs on the machine itself. Runs alternate
 between the backends, after one untimed run of each, and the medians are printed as JSON with their ratio.
