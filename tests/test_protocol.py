@@ -17,7 +17,7 @@ from convkit.config import GradingConfig
 from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
-from convkit.worker.codec import Foreign, decode, encode
+from convkit.worker.codec import MAX_STRING_CHARS, Foreign, decode, encode
 from convkit.worker.probes import handle
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
@@ -64,20 +64,51 @@ def test_only_exact_builtin_types_pass() -> None:
         {"kind": "tensor", "dtype": "float32", "shape": [2], "data": "AAAAAA=="},
         {"kind": "tensor", "dtype": "float32", "shape": [-1], "data": ""},
         {"kind": "tensor", "dtype": "float32", "shape": [10**9], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [0, 2**62, 2**62], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [1] * 9, "data": "AAAAAA=="},
+        {"kind": "tensor", "dtype": ["float32"], "shape": [1], "data": "AAAAAA=="},
         {"kind": "tensor", "dtype": "float32", "shape": [1], "data": "!!not base64!!"},
         {"kind": "float", "repr": "1.0; import os"},
         {"kind": "float"},
+        {"kind": "float", "repr": "1" * 40},
+        2**63,
+        "x" * (MAX_STRING_CHARS + 1),
+        {"kind": "other", "type": ["a", "list"]},
         {"kind": "list", "items": "not a list"},
         {"kind": "pickle", "data": "gASV"},
         [1, 2],
         2.5,
     ],
-    ids=["dtype", "byte-count", "negative-shape", "too-many-elements", "bad-base64", "forged-float", "float-without-repr",
-         "sequence-without-items", "unknown-kind", "bare-list", "bare-float"],
+    ids=["dtype", "byte-count", "negative-shape", "too-many-elements", "zero-element-giant-shape",
+         "nine-dimensions", "unhashable-dtype", "bad-base64", "forged-float", "float-without-repr",
+         "long-float", "huge-int", "long-str", "unnamed-other", "sequence-without-items",
+         "unknown-kind", "bare-list", "bare-float"],
 )  # fmt: skip
 def test_malformed_values_are_refused(value: object) -> None:
     with pytest.raises(WireError):
         decode(value)
+
+
+FLOAT32 = "tensor of dtype torch.float32"
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        (torch.zeros(0, 2000, 1000), f"{FLOAT32} and shape (0, 2000, 1000)"),
+        (torch.zeros([1] * 9), f"{FLOAT32} and shape {(1,) * 9}"),
+        (2**63, "int of 64 bits"),
+        (-(10**400), "int of 1329 bits"),
+        ("x" * (MAX_STRING_CHARS + 1), f"str of {MAX_STRING_CHARS + 1} characters"),
+    ],
+    ids=["empty-but-large", "nine-dimensions", "int-past-64-bits", "huge-int", "long-str"],
+)
+def test_what_the_codec_cannot_send_is_named_not_sent(value: object, sent: str) -> None:
+    """`decode` takes all `encode` sends: what it would refuse is named by kind and size instead."""
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert isinstance(back, Foreign) and back.type_name == sent
+    empty, *others = decode(encode([torch.zeros(0, 1000, 1000), 2**63 - 1, "x" * MAX_STRING_CHARS]))
+    assert empty.shape == (0, 1000, 1000) and others == [2**63 - 1, "x" * MAX_STRING_CHARS]
 
 
 def test_deep_nesting_is_refused() -> None:

@@ -272,14 +272,16 @@ class Session(Student):
                 for reply in self.worker.replies(seq, self.config.cell_timeout, self.deadline):
                     if reply.get("status") == Status.DONE:
                         break
-                    cell = int(reply["cell"])
+                    cell = reply.get("cell")
+                    if type(cell) is not int or not 0 <= cell < len(self.submission.cells):
+                        raise WireError("a reply for a cell that does not exist")
                     if reply.get("status") == Status.RAISED:
                         self.note(f"{self.submission.labels[cell]} raised {str(reply.get('error'))[:200]}")
                     running = self.next_cell(cell)
             except TimeoutError:
                 self.give_up_on(running, f"timed out after {self.config.cell_timeout} s")
                 continue
-            except (EOFError, OSError, WireError, ValueError, TypeError, KeyError, IndexError) as exc:
+            except (EOFError, OSError, WireError) as exc:
                 self.give_up_on(running, f"ended the process ({ended(self.kill(), exc)})")
                 continue
             break

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..worker.codec import Foreign
+from ..worker.codec import MAX_DIMS, Foreign
 from .results import Value
 
 SIGNIFICANT = 4
@@ -69,7 +69,9 @@ def foreign(value: Foreign) -> str:
     """What a worker could not send: an object of its type, or a tensor it could not send (the codec names it by
     dtype and shape: a complex or bfloat16 one, a sparse one, one too large)."""
     if value.tensor:
-        return f"a {value.type_name}, which cannot be checked (a result must be a dense real or integer tensor of at most a million entries)"
+        must = "a result must be a dense real or integer tensor of at most a million entries"
+        must += f" and {MAX_DIMS} dimensions"
+        return f"a {value.type_name}, which cannot be checked ({must})"
     return f"an object of type {value.type_name}"
 
 

@@ -18,8 +18,20 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
-from .codec import decode, encode, encode_tensor
-from .protocol import ERROR_CHARS, KINDS_MAX, MESSAGE_CHARS, NAME_CHARS, Call, Layer, Op, RaisedRecord, Status, Substitute
+from .codec import MAX_DIMS, decode, encode, encode_tensor
+from .protocol import (
+    ERROR_CHARS,
+    KINDS_MAX,
+    MAX_PARAMETERS,
+    MESSAGE_CHARS,
+    NAME_CHARS,
+    Call,
+    Layer,
+    Op,
+    RaisedRecord,
+    Status,
+    Substitute,
+)
 
 SUBMISSION_MODULE = "submission"
 
@@ -191,10 +203,10 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
     if not isinstance(layer, nn.Module):
         return {"module": False, "type": type(layer).__qualname__}
     params = dict(nn.Module.named_parameters(layer))
-    reply: dict[str, Any] = {
-        "module": True,
-        "parameters": [[name, list(p.shape), bool(p.requires_grad)] for name, p in params.items()],
-    }
+    listed = [
+        [n[:NAME_CHARS], list(p.shape)[:MAX_DIMS], bool(p.requires_grad)] for n, p in params.items()
+    ]
+    reply: dict[str, Any] = {"module": True, "parameters": listed[:MAX_PARAMETERS]}
     with torch.no_grad():
         for name in ("weight", "bias"):
             if name in request and name in params and tuple(params[name].shape) == tuple(request[name]["shape"]):

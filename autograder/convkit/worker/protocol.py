@@ -33,6 +33,9 @@ KINDS_MAX = 32
 """The most classes of an exception's line a worker sends (its first and last ones)."""
 NAME_CHARS = 200
 """The most characters of a class's or module's name a worker sends."""
+MAX_PARAMETERS = 100
+"""The most parameters a LAYER reply lists (the first ones; a correct layer has two), each with
+at most `codec.MAX_DIMS` sizes."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
