@@ -22,6 +22,7 @@ from convkit.judge.channel import Channel
 from convkit.judge.jobs import read_job
 from convkit.judge.results import GradeStatus, SubmissionResult
 from convkit.judge.session import Session
+from convkit.judge.slot import Ending
 from convkit.judge.student import substitution
 from convkit.worker import probes
 from convkit.worker.codec import MAX_STRING_CHARS
@@ -178,10 +179,10 @@ class FakeSlot:
         self.threads.append(thread)
         return Channel(judge_end, buffered=True)
 
-    def reap(self) -> str | None:
+    def reap(self) -> Ending:
         for thread in self.threads:
             thread.join(10)
-        return None
+        return Ending()
 
 
 CONFIG = GradingConfig(call_timeout=5, cell_timeout=5, submission_timeout=600)

@@ -180,7 +180,7 @@ def test_the_zygote_refuses_unknown_ops_and_keeps_serving(slot: Slot) -> None:
     reply = worker.ask({"op": "dance"}, 10)
     assert reply["status"] == Status.REFUSED
     worker.close()
-    assert slot.reap() is not None
+    assert slot.reap().exit is not None
 
 
 def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_once_per_worker(
@@ -452,7 +452,7 @@ def test_every_writable_place_is_a_bounded_tmpfs(slot: Slot, where: str) -> None
     """2,000 files of 1 MB each (every one under the worker's file-size limit) stop at the tmpfs bound, a share
     of the memory budget, not at the host's memory; as root, 5,000 empty files stop at the file-count bound too
     (bubblewrap's own tmpfs has none: the zygote remounts it). A place the backend does not provide (ENOENT) is
-    no place to fill."""
+    no place to fill. The sandbox finds the place full as it stops the worker, and says so."""
     from convkit.worker.protocol import TMP_FILES
 
     student = session(slot, FILLER)
@@ -467,3 +467,4 @@ def test_every_writable_place_is_a_bounded_tmpfs(slot: Slot, where: str) -> None
             assert count + written <= TMP_FILES and error == "ENOSPC", (count, error)
     finally:
         student.kill()
+    assert [note for note in student.notes if note.startswith(f"the sandbox found {where} full")]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import json
 import math
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -31,9 +30,6 @@ from ..worker.protocol import (
     MAX_PARAMETERS,
     MESSAGE_CHARS,
     NAME_CHARS,
-    TMP_BYTES,
-    TMP_FILES,
-    Limits,
     Op,
     Status,
     Substitute,
@@ -54,15 +50,10 @@ REPLY_FACTOR = 64
 REPLY_FLOOR = 1 << 16
 """A reply's tensors may hold REPLY_FACTOR times the entries of its request's tensors, or
 REPLY_FLOOR whatever the request (`_within`)."""
-FILE_TOO_LARGE = re.compile(r"File size limit exceeded|SIGXFSZ|File too large")
-"""What an exception says once a file reached the worker's size limit (RLIMIT_FSIZE): a program it started was
-killed for it (the signal described, as a shell or gcc says, or named, as subprocess says), or a write of its
-own failed (EFBIG)."""
 
-
-def raise_for_status(reply: dict[str, Any], limits: Limits | None = None) -> Any:
-    """The one place where a worker's reply becomes the value it carries, or the submission's failure; `limits`
-    are the worker's, for the message when it ran into one (None in-process, where there are none)."""
+def raise_for_status(reply: dict[str, Any]) -> Any:
+    """The one place where a worker's reply becomes the value it carries, or the submission's
+    failure. An exception's words are the student's: no cause is read into them."""
     status = reply.get("status")
     if status == Status.OK:
         return reply.get("value")
@@ -72,12 +63,7 @@ def raise_for_status(reply: dict[str, Any], limits: Limits | None = None) -> Any
         # the caller names what is missing (`Student._ask`): never the reply's words
         raise MissingSymbol("not defined: define it with exactly this name")
     if status == Status.RAISED:
-        failure = student_raised(reply)
-        reached = _limit_reached(failure.message, limits)
-        if reached is None:
-            raise failure
-        reason, limit = reached
-        raise StudentRaised(f"{failure.detail} ({limit})", reason=reason, kinds=failure.kinds, message=failure.message)
+        raise student_raised(reply)
     if status == Status.TOO_LARGE:
         size = reply.get("size")  # as the worker says; the limit is the judge's own
         if type(size) is int and MAX_FRAME_BYTES < size < INT_BOUND:
@@ -86,21 +72,6 @@ def raise_for_status(reply: dict[str, Any], limits: Limits | None = None) -> Any
             raise WorkerFailed(told, reason="the reply was too large")
     unknown = "the worker broke the protocol (a reply of an unknown status)"
     raise WorkerFailed(unknown, reason="broke the protocol")
-
-
-def _limit_reached(message: str, limits: Limits | None) -> tuple[str, str] | None:
-    """The sandbox's limit on files that an exception's message shows was reached, if any: (reason, the limit in
-    words)."""
-    if "No space left on device" in message:
-        tmp_mb = (TMP_BYTES if limits is None else limits.tmp_bytes) / MB
-        return "wrote too many temporary files", f"wrote more than {tmp_mb:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
-    if limits is not None and FILE_TOO_LARGE.search(message):
-        size = f"{limits.output_bytes >> 10} KB"
-        return (
-            "wrote too large a file",
-            f"a file reached {size}, the sandbox's limit for one; torch.compile's C++ compiler writes larger ones",
-        )
-    return None
 
 
 def student_raised(record: dict[str, Any]) -> StudentRaised:

@@ -156,6 +156,8 @@ class Reaped(TypedDict):
     status: Literal[Status.OK]
     seq: int
     exit: str | None
+    full: list[str]
+    """The writable places the worker left full, of the sandbox's own (`WRITABLE`)."""
 
 
 class Load(TypedDict):
