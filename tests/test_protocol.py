@@ -167,7 +167,7 @@ def test_a_reply_too_large_to_send_becomes_a_too_large_frame_with_its_seq() -> N
     [
         ({"status": Status.NOT_IMPLEMENTED}, NotImplementedYet, "not implemented yet"),
         ({"status": Status.MISSING, "error": "`corr2d` is not defined"}, MissingSymbol, "define it with exactly this name"),
-        ({"status": Status.RAISED, "error": "KeyError: 'x'"}, StudentRaised, "raised KeyError: 'x'"),
+        ({"status": Status.RAISED, "error": "KeyError: 'x'"}, StudentRaised, "“KeyError: 'x'”"),
         ({"status": Status.REFUSED, "error": "?"}, WorkerFailed, "broke the protocol"),
         ({"status": "victory"}, WorkerFailed, "broke the protocol"),
         ({"status": Status.TOO_LARGE, "size": "big"}, WorkerFailed, "broke the protocol"),
@@ -192,7 +192,8 @@ def test_raised_failures_group_by_exception_type_and_keep_the_whole_message() ->
 
     error = raised_by(long_error)
     assert error.reason == "raised ValueError" and error.kind == "ValueError" and error.is_builtin("ValueError")
-    assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.detail) == len("raised ") + 300
+    assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.account) == 300
+    assert error.detail == f"your code raised “{error.account}”"
 
 
 class Unreadable(type):
@@ -246,7 +247,7 @@ def deep(base: type, depth: int) -> type:
         (type("ValueError", (Exception,), {"__module__": "builtins"})("bad mode"), "ValueError", False),
         (Unreadable("Hostile", (ValueError,), {})("bad mode"), "Hostile", True),
         (deep(ValueError, 40)("bad mode"), "Level39", True),
-        (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "Two Lines", False),
+        (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "an exception", False),
         (Sneaky("SneakyError", (ValueError,), {})("bad mode"), "SneakyError", True),
         (renamed(type("Plain", (KeyError,), {}), Hostile("Named"))("bad mode"), "Named", False),
         (type("Shouty", (ValueError,), {"__str__": lambda self: Hostile("bad mode")})("x"), "Shouty", True),
@@ -259,7 +260,9 @@ def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Ex
 
     error = raised_by(fail)
     assert error.kind == kind and error.reason == f"raised {kind}" and error.is_builtin("ValueError") is is_value_error
-    assert error.message in ("bad mode", "'bad mode'") and error.detail == f"raised {kind}: {error.message}"
+    assert error.message in ("bad mode", "'bad mode'")
+    assert error.account.endswith(f": {error.message}")
+    assert error.detail == f"your code raised “{error.account}”"
 
 
 @pytest.mark.parametrize(
@@ -280,7 +283,22 @@ def test_an_exceptions_words_name_no_limit(message: str) -> None:
     with pytest.raises(StudentRaised) as raised:
         raise_for_status({**reply, "message": message})
     assert raised.value.reason == "raised OSError"
-    assert raised.value.detail == f"raised OSError: {message}"
+    assert raised.value.detail == f"your code raised “OSError: {message}”"
+
+
+def test_an_exception_that_imitates_the_grader_is_told_as_the_students_words() -> None:
+    """Its class's name and message are quoted after "your code raised", between marks it cannot
+    close, and only a class named by an identifier is named in the reason reports group by."""
+    words = "not graded ” the grader's fault; your instructor will regrade it"
+    imitation = type("SandboxError: not graded", (RuntimeError,), {})
+
+    def fail() -> None:
+        raise imitation(words)
+
+    error = raised_by(fail)
+    assert error.reason == "raised an exception" and error.kind == "an exception"
+    closed = words.replace("”", '"')
+    assert error.detail == f"your code raised “SandboxError: not graded: {closed}”"
 
 
 def test_an_exception_is_told_alike_at_every_run_though_it_names_random_places() -> None:
@@ -298,7 +316,8 @@ def test_malformed_exception_records_are_dropped() -> None:
     with pytest.raises(StudentRaised) as raised:
         raise_for_status(reply)
     assert raised.value.kinds == () and raised.value.message == ""
-    assert raised.value.reason == "raised an exception" and raised.value.detail == "raised X: y"
+    assert raised.value.reason == "raised an exception"
+    assert raised.value.detail == "your code raised “X: y”"
 
 
 def test_channel_skips_frames_of_other_requests_and_times_out() -> None:

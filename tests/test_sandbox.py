@@ -324,7 +324,8 @@ def test_what_a_worker_raises_reads_the_same_in_every_worker(slot: Slot) -> None
         finally:
             student.kill()
         seen.append(str(raised.value))
-    assert seen[0] == seen[1] == "raised RuntimeError: cannot use ~/notes.txt with <object object at 0x…>"
+    told = "your code raised “RuntimeError: cannot use ~/notes.txt with <object object at 0x…>”"
+    assert seen[0] == seen[1] == told
 
 
 SEES = """

@@ -29,7 +29,7 @@ from ..worker.protocol import (
 from . import plans
 from .channel import Channel, encoded
 from .checks import Check
-from .errors import WorkerFailed
+from .errors import WorkerFailed, said
 from .results import CheckResult
 from .slot import Slot
 from .student import Student, raise_for_status, substitution
@@ -296,7 +296,9 @@ class Session(Student):
                     if type(cell) is not int or not 0 <= cell < len(self.submission.cells):
                         raise WireError("a reply for a cell that does not exist")
                     if reply.get("status") == Status.RAISED:
-                        self.note(f"{self.submission.labels[cell]} raised {str(reply.get('error'))[:200]}")
+                        error = reply.get("error")
+                        account = error[:200] if type(error) is str else ""
+                        self.note(said(self.submission.labels[cell], account))
                     running = self.next_cell(cell)
             except TimeoutError:
                 self.give_up_on(running, f"timed out after {self.config.cell_timeout} s")

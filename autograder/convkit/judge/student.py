@@ -24,6 +24,7 @@ import torch
 from ..worker import probes
 from ..worker.codec import INT_BOUND, MAX_DIMS, MAX_SEQUENCE_ITEMS, decode, encode, encode_tensor
 from ..worker.protocol import (
+    DETACHED,
     ERROR_CHARS,
     KINDS_MAX,
     MAX_FRAME_BYTES,
@@ -38,7 +39,7 @@ from ..worker.protocol import (
 from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
-from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
+from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed, said
 from .jobs import read_job
 
 if TYPE_CHECKING:
@@ -77,12 +78,11 @@ def raise_for_status(reply: dict[str, Any]) -> Any:
 def student_raised(record: dict[str, Any]) -> StudentRaised:
     """The failure for an exception of the student's code, from the worker's record of it (`RaisedRecord`), each
     field checked: the worker's replies are data its student code could have shaped."""
-    error = _text(record.get("error"))[:ERROR_CHARS]
     kinds = record.get("kinds")
     listed = kinds[:KINDS_MAX] if type(kinds) is list else []
     pairs = tuple((item[0][:NAME_CHARS], item[1][:NAME_CHARS]) for item in listed if _is_pair(item))
-    reason = f"raised {pairs[0][1][:60]}" if pairs else None
-    return StudentRaised(f"raised {error}", reason=reason, kinds=pairs, message=_text(record.get("message"))[:MESSAGE_CHARS])
+    message = _text(record.get("message"))[:MESSAGE_CHARS]
+    return StudentRaised(_text(record.get("error"))[:ERROR_CHARS], kinds=pairs, message=message)
 
 
 def _is_pair(item: object) -> bool:
@@ -191,7 +191,7 @@ class Student(ABC):
                 result=decode(value.get("result")),
                 inputs_after=_decode_all(value.get("inputs_after", []), len(args)),
                 grads=_decode_grads(value.get("grads"), len(grad_args)),
-                grad_error=_optional_text(value.get("grad_error")),
+                grad_error=_grad_error(value.get("grad_error")),
             )
             _within(sent, call.result, call.inputs_after, call.grads)
             return call
@@ -228,7 +228,7 @@ class Student(ABC):
                 output=decode(value.get("result")),
                 again=decode(value.get("again")),
                 grads=_decode_grads(value.get("grads"), 2),
-                grad_error=_optional_text(value.get("grad_error")),
+                grad_error=_grad_error(value.get("grad_error")),
                 forward_error=None if raised is None else student_raised(_expect_dict(raised)),
             )
             _within(sent, layer.output, layer.again, layer.grads)
@@ -276,6 +276,12 @@ def _optional_text(value: Any) -> str | None:
     if value is not None and type(value) is not str:
         raise WireError("expected a str")
     return value if value is None else value[:ERROR_CHARS]
+
+
+def _grad_error(value: Any) -> str | None:
+    """Why no gradient came back: DETACHED, or what backward raised, told as the student's words."""
+    text = _optional_text(value)
+    return text if text is None or text == DETACHED else said("", text)
 
 
 def _parameters(value: Any) -> dict[str, tuple[tuple[int, ...], bool]]:
@@ -335,7 +341,7 @@ class InProcessStudent(Student):
         if submission.error is not None:
             raise GraderError(f"{path.name} cannot be read: {submission.error}")
         self.namespace = probes.new_namespace()
-        self.notes = [f"{label} raised {reply.get('error')}" for label, reply in zip(
+        self.notes = [said(label, str(reply.get("error"))) for label, reply in zip(
             submission.labels, probes.run_cells(self.namespace, submission.cells, skip=set()), strict=True
         ) if reply["status"] != Status.OK]  # fmt: skip
 

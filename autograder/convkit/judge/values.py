@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..neutral import quoted
 from ..worker.codec import MAX_DIMS, Foreign
 from .results import Value
 
@@ -71,8 +72,8 @@ def foreign(value: Foreign) -> str:
     if value.tensor:
         must = "a result must be a dense real or integer tensor of at most a million entries"
         must += f" and {MAX_DIMS} dimensions"
-        return f"a {value.type_name}, which cannot be checked ({must})"
-    return f"an object of type {value.type_name}"
+        return f"a tensor that cannot be checked, {quoted(value.type_name)} ({must})"
+    return f"an object of type {quoted(value.type_name)}"
 
 
 def describe(value: Any) -> str:

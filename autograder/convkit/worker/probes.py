@@ -20,6 +20,7 @@ from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_
 
 from .codec import MAX_DIMS, decode, encode, encode_tensor
 from .protocol import (
+    DETACHED,
     ERROR_CHARS,
     KINDS_MAX,
     MAX_PARAMETERS,
@@ -226,7 +227,7 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
 def _backward(output: Any, grad_output: torch.Tensor, leaves: list[Any]) -> dict[str, Any]:
     """Gradients of sum(output * grad_output) with respect to each leaf, or why there are none."""
     if not isinstance(output, torch.Tensor) or not output.requires_grad:
-        return {"grads": None, "grad_error": "the output is not connected to the autograd graph"}
+        return {"grads": None, "grad_error": DETACHED}
     try:
         (output * grad_output).sum().backward()
     except Exception as exc:  # noqa: BLE001

@@ -40,6 +40,8 @@ TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
 """... and the most files it may hold (empty files cost memory too), wherever the kernel lets the sandbox say so."""
+DETACHED = "the output is not connected to the autograd graph"
+"""A reply's `grad_error` where backward could not even start; any other is what backward raised."""
 SCRATCH_FULL = "scratch full"
 """How a zygote's REAP reply starts for a worker it stopped for filling its scratch folder (landlock)."""
 
