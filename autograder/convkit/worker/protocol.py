@@ -7,7 +7,8 @@ same `seq` and its size, so the judge can tell the student what happened. A work
 before any code of the submission runs: READY once it is confined, or REFUSED with why it could not be.
 
 Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are rebuilt by
-`convkit.worker.codec`, and every frame is size-capped, so no object of the submission ever reaches a comparison.
+`convkit.worker.codec` and validated at one boundary (`convkit.judge.student.Student`), and
+every frame is size-capped, so no object of the submission ever reaches a comparison.
 This module imports no torch: a sandbox can be started while the judge still imports it.
 """
 
