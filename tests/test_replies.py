@@ -21,7 +21,6 @@ from convkit.judge import engine, oracle
 from convkit.judge.channel import Channel
 from convkit.judge.jobs import read_job
 from convkit.judge.results import GradeStatus, SubmissionResult
-from convkit.judge.session import Session
 from convkit.judge.slot import Ending
 from convkit.judge.student import substitution
 from convkit.worker import probes
@@ -50,6 +49,11 @@ def nested(depth: int) -> dict[str, Any]:
     return value
 
 
+def floating(text: str) -> dict[str, str]:
+    return {"kind": "float", "repr": text}
+
+
+ODD_LOSSES = [*map(floating, ("nan", "inf", "-inf", "1e308")), 2**62, -(2**62)]
 NAN = torch.full((2, 2), float("nan")).numpy().tobytes()
 MALFORMED = {
     "zero-element giant shape": tensor("float32", [0, 2**62, 2**62]),
@@ -95,6 +99,10 @@ WELL_FORMED = {
         "items": [{"kind": "float", "repr": "nan"}, 2**62],
     },
     "a long str": "SandboxError: not graded " * 300,
+    "a kernel and odd losses": {
+        "kind": "tuple",
+        "items": [tensor("float32", [1, 2], bytes(8)), {"kind": "list", "items": ODD_LOSSES}],
+    },
     "a tensor it could not send": {"kind": "other", "type": "y" * 1000, "tensor": True},
 }
 
@@ -190,10 +198,9 @@ CONFIG = GradingConfig(call_timeout=5, cell_timeout=5, submission_timeout=600)
 
 def graded(forge: Forge, worker: type[FakeWorker] = FakeWorker) -> SubmissionResult:
     """The reference graded by a real judge whose workers are `worker`s forging with `forge`."""
-    submission = read_job(0, REFERENCE).submission()
-    return engine.grade(
-        submission, FakeSlot(lambda: worker(forge)), CONFIG, 1, assignment_config.load()
-    )  # type: ignore[arg-type]
+    submission, slot = read_job(0, REFERENCE).submission(), FakeSlot(lambda: worker(forge))
+    assignment = assignment_config.load()
+    return engine.grade(submission, slot, CONFIG, 1, assignment)  # type: ignore[arg-type]
 
 
 def failures(result: SubmissionResult) -> dict[str, set[str]]:
@@ -204,13 +211,6 @@ def failures(result: SubmissionResult) -> dict[str, set[str]]:
             reason = "passed" if check.failure is None else check.failure.reason
             found.setdefault(reason, set()).add(question.question)
     return found
-
-
-@pytest.fixture(autouse=True)
-def no_explanations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Verdicts do not depend on explaining (`Student.explain`): without it a forgery costs fewer
-    calls."""
-    monkeypatch.setattr(Session, "explain", False)
 
 
 def test_the_fake_worker_answering_honestly_gets_full_marks() -> None:
@@ -231,7 +231,7 @@ def test_a_malformed_result_fails_every_check_as_a_malformed_reply(forged: Any) 
 @pytest.mark.parametrize("forged", WELL_FORMED.values(), ids=WELL_FORMED.keys())
 def test_a_well_formed_wrong_result_fails_its_checks_and_breaks_none(forged: Any) -> None:
     """Every check reads the result but two of the layer's: its parameters and gradients, which
-    are answered honestly here."""
+    are answered honestly here. Each failure is explained (shrunk, probed) on forged replies too."""
     result = graded(with_result(forged))
     assert result.status is GradeStatus.GRADED, result.problem
     passed = {f"{q.question}/{c.name}" for q in result.questions for c in q.checks if c.passed}
@@ -239,6 +239,13 @@ def test_a_well_formed_wrong_result_fails_its_checks_and_breaks_none(forged: Any
         "conv2d_layer/two trainable parameters, weight and bias",
         "conv2d_layer/gradients reach weight and bias",
     }, passed
+
+
+@pytest.mark.parametrize("field", ["inputs_after", "grads"])
+@pytest.mark.parametrize("forged", WELL_FORMED.values(), ids=WELL_FORMED.keys())
+def test_a_well_formed_input_after_or_gradient_breaks_no_check(field: str, forged: Any) -> None:
+    result = graded(with_value(field, [forged, None]))
+    assert result.status is GradeStatus.GRADED, result.problem
 
 
 FIELDS = {
@@ -253,6 +260,7 @@ FIELDS = {
     "parameters not lists": with_value("parameters", [{"weight": 1}]),
     "too many parameters": with_value("parameters", [[f"p{n}", [1], True] for n in range(1000)]),
     "forward error not a record": with_value("forward_error", "SandboxError: not graded"),
+    "one gradient for two leaves": with_value("grads", [None]),
     "value not an object": replaced({"status": Status.OK, "value": [1, 2]}),
     "a reply too large of absurd size": replaced(
         {"status": Status.TOO_LARGE, "size": 10**300, "limit": 1}

@@ -52,6 +52,7 @@ REPLY_FLOOR = 1 << 16
 """A reply's tensors may hold REPLY_FACTOR times the entries of its request's tensors, or
 REPLY_FLOOR whatever the request (`_within`)."""
 
+
 def raise_for_status(reply: dict[str, Any]) -> Any:
     """The one place where a worker's reply becomes the value it carries, or the submission's
     failure. An exception's words are the student's: no cause is read into them."""
@@ -61,7 +62,7 @@ def raise_for_status(reply: dict[str, Any]) -> Any:
     if status == Status.NOT_IMPLEMENTED:
         raise NotImplementedYet("not implemented yet (it raises NotImplementedError)")
     if status == Status.MISSING:
-        # the caller names what is missing (`Student._ask`): never the reply's words
+        # the caller names what is missing (`Student._reply_to`), never the reply's words
         raise MissingSymbol("not defined: define it with exactly this name")
     if status == Status.RAISED:
         raise student_raised(reply)
@@ -184,7 +185,7 @@ class Student(ABC):
         }
         if grad_output is not None:
             request["grad_output"] = encode_tensor(grad_output)  # type: ignore[typeddict-item]
-        sent, reply = _entries([*args, *kwargs.values(), grad_output]), self._ask(request)
+        sent, reply = _entries([*args, *kwargs.values(), grad_output]), self._reply_to(request)
         with _malformed_reply():
             value = _expect_dict(reply)
             call = Call(
@@ -217,7 +218,7 @@ class Student(ABC):
             request["weight"] = encode_tensor(weight)  # type: ignore[typeddict-item]
         if bias is not None:
             request["bias"] = encode_tensor(bias)  # type: ignore[typeddict-item]
-        sent, reply = _entries([x, grad_output, weight, bias]), self._ask(request)
+        sent, reply = _entries([x, grad_output, weight, bias]), self._reply_to(request)
         with _malformed_reply():
             value = _expect_dict(reply)
             raised = value.get("forward_error")
@@ -234,7 +235,7 @@ class Student(ABC):
             _within(sent, layer.output, layer.again, layer.grads)
             return layer
 
-    def _ask(self, request: CallRequest | LayerRequest) -> Any:
+    def _reply_to(self, request: CallRequest | LayerRequest) -> Any:
         """`request`'s reply value. A MISSING reply is told with the name the judge asked for,
         never with the reply's own words."""
         try:
@@ -304,12 +305,13 @@ def _decode_all(value: Any, most: int) -> list[Any]:
     return [decode(item) for item in _expect_list(value, most)]
 
 
-def _decode_grads(value: Any, most: int) -> list[torch.Tensor | None] | None:
+def _decode_grads(value: Any, count: int) -> list[torch.Tensor | None] | None:
+    """None, or one gradient (a tensor, or None) for each of the `count` leaves asked about."""
     if value is None:
         return None
-    grads = _decode_all(value, most)
-    if any(grad is not None and type(grad) is not torch.Tensor for grad in grads):
-        raise WireError("a gradient is not a tensor")
+    grads = _decode_all(value, count)
+    if len(grads) != count or any(type(grad) not in (torch.Tensor, type(None)) for grad in grads):
+        raise WireError(f"expected {count} gradients, each a tensor or none")
     return grads
 
 

@@ -91,6 +91,13 @@ def max_error(value: torch.Tensor, expected: torch.Tensor) -> float:
     return _max_error(_float64(value), _float64(expected)) if expected.numel() else 0.0
 
 
+def gradient_error(got: torch.Tensor, want: torch.Tensor) -> str:
+    """How a gradient differs from the right one: its shape, else its largest error."""
+    if got.shape != want.shape:
+        return f"shape {shape_text(tuple(got.shape))} instead of {shape_text(tuple(want.shape))}"
+    return f"max error {num(max_error(got, want))}"
+
+
 def magnitude(tensor: torch.Tensor) -> float:
     """The largest absolute entry in float64 (0 for an empty tensor): what tolerances are relative to."""
     return float(np.abs(_float64(tensor)).max()) if tensor.numel() else 0.0

@@ -16,7 +16,7 @@ from convkit.judge.compare import expect_tensor
 from convkit.judge.draw import choice, size, uniform, unlike
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import LayerProbe, Student
-from convkit.judge.values import close, max_error, num
+from convkit.judge.values import close, gradient_error, max_error
 from convkit.neutral import quoted
 
 CONSTRUCTION = (
@@ -157,6 +157,5 @@ def test_gradients(student: Student, rng: torch.Generator) -> None:
                     bug=f"forward does not use the parameter {name} itself (a .data or detached copy?): use self.{name}",
                 )
             if not close(got, want, 1e-4):
-                raise CheckFailed(
-                    f"{where}: the gradient of {name} is wrong (max error {num(max_error(got, want))})", reason="wrong gradient"
-                )
+                wrong = f"{where}: the gradient of {name} is wrong ({gradient_error(got, want)})"
+                raise CheckFailed(wrong, reason="wrong gradient")

@@ -11,7 +11,7 @@ from convkit.judge.compare import Function, expect_call
 from convkit.judge.draw import book_K, book_X, choice, edge_image, edge_variant, factor, integers, size, uniform, unlike, variants
 from convkit.judge.errors import CheckFailed
 from convkit.judge.student import Student
-from convkit.judge.values import close, max_error, num
+from convkit.judge.values import close, gradient_error
 from convkit.worker.protocol import DETACHED
 
 BUGS = (
@@ -115,6 +115,5 @@ def test_autograd(student: Student, rng: torch.Generator) -> None:
                 bug="the result is built from detached values: compute Y from X and K with torch operations, not .item() or torch.tensor(list)",
             )
         if not close(got, want, 1e-4):
-            raise CheckFailed(
-                f"{where}: the gradient with respect to {name} is wrong (max error {num(max_error(got, want))})", reason="wrong gradient"
-            )
+            wrong = f"the gradient with respect to {name} is wrong ({gradient_error(got, want)})"
+            raise CheckFailed(f"{where}: {wrong}", reason="wrong gradient")
