@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from convkit.feedback import LINE, check_markdown
-from convkit.judge.results import CheckResult, Failure
+from convkit.judge.results import CheckResult, Failure, Shown, Value
 from convkit.neutral import markdown, quoted, text
 
 PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")  # a renderer that passes raw HTML
@@ -89,3 +89,10 @@ def test_quoted_student_text_stays_one_quote_and_renders_as_itself(value: str) -
     assert "\n" not in quote and inner == " ".join(inner.split())
     kinds, _ = rendered(markdown(f"corr2d(X, K): your code raised {quote}"))
     assert kinds <= BLOCKS | INLINE
+
+
+def test_a_value_told_in_words_stays_within_a_feedback_line() -> None:
+    shown = Shown("corr2d(X, K)", (), expected=Value(text="x" * 500), actual=Value(text="y" * 500))
+    failure = Failure("not a tensor", "d", shown=shown)
+    told = check_markdown(CheckResult("corr2d", "c", 1.0, failure))
+    assert max(map(len, told)) <= LINE and any("yyy" in row for row in told)
