@@ -493,7 +493,8 @@ class Zygote:
     def full_places(self) -> list[str]:
         """The writable places the worker left full, where they are the sandbox's own: less than
         FULL_BYTES free, or no file more (`Limits.tmp_bytes`, TMP_FILES)."""
-        return [place for place in WRITABLE if self.own_places() and _full(place)]
+        own = self.own_places()
+        return [place for place in WRITABLE if own and _full(place, self.limits.tmp_bytes)]
 
     def clear(self, workdir: str | None = None) -> None:
         """Kill and wait for every child but the warmed zygotes (orphans come back to this subreaper) and, as
@@ -541,13 +542,16 @@ def scratch_full(folder: str, most_bytes: int, most_files: int) -> bool:
     return False
 
 
-def _full(place: str) -> bool:
+def _full(place: str, most_bytes: int) -> bool:
+    """Whether `place` is a tmpfs bounded as the sandbox bounds its own (where one could not be made
+    private, the host's place is not the worker's to fill) and left without room."""
     try:
         found = os.statvfs(place)
     except OSError:
         return False
-    no_room = found.f_bavail * found.f_frsize < FULL_BYTES
-    return no_room or (found.f_files > 0 and found.f_favail == 0)
+    no_file = found.f_files > 0 and found.f_favail == 0
+    no_room = found.f_bavail * found.f_frsize < FULL_BYTES or no_file
+    return no_room and found.f_blocks * found.f_frsize <= most_bytes
 
 
 def asked(preload: list[str]) -> tuple[str, ...]:
