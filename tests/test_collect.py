@@ -3,6 +3,7 @@ every file graded or listed as skipped with its reason; names that never collide
 
 from __future__ import annotations
 
+import time
 import zipfile
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from convkit.judge.collect import METADATA, UsageError, collect
+from convkit.judge.collect import METADATA, METADATA_BYTES, UsageError, collect
 from convkit.judge.results import Student
 
 from .conftest import REFERENCE, STUBS
@@ -132,3 +133,44 @@ def test_misuse_is_one_line(tmp_path: Path) -> None:
     (bad / METADATA).write_text(": : :\n- [")
     with pytest.raises(UsageError, match="is not valid YAML"):
         collect([bad], tmp_path)
+
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{before}'] * 9)}]\n"
+    for before, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+"""A "billion laughs": 9 ** 9 strings, written in 400 bytes."""
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (LAUGHS + "submission_1: {':submitters': [{':name': *i}]}\n", "its aliases expand it"),
+        ("a: &a [*a]\n", "an alias refers to a node that holds it"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "it nests too deep"),
+        ("x" * (METADATA_BYTES + 1), "is over 16 MiB"),
+    ],
+    ids=["billion-laughs", "recursive-alias", "deep", "too-large"],
+)
+def test_export_metadata_is_read_safely_or_refused_in_one_line(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    (tmp_path / "submission_1").mkdir()
+    (tmp_path / "submission_1" / "convolutions.py").write_text(REFERENCE.read_text())
+    (tmp_path / METADATA).write_text(text)
+    started = time.monotonic()
+    with pytest.raises(UsageError, match=said) as refused:
+        collect([tmp_path], tmp_path / "scratch")
+    assert "\n" not in str(refused.value) and time.monotonic() - started < 10
+
+
+def test_export_metadata_may_repeat_itself_with_aliases(tmp_path: Path) -> None:
+    """Aliases that repeat a node a few times (as Ruby's YAML writes objects met twice) are read; a
+    submitter's fields that are not text or numbers are left empty, never turned into text."""
+    (tmp_path / "submission_1").mkdir()
+    (tmp_path / "submission_1" / "convolutions.py").write_text(REFERENCE.read_text())
+    people = "[{':name': Ada, ':sid': 7, ':email': [a, b]}]"
+    metadata = f"submission_1: &one {{':submitters': &people {people}}}\ncopy: *one\n"
+    (tmp_path / METADATA).write_text(metadata)
+    [found] = collect([tmp_path], tmp_path / "scratch").found
+    assert found.student == Student("Ada", "7", "")

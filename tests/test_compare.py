@@ -29,11 +29,11 @@ def test_a_correct_tensor_passes_within_tolerance() -> None:
 @pytest.mark.parametrize(
     ("value", "reason", "detail"),
     [
-        (Foreign("builtins.object"), "not a tensor", "expected a torch.Tensor, got an object of type builtins.object"),
+        (Foreign("builtins.object"), "not a tensor", "got an object of type “builtins.object”"),
         (
             Foreign("tensor of dtype torch.complex64 and shape (2, 3)", tensor=True),
             "not a tensor",
-            "got a tensor of dtype torch.complex64 and shape (2, 3), which cannot be checked (a result must be a dense real",
+            "got a tensor that cannot be checked, “tensor of dtype torch.complex64",
         ),
         ([[1.0]], "not a tensor", "got list [[1]]"),
         (EXPECTED.long(), "not a floating-point tensor", "got dtype int64"),
@@ -92,7 +92,7 @@ def test_a_bug_that_cannot_happen_on_this_input_is_skipped() -> None:
 
 
 def failure(kinds: tuple[tuple[str, str], ...], message: str) -> StudentRaised:
-    return StudentRaised(f"raised {kinds[0][1]}: {message}", kinds=kinds, message=message)
+    return StudentRaised(f"{kinds[0][1]}: {message}", kinds=kinds, message=message)
 
 
 RUNTIME = (("builtins", "RuntimeError"), ("builtins", "Exception"), ("builtins", "BaseException"), ("builtins", "object"))
@@ -110,7 +110,8 @@ def test_exception_signatures_match_the_message_and_the_class() -> None:
     with pytest.raises(ValueError, match="is not one of Python's exception classes"):
         Bug("misspelt", "spell it", raises="ValueErorr")
     told = explained(failure(VALUE, "x"), bugs, "pool2d(X)")
-    assert told.bug == str(refused) and told.detail == "pool2d(X) raised ValueError: x" and told.kinds == VALUE
+    assert told.bug == str(refused) and told.detail == "pool2d(X): your code raised “ValueError: x”"
+    assert told.kinds == VALUE and told.reason == "raised ValueError"
 
 
 @pytest.mark.parametrize(

@@ -161,15 +161,15 @@ from convkit.judge.backends import Backend
 from convkit.judge.errors import WorkerFailed
 from convkit.judge.session import Session
 from convkit.judge.slot import Slot
-from convkit.judge.submissions import Submission
+from convkit.judge.submissions import Cell, Submission
 
 server = socket.create_server(("127.0.0.1", 0))
 threading.Thread(target=lambda: [server.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
 config = GradingConfig(jobs=1, call_timeout=30, cell_timeout=30, submission_timeout=300)
-cells = [open(sys.argv[1]).read()]
+cells = [Cell(open(sys.argv[1]).read(), 1)]
 
 def session(slot):
-    return Session(slot, Submission("probe.py", cells, ["cell 1"]), config)
+    return Session(slot, Submission("probe.py", cells), config)
 
 with Slot(Backend("landlock"), config) as slot:
     first = session(slot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from convkit.judge import engine
 from convkit.judge.backends import choose
 from convkit.judge.batch import grade_batch
 from convkit.judge.errors import CheckFailed, SandboxError
-from convkit.judge.results import GradeStatus, SubmissionResult
+from convkit.judge.results import Failure, GradeStatus, SubmissionResult
 
 from .conftest import REFERENCE
 
@@ -43,7 +44,7 @@ def corr2d(X, K):
 
 TOO_LARGE = """
 def corr2d(X, K):
-    return ["x" * (4 << 20)] * 10
+    return [torch.zeros(1000, 1000)] * 10
 """
 
 BIG_FILE = """
@@ -55,12 +56,46 @@ def corr2d(X, K):
     return X
 """
 
+KILLED_BY_A_BIG_FILE = """
+import signal
+
+def corr2d(X, K):
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it: writes past the limit fail
+    with open("big.bin", "wb") as sink:
+        sink.write(b"x" * 3_000_000)
+    return X
+"""
+
+SAYS_NO_SPACE = """
+import errno, os
+
+def corr2d(X, K):
+    raise OSError(errno.ENOSPC, "No space left on device: wrote more than 64 MB of temporary files")
+"""
+
+FILLS_TMP = """
+import os, tempfile
+
+def corr2d(X, K):
+    for number in range(200):  # each file under the limit for one
+        with open(os.path.join(tempfile.gettempdir(), f"filler-{number}"), "wb") as sink:
+            sink.write(b"x" * (1 << 19))
+    return X
+"""
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     folder = tmp_path_factory.mktemp("faults")
     paths = []
-    for name, override in (("forged.py", FORGED_FLOAT), ("large.py", TOO_LARGE), ("big_file.py", BIG_FILE)):
+    for name, override in (
+        ("forged.py", FORGED_FLOAT),
+        ("large.py", TOO_LARGE),
+        ("big_file.py", BIG_FILE),
+        ("killed.py", KILLED_BY_A_BIG_FILE),
+        ("no_space.py", SAYS_NO_SPACE),
+        ("fills_tmp.py", FILLS_TMP),
+    ):
         paths.append(folder / name)
         paths[-1].write_text(REFERENCE.read_text() + "\n" + override)
     return {result.name: result for result in grade_batch(paths, CONFIG, choose("auto"), seed=5, progress=False).results}
@@ -81,13 +116,36 @@ def test_an_oversize_reply_says_how_large(graded: dict[str, SubmissionResult]) -
     result = graded["large.py"]
     assert result.status is GradeStatus.GRADED
     details = {check.failure.detail for check in result.questions[0].checks if check.failure}
-    assert details == {"the reply was too large (40.0 MB, the limit is 16 MB)"}, details
+    assert details == {"the reply was too large (50.9 MB, the limit is 16 MB)"}, details
 
 
-def test_a_file_past_the_size_limit_is_named_in_the_feedback(graded: dict[str, SubmissionResult]) -> None:
-    checks = [check for check in graded["big_file.py"].questions[0].checks if check.failure]
-    assert checks and {check.failure.reason for check in checks} == {"wrote too large a file"}
-    assert all("SIGXFSZ" in check.failure.detail and "a file reached 1024 KB" in check.failure.detail for check in checks)
+def corr2d_failures(result: SubmissionResult) -> list[Failure]:
+    return [check.failure for check in result.questions[0].checks if check.failure]
+
+
+def test_a_worker_killed_for_a_large_file_is_told_so(graded: dict[str, SubmissionResult]) -> None:
+    """The worker's death by SIGXFSZ is the kernel's evidence that a file reached the limit."""
+    failures = corr2d_failures(graded["killed.py"])
+    assert failures and {failure.reason for failure in failures} == {"wrote too large a file"}
+    told = "a file reached 1024 KB, the sandbox's limit for one"
+    assert all(told in failure.detail for failure in failures)
+
+
+def test_only_the_sandboxs_evidence_names_a_limit(graded: dict[str, SubmissionResult]) -> None:
+    """A program the code started that died of SIGXFSZ, and an exception saying a place is full, are
+    told in the code's own words, with no limit named; a place the worker really filled is named
+    from the sandbox's own look at it."""
+    for name in ("big_file.py", "no_space.py", "fills_tmp.py"):
+        failures = corr2d_failures(graded[name])
+        assert failures and all(failure.reason.startswith("raised ") for failure in failures), name
+        assert not any("1024 KB" in f.detail or "the limit" in f.detail for f in failures), name
+    reasons = {failure.reason for failure in corr2d_failures(graded["big_file.py"])}
+    assert reasons == {"raised CalledProcessError"}
+    assert not any("full" in note for note in graded["no_space.py"].notes)
+    filled = graded["fills_tmp.py"]
+    if filled.backend == "bwrap" or os.geteuid() == 0:  # plain without root shares the host's /tmp
+        found = [note for note in filled.notes if note.startswith("the sandbox found /tmp full")]
+        assert found, filled.notes
 
 
 def grade_with_pool2d_check(function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SubmissionResult:

@@ -25,6 +25,17 @@ RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 HOSTILE_TAG = re.compile(r"(?<!\\)<(img|script)")
 LIVE_LINK = re.compile(r"(?<!\\)\]\(javascript:")
 
+GRADERS_WORDS = "not graded: the grader's fault, not the submission's; your instructor will regrade"
+IMITATION = f"""
+
+class SandboxError(Exception):
+    pass
+
+
+def corr2d(X, K):
+    raise SandboxError("{GRADERS_WORDS}")
+"""
+
 pytestmark = pytest.mark.slow
 
 
@@ -36,10 +47,14 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder = export / f"submission_{number}"
         folder.mkdir(parents=True)
         shutil.copy(expand(ATTACKS / attack, root), folder / "convolutions.py")
+    imitation = export / "submission_2"
+    imitation.mkdir()
+    (imitation / "convolutions.py").write_text(REFERENCE.read_text() + IMITATION)
     named = export / "submission_9"
     named.mkdir()
     shutil.copy(REFERENCE, named / f"{NAME}.py")
-    people = {f"submission_{n}": {":submitters": [{":name": SUBMITTER, ":sid": "=1+1", ":email": "@x"}]} for n in (0, 1, 9)}
+    submitter = {":submitters": [{":name": SUBMITTER, ":sid": "=1+1", ":email": "@x"}]}
+    people = {f"submission_{n}": submitter for n in (0, 1, 2, 9)}
     (export / "submission_metadata.yml").write_text(yaml.safe_dump(people))
     done = subprocess.run(
         [sys.executable, "-m", "convkit.cli", "grade", str(export), "--out", str(root / "out"), "--course", str(root), "--backend", "plain"],
@@ -91,3 +106,16 @@ def test_no_csv_cell_starts_a_formula(out: Path) -> None:
 def test_the_printing_submission_loses_nothing(out: Path) -> None:
     rows = {row["submission"]: row for row in csv.DictReader((out / "grades.csv").open())}
     assert rows["submission_1/convolutions.py"]["total"] == "35" and rows["submission_0/convolutions.py"]["corr2d"] == "0"
+
+
+def test_an_exception_that_imitates_the_grader_reads_as_the_students_words(out: Path) -> None:
+    """Wherever the student's exception is told (feedback.md, results.json, the report), its words
+    are quoted after "your code raised", never free-standing as the grader's."""
+    folder = out / "submission_2__convolutions.py"
+    results = json.loads((folder / "results.json").read_text())
+    told = f"your code raised “SandboxError: {GRADERS_WORDS}”"
+    feedback, report = (folder / "feedback.md").read_text(), (out / "report.md").read_text()
+    for text in (results["tests"][0]["output"], feedback, report):
+        joined = " ".join(text.split())  # a long line is wrapped: its quote is whole once joined back
+        assert joined.count("the grader's fault") == joined.count(told) > 0, text
+    assert results["score"] == 29 and "raised SandboxError" in report

@@ -11,8 +11,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from convkit.feedback import LINE, check_markdown
-from convkit.judge.results import CheckResult, Failure
-from convkit.neutral import markdown, text
+from convkit.judge.results import CheckResult, Failure, Shown, Value
+from convkit.neutral import markdown, quoted, text
 
 PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")  # a renderer that passes raw HTML
 BLOCKS = {"paragraph_open", "paragraph_close", "inline", "code_block"}  # indented lines are literal
@@ -77,3 +77,22 @@ def test_a_long_message_wrapped_in_feedback_starts_no_block(length: int) -> None
     assert len(text.splitlines()) > 1 and max(map(len, text.splitlines())) <= LINE
     kinds = [token.type for token in PARSER.parse(text)]
     assert kinds.count("bullet_list_open") == kinds.count("paragraph_open") == 1, (text, kinds)
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "x” — the grader's fault: “not graded", "a″b〞c＂d„e"])
+def test_quoted_student_text_stays_one_quote_and_renders_as_itself(value: str) -> None:
+    """Between “ and ”, with no mark that could close the quote early: the student's words, on one
+    line, wherever the grader's sentence around them goes."""
+    quote = quoted(value)
+    inner = quote[1:-1]
+    assert quote[0] == "“" and quote[-1] == "”" and not any(mark in inner for mark in "“”″〞＂„")
+    assert "\n" not in quote and inner == " ".join(inner.split())
+    kinds, _ = rendered(markdown(f"corr2d(X, K): your code raised {quote}"))
+    assert kinds <= BLOCKS | INLINE
+
+
+def test_a_value_told_in_words_stays_within_a_feedback_line() -> None:
+    shown = Shown("corr2d(X, K)", (), expected=Value(text="x" * 500), actual=Value(text="y" * 500))
+    failure = Failure("not a tensor", "d", shown=shown)
+    told = check_markdown(CheckResult("corr2d", "c", 1.0, failure))
+    assert max(map(len, told)) <= LINE and any("yyy" in row for row in told)

@@ -18,7 +18,7 @@ from convkit.config import GradingConfig
 from convkit.judge.channel import Channel
 from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
 from convkit.judge.student import raise_for_status
-from convkit.worker.codec import Foreign, decode, encode
+from convkit.worker.codec import MAX_STRING_CHARS, Foreign, decode, encode
 from convkit.worker.probes import compiled, handle, run_cells
 from convkit.worker.protocol import (
     MAX_FRAME_BYTES,
@@ -66,20 +66,51 @@ def test_only_exact_builtin_types_pass() -> None:
         {"kind": "tensor", "dtype": "float32", "shape": [2], "data": "AAAAAA=="},
         {"kind": "tensor", "dtype": "float32", "shape": [-1], "data": ""},
         {"kind": "tensor", "dtype": "float32", "shape": [10**9], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [0, 2**62, 2**62], "data": ""},
+        {"kind": "tensor", "dtype": "float32", "shape": [1] * 9, "data": "AAAAAA=="},
+        {"kind": "tensor", "dtype": ["float32"], "shape": [1], "data": "AAAAAA=="},
         {"kind": "tensor", "dtype": "float32", "shape": [1], "data": "!!not base64!!"},
         {"kind": "float", "repr": "1.0; import os"},
         {"kind": "float"},
+        {"kind": "float", "repr": "1" * 40},
+        2**63,
+        "x" * (MAX_STRING_CHARS + 1),
+        {"kind": "other", "type": ["a", "list"]},
         {"kind": "list", "items": "not a list"},
         {"kind": "pickle", "data": "gASV"},
         [1, 2],
         2.5,
     ],
-    ids=["dtype", "byte-count", "negative-shape", "too-many-elements", "bad-base64", "forged-float", "float-without-repr",
-         "sequence-without-items", "unknown-kind", "bare-list", "bare-float"],
+    ids=["dtype", "byte-count", "negative-shape", "too-many-elements", "zero-element-giant-shape",
+         "nine-dimensions", "unhashable-dtype", "bad-base64", "forged-float", "float-without-repr",
+         "long-float", "huge-int", "long-str", "unnamed-other", "sequence-without-items",
+         "unknown-kind", "bare-list", "bare-float"],
 )  # fmt: skip
 def test_malformed_values_are_refused(value: object) -> None:
     with pytest.raises(WireError):
         decode(value)
+
+
+FLOAT32 = "tensor of dtype torch.float32"
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        (torch.zeros(0, 2000, 1000), f"{FLOAT32} and shape (0, 2000, 1000)"),
+        (torch.zeros([1] * 9), f"{FLOAT32} and shape {(1,) * 9}"),
+        (2**63, "int of 64 bits"),
+        (-(10**400), "int of 1329 bits"),
+        ("x" * (MAX_STRING_CHARS + 1), f"str of {MAX_STRING_CHARS + 1} characters"),
+    ],
+    ids=["empty-but-large", "nine-dimensions", "int-past-64-bits", "huge-int", "long-str"],
+)
+def test_what_the_codec_cannot_send_is_named_not_sent(value: object, sent: str) -> None:
+    """`decode` takes all `encode` sends: what it would refuse is named by kind and size instead."""
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert isinstance(back, Foreign) and back.type_name == sent
+    empty, *others = decode(encode([torch.zeros(0, 1000, 1000), 2**63 - 1, "x" * MAX_STRING_CHARS]))
+    assert empty.shape == (0, 1000, 1000) and others == [2**63 - 1, "x" * MAX_STRING_CHARS]
 
 
 def test_deep_nesting_is_refused() -> None:
@@ -169,7 +200,7 @@ def test_a_reply_too_large_to_send_becomes_a_too_large_frame_with_its_seq() -> N
     [
         ({"status": Status.NOT_IMPLEMENTED}, NotImplementedYet, "not implemented yet"),
         ({"status": Status.MISSING, "error": "`corr2d` is not defined"}, MissingSymbol, "define it with exactly this name"),
-        ({"status": Status.RAISED, "error": "KeyError: 'x'"}, StudentRaised, "raised KeyError: 'x'"),
+        ({"status": Status.RAISED, "error": "KeyError: 'x'"}, StudentRaised, "“KeyError: 'x'”"),
         ({"status": Status.REFUSED, "error": "?"}, WorkerFailed, "broke the protocol"),
         ({"status": "victory"}, WorkerFailed, "broke the protocol"),
         ({"status": Status.TOO_LARGE, "size": "big"}, WorkerFailed, "broke the protocol"),
@@ -194,7 +225,8 @@ def test_raised_failures_group_by_exception_type_and_keep_the_whole_message() ->
 
     error = raised_by(long_error)
     assert error.reason == "raised ValueError" and error.kind == "ValueError" and error.is_builtin("ValueError")
-    assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.detail) == len("raised ") + 300
+    assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.account) == 300
+    assert error.detail == f"your code raised “{error.account}”"
 
 
 class Unreadable(type):
@@ -248,7 +280,7 @@ def deep(base: type, depth: int) -> type:
         (type("ValueError", (Exception,), {"__module__": "builtins"})("bad mode"), "ValueError", False),
         (Unreadable("Hostile", (ValueError,), {})("bad mode"), "Hostile", True),
         (deep(ValueError, 40)("bad mode"), "Level39", True),
-        (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "Two Lines", False),
+        (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "an exception", False),
         (Sneaky("SneakyError", (ValueError,), {})("bad mode"), "SneakyError", True),
         (renamed(type("Plain", (KeyError,), {}), Hostile("Named"))("bad mode"), "Named", False),
         (type("Shouty", (ValueError,), {"__str__": lambda self: Hostile("bad mode")})("x"), "Shouty", True),
@@ -261,18 +293,45 @@ def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Ex
 
     error = raised_by(fail)
     assert error.kind == kind and error.reason == f"raised {kind}" and error.is_builtin("ValueError") is is_value_error
-    assert error.message in ("bad mode", "'bad mode'") and error.detail == f"raised {kind}: {error.message}"
+    assert error.message in ("bad mode", "'bad mode'")
+    assert error.account.endswith(f": {error.message}")
+    assert error.detail == f"your code raised “{error.account}”"
 
 
-def test_a_file_past_the_sandboxs_size_limit_is_named_only_where_there_is_one() -> None:
-    message = "CppCompileError: C++ compile error Command: g++ " + "-D X " * 200 + "Output: g++: internal compiler error: File size limit exceeded"
-    reply = {"status": Status.RAISED, "seq": 1, "error": f"InductorError: {message}"[:300], "kinds": [["torch._inductor.exc", "InductorError"]]}
+@pytest.mark.parametrize(
+    "message",
+    [
+        "[Errno 28] No space left on device: 'filler-63'",
+        "g++: internal compiler error: File size limit exceeded",
+        "Command '['head']' died with <Signals.SIGXFSZ: 25>.",
+        "[Errno 27] File too large",
+    ],
+)
+def test_an_exceptions_words_name_no_limit(message: str) -> None:
+    """A sandbox's limit is named from its own evidence only (`Session.kill`, `Session.failure`):
+    an exception saying a place is full or a file too large is the student's words, which code can
+    raise as it likes."""
+    kinds = [["builtins", "OSError"], ["builtins", "Exception"]]
+    reply = {"status": Status.RAISED, "seq": 1, "error": f"OSError: {message}", "kinds": kinds}
     with pytest.raises(StudentRaised) as raised:
-        raise_for_status({**reply, "message": message}, GradingConfig(output_kb=512).limits())
-    assert raised.value.reason == "wrote too large a file" and raised.value.detail.endswith("(a file reached 512 KB, the sandbox's limit for one; torch.compile's C++ compiler writes larger ones)")
-    with pytest.raises(StudentRaised) as raised:
-        raise_for_status({**reply, "message": message})  # in-process: no such limit
-    assert raised.value.reason == "raised InductorError"
+        raise_for_status({**reply, "message": message})
+    assert raised.value.reason == "raised OSError"
+    assert raised.value.detail == f"your code raised “OSError: {message}”"
+
+
+def test_an_exception_that_imitates_the_grader_is_told_as_the_students_words() -> None:
+    """Its class's name and message are quoted after "your code raised", between marks it cannot
+    close, and only a class named by an identifier is named in the reason reports group by."""
+    words = "not graded ” the grader's fault; your instructor will regrade it"
+    imitation = type("SandboxError: not graded", (RuntimeError,), {})
+
+    def fail() -> None:
+        raise imitation(words)
+
+    error = raised_by(fail)
+    assert error.reason == "raised an exception" and error.kind == "an exception"
+    closed = words.replace("”", '"')
+    assert error.detail == f"your code raised “SandboxError: not graded: {closed}”"
 
 
 def test_an_exception_is_told_alike_at_every_run_though_it_names_random_places() -> None:
@@ -290,7 +349,8 @@ def test_malformed_exception_records_are_dropped() -> None:
     with pytest.raises(StudentRaised) as raised:
         raise_for_status(reply)
     assert raised.value.kinds == () and raised.value.message == ""
-    assert raised.value.reason == "raised an exception" and raised.value.detail == "raised X: y"
+    assert raised.value.reason == "raised an exception"
+    assert raised.value.detail == "your code raised “X: y”"
 
 
 def test_channel_skips_frames_of_other_requests_and_times_out() -> None:

@@ -185,7 +185,7 @@ def test_the_zygote_and_a_worker_refuse_unknown_ops_and_malformed_loads(slot: Sl
     assert reply["status"] == Status.REFUSED
     assert reply["error"] == "places must give each cell a positive int"
     worker.close()
-    assert slot.reap() is not None
+    assert slot.reap().exit is not None
 
 
 def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_once_per_worker(
@@ -329,7 +329,8 @@ def test_what_a_worker_raises_reads_the_same_in_every_worker(slot: Slot) -> None
         finally:
             student.kill()
         seen.append(str(raised.value))
-    assert seen[0] == seen[1] == "raised RuntimeError: cannot use ~/notes.txt with <object object at 0x…>"
+    told = "your code raised “RuntimeError: cannot use ~/notes.txt with <object object at 0x…>”"
+    assert seen[0] == seen[1] == told
 
 
 SEES = """
@@ -458,7 +459,7 @@ def test_every_writable_place_is_a_bounded_tmpfs(slot: Slot, where: str) -> None
     """2,000 files of 1 MB each (every one under the worker's file-size limit) stop at the tmpfs bound, a share
     of the memory budget, not at the host's memory; as root, 5,000 empty files stop at the file-count bound too
     (bubblewrap's own tmpfs has none: the zygote remounts it). A place the backend does not provide (ENOENT) is
-    no place to fill."""
+    no place to fill. The sandbox finds the place full as it stops the worker, and says so."""
     from convkit.worker.protocol import TMP_FILES
 
     student = session(slot, FILLER)
@@ -473,3 +474,4 @@ def test_every_writable_place_is_a_bounded_tmpfs(slot: Slot, where: str) -> None
             assert count + written <= TMP_FILES and error == "ENOSPC", (count, error)
     finally:
         student.kill()
+    assert [note for note in student.notes if note.startswith(f"the sandbox found {where} full")]

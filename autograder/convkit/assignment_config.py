@@ -9,12 +9,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from .inputs import read_text
 from .questions import BY_ID
 from .sources import ASSIGNMENT_FOLDER as FOLDER
 from .worker.protocol import Isolation
 
 FILE = "convkit.toml"
 DEFAULT = FOLDER / FILE
+FILE_BYTES = 64 << 10
+"""The largest convkit.toml read: it holds a few lines."""
 
 
 class ConfigError(Exception):
@@ -71,7 +74,7 @@ def load(course: Path | None = None) -> AssignmentConfig:
     """The course's `convkit.toml` when it has one, else the assignment's own."""
     path = course / FILE if course is not None and (course / FILE).is_file() else DEFAULT
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(read_text(path, FILE_BYTES, ConfigError))
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:

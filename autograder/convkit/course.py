@@ -11,7 +11,11 @@ import os
 import secrets
 from pathlib import Path
 
+from .inputs import read_text
+
 SEED_FILE = "convkit-seed.txt"
+SEED_BYTES = 4 << 10
+"""The largest seed file read: it holds a comment and one number."""
 HEADER = (
     "# convkit's grading seed for this course: it decides every hidden input, so keep it secret (not in a public\n"
     "# repository, never in what students get). Grading with it again gives the same results; delete it (or grade\n"
@@ -42,7 +46,8 @@ def course_seed(folder: Path) -> tuple[int, bool]:
     """The course's seed, and whether it was created now (the caller says so to the instructor)."""
     path = folder / SEED_FILE
     if path.is_file():
-        lines = [line for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        rows = read_text(path, SEED_BYTES, SeedError).splitlines()
+        lines = [row for row in rows if row.strip() and not row.lstrip().startswith("#")]
         if len(lines) != 1:
             raise SeedError(f"{path} should hold one seed line; delete it to draw a new seed")
         try:

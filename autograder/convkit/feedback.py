@@ -17,6 +17,8 @@ from .judge.values import num
 from .neutral import block_start, code, line, markdown
 
 LINE = 200
+INDENT = 4
+"""How far feedback indents a value's lines: a list item's two spaces, then a grid's."""
 DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])")
 
 
@@ -51,7 +53,8 @@ def grid(value: Value) -> list[str]:
     """A value as aligned rows of numbers (a tensor small enough to read), else a few words."""
     entries = value.entries
     if entries is None:
-        return [line(value.text, 200).replace("```", "'''") if value.text else f"a tensor of shape {value.shape} (too large to show)"]
+        text = line(value.text, LINE - INDENT).replace("```", "'''") if value.text else None
+        return [text or f"a tensor of shape {value.shape} (too large to show)"]
     if not isinstance(entries, list):
         return [num(entries)]
     if entries and isinstance(entries[0], list) and entries[0] and isinstance(entries[0][0], list):

@@ -7,6 +7,8 @@ these functions wherever they leave the judge.
 - `markdown`: `text`, then every character that could start HTML, a link, an image, emphasis, a
   table cell or a block (heading, list, quote, fence) escaped, and no other: the text reads as it is
   in a terminal too (`corr2d(X, K)`, `a_b`, `{}` stay as they are); code spans on one line are kept.
+- `quoted`: student text inside a sentence of the judge's own (`your code raised “...”`), between
+  quotation marks it cannot close, so that it never reads as the grader's words.
 - `csv_cell`: one line, `<` `>` `&` as entities, and a cell starting with =, +, -, @, tab or carriage return is prefixed with an
   apostrophe, as spreadsheets recommend, so it is never evaluated as a formula.
 - HTML: the report's template escapes every value (Jinja2 autoescape) after `text`; what report.md
@@ -31,6 +33,8 @@ MARKDOWN = re.compile(
 LINE_START = re.compile(r"^([ \t]*\d*)((?<=\d)[.)]|(?<!\d)[#>+=~[-])", re.MULTILINE)
 """Where a line starts: a heading, quote, list item, setext underline, `~~~` fence, reference."""
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
+CLOSING = str.maketrans(dict.fromkeys("“”„‟″〝〞〟＂", '"'))
+"""Quotation marks, and marks that look like them, which student text could close a quote with."""
 
 
 def text(value: str, limit: int = LIMIT) -> str:
@@ -68,6 +72,12 @@ def block_start(value: str) -> str:
 def code(value: str, limit: int = 200) -> str:
     """A name shown as a Markdown code span: one line, no backtick that could end the span early."""
     return "`" + line(value, limit).replace("`", "'") + "`"
+
+
+def quoted(value: str) -> str:
+    """`value` on one line between “ and ”, with every mark that could close the quote early made a
+    plain double quote: the student's words, told apart from the grader's around them."""
+    return "“" + " ".join(value.translate(CLOSING).split()) + "”"
 
 
 def csv_cell(value: str, limit: int = LIMIT) -> str:

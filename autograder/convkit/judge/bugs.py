@@ -108,7 +108,7 @@ def raised(error: StudentRaised, bugs: Iterable[Bug]) -> Bug | None:
 def explained(error: StudentRaised, bugs: Iterable[Bug], where: str = "") -> StudentRaised:
     """`error` told after `where` (the call that raised it), with the bug its exception matches, if any."""
     cause = raised(error, bugs)
-    return error.told(f"{where} {error.detail}" if where else error.detail, bug=str(cause) if cause else None)
+    return error.told(where, bug=str(cause) if cause else None)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import yaml
-
+from ..inputs import load_yaml
 from ..questions import ASSIGNMENT
 from .results import Student
 from .submissions import MAX_BYTES, SUFFIXES
@@ -31,6 +30,8 @@ RULE = (
 )
 IGNORED = ("__MACOSX", ".ipynb_checkpoints", "__pycache__")
 MAX_MEMBERS = 100_000
+METADATA_BYTES = 16 << 20
+"""The largest submission_metadata.yml read: Gradescope's holds a few hundred bytes a submission."""
 NOT_A_SUBMISSION = "not a submission (.py, .ipynb or .zip)"
 PUBLIC_CHECKS = "a test_*.py file holds the public checks, not a submission"
 
@@ -179,9 +180,9 @@ def _metadata_folder(folder: Path) -> Path | None:
 def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
     """One unit per submission_<id>/ folder, its students from the metadata (a group's names joined by '; ')."""
     try:
-        metadata = yaml.safe_load((root / METADATA).read_text(encoding="utf-8", errors="replace")) or {}
-    except yaml.YAMLError as error:
-        raise UsageError(f"{root / METADATA} is not valid YAML ({str(error).splitlines()[0]})") from None
+        metadata = load_yaml(root / METADATA, METADATA_BYTES, UsageError) or {}
+    except OSError as error:
+        raise UsageError(f"cannot read {root / METADATA}: {error.strerror or error}") from None
     if not isinstance(metadata, dict):
         raise UsageError(f"{root / METADATA} is not a Gradescope export's metadata (expected one entry per submission)")
     units = []
@@ -200,7 +201,8 @@ def _submitters(entry: object) -> Student:
     people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
 
     def field_of(key: str) -> str:
-        return "; ".join(str(p.get(f":{key}", p.get(key, "")) or "") for p in people).strip("; ")
+        values = (p.get(f":{key}", p.get(key, "")) for p in people)  # text, never an object's str
+        return "; ".join(str(v) for v in values if type(v) in (str, int)).strip("; ")
 
     return Student(field_of("name"), field_of("sid"), field_of("email"))
 

@@ -188,7 +188,7 @@ def attempt(student: Student, function: Function, inputs: dict[str, Any], name_b
     try:
         call = student.call(function.symbol, *args, **keywords)
     except StudentRaised as error:
-        raise signatures.explained(error, function.bugs) from None
+        raise signatures.explained(error, function.bugs, function.call_text(inputs)) from None
     judged = Attempt(inputs, expected, call.result)
     for name, after in zip(tensors, call.inputs_after, strict=False):
         if changed(after, inputs[name]):

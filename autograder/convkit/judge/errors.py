@@ -8,6 +8,7 @@ the whole submission ungradable, which is never a score.
 
 from __future__ import annotations
 
+from ..neutral import quoted
 from .results import Failure, Shown
 
 
@@ -51,37 +52,53 @@ class MissingSymbol(StudentError):
 
 
 class StudentRaised(StudentError):
-    """`kinds`: the exception's classes, most derived first, as (module, name); `message`: its message, whole up to
-    `MESSAGE_CHARS` (`detail` shows the start). Both are empty only where the worker's record was malformed or the
-    exception could not be read at all."""
+    """An exception of the student's code. `account`: its one-line account ("ValueError: ..."), the
+    student's own words, which `detail` quotes after `where` (`said`); `kinds`: its classes, most
+    derived first, as (module, name); `message`: its message, whole up to `MESSAGE_CHARS`. `kinds`
+    and `message` are empty only where the worker's record was malformed or the exception could not
+    be read at all."""
 
     reason = "raised an exception"
 
     def __init__(
         self,
-        detail: str,
+        account: str,
         *,
+        where: str = "",
         reason: str | None = None,
         bug: str | None = None,
         shown: Shown | None = None,
         kinds: tuple[tuple[str, str], ...] = (),
         message: str = "",
     ) -> None:
-        super().__init__(detail, reason=reason, bug=bug, shown=shown)
+        self.account = account
         self.kinds = kinds
         self.message = message
+        # reports group failures by reason: a class's name, never a sentence (`kind`)
+        named = f"raised {self.kind[:60]}" if self.kind != "an exception" else None
+        super().__init__(said(where, account), reason=reason or named, bug=bug, shown=shown)
         self.inside: tuple[str, dict[str, tuple[int, ...] | None]] | None = None
         """Where it came out of the grader's code for an earlier question (`student.misused` tells it so)."""
 
     @property
     def kind(self) -> str:
-        """The exception's class name, as the student wrote it ("an exception" where it is not known)."""
-        return self.kinds[0][1] if self.kinds else "an exception"
+        """The exception's class name where it is an identifier, which holds no sentence: a class
+        may be named anything ("an exception" then, or where it is not known)."""
+        name = self.kinds[0][1] if self.kinds else ""
+        return name if name.isidentifier() else "an exception"
 
-    def told(self, detail: str, bug: str | None = None) -> StudentRaised:
-        """The same failure told with more context and the bug it matches (`bug`, which replaces any named before),
-        its reason, classes and message kept."""
-        told = StudentRaised(detail, reason=self.reason, bug=bug, shown=self.shown, kinds=self.kinds, message=self.message)
+    def told(self, where: str, bug: str | None = None) -> StudentRaised:
+        """The same failure told after `where` (the call that raised it) and with the bug it matches
+        (`bug`, which replaces any named before), its reason, classes and message kept."""
+        told = StudentRaised(
+            self.account,
+            where=where,
+            reason=self.reason,
+            bug=bug,
+            shown=self.shown,
+            kinds=self.kinds,
+            message=self.message,
+        )
         told.effect = None if bug else self.effect
         told.inside = self.inside
         return told
@@ -89,6 +106,13 @@ class StudentRaised(StudentError):
     def is_builtin(self, name: str) -> bool:
         """Whether the exception is Python's `name` (ValueError, ...) or of a class derived from it."""
         return ("builtins", name) in self.kinds
+
+
+def said(where: str, account: str) -> str:
+    """What the student's code raised, in the grader's words around its own, which are quoted:
+    `corr2d(X, K): your code raised “ValueError: ...”`."""
+    told = f"your code raised {quoted(account) if account else 'an exception'}"
+    return f"{where}: {told}" if where else told
 
 
 class WorkerFailed(StudentError):

@@ -280,13 +280,13 @@ def _own_randomness() -> Iterator[None]:
 
 
 class Digest:
-    """The replies to a plan (or one request), byte for byte less their sequence numbers, as 16 bytes, after a
-    `salt` (what else a verdict depends on). None once a reply does not end with its sequence number, as the
-    worker's replies do (but for its TOO_LARGE and REFUSED frames, which then get no transcript): what precedes
-    that ending, and the number, then say everything the reply holds."""
+    """The replies to a plan (or one request), byte for byte less their sequence numbers, as 16
+    bytes. None once a reply does not end with its sequence number, as the worker's replies do (but
+    for its TOO_LARGE and REFUSED frames, which then get no transcript): what precedes that ending,
+    and the number, then say everything the reply holds."""
 
-    def __init__(self, salt: bytes = b"") -> None:
-        self.hash: Any = hashlib.blake2b(struct.pack(">I", len(salt)) + salt, digest_size=16)
+    def __init__(self) -> None:
+        self.hash: Any = hashlib.blake2b(digest_size=16)
 
     def add(self, seq: int, body: bytes) -> None:
         suffix = b',"seq":%d}' % seq

@@ -15,11 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import GradingConfig
-from ..worker.protocol import SCRATCH_FULL, Call, Layer, Limits, Op, Status, Substitute, WireError
+from ..worker.protocol import (
+    SCRATCH_FULL,
+    TMP_FILES,
+    Call,
+    Layer,
+    Limits,
+    Op,
+    Status,
+    Substitute,
+    WireError,
+)
 from . import plans
 from .channel import Channel, encoded
 from .checks import Check
-from .errors import WorkerFailed
+from .errors import WorkerFailed, said
 from .results import CheckResult
 from .slot import Slot
 from .student import Student, raise_for_status, substitution
@@ -28,11 +38,15 @@ from .submissions import Submission
 EXIT_HINTS = {
     "exit status": "does the code call sys.exit() or os._exit()?",
     "SIGXCPU": "it used up its CPU time",
-    "SIGXFSZ": "it wrote more output than allowed",
+    "SIGXFSZ": "a file reached {file_kb} KB, the sandbox's limit for one",
     "SIGSEGV": "it crashed",
     "SIGKILL": "it was killed, perhaps for memory",
 }
 MAX_NOTES = 20
+FILE_LIMIT = "signal SIGXFSZ"
+"""How a worker the kernel stopped for writing past its file-size limit ended (RLIMIT_FSIZE):
+Python ignores the signal, so only code that restores it dies of it; a program the code started
+that dies of it is told by the code's own words, which name no limit."""
 
 
 @dataclass
@@ -144,7 +158,7 @@ class Session(Student):
     def collect(self, plan: plans.Plan) -> bytes | None:
         """Queue the replies to `plan` in `ahead`, each within the call's time limit; a worker that fails to
         answer is killed, and its failure queued for the request it failed on. The replies' digest, if all came."""
-        digest = plans.Digest(f"{self.limits.tmp_bytes} {self.limits.output_bytes}".encode())  # a message may name them
+        digest = plans.Digest()
         for chunk in plan.chunks:
             assert self.worker is not None
             try:
@@ -210,7 +224,7 @@ class Session(Student):
         if isinstance(reply, WorkerFailed):
             self.steps = None
             raise reply
-        return raise_for_status(reply, self.limits)
+        return raise_for_status(reply)
 
     def record(self, body: bytes, digest: bytes | None) -> None:
         if self.steps is not None:
@@ -237,7 +251,7 @@ class Session(Student):
         return reply, digest.value()
 
     def exchange(self, request: Substitute | Call | Layer, timeout: int, what: str) -> Any:
-        return raise_for_status(self.ask(encoded(request), timeout, what)[0], self.limits)
+        return raise_for_status(self.ask(encoded(request), timeout, what)[0])
 
     def ensure_time(self) -> None:
         if self.deadline <= time.monotonic():
@@ -258,9 +272,15 @@ class Session(Student):
             return WorkerFailed(f"{what} timed out after {timeout} s: an infinite loop?", reason="timed out")
         if isinstance(exc, WireError):
             return WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol")
-        full = status is not None and status.startswith(SCRATCH_FULL)  # the zygote's own evidence, never the code's words
-        reason = "wrote too many temporary files" if full else "the worker ended"
-        return WorkerFailed(f"the worker ended during {what} ({ended(status, exc)})", reason=reason)
+        # a cause named from the sandbox's evidence only (what stopped the worker), never its words
+        if status is not None and status.startswith(SCRATCH_FULL):
+            reason = "wrote too many temporary files"
+        elif status == FILE_LIMIT:
+            reason = "wrote too large a file"
+        else:
+            reason = "the worker ended"
+        how = ended(status, exc, self.limits)
+        return WorkerFailed(f"the worker ended during {what} ({how})", reason=reason)
 
     def load(self) -> None:
         """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
@@ -274,16 +294,20 @@ class Session(Student):
                 for reply in self.worker.replies(seq, self.config.cell_timeout, self.deadline):
                     if reply.get("status") == Status.DONE:
                         break
-                    cell = int(reply["cell"])
+                    cell = reply.get("cell")
+                    if type(cell) is not int or not 0 <= cell < len(self.submission.cells):
+                        raise WireError("a reply for a cell that does not exist")
                     if reply.get("status") == Status.RAISED:
-                        error = str(reply.get("error"))[:200]
-                        self.note(f"{submission.label(cell)} raised {error}")
+                        error = reply.get("error")
+                        account = error[:200] if type(error) is str else ""
+                        self.note(said(submission.label(cell), account))
                     running = self.next_cell(cell)
             except TimeoutError:
                 self.give_up_on(running, f"timed out after {self.config.cell_timeout} s")
                 continue
-            except (EOFError, OSError, WireError, ValueError, TypeError, KeyError, IndexError) as exc:
-                self.give_up_on(running, f"ended the process ({ended(self.kill(), exc)})")
+            except (EOFError, OSError, WireError) as exc:
+                how = ended(self.kill(), exc, self.limits)
+                self.give_up_on(running, f"ended the process ({how})")
                 continue
             break
         if self.symbols:
@@ -304,10 +328,23 @@ class Session(Student):
             self.notes.append(text)
 
     def kill(self) -> str | None:
+        """Stop the worker and all it started; how it ended. Where the sandbox found a writable
+        place full as it did, the submission is told so, once: the judge's evidence of that limit
+        (an exception that says "No space left on device" is only the student's words)."""
         if self.worker is not None:
             self.worker.close()
             self.worker = None
-        return self.slot.reap()
+        ending = self.slot.reap()
+        if ending.full:
+            most = f"{self.limits.tmp_bytes >> 20} MB (or {TMP_FILES} files)"
+            found = " and ".join(ending.full)
+            full = (
+                f"the sandbox found {found} full as it stopped the worker: each writable place "
+                f"holds at most {most} of temporary files; writing more fails"
+            )
+            if full not in self.notes:
+                self.note(full)
+        return ending.exit
 
 
 def code_frame(submission: Submission) -> dict[str, Any]:
@@ -318,8 +355,8 @@ def code_frame(submission: Submission) -> dict[str, Any]:
     return {"op": Op.LOAD, **code, "file": submission.file}
 
 
-def ended(status: str | None, exc: BaseException) -> str:
+def ended(status: str | None, exc: BaseException, limits: Limits) -> str:
     if status is None:
         return f"{type(exc).__name__}"
     hint = next((text for key, text in EXIT_HINTS.items() if key in status), "")
-    return f"{status}: {hint}" if hint else status
+    return f"{status}: {hint.format(file_kb=limits.output_bytes >> 10)}" if hint else status

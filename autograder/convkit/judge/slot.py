@@ -13,11 +13,12 @@ import socket
 import subprocess
 import tempfile
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from types import TracebackType
 from typing import IO
 
 from ..config import GradingConfig
-from ..worker.protocol import Isolation, Op, Status, WireError
+from ..worker.protocol import WRITABLE, Isolation, Op, Status, WireError
 from .backends import Backend, BackendError, WorkerUid, kill_uid
 from .channel import Channel
 from .cpus import CpuClaim
@@ -26,6 +27,15 @@ from .errors import IsolationError, SandboxError
 START_TIMEOUT = 120
 CONTROL_TIMEOUT = 30
 CLOSE_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a reaped worker ended, as its zygote saw it: its exit status (or what stopped it), and
+    the writable places it left full."""
+
+    exit: str | None = None
+    full: tuple[str, ...] = ()
 
 
 class Slot:
@@ -158,16 +168,18 @@ class Slot:
             raise SandboxError(f"the {self.backend.name} sandbox could not confine a worker: {str(frame.get('error'))[:300]}")
         return worker
 
-    def reap(self) -> str | None:
+    def reap(self) -> Ending:
         """Kill the current worker and everything it started; return how it ended."""
         if self.control is None:
-            return None
+            return Ending()
         try:
             reply = self.control.ask({"op": Op.REAP}, CONTROL_TIMEOUT)
         except (OSError, EOFError, TimeoutError, WireError):
             self.stop()
-            return None
-        return str(reply["exit"])[:100] if reply.get("exit") is not None else None
+            return Ending()
+        exit_status = str(reply["exit"])[:100] if reply.get("exit") is not None else None
+        full = reply.get("full") if type(reply.get("full")) is list else []
+        return Ending(exit_status, tuple(place for place in WRITABLE if place in full))
 
     def close(self, wait: bool = True) -> None:
         """Stop the zygote and give up the slot's CPU. With `wait`, the zygote is first let reap and exit (up to

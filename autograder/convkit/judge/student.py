@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import json
 import math
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -24,15 +23,15 @@ import torch
 
 from ..questions import BY_SYMBOL
 from ..worker import probes
-from ..worker.codec import decode, encode, encode_tensor
+from ..worker.codec import INT_BOUND, MAX_DIMS, MAX_SEQUENCE_ITEMS, decode, encode, encode_tensor
 from ..worker.protocol import (
+    DETACHED,
     ERROR_CHARS,
     KINDS_MAX,
+    MAX_FRAME_BYTES,
+    MAX_PARAMETERS,
     MESSAGE_CHARS,
     NAME_CHARS,
-    TMP_BYTES,
-    TMP_FILES,
-    Limits,
     Op,
     Status,
     Substitute,
@@ -42,7 +41,7 @@ from ..worker.protocol import Call as CallRequest
 from ..worker.protocol import Layer as LayerRequest
 from . import oracle
 from .effects import SYMBOLS
-from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
+from .errors import GraderError, MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed, said
 from .jobs import read_job
 from .values import shape_text
 
@@ -51,63 +50,43 @@ if TYPE_CHECKING:
     from .results import CheckResult
 
 MB = 1 << 20
-FILE_TOO_LARGE = re.compile(r"File size limit exceeded|SIGXFSZ|File too large")
-"""What an exception says once a file reached the worker's size limit (RLIMIT_FSIZE): a program it started was
-killed for it (the signal described, as a shell or gcc says, or named, as subprocess says), or a write of its
-own failed (EFBIG)."""
+REPLY_FACTOR = 64
+REPLY_FLOOR = 1 << 16
+"""A reply's tensors may hold REPLY_FACTOR times the entries of its request's tensors, or
+REPLY_FLOOR whatever the request (`_within`)."""
 
 
-def raise_for_status(reply: dict[str, Any], limits: Limits | None = None) -> Any:
-    """The one place where a worker's reply becomes the value it carries, or the submission's failure; `limits`
-    are the worker's, for the message when it ran into one (None in-process, where there are none)."""
+def raise_for_status(reply: dict[str, Any]) -> Any:
+    """The one place where a worker's reply becomes the value it carries, or the submission's
+    failure. An exception's words are the student's: no cause is read into them."""
     status = reply.get("status")
-    error = str(reply.get("error", ""))[:ERROR_CHARS]
     if status == Status.OK:
         return reply.get("value")
     if status == Status.NOT_IMPLEMENTED:
         raise NotImplementedYet("not implemented yet (it raises NotImplementedError)")
     if status == Status.MISSING:
-        raise MissingSymbol(f"{error}: define it with exactly this name")
+        # the caller names what is missing (`Student._reply_to`), never the reply's words
+        raise MissingSymbol("not defined: define it with exactly this name")
     if status == Status.RAISED:
-        failure = student_raised(reply)
-        reached = _limit_reached(failure.message, limits)
-        if reached is None:
-            raise failure
-        reason, limit = reached
-        raise StudentRaised(f"{failure.detail} ({limit})", reason=reason, kinds=failure.kinds, message=failure.message)
+        raise student_raised(reply)
     if status == Status.TOO_LARGE:
-        size, limit = reply.get("size"), reply.get("limit")
-        if type(size) is int and type(limit) is int:
-            raise WorkerFailed(
-                f"the reply was too large ({size / MB:.1f} MB, the limit is {limit / MB:.0f} MB)", reason="the reply was too large"
-            )
-    raise WorkerFailed(f"the worker broke the protocol (a reply with status {str(status)[:40]!r})", reason="broke the protocol")
-
-
-def _limit_reached(message: str, limits: Limits | None) -> tuple[str, str] | None:
-    """The sandbox's limit on files that an exception's message shows was reached, if any: (reason, the limit in
-    words)."""
-    if "No space left on device" in message:
-        tmp_mb = (TMP_BYTES if limits is None else limits.tmp_bytes) / MB
-        return "wrote too many temporary files", f"wrote more than {tmp_mb:.0f} MB (or {TMP_FILES} files) of temporary files, the limit"
-    if limits is not None and FILE_TOO_LARGE.search(message):
-        size = f"{limits.output_bytes >> 10} KB"
-        return (
-            "wrote too large a file",
-            f"a file reached {size}, the sandbox's limit for one; torch.compile's C++ compiler writes larger ones",
-        )
-    return None
+        size = reply.get("size")  # as the worker says; the limit is the judge's own
+        if type(size) is int and MAX_FRAME_BYTES < size < INT_BOUND:
+            limit = f"the limit is {MAX_FRAME_BYTES // MB} MB"
+            told = f"the reply was too large ({size / MB:.1f} MB, {limit})"
+            raise WorkerFailed(told, reason="the reply was too large")
+    unknown = "the worker broke the protocol (a reply of an unknown status)"
+    raise WorkerFailed(unknown, reason="broke the protocol")
 
 
 def student_raised(record: dict[str, Any]) -> StudentRaised:
     """The failure for an exception of the student's code, from the worker's record of it (`RaisedRecord`), each
     field checked: the worker's replies are data its student code could have shaped."""
-    error = _text(record.get("error"))[:ERROR_CHARS]
     kinds = record.get("kinds")
     listed = kinds[:KINDS_MAX] if type(kinds) is list else []
     pairs = tuple((item[0][:NAME_CHARS], item[1][:NAME_CHARS]) for item in listed if _is_pair(item))
-    reason = f"raised {pairs[0][1][:60]}" if pairs else None
-    failure = StudentRaised(f"raised {error}", reason=reason, kinds=pairs, message=_text(record.get("message"))[:MESSAGE_CHARS])
+    message = _text(record.get("message"))[:MESSAGE_CHARS]
+    failure = StudentRaised(_text(record.get("error"))[:ERROR_CHARS], kinds=pairs, message=message)
     failure.inside = _inside(record.get("inside"))
     return failure
 
@@ -150,9 +129,10 @@ def misused(error: StudentRaised, caller: str) -> StudentRaised:
             problems.append(f"{b} has {n_b} {SYMBOLS.get(symbol, symbol)} where {a} has {n_a} ({symbol}: they must agree)")
     passed = " and ".join(f"{name} of shape {shape_text(shape)}" for name, shape in given.items())
     seen_ = f"your {caller} called the grader's {function} (the correct one, for an earlier question) with {passed}"
-    told = error.told(f"{seen_}; it {error.detail}")
+    told = error.told(seen_)
     told.effect = f"{seen_}: {'; '.join(problems)}" if problems else f"{seen_}, which it cannot take"
     return told
+
 
 
 def _is_pair(item: object) -> bool:
@@ -257,16 +237,19 @@ class Student(ABC):
         if grad_output is not None:
             request["grad_output"] = encode_tensor(grad_output)  # type: ignore[typeddict-item]
         try:
-            value = _expect_dict(self.request(request))
+            sent, reply = _entries([*args, *kwargs.values(), grad_output]), self._reply_to(request)
         except StudentRaised as error:
             raise misused(error, name) from None
         with _malformed_reply():
-            return Call(
+            value = _expect_dict(reply)
+            call = Call(
                 result=decode(value.get("result")),
-                inputs_after=[decode(item) for item in _expect_list(value.get("inputs_after", []))],
-                grads=_decode_grads(value.get("grads")),
-                grad_error=_optional_text(value.get("grad_error")),
+                inputs_after=_decode_all(value.get("inputs_after", []), len(args)),
+                grads=_decode_grads(value.get("grads"), len(grad_args)),
+                grad_error=_grad_error(value.get("grad_error")),
             )
+            _within(sent, call.result, call.inputs_after, call.grads)
+            return call
 
     def layer(
         self,
@@ -289,57 +272,120 @@ class Student(ABC):
             request["weight"] = encode_tensor(weight)  # type: ignore[typeddict-item]
         if bias is not None:
             request["bias"] = encode_tensor(bias)  # type: ignore[typeddict-item]
-        value = _expect_dict(self.request(request))
+        sent, reply = _entries([x, grad_output, weight, bias]), self._reply_to(request)
         with _malformed_reply():
-            parameters = {}
-            for entry in _expect_list(value.get("parameters", [])):
-                name_, shape, requires_grad = _expect_list(entry)
-                parameters[str(name_)] = (tuple(int(n) for n in _expect_list(shape)), bool(requires_grad))
-            return LayerProbe(
+            value = _expect_dict(reply)
+            raised = value.get("forward_error")
+            layer = LayerProbe(
                 is_module=value.get("module") is True,
-                type_name=str(value.get("type", ""))[:100],
-                parameters=parameters,
+                type_name=_optional_text(value.get("type")) or "",
+                parameters=_parameters(value.get("parameters", [])),
                 output=decode(value.get("result")),
                 again=decode(value.get("again")),
-                grads=_decode_grads(value.get("grads")),
-                grad_error=_optional_text(value.get("grad_error")),
-                forward_error=None if value.get("forward_error") is None else misused(student_raised(_expect_dict(value["forward_error"])), f"{name}.forward"),
+                grads=_decode_grads(value.get("grads"), 2),
+                grad_error=_grad_error(value.get("grad_error")),
+                forward_error=None if raised is None else misused(student_raised(_expect_dict(raised)), f"{name}.forward"),
                 x_after=decode(value.get("x_after")),
             )
+            _within(sent, layer.output, layer.again, layer.grads, layer.x_after)
+            return layer
+
+    def _reply_to(self, request: CallRequest | LayerRequest) -> Any:
+        """`request`'s reply value. A MISSING reply is told with the name the judge asked for,
+        never with the reply's own words."""
+        try:
+            return self.request(request)
+        except MissingSymbol:
+            told = f"`{request['name']}` is not defined: define it with exactly this name"
+            raise MissingSymbol(told) from None
 
 
 @contextmanager
 def _malformed_reply() -> Iterator[None]:
-    """Anything off in a reply's value is the submission's doing (its code runs in the worker)."""
+    """The one boundary where a reply's value becomes the values a check sees. Anything raised
+    while rebuilding and validating it is the submission's doing (its code runs in the worker,
+    and may write the reply itself), so it fails the check as a malformed reply. What leaves
+    this boundary is well-formed (`convkit.worker.codec`), as an honest worker's replies are:
+    an exception a check raises on it later is the check's own bug, the grader's fault."""
     try:
         yield
-    except (WireError, ValueError, TypeError) as exc:
-        raise WorkerFailed(f"the worker's reply was malformed ({str(exc)[:100]})", reason="a malformed reply") from None
+    except Exception as exc:  # noqa: BLE001 - any exception while rebuilding hostile data
+        # the judge's words only: a WireError's, or the exception's class, never the reply's text
+        why = str(exc)[:100] if isinstance(exc, WireError) else type(exc).__name__
+        told = f"the worker's reply was malformed ({why})"
+        raise WorkerFailed(told, reason="a malformed reply") from None
 
 
 def _expect_dict(value: Any) -> dict[str, Any]:
     if type(value) is not dict:
-        raise WorkerFailed("the worker's reply was malformed", reason="a malformed reply")
+        raise WireError("expected an object")
     return value
 
 
-def _expect_list(value: Any) -> list[Any]:
-    if type(value) is not list:
-        raise WireError("expected a list")
+def _expect_list(value: Any, most: int = MAX_SEQUENCE_ITEMS) -> list[Any]:
+    if type(value) is not list or len(value) > most:
+        raise WireError(f"expected a list of at most {most} items")
     return value
 
 
 def _optional_text(value: Any) -> str | None:
-    return None if value is None else str(value)[:300]
+    if value is not None and type(value) is not str:
+        raise WireError("expected a str")
+    return value if value is None else value[:ERROR_CHARS]
 
 
-def _decode_grads(value: Any) -> list[torch.Tensor | None] | None:
+def _grad_error(value: Any) -> str | None:
+    """Why no gradient came back: DETACHED, or what backward raised, told as the student's words."""
+    text = _optional_text(value)
+    return text if text is None or text == DETACHED else said("", text)
+
+
+def _parameters(value: Any) -> dict[str, tuple[tuple[int, ...], bool]]:
+    """A layer's parameters as the worker lists them: [name, shape, requires_grad] each."""
+    parameters = {}
+    for entry in _expect_list(value, MAX_PARAMETERS):
+        if type(entry) is not list or len(entry) != 3:
+            raise WireError("a malformed parameter")
+        name, shape, requires_grad = entry
+        sizes = _expect_list(shape, MAX_DIMS)
+        if type(name) is not str or type(requires_grad) is not bool:
+            raise WireError("a malformed parameter")
+        if any(type(n) is not int or not 0 <= n < INT_BOUND for n in sizes):
+            raise WireError("a malformed parameter shape")
+        parameters[name[:NAME_CHARS]] = (tuple(sizes), requires_grad)
+    return parameters
+
+
+def _decode_all(value: Any, most: int) -> list[Any]:
+    return [decode(item) for item in _expect_list(value, most)]
+
+
+def _decode_grads(value: Any, count: int) -> list[torch.Tensor | None] | None:
+    """None, or one gradient (a tensor, or None) for each of the `count` leaves asked about."""
     if value is None:
         return None
-    grads = [None if item is None else decode(item) for item in _expect_list(value)]
-    if any(grad is not None and type(grad) is not torch.Tensor for grad in grads):
-        raise WireError("a gradient is not a tensor")
+    grads = _decode_all(value, count)
+    if len(grads) != count or any(type(grad) not in (torch.Tensor, type(None)) for grad in grads):
+        raise WireError(f"expected {count} gradients, each a tensor or none")
     return grads
+
+
+def _entries(values: Any) -> int:
+    """How many entries the tensors in `values` (nested in tuples and lists) hold."""
+    if type(values) is torch.Tensor:
+        return values.numel()
+    if type(values) in (tuple, list):
+        return sum(_entries(item) for item in values)
+    return 0
+
+
+def _within(sent: int, *values: Any) -> None:
+    """Refuse a reply whose tensors hold more than REPLY_FACTOR times the entries the request
+    sent (and more than REPLY_FLOOR): no answer to these exercises comes near it, and each entry
+    costs the judge time."""
+    got, most = _entries(values), max(REPLY_FLOOR, REPLY_FACTOR * sent)
+    if got > most:
+        raise WireError(f"{got} entries in reply to a request of {sent}: at most {most}")
 
 
 class InProcessStudent(Student):
@@ -356,7 +402,7 @@ class InProcessStudent(Student):
         places = [cell.place for cell in submission.cells]
         replies = probes.run_cells(self.namespace, cells, places, submission.file, skip=set())
         raised = [reply for reply in replies if reply["status"] != Status.OK]
-        self.notes = [f"{submission.label(r['cell'])} raised {r.get('error')}" for r in raised]
+        self.notes = [said(submission.label(r["cell"]), str(r.get("error"))) for r in raised]
 
     def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
         return answer_in_process(self.namespace, request)

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..worker.codec import Foreign
+from ..neutral import quoted
+from ..worker.codec import MAX_DIMS, Foreign
 from .results import Value
 
 SIGNIFICANT = 4
@@ -71,8 +72,10 @@ def foreign(value: Foreign) -> str:
     """What a worker could not send: an object of its type, or a tensor it could not send (the codec names it by
     dtype and shape: a complex or bfloat16 one, a sparse one, one too large)."""
     if value.tensor:
-        return f"a {value.type_name}, which cannot be checked (a result must be a dense real or integer tensor of at most a million entries)"
-    return f"an object of type {value.type_name}"
+        must = "a result must be a dense real or integer tensor of at most a million entries"
+        must += f" and {MAX_DIMS} dimensions"
+        return f"a tensor that cannot be checked, {quoted(value.type_name)} ({must})"
+    return f"an object of type {quoted(value.type_name)}"
 
 
 def describe(value: Any) -> str:
@@ -88,6 +91,13 @@ def max_error(value: torch.Tensor, expected: torch.Tensor) -> float:
     """The largest absolute difference, in float64; inf where a difference is not finite (max keeps NaNs).
     numpy, not torch: on the small tensors checks use, its per-call cost is a third of torch's."""
     return _max_error(_float64(value), _float64(expected)) if expected.numel() else 0.0
+
+
+def gradient_error(got: torch.Tensor, want: torch.Tensor) -> str:
+    """How a gradient differs from the right one: its shape, else its largest error."""
+    if got.shape != want.shape:
+        return f"shape {shape_text(tuple(got.shape))} instead of {shape_text(tuple(want.shape))}"
+    return f"max error {num(max_error(got, want))}"
 
 
 def magnitude(tensor: torch.Tensor) -> float:

@@ -16,7 +16,8 @@ from convkit.judge.compare import expect_inputs_unchanged, expect_tensor
 from convkit.judge.draw import choice, size, uniform, unlike
 from convkit.judge.errors import CheckFailed, StudentRaised
 from convkit.judge.student import LayerProbe, Student
-from convkit.judge.values import close, max_error, num
+from convkit.judge.values import close, gradient_error, max_error
+from convkit.neutral import quoted
 
 CONSTRUCTION = (
     Bug(
@@ -59,7 +60,8 @@ def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) 
     except StudentRaised as error:
         raise explained(error, CONSTRUCTION, f"Conv2D({kernel_size})") from None
     if not layer.is_module:
-        raise CheckFailed(f"Conv2D({kernel_size}) is a {layer.type_name}, not an nn.Module", reason="not an nn.Module")
+        what = f"Conv2D({kernel_size}) is a {quoted(layer.type_name)}, not an nn.Module"
+        raise CheckFailed(what, reason="not an nn.Module")
     expect_inputs_unchanged([layer.x_after], {"x": x}, f"Conv2D({kernel_size}).forward")
     return layer, {"x": x, "weight": weight, "bias": bias, "grad_output": grad_output}
 
@@ -82,14 +84,23 @@ def parameter_bug(found: dict[str, tuple[tuple[int, ...], bool]], kernel_size: t
             return f"{name} has shape {entry[0]}; it should be {shape}"
         if not entry[1]:
             return f"{name} is frozen (requires_grad=False): leave nn.Parameter's default so it is trained"
-    extra = sorted(set(found) - {"weight", "bias"})
+    extra = ", ".join(map(named, sorted(set(found) - {"weight", "bias"})))
     return f"there are extra parameters {extra}: only weight and bias" if extra else None
+
+
+def named(parameter: str) -> str:
+    """A parameter's name as the student's code gave it: quoted unless a dotted identifier."""
+    plain = all(part.isidentifier() for part in parameter.split("."))
+    return parameter if plain else quoted(parameter)
 
 
 def expect_parameters(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
     bug = parameter_bug(layer.parameters, kernel_size)
     if bug is not None:
-        found = ", ".join(f"{name} {shape}" + ("" if grad else " (frozen)") for name, (shape, grad) in layer.parameters.items())
+        each = []
+        for name, (shape, grad) in layer.parameters.items():
+            each.append(f"{named(name)} {shape}" + ("" if grad else " (frozen)"))
+        found = ", ".join(each)
         raise CheckFailed(
             f"Conv2D({kernel_size}) should have exactly two trainable parameters, weight {kernel_size} and bias (1,); "
             f"found {found or 'none'}",
@@ -100,7 +111,7 @@ def expect_parameters(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
 
 def expect_forward_ran(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
     if layer.forward_error is not None:
-        raise layer.forward_error.told(f"Conv2D({kernel_size}).forward {layer.forward_error.detail}")
+        raise layer.forward_error.told(f"Conv2D({kernel_size}).forward")
 
 
 @check(points=1, name="two trainable parameters, weight and bias")
@@ -147,6 +158,5 @@ def test_gradients(student: Student, rng: torch.Generator) -> None:
                     bug=f"forward does not use the parameter {name} itself (a .data or detached copy?): use self.{name}",
                 )
             if not close(got, want, 1e-4):
-                raise CheckFailed(
-                    f"{where}: the gradient of {name} is wrong (max error {num(max_error(got, want))})", reason="wrong gradient"
-                )
+                wrong = f"{where}: the gradient of {name} is wrong ({gradient_error(got, want)})"
+                raise CheckFailed(wrong, reason="wrong gradient")

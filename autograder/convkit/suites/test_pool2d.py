@@ -13,7 +13,7 @@ from convkit.judge.bugs import Bug, equal_pair
 from convkit.judge.checks import check
 from convkit.judge.compare import Function, expect_call, expect_dtype
 from convkit.judge.draw import book_X, size, uniform, unlike, variants
-from convkit.judge.errors import CheckFailed, NotImplementedYet, StudentRaised
+from convkit.judge.errors import CheckFailed, NotImplementedYet, StudentRaised, said
 from convkit.judge.student import Student
 
 OTHER = {"max": "avg", "avg": "max"}
@@ -130,8 +130,9 @@ def test_invalid_mode(student: Student, rng: torch.Generator) -> None:
             raise
         except StudentRaised as error:
             if not error.is_builtin("ValueError") or "max" not in error.message or "avg" not in error.message:
+                call = f"pool2d(X, (2, 2), mode={mode!r})"
                 raise CheckFailed(
-                    f"pool2d(X, (2, 2), mode={mode!r}) {error.detail}; expected a ValueError naming 'max' and 'avg'",
+                    f"{said(call, error.account)}; expected a ValueError naming 'max' and 'avg'",
                     reason="wrong error for a bad mode",
                     bug=(
                         f"an unknown mode raises {error.kind}: raise ValueError(\"mode must be 'max' or 'avg'\")"

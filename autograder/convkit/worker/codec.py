@@ -1,8 +1,10 @@
 """Values as plain data, both ways: what a worker returns and what the judge sends, never an object.
 
-A tensor travels as (dtype, shape, base64 bytes) and is rebuilt by the judge after checking the dtype against an
-allow-list and the byte count against the shape; only exact built-in types pass otherwise, anything else is
-named by its type (`Foreign`).
+A tensor travels as (dtype, shape, base64 bytes) and is rebuilt by the judge after checking the
+dtype against an allow-list, the shape against the caps below and the byte count against the
+shape; only exact built-in types pass otherwise, anything else is named by its type (`Foreign`).
+`decode` takes what `encode` can send and refuses anything else with WireError: whatever it
+returns, the judge can compare and show.
 """
 
 from __future__ import annotations
@@ -18,8 +20,19 @@ import torch
 from .protocol import TensorData, WireError
 
 MAX_TENSOR_ELEMENTS = 1_000_000
+"""The most entries a tensor may have; also the most its non-zero sizes may multiply to, so that
+an empty tensor is no larger in its other dimensions than a full one could be (a shape
+[0, 2**62, 2**62] holds no entry, but its strides overflow: no tensor can be built of it)."""
+MAX_DIMS = 8
+"""The most dimensions a tensor may have (the exercises' answers have at most three)."""
 MAX_SEQUENCE_ITEMS = 1_000
 MAX_DEPTH = 3
+MAX_STRING_CHARS = 10_000
+"""The longest str sent as a value; a longer one is named by its length."""
+MAX_FLOAT_CHARS = 32
+"""The longest `repr` of a float (repr(-2.2250738585072014e-308) has 23 characters)."""
+INT_BOUND = 2**63
+"""Ints are sent within (-INT_BOUND, INT_BOUND); a larger one is named, never sent."""
 
 DTYPES: dict[str, torch.dtype] = {
     "float16": torch.float16,
@@ -40,19 +53,27 @@ def encode(value: Any, depth: int = 0) -> Any:
     kind = type(value)
     if kind is torch.Tensor:
         return encode_tensor(value)
-    if value is None or kind in (bool, int, str):
-        return value if kind is not int or abs(value) < 2**63 else float(value)
+    if value is None or kind is bool:
+        return value
+    if kind is int:
+        return value if abs(value) < INT_BOUND else _named(f"int of {value.bit_length()} bits")
+    if kind is str:
+        return _named(f"str of {len(value)} characters") if len(value) > MAX_STRING_CHARS else value
     if kind is float:
         return {"kind": "float", "repr": repr(value)}
     if kind in (tuple, list) and depth < MAX_DEPTH:
         items = list(value)[: MAX_SEQUENCE_ITEMS + 1]
         return {"kind": kind.__name__, "items": [encode(item, depth + 1) for item in items]}
-    return {"kind": "other", "type": f"{kind.__module__}.{kind.__qualname__}"[:200]}
+    return _named(f"{kind.__module__}.{kind.__qualname__}")
+
+
+def _named(type_name: str) -> dict[str, Any]:
+    return {"kind": "other", "type": type_name[:200]}
 
 
 def encode_tensor(tensor: torch.Tensor) -> TensorData | dict[str, Any]:
     name = DTYPE_NAMES.get(tensor.dtype)
-    if name is None or tensor.numel() > MAX_TENSOR_ELEMENTS or tensor.is_sparse:
+    if name is None or tensor.is_sparse or not fits(tensor.shape):
         return {"kind": "other", "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}", "tensor": True}
     flat = torch.Tensor.contiguous(torch.Tensor.detach(tensor).cpu())
     raw = flat.numpy().tobytes() if flat.numel() else b""
@@ -60,8 +81,17 @@ def encode_tensor(tensor: torch.Tensor) -> TensorData | dict[str, Any]:
 
 
 def decode(value: Any, depth: int = 0) -> Any:
-    """Rebuild plain data sent by a worker, validating as it goes (raises WireError)."""
-    if value is None or type(value) in (bool, int, str):
+    """Rebuild plain data sent by a worker, validating as it goes: WireError for anything `encode`
+    would not send."""
+    if value is None or type(value) is bool:
+        return value
+    if type(value) is int:
+        if not -INT_BOUND < value < INT_BOUND:
+            raise WireError("an int out of range")
+        return value
+    if type(value) is str:
+        if len(value) > MAX_STRING_CHARS:
+            raise WireError("a str too long")
         return value
     if depth > MAX_DEPTH + 1 or type(value) is not dict:
         raise WireError(f"unexpected value of type {type(value).__name__}")
@@ -69,10 +99,7 @@ def decode(value: Any, depth: int = 0) -> Any:
     if kind == "tensor":
         return decode_tensor(value)
     if kind == "float":
-        try:
-            return float(str(value.get("repr")))
-        except ValueError:
-            raise WireError("malformed float") from None
+        return _decode_float(value.get("repr"))
     if kind in ("tuple", "list"):
         items = value.get("items")
         if type(items) is not list or len(items) > MAX_SEQUENCE_ITEMS + 1:
@@ -80,24 +107,37 @@ def decode(value: Any, depth: int = 0) -> Any:
         decoded = [decode(item, depth + 1) for item in items]
         return tuple(decoded) if kind == "tuple" else decoded
     if kind == "other":
-        return Foreign(str(value.get("type"))[:200], tensor=value.get("tensor") is True)
-    raise WireError(f"unknown value kind {str(kind)[:40]!r}")
+        named = value.get("type")
+        if type(named) is not str:
+            raise WireError("an object without a type name")
+        return Foreign(named[:200], tensor=value.get("tensor") is True)
+    raise WireError("an unknown kind of value")
+
+
+def _decode_float(text: Any) -> float:
+    if type(text) is not str or len(text) > MAX_FLOAT_CHARS:
+        raise WireError("malformed float")
+    try:
+        return float(text)
+    except ValueError:
+        raise WireError("malformed float") from None
 
 
 def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
-    """A tensor rebuilt from plain data (an allowed dtype, a bounded shape, base64 bytes of exactly that size);
-    WireError for anything else, so a forged reply cannot make the judge build an object."""
-    dtype = DTYPES.get(value.get("dtype"))  # type: ignore[arg-type]
-    shape = value.get("shape")
+    """A tensor rebuilt from plain data (an allowed dtype, a shape `check_shape` takes, base64
+    bytes of exactly that size); WireError for anything else, so a forged reply cannot make the
+    judge build an object, nor fail to build a tensor."""
+    name = value.get("dtype")
+    dtype = DTYPES.get(name) if type(name) is str else None
     if dtype is None:
-        raise WireError(f"dtype {str(value.get('dtype'))[:40]!r} is not allowed")
-    if type(shape) is not list or len(shape) > 8 or any(type(n) is not int or n < 0 for n in shape):
-        raise WireError("malformed shape")
+        raise WireError("a dtype that is not allowed")
+    shape = check_shape(value.get("shape"))
     numel = math.prod(shape)
-    if numel > MAX_TENSOR_ELEMENTS:
-        raise WireError("tensor too large")
+    data = value.get("data")
+    if type(data) is not str:
+        raise WireError("malformed tensor bytes")
     try:
-        raw = base64.b64decode(str(value.get("data")), validate=True)
+        raw = base64.b64decode(data, validate=True)
     except ValueError as exc:
         raise WireError("malformed tensor bytes") from exc
     if len(raw) != numel * dtype.itemsize:
@@ -105,7 +145,26 @@ def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
     if numel == 0:
         return torch.empty(shape, dtype=dtype)
     # numpy builds the array in a third of torch.frombuffer's time; the tensor owns its fresh bytearray
-    return torch.from_numpy(np.frombuffer(bytearray(raw), dtype=value["dtype"]).reshape(shape))  # type: ignore[call-overload]
+    array = np.frombuffer(bytearray(raw), dtype=name)  # type: ignore[call-overload]
+    return torch.from_numpy(array.reshape(shape))
+
+
+def check_shape(shape: Any) -> list[int]:
+    """`shape` when it is a list of at most MAX_DIMS sizes, each an int >= 0, that `fits`; else
+    WireError."""
+    if type(shape) is not list or len(shape) > MAX_DIMS:
+        raise WireError("malformed shape")
+    if any(type(n) is not int or n < 0 for n in shape):
+        raise WireError("malformed shape")
+    if not fits(shape):
+        raise WireError("a tensor shape beyond the caps")
+    return shape
+
+
+def fits(shape: list[int] | torch.Size) -> bool:
+    """Whether a tensor of `shape` may be sent: at most MAX_DIMS dimensions whose non-zero sizes
+    multiply to at most MAX_TENSOR_ELEMENTS."""
+    return len(shape) <= MAX_DIMS and math.prod(n for n in shape if n) <= MAX_TENSOR_ELEMENTS
 
 
 class Foreign:

@@ -18,10 +18,12 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch_modes
 
-from .codec import decode, encode, encode_tensor
+from .codec import MAX_DIMS, decode, encode, encode_tensor
 from .protocol import (
+    DETACHED,
     ERROR_CHARS,
     KINDS_MAX,
+    MAX_PARAMETERS,
     MESSAGE_CHARS,
     NAME_CHARS,
     Call,
@@ -235,10 +237,10 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
     if not isinstance(layer, nn.Module):
         return {"module": False, "type": type(layer).__qualname__}
     params = dict(nn.Module.named_parameters(layer))
-    reply: dict[str, Any] = {
-        "module": True,
-        "parameters": [[name, list(p.shape), bool(p.requires_grad)] for name, p in params.items()],
-    }
+    listed = [
+        [n[:NAME_CHARS], list(p.shape)[:MAX_DIMS], bool(p.requires_grad)] for n, p in params.items()
+    ]
+    reply: dict[str, Any] = {"module": True, "parameters": listed[:MAX_PARAMETERS]}
     with torch.no_grad():
         for name in ("weight", "bias"):
             if name in request and name in params and tuple(params[name].shape) == tuple(request[name]["shape"]):
@@ -261,7 +263,7 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
 def _backward(output: Any, grad_output: torch.Tensor, leaves: list[Any]) -> dict[str, Any]:
     """Gradients of sum(output * grad_output) with respect to each leaf, or why there are none."""
     if not isinstance(output, torch.Tensor) or not output.requires_grad:
-        return {"grads": None, "grad_error": "the output is not connected to the autograd graph"}
+        return {"grads": None, "grad_error": DETACHED}
     try:
         (output * grad_output).sum().backward()
     except Exception as exc:  # noqa: BLE001

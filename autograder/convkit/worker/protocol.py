@@ -7,7 +7,8 @@ same `seq` and its size, so the judge can tell the student what happened. A work
 before any code of the submission runs: READY once it is confined, or REFUSED with why it could not be.
 
 Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are rebuilt by
-`convkit.worker.codec`, and every frame is size-capped, so no object of the submission ever reaches a comparison.
+`convkit.worker.codec` and validated at one boundary (`convkit.judge.student.Student`), and
+every frame is size-capped, so no object of the submission ever reaches a comparison.
 This module imports no torch: a sandbox can be started while the judge still imports it.
 """
 
@@ -33,10 +34,15 @@ KINDS_MAX = 32
 """The most classes of an exception's line a worker sends (its first and last ones)."""
 NAME_CHARS = 200
 """The most characters of a class's or module's name a worker sends."""
+MAX_PARAMETERS = 100
+"""The most parameters a LAYER reply lists (the first ones; a correct layer has two), each with
+at most `codec.MAX_DIMS` sizes."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
 """... and the most files it may hold (empty files cost memory too), wherever the kernel lets the sandbox say so."""
+DETACHED = "the output is not connected to the autograd graph"
+"""A reply's `grad_error` where backward could not even start; any other is what backward raised."""
 SCRATCH_FULL = "scratch full"
 """How a zygote's REAP reply starts for a worker it stopped for filling its scratch folder (landlock)."""
 
@@ -153,6 +159,8 @@ class Reaped(TypedDict):
     status: Literal[Status.OK]
     seq: int
     exit: str | None
+    full: list[str]
+    """The writable places the worker left full, of the sandbox's own (`WRITABLE`)."""
 
 
 class Load(TypedDict):

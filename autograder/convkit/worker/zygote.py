@@ -59,6 +59,9 @@ from .protocol import (
 from .serve import serve
 
 OUTPUT_FILE = "output.txt"
+FULL_BYTES = 64 << 10
+"""A writable place with less room than this (16 pages) counts as full: a write that fails for want
+of room fills it to its last page first."""
 WATCH_SECONDS = 0.05
 """How often a landlock sandbox measures its worker's scratch folder."""
 PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
@@ -328,7 +331,8 @@ class Zygote:
                 if not (modules and self.spawn_warmed(modules, request["seq"])):
                     self.spawn(request["seq"])
             elif op == Op.REAP:
-                reaped: Reaped = {"status": Status.OK, "seq": request["seq"], "exit": self.reap()}
+                exit_status, full = self.reap()
+                reaped = Reaped(status=Status.OK, seq=request["seq"], exit=exit_status, full=full)
                 send(self.control, reaped)
             else:
                 send(self.control, refused(request["seq"], f"a zygote does not do {str(op)[:40]!r}"))
@@ -449,33 +453,48 @@ class Zygote:
         socket.send_fds(self.control, [str(seq).encode()], [judge_end.fileno()])
         judge_end.close()
 
-    def reap(self) -> str | None:
-        """Kill the worker's session, every orphan it left, and every process of its uid; remove its files. A
-        warmed zygote's worker is reaped by that zygote."""
+    def reap(self) -> tuple[str | None, list[str]]:
+        """Kill the worker's session, every orphan it left, and every process of its uid; remove its
+        files. A warmed zygote's worker is reaped by that zygote. Returns how the worker ended and
+        the writable places it left full (`full_places`): the sandbox's own evidence."""
         if self.lent is not None:
             return self.reap_lent(self.lent)
         if self.worker is None:
-            return None
+            return None, []
         status = _kill_and_wait(self.worker)
+        full = self.full_places()
         self.clear(self.workdir)
         self.worker = self.workdir = None
         if self.overflowed:
             self.overflowed = False
-            return f"{SCRATCH_FULL}: it wrote more than {self.limits.tmp_bytes >> 20} MB (or {TMP_FILES} files) in its scratch folder"
-        return status
+            most = f"{self.limits.tmp_bytes >> 20} MB (or {TMP_FILES} files)"
+            return f"{SCRATCH_FULL}: it wrote more than {most} in its scratch folder", full
+        return status, full
 
-    def reap_lent(self, warmed: Warmed) -> str | None:
+    def reap_lent(self, warmed: Warmed) -> tuple[str | None, list[str]]:
         self.lent = None
         try:
             send(warmed.sock, {"op": Op.REAP, "seq": 0})
-            exit_status = receive(warmed.sock).get("exit")
+            reaped = receive(warmed.sock)
         except (EOFError, OSError, WireError):
             # It died (killed from outside, or by a worker sharing its uid when not root): what its worker
             # started came back to this zygote, the next subreaper, and goes now.
             self.drop(warmed.modules)
             self.clear()
-            return None
-        return None if exit_status is None else str(exit_status)
+            return None, []
+        exit_status = reaped.get("exit")
+        return (None if exit_status is None else str(exit_status)), list(reaped.get("full", []))
+
+    def own_places(self) -> bool:
+        """Whether the writable places are this sandbox's own tmpfs (as root, or bwrap's): the plain
+        backend without root shares the host's; a landlock worker writes only its scratch folder."""
+        return (self.uid is not None or self.private) and not self.walls.landlock
+
+    def full_places(self) -> list[str]:
+        """The writable places the worker left full, where they are the sandbox's own: less than
+        FULL_BYTES free, or no file more (`Limits.tmp_bytes`, TMP_FILES)."""
+        own = self.own_places()
+        return [place for place in WRITABLE if own and _full(place, self.limits.tmp_bytes)]
 
     def clear(self, workdir: str | None = None) -> None:
         """Kill and wait for every child but the warmed zygotes (orphans come back to this subreaper) and, as
@@ -493,7 +512,7 @@ class Zygote:
             for child in children:
                 _kill_and_wait(child)
         _remove_tree(workdir)
-        if (self.uid is not None or self.private) and not self.walls.landlock:  # Landlock lets workers write there
+        if self.own_places():
             _remove_owned(self.uid, WRITABLE)
 
 
@@ -521,6 +540,18 @@ def scratch_full(folder: str, most_bytes: int, most_files: int) -> bool:
                 if stat.S_ISDIR(found.st_mode):
                     pending.append(entry.path)
     return False
+
+
+def _full(place: str, most_bytes: int) -> bool:
+    """Whether `place` is a tmpfs bounded as the sandbox bounds its own (where one could not be made
+    private, the host's place is not the worker's to fill) and left without room."""
+    try:
+        found = os.statvfs(place)
+    except OSError:
+        return False
+    no_file = found.f_files > 0 and found.f_favail == 0
+    no_room = found.f_bavail * found.f_frsize < FULL_BYTES or no_file
+    return no_room and found.f_blocks * found.f_frsize <= most_bytes
 
 
 def asked(preload: list[str]) -> tuple[str, ...]:
