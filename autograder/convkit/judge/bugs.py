@@ -68,6 +68,18 @@ def explains(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: f
     return wrong is not None and same(value, wrong, tol)
 
 
+def rules_out(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4) -> bool:
+    """Whether a failing answer `value` rules `bug` out: the bug gives another output on `inputs` (the right one
+    included). Where it cannot happen on them (its output raises, or is None), they say nothing of it."""
+    if bug.output is None:
+        return False
+    try:
+        wrong = memo.computed((bug, "raw"), memo.content_key({**inputs, " expected": expected}), lambda: bug.output(**inputs), CANNOT_HAPPEN)
+    except CANNOT_HAPPEN:
+        return False
+    return wrong is not None and not same(value, wrong, tol)
+
+
 def consistent(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float = 1e-4) -> bool:
     """Whether `bug` would have given the right answer on `inputs` (or cannot happen there): a call the
     submission answered right is evidence against every bug that would have got it wrong."""

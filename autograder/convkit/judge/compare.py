@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -26,7 +26,7 @@ from . import bugs as signatures
 from . import effects, memo
 from .bugs import Bug, Probe
 from .errors import CheckFailed, Failed, StudentRaised, WorkerFailed
-from .results import Shown
+from .results import CheckResult, Shown
 from .student import Student
 from .values import bound, close, describe, first_wrong, max_error, num, plain, shape_text
 
@@ -237,14 +237,73 @@ def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
         return first.value
     smallest = shrink(student, function, first) if student.explain else first
     failing = [first] if smallest is first else [first, smallest]
-    if isinstance(smallest.bug, Bug) and not proven(smallest.bug, function, [(a.inputs, a.expected, a.value) for a in failing], function.tol):
-        smallest.bug = None
+    if isinstance(smallest.bug, Bug):
+        cases = [(a.inputs, a.expected, a.value) for a in [*failing, *beside(student, function, first.inputs)]]
+        if not proven(smallest.bug, function, cases, function.tol):
+            smallest.bug = None
     effect = None
-    if smallest.bug is None and smallest.modified is None:
-        effect = seen(student, function, failing)
-        if effect is None and student.explain:
-            effect = probe(student, function, first.inputs)  # the first: a tiny input is square or one channel already
-    raise failure(function, smallest, shrunk=smallest is not first, effect=effect)
+    if smallest.modified is None:
+        if smallest.bug is None:
+            effect = seen(student, function, failing)
+            if effect is None and student.explain:
+                effect = probe(student, function, first.inputs)  # the first: a tiny input is square or one channel already
+        else:  # said only if another check rules the bug out (`settled`): no further call for it
+            effect = effects.describe([effects.Case(a.inputs, a.expected, a.value, function.tol) for a in failing], function.layout, wide=False)
+    against = tuple(str(bug) for bug in function.bugs if any(contradicts(bug, a, function.tol) for a in failing))
+    raise failure(function, smallest, shrunk=smallest is not first, effect=effect, against=against)
+
+
+def contradicts(bug: Bug, judged: Attempt, tol: float) -> bool:
+    """Whether a failing case rules `bug` out: its output there is not the submission's (it would have been right
+    there, or gives another wrong answer). Only a case whose answer was compared counts: an input changed in place
+    says nothing of the answer."""
+    return judged.mismatch is not None and judged.modified is None and signatures.rules_out(bug, judged.value, judged.expected, judged.inputs, tol)
+
+
+def settled(checks: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
+    """A question's check results with a bug one check named, but another's failing cases rule out, no longer
+    named there (its effect said instead): every failing case of the question is evidence, and each check's
+    result carries what it rules out, so a check replayed from a transcript settles the same."""
+    ruled_out = {text for check in checks if check.failure for text in check.failure.against}
+    return tuple(
+        replace(check, failure=replace(check.failure, bug=None)) if check.failure and check.failure.bug in ruled_out else check
+        for check in checks
+    )
+
+
+def beside(student: Student, function: Function, inputs: dict[str, Any]) -> list[Attempt]:
+    """The answer to one more call, on a neighbour of `inputs` (`neighbour`), where it fails too: a bug named on
+    the cases a check met by chance (sizes whose arithmetic agrees, two channels where 'the last one skipped'
+    and 'only the first used' are the same) must explain that one as well. Where it passes, it is kept as a
+    right answer (`answered`), which a bug must not contradict either. Nothing when not explaining."""
+    if not student.explain:
+        return []
+    try:
+        other = attempt(student, function, neighbour(inputs, function), name_bug=False)
+    except (Failed, WorkerFailed, *NOT_AN_INPUT):
+        return []
+    return [other] if other.failed and other.mismatch is not None else []
+
+
+GROWN = ("H", "W", "c", "c_i", "c_o")
+"""The named dimensions a neighbour has one more of: the input's size and its channels (a kernel keeps its)."""
+
+
+def neighbour(inputs: dict[str, Any], function: Function) -> dict[str, Any]:
+    """`inputs` one step away in every size: each of GROWN one larger (new random values, drawn from the inputs'
+    content), every int or pair argument (padding, stride, a window) one larger."""
+    sizes: dict[str, int] = {}
+    for name, symbols in function.dims.items():
+        for axis, symbol in enumerate(symbols):
+            sizes[symbol] = int(inputs[name].shape[axis]) + (symbol in GROWN)
+    grown = randomised({name: inputs[name].new_zeros([sizes[s] for s in symbols]) for name, symbols in function.dims.items()}, function.dims)
+    near = {**inputs, **grown}
+    for name, value in inputs.items():
+        if type(value) is int and not isinstance(value, bool):
+            near[name] = value + 1
+        elif type(value) is tuple and all(type(item) is int for item in value):
+            near[name] = tuple(item + 1 for item in value)
+    return near
 
 
 def seen(student: Student, function: Function, failing: list[Attempt]) -> str | None:
@@ -351,7 +410,7 @@ def probe(student: Student, function: Function, inputs: dict[str, Any], raised: 
     return None
 
 
-def failure(function: Function, judged: Attempt, shrunk: bool, effect: str | None = None) -> CheckFailed:
+def failure(function: Function, judged: Attempt, shrunk: bool, effect: str | None = None, against: tuple[str, ...] = ()) -> CheckFailed:
     call = function.call_text(judged.inputs)
     bug = str(judged.bug) if judged.bug else None
     if judged.modified is not None:
@@ -367,7 +426,7 @@ def failure(function: Function, judged: Attempt, shrunk: bool, effect: str | Non
         first_wrong=judged.mismatch.first_wrong if judged.mismatch else None,
         shrunk=shrunk,
     )
-    return CheckFailed(detail, reason=reason, bug=bug, shown=shown, effect=effect)
+    return CheckFailed(detail, reason=reason, bug=bug, shown=shown, effect=effect, against=against)
 
 
 def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:

@@ -285,20 +285,22 @@ def affine(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation |
 
 def partial(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
     """Right but for some entries: which channels, windows, rows or columns hold the wrong ones. Where every entry
-    is wrong (a tiny shrunk input), only a pattern that covers the whole output there agrees, and says nothing
-    there (vacuous): the words are then another case's."""
+    is wrong (a tiny shrunk input), that case decides nothing, but for windows that cover all of it there (whose
+    words are then another case's)."""
     actual, expected = case.actual, case.expected
     if actual.shape != expected.shape or actual.numel() < 1 or expected.dim() < 1:
         return None
     wrong = ~((actual.double() - expected.double()).abs() <= bound(expected, case.tol))
     if not bool(wrong.any()):
         return None
-    everywhere = bool(wrong.all())
+    if bool(wrong.all()):  # a tiny shrunk case: only windows can say which are wrong there; else it tells nothing
+        found = _windows(wrong, case, layout)
+        return UNDECIDED if found is None else Relation(found.kind, found.words, vacuous=True)
     for describe_part in (_channels, _windows, _lines):
         found = describe_part(wrong, case, layout)
         if found is not None:
-            return Relation(found.kind, found.words, vacuous=everywhere)
-    return None if everywhere else Relation("some", f"{int(wrong.sum())} of {wrong.numel()} entries are wrong, the others right")
+            return found
+    return Relation("some", f"{int(wrong.sum())} of {wrong.numel()} entries are wrong, the others right")
 
 
 def _channels(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | None:

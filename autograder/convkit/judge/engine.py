@@ -10,6 +10,7 @@ from ..assignment_config import AssignmentConfig
 from ..config import GradingConfig
 from ..questions import BY_ID, QUESTION_IDS, earlier_symbols
 from .checks import run_check, suite
+from .compare import settled
 from .errors import Failed, GraderError, MissingSymbol
 from .policy import judge_from_scratch
 from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
@@ -36,7 +37,7 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
             except Failed as failed:
                 questions.append(failing(question, failed.failure()))
                 continue
-            checks = tuple(run_check(check, session, seed) for check in suite(question))
+            checks = settled(tuple(run_check(check, session, seed) for check in suite(question)))
             questions.append(unreached(QuestionResult(question, checks), submission))
     except GraderError as error:
         return ungradable(submission, str(error), **sandbox)
@@ -70,7 +71,7 @@ def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTIO
     results = []
     for question in questions:
         student.substitute(earlier_symbols(question))
-        results.append(QuestionResult(question, tuple(run_check(check, student, seed) for check in suite(question))))
+        results.append(QuestionResult(question, settled(tuple(run_check(check, student, seed) for check in suite(question)))))
     return tuple(results)
 
 

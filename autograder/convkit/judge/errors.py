@@ -20,7 +20,14 @@ class Failed(Exception):
     reason = "failed"
 
     def __init__(
-        self, detail: str, *, reason: str | None = None, bug: str | None = None, shown: Shown | None = None, effect: str | None = None
+        self,
+        detail: str,
+        *,
+        reason: str | None = None,
+        bug: str | None = None,
+        shown: Shown | None = None,
+        effect: str | None = None,
+        against: tuple[str, ...] = (),
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -28,9 +35,10 @@ class Failed(Exception):
         self.bug = bug
         self.shown = shown
         self.effect = effect
+        self.against = against
 
     def failure(self) -> Failure:
-        return Failure(reason=self.reason, detail=self.detail, bug=self.bug, shown=self.shown, effect=self.effect)
+        return Failure(self.reason, self.detail, self.bug, self.shown, self.effect, self.against)
 
 
 class CheckFailed(Failed):

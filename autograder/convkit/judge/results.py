@@ -59,6 +59,9 @@ class Failure:
     shown: Shown | None = None
     effect: str | None = None
     """What the output shows, exactly, where no bug is named: never a cause (`convkit.judge.effects`)."""
+    against: tuple[str, ...] = ()
+    """The bugs its failing cases rule out (their output is not the submission's): a bug another check of the
+    question names is not named where one of these rules it out (`convkit.judge.compare.settled`)."""
 
 
 @dataclass(frozen=True)
@@ -163,4 +166,4 @@ def failure_from_dict(data: dict[str, Any] | None) -> Failure | None:
             first_wrong=None if first is None else (tuple(first[0]), first[1], first[2]),
             shrunk=shown["shrunk"],
         )
-    return Failure(data["reason"], data["detail"], data["bug"], shown, data.get("effect"))
+    return Failure(data["reason"], data["detail"], data["bug"], shown, data.get("effect"), tuple(data.get("against", ())))

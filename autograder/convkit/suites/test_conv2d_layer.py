@@ -155,7 +155,8 @@ def test_gradients(student: Student, rng: torch.Generator) -> None:
                 raise CheckFailed(
                     f"{where}: no gradient reached {name}",
                     reason="no gradient",
-                    bug=f"forward does not use the parameter {name} itself (a .data or detached copy?): use self.{name}",
+                    bug=f"no gradient reaches {name}: the output does not depend on the parameter self.{name} through "
+                    f"autograd; compute it from self.{name} itself",
                 )
             if not close(got, want, 1e-4):
                 wrong = f"{where}: the gradient of {name} is wrong ({gradient_error(got, want)})"
