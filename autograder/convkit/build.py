@@ -31,7 +31,6 @@ PYTHON_VERSION = "3.11"
 PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
-MARKDOWN_LINE = "python -m convkit.reports /autograder/results/results.json  # convkit: Gradescope renders feedback as Markdown\n"
 LOCKDOWN_LINE = (
     "python -m convkit.lockdown /autograder/source /autograder/results"
     "  # convkit: workers reach Python; the seed and hidden checks are root's alone\n"
@@ -200,10 +199,9 @@ def shipped_pyproject() -> str:
 def normalise(data: bytes) -> bytes:
     """Sorted members, fixed times, fixed modes, deflated: the same inputs give the same bytes.
 
-    Also adds one line to otter's setup.sh and two to its run_autograder (which `otter generate` does not
+    Also adds one line to otter's setup.sh and one to its run_autograder (which `otter generate` does not
     let you customise): install bubblewrap, tolerating images that do not have it; prepare the container for
-    sandboxes without namespaces (`convkit.lockdown`) before otter runs; mark results.json as Markdown once
-    otter has written it.
+    sandboxes without namespaces (`convkit.lockdown`) before otter runs.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -228,7 +226,7 @@ def add_convkit_steps(run: str) -> str:
     if anchor not in lines:
         raise ValueError("otter's run_autograder changed: cannot find where it runs otter")
     index = lines.index(anchor)
-    return "\n".join(lines[:index]) + "\n" + LOCKDOWN_LINE + "\n".join(lines[index:]) + "\n" + MARKDOWN_LINE
+    return "\n".join(lines[:index]) + "\n" + LOCKDOWN_LINE + "\n".join(lines[index:]) + "\n"
 
 
 def add_bubblewrap(setup: str) -> str:

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -126,14 +125,8 @@ def sandbox_line(result: SubmissionResult) -> str:
 
 
 MARKDOWN = {"output_format": "md", "test_output_format": "md"}
-"""Gradescope renders the top-level output and every test's output as Markdown."""
-
-
-def mark_markdown(path: Path) -> None:
-    """Mark a results.json that otter wrote on Gradescope as Markdown, as `gradescope` does: the zip's
-    run_autograder calls this (`python -m convkit.reports FILE`) after otter, which has no such option."""
-    data = json.loads(path.read_text())
-    path.write_text(json.dumps({**data, **MARKDOWN}, indent=4) + "\n")
+"""Gradescope renders the top-level output and every test's output as Markdown (the otter plugin's results say
+so too)."""
 
 
 def gradescope(result: SubmissionResult) -> dict[str, object]:
@@ -403,7 +396,3 @@ def pass_rates_png(results: list[SubmissionResult]) -> bytes:
         axes.set_xlabel("% of graded submissions with full marks")
 
     return figure_png(draw)
-
-
-if __name__ == "__main__":
-    mark_markdown(Path(sys.argv[1]))
