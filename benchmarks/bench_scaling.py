@@ -64,7 +64,8 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
     (folder / "submissions").mkdir()
     for path in paths:
         shutil.copy(path, folder / "submissions" / path.name)
-    return timed_convkit(REPO, ["grade", str(folder / "submissions"), "--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)])
+    arguments = ["grade", str(folder / "submissions"), "--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs), "--seed", "1"]
+    return timed_convkit(REPO, arguments)
 
 
 def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None, wrapper: list[str] | None = None) -> float:

@@ -35,7 +35,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.C
     other = tmp_path_factory.mktemp("elsewhere", numbered=False) / "alice.py"
     shutil.copy(REFERENCE, other)
     out = tmp_path_factory.mktemp("out")
-    return out, convkit("grade", folder, other, "--out", out, "--jobs", "2")
+    return out, convkit("grade", folder, other, "--out", out, "--jobs", "2", "--seed", "fresh")
 
 
 def test_grades_csv_has_one_row_per_submission_named_by_file(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -121,7 +121,8 @@ def test_a_sandbox_that_cannot_start_grades_nothing(
 
     broken = [sys.executable, "-c", "import sys; sys.exit('no namespaces here')"]
     monkeypatch.setattr(backends.Backend, "command", lambda self, *args: broken)
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain", "--course", str(tmp_path)]) == 1
+    grade = ["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain", "--course", str(tmp_path), "--seed", "1"]
+    assert cli.main(grade) == 1
     error = capsys.readouterr().err
     assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()
 
@@ -148,16 +149,21 @@ def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
     assert (out / "grades.csv").read_bytes() == before
 
 
-def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_course(tmp_path: Path) -> None:
+def test_grading_never_draws_a_seed_unasked_and_regrades_byte_identical_with_the_courses(tmp_path: Path) -> None:
     course = tmp_path / "course"
     course.mkdir()
-    first = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "first", "--jobs", "2", cwd=course)
-    assert first.returncode == 0 and "drew the course's grading seed" in first.stderr, first.stderr
+    refused = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "first", cwd=course)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    for fix in ("--course DIR", "--autograder build/autograder.zip", "--seed fresh", str(course / "convkit-seed.txt")):
+        assert fix in refused.stderr
+    assert list(course.iterdir()) == [] and not (tmp_path / "first").exists()
     seed_file = course / "convkit-seed.txt"
+    first = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "first", "--jobs", "2", "--seed", "fresh", cwd=course)
+    assert first.returncode == 0 and f"drew the course's grading seed and kept it in {seed_file}" in first.stderr, first.stderr
     assert seed_file.stat().st_mode & 0o777 == 0o600
     seed = seed_file.read_text().splitlines()[-1]
-    second = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "second", "--jobs", "1", cwd=course)
-    assert second.returncode == 0 and "drew" not in second.stderr
+    second = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "second", "--jobs", "1", "--course", course)
+    assert second.returncode == 0 and f"used the course's grading seed in {seed_file}" in second.stderr, second.stderr
     for name in (
         "grades.csv",
         "report.md",
@@ -171,6 +177,7 @@ def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_co
     assert fresh.returncode == 0 and "graded with a fresh seed" in fresh.stderr
     replay = fresh.stderr.split("--seed ")[-1].split()[0]
     assert {row["seed"] for row in csv.DictReader((tmp_path / "fresh" / "grades.csv").open())} == {replay} != {seed}
+    assert seed_file.read_text().splitlines()[-1] == seed, "a fresh seed for one run is not the course's"
 
 
 def test_convkit_alone_prints_help_and_version_is_known() -> None:
@@ -188,9 +195,9 @@ def test_out_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
     out = tmp_path / "graded"
     out.mkdir()
     (out / "stale.txt").write_text("old")
-    refused = convkit("grade", STUBS, "--out", out, "--course", tmp_path)
+    refused = convkit("grade", STUBS, "--out", out, "--seed", "1")
     assert refused.returncode == 2 and (out / "stale.txt").exists()
-    done = convkit("grade", STUBS, "--out", out, "--course", tmp_path, "--force")
+    done = convkit("grade", STUBS, "--out", out, "--seed", "1", "--force")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["convolutions.py", "grades.csv", "histogram.png", "report.html", "report.md", "results.jsonl"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graded")] == []
@@ -211,7 +218,7 @@ def test_a_gradescope_export_is_graded_by_student(tmp_path: Path) -> None:
     from .test_collect import export
 
     folder = export(tmp_path / "export")
-    done = convkit("grade", folder.parent, "--out", tmp_path / "out", "--course", tmp_path, "--jobs", "2")
+    done = convkit("grade", folder.parent, "--out", tmp_path / "out", "--seed", "1", "--jobs", "2")
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
     assert len(rows) == 20 and all(row["student"] and row["sid"] and row["email"] for row in rows)

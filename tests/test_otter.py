@@ -100,9 +100,6 @@ def scores(results: dict) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("otter")
-    course = root / "course"
-    course.mkdir()
-    (course / "convkit-seed.txt").write_text(f"{SEED}\n")
     build(root / "build", SEED, load_assignment())
     student = root / "build" / "student"
     handout = student / NOTEBOOK_NAME
@@ -144,11 +141,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         graded = dict(
             zip(targets, pool.map(lambda item: otter_run(root, item[1], root / "out" / item[0]), targets.items()), strict=True)
         )
+    elsewhere = root / "elsewhere"  # a folder without the course's seed: the zip's is taken, as asked
+    elsewhere.mkdir()
+    grade = ["grade", exports["one_bug"][0], "--out", root / "convkit", "--autograder", root / "build" / "autograder.zip"]
     convkit = subprocess.run(
-        [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--course", str(course)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [sys.executable, "-m", "convkit.cli", *map(str, grade)], capture_output=True, text=True, timeout=600, cwd=elsewhere
+    )
     assert convkit.returncode == 0, convkit.stderr
+    assert f"graded with the grading seed that {root / 'build' / 'autograder.zip'} carries" in convkit.stderr
     name = exports["one_bug"][0].name
     convkit_results = json.loads((root / "convkit" / name / "results.json").read_text())
     return {"executed": executed, "exports": exports, "otter": graded, "convkit": convkit_results}
@@ -215,7 +215,8 @@ def test_one_bug_loses_points_on_its_question_only(runs: dict) -> None:
 
 
 def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_course_seed(runs: dict) -> None:
-    """Neither run is given a seed: both use the course's (the zip carries it), so they grade alike."""
+    """Neither run is given a seed: otter's takes the zip's, and convkit grade, run in another folder, takes the
+    same with --autograder, so they grade alike."""
     through_otter = runs["otter"]["one_bug_export"]["json"]
     through_convkit = runs["convkit"]
     assert scores(runs["otter"]["one_bug_export"]) == {t["name"]: t["score"] for t in through_convkit["tests"]}

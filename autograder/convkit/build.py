@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import render
 from .assignment_config import AssignmentConfig
+from .course import PLUGIN
 from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 PACKAGE = Path(__file__).resolve().parent
@@ -28,7 +29,6 @@ TEMPLATE = PACKAGE.parents[1] / "student_template"
 """The repository's copy of the student files (only in a checkout of convkit: `--update-template`)."""
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -rN -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
-PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
 LOCKDOWN_LINE = (

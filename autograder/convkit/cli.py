@@ -62,7 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         help="grade nothing unless a sandbox gives at least this isolation: none, uid, landlock, namespace or bwrap "
         "(default: the course's convkit.toml, else uid)",
     )  # fmt: skip
-    grade.add_argument("--seed", help="N to replay a run's inputs, or 'fresh' for new ones (default: the course's seed)")
+    grade.add_argument(
+        "--seed",
+        help="N to replay a run's inputs, or 'fresh' for new ones (which become the course's where it keeps none); "
+        "default: the course's seed, and none is drawn without 'fresh'",
+    )
+    grade.add_argument(
+        "--autograder", metavar="ZIP", type=Path, help="grade with the seed this autograder.zip carries, as Gradescope does"
+    )
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
     for item in fields(GradingConfig):
         grade.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=item.default, help=item.metadata["description"])
@@ -134,7 +141,7 @@ def run_grade(args: argparse.Namespace) -> int:
             backend = choose(args.backend, floor(args, assignment))
             check(args.out, args.force, args.resume, keep={"the submissions": args.submissions, "the course folder": [args.course]})
             found = collect(args.submissions, Path(scratch))
-            seed, told = resolve_seed(args.seed, args.course)
+            seed, told = resolve_seed(args.seed, args.course, args.autograder)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
             raise UserFacingError(error) from None
         cores = len(os.sched_getaffinity(0))
@@ -283,17 +290,13 @@ def run_build(args: argparse.Namespace) -> int:
 
     try:
         check(args.out, args.force, keep={"the course folder": [args.course]})
-        seed, created = course_seed(args.course)
+        seed, told = course_seed(args.course)
         assignment = load_assignment(args.course)
         with fresh_folder(args.out, args.force) as folder:
             build(folder, seed, assignment, update_template=args.update_template)
     except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
         raise UserFacingError(error) from None
-    if created:
-        print(
-            f"convkit build: drew the course's grading seed and kept it in {args.course / 'convkit-seed.txt'}; keep that file secret",
-            file=sys.stderr,
-        )
+    print(f"convkit build: {told}", file=sys.stderr)
     print(f"built {args.out / 'student'} and {args.out / 'autograder.zip'}")
     return 0
 
