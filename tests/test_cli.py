@@ -203,6 +203,40 @@ def test_out_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graded")] == []
 
 
+def test_no_command_deletes_course_material_even_with_force(tmp_path: Path) -> None:
+    """A handout, the seed and the submissions are never --out; grade never replaces a build, nor build a grading
+    run's output; --force and --resume exclude each other."""
+    handout, upload, seeded, graded, export = (tmp_path / name for name in ("build", "upload", "course", "graded", "export"))
+    (handout / "student").mkdir(parents=True)
+    (handout / "student" / "convolutions.ipynb").write_text("{}")
+    upload.mkdir()
+    (upload / "autograder.zip").write_bytes(b"PK")
+    seeded.mkdir()
+    (seeded / "convkit-seed.txt").write_text("1\n")
+    graded.mkdir()
+    (graded / "grades.csv").write_text(HEADER + "\n")
+    (export / "submission_1").mkdir(parents=True)
+    shutil.copy(REFERENCE, export / "submission_1" / "convolutions.py")
+    never = "which this command never replaces, even with --force; choose another folder"
+    cases = [
+        (["grade", REFERENCE, "--out", handout], f"--out {handout} holds a built handout (student/convolutions.ipynb), {never}"),
+        (["grade", REFERENCE, "--out", upload], f"--out {upload} holds a built handout (autograder.zip), {never}"),
+        (["grade", REFERENCE, "--out", seeded], f"--out {seeded} holds the course's grading seed (convkit-seed.txt), {never}"),
+        (["build", "--out", seeded], f"--out {seeded} holds the course's grading seed (convkit-seed.txt), {never}"),
+        (["build", "--out", graded], f"--out {graded} holds a grading run's output (grades.csv), {never}"),
+        (["grade", export, "--out", export / "graded"], f"--out {export / 'graded'} is inside the submissions ({export})"),
+        (["grade", export, "--out", export / "submission_1"], f"--out {export / 'submission_1'} is inside the submissions ({export})"),
+        (["grade", export / "submission_1", "--out", export], f"--out {export} would replace the submissions ({export / 'submission_1'})"),
+    ]
+    for args, message in cases:
+        done = convkit(*args, "--force")
+        assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+    both = convkit("grade", REFERENCE, "--out", graded, "--force", "--resume")
+    assert both.returncode == 2 and "argument --resume: not allowed with argument --force" in both.stderr
+    assert (handout / "student" / "convolutions.ipynb").is_file() and (upload / "autograder.zip").is_file()
+    assert (seeded / "convkit-seed.txt").is_file() and (graded / "grades.csv").is_file() and not (export / "graded").exists()
+
+
 @pytest.mark.slow
 def test_build_replaces_out_whole_with_force(tmp_path: Path) -> None:
     out = tmp_path / "build"

@@ -47,8 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         help=".py, .ipynb or grader.export() .zip files; folders of them or of per-student subfolders; a Gradescope export folder or zip",
     )  # fmt: skip
     grade.add_argument("--out", required=True, type=Path, help="new folder for grades.csv, one results.json per submission, report.md")
-    grade.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
-    grade.add_argument(
+    again = grade.add_mutually_exclusive_group()
+    again.add_argument(
+        "--force", action="store_true", help="replace --out whole if it exists and is not empty (never a handout, the seed or submissions)"
+    )
+    again.add_argument(
         "--resume", action="store_true",
         help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
     )  # fmt: skip
@@ -80,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
 
     build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
     build.add_argument("--out", required=True, type=Path, help="new output folder")
-    build.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
+    build.add_argument(
+        "--force", action="store_true", help="replace --out whole if it exists and is not empty (only an earlier build)"
+    )
     build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
     build.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
 
@@ -132,14 +137,14 @@ def run_grade(args: argparse.Namespace) -> int:
     from .judge.backends import BackendError, choose
     from .judge.collect import UsageError, collect
     from .judge.slot import early_slot
-    from .outdir import OutError, check
+    from .outdir import GRADED, OutError, check
 
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
             assignment = load_assignment(args.course)
             backend = choose(args.backend, floor(args, assignment))
-            check(args.out, args.force, args.resume, keep={"the submissions": args.submissions, "the course folder": [args.course]})
+            check(args.out, args.force, args.resume, replaces=GRADED, submissions=args.submissions, course=args.course)
             found = collect(args.submissions, Path(scratch))
             seed, told = resolve_seed(args.seed, args.course, args.autograder)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
@@ -175,7 +180,7 @@ def grade_found(
         from .judge.batch import grade_batch, pooled
         from .judge.errors import ClusterError, SandboxError
         from .neutral import line
-        from .outdir import OutError, fresh_folder
+        from .outdir import GRADED, OutError, fresh_folder
         from .reports import load_charts, write_all
 
     if told:
@@ -207,7 +212,7 @@ def grade_found(
         print(f"convkit grade: {error}; {kept(journal)}", file=sys.stderr)
         return 1
     try:
-        with fresh_folder(args.out, force=True) as folder:
+        with fresh_folder(args.out, force=True, replaces=GRADED) as folder:
             write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
     except (OutError, OSError) as error:
         raise UserFacingError(error) from None
@@ -286,13 +291,13 @@ def run_build(args: argparse.Namespace) -> int:
         from .assignment_config import load as load_assignment
         from .build import build
         from .course import SeedError, course_seed
-        from .outdir import OutError, check, fresh_folder
+        from .outdir import HANDOUT, OutError, check, fresh_folder
 
     try:
-        check(args.out, args.force, keep={"the course folder": [args.course]})
+        check(args.out, args.force, replaces=HANDOUT, course=args.course)
         seed, told = course_seed(args.course)
         assignment = load_assignment(args.course)
-        with fresh_folder(args.out, args.force) as folder:
+        with fresh_folder(args.out, args.force, replaces=HANDOUT) as folder:
             build(folder, seed, assignment, update_template=args.update_template)
     except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
         raise UserFacingError(error) from None
