@@ -248,18 +248,36 @@ def test_build_replaces_out_whole_with_force(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_gradescope_export_is_graded_by_student(tmp_path: Path) -> None:
+def test_a_gradescope_export_is_graded_by_student_and_every_student_is_in_the_gradebook(tmp_path: Path) -> None:
     from .test_collect import export
 
     folder = export(tmp_path / "export")
+    (folder / "submission_3000").mkdir()  # a submission the metadata does not list
+    shutil.copy(REFERENCE, folder / "submission_3000" / "convolutions.py")
     done = convkit("grade", folder.parent, "--out", tmp_path / "out", "--seed", "1", "--jobs", "2")
     assert done.returncode == 0, done.stderr
-    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
-    assert len(rows) == 20 and all(row["student"] and row["sid"] and row["email"] for row in rows)
-    group = next(row for row in rows if row["submission"] == "submission_2000/convolutions.py")
-    assert group["student"] == "Ann; Ben" and group["total"] == "0"
-    assert {row["total"] for row in rows if row is not group} == {"35"}
+    rows = {row["submission"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
+    assert len(rows) == 22 and all(row["student"] and row["sid"] and row["email"] for name, row in rows.items() if "3000" not in name)
+    assert rows["submission_2000/convolutions.py"]["student"] == "Ann; Ben" and rows["submission_2000/convolutions.py"]["total"] == "0"
+    empty = rows["submission_1003"]  # the student who handed in nothing
+    nothing = "nothing to grade: no .py, .ipynb or .zip file in its folder"
+    assert (empty["student"], empty["sid"], empty["total"], empty["status"]) == ("Student 3", "S003", "0", nothing)
+    assert {row["total"] for name, row in rows.items() if name not in ("submission_2000/convolutions.py", "submission_1003")} == {"35"}
+    assert rows["submission_3000/convolutions.py"]["student"] == ""
     report = (tmp_path / "out" / "report.md").read_text()
-    for name in ("notes.txt", "scratch.py", "test_convolutions.py", "submission_1003"):
+    assert report.splitlines()[2].startswith("22 submission(s): 21 graded, 1 with nothing to grade, 0 ungradable;")
+    assert "**Warning:** `submission_metadata.yml` names no student for 1 submission(s): `submission_3000/convolutions.py`." in report
+    assert "| `submission_3000/convolutions.py` | not in `submission_metadata.yml` |  | 35/35 | graded |" in report
+    assert f"| `submission_1003` | Student 3 | S003 | 0/35 | {nothing} | `submission_1003/feedback.md` |" in report
+    assert "1 unreadable" not in report and "0 unreadable, 1 with nothing to grade" in report
+    for name in ("notes.txt", "scratch.py", "test_convolutions.py"):
         assert name in report.split("## Files not graded")[1] and f"{name}: " in done.stderr
+    assert "submission_1003" not in report.split("## Files not graded")[1]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "not in <code>submission_metadata.yml</code>" in html and "1 with nothing to grade" in html
+    assert "nothing to grade: submission_1003 (Student 3, S003): no .py, .ipynb or .zip file in its folder; it scores 0" in done.stderr
+    assert "warning: submission_metadata.yml names no student for 1 submission(s): submission_3000/convolutions.py" in done.stderr
+    assert "graded 21 of 22 submission(s) (1 with nothing to grade) with the " in done.stdout
+    graded = json.loads((tmp_path / "out" / "submission_1003" / "results.json").read_text())
+    assert graded["score"] == 0 and graded["output"].startswith("Nothing to grade: no .py, .ipynb or .zip file in its folder")
     assert "graded convolutions.py, one of 2 files" in (tmp_path / "out" / "submission_1002__convolutions.py" / "results.json").read_text()

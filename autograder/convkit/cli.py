@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .journal import Journal
     from .judge.backends import Backend
     from .judge.collect import Found
+    from .judge.results import SubmissionResult
     from .judge.slot import Slot
 
 
@@ -178,13 +179,19 @@ def grade_found(
         from .journal import Journal, keys, reusable, settings_key
         from .judge.backends import BackendError
         from .judge.batch import grade_batch, pooled
+        from .judge.collect import METADATA
         from .judge.errors import ClusterError, SandboxError
+        from .judge.results import GradeStatus
         from .neutral import line
         from .outdir import GRADED, OutError, fresh_folder
         from .reports import load_charts, write_all
 
     if told:
         print(f"convkit grade: {told}", file=sys.stderr)
+    nameless = [line(item.name, 300) for item in found.found if item.student.unlisted]
+    if nameless:
+        names = ", ".join(nameless[:SHOWN_SKIPPED]) + (", ..." if len(nameless) > SHOWN_SKIPPED else "")
+        print(f"convkit grade: warning: {METADATA} names no student for {len(nameless)} submission(s): {names}", file=sys.stderr)
     wanted = keys(found.found, settings_key(seed, config, assignment, version()))
     reused = reusable(args.out, wanted) if args.resume else {}
     if args.resume:
@@ -216,23 +223,37 @@ def grade_found(
             write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
     except (OutError, OSError) as error:
         raise UserFacingError(error) from None
-    for item in found.skipped[:SHOWN_SKIPPED]:
-        print(f"convkit grade: not graded: {line(item.path, 300)}: {item.reason}", file=sys.stderr)
-    if len(found.skipped) > SHOWN_SKIPPED:
-        print(
-            f"convkit grade: ... and {len(found.skipped) - SHOWN_SKIPPED} more files not graded; report.md lists them all", file=sys.stderr
-        )
+    shown([f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped], "files not graded")
+    nothing = [result for result in batch.results if result.status is GradeStatus.NOTHING]
+    shown([f"nothing to grade: {line(r.name, 300)}{student(r)}: {r.problem}; it scores 0" for r in nothing], "with nothing to grade")
     if batch.warning:
         print(f"convkit grade: warning: {batch.warning}", file=sys.stderr)
     ungradable = [result for result in batch.results if not result.gradable]
     isolation = batch.results[0].isolation if batch.results else "none"
+    graded = len(batch.results) - len(nothing) - len(ungradable)
     print(
-        f"graded {len(batch.results) - len(ungradable)} of {len(batch.results)} submission(s) with the "
-        f"{batch.backend.name} sandbox (isolation: {isolation}); see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
+        f"graded {graded} of {len(batch.results)} submission(s){f' ({len(nothing)} with nothing to grade)' if nothing else ''} with "
+        f"the {batch.backend.name} sandbox (isolation: {isolation}); see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
     )
     for result in ungradable:
         print(f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}", file=sys.stderr)
     return 1 if ungradable else 0
+
+
+def shown(lines: list[str], what: str) -> None:
+    """Tell the instructor each of `lines`, up to SHOWN_SKIPPED of them, then how many more the report lists."""
+    for text in lines[:SHOWN_SKIPPED]:
+        print(f"convkit grade: {text}", file=sys.stderr)
+    if len(lines) > SHOWN_SKIPPED:
+        print(f"convkit grade: ... and {len(lines) - SHOWN_SKIPPED} more {what}; report.md lists them all", file=sys.stderr)
+
+
+def student(result: SubmissionResult) -> str:
+    """Whose the submission is, in words for the terminal (nothing where unknown)."""
+    from .neutral import line
+
+    who = result.student
+    return f" ({line(who.name, 200)}{', ' if who.name and who.sid else ''}{line(who.sid, 100)})" if who.name or who.sid else ""
 
 
 def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:

@@ -47,7 +47,7 @@ def keys(found: Sequence[Found], settings: str) -> list[Key]:
     result = []
     for item in found:
         try:
-            digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
+            digest = "nothing to grade" if item.nothing is not None else hashlib.sha256(item.path.read_bytes()).hexdigest()
         except OSError:
             digest = "unreadable"
         result.append(Key(item.name, digest, settings))

@@ -22,9 +22,13 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
     from-scratch policy is judged on the source text, which is parsed, never run, here."""
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
+    if submission.nothing is not None:
+        questions = failing_all(Failure(reason="nothing to grade", detail=f"nothing to grade: {submission.nothing}"))
+        return SubmissionResult(
+            submission.name, questions, status=GradeStatus.NOTHING, problem=submission.nothing, student=submission.student, **sandbox
+        )
     if submission.error is not None:
-        failure = Failure(reason="could not be read", detail=submission.error)
-        questions = tuple(failing(question, failure) for question in QUESTION_IDS)
+        questions = failing_all(Failure(reason="could not be read", detail=submission.error))
         return SubmissionResult(
             submission.name, questions, load_error=submission.error, notes=tuple(submission.notes), student=submission.student, **sandbox
         )
@@ -63,10 +67,14 @@ def failing(question: str, failure: Failure) -> QuestionResult:
     return QuestionResult(question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question)))
 
 
+def failing_all(failure: Failure) -> tuple[QuestionResult, ...]:
+    """Every question, every check failed with `failure`."""
+    return tuple(failing(question, failure) for question in QUESTION_IDS)
+
+
 def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
     """A result with no score that stands: every check unscored, the grader's reason stated."""
-    failure = Failure(reason="not graded", detail=f"not graded: {problem}")
-    questions = tuple(failing(question, failure) for question in QUESTION_IDS)
+    questions = failing_all(Failure(reason="not graded", detail=f"not graded: {problem}"))
     return SubmissionResult(
         submission.name, questions, seed=seed, backend=backend, isolation=isolation, student=submission.student,
         status=GradeStatus.UNGRADABLE, problem=problem, notes=tuple(submission.notes),
