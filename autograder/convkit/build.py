@@ -53,7 +53,18 @@ def student_files() -> dict[str, str]:
     }
 
 
-STUDENT_REQUIREMENTS = "torch>=2.4\nmatplotlib>=3.7\notter-grader==7.0.0\npytest>=8\n"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+STUDENT_REQUIREMENTS = f"""# torch's CPU build, from torch's own index: nothing here needs a GPU, and torch's default build on Linux
+# brings CUDA's libraries, gigabytes of them (on a Mac torch is CPU-only either way)
+--extra-index-url {TORCH_CPU_INDEX}
+torch>=2.4
+matplotlib>=3.7
+{render.OTTER}
+pytest>=8
+# the Jupyter kernel that runs the notebook (VS Code, nbconvert), and Jupyter's own editor to open it in
+ipykernel>=6.29
+notebook>=7
+"""
 
 
 def handout_files() -> dict[str, str]:
@@ -72,7 +83,8 @@ Nine exercises: you write each function in PyTorch; the checks here run the book
 
 ## Install
 
-Python 3.11 or newer, then `pip install -r requirements.txt` (torch, matplotlib, otter-grader, pytest).
+Python 3.11 or newer, then `pip install -r requirements.txt` (in a virtual environment, best): torch's CPU build
+(no GPU is needed), matplotlib, otter-grader, pytest, and Jupyter (`jupyter notebook` opens the notebook).
 On Colab everything but otter-grader is there already; the notebook's first code cell installs it when missing.
 
 ## Work in the notebook
