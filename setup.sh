@@ -16,8 +16,8 @@ if [ -n "$missing" ]; then
     echo "setup.sh: not installed:$missing (apt-get install -y$missing as root); convkit grades with its plain sandbox" >&2
   fi
 fi
-# torch's CPU build, from torch's own index (nothing here needs a GPU; torch's default Linux build brings gigabytes of
-# CUDA libraries). TORCH_INDEX_URL replaces the index: a mirror, or a CUDA build's.
+# torch's CPU build, from torch's own index (nothing here needs a GPU; torch's default Linux build
+# brings gigabytes of CUDA libraries). TORCH_INDEX_URL replaces the index: a mirror, or a CUDA one.
 if [ -n "${TORCH_INDEX_URL:-}" ]; then
   index=(--index-url "$TORCH_INDEX_URL")
 else

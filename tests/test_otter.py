@@ -1,4 +1,5 @@
-"""The otter side of `convkit build`: the student's day in a real kernel, and the README's `otter run` line.
+"""The otter side of `convkit build`: the student's day in a real kernel, and the README's `otter
+run` line.
 
 One build per module; every `otter run` (about 5-15 s each: otter's empty kernel plus convkit's sandboxed
 engine) and every notebook execution is done once, two at a time, in a module fixture.
@@ -45,25 +46,29 @@ dies if another process took one meanwhile (jupyter/jupyter_client#154). In the 
 in one CI run of seven, so a kernel start that dies so is tried once more; any other failure is reported."""
 
 
-README_RUN = re.compile(r"`(mkdir -p OUTDIR && otter run -a build/autograder\.zip SUBMISSION -o OUTDIR)`")
+README_RUN = re.compile(
+    r"`(mkdir -p OUTDIR && otter run -a build/autograder\.zip SUBMISSION -o OUTDIR)`"
+)
 
 
 def readme_command(submission: Path, out: Path) -> str:
-    """The README's line that grades one submission as Gradescope would, for `submission` and `out`."""
+    """The README's line that grades one submission as Gradescope would, for `submission`, `out`."""
     [line] = README_RUN.findall((REPO / "README.md").read_text())
-    return line.replace("SUBMISSION", shlex.quote(str(submission))).replace("OUTDIR", shlex.quote(str(out)))
+    line = line.replace("SUBMISSION", shlex.quote(str(submission)))
+    return line.replace("OUTDIR", shlex.quote(str(out)))
 
 
 def otter_run(course: Path, submission: Path, out: Path) -> dict:
-    """The README's `otter run` line, run as written in `course` (where it built build/autograder.zip), with this
-    interpreter's otter first on PATH; returns results.json (or the failure, for the test to report)."""
+    """The README's `otter run` line, run as written in `course` (where build/autograder.zip is),
+    with this interpreter's otter first on PATH; returns results.json (or the failure, for the test
+    to report)."""
     env = {key: value for key, value in os.environ.items() if key != "CONVKIT_SEED"}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["bash", "-c", readme_command(submission, out)], capture_output=True, text=True, env=env, cwd=course, timeout=600
-        )
+        command = ["bash", "-c", readme_command(submission, out)]
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=course,
+                              timeout=600)  # fmt: skip
 
     done = run()
     results = out / "results.json"
@@ -137,18 +142,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "solved_export": exports["solved"][0],
         "broken": subs / "broken.ipynb",
     }
+    out = root / "out"
     with ThreadPoolExecutor(max_workers=2) as pool:
-        graded = dict(
-            zip(targets, pool.map(lambda item: otter_run(root, item[1], root / "out" / item[0]), targets.items()), strict=True)
-        )
-    elsewhere = root / "elsewhere"  # a folder without the course's seed: the zip's is taken, as asked
+        runs = pool.map(lambda item: otter_run(root, item[1], out / item[0]), targets.items())
+        graded = dict(zip(targets, runs, strict=True))
+    elsewhere = root / "elsewhere"  # without the course's seed: the zip's is taken, as asked
     elsewhere.mkdir()
-    grade = ["grade", exports["one_bug"][0], "--out", root / "convkit", "--autograder", root / "build" / "autograder.zip"]
-    convkit = subprocess.run(
-        [sys.executable, "-m", "convkit.cli", *map(str, grade)], capture_output=True, text=True, timeout=600, cwd=elsewhere
-    )
+    built = root / "build" / "autograder.zip"
+    grade = ["grade", exports["one_bug"][0], "--out", root / "convkit", "--autograder", built]
+    command = [sys.executable, "-m", "convkit.cli", *map(str, grade)]
+    convkit = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=elsewhere)
     assert convkit.returncode == 0, convkit.stderr
-    assert f"graded with the grading seed that {root / 'build' / 'autograder.zip'} carries" in convkit.stderr
+    assert f"graded with the grading seed that {built} carries" in convkit.stderr
     name = exports["one_bug"][0].name
     convkit_results = json.loads((root / "convkit" / name / "results.json").read_text())
     return {"executed": executed, "exports": exports, "otter": graded, "convkit": convkit_results}
@@ -196,7 +201,8 @@ def test_correct_submissions_get_full_marks(runs: dict, name: str) -> None:
     assert all(t["max_score"] == POINTS[t["name"]] for t in result["json"]["tests"] if "max_score" in t)
     assert [t["name"] for t in result["json"]["tests"]] == list(QUESTION_IDS), "only the question ids, in order"
     assert "Graded by convkit" in result["json"]["output"]
-    assert result["json"]["output_format"] == result["json"]["test_output_format"] == "md", "as Gradescope reads it"
+    written = result["json"]
+    assert written["output_format"] == written["test_output_format"] == "md", "not as Gradescope"
 
 
 def test_hostile_notebook_gets_zero_on_what_it_targets_with_results_written(runs: dict) -> None:
@@ -215,8 +221,8 @@ def test_one_bug_loses_points_on_its_question_only(runs: dict) -> None:
 
 
 def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_course_seed(runs: dict) -> None:
-    """Neither run is given a seed: otter's takes the zip's, and convkit grade, run in another folder, takes the
-    same with --autograder, so they grade alike."""
+    """Neither run is given a seed: otter's takes the zip's, and convkit grade, run in another
+    folder, takes the same with --autograder, so they grade alike."""
     through_otter = runs["otter"]["one_bug_export"]["json"]
     through_convkit = runs["convkit"]
     assert scores(runs["otter"]["one_bug_export"]) == {t["name"]: t["score"] for t in through_convkit["tests"]}

@@ -52,7 +52,8 @@ def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> 
     assert graded["score"] == 3 * (len(QUESTION_IDS) - 1)
     output = graded["tests"][0]["output"].splitlines()
     assert output[0] == f"**0 of 3 points.** 2 of 2 checks failed: **{FLIPPED}.**"
-    assert output[2] == "- ✗ **first** (0/1): max error 3" and graded["output_format"] == graded["test_output_format"] == "md"
+    assert output[2] == "- ✗ **first** (0/1): max error 3"
+    assert graded["output_format"] == graded["test_output_format"] == "md"
     assert graded["output"].endswith("Graded by convkit (plain sandbox, isolation namespace+uid).")
     assert "7" not in graded["output"] and graded["extra_data"]["seed"] == 7  # the seed is the instructor's alone
     lost = gradescope(result("lost.py", {}, GradeStatus.UNGRADABLE))

@@ -54,14 +54,15 @@ def student_files() -> dict[str, str]:
 
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-STUDENT_REQUIREMENTS = f"""# torch's CPU build, from torch's own index: nothing here needs a GPU, and torch's default build on Linux
-# brings CUDA's libraries, gigabytes of them (on a Mac torch is CPU-only either way)
+STUDENT_REQUIREMENTS = f"""\
+# torch's CPU build, from torch's own index: nothing here needs a GPU, and torch's default
+# build on Linux brings CUDA's libraries, gigabytes of them (on a Mac, torch is CPU-only anyway)
 --extra-index-url {TORCH_CPU_INDEX}
 torch>=2.4
 matplotlib>=3.7
 {render.OTTER}
 pytest>=8
-# the Jupyter kernel that runs the notebook (VS Code, nbconvert), and Jupyter's own editor to open it in
+# the Jupyter kernel that runs the notebook (VS Code, nbconvert), and Jupyter's editor
 ipykernel>=6.29
 notebook>=7
 """
@@ -83,8 +84,9 @@ Nine exercises: you write each function in PyTorch; the checks here run the book
 
 ## Install
 
-Python 3.11 or newer, then `pip install -r requirements.txt` (in a virtual environment, best): torch's CPU build
-(no GPU is needed), matplotlib, otter-grader, pytest, and Jupyter (`jupyter notebook` opens the notebook).
+Python 3.11 or newer, then `pip install -r requirements.txt` (in a virtual environment, best):
+torch's CPU build (no GPU is needed), matplotlib, otter-grader, pytest, and Jupyter (`jupyter
+notebook` opens the notebook).
 On Colab everything but otter-grader is there already; the notebook's first code cell installs it when missing.
 
 ## Work in the notebook
@@ -211,9 +213,9 @@ def shipped_pyproject() -> str:
 def normalise(data: bytes) -> bytes:
     """Sorted members, fixed times, fixed modes, deflated: the same inputs give the same bytes.
 
-    Also adds one line to otter's setup.sh and one to its run_autograder (which `otter generate` does not
-    let you customise): install bubblewrap, tolerating images that do not have it; prepare the container for
-    sandboxes without namespaces (`convkit.lockdown`) before otter runs.
+    Also adds one line to otter's setup.sh and one to its run_autograder (which `otter generate`
+    does not let you customise): install bubblewrap, tolerating images that do not have it; prepare
+    the container for sandboxes without namespaces (`convkit.lockdown`) before otter runs.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:

@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--out", required=True, type=Path, help="new folder for grades.csv, one results.json per submission, report.md")
     again = grade.add_mutually_exclusive_group()
     again.add_argument(
-        "--force", action="store_true", help="replace --out whole if it exists and is not empty (never a handout, the seed or submissions)"
-    )
+        "--force", action="store_true",
+        help="replace --out whole if it is not empty (never a handout, the seed or submissions)",
+    )  # fmt: skip
     again.add_argument(
         "--resume", action="store_true",
         help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
@@ -68,12 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     grade.add_argument(
         "--seed",
-        help="N to replay a run's inputs, or 'fresh' for new ones (which become the course's where it keeps none); "
-        "default: the course's seed, and none is drawn without 'fresh'",
+        help="N to replay a run's inputs, or 'fresh' for new ones (the course's, where it keeps "
+        "none); default: the course's seed, and none is drawn without 'fresh'",
     )
     grade.add_argument(
-        "--autograder", metavar="ZIP", type=Path, help="grade with the seed this autograder.zip carries, as Gradescope does"
-    )
+        "--autograder", metavar="ZIP", type=Path,
+        help="grade with the seed this autograder.zip carries, as Gradescope does",
+    )  # fmt: skip
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
     for item in fields(GradingConfig):
         grade.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=item.default, help=item.metadata["description"])
@@ -85,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
     build.add_argument("--out", required=True, type=Path, help="new output folder")
     build.add_argument(
-        "--force", action="store_true", help="replace --out whole if it exists and is not empty (only an earlier build)"
-    )
+        "--force", action="store_true",
+        help="replace --out whole if it exists and is not empty (only an earlier build)",
+    )  # fmt: skip
     build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
     build.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
 
@@ -145,7 +148,10 @@ def run_grade(args: argparse.Namespace) -> int:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
             assignment = load_assignment(args.course)
             backend = choose(args.backend, floor(args, assignment))
-            check(args.out, args.force, args.resume, replaces=GRADED, submissions=args.submissions, course=args.course)
+            check(
+                args.out, args.force, args.resume,
+                replaces=GRADED, submissions=args.submissions, course=args.course,
+            )  # fmt: skip
             found = collect(args.submissions, Path(scratch))
             seed, told = resolve_seed(args.seed, args.course, args.autograder)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
@@ -190,8 +196,9 @@ def grade_found(
         print(f"convkit grade: {told}", file=sys.stderr)
     nameless = [line(item.name, 300) for item in found.found if item.student.unlisted]
     if nameless:
-        names = ", ".join(nameless[:SHOWN_SKIPPED]) + (", ..." if len(nameless) > SHOWN_SKIPPED else "")
-        print(f"convkit grade: warning: {METADATA} names no student for {len(nameless)} submission(s): {names}", file=sys.stderr)
+        names = ", ".join(nameless[:SHOWN_SKIPPED]) + (", ..." if nameless[SHOWN_SKIPPED:] else "")
+        said = f"{METADATA} names no student for {len(nameless)} submission(s): {names}"
+        print(f"convkit grade: warning: {said}", file=sys.stderr)
     wanted = keys(found.found, settings_key(seed, config, assignment, version()))
     reused = reusable(args.out, wanted) if args.resume else {}
     if args.resume:
@@ -223,17 +230,21 @@ def grade_found(
             write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
     except (OutError, OSError) as error:
         raise UserFacingError(error) from None
-    shown([f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped], "files not graded")
+    skipped = [f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped]
+    shown(skipped, "files not graded")
     nothing = [result for result in batch.results if result.status is GradeStatus.NOTHING]
-    shown([f"nothing to grade: {line(r.name, 300)}{student(r)}: {r.problem}; it scores 0" for r in nothing], "with nothing to grade")
+    empty = [f"nothing to grade: {line(r.name, 300)}{student(r)}: {r.problem}" for r in nothing]
+    shown([f"{text}; it scores 0" for text in empty], "with nothing to grade")
     if batch.warning:
         print(f"convkit grade: warning: {batch.warning}", file=sys.stderr)
     ungradable = [result for result in batch.results if not result.gradable]
     isolation = batch.results[0].isolation if batch.results else "none"
     graded = len(batch.results) - len(nothing) - len(ungradable)
+    also = f" ({len(nothing)} with nothing to grade)" if nothing else ""
     print(
-        f"graded {graded} of {len(batch.results)} submission(s){f' ({len(nothing)} with nothing to grade)' if nothing else ''} with "
-        f"the {batch.backend.name} sandbox (isolation: {isolation}); see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
+        f"graded {graded} of {len(batch.results)} submission(s){also} with the "
+        f"{batch.backend.name} sandbox (isolation: {isolation}); "
+        f"see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
     )
     for result in ungradable:
         print(f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}", file=sys.stderr)
@@ -241,11 +252,12 @@ def grade_found(
 
 
 def shown(lines: list[str], what: str) -> None:
-    """Tell the instructor each of `lines`, up to SHOWN_SKIPPED of them, then how many more the report lists."""
+    """Tell the instructor `lines`, up to SHOWN_SKIPPED of them, then how many more there are."""
     for text in lines[:SHOWN_SKIPPED]:
         print(f"convkit grade: {text}", file=sys.stderr)
     if len(lines) > SHOWN_SKIPPED:
-        print(f"convkit grade: ... and {len(lines) - SHOWN_SKIPPED} more {what}; report.md lists them all", file=sys.stderr)
+        more = f"... and {len(lines) - SHOWN_SKIPPED} more {what}; report.md lists them all"
+        print(f"convkit grade: {more}", file=sys.stderr)
 
 
 def student(result: SubmissionResult) -> str:
@@ -253,7 +265,8 @@ def student(result: SubmissionResult) -> str:
     from .neutral import line
 
     who = result.student
-    return f" ({line(who.name, 200)}{', ' if who.name and who.sid else ''}{line(who.sid, 100)})" if who.name or who.sid else ""
+    named = ", ".join(filter(None, [line(who.name, 200), line(who.sid, 100)]))
+    return f" ({named})" if named else ""
 
 
 def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:

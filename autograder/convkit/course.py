@@ -1,10 +1,11 @@
 """The course folder, where an instructor runs convkit: it keeps the assignment's grading seed, a secret.
 
-The seed decides every hidden input. It is drawn once, when the course first builds (or grades with `--seed
-fresh`), written to `convkit-seed.txt` in the course folder (readable by its owner only), copied into
-`autograder.zip` (never into the student bundle), and used by every later build and grading run, so a regrade
-gives byte-identical results. Grading never draws it silently: a run that finds no seed stops and says where
-one can come from, since a new seed would grade with other inputs than the zip on Gradescope.
+The seed decides every hidden input. It is drawn once, when the course first builds (or grades
+with `--seed fresh`), written to `convkit-seed.txt` in the course folder (readable by its owner
+only), copied into `autograder.zip` (never into the student bundle), and used by every later build
+and grading run, so a regrade gives byte-identical results. Grading never draws it silently: a run
+that finds no seed stops and says where one can come from, since a new seed would grade with other
+inputs than the zip on Gradescope.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ HEADER = (
     "# with --seed fresh) for new inputs.\n"
 )
 PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
-"""The otter plugin's name in an autograder zip's otter_config.json, whose configuration carries the seed."""
+"""The otter plugin's name in an autograder zip's otter_config.json (its settings hold the seed)."""
 
 
 class SeedError(Exception):
@@ -51,7 +52,8 @@ def kept_seed(folder: Path) -> int | None:
         return None
     if not path.is_file():
         raise SeedError(f"{path} exists but is not a file")
-    lines = [line for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    text = path.read_text().splitlines()
+    lines = [line for line in text if line.strip() and not line.lstrip().startswith("#")]
     if len(lines) != 1:
         raise SeedError(f"{path} should hold one seed line; delete it to draw a new seed")
     try:
@@ -74,7 +76,7 @@ def keep_new_seed(folder: Path) -> int:
 
 
 def where(folder: Path) -> Path:
-    """The course's seed file, as the instructor is told of it (absolute: it says which course it is)."""
+    """The course's seed file as the instructor is told of it (absolute: it says which course)."""
     return (folder / SEED_FILE).resolve()
 
 
@@ -87,37 +89,42 @@ def used(folder: Path) -> str:
 
 
 def course_seed(folder: Path) -> tuple[int, str]:
-    """The course's seed for a build, drawn and kept the first time, and a line saying which file holds it."""
+    """The course's seed for a build, drawn and kept the first time, and a line naming its file."""
     seed = kept_seed(folder)
     return (keep_new_seed(folder), drew(folder)) if seed is None else (seed, used(folder))
 
 
 def zip_seed(path: Path) -> int:
-    """The seed an autograder zip built by `convkit build` carries, in its otter_config.json's plugin config."""
+    """The seed that an autograder zip from `convkit build` carries, in its plugin's settings."""
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("otter_config.json"))
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise SeedError(f"--autograder {path}: not an autograder zip that convkit build wrote ({error})") from None
+        why = f"not an autograder zip that convkit build wrote ({error})"
+        raise SeedError(f"--autograder {path}: {why}") from None
     plugins = config.get("plugins") if isinstance(config, dict) else None
     for plugin in plugins if isinstance(plugins, list) else []:
-        if isinstance(plugin, dict) and isinstance(plugin.get(PLUGIN), dict) and "seed" in plugin[PLUGIN]:
+        settings = plugin.get(PLUGIN) if isinstance(plugin, dict) else None
+        if isinstance(settings, dict) and "seed" in settings:
             try:
-                return parse_seed(str(plugin[PLUGIN]["seed"]))
+                return parse_seed(str(settings["seed"]))
             except SeedError as error:
                 raise SeedError(f"--autograder {path}: {error}") from None
-    raise SeedError(f"--autograder {path}: its otter_config.json configures no convkit plugin with a seed")
+    raise SeedError(f"--autograder {path}: its otter_config.json gives the convkit plugin no seed")
 
 
-def resolve_seed(option: str | None, folder: Path, autograder: Path | None = None) -> tuple[int, str | None]:
-    """The seed for a grading run (`--seed N`, `--seed fresh`, the seed of `--autograder`, or the course's), and a
-    line to tell the instructor where it came from. Without any, a course that keeps no seed is refused."""
+def resolve_seed(
+    option: str | None, folder: Path, autograder: Path | None = None
+) -> tuple[int, str | None]:
+    """The seed for a grading run (`--seed N`, `--seed fresh`, the seed of `--autograder`, or the
+    course's), and a line telling the instructor where it came from. Without any, a course that
+    keeps no seed is refused."""
     if autograder is not None:
         if option is not None:
             raise SeedError("--seed and --autograder both choose the seed; give one of them")
         seed = zip_seed(autograder)
         kept = kept_seed(folder)
-        other = f" (not the course's seed in {where(folder)})" if kept is not None and kept != seed else ""
+        other = f" (not the course's seed in {where(folder)})" if kept not in (None, seed) else ""
         return seed, f"graded with the grading seed that {autograder} carries{other}"
     if option == "fresh":
         if kept_seed(folder) is None:
@@ -129,8 +136,8 @@ def resolve_seed(option: str | None, folder: Path, autograder: Path | None = Non
     seed = kept_seed(folder)
     if seed is None:
         raise SeedError(
-            f"no grading seed here: {where(folder)} does not exist. Run from the course folder or pass "
-            "--course DIR; or grade with the seed of the zip Gradescope grades with, --autograder build/autograder.zip; "
-            "or start a new course with --seed fresh"
+            f"no grading seed here: {where(folder)} does not exist. Run from the course folder or "
+            "pass --course DIR; or grade with the seed of the zip Gradescope grades with, "
+            "--autograder build/autograder.zip; or start a new course with --seed fresh"
         )
     return seed, used(folder)

@@ -11,9 +11,10 @@ process, so convkit must be installed in the grading environment (the zip's requ
 - `after_grading`: grades the original submission file (the `.ipynb` or `.py` otter found, or the notebook
   otter extracted from a `grader.export()` zip) with convkit's engine, in its sandbox, and replaces otter's
   results with the engine's through otter's public result API: one test file per question id, one case per
-  hidden check, and marks them as Markdown, which otter writes into results.json wherever it runs (Gradescope's
-  run_autograder, a local `otter run`). A submission convkit cannot grade (the grader's fault) raises, so otter
-  reports a failed autograder run with the reason, never a zero that looks like the student's.
+  hidden check, and marks them as Markdown, which otter writes into results.json wherever it
+  runs (Gradescope's run_autograder, a local `otter run`). A submission convkit cannot grade (the
+  grader's fault) raises, so otter reports a failed autograder run with the reason, never a zero
+  that looks like the student's.
 """
 
 from __future__ import annotations
@@ -111,8 +112,9 @@ class QuestionFile(OKTestFile):
 
 
 class MarkdownResults(GradingResults):
-    """otter's results, whose results.json tells Gradescope to render the feedback as Markdown (`reports.MARKDOWN`,
-    as `convkit grade` writes it): otter has no setting for that, and serialises its results with this method."""
+    """otter's results, whose results.json tells Gradescope to render the feedback as Markdown
+    (`reports.MARKDOWN`, as `convkit grade` writes it): otter has no setting for that, and
+    serialises its results with this method."""
 
     def to_gradescope_dict(self, ag_config: Any) -> dict[str, Any]:
         from .reports import MARKDOWN
@@ -121,12 +123,12 @@ class MarkdownResults(GradingResults):
 
 
 def replace_results(results: GradingResults, result: SubmissionResult, warning: str | None) -> None:
-    """Make otter's results say exactly what the engine decided, in Markdown: one test file per question, one case
-    per check."""
+    """Make otter's results say exactly what the engine decided, in Markdown: one test file per
+    question, one case per check."""
     from .feedback import describe, question_markdown
     from .reports import gradescope
 
-    results.__class__ = MarkdownResults  # the object otter holds, and later serialises, is the one changed
+    results.__class__ = MarkdownResults  # the very object otter holds and later serialises
     results.clear_results()
     for question in result.questions:
         cases, outcomes = [], []

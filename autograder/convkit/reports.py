@@ -2,8 +2,9 @@
 
 Results arrive as structured data (`convkit.judge.results`) and become text only here. An ungradable submission
 (the grader's fault) has no score anywhere: empty cells in grades.csv, no score in its results.json, listed first
-in the report and left out of every statistic. A submission with nothing to grade (a student's folder without a
-file) is a row of zeros that says why; a submission the export's metadata names no one for is flagged.
+in the report and left out of every statistic. A submission with nothing to grade (a student's
+folder without a file) is a row of zeros that says why; one the export's metadata names no one for
+is flagged.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def sandbox_line(result: SubmissionResult) -> str:
 
 
 MARKDOWN = {"output_format": "md", "test_output_format": "md"}
-"""Gradescope renders the top-level output and every test's output as Markdown (the otter plugin's results say
-so too)."""
+"""Gradescope renders the top-level output and every test's output as Markdown (the otter
+plugin's results say so too)."""
 
 
 def gradescope(result: SubmissionResult) -> dict[str, object]:
@@ -195,13 +196,15 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     folders = folders if folders is not None else folder_names([r.name for r in results])
     graded = [r for r in results if r.gradable]
     ungradable = [r for r in results if not r.gradable]
-    lines = ["# convkit grading report", "", f"{counts(results)}; seed {seed}; sandbox {sandboxes(batch)}."]
+    summary = f"{counts(results)}; seed {seed}; sandbox {sandboxes(batch)}."
+    lines = ["# convkit grading report", "", summary]
     if batch.warning:
         lines += ["", f"**Warning:** {batch.warning}."]
     nameless = unlisted(results)
     if nameless:
         names = ", ".join(code(name) for name in nameless)
-        lines += ["", f"**Warning:** `{METADATA}` names no student for {len(nameless)} submission(s): {names}."]
+        said = f"`{METADATA}` names no student for {len(nameless)} submission(s): {names}"
+        lines += ["", f"**Warning:** {said}."]
     if ungradable:
         lines += ["", "## Ungradable submissions (the grader's fault: no score)", ""]
         lines += [f"- {code(r.name)}: {markdown(str(r.problem))}" for r in ungradable]
@@ -238,7 +241,8 @@ def counts(results: list[SubmissionResult]) -> str:
     """How many submissions, graded, with nothing to grade (where any) and ungradable."""
     nothing = sum(r.status is GradeStatus.NOTHING for r in results)
     ungradable = sum(not r.gradable for r in results)
-    parts = [f"{len(results) - nothing - ungradable} graded", *([f"{nothing} with nothing to grade"] if nothing else [])]
+    parts = [f"{len(results) - nothing - ungradable} graded"]
+    parts += [f"{nothing} with nothing to grade"] if nothing else []
     return f"{len(results)} submission(s): {', '.join(parts)}, {ungradable} ungradable"
 
 
@@ -248,7 +252,7 @@ def unlisted(results: list[SubmissionResult]) -> list[str]:
 
 
 def attempted(graded: list[SubmissionResult]) -> list[SubmissionResult]:
-    """The graded submissions that had code to grade (read, not missing): those whose failures say something."""
+    """The graded submissions with code to grade (read, not missing): their failures tell."""
     return [r for r in graded if r.load_error is None and r.status is GradeStatus.GRADED]
 
 
@@ -311,11 +315,13 @@ def html(
     unread, nothing, stubs = counted_apart(graded)
     return report_html.render(
         {
-            "results": results, "counts": counts(results), "seed": seed, "sandboxes": sandboxes(batch),
-            "ungradable": [r for r in results if not r.gradable], "warning": batch.warning, "unlisted": unlisted(results),
+            "results": results, "counts": counts(results), "seed": seed,
+            "sandboxes": sandboxes(batch), "ungradable": [r for r in results if not r.gradable],
+            "warning": batch.warning, "unlisted": unlisted(results),
             "anchors": anchors, "questions": question_stats(graded),
             "mean_total": mean_total(graded), "metadata": METADATA,
-            "groups": failure_groups(attempted(graded)), "unread": unread, "nothing": nothing, "stubs": stubs,
+            "groups": failure_groups(attempted(graded)), "unread": unread, "nothing": nothing,
+            "stubs": stubs,
             "students": students, "question_ids": QUESTION_IDS, "incomplete": incomplete(graded),
             "skipped": skipped, "histogram": report_html.png(histogram),
             "pass_rates": report_html.png(pass_rates_png(graded)),
@@ -324,12 +330,13 @@ def html(
 
 
 def counted_apart(results: list[SubmissionResult]) -> tuple[int, int, list[tuple[str, int]]]:
-    """How many submissions could not be read, how many had nothing to grade, and per question how many others
-    left its stub."""
+    """How many submissions could not be read, how many had nothing to grade, and per question how
+    many others left its stub."""
     unread = sum(r.load_error is not None for r in results)
     nothing = sum(r.status is GradeStatus.NOTHING for r in results)
     stubs = Counter(q.question for r in attempted(results) for q in r.questions if is_untouched(q))
-    return unread, nothing, [(question, stubs[question]) for question in QUESTION_IDS if stubs[question]]
+    counted = [(question, stubs[question]) for question in QUESTION_IDS if stubs[question]]
+    return unread, nothing, counted
 
 
 def untouched(results: list[SubmissionResult]) -> str:

@@ -5,10 +5,11 @@ per-student subfolders (the subfolder's name is the student); Gradescope's "Expo
 (`submission_metadata.yml` names each `submission_<id>/` folder's submitters: name, sid, email).
 
 Every input file is either graded or listed as skipped with its reason. A submission with several candidate
-files is graded on one, picked by `RULE`, and the others are listed as skipped, naming the one graded. Every
-student is a submission: a student's folder without a file to grade, or an export's submission that the metadata
-lists without a folder, has nothing to grade (a row of zero, with the reason). Names never collide: each
-submission is named by the shortest tail of its path that no other one shares.
+files is graded on one, picked by `RULE`, and the others are listed as skipped, naming the one graded.
+Every student is a submission: a student's folder without a file to grade, or an export's submission
+that the metadata lists without a folder, has nothing to grade (a row of zero, with the reason).
+Names never collide: each submission is named by the shortest tail of its path that no other one
+shares.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Found:
     student: Student = Student()
     picked: str | None = None
     nothing: str | None = None
-    """Why the submission has no file to grade (`path` is then its folder, never read): it scores zero."""
+    """Why the submission has no file to grade (`path` is then its folder, never read): scored 0."""
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,9 @@ def _pick(unit: _Unit, skipped: list[Skipped]) -> tuple[Path, str | None] | None
 
 
 def _name(units: list[_Unit], skipped: list[Skipped]) -> list[Found]:
-    """Pick each unit's file (a unit without one is its folder, with nothing to grade) and name it by the shortest
-    tail of its path that is unique in the batch and starts, for a submission folder, with that folder's name."""
+    """Pick each unit's file (a unit without one is its folder, with nothing to grade) and name it
+    by the shortest tail of its path that is unique in the batch and starts, for a submission
+    folder, with that folder's name."""
     picked: list[tuple[_Unit, Path, str | None, str | None]] = []
     for unit in units:
         choice = _pick(unit, skipped)
@@ -177,7 +179,10 @@ def _name(units: list[_Unit], skipped: list[Skipped]) -> list[Found]:
         while depth < len(mine) and sum(other[-depth:] == mine[-depth:] for other in parts) > 1:
             depth += 1
         names.append("/".join(mine[-depth:]))
-    return [Found(path, name, unit.student, note, nothing) for (unit, path, note, nothing), name in zip(picked, names, strict=True)]
+    return [
+        Found(path, name, unit.student, note, nothing)
+        for (unit, path, note, nothing), name in zip(picked, names, strict=True)
+    ]
 
 
 def _metadata_folder(folder: Path) -> Path | None:
@@ -189,8 +194,8 @@ def _metadata_folder(folder: Path) -> Path | None:
 
 
 def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
-    """One unit per submission_<id>/ folder and per submission the metadata lists without one, its students from
-    the metadata (a group's names joined by '; ')."""
+    """One unit per submission_<id>/ folder and per submission the metadata lists without one, its
+    students from the metadata (a group's names joined by '; ')."""
     try:
         metadata = yaml.safe_load((root / METADATA).read_text(encoding="utf-8", errors="replace")) or {}
     except yaml.YAMLError as error:
@@ -248,8 +253,8 @@ def _unpack(path: Path, folder: Path) -> list[Skipped]:
                 continue
             if not parts or parts[0] == "/" or ".." in parts or stat.S_ISLNK(member.external_attr >> 16):
                 skipped.append(Skipped(where, "an unsafe path or a link in the zip"))
-            elif member.is_dir():
-                folder.joinpath(*parts).mkdir(parents=True, exist_ok=True)  # a student's empty folder is a submission
+            elif member.is_dir():  # an empty one is a student's, who handed in nothing
+                folder.joinpath(*parts).mkdir(parents=True, exist_ok=True)
             elif member.file_size > MAX_BYTES:
                 skipped.append(Skipped(where, f"over {MAX_BYTES >> 20} MiB"))
             else:

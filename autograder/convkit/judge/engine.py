@@ -23,10 +23,12 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     from-scratch policy is judged on the source text, which is parsed, never run, here."""
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
     if submission.nothing is not None:
-        questions = failing_all(Failure(reason="nothing to grade", detail=f"nothing to grade: {submission.nothing}"))
+        why = submission.nothing
+        questions = failing_all(Failure("nothing to grade", detail=f"nothing to grade: {why}"))
         return SubmissionResult(
-            submission.name, questions, status=GradeStatus.NOTHING, problem=submission.nothing, student=submission.student, **sandbox
-        )
+            submission.name, questions, status=GradeStatus.NOTHING, problem=why,
+            student=submission.student, **sandbox,
+        )  # fmt: skip
     if submission.error is not None:
         questions = failing_all(Failure(reason="could not be read", detail=submission.error))
         return SubmissionResult(

@@ -23,7 +23,7 @@ class Student:
     sid: str = ""
     email: str = ""
     unlisted: bool = False
-    """A Gradescope export's submission that its submission_metadata.yml names no one for (reports flag it)."""
+    """A Gradescope export's submission that its submission_metadata.yml names no one for."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,10 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """One submission's grade. `status` is GRADED; NOTHING with `problem`, why there is no file to grade (a
-    student's folder without one), graded zero; or UNGRADABLE with `problem` (the grader's fault: no score
-    stands). `load_error` is the submission's own fault in reading it (empty, binary...), graded zero."""
+    """One submission's grade. `status` is GRADED; NOTHING with `problem`, why there is no file to
+    grade (a student's folder without one), graded zero; or UNGRADABLE with `problem` (the grader's
+    fault: no score stands). `load_error` is the submission's own fault in reading it (empty,
+    binary...), graded zero."""
 
     name: str
     questions: tuple[QuestionResult, ...]
