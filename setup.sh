@@ -16,5 +16,12 @@ if [ -n "$missing" ]; then
     echo "setup.sh: not installed:$missing (apt-get install -y$missing as root); convkit grades with its plain sandbox" >&2
   fi
 fi
-python3 -m pip install -q torch==2.13.0 ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
+# torch's CPU build, from torch's own index (nothing here needs a GPU; torch's default Linux build
+# brings gigabytes of CUDA libraries). TORCH_INDEX_URL replaces the index: a mirror, or a CUDA one.
+if [ -n "${TORCH_INDEX_URL:-}" ]; then
+  index=(--index-url "$TORCH_INDEX_URL")
+else
+  index=(--extra-index-url https://download.pytorch.org/whl/cpu)
+fi
+python3 -m pip install -q torch==2.13.0 "${index[@]}"
 python3 -m pip install -q -e '.[dev]'

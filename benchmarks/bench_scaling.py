@@ -64,7 +64,9 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
     (folder / "submissions").mkdir()
     for path in paths:
         shutil.copy(path, folder / "submissions" / path.name)
-    return timed_convkit(REPO, ["grade", str(folder / "submissions"), "--out", str(folder / "graded"), "--backend", "plain", "--jobs", str(jobs)])
+    graded, submissions = str(folder / "graded"), str(folder / "submissions")
+    arguments = ["grade", submissions, "--out", graded, "--backend", "plain", "--seed", "1"]
+    return timed_convkit(REPO, [*arguments, "--jobs", str(jobs)])
 
 
 def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None, wrapper: list[str] | None = None) -> float:

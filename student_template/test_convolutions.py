@@ -8,12 +8,15 @@ import pytest
 
 """Public checks: the book's examples, run on the student's own machine, one line each.
 
-This file is copied verbatim into what students get (the notebook's first cell and test_convolutions.py), followed
-by the checks of each question rendered from `convkit.questions`; it imports nothing but torch. A failing check
-says what is wrong in one line, names a known bug when the output matches one (the handout carries those wrong
-outputs for the book's inputs, nothing else), shows expected and actual values as small grids, and says when a
+This file is copied verbatim into what students get (the notebook's first cell and
+test_convolutions.py), followed by the checks of each question rendered from `convkit.questions`;
+it imports nothing but torch and the standard library. A failing check says what is wrong in one
+line, names a known bug when the output matches one (the handout carries those wrong outputs for the
+book's inputs, nothing else), shows expected and actual values as small grids, and says when a
 question it builds on fails too.
 """
+
+import warnings
 
 import torch
 
@@ -22,6 +25,9 @@ CHECKS = {}
 """Question id -> check name -> check(env); filled by the rendered checks that follow this runtime."""
 BUILDS_ON = {}
 """Question id -> earlier question ids whose functions a usual answer calls."""
+TORCH_SCALAR_WARNING = "Converting a tensor with requires_grad=True to a scalar"
+"""What torch says of `float(loss)`, the natural way to record a loss as the Python float that
+learn_kernel asks for: a correct answer, so the checks keep it from the student."""
 
 
 class Failure(Exception):
@@ -111,7 +117,9 @@ class NotImplementedYet(Failure):
 def run_check(check, env):
     """One check on the student's names in `env`: None if it passes, else the failure (a Failure)."""
     try:
-        check(env)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=TORCH_SCALAR_WARNING, category=UserWarning)
+            check(env)
     except NotImplementedError as error:
         return NotImplementedYet(str(error) or "not implemented yet")
     except Failure as failed:

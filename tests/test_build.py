@@ -14,7 +14,7 @@ import pytest
 
 from convkit import render
 from convkit.assignment_config import load as load_assignment
-from convkit.build import LOCKDOWN_LINE, MARKDOWN_LINE, build
+from convkit.build import LOCKDOWN_LINE, TORCH_CPU_INDEX, build
 from convkit.judge.checks import all_points, suite
 from convkit.notebook import NOTEBOOK_NAME
 from convkit.questions import QUESTION_IDS, QUESTIONS
@@ -86,7 +86,8 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
         assert "/autograder/source/files/convkit-src" in environment
         assert "apt-get install -y bubblewrap" in archive.read("setup.sh").decode()
         run = archive.read("run_autograder").decode().splitlines()
-        assert run[-3:] == [LOCKDOWN_LINE.rstrip("\n"), "python /autograder/source/run_otter.py", MARKDOWN_LINE.rstrip("\n")]
+        # otter writes results.json as Markdown itself (the plugin): nothing runs after it
+        assert run[-2:] == [LOCKDOWN_LINE.rstrip("\n"), "python /autograder/source/run_otter.py"]
         shipped = {n.removeprefix("files/convkit-src/") for n in names if n.startswith("files/convkit-src/")}
         expected = {"pyproject.toml", "convkit/otter_plugin.py", "convkit/suites/test_corr2d.py", "convkit/templates/report.html"}
         assert expected | {"convkit/assignment/convkit.toml", "convkit/assignment/narrative.toml"} <= shipped
@@ -195,4 +196,24 @@ def test_the_student_readme_says_what_to_install_and_how_to_check_and_export(bui
     readme = (builds[0] / "student" / "README.md").read_text()
     assert "pip install -r requirements.txt" in readme and 'grader.check("<id>")' in readme and "grader.export(pdf=False)" in readme
     assert "python3 -m pytest" in readme and render.readme_table() in readme
-    assert "otter-grader==7.0.0" in (builds[0] / "student" / "requirements.txt").read_text()
+
+
+def test_the_students_install_takes_torchs_cpu_build_a_kernel_and_the_notebooks_otter(
+    builds: tuple[Path, Path],
+) -> None:
+    """requirements.txt: torch's CPU index, a Jupyter kernel, and the otter-grader the notebook's
+    first cell installs, which is the grader's own release."""
+    requirements = (builds[0] / "student" / "requirements.txt").read_text().splitlines()
+    assert f"--extra-index-url {TORCH_CPU_INDEX}" in requirements
+    assert "ipykernel>=6.29" in requirements
+    [otter] = [line for line in requirements if line.startswith("otter-grader")]
+    first_cell = nbformat.read(builds[0] / "student" / NOTEBOOK_NAME, as_version=4).cells[1].source
+    assert f'[sys.executable, "-m", "pip", "install", "-q", "{otter}"]' in first_cell
+    assert f"otter-grader[grading]=={otter.split('==')[1]}" in (REPO / "pyproject.toml").read_text()
+
+
+def test_the_instructors_install_and_setup_take_torchs_cpu_build() -> None:
+    readme = (REPO / "README.md").read_text().splitlines()
+    [install] = [line for line in readme if line.startswith("pip install ") and "convkit" in line]
+    assert f"--extra-index-url {TORCH_CPU_INDEX} torch==2.13.0" in install
+    assert f"index=(--extra-index-url {TORCH_CPU_INDEX})" in (REPO / "setup.sh").read_text()

@@ -35,7 +35,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.C
     other = tmp_path_factory.mktemp("elsewhere", numbered=False) / "alice.py"
     shutil.copy(REFERENCE, other)
     out = tmp_path_factory.mktemp("out")
-    return out, convkit("grade", folder, other, "--out", out, "--jobs", "2")
+    return out, convkit("grade", folder, other, "--out", out, "--jobs", "2", "--seed", "fresh")
 
 
 def test_grades_csv_has_one_row_per_submission_named_by_file(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -122,7 +122,8 @@ def test_a_sandbox_that_cannot_start_grades_nothing(
 
     broken = [sys.executable, "-c", "import sys; sys.exit('no namespaces here')"]
     monkeypatch.setattr(backends.Backend, "command", lambda self, *args: broken)
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain", "--course", str(tmp_path)]) == 1
+    grade = ["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain"]
+    assert cli.main([*grade, "--seed", "1"]) == 1
     error = capsys.readouterr().err
     assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()
 
@@ -149,16 +150,25 @@ def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
     assert (out / "grades.csv").read_bytes() == before
 
 
-def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_course(tmp_path: Path) -> None:
+def test_grading_never_draws_a_seed_unasked_and_regrades_alike(tmp_path: Path) -> None:
     course = tmp_path / "course"
     course.mkdir()
-    first = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "first", "--jobs", "2", cwd=course)
-    assert first.returncode == 0 and "drew the course's grading seed" in first.stderr, first.stderr
     seed_file = course / "convkit-seed.txt"
+    both = [REFERENCE, STUBS]
+    refused = convkit("grade", *both, "--out", tmp_path / "first", cwd=course)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    fixes = ("--course DIR", "--autograder build/autograder.zip", "--seed fresh", str(seed_file))
+    assert all(fix in refused.stderr for fix in fixes), refused.stderr
+    assert list(course.iterdir()) == [] and not (tmp_path / "first").exists()
+    started = ["--jobs=2", "--seed=fresh"]  # a new course: its seed is drawn and kept
+    first = convkit("grade", *both, "--out", tmp_path / "first", *started, cwd=course)
+    assert first.returncode == 0, first.stderr
+    assert f"drew the course's grading seed and kept it in {seed_file}" in first.stderr
     assert seed_file.stat().st_mode & 0o777 == 0o600
     seed = seed_file.read_text().splitlines()[-1]
-    second = convkit("grade", REFERENCE, STUBS, "--out", tmp_path / "second", "--jobs", "1", cwd=course)
-    assert second.returncode == 0 and "drew" not in second.stderr
+    second = convkit("grade", *both, "--out", tmp_path / "second", "--jobs=1", "--course", course)
+    assert second.returncode == 0, second.stderr
+    assert f"used the course's grading seed in {seed_file}" in second.stderr
     for name in (
         "grades.csv",
         "report.md",
@@ -172,6 +182,7 @@ def test_regrading_without_a_seed_is_byte_identical_and_keeps_the_seed_in_the_co
     assert fresh.returncode == 0 and "graded with a fresh seed" in fresh.stderr
     replay = fresh.stderr.split("--seed ")[-1].split()[0]
     assert {row["seed"] for row in csv.DictReader((tmp_path / "fresh" / "grades.csv").open())} == {replay} != {seed}
+    assert seed_file.read_text().splitlines()[-1] == seed, "a fresh seed for a run is not kept"
 
 
 def test_convkit_alone_prints_help_and_version_is_known() -> None:
@@ -189,12 +200,56 @@ def test_out_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
     out = tmp_path / "graded"
     out.mkdir()
     (out / "stale.txt").write_text("old")
-    refused = convkit("grade", STUBS, "--out", out, "--course", tmp_path)
+    refused = convkit("grade", STUBS, "--out", out, "--seed", "1")
     assert refused.returncode == 2 and (out / "stale.txt").exists()
-    done = convkit("grade", STUBS, "--out", out, "--course", tmp_path, "--force")
+    done = convkit("grade", STUBS, "--out", out, "--seed", "1", "--force")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["convolutions.py", "grades.csv", "histogram.png", "report.html", "report.md", "results.jsonl"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graded")] == []
+
+
+def test_no_command_deletes_course_material_even_with_force(tmp_path: Path) -> None:
+    """A handout, the seed and the submissions are never --out; grade never replaces a build, nor
+    build a grading run's output; --force and --resume exclude each other."""
+    names = ("build", "upload", "course", "graded", "export")
+    handout, upload, seeded, graded, export = (tmp_path / name for name in names)
+    (handout / "student").mkdir(parents=True)
+    (handout / "student" / "convolutions.ipynb").write_text("{}")
+    upload.mkdir()
+    (upload / "autograder.zip").write_bytes(b"PK")
+    seeded.mkdir()
+    (seeded / "convkit-seed.txt").write_text("1\n")
+    graded.mkdir()
+    (graded / "grades.csv").write_text(HEADER + "\n")
+    submission = export / "submission_1"
+    submission.mkdir(parents=True)
+    shutil.copy(REFERENCE, submission / "convolutions.py")
+    never = "which this command never replaces, even with --force; choose another folder"
+    seed = "the course's grading seed (convkit-seed.txt)"
+    cases = [
+        (["grade", REFERENCE, "--out", handout], "a built handout (student/convolutions.ipynb)"),
+        (["grade", REFERENCE, "--out", upload], "a built handout (autograder.zip)"),
+        (["grade", REFERENCE, "--out", seeded], seed),
+        (["build", "--out", seeded], seed),
+        (["build", "--out", graded], "a grading run's output (grades.csv)"),
+    ]
+    inside = f"is inside the submissions ({export})"
+    cases = [(args, f"--out {args[-1]} holds {what}, {never}") for args, what in cases] + [
+        (["grade", export, "--out", export / "graded"], f"--out {export / 'graded'} {inside}"),
+        (["grade", export, "--out", submission], f"--out {submission} {inside}"),
+        (["grade", submission, "--out", export], f"--out {export} would replace the submissions"),
+    ]
+    for args, message in cases:
+        done = convkit(*args, "--force")
+        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    both = convkit("grade", REFERENCE, "--out", graded, "--force", "--resume")
+    assert both.returncode == 2
+    assert "argument --resume: not allowed with argument --force" in both.stderr
+    assert (handout / "student" / "convolutions.ipynb").is_file()
+    assert (upload / "autograder.zip").is_file()
+    assert (seeded / "convkit-seed.txt").is_file() and (graded / "grades.csv").is_file()
+    assert not (export / "graded").exists()
 
 
 @pytest.mark.slow
@@ -208,18 +263,51 @@ def test_build_replaces_out_whole_with_force(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_gradescope_export_is_graded_by_student(tmp_path: Path) -> None:
+def test_a_gradescope_export_is_graded_by_student_and_every_student_is_in_the_gradebook(
+    tmp_path: Path,
+) -> None:
     from .test_collect import export
 
     folder = export(tmp_path / "export")
-    done = convkit("grade", folder.parent, "--out", tmp_path / "out", "--course", tmp_path, "--jobs", "2")
+    (folder / "submission_3000").mkdir()  # a submission the metadata does not list
+    shutil.copy(REFERENCE, folder / "submission_3000" / "convolutions.py")
+    out = tmp_path / "out"
+    done = convkit("grade", folder.parent, "--out", out, "--seed", "1", "--jobs", "2")
     assert done.returncode == 0, done.stderr
-    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
-    assert len(rows) == 20 and all(row["student"] and row["sid"] and row["email"] for row in rows)
-    group = next(row for row in rows if row["submission"] == "submission_2000/convolutions.py")
-    assert group["student"] == "Ann; Ben" and group["total"] == "0"
-    assert {row["total"] for row in rows if row is not group} == {"35"}
-    report = (tmp_path / "out" / "report.md").read_text()
-    for name in ("notes.txt", "scratch.py", "test_convolutions.py", "submission_1003"):
-        assert name in report.split("## Files not graded")[1] and f"{name}: " in done.stderr
-    assert "graded convolutions.py, one of 2 files" in (tmp_path / "out" / "submission_1002__convolutions.py" / "results.json").read_text()
+    rows = {row["submission"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    unlisted, group = "submission_3000/convolutions.py", "submission_2000/convolutions.py"
+    empty = "submission_1003"
+    assert len(rows) == 22
+    named = [row for name, row in rows.items() if name != unlisted]
+    assert all(row["student"] and row["sid"] and row["email"] for row in named)
+    assert (rows[group]["student"], rows[group]["total"]) == ("Ann; Ben", "0")
+    nothing = "nothing to grade: no .py, .ipynb or .zip file in its folder"
+    row = rows[empty]  # the student who handed in nothing
+    said = (row["student"], row["sid"], row["total"], row["status"])
+    assert said == ("Student 3", "S003", "0", nothing)
+    assert {row["total"] for name, row in rows.items() if name not in (group, empty)} == {"35"}
+    assert rows[unlisted]["student"] == ""
+    report = (out / "report.md").read_text()
+    counts = "22 submission(s): 21 graded, 1 with nothing to grade, 0 ungradable;"
+    assert report.splitlines()[2].startswith(counts)
+    warning = f"`submission_metadata.yml` names no student for 1 submission(s): `{unlisted}`"
+    assert f"**Warning:** {warning}." in report
+    assert f"| `{unlisted}` | not in `submission_metadata.yml` |  | 35/35 | graded |" in report
+    assert f"| `{empty}` | Student 3 | S003 | 0/35 | {nothing} | `{empty}/feedback.md` |" in report
+    assert "1 unreadable" not in report and "0 unreadable, 1 with nothing to grade" in report
+    not_graded = report.split("## Files not graded")[1]
+    for name in ("notes.txt", "scratch.py", "test_convolutions.py"):
+        assert name in not_graded and f"{name}: " in done.stderr
+    assert empty not in not_graded
+    html = (out / "report.html").read_text()
+    assert "not in <code>submission_metadata.yml</code>" in html
+    assert "1 with nothing to grade" in html
+    said = f"nothing to grade: {empty} (Student 3, S003): {nothing.split(': ')[1]}; it scores 0"
+    assert said in done.stderr
+    assert f"warning: {warning.replace('`', '')}" in done.stderr
+    assert "graded 21 of 22 submission(s) (1 with nothing to grade) with the " in done.stdout
+    graded = json.loads((out / empty / "results.json").read_text())
+    assert graded["score"] == 0
+    assert graded["output"].startswith(f"Nothing to grade: {nothing.split(': ')[1]}")
+    picked = (out / "submission_1002__convolutions.py" / "results.json").read_text()
+    assert "graded convolutions.py, one of 2 files" in picked

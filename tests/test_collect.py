@@ -3,6 +3,7 @@ every file graded or listed as skipped with its reason; names that never collide
 
 from __future__ import annotations
 
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -11,7 +12,15 @@ import nbformat
 import pytest
 import yaml
 
-from convkit.judge.collect import METADATA, METADATA_BYTES, UsageError, collect
+from convkit.judge.collect import (
+    METADATA,
+    METADATA_BYTES,
+    NO_FILE,
+    NO_FOLDER,
+    NOT_A_SUBMISSION,
+    UsageError,
+    collect,
+)
 from convkit.judge.results import Student
 
 from .conftest import REFERENCE, STUBS
@@ -54,7 +63,10 @@ def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silent
     folder = export(tmp_path)
     collection = collect([folder.parent], tmp_path / "scratch")
     found = by_name(collection.found)
-    assert len(found) == 20  # 21 submissions, one of them empty
+    assert len(found) == 21  # one of them empty: a student with nothing to grade
+    empty = found["submission_1003"]
+    assert empty.nothing == NO_FILE and empty.student == Student("Student 3", "S003", "s3@uni.edu")
+    assert [item.name for item in collection.found if item.nothing] == ["submission_1003"]
     assert found["submission_1000/convolutions.ipynb"].student == Student("Student 0", "S000", "s0@uni.edu")
     assert found["submission_2000/convolutions.py"].student == Student("Ann; Ben", "1; 2", "a@x; b@x")
     chosen = found["submission_1002/convolutions.py"]
@@ -66,7 +78,7 @@ def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silent
     assert skipped["submission_1001/notes.txt"] == "not a submission (.py, .ipynb or .zip)"
     assert skipped["submission_1002/scratch.py"].startswith("the same submission's convolutions.py was graded instead (the notebook named")
     assert skipped["submission_1002/test_convolutions.py"].startswith("a test_*.py file holds the public checks")
-    assert skipped["submission_1003"] == "no .py, .ipynb or .zip file in this submission's folder"
+    assert "submission_1003" not in skipped
     names = [item.name for item in collection.found]
     assert len(set(names)) == len(names)
 
@@ -88,7 +100,10 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
     collection = collect([archive], tmp_path / "scratch")
     assert {item.name for item in collection.found} == {
         "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
+        "submission_1003",
     }  # fmt: skip
+    # an empty folder has no member in this zip: the metadata names it
+    assert by_name(collection.found)["submission_1003"].nothing == NO_FOLDER
     reasons = {item.path.rsplit("/", 1)[-1]: item.reason for item in collection.skipped}
     assert reasons["escape.py"] == reasons["link.py"] == "an unsafe path or a link in the zip"
     assert reasons["huge.py"] == "over 2 MiB"
@@ -110,16 +125,37 @@ def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
     (tmp_path / "elsewhere" / "carol.py").write_text("x = 2")
     collection = collect([tmp_path / "subs", tmp_path / "elsewhere" / "carol.py"], tmp_path / "scratch")
     found = by_name(collection.found)
-    assert sorted(found) == ["alice/convolutions.ipynb", "bob/convolutions.ipynb", "elsewhere/carol.py", "subs/carol.py"]
+    notebooks = ["alice/convolutions.ipynb", "bob/convolutions.ipynb"]
+    assert sorted(found) == [*notebooks, "elsewhere/carol.py", "empty", "subs/carol.py"]
+    assert found["empty"].nothing == NO_FILE and found["empty"].student == Student("empty")
     assert found["alice/convolutions.ipynb"].student == Student("alice")
     assert found["subs/carol.py"].student == Student()
     assert found["bob/convolutions.ipynb"].picked == "graded convolutions.ipynb, one of 2 files (convolutions.py not graded)"
     reasons = {Path(item.path).name: item.reason for item in collection.skipped}
-    assert reasons == {
-        "convolutions.py": reasons["convolutions.py"],
-        "README.txt": "not a submission (.py, .ipynb or .zip)",
-        "empty": "no .py, .ipynb or .zip file in this submission's folder",
-    }
+    assert reasons.pop("README.txt") == NOT_A_SUBMISSION and list(reasons) == ["convolutions.py"]
+
+
+def test_every_submission_the_metadata_lists_is_found_and_one_it_does_not_is_flagged(
+    tmp_path: Path,
+) -> None:
+    folder = export(tmp_path, students=4)
+    metadata = yaml.safe_load((folder / METADATA).read_text())
+    people = {":submitters": [{":name": "Zoe", ":sid": "Z9", ":email": "z@uni.edu"}]}
+    # the last two can name no folder
+    metadata |= {"submission_1500": people, "../outside": people, ".hidden": people}
+    (folder / METADATA).write_text(yaml.safe_dump(metadata))
+    (folder / "submission_1999").mkdir()
+    shutil.copy(REFERENCE, folder / "submission_1999" / "convolutions.py")
+    (folder / "submission_1999" / "empty").mkdir()
+    (folder / "submission_1998").mkdir()
+    found = by_name(collect([folder], tmp_path / "scratch").found)
+    assert found["submission_1500"].nothing == NO_FOLDER
+    assert found["submission_1500"].student == Student("Zoe", "Z9", "z@uni.edu")
+    assert found["submission_1999/convolutions.py"].student == Student(unlisted=True)
+    assert found["submission_1998"].student == Student(unlisted=True)
+    assert found["submission_1998"].nothing == NO_FILE
+    assert not any("outside" in name or "hidden" in name for name in found)
+    assert [item.student.unlisted for item in found.values()].count(True) == 2
 
 
 def test_misuse_is_one_line(tmp_path: Path) -> None:

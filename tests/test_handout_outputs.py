@@ -23,6 +23,7 @@ from .conftest import REFERENCE, REPO, STUBS
 README = REPO / "README.md"
 FLIP = ("            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()", "            Y[i, j] = (X[i:i + h, j:j + w] * K.flip(0, 1)).sum()")
 CHECKED = ("corr2d", "conv2d_layer")
+FLOAT_LOSS = ("        losses.append(loss.item())", "        losses.append(float(loss))")
 BLOCK = re.compile(r"(<!-- pinned: (\S+) -->\n```\n)(.*?)(```)", re.DOTALL)
 
 
@@ -54,15 +55,16 @@ for question in {questions!r}:
 """
 
 
-def check_output(code: str) -> str:
-    """`grader.check(...)` for the first two questions, run in the notebook's namespace as Jupyter would."""
+def check_output(code: str, questions: tuple[str, ...] = CHECKED) -> str:
+    """`grader.check(...)` for `questions`, run in the notebook's namespace as Jupyter would; what
+    it writes to stderr (a warning) is shown under the cell too, so there must be none."""
     with tempfile.TemporaryDirectory() as folder:
         notebook, source = Path(folder) / NOTEBOOK_NAME, Path(folder) / "answers.py"
         notebook.write_text(notebook_text())
         source.write_text(code)
-        script = CHECK_SCRIPT.format(notebook=str(notebook), code=str(source), questions=CHECKED)
+        script = CHECK_SCRIPT.format(notebook=str(notebook), code=str(source), questions=questions)
         done = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 and done.stderr == "", done.stderr
     return done.stdout.strip() + "\n"
 
 
@@ -95,6 +97,19 @@ def test_student_outputs_have_no_plumbing_and_say_why() -> None:
     assert shown["pytest-stubs"].count("not implemented yet") == 12
     assert "the kernel is flipped" in shown["pytest-one-bug"] and "`corr2d` fails its own checks; fix it first" in shown["pytest-one-bug"]
     assert shown["pytest-correct"].strip() == "............                                                             [100%]\n12 passed"
+
+
+def test_a_correct_float_of_the_loss_is_told_nothing() -> None:
+    """`float(loss)` is a natural way to record the Python floats learn_kernel returns; torch warns
+    that the loss requires grad, which a correct answer's checks should not pass on, in pytest or
+    in the notebook."""
+    reference = REFERENCE.read_text()
+    assert FLOAT_LOSS[0] in reference, "the reference's learn_kernel changed: update FLOAT_LOSS"
+    code = reference.replace(*FLOAT_LOSS)
+    assert pytest_output(code) == pinned()["pytest-correct"]
+    passed = ["recovers the edge kernel: passed", "all 1 public checks passed"]
+    said = check_output(code, ("learn_kernel",))
+    assert said == "".join(f"learn_kernel: {line}\n" for line in passed)
 
 
 def main() -> None:

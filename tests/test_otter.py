@@ -1,4 +1,5 @@
-"""The otter side of `convkit build`: the student's day in a real kernel, and `otter run -a DIR/autograder.zip`.
+"""The otter side of `convkit build`: the student's day in a real kernel, and the README's `otter
+run` line.
 
 One build per module; every `otter run` (about 5-15 s each: otter's empty kernel plus convkit's sandboxed
 engine) and every notebook execution is done once, two at a time, in a module fixture.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,6 +27,7 @@ from convkit.judge.checks import all_points
 from convkit.notebook import NOTEBOOK_NAME
 from convkit.questions import QUESTION_IDS, QUESTIONS
 
+from .conftest import REPO
 from .otter_fixtures import notebooks as nb
 
 pytestmark = pytest.mark.xdist_group("otter")  # one module-scoped fixture for all its tests
@@ -42,16 +46,29 @@ dies if another process took one meanwhile (jupyter/jupyter_client#154). In the 
 in one CI run of seven, so a kernel start that dies so is tried once more; any other failure is reported."""
 
 
-def otter_run(autograder: Path, submission: Path, out: Path) -> dict:
-    """`otter run -a` as a user types it; returns results.json (or the failure, for the test to report)."""
-    out.mkdir(parents=True, exist_ok=True)
+README_RUN = re.compile(
+    r"`(mkdir -p OUTDIR && otter run -a build/autograder\.zip SUBMISSION -o OUTDIR)`"
+)
+
+
+def readme_command(submission: Path, out: Path) -> str:
+    """The README's line that grades one submission as Gradescope would, for `submission`, `out`."""
+    [line] = README_RUN.findall((REPO / "README.md").read_text())
+    line = line.replace("SUBMISSION", shlex.quote(str(submission)))
+    return line.replace("OUTDIR", shlex.quote(str(out)))
+
+
+def otter_run(course: Path, submission: Path, out: Path) -> dict:
+    """The README's `otter run` line, run as written in `course` (where build/autograder.zip is),
+    with this interpreter's otter first on PATH; returns results.json (or the failure, for the test
+    to report)."""
     env = {key: value for key, value in os.environ.items() if key != "CONVKIT_SEED"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "otter", "run", "-a", str(autograder), "-o", str(out), "--no-logo", str(submission)],
-            capture_output=True, text=True, env=env, cwd=out, timeout=600,
-        )  # fmt: skip
+        command = ["bash", "-c", readme_command(submission, out)]
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=course,
+                              timeout=600)  # fmt: skip
 
     done = run()
     results = out / "results.json"
@@ -88,11 +105,8 @@ def scores(results: dict) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("otter")
-    course = root / "course"
-    course.mkdir()
-    (course / "convkit-seed.txt").write_text(f"{SEED}\n")
     build(root / "build", SEED, load_assignment())
-    student, autograder = root / "build" / "student", root / "build" / "autograder.zip"
+    student = root / "build" / "student"
     handout = student / NOTEBOOK_NAME
     subs = root / "submissions"
     subs.mkdir()
@@ -128,15 +142,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "solved_export": exports["solved"][0],
         "broken": subs / "broken.ipynb",
     }
+    out = root / "out"
     with ThreadPoolExecutor(max_workers=2) as pool:
-        graded = dict(
-            zip(targets, pool.map(lambda item: otter_run(autograder, item[1], root / "out" / item[0]), targets.items()), strict=True)
-        )
-    convkit = subprocess.run(
-        [sys.executable, "-m", "convkit.cli", "grade", str(exports["one_bug"][0]), "--out", str(root / "convkit"), "--course", str(course)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        runs = pool.map(lambda item: otter_run(root, item[1], out / item[0]), targets.items())
+        graded = dict(zip(targets, runs, strict=True))
+    elsewhere = root / "elsewhere"  # without the course's seed: the zip's is taken, as asked
+    elsewhere.mkdir()
+    built = root / "build" / "autograder.zip"
+    grade = ["grade", exports["one_bug"][0], "--out", root / "convkit", "--autograder", built]
+    command = [sys.executable, "-m", "convkit.cli", *map(str, grade)]
+    convkit = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=elsewhere)
     assert convkit.returncode == 0, convkit.stderr
+    assert f"graded with the grading seed that {built} carries" in convkit.stderr
     name = exports["one_bug"][0].name
     convkit_results = json.loads((root / "convkit" / name / "results.json").read_text())
     return {"executed": executed, "exports": exports, "otter": graded, "convkit": convkit_results}
@@ -184,6 +201,8 @@ def test_correct_submissions_get_full_marks(runs: dict, name: str) -> None:
     assert all(t["max_score"] == POINTS[t["name"]] for t in result["json"]["tests"] if "max_score" in t)
     assert [t["name"] for t in result["json"]["tests"]] == list(QUESTION_IDS), "only the question ids, in order"
     assert "Graded by convkit" in result["json"]["output"]
+    written = result["json"]
+    assert written["output_format"] == written["test_output_format"] == "md", "not as Gradescope"
 
 
 def test_hostile_notebook_gets_zero_on_what_it_targets_with_results_written(runs: dict) -> None:
@@ -202,7 +221,8 @@ def test_one_bug_loses_points_on_its_question_only(runs: dict) -> None:
 
 
 def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_course_seed(runs: dict) -> None:
-    """Neither run is given a seed: both use the course's (the zip carries it), so they grade alike."""
+    """Neither run is given a seed: otter's takes the zip's, and convkit grade, run in another
+    folder, takes the same with --autograder, so they grade alike."""
     through_otter = runs["otter"]["one_bug_export"]["json"]
     through_convkit = runs["convkit"]
     assert scores(runs["otter"]["one_bug_export"]) == {t["name"]: t["score"] for t in through_convkit["tests"]}

@@ -54,6 +54,8 @@ def test_results_are_replaced_one_test_file_per_question_one_case_per_check() ->
     pool2d = next(t for t in output["tests"] if t["name"] == "pool2d")
     assert pool2d["score"] == 1.0 and "one row short" in pool2d["output"]
     assert "Graded by convkit (bwrap sandbox, isolation bwrap)." in output["output"] and "seed" not in output["output"]
+    markdown = output["output_format"] == output["test_output_format"] == "md"
+    assert markdown, "Gradescope would show the Markdown as text"
 
 
 def test_an_ungradable_submission_fails_the_run_instead_of_scoring_zero(

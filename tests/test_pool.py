@@ -138,7 +138,8 @@ def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_import
     """The sandbox imports torch while convkit grade does (a second each, one after the other before): the slot
     is launched before the judge's modules are imported, and the judge grades with that slot."""
     out = tmp_path / "out"
-    args = ["grade", str(REFERENCE), "--out", str(out), "--jobs", "1", "--backend", "plain", "--course", str(tmp_path)]
+    args = ["grade", str(REFERENCE), "--out", str(out), "--jobs", "1", "--backend", "plain"]
+    args += ["--seed", "1"]
     done = subprocess.run([sys.executable, "-c", LAUNCH_SPY, *args], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.splitlines()[-1])

@@ -1,14 +1,17 @@
 """convkit as an instructor installs it: a wheel (not editable, no extras) in a new virtual environment, then
 `convkit build` and `convkit grade` from a folder that is not the repository.
 
-The venv sees this machine's site-packages for the heavy third-party dependencies (torch, otter-grader: the
-machine has no network for their wheels), never convkit's sources: the test proves the convkit it runs is the
-wheel's, and that the wheel declares otter-grader as a regular dependency.
+The venv sees the site-packages of the interpreter running the tests (a .pth file lists them)
+for the heavy third-party dependencies (torch, otter-grader: the machine has no network for their
+wheels), whether that interpreter is a system one or a virtual environment of its own, never
+convkit's sources: the test proves the convkit it runs is the wheel's, and that the wheel declares
+otter-grader as a regular dependency.
 """
 
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
 import zipfile
@@ -36,15 +39,22 @@ def test_the_wheel_builds_and_grades_from_anywhere(tmp_path: Path) -> None:
         names = set(archive.namelist())
     assert {"convkit/assignment/narrative.toml", "convkit/assignment/convkit.toml", "convkit/templates/report.html"} <= names
     venv = tmp_path / "venv"
-    assert run(sys.executable, "-m", "venv", "--system-site-packages", venv, cwd=tmp_path).returncode == 0
+    assert run(sys.executable, "-m", "venv", venv, cwd=tmp_path).returncode == 0
     python = venv / "bin" / "python"
+    purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    own = Path(run(python, "-c", purelib, cwd=tmp_path).stdout.strip())
+    # Plain paths, after the venv's own: the .pth files there (an editable convkit's) are not run.
+    running = "".join(f"{path}\n" for path in site.getsitepackages())
+    (own / "running-interpreter.pth").write_text(running)
     installed = run(python, "-m", "pip", "install", "--no-deps", "--no-index", wheel, cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr
-    where = run(
-        python, "-c", "import convkit, importlib.metadata as m; print(convkit.__file__); print(m.requires('convkit'))", cwd=tmp_path
-    )
-    location, requires = where.stdout.splitlines()
+    code = "import convkit, importlib.metadata as m, torch; print(convkit.__file__, torch.__file__)"
+    where = run(python, "-c", f"{code}; print(m.requires('convkit'))", cwd=tmp_path)
+    files, requires = where.stdout.splitlines()
+    location, torch_file = files.split()
     assert location.startswith(str(venv)), location
+    theirs = any(torch_file.startswith(path) for path in site.getsitepackages())
+    assert theirs, f"not the running interpreter's torch: {torch_file}"
     assert "'otter-grader[grading]==7.0.0'" in requires
     course = tmp_path / "course"
     course.mkdir()

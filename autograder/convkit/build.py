@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import render
 from .assignment_config import AssignmentConfig
+from .course import PLUGIN
 from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 PACKAGE = Path(__file__).resolve().parent
@@ -28,10 +29,8 @@ TEMPLATE = PACKAGE.parents[1] / "student_template"
 """The repository's copy of the student files (only in a checkout of convkit: `--update-template`)."""
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -rN -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
-PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
-MARKDOWN_LINE = "python -m convkit.reports /autograder/results/results.json  # convkit: Gradescope renders feedback as Markdown\n"
 LOCKDOWN_LINE = (
     "python -m convkit.lockdown /autograder/source /autograder/results"
     "  # convkit: workers reach Python; the seed and hidden checks are root's alone\n"
@@ -54,7 +53,19 @@ def student_files() -> dict[str, str]:
     }
 
 
-STUDENT_REQUIREMENTS = "torch>=2.4\nmatplotlib>=3.7\notter-grader==7.0.0\npytest>=8\n"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+STUDENT_REQUIREMENTS = f"""\
+# torch's CPU build, from torch's own index: nothing here needs a GPU, and torch's default
+# build on Linux brings CUDA's libraries, gigabytes of them (on a Mac, torch is CPU-only anyway)
+--extra-index-url {TORCH_CPU_INDEX}
+torch>=2.4
+matplotlib>=3.7
+{render.OTTER}
+pytest>=8
+# the Jupyter kernel that runs the notebook (VS Code, nbconvert), and Jupyter's editor
+ipykernel>=6.29
+notebook>=7
+"""
 
 
 def handout_files() -> dict[str, str]:
@@ -73,7 +84,9 @@ Nine exercises: you write each function in PyTorch; the checks here run the book
 
 ## Install
 
-Python 3.11 or newer, then `pip install -r requirements.txt` (torch, matplotlib, otter-grader, pytest).
+Python 3.11 or newer, then `pip install -r requirements.txt` (in a virtual environment, best):
+torch's CPU build (no GPU is needed), matplotlib, otter-grader, pytest, and Jupyter (`jupyter
+notebook` opens the notebook).
 On Colab everything but otter-grader is there already; the notebook's first code cell installs it when missing.
 
 ## Work in the notebook
@@ -200,10 +213,9 @@ def shipped_pyproject() -> str:
 def normalise(data: bytes) -> bytes:
     """Sorted members, fixed times, fixed modes, deflated: the same inputs give the same bytes.
 
-    Also adds one line to otter's setup.sh and two to its run_autograder (which `otter generate` does not
-    let you customise): install bubblewrap, tolerating images that do not have it; prepare the container for
-    sandboxes without namespaces (`convkit.lockdown`) before otter runs; mark results.json as Markdown once
-    otter has written it.
+    Also adds one line to otter's setup.sh and one to its run_autograder (which `otter generate`
+    does not let you customise): install bubblewrap, tolerating images that do not have it; prepare
+    the container for sandboxes without namespaces (`convkit.lockdown`) before otter runs.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -228,7 +240,7 @@ def add_convkit_steps(run: str) -> str:
     if anchor not in lines:
         raise ValueError("otter's run_autograder changed: cannot find where it runs otter")
     index = lines.index(anchor)
-    return "\n".join(lines[:index]) + "\n" + LOCKDOWN_LINE + "\n".join(lines[index:]) + "\n" + MARKDOWN_LINE
+    return "\n".join(lines[:index]) + "\n" + LOCKDOWN_LINE + "\n".join(lines[index:]) + "\n"
 
 
 def add_bubblewrap(setup: str) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .journal import Journal
     from .judge.backends import Backend
     from .judge.collect import Found
+    from .judge.results import SubmissionResult
     from .judge.slot import Slot
 
 
@@ -47,8 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         help=".py, .ipynb or grader.export() .zip files; folders of them or of per-student subfolders; a Gradescope export folder or zip",
     )  # fmt: skip
     grade.add_argument("--out", required=True, type=Path, help="new folder for grades.csv, one results.json per submission, report.md")
-    grade.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
-    grade.add_argument(
+    again = grade.add_mutually_exclusive_group()
+    again.add_argument(
+        "--force", action="store_true",
+        help="replace --out whole if it is not empty (never a handout, the seed or submissions)",
+    )  # fmt: skip
+    again.add_argument(
         "--resume", action="store_true",
         help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
     )  # fmt: skip
@@ -62,7 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         help="grade nothing unless a sandbox gives at least this isolation: none, uid, landlock, namespace or bwrap "
         "(default: the course's convkit.toml, else uid)",
     )  # fmt: skip
-    grade.add_argument("--seed", help="N to replay a run's inputs, or 'fresh' for new ones (default: the course's seed)")
+    grade.add_argument(
+        "--seed",
+        help="N to replay a run's inputs, or 'fresh' for new ones (the course's, where it keeps "
+        "none); default: the course's seed, and none is drawn without 'fresh'",
+    )
+    grade.add_argument(
+        "--autograder", metavar="ZIP", type=Path,
+        help="grade with the seed this autograder.zip carries, as Gradescope does",
+    )  # fmt: skip
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
     for item in fields(GradingConfig):
         grade.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=item.default, help=item.metadata["description"])
@@ -73,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
 
     build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
     build.add_argument("--out", required=True, type=Path, help="new output folder")
-    build.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
+    build.add_argument(
+        "--force", action="store_true",
+        help="replace --out whole if it exists and is not empty (only an earlier build)",
+    )  # fmt: skip
     build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
     build.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
 
@@ -125,16 +141,19 @@ def run_grade(args: argparse.Namespace) -> int:
     from .judge.backends import BackendError, choose
     from .judge.collect import UsageError, collect
     from .judge.slot import early_slot
-    from .outdir import OutError, check
+    from .outdir import GRADED, OutError, check
 
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
             assignment = load_assignment(args.course)
             backend = choose(args.backend, floor(args, assignment))
-            check(args.out, args.force, args.resume, keep={"the submissions": args.submissions, "the course folder": [args.course]})
+            check(
+                args.out, args.force, args.resume,
+                replaces=GRADED, submissions=args.submissions, course=args.course,
+            )  # fmt: skip
             found = collect(args.submissions, Path(scratch))
-            seed, told = resolve_seed(args.seed, args.course)
+            seed, told = resolve_seed(args.seed, args.course, args.autograder)
         except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
             raise UserFacingError(error) from None
         cores = len(os.sched_getaffinity(0))
@@ -166,13 +185,20 @@ def grade_found(
         from .journal import Journal, keys, reusable, settings_key
         from .judge.backends import BackendError
         from .judge.batch import grade_batch, pooled
+        from .judge.collect import METADATA
         from .judge.errors import ClusterError, SandboxError
+        from .judge.results import GradeStatus
         from .neutral import line
-        from .outdir import OutError, fresh_folder
+        from .outdir import GRADED, OutError, fresh_folder
         from .reports import load_charts, write_all
 
     if told:
         print(f"convkit grade: {told}", file=sys.stderr)
+    nameless = [line(item.name, 300) for item in found.found if item.student.unlisted]
+    if nameless:
+        names = ", ".join(nameless[:SHOWN_SKIPPED]) + (", ..." if nameless[SHOWN_SKIPPED:] else "")
+        said = f"{METADATA} names no student for {len(nameless)} submission(s): {names}"
+        print(f"convkit grade: warning: {said}", file=sys.stderr)
     wanted = keys(found.found, settings_key(seed, config, assignment, version()))
     reused = reusable(args.out, wanted) if args.resume else {}
     if args.resume:
@@ -200,27 +226,47 @@ def grade_found(
         print(f"convkit grade: {error}; {kept(journal)}", file=sys.stderr)
         return 1
     try:
-        with fresh_folder(args.out, force=True) as folder:
+        with fresh_folder(args.out, force=True, replaces=GRADED) as folder:
             write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
     except (OutError, OSError) as error:
         raise UserFacingError(error) from None
-    for item in found.skipped[:SHOWN_SKIPPED]:
-        print(f"convkit grade: not graded: {line(item.path, 300)}: {item.reason}", file=sys.stderr)
-    if len(found.skipped) > SHOWN_SKIPPED:
-        print(
-            f"convkit grade: ... and {len(found.skipped) - SHOWN_SKIPPED} more files not graded; report.md lists them all", file=sys.stderr
-        )
+    skipped = [f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped]
+    shown(skipped, "files not graded")
+    nothing = [result for result in batch.results if result.status is GradeStatus.NOTHING]
+    empty = [f"nothing to grade: {line(r.name, 300)}{student(r)}: {r.problem}" for r in nothing]
+    shown([f"{text}; it scores 0" for text in empty], "with nothing to grade")
     if batch.warning:
         print(f"convkit grade: warning: {batch.warning}", file=sys.stderr)
     ungradable = [result for result in batch.results if not result.gradable]
     isolation = batch.results[0].isolation if batch.results else "none"
+    graded = len(batch.results) - len(nothing) - len(ungradable)
+    also = f" ({len(nothing)} with nothing to grade)" if nothing else ""
     print(
-        f"graded {len(batch.results) - len(ungradable)} of {len(batch.results)} submission(s) with the "
-        f"{batch.backend.name} sandbox (isolation: {isolation}); see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
+        f"graded {graded} of {len(batch.results)} submission(s){also} with the "
+        f"{batch.backend.name} sandbox (isolation: {isolation}); "
+        f"see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
     )
     for result in ungradable:
         print(f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}", file=sys.stderr)
     return 1 if ungradable else 0
+
+
+def shown(lines: list[str], what: str) -> None:
+    """Tell the instructor `lines`, up to SHOWN_SKIPPED of them, then how many more there are."""
+    for text in lines[:SHOWN_SKIPPED]:
+        print(f"convkit grade: {text}", file=sys.stderr)
+    if len(lines) > SHOWN_SKIPPED:
+        more = f"... and {len(lines) - SHOWN_SKIPPED} more {what}; report.md lists them all"
+        print(f"convkit grade: {more}", file=sys.stderr)
+
+
+def student(result: SubmissionResult) -> str:
+    """Whose the submission is, in words for the terminal (nothing where unknown)."""
+    from .neutral import line
+
+    who = result.student
+    named = ", ".join(filter(None, [line(who.name, 200), line(who.sid, 100)]))
+    return f" ({named})" if named else ""
 
 
 def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:
@@ -279,21 +325,17 @@ def run_build(args: argparse.Namespace) -> int:
         from .assignment_config import load as load_assignment
         from .build import build
         from .course import SeedError, course_seed
-        from .outdir import OutError, check, fresh_folder
+        from .outdir import HANDOUT, OutError, check, fresh_folder
 
     try:
-        check(args.out, args.force, keep={"the course folder": [args.course]})
-        seed, created = course_seed(args.course)
+        check(args.out, args.force, replaces=HANDOUT, course=args.course)
+        seed, told = course_seed(args.course)
         assignment = load_assignment(args.course)
-        with fresh_folder(args.out, args.force) as folder:
+        with fresh_folder(args.out, args.force, replaces=HANDOUT) as folder:
             build(folder, seed, assignment, update_template=args.update_template)
     except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
         raise UserFacingError(error) from None
-    if created:
-        print(
-            f"convkit build: drew the course's grading seed and kept it in {args.course / 'convkit-seed.txt'}; keep that file secret",
-            file=sys.stderr,
-        )
+    print(f"convkit build: {told}", file=sys.stderr)
     print(f"built {args.out / 'student'} and {args.out / 'autograder.zip'}")
     return 0
 

@@ -46,10 +46,12 @@ def keys(found: Sequence[Found], settings: str) -> list[Key]:
     """Each submission's key, reading every file once (and keeping none of it)."""
     result = []
     for item in found:
-        try:
-            digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
-        except OSError:
-            digest = "unreadable"
+        digest = "nothing to grade"  # no file: its path is a folder, never read
+        if item.nothing is None:
+            try:
+                digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
+            except OSError:
+                digest = "unreadable"
         result.append(Key(item.name, digest, settings))
     return result
 

@@ -20,7 +20,7 @@ from .sources import ASSIGNMENT_FOLDER as FOLDER
 NARRATIVE = FOLDER / "narrative.toml"
 NOTEBOOK_NAME = f"{render.STUB_MODULE}.ipynb"
 
-INIT_HEADER = """# @title Run this cell first: it sets up the checks
+INIT_HEADER = f"""# @title Run this cell first: it sets up the checks
 # grader.check("<question id>") runs the book's examples for one question, one line each; grader.export() packs
 # this notebook for submission. otter-grader is installed here if it is missing. You need not read further.
 import inspect
@@ -30,7 +30,7 @@ import sys
 try:
     import otter
 except ImportError:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "otter-grader"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{render.OTTER}"], check=True)
     import otter
 
 """

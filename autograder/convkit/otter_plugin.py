@@ -11,8 +11,10 @@ process, so convkit must be installed in the grading environment (the zip's requ
 - `after_grading`: grades the original submission file (the `.ipynb` or `.py` otter found, or the notebook
   otter extracted from a `grader.export()` zip) with convkit's engine, in its sandbox, and replaces otter's
   results with the engine's through otter's public result API: one test file per question id, one case per
-  hidden check. A submission convkit cannot grade (the grader's fault) raises, so otter reports a failed
-  autograder run with the reason, never a zero that looks like the student's.
+  hidden check, and marks them as Markdown, which otter writes into results.json wherever it
+  runs (Gradescope's run_autograder, a local `otter run`). A submission convkit cannot grade (the
+  grader's fault) raises, so otter reports a failed autograder run with the reason, never a zero
+  that looks like the student's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
+from otter.test_files import GradingResults
 from otter.test_files.abstract_test import TestCase, TestCaseResult
 from otter.test_files.ok_test import OKTestFile
 
@@ -108,11 +111,24 @@ class QuestionFile(OKTestFile):
         return self.feedback
 
 
-def replace_results(results: Any, result: SubmissionResult, warning: str | None) -> None:
-    """Make otter's results say exactly what the engine decided: one test file per question, one case per check."""
+class MarkdownResults(GradingResults):
+    """otter's results, whose results.json tells Gradescope to render the feedback as Markdown
+    (`reports.MARKDOWN`, as `convkit grade` writes it): otter has no setting for that, and
+    serialises its results with this method."""
+
+    def to_gradescope_dict(self, ag_config: Any) -> dict[str, Any]:
+        from .reports import MARKDOWN
+
+        return {**super().to_gradescope_dict(ag_config), **MARKDOWN}
+
+
+def replace_results(results: GradingResults, result: SubmissionResult, warning: str | None) -> None:
+    """Make otter's results say exactly what the engine decided, in Markdown: one test file per
+    question, one case per check."""
     from .feedback import describe, question_markdown
     from .reports import gradescope
 
+    results.__class__ = MarkdownResults  # the very object otter holds and later serialises
     results.clear_results()
     for question in result.questions:
         cases, outcomes = [], []

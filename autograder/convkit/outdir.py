@@ -1,37 +1,74 @@
-"""Output folders that are never half-written: a run writes into a fresh sibling folder and moves it into place
-only when it is complete. An existing folder that is not empty is replaced only when asked (`--force`)."""
+"""Output folders that are never half-written: a run writes into a fresh sibling folder and moves it
+into place only when it is complete. An existing folder that is not empty is replaced only when
+asked (`--force`), and only with what the command writes: no command replaces the course's material
+(its seed, a built handout, the submissions) or the other command's output."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .course import SEED_FILE
+from .questions import ASSIGNMENT
+
 MARKER = "grades.csv"
 """Every grading run's output holds it from its first result on."""
+HANDOUT = "a built handout"
+GRADED = "a grading run's output"
+MATERIAL = {
+    "the course's grading seed": (SEED_FILE,),
+    HANDOUT: (f"student/{ASSIGNMENT}.ipynb", "autograder.zip"),
+    GRADED: (MARKER,),
+}
+"""What a folder holds, by the files that show it: `convkit build` replaces only a handout,
+`convkit grade` only a grading run's output, and nothing replaces the seed."""
+
+
+ANOTHER = "choose another folder"
 
 
 class OutError(Exception):
     """`--out` cannot be used as asked; the message says how to fix it."""
 
 
-def check(out: Path, force: bool, resume: bool = False, keep: Mapping[str, Sequence[Path]] | None = None) -> None:
-    """Refuse early (before any work) what `fresh_folder` would refuse at the end, an `out` that is or holds a
-    path of `keep` (by what it is: the submissions, the course folder with its seed), which replacing `out` whole
-    would delete, and an `out` that cannot be written. `resume` accepts a folder that a grading run wrote (it
-    holds MARKER), and only such a folder."""
+def check(
+    out: Path,
+    force: bool,
+    resume: bool = False,
+    *,
+    replaces: str,
+    submissions: Sequence[Path] = (),
+    course: Path | None = None,
+) -> None:
+    """Refuse early (before any work) what `fresh_folder` would refuse at the end: an `out` that is
+    or holds the course folder or a submission, or lies inside a folder of submissions (grading them
+    again would take its files for submissions); an `out` holding course material other than what
+    this command writes (`replaces`, a kind of MATERIAL), even with `force`; an `out` that cannot be
+    written. `resume` accepts a folder that a grading run wrote (it holds MARKER), and only such a
+    folder."""
     if out.exists() and not out.is_dir():
         raise OutError(f"--out {out} is a file, not a folder")
     where = out.resolve()
-    for what, paths in (keep or {}).items():
-        for path in paths:
-            if path.resolve().is_relative_to(where):
-                raise OutError(f"--out {out} would replace {what} ({path}); choose another folder")
+    for path in submissions:
+        if path.resolve().is_relative_to(where):
+            raise OutError(f"--out {out} would replace the submissions ({path}); {ANOTHER}")
+        if path.is_dir() and where.is_relative_to(path.resolve()):
+            raise OutError(f"--out {out} is inside the submissions ({path}); {ANOTHER}")
+    if course is not None and course.resolve().is_relative_to(where):
+        raise OutError(f"--out {out} would replace the course folder ({course}); {ANOTHER}")
     writable(out)
-    if not out.is_dir() or not any(out.iterdir()) or force:
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    for what, names in MATERIAL.items():
+        held = [name for name in names if (out / name).exists()]
+        if held and what != replaces:
+            never = f"which this command never replaces, even with --force; {ANOTHER}"
+            raise OutError(f"--out {out} holds {what} ({held[0]}), {never}")
+    if force:
         return
     if resume:
         if not (out / MARKER).is_file():
@@ -56,10 +93,11 @@ def writable(out: Path) -> None:
 
 
 @contextmanager
-def fresh_folder(out: Path, force: bool) -> Iterator[Path]:
-    """A new empty folder beside `out` to write into; when the block ends without error it becomes `out`
-    (replacing the old one whole, when `force`), otherwise it is removed and `out` is left as it was."""
-    check(out, force)
+def fresh_folder(out: Path, force: bool, replaces: str) -> Iterator[Path]:
+    """A new empty folder beside `out` to write into; when the block ends without error it becomes
+    `out` (replacing the old one whole, when `force` and `check` allow), otherwise it is removed and
+    `out` is left as it was."""
+    check(out, force, replaces=replaces)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     umask = os.umask(0)

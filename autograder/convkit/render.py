@@ -11,6 +11,9 @@ from .judge.checks import all_points
 from .questions import ASSIGNMENT, QUESTIONS, PublicCheck, Question
 
 STUB_MODULE = ASSIGNMENT
+OTTER = "otter-grader==7.0.0"
+"""The otter-grader students get: the notebook's first cell installs it where it is missing,
+requirements.txt pins it (the grader's own, in the zip and pyproject.toml, is the same release)."""
 
 STUB_HEADER = '''"""Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, pooling.
 

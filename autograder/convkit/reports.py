@@ -2,7 +2,9 @@
 
 Results arrive as structured data (`convkit.judge.results`) and become text only here. An ungradable submission
 (the grader's fault) has no score anywhere: empty cells in grades.csv, no score in its results.json, listed first
-in the report and left out of every statistic.
+in the report and left out of every statistic. A submission with nothing to grade (a student's
+folder without a file) is a row of zeros that says why; one the export's metadata names no one for
+is flagged.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,8 @@ from typing import Any
 from . import report_html
 from .feedback import question_markdown, readable, submission_markdown
 from .judge.batch import Batch
-from .judge.collect import Skipped
-from .judge.results import QuestionResult, SubmissionResult
+from .judge.collect import METADATA, Skipped
+from .judge.results import GradeStatus, QuestionResult, SubmissionResult
 from .neutral import code, csv_cell, line, markdown
 from .questions import QUESTION_IDS
 
@@ -52,7 +53,7 @@ def folder_names(names: Sequence[str]) -> list[str]:
 
 
 def status(result: SubmissionResult) -> str:
-    return str(result.status) if result.gradable else f"{result.status}: {result.problem}"
+    return f"{result.status}: {result.problem}" if result.problem else str(result.status)
 
 
 def csv_row(result: SubmissionResult) -> list[object]:
@@ -126,14 +127,8 @@ def sandbox_line(result: SubmissionResult) -> str:
 
 
 MARKDOWN = {"output_format": "md", "test_output_format": "md"}
-"""Gradescope renders the top-level output and every test's output as Markdown."""
-
-
-def mark_markdown(path: Path) -> None:
-    """Mark a results.json that otter wrote on Gradescope as Markdown, as `gradescope` does: the zip's
-    run_autograder calls this (`python -m convkit.reports FILE`) after otter, which has no such option."""
-    data = json.loads(path.read_text())
-    path.write_text(json.dumps({**data, **MARKDOWN}, indent=4) + "\n")
+"""Gradescope renders the top-level output and every test's output as Markdown (the otter
+plugin's results say so too)."""
 
 
 def gradescope(result: SubmissionResult) -> dict[str, object]:
@@ -148,6 +143,7 @@ def gradescope(result: SubmissionResult) -> dict[str, object]:
             "extra_data": extra,
         }
     notes = [f"This submission could not be read: {result.load_error}"] if result.load_error else []
+    notes += [f"Nothing to grade: {result.problem}"] if result.status is GradeStatus.NOTHING else []
     return {
         "score": result.total,
         "output": "\n\n".join([*(readable(markdown(note)) for note in [*notes, *result.notes]), sandbox_line(result)]),
@@ -200,13 +196,15 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     folders = folders if folders is not None else folder_names([r.name for r in results])
     graded = [r for r in results if r.gradable]
     ungradable = [r for r in results if not r.gradable]
-    lines = [
-        "# convkit grading report",
-        "",
-        f"{len(results)} submission(s): {len(graded)} graded, {len(ungradable)} ungradable; seed {seed}; sandbox {sandboxes(batch)}.",
-    ]
+    summary = f"{counts(results)}; seed {seed}; sandbox {sandboxes(batch)}."
+    lines = ["# convkit grading report", "", summary]
     if batch.warning:
         lines += ["", f"**Warning:** {batch.warning}."]
+    nameless = unlisted(results)
+    if nameless:
+        names = ", ".join(code(name) for name in nameless)
+        said = f"`{METADATA}` names no student for {len(nameless)} submission(s): {names}"
+        lines += ["", f"**Warning:** {said}."]
     if ungradable:
         lines += ["", "## Ungradable submissions (the grader's fault: no score)", ""]
         lines += [f"- {code(r.name)}: {markdown(str(r.problem))}" for r in ungradable]
@@ -214,11 +212,10 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     for q in question_stats(graded):
         lines.append(f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | {q['max']} |")
     lines += ["", f"Mean total {mean_total(graded)}; histogram in `histogram.png`.", ""]
-    attempted = [r for r in graded if r.load_error is None]
     lines += ["## Failures by named bug", ""]
     lines += [f"Submissions that could not be read and questions left untouched are counted apart: {untouched(graded)}.", ""]
     lines += ["| submissions | question | bug or reason | checks | example | who |", "|---|---|---|---|---|---|"]
-    for group in failure_groups(attempted):
+    for group in failure_groups(attempted(graded)):
         checks = cell(", ".join(group.checks))
         who = cell(", ".join(f"`{name}`" for name in sorted(group.submissions)[:5]) + (", …" if len(group.submissions) > 5 else ""))
         lines.append(f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} | {who} |")
@@ -226,7 +223,8 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     for result, folder in zip(results, folders, strict=True):
         total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
         who = result.student
-        row = [in_cell(code(result.name)), cell(who.name), cell(who.sid), total]
+        name = f"not in `{METADATA}`" if who.unlisted else cell(who.name)
+        row = [in_cell(code(result.name)), name, cell(who.sid), total]
         row += [cell(status(result)), f"`{folder}/feedback.md`"]
         lines.append(f"| {' | '.join(row)} |")
     partial = incomplete(graded)
@@ -237,6 +235,25 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
         lines += ["", "## Files not graded", ""]
         lines += [f"- {code(item.path)}: {markdown(item.reason)}" for item in skipped]
     return "\n".join(lines) + "\n"
+
+
+def counts(results: list[SubmissionResult]) -> str:
+    """How many submissions, graded, with nothing to grade (where any) and ungradable."""
+    nothing = sum(r.status is GradeStatus.NOTHING for r in results)
+    ungradable = sum(not r.gradable for r in results)
+    parts = [f"{len(results) - nothing - ungradable} graded"]
+    parts += [f"{nothing} with nothing to grade"] if nothing else []
+    return f"{len(results)} submission(s): {', '.join(parts)}, {ungradable} ungradable"
+
+
+def unlisted(results: list[SubmissionResult]) -> list[str]:
+    """The submissions that the export's metadata names no student for."""
+    return [r.name for r in results if r.student.unlisted]
+
+
+def attempted(graded: list[SubmissionResult]) -> list[SubmissionResult]:
+    """The graded submissions with code to grade (read, not missing): their failures tell."""
+    return [r for r in graded if r.load_error is None and r.status is GradeStatus.GRADED]
 
 
 def question_stats(graded: list[SubmissionResult]) -> list[dict[str, object]]:
@@ -287,7 +304,6 @@ def html(
     it, rendered) one click away, and the charts (`histogram` is histogram.png's bytes)."""
     results = batch.results
     graded = [r for r in results if r.gradable]
-    attempted = [r for r in graded if r.load_error is None]
     anchors = {result.name: f"s{index}" for index, result in enumerate(results)}
     students = []
     for result, text, folder in zip(results, feedbacks, folders, strict=True):
@@ -296,14 +312,16 @@ def html(
         students.append({"result": result, "scores": list(zip(QUESTION_IDS, scores, strict=True)),
                          "total": total, "folder": folder, "status": status(result),
                          "feedback": report_html.feedback(text)})  # fmt: skip
-    unread, stubs = counted_apart(graded)
+    unread, nothing, stubs = counted_apart(graded)
     return report_html.render(
         {
-            "results": results, "graded": graded, "seed": seed, "sandboxes": sandboxes(batch),
-            "ungradable": [r for r in results if not r.gradable], "warning": batch.warning,
+            "results": results, "counts": counts(results), "seed": seed,
+            "sandboxes": sandboxes(batch), "ungradable": [r for r in results if not r.gradable],
+            "warning": batch.warning, "unlisted": unlisted(results),
             "anchors": anchors, "questions": question_stats(graded),
-            "mean_total": mean_total(graded),
-            "groups": failure_groups(attempted), "unread": unread, "stubs": stubs,
+            "mean_total": mean_total(graded), "metadata": METADATA,
+            "groups": failure_groups(attempted(graded)), "unread": unread, "nothing": nothing,
+            "stubs": stubs,
             "students": students, "question_ids": QUESTION_IDS, "incomplete": incomplete(graded),
             "skipped": skipped, "histogram": report_html.png(histogram),
             "pass_rates": report_html.png(pass_rates_png(graded)),
@@ -311,16 +329,20 @@ def html(
     )  # fmt: skip
 
 
-def counted_apart(results: list[SubmissionResult]) -> tuple[int, list[tuple[str, int]]]:
-    """How many submissions could not be read, and per question how many others left its stub."""
+def counted_apart(results: list[SubmissionResult]) -> tuple[int, int, list[tuple[str, int]]]:
+    """How many submissions could not be read, how many had nothing to grade, and per question how
+    many others left its stub."""
     unread = sum(r.load_error is not None for r in results)
-    stubs = Counter(q.question for r in results if r.load_error is None for q in r.questions if is_untouched(q))
-    return unread, [(question, stubs[question]) for question in QUESTION_IDS if stubs[question]]
+    nothing = sum(r.status is GradeStatus.NOTHING for r in results)
+    stubs = Counter(q.question for r in attempted(results) for q in r.questions if is_untouched(q))
+    counted = [(question, stubs[question]) for question in QUESTION_IDS if stubs[question]]
+    return unread, nothing, counted
 
 
 def untouched(results: list[SubmissionResult]) -> str:
-    unread, stubs = counted_apart(results)
-    return ", ".join([f"{unread} unreadable", *(f"`{q}` untouched in {n}" for q, n in stubs)])
+    unread, nothing, stubs = counted_apart(results)
+    apart = [f"{unread} unreadable", *([f"{nothing} with nothing to grade"] if nothing else [])]
+    return ", ".join([*apart, *(f"`{q}` untouched in {n}" for q, n in stubs)])
 
 
 def is_untouched(question: QuestionResult) -> bool:
@@ -403,7 +425,3 @@ def pass_rates_png(results: list[SubmissionResult]) -> bytes:
         axes.set_xlabel("% of graded submissions with full marks")
 
     return figure_png(draw)
-
-
-if __name__ == "__main__":
-    mark_markdown(Path(sys.argv[1]))

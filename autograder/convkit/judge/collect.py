@@ -6,11 +6,15 @@ per-student subfolders (the subfolder's name is the student); Gradescope's "Expo
 
 Every input file is either graded or listed as skipped with its reason. A submission with several candidate
 files is graded on one, picked by `RULE`, and the others are listed as skipped, naming the one graded.
-Names never collide: each submission is named by the shortest tail of its path that no other one shares.
+Every student is a submission: a student's folder without a file to grade, or an export's submission
+that the metadata lists without a folder, has nothing to grade (a row of zero, with the reason).
+Names never collide: each submission is named by the shortest tail of its path that no other one
+shares.
 """
 
 from __future__ import annotations
 
+import re
 import stat
 import zipfile
 import zlib
@@ -34,6 +38,10 @@ METADATA_BYTES = 16 << 20
 """The largest submission_metadata.yml read: Gradescope's holds a few hundred bytes a submission."""
 NOT_A_SUBMISSION = "not a submission (.py, .ipynb or .zip)"
 PUBLIC_CHECKS = "a test_*.py file holds the public checks, not a submission"
+NO_FILE = "no .py, .ipynb or .zip file in its folder"
+NO_FOLDER = f"{METADATA} lists it, but the export holds no folder for it"
+FOLDER_NAME = re.compile(r"[\w-][\w.-]*")
+"""A metadata entry that can name a submission's folder (one plain path component)."""
 
 
 class UsageError(Exception):
@@ -49,6 +57,8 @@ class Found:
     name: str
     student: Student = Student()
     picked: str | None = None
+    nothing: str | None = None
+    """Why the submission has no file to grade (`path` is then its folder, never read): scored 0."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class _Unit:
     """How to name the submission when it is empty (a folder)."""
     folder: Path | None = None
     """The submission's own folder, whose name always starts the submission's name."""
+    empty: str = NO_FILE
+    """Why it has nothing to grade when it has no candidate."""
 
 
 def collect(inputs: list[Path], scratch: Path) -> Collection:
@@ -95,7 +107,7 @@ def collect(inputs: list[Path], scratch: Path) -> Collection:
             units += _export(root, skipped)
         else:
             units += _folder(path, skipped)
-    if not units:
+    if not any(unit.candidates for unit in units):
         raise UsageError(f"no submissions in {' '.join(map(str, inputs))} (looked for .py, .ipynb and .zip files)")
     return Collection(_name(units, skipped), skipped)
 
@@ -150,23 +162,28 @@ def _pick(unit: _Unit, skipped: list[Skipped]) -> tuple[Path, str | None] | None
 
 
 def _name(units: list[_Unit], skipped: list[Skipped]) -> list[Found]:
-    """Pick each unit's file and name it by the shortest tail of its path that is unique in the batch and
-    starts, for a submission folder, with that folder's name."""
-    picked = []
+    """Pick each unit's file (a unit without one is its folder, with nothing to grade) and name it
+    by the shortest tail of its path that is unique in the batch and starts, for a submission
+    folder, with that folder's name."""
+    picked: list[tuple[_Unit, Path, str | None, str | None]] = []
     for unit in units:
         choice = _pick(unit, skipped)
         if choice is None:
-            skipped.append(Skipped(unit.where, "no .py, .ipynb or .zip file in this submission's folder"))
+            assert unit.folder is not None  # only a submission's folder can have no candidate
+            picked.append((unit, unit.folder, None, unit.empty))
         else:
-            picked.append((unit, *choice))
-    parts = [path.resolve().parts for _, path, _ in picked]
+            picked.append((unit, *choice, None))
+    parts = [path.resolve().parts for _, path, _, _ in picked]
     names = []
-    for (unit, path, _), mine in zip(picked, parts, strict=True):
+    for (unit, path, _, _), mine in zip(picked, parts, strict=True):
         depth = 1 + (len(path.relative_to(unit.folder).parts) if unit.folder is not None else 0)
         while depth < len(mine) and sum(other[-depth:] == mine[-depth:] for other in parts) > 1:
             depth += 1
         names.append("/".join(mine[-depth:]))
-    return [Found(path, name, unit.student, note) for (unit, path, note), name in zip(picked, names, strict=True)]
+    return [
+        Found(path, name, unit.student, note, nothing)
+        for (unit, path, note, nothing), name in zip(picked, names, strict=True)
+    ]
 
 
 def _metadata_folder(folder: Path) -> Path | None:
@@ -178,21 +195,29 @@ def _metadata_folder(folder: Path) -> Path | None:
 
 
 def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
-    """One unit per submission_<id>/ folder, its students from the metadata (a group's names joined by '; ')."""
+    """One unit per submission_<id>/ folder and per submission the metadata lists without one, its
+    students from the metadata (a group's names joined by '; ')."""
     try:
         metadata = load_yaml(root / METADATA, METADATA_BYTES, UsageError) or {}
     except OSError as error:
         raise UsageError(f"cannot read {root / METADATA}: {error.strerror or error}") from None
     if not isinstance(metadata, dict):
         raise UsageError(f"{root / METADATA} is not a Gradescope export's metadata (expected one entry per submission)")
-    units = []
+    folders = {}
     for entry in _entries(root):
-        if entry.name == METADATA:
-            continue
-        if not entry.is_dir():
+        if entry.is_dir():
+            folders[entry.name] = entry
+        elif entry.name != METADATA:
             skipped.append(Skipped(str(entry), "not a submission folder of the export"))
-            continue
-        units.append(_Unit(_candidates(entry, skipped), _submitters(metadata.get(entry.name)), str(entry), entry))
+    listed = {key for key in metadata if isinstance(key, str) and FOLDER_NAME.fullmatch(key)}
+    units = []
+    for name in sorted(folders.keys() | listed):
+        entry = folders.get(name)
+        student = _submitters(metadata.get(name))
+        if entry is None:  # never looked at: only its name is used
+            units.append(_Unit((), student, str(root / name), root / name, NO_FOLDER))
+        else:
+            units.append(_Unit(_candidates(entry, skipped), student, str(entry), entry))
     return units
 
 
@@ -204,7 +229,7 @@ def _submitters(entry: object) -> Student:
         values = (p.get(f":{key}", p.get(key, "")) for p in people)  # text, never an object's str
         return "; ".join(str(v) for v in values if type(v) in (str, int)).strip("; ")
 
-    return Student(field_of("name"), field_of("sid"), field_of("email"))
+    return Student(field_of("name"), field_of("sid"), field_of("email"), unlisted=not people)
 
 
 def _export_zip(path: Path) -> bool:
@@ -226,10 +251,12 @@ def _unpack(path: Path, folder: Path) -> list[Skipped]:
         for member in members:
             parts = PurePosixPath(member.filename.replace("\\", "/")).parts
             where = f"{path}:{member.filename}"
-            if member.is_dir() or any(part in IGNORED for part in parts):
+            if any(part in IGNORED for part in parts):
                 continue
             if not parts or parts[0] == "/" or ".." in parts or stat.S_ISLNK(member.external_attr >> 16):
                 skipped.append(Skipped(where, "an unsafe path or a link in the zip"))
+            elif member.is_dir():  # an empty one is a student's, who handed in nothing
+                folder.joinpath(*parts).mkdir(parents=True, exist_ok=True)
             elif member.file_size > MAX_BYTES:
                 skipped.append(Skipped(where, f"over {MAX_BYTES >> 20} MiB"))
             else:

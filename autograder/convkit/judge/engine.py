@@ -25,6 +25,10 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
     from-scratch policy is judged on the source text, which is parsed, never run, here."""
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
+    if submission.nothing is not None:
+        why = submission.nothing
+        failure = Failure("nothing to grade", detail=f"nothing to grade: {why}")
+        return all_failed(submission, failure, status=GradeStatus.NOTHING, problem=why, **sandbox)
     if submission.error is not None:
         failure = Failure(reason="could not be read", detail=submission.error)
         return all_failed(submission, failure, load_error=submission.error, **sandbox)

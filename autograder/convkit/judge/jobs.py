@@ -26,8 +26,12 @@ class Job:
     """Why this file was chosen among several of one student's, as the first note of its feedback."""
     unreadable: str | None = None
     """Why the client could not read the file (every check then fails with it)."""
+    nothing: str | None = None
+    """Why there is no file to grade (`Found.nothing`)."""
 
     def submission(self) -> Submission:
+        if self.nothing is not None:
+            return Submission(self.name, student=self.student, nothing=self.nothing)
         if self.unreadable is not None:
             return Submission(self.name, student=self.student, error=self.unreadable)
         submission = parse(self.filename, self.data, self.name, self.student)
@@ -39,6 +43,8 @@ class Job:
 def read_job(index: int, item: Path | Found) -> Job:
     """Read one input file into a job; a file that cannot be read becomes a job that says why."""
     found = item if isinstance(item, Found) else Found(item, item.name)
+    if found.nothing is not None:
+        return Job(index, found.name, found.path.name, b"", found.student, nothing=found.nothing)
     data, unreadable = b"", None
     try:
         if found.path.stat().st_size > MAX_BYTES:

@@ -10,6 +10,7 @@ from typing import Any
 
 class GradeStatus(StrEnum):
     GRADED = "graded"
+    NOTHING = "nothing to grade"
     UNGRADABLE = "ungradable"
 
 
@@ -21,6 +22,8 @@ class Student:
     name: str = ""
     sid: str = ""
     email: str = ""
+    unlisted: bool = False
+    """A Gradescope export's submission that its submission_metadata.yml names no one for."""
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,10 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """One submission's grade. `status` is GRADED, or UNGRADABLE with `problem` (the grader's fault: no score
-    stands). `load_error` is the submission's own fault in reading it (empty, binary...), graded zero."""
+    """One submission's grade. `status` is GRADED; NOTHING with `problem`, why there is no file to
+    grade (a student's folder without one), graded zero; or UNGRADABLE with `problem` (the grader's
+    fault: no score stands). `load_error` is the submission's own fault in reading it (empty,
+    binary...), graded zero."""
 
     name: str
     questions: tuple[QuestionResult, ...]
@@ -118,7 +123,8 @@ class SubmissionResult:
 
     @property
     def gradable(self) -> bool:
-        return self.status is GradeStatus.GRADED
+        """Whether its score stands (zero where there was nothing to grade)."""
+        return self.status is not GradeStatus.UNGRADABLE
 
     @property
     def total(self) -> float:

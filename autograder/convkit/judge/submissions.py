@@ -60,6 +60,8 @@ class Submission:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with this."""
+    nothing: str | None = None
+    """Why there is no file at all (a student's folder without one): every check fails with this."""
     partial: str | None = None
     """Why only part of it is graded (a syntax error): the first line of every question's feedback."""
     unreached: dict[str, str] = field(default_factory=dict)
