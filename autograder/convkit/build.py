@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import render
 from .assignment_config import AssignmentConfig
+from .harness import OTTER_CONFIG, PLUGIN, settings
 from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 PACKAGE = Path(__file__).resolve().parent
@@ -28,7 +29,6 @@ TEMPLATE = PACKAGE.parents[1] / "student_template"
 """The repository's copy of the student files (only in a checkout of convkit: `--update-template`)."""
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -rN -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
-PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 SOURCE_DIR = "convkit-src"
 """The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
 MARKDOWN_LINE = "python -m convkit.reports /autograder/results/results.json  # convkit: Gradescope renders feedback as Markdown\n"
@@ -148,14 +148,12 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
 
 def otter_config(seed: int, assignment: AssignmentConfig) -> str:
     """The assignment's otter_config.json with the grading seed and the instructor's choices added."""
-    config = json.loads((FOLDER / "otter_config.json").read_text())
+    config = json.loads(OTTER_CONFIG.read_text())
     config["show_hidden"] = assignment.show_hidden
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and PLUGIN in plugin:
-            plugin[PLUGIN]["seed"] = seed
-            plugin[PLUGIN]["assignment"] = assignment.to_dict()
-            return json.dumps(config, indent=2) + "\n"
-    raise ValueError(f"{FOLDER / 'otter_config.json'} does not list the plugin {PLUGIN}")
+    ours = {PLUGIN: settings(seed, assignment)}
+    plugins = config["plugins"]
+    config["plugins"] = [ours if isinstance(p, dict) and PLUGIN in p else p for p in plugins]
+    return json.dumps(config, indent=2) + "\n"
 
 
 def generate_env() -> dict[str, str]:
