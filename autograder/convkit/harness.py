@@ -40,8 +40,9 @@ def grade_one(path: Path, given: Mapping[str, Any], seed: str | None = None) -> 
     limits = {key: given[key] for key in given if key in GradingConfig.__dataclass_fields__}
     config = GradingConfig(**{"jobs": 1, **limits})
     chosen = parse_seed(seed or str(given["seed"]))
-    backend = choose(str(given.get("backend", "auto")))
     assignment = AssignmentConfig.from_dict(given.get("assignment", {}), "the grader's settings")
+    floor = assignment.min_isolation  # the course's least isolation, as `convkit grade` has it
+    backend = choose(str(given.get("backend", "auto")), floor)
     launched = early_slot(backend, config)  # it imports torch as this process imports the judge
     try:
         from .judge.batch import grade_batch
