@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     doctor.add_argument("--course", type=Path, default=Path("."), help="the course folder, whose convkit.toml may set a least isolation")
     doctor.add_argument("--min-isolation", metavar="LEVEL", help="the least isolation to require (as convkit grade)")
 
-    build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
+    what = "build the student handout, the otter autograder zip and a PrairieLearn question"
+    build = verbs.add_parser("build", help=what)
     build.add_argument("--out", required=True, type=Path, help="new output folder")
     build.add_argument("--force", action="store_true", help="replace --out whole if it exists and is not empty")
     build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
@@ -275,7 +276,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
-        from .assignment_config import ConfigError
+        from .assignment_config import ConfigError, grader_image
         from .assignment_config import load as load_assignment
         from .build import build
         from .course import SeedError, course_seed
@@ -285,8 +286,9 @@ def run_build(args: argparse.Namespace) -> int:
         check(args.out, args.force, keep={"the course folder": [args.course]})
         seed, created = course_seed(args.course)
         assignment = load_assignment(args.course)
+        image = grader_image(args.course)
         with fresh_folder(args.out, args.force) as folder:
-            build(folder, seed, assignment, update_template=args.update_template)
+            build(folder, seed, assignment, update_template=args.update_template, image=image)
     except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
         raise UserFacingError(error) from None
     if created:
@@ -294,7 +296,8 @@ def run_build(args: argparse.Namespace) -> int:
             f"convkit build: drew the course's grading seed and kept it in {args.course / 'convkit-seed.txt'}; keep that file secret",
             file=sys.stderr,
         )
-    print(f"built {args.out / 'student'} and {args.out / 'autograder.zip'}")
+    built = ", ".join(str(args.out / name) for name in ("student", "autograder.zip"))
+    print(f"built {built} and {args.out / 'prairielearn'}")
     return 0
 
 

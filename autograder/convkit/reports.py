@@ -192,8 +192,7 @@ def prairielearn(result: SubmissionResult, warning: str | None = None) -> dict[s
     summary (`message`) and its checks (`output`). An ungradable submission is `gradable: false`
     with the reason: no points, and no attempt used."""
     if not result.gradable:
-        note = ungradable_note(neutral_text(str(result.problem)))
-        return {"gradable": False, "message": note, "format_errors": [note]}
+        return prairielearn_ungradable(str(result.problem))
     overview = [f"{q.question}: {feedback.summary(q, PLAIN)}" for q in result.questions]
     tests = [
         {
@@ -216,6 +215,12 @@ def prairielearn(result: SubmissionResult, warning: str | None = None) -> dict[s
         "tests": tests,
     }
     return within(graded, PRAIRIELEARN_LIMIT)
+
+
+def prairielearn_ungradable(problem: str) -> dict[str, object]:
+    """PrairieLearn's results.json for a submission the grader failed: not gradable, and why."""
+    note = ungradable_note(neutral_text(problem))
+    return {"gradable": False, "message": note, "format_errors": [note]}
 
 
 def question_line(question_id: str) -> str:
