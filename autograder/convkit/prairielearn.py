@@ -3,10 +3,9 @@
 The question's tests/run.sh runs it after `convkit.lockdown`. It grades the file
 GRADE/student/convolutions.py (GRADE is /grade) with the settings `convkit build` wrote into
 GRADE/tests, by convkit's engine in its sandbox (`auto`: landlock in a container), as `convkit
-grade` and Gradescope grade it, and writes
-GRADE/results/results.json in PrairieLearn's format (`convkit.reports.prairielearn`). Whatever fails
-in the grader, the results say why, `gradable: false` (no points, no attempt used), and it exits 0:
-PrairieLearn reads the results only then.
+grade` and Gradescope grade it, and writes GRADE/results/results.json in PrairieLearn's format
+(`convkit.reports.prairielearn`). Whatever fails in the grader, the results say why, `gradable:
+false` (no points, no attempt used), and it exits 0: PrairieLearn reads the results only then.
 """
 
 from __future__ import annotations
