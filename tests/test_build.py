@@ -13,10 +13,13 @@ import nbformat
 import pytest
 
 from convkit import render
+from convkit.assignment_config import DEFAULT_IMAGE
 from convkit.assignment_config import load as load_assignment
-from convkit.build import LOCKDOWN_LINE, TORCH_CPU_INDEX, build
+from convkit.build import LOCKDOWN_LINE, SOURCE_DIR, TORCH_CPU_INDEX, build
+from convkit.config import GradingConfig
 from convkit.judge.checks import all_points, suite
 from convkit.notebook import NOTEBOOK_NAME
+from convkit.pl_question import QUESTION
 from convkit.questions import QUESTION_IDS, QUESTIONS
 
 pytestmark = pytest.mark.xdist_group("build")  # one module-scoped fixture for all its tests
@@ -58,7 +61,19 @@ def test_layout(builds: tuple[Path, Path]) -> None:
         "student/README.md",
         "student/requirements.txt",
     }
-    assert files == expected
+    question = f"prairielearn/{QUESTION}"
+    source = f"{question}/tests/{SOURCE_DIR}/"
+    assert {name for name in files if not name.startswith(source)} == expected | {
+        f"{question}/info.json",
+        f"{question}/question.html",
+        f"{question}/initial_code.py",
+        f"{question}/tests/run.sh",
+        f"{question}/tests/convkit.json",
+        "prairielearn/image/Dockerfile",
+        "prairielearn/image/requirements.txt",
+    }
+    shipped = ("pyproject.toml", "convkit/prairielearn.py", "convkit/suites/test_corr2d.py")
+    assert {source + name for name in shipped} <= files
 
 
 def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Path, Path]) -> None:
@@ -135,11 +150,12 @@ def distinctive_lines(path: Path, public: str) -> set[str]:
     return lines
 
 
-def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> None:
-    student = builds[0] / "student"
-    files = {str(p.relative_to(student)): p.read_text() for p in sorted(student.rglob("*")) if p.is_file()}
+def leaks(files: dict[str, str]) -> list[str]:
+    """What of the course's secrets `files` (what students may see) hold: the seed, names and
+    distinctive lines of the hidden suites, the oracle, the comparisons, the bug signatures and the
+    reference."""
     everything = "\n".join(files.values())
-    assert str(SEED) not in everything, "the course's grading seed is in the student bundle"
+    found = ["the course's grading seed"] if str(SEED) in everything else []
     public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module() + render.public_checks()
 
     # hidden suites: module names, check functions and their helpers, any distinctive line
@@ -152,8 +168,8 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
     for question in QUESTION_IDS:
         secrets |= {c.function.__name__ for c in suite(question)}
     for name in sorted(secrets):
-        assert not re.search(rf"\b{re.escape(name)}\b", everything), f"{name!r} (hidden suites) is in the student bundle"
-    leaks = []
+        if re.search(rf"\b{re.escape(name)}\b", everything):
+            found.append(f"{name!r} (hidden suites)")
     for path in [
         *sorted((PACKAGE / "suites").glob("*.py")),
         PACKAGE / "judge" / "oracle.py",
@@ -161,8 +177,15 @@ def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> Non
         PACKAGE / "judge" / "bugs.py",
         REPO / "solutions" / "convolutions.py",
     ]:
-        leaks += [(path.name, line) for line in distinctive_lines(path, public) if line in everything]
-    assert leaks == [], f"hidden or reference code in the student bundle: {leaks[:5]}"
+        lines = distinctive_lines(path, public)
+        found += [f"{path.name}: {line}" for line in lines if line in everything]
+    return found
+
+
+def test_nothing_leaks_into_the_student_bundle(builds: tuple[Path, Path]) -> None:
+    student = builds[0] / "student"
+    files = [path for path in sorted(student.rglob("*")) if path.is_file()]
+    assert leaks({str(path.relative_to(student)): path.read_text() for path in files}) == []
 
 
 def test_no_solution_in_any_stub(builds: tuple[Path, Path]) -> None:
@@ -217,3 +240,52 @@ def test_the_instructors_install_and_setup_take_torchs_cpu_build() -> None:
     [install] = [line for line in readme if line.startswith("pip install ") and "convkit" in line]
     assert f"--extra-index-url {TORCH_CPU_INDEX} torch==2.13.0" in install
     assert f"index=(--extra-index-url {TORCH_CPU_INDEX})" in (REPO / "setup.sh").read_text()
+
+
+def test_the_prairielearn_question_is_rendered_from_the_sources(builds: tuple[Path, Path]) -> None:
+    """info.json as PrairieLearn's schema has it (apps/prairielearn/src/schemas/infoQuestion.ts);
+    the page holds the notebook's narrative and every prompt, an editor that starts from the stubs,
+    and the results panel."""
+    question = builds[0] / "prairielearn" / QUESTION
+    info = json.loads((question / "info.json").read_text())
+    assert {"uuid", "type", "title", "topic"} <= set(info) and info["type"] == "v3"
+    assert re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", info["uuid"])
+    options = info["externalGradingOptions"]
+    assert info["gradingMethod"] == "External" and info["singleVariant"] is True
+    assert set(options) == {"image", "entrypoint", "timeout"} and options["image"] == DEFAULT_IMAGE
+    assert GradingConfig().submission_timeout < options["timeout"] <= 600
+    assert options["entrypoint"] == "/grade/tests/run.sh"
+    assert (question / "tests" / "run.sh").stat().st_mode & 0o111
+    settings = json.loads((question / "tests" / "convkit.json").read_text())
+    assert settings["seed"] == SEED  # server-only: PrairieLearn copies tests/ to the grader alone
+    page = (question / "question.html").read_text()
+    book = nbformat.read(builds[0] / "student" / NOTEBOOK_NAME, as_version=4)
+    narrative = [cell.source for cell in book.cells if cell.id.startswith("section-")]
+    assert narrative and all(text in page for text in narrative)
+    for each in QUESTIONS:
+        assert each.prompt in page and f"Write `{each.signature}` in `convolutions.py`" in page
+    editor = 'file-name="convolutions.py" ace-mode="ace/mode/python"'
+    assert f'<pl-file-editor {editor} source-file-name="initial_code.py"' in page
+    assert page.index("<pl-external-grader-results>") > page.index("<pl-submission-panel>")
+    initial = (question / "initial_code.py").read_text()
+    assert all(render.stub(each) in initial for each in QUESTIONS)
+    assert "Save & Grade" in initial and "pytest" not in initial
+    image = builds[0] / "prairielearn" / "image"
+    dockerfile = (image / "Dockerfile").read_text()
+    assert "FROM prairielearn/grader-python\n" in dockerfile and "uv pip install" in dockerfile
+    requirements = (image / "requirements.txt").read_text()
+    assert "torch==2.13.0+cpu" in requirements and "convkit" not in requirements
+
+
+def test_nothing_leaks_into_what_prairielearn_shows(builds: tuple[Path, Path]) -> None:
+    """What a student can see: the question's page and its editor's file (HTML comments reach
+    students too), any client files, and the grader image, which PrairieLearn pulls from Docker Hub,
+    public. Only the question's tests/ folder, which goes to the grader alone, holds the seed and
+    convkit."""
+    out = builds[0] / "prairielearn"
+    question = out / QUESTION
+    assert not list(out.rglob("clientFiles*"))
+    shown = [question / name for name in ("question.html", "initial_code.py", "info.json")]
+    shown += sorted((out / "image").iterdir())
+    assert leaks({str(path): path.read_text() for path in shown}) == []
+    assert "<!--" not in (question / "question.html").read_text()

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -245,16 +246,14 @@ def submission_files(kind: str, handout: Path, folder: Path) -> None:
     zipfile.ZipFile(export).extractall(folder)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", ["py", "ipynb", "zip"])
-def test_gradescope_harness_in_a_container_grades_the_reference_fully(harness: dict[str, Path], kind: str) -> None:
-    """Gradescope's layout (/autograder/source: the zip; submission; submission_metadata.json; results), then the
-    zip's own run_autograder lines but the environment's (mamba), run as root under Docker's confinement."""
-    autograder = harness["root"] / f"autograder-{kind}"
-    with zipfile.ZipFile(harness["zip"]) as archive:
-        archive.extractall(autograder / "source")
-        steps = archive.read("run_autograder").decode().split("mamba activate otter-env\n", 1)[1]
-    submission_files(kind, harness["handout"], autograder / "submission")
+def run_gradescope(archive: Path, autograder: Path) -> dict[str, Any]:
+    """Gradescope's harness around a submission placed in `autograder`/submission: its layout
+    (/autograder/source: the zip; submission_metadata.json; results), then the zip's own
+    run_autograder lines but the environment's (mamba), run as root under Docker's confinement.
+    Its results.json."""
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(autograder / "source")
+        steps = opened.read("run_autograder").decode().split("mamba activate otter-env\n", 1)[1]
     users = [{"email": "ada@example.edu", "id": 1, "name": "Ada Lovelace", "sid": "s1"}]
     (autograder / "submission_metadata.json").write_text(json.dumps({"id": 1, "users": users, "assignment": {"id": 9}}))
     (autograder / "results").mkdir()
@@ -262,8 +261,21 @@ def test_gradescope_harness_in_a_container_grades_the_reference_fully(harness: d
     done = run("bash", "-c", script, cwd=autograder, binds={"/autograder": autograder})
     results_file = autograder / "results" / "results.json"
     assert results_file.is_file(), done.stdout[-3000:] + done.stderr[-3000:]
-    results = json.loads(results_file.read_text())
+    seed = autograder / "source" / "otter_config.json"
+    assert not os.stat(seed).st_mode & 0o077, "the seed is not root's alone"
+    return json.loads(results_file.read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["py", "ipynb", "zip"])
+def test_gradescope_harness_in_a_container_grades_the_reference_fully(
+    harness: dict[str, Path], kind: str
+) -> None:
+    """The reference, uploaded as a .py, a notebook or a `grader.export()` zip, graded by the zip's
+    own steps."""
+    autograder = harness["root"] / f"autograder-{kind}"
+    submission_files(kind, harness["handout"], autograder / "submission")
+    results = run_gradescope(harness["zip"], autograder)
     assert {t["name"]: t.get("score") for t in results["tests"]} == POINTS, results
     assert results["output_format"] == "md" and "isolation landlock" in results["output"]
     assert str(SEED) not in json.dumps(results), "the course's seed reached what students read"
-    assert not os.stat(autograder / "source" / "otter_config.json").st_mode & 0o077, "the seed is not root's alone"

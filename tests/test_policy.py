@@ -109,6 +109,16 @@ def test_the_assignment_config_is_validated_with_one_line_errors(tmp_path: Path)
         assert said in str(error.value) and "convkit.toml" in str(error.value) and "\n" not in str(error.value)
 
 
+def test_the_prairielearn_image_is_the_courses_choice(tmp_path: Path) -> None:
+    from convkit.assignment_config import DEFAULT_IMAGE, grader_image
+
+    assert grader_image() == DEFAULT_IMAGE
+    chosen = write(tmp_path / "ok", '[prairielearn]\nimage = "ada/convkit-grader:2026"\n')
+    assert grader_image(chosen) == "ada/convkit-grader:2026" and load(chosen).show_hidden
+    with pytest.raises(ConfigError, match=r"\[prairielearn\] image must name a Docker .*'My I"):
+        grader_image(write(tmp_path / "bad", '[prairielearn]\nimage = "My Image"\n'))
+
+
 def test_a_bad_config_stops_convkit_grade_with_one_line(tmp_path: Path) -> None:
     course = write(tmp_path / "course", '[from_scratch]\nmode = "strict"\n')
     done = subprocess.run(

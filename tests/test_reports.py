@@ -8,7 +8,7 @@ from convkit.judge.backends import Backend
 from convkit.judge.batch import Batch
 from convkit.judge.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from convkit.questions import QUESTION_IDS
-from convkit.reports import failure_groups, gradescope, html, report
+from convkit.reports import failure_groups, gradescope, html, prairielearn, report
 
 FLIPPED = "matches true convolution: the kernel is flipped"
 
@@ -68,6 +68,64 @@ def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> 
     assert "7" not in graded["output"] and graded["extra_data"]["seed"] == 7  # the seed is the instructor's alone
     lost = gradescope(result("lost.py", {}, GradeStatus.UNGRADABLE))
     assert "score" not in lost and "the grader's fault" in lost["output"] and lost["extra_data"]["status"] == "ungradable"
+
+
+def test_prairielearn_says_in_plain_text_what_gradescope_says_in_markdown() -> None:
+    """The same structured results, two renderers: the same points per question and the same named
+    bug, and in PrairieLearn's text (shown preformatted) no markup, while student text (`a_b`,
+    `*x*`, fences) stays as it is."""
+    from convkit.judge.results import Shown, Value
+
+    inputs = (("X", Value(shape=(1, 1), entries=[[1.0]])),)
+    shown = Shown("corr2d(X, K)", inputs, actual=Value(text="a ```fence``` *x*"))
+    detail = "raised ValueError: a_b * c # not a heading"
+    failures = {
+        "corr2d": Failure("wrong values", "max error 3", bug=FLIPPED),
+        "pool2d": Failure("raised", detail, shown=shown),
+    }
+    graded = result("a.py", failures)
+    markdown, plain = gradescope(graded), prairielearn(graded)
+    assert plain["gradable"] is True and plain["score"] == graded.total / graded.max_total
+    assert [(t["name"], t["points"], t["max_points"]) for t in plain["tests"]] == [
+        (t["name"], t["score"], t["max_score"]) for t in markdown["tests"]
+    ]
+    corr2d, pool2d = plain["tests"][0], plain["tests"][-1]
+    assert corr2d["message"] == f"0 of 3 points. 2 of 2 checks failed: {FLIPPED}."
+    assert corr2d["output"].splitlines()[0] == "- ✗ first (0/1): max error 3"
+    assert corr2d["description"] == "Two-dimensional cross-correlation (D2L 6.2.1): corr2d(X, K)"
+    assert f"- ✗ first (0/1): {detail}" in pool2d["output"]
+    assert "    got:\n      a ```fence``` *x*" in pool2d["output"]
+    assert "a_b \\* c" in markdown["tests"][-1]["output"]  # Gradescope's escape, not PrairieLearn's
+    texts = [plain["message"], plain["output"]]
+    texts += [test[key] for test in plain["tests"] for key in ("message", "output")]
+    assert not any("**" in text or "\\" in text or "\n  ```" in text for text in texts), texts
+    assert plain["message"] == "Graded by convkit (plain sandbox, isolation namespace+uid)."
+    assert not any("7" in text for text in texts) and "seed" not in str(plain)  # a course secret
+    overview = plain["output"].splitlines()
+    assert overview[0] == f"corr2d: 0 of 3 points. 2 of 2 checks failed: {FLIPPED}."
+
+
+def test_prairielearn_gives_no_score_to_what_the_grader_failed() -> None:
+    lost = prairielearn(result("lost.py", {}, GradeStatus.UNGRADABLE))
+    assert lost["gradable"] is False and "score" not in lost and "tests" not in lost
+    assert lost["message"] == lost["format_errors"][0]
+    assert "the sandbox stopped answering" in lost["message"]
+    assert "the grader's fault" in lost["message"]
+
+
+def test_prairielearn_results_are_cut_to_stay_under_its_1_mb() -> None:
+    """Each text is bounded already (a student's message to 2,000 characters, a value to a line);
+    should they add up past PrairieLearn's limit, the longest are cut until the file fits."""
+    import json
+
+    from convkit.reports import CUT, within
+
+    tests = [{"name": q, "message": "m" * 400_000, "output": "o" * 300_000} for q in ("a", "b")]
+    data = {"gradable": True, "score": 1.0, "message": "fine", "output": "x", "tests": tests}
+    data = within(data, 1 << 20)
+    assert len(json.dumps(data).encode()) < 1 << 20 and data["message"] == "fine"
+    assert all(test["message"].endswith(CUT) for test in data["tests"])
+    assert data["tests"][0]["message"].startswith("m" * 100_000)
 
 
 def test_results_travel_as_plain_dictionaries() -> None:

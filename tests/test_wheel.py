@@ -61,6 +61,8 @@ def test_the_wheel_builds_and_grades_from_anywhere(tmp_path: Path) -> None:
     build = run(venv / "bin" / "convkit", "build", "--out", "handout", cwd=course)
     assert build.returncode == 0, build.stderr
     assert (course / "handout" / "autograder.zip").is_file() and (course / "handout" / "student" / "convolutions.ipynb").is_file()
+    question = course / "handout" / "prairielearn" / "questions" / "convkit" / "convolutions"
+    assert (question / "info.json").is_file()
     grade = run(venv / "bin" / "convkit", "grade", REFERENCE, "--out", "graded", "--jobs", "1", cwd=course)
     assert grade.returncode == 0, grade.stderr
     assert (course / "graded" / "grades.csv").read_text().splitlines()[1].split(",")[4:14] == [

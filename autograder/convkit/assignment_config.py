@@ -3,6 +3,7 @@ read and validated in one place: every mistake is one line that names the file, 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -70,8 +71,21 @@ class AssignmentConfig:
         return cls(show_hidden, FromScratch(mode), {q: tuple(names) for q, names in forbid.items()}, Isolation(floor))
 
 
-def load(course: Path | None = None) -> AssignmentConfig:
-    """The course's `convkit.toml` when it has one, else the assignment's own."""
+KNOWN = {
+    "gradescope": {"show_hidden"},
+    "from_scratch": {"mode", "forbid"},
+    "sandbox": {"min_isolation"},
+    "prairielearn": {"image"},
+}
+"""Each table of convkit.toml and its keys."""
+DEFAULT_IMAGE = "convkit-grader"
+"""The Docker image PrairieLearn grades with unless [prairielearn] image names another: the name of
+`build/prairielearn/image/` built locally (a production PrairieLearn pulls from Docker Hub)."""
+IMAGE = re.compile(r"[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
+
+
+def read(course: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """The course's `convkit.toml` when it has one, else the assignment's own: where, its tables."""
     path = course / FILE if course is not None and (course / FILE).is_file() else DEFAULT
     try:
         data = tomllib.loads(read_text(path, FILE_BYTES, ConfigError))
@@ -79,13 +93,21 @@ def load(course: Path | None = None) -> AssignmentConfig:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
-    known = {"gradescope": {"show_hidden"}, "from_scratch": {"mode", "forbid"}, "sandbox": {"min_isolation"}}
     for table, value in data.items():
-        if table not in known or not isinstance(value, dict):
-            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(f'[{t}]' for t in known)})")
+        if table not in KNOWN or not isinstance(value, dict):
+            known = ", ".join(f"[{t}]" for t in KNOWN)
+            raise ConfigError(f"{path}: unknown table [{table}] (known: {known})")
         for key in value:
-            if key not in known[table]:
-                raise ConfigError(f"{path}: unknown key {key!r} in [{table}] (known: {', '.join(sorted(known[table]))})")
+            if key not in KNOWN[table]:
+                known = ", ".join(sorted(KNOWN[table]))
+                raise ConfigError(f"{path}: unknown key {key!r} in [{table}] (known: {known})")
+    return path, data
+
+
+def load(course: Path | None = None) -> AssignmentConfig:
+    """The instructor's grading choices: the course's `convkit.toml` when it has one, else the
+    assignment's own."""
+    path, data = read(course)
     scratch = data.get("from_scratch", {})
     flat = {
         "show_hidden": data.get("gradescope", {}).get("show_hidden", True),
@@ -94,3 +116,13 @@ def load(course: Path | None = None) -> AssignmentConfig:
         "min_isolation": data.get("sandbox", {}).get("min_isolation", str(Isolation.UID)),
     }
     return AssignmentConfig.from_dict(flat, str(path))
+
+
+def grader_image(course: Path | None = None) -> str:
+    """The Docker image PrairieLearn grades with: [prairielearn] image, else DEFAULT_IMAGE."""
+    path, data = read(course)
+    image = data.get("prairielearn", {}).get("image", DEFAULT_IMAGE)
+    if not isinstance(image, str) or not IMAGE.fullmatch(image):
+        such = 'a Docker image such as "account/convkit-grader"'
+        raise ConfigError(f"{path}: [prairielearn] image must name {such}, not {image!r}")
+    return image

@@ -5,6 +5,8 @@ DIR/student/          the handout: the assignment notebook (which carries its pu
 DIR/autograder.zip    an otter-grader 7 autograder zip built by `otter generate`, whose plugin
                       (`convkit.otter_plugin`) makes convkit's sandboxed engine the judge. Its members are
                       re-packed in a fixed order with fixed times and modes, so two builds are byte-identical.
+DIR/prairielearn/     a PrairieLearn question graded by convkit's engine, and its grader image's
+                      recipe (`convkit.pl_question`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import zipfile
 from pathlib import Path
 
 from . import render
-from .assignment_config import AssignmentConfig
-from .course import PLUGIN
+from .assignment_config import DEFAULT_IMAGE, AssignmentConfig
+from .harness import OTTER_CONFIG, PLUGIN, settings
 from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 PACKAGE = Path(__file__).resolve().parent
@@ -119,7 +121,13 @@ def autograder_tests() -> dict[str, str]:
     return {f"{q.id}.py": render.ok_placeholder(q, points[q.id]) for q in QUESTIONS}
 
 
-def build(out: Path, seed: int, assignment: AssignmentConfig, update_template: bool = False) -> None:
+def build(
+    out: Path,
+    seed: int,
+    assignment: AssignmentConfig,
+    update_template: bool = False,
+    image: str = DEFAULT_IMAGE,
+) -> None:
     student = out / "student"
     for name, text in handout_files().items():
         path = student / name
@@ -133,6 +141,9 @@ def build(out: Path, seed: int, assignment: AssignmentConfig, update_template: b
         for name, text in student_files().items():
             (TEMPLATE / name).write_text(text)
     (out / "autograder.zip").write_bytes(autograder_zip(seed, assignment))
+    from .pl_question import write  # it renders from this module's pieces
+
+    write(out / "prairielearn", seed, assignment, image)
 
 
 def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
@@ -161,14 +172,12 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
 
 def otter_config(seed: int, assignment: AssignmentConfig) -> str:
     """The assignment's otter_config.json with the grading seed and the instructor's choices added."""
-    config = json.loads((FOLDER / "otter_config.json").read_text())
+    config = json.loads(OTTER_CONFIG.read_text())
     config["show_hidden"] = assignment.show_hidden
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and PLUGIN in plugin:
-            plugin[PLUGIN]["seed"] = seed
-            plugin[PLUGIN]["assignment"] = assignment.to_dict()
-            return json.dumps(config, indent=2) + "\n"
-    raise ValueError(f"{FOLDER / 'otter_config.json'} does not list the plugin {PLUGIN}")
+    ours = {PLUGIN: settings(seed, assignment)}
+    plugins = config["plugins"]
+    config["plugins"] = [ours if isinstance(p, dict) and PLUGIN in p else p for p in plugins]
+    return json.dumps(config, indent=2) + "\n"
 
 
 def generate_env() -> dict[str, str]:
@@ -195,12 +204,7 @@ def copy_source(target: Path) -> None:
 
 def shipped_pyproject() -> str:
     """The zip's pyproject.toml: this convkit's name, version and runtime requirements (no extras)."""
-    from importlib.metadata import PackageNotFoundError, metadata, requires
-
-    try:
-        version, needs = metadata("convkit")["Version"], [r for r in requires("convkit") or [] if "extra ==" not in r]
-    except PackageNotFoundError:
-        raise ValueError("convkit is not installed (pip install convkit, or pip install -e . in its repository)") from None
+    version, needs = installed_metadata()
     data = json.dumps([f"*{suffix}" for suffix in DATA_SUFFIXES])
     return (
         '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
@@ -208,6 +212,18 @@ def shipped_pyproject() -> str:
         '[tool.setuptools.packages.find]\nwhere = ["."]\ninclude = ["convkit*"]\n\n'
         f'[tool.setuptools.package-data]\n"convkit" = ["templates/*.html"]\n"convkit.assignment" = {data}\n'
     )
+
+
+def installed_metadata() -> tuple[str, list[str]]:
+    """This convkit's version and runtime requirements (no extras), as installed."""
+    from importlib.metadata import PackageNotFoundError, metadata, requires
+
+    try:
+        version, needs = metadata("convkit")["Version"], requires("convkit") or []
+    except PackageNotFoundError:
+        how = "pip install convkit, or pip install -e . in its repository"
+        raise ValueError(f"convkit is not installed ({how})") from None
+    return version, [need for need in needs if "extra ==" not in need]
 
 
 def normalise(data: bytes) -> bytes:

@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     doctor.add_argument("--course", type=Path, default=Path("."), help="the course folder, whose convkit.toml may set a least isolation")
     doctor.add_argument("--min-isolation", metavar="LEVEL", help="the least isolation to require (as convkit grade)")
 
-    build = verbs.add_parser("build", help="build the student handout and the otter autograder zip")
+    what = "build the student handout, the otter autograder zip and a PrairieLearn question"
+    build = verbs.add_parser("build", help=what)
     build.add_argument("--out", required=True, type=Path, help="new output folder")
     build.add_argument(
         "--force", action="store_true",
@@ -321,7 +322,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
-        from .assignment_config import ConfigError
+        from .assignment_config import ConfigError, grader_image
         from .assignment_config import load as load_assignment
         from .build import build
         from .course import SeedError, course_seed
@@ -331,12 +332,14 @@ def run_build(args: argparse.Namespace) -> int:
         check(args.out, args.force, replaces=HANDOUT, course=args.course)
         seed, told = course_seed(args.course)
         assignment = load_assignment(args.course)
+        image = grader_image(args.course)
         with fresh_folder(args.out, args.force, replaces=HANDOUT) as folder:
-            build(folder, seed, assignment, update_template=args.update_template)
+            build(folder, seed, assignment, update_template=args.update_template, image=image)
     except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
         raise UserFacingError(error) from None
     print(f"convkit build: {told}", file=sys.stderr)
-    print(f"built {args.out / 'student'} and {args.out / 'autograder.zip'}")
+    built = ", ".join(str(args.out / name) for name in ("student", "autograder.zip"))
+    print(f"built {built} and {args.out / 'prairielearn'}")
     return 0
 
 

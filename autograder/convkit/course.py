@@ -16,6 +16,7 @@ import secrets
 import zipfile
 from pathlib import Path
 
+from .harness import PLUGIN
 from .inputs import read_text
 
 SEED_FILE = "convkit-seed.txt"
@@ -26,7 +27,6 @@ HEADER = (
     "# repository, never in what students get). Grading with it again gives the same results; delete it (or grade\n"
     "# with --seed fresh) for new inputs.\n"
 )
-PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
 """The otter plugin's name in an autograder zip's otter_config.json (its settings hold the seed)."""
 
 

@@ -1,5 +1,6 @@
-"""Feedback as a student reads it, rendered from structured results at the edge: Markdown for Gradescope's
-results.json and each submission's feedback.md, one line per check for logs.
+"""Feedback as a student reads it, rendered from structured results at the edge, in two styles:
+Markdown for Gradescope's results.json and each submission's feedback.md, plain text for
+PrairieLearn (which shows it preformatted, Markdown and all); one line per check for logs.
 
 Per question: a one-line summary, then each failed check as a list item, the named bug first (what went wrong
 and the fix), then what was seen, then the smallest failing input and the expected and actual values as small
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .judge.results import CheckResult, Failure, QuestionResult, Shown, SubmissionResult, Value
 from .judge.values import num
 from .neutral import block_start, code, line, markdown
+from .neutral import text as neutral_text
 
 LINE = 200
 INDENT = 4
@@ -33,14 +37,38 @@ def readable(text: str) -> str:
     return DECIMAL.sub(lambda match: num(float(match.group())) if significant(match.group()) > 4 else match.group(), text)
 
 
-def lines(text: str, indent: str = "") -> list[str]:
-    """`text` as lines of at most LINE characters, each starting with `indent`. A line that
-    wrapping starts (in a student's message, say) starts no Markdown block: `# x` is escaped."""
+@dataclass(frozen=True)
+class Style:
+    """How feedback marks up the same structured results."""
+
+    escape: Callable[[str], str]
+    """Student text (exception messages, printed output) made harmless for this kind of output."""
+    strong: Callable[[str], str]
+    block: Callable[[list[str]], list[str]]
+    """A failing call's values, set apart under their list item."""
+    continued: Callable[[str], str]
+    """A line that wrapping starts."""
+
+
+def _fenced(rows: list[str]) -> list[str]:
+    fenced = [f"  {row}".replace("```", "'''") for row in rows]  # no row ends the fence
+    return ["", "  ```", *fenced, "  ```"]
+
+
+MARKDOWN = Style(markdown, lambda words: f"**{words}**", _fenced, block_start)
+"""Gradescope's results.json and feedback.md."""
+PLAIN = Style(neutral_text, str, lambda rows: [f"    {row}" for row in rows], str)
+"""PrairieLearn's results.json, whose texts it shows as they are, preformatted."""
+
+
+def lines(text: str, indent: str = "", style: Style = MARKDOWN) -> list[str]:
+    """`text` as lines of at most LINE characters, each starting with `indent`. In Markdown, a line
+    that wrapping starts (in a student's message, say) starts no block: `# x` is escaped."""
     out = []
     for row in readable(text).splitlines() or [""]:
         width = LINE - len(indent) - 1  # room for the escape
         wrapped = textwrap.wrap(row, width, subsequent_indent="  ", break_on_hyphens=False)
-        out += [*wrapped[:1], *map(block_start, wrapped[1:])] or [""]
+        out += [*wrapped[:1], *map(style.continued, wrapped[1:])] or [""]
     return [indent + row for row in out]
 
 
@@ -53,8 +81,8 @@ def grid(value: Value) -> list[str]:
     """A value as aligned rows of numbers (a tensor small enough to read), else a few words."""
     entries = value.entries
     if entries is None:
-        text = line(value.text, LINE - INDENT).replace("```", "'''") if value.text else None
-        return [text or f"a tensor of shape {value.shape} (too large to show)"]
+        too_large = f"a tensor of shape {value.shape} (too large to show)"
+        return [line(value.text, LINE - INDENT) if value.text else too_large]
     if not isinstance(entries, list):
         return [num(entries)]
     if entries and isinstance(entries[0], list) and entries[0] and isinstance(entries[0][0], list):
@@ -91,19 +119,23 @@ def _shape(value: Value) -> str:
     return f" {value.shape}" if value.shape is not None else ""
 
 
-def check_markdown(check: CheckResult, said: str | None = None) -> list[str]:
+def check_feedback(check: CheckResult, said: str | None, style: Style) -> list[str]:
     """One check as a list item; its bug is left out when the question's summary `said` it already."""
     score = f"({num(check.score)}/{num(check.points)})"
     if check.failure is None:
         return [f"- ✓ {check.name} {score}"]
     failure = check.failure
-    bug = f"**{failure.bug}.** " if failure.bug and failure.bug != said else ""
+    bug = f"{style.strong(f'{failure.bug}.')} " if failure.bug and failure.bug != said else ""
     seen = f"Seen: {failure.effect}. " if failure.effect and not failure.bug and failure.effect != said else ""
-    head = f"- ✗ **{check.name}** {score}: {bug}{seen}{markdown(failure.detail)}"
-    out = lines(head)
+    head = f"- ✗ {style.strong(check.name)} {score}: {bug}{seen}{style.escape(failure.detail)}"
+    out = lines(head, style=style)
     if failure.shown is not None and (failure.shown.inputs or failure.shown.actual is not None):
-        out += ["", "  ```", *(f"  {line}" for line in shown_lines(failure.shown)), "  ```"]
+        out += style.block(shown_lines(failure.shown))
     return out
+
+
+def check_markdown(check: CheckResult, said: str | None = None) -> list[str]:
+    return check_feedback(check, said, MARKDOWN)
 
 
 def headline(failed: list[CheckResult]) -> str | None:
@@ -115,22 +147,42 @@ def headline(failed: list[CheckResult]) -> str | None:
     return next((check.failure.effect for check in failed if check.failure and check.failure.effect), None)
 
 
-def question_markdown(question: QuestionResult, partial: str | None = None) -> str:
-    """One question's feedback: why it was graded only in part (if so), a summary, then its checks."""
+def summary(question: QuestionResult, style: Style) -> str:
+    """A question's one-line summary: its points, and the bug its failed checks name (or what they
+    show)."""
     failed = [check for check in question.checks if not check.passed]
-    summary = f"**{num(question.score)} of {num(question.max_score)} points.**"
     said = headline(failed)
-    if failed:
-        summary += f" {len(failed)} of {len(question.checks)} checks failed" + (f": **{said}.**" if said else ".")
-    else:
-        summary += " Every check passed."
-    out = [*(lines(markdown(partial)) + [""] if partial else []), *lines(summary), ""]
+    out = style.strong(f"{num(question.score)} of {num(question.max_score)} points.")
+    if not failed:
+        return out + " Every check passed."
+    named = f": {style.strong(f'{said}.')}" if said else "."
+    return out + f" {len(failed)} of {len(question.checks)} checks failed{named}"
+
+
+def question_head(question: QuestionResult, partial: str | None, style: Style) -> list[str]:
+    """What a question's feedback says first: why it was graded only in part (if so), its summary,
+    and what the from-scratch policy found."""
+    out = lines(style.escape(partial), style=style) + [""] if partial else []
+    out += lines(summary(question, style), style=style)
     if question.scratch:
         cost = "so this question scores 0" if question.forfeited else "no points were taken off for it"
-        out += [*lines(f"**Not from scratch:** {markdown(question.scratch)}; {cost}."), ""]
-    for check in [*failed, *(c for c in question.checks if c.passed)]:
-        out += check_markdown(check, said)
-    return "\n".join(out).strip() + "\n"
+        found = f"{style.strong('Not from scratch:')} {style.escape(question.scratch)}; {cost}."
+        out += ["", *lines(found, style=style)]
+    return out
+
+
+def question_checks(question: QuestionResult, style: Style) -> list[str]:
+    """A question's checks, the failed ones first."""
+    failed = [check for check in question.checks if not check.passed]
+    said = headline(failed)
+    ordered = [*failed, *(check for check in question.checks if check.passed)]
+    return [row for check in ordered for row in check_feedback(check, said, style)]
+
+
+def question_markdown(question: QuestionResult, partial: str | None = None) -> str:
+    """One question's feedback in Markdown: its head, then its checks."""
+    head = question_head(question, partial, MARKDOWN)
+    return "\n".join([*head, "", *question_checks(question, MARKDOWN)]).strip() + "\n"
 
 
 def submission_markdown(result: SubmissionResult, overall: str) -> str:

@@ -3,11 +3,14 @@
 Inside a container no sandbox can hide files by namespaces, so the files themselves are made to say who may read
 them. Workers run under uids of their own, so that:
 
-- the Python installation must be reachable by other users: an image that installs it under /root (otter's
-  Miniforge does) gets `o+x` on the folders above it, which lets a worker through without listing them;
+- the Python installation and the worker's own files must be reachable by other users: an image
+  that installs Python under /root (otter's Miniforge does), or a job folder closed to others
+  (PrairieLearn's /grade, where convkit travels in the question's tests/), gets `o+x` on the
+  folders above them, which lets a worker through without listing them;
 - the grader's secrets become readable by root alone: each FOLDER named (the autograder's source, which holds the
   course's seed, and its results), and the installed convkit package but its worker's files (the hidden checks,
-  the oracle). Landlock already keeps workers off them; this is what holds where only `uid only` can be had.
+  the oracle); a FOLDER that holds convkit (PrairieLearn's /grade/tests) keeps its worker's files.
+  Landlock already keeps workers off them; this is what holds where only `uid only` can be had.
 
 Not root: nothing to do (workers then keep your uid, and only Landlock can confine them). A checkout of convkit
 (an editable install) is left as it is: it is a developer's, not a grading image's.
@@ -26,9 +29,10 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 def reach_python() -> list[str]:
-    """Let other users through the folders above the Python installation; the folders changed."""
+    """Let other users through the folders above the Python installation and the worker's own files;
+    the folders changed."""
     opened = []
-    for tree in python_trees():
+    for tree in [*python_trees(), str(PACKAGE / "worker")]:
         while (blocker := unsearchable_ancestor(tree)) is not None:
             os.chmod(blocker, os.stat(blocker).st_mode | stat.S_IXOTH)
             opened.append(blocker)
@@ -60,13 +64,14 @@ def main(argv: list[str]) -> int:
         print("convkit lockdown: not root, nothing to do (workers keep your uid)")
         return 0
     for blocker in reach_python():
-        print(f"convkit lockdown: {blocker} lets other users through (o+x), to the Python installation")
-    folders = [Path(argument) for argument in argv]
+        print(f"convkit lockdown: {blocker} lets other users through (o+x), to Python and workers")
+    folders = [Path(argument).resolve() for argument in argv]
     if installed():
         folders.append(PACKAGE)
+    worker = PACKAGE / "worker"  # a worker's own files, wherever convkit is (in a FOLDER too)
     for folder in folders:
         if folder.exists():
-            root_only(folder, keep=PACKAGE / "worker" if folder == PACKAGE else None)
+            root_only(folder, keep=worker if worker.is_relative_to(folder) else None)
             print(f"convkit lockdown: {folder} is readable by root alone")
     return 0
 

@@ -8,13 +8,14 @@ the JSON is written by nbformat with sorted keys, so two builds give the same by
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from nbformat import v4
 
 from . import render
-from .questions import QUESTIONS
+from .questions import QUESTIONS, Question
 from .sources import ASSIGNMENT_FOLDER as FOLDER
 
 NARRATIVE = FOLDER / "narrative.toml"
@@ -81,14 +82,34 @@ def init_cell() -> str:
     return INIT_HEADER + render.public_checks() + GRADER
 
 
-def question_cells(question) -> list[nbformat.NotebookNode]:  # type: ignore[no-untyped-def]
-    prompt = (
+def question_prompt(question: Question, where: str) -> str:
+    """A question's heading and prompt, then `where` its answer goes ("below", in the notebook)."""
+    return (
         f"### Question `{question.id}`: {question.title} (D2L {question.section})\n\n"
         f"{question.prompt}\n\n"
-        f"Write `{question.signature}` below; its docstring gives the exact shapes and types."
+        f"Write `{question.signature}` {where}; its docstring gives the exact shapes and types."
     )
+
+
+def section_text(section: dict) -> str:
+    return f"## {section['title']}\n\n{section['text'].strip()}"
+
+
+def opened_sections(narrative: dict) -> Iterator[tuple[list[dict], Question]]:
+    """Each question in order, with the narrative's sections that open before it."""
+    shown: set[str] = set()
+    for question in QUESTIONS:
+        opened = []
+        for section in narrative["sections"]:
+            if section["id"] not in shown and _in_section(question.section, section["id"]):
+                shown.add(section["id"])
+                opened.append(section)
+        yield opened, question
+
+
+def question_cells(question: Question) -> list[nbformat.NotebookNode]:
     return [
-        _markdown(f"{question.id}-prompt", prompt),
+        _markdown(f"{question.id}-prompt", question_prompt(question, "below")),
         _code(f"{question.id}-stub", render.stub(question)),
         _code(f"{question.id}-check", f'grader.check("{question.id}")'),
     ]
@@ -101,12 +122,10 @@ def notebook(narrative: dict | None = None) -> nbformat.NotebookNode:
         _code("otter-init", init_cell(), hidden=True),
         _code("imports", IMPORTS_CELL),
     ]
-    shown: set[str] = set()
-    for question in QUESTIONS:
-        for section in narrative["sections"]:
-            if section["id"] not in shown and _in_section(question.section, section["id"]):
-                shown.add(section["id"])
-                cells.append(_markdown(f"section-{section['id'].replace('.', '-')}", f"## {section['title']}\n\n{section['text'].strip()}"))
+    for sections, question in opened_sections(narrative):
+        for section in sections:
+            cell_id = f"section-{section['id'].replace('.', '-')}"
+            cells.append(_markdown(cell_id, section_text(section)))
         cells += question_cells(question)
         figure = narrative["figure"]
         if figure["after"] == question.id:

@@ -80,25 +80,10 @@ class ConvkitPlugin(AbstractOtterPlugin):
 
     def grade(self) -> Batch:
         """The engine's grade of the submission file, in a sandbox of the configured backend."""
-        from .assignment_config import AssignmentConfig
-        from .config import GradingConfig
-        from .course import parse_seed
-        from .judge.backends import choose
-        from .judge.slot import early_slot
+        from .harness import grade_one
 
-        settings = {k: v for k, v in self.plugin_config.items() if k in GradingConfig.__dataclass_fields__}
-        config = GradingConfig(**{"jobs": 1, **settings})
-        seed = parse_seed(os.environ.get(SEED_VARIABLE) or str(self.plugin_config["seed"]))
-        backend = choose(str(self.plugin_config.get("backend", "auto")))
-        assignment = AssignmentConfig.from_dict(self.plugin_config.get("assignment", {}), "the zip's plugin configuration")
-        launched = early_slot(backend, config)
-        try:
-            from .judge.batch import grade_batch
-
-            return grade_batch([Path(self.submission_path)], config, backend, seed, assignment, progress=False, launched=launched)
-        finally:
-            if launched is not None:
-                launched.close()
+        seed = os.environ.get(SEED_VARIABLE)
+        return grade_one(Path(self.submission_path), self.plugin_config, seed)
 
 
 class QuestionFile(OKTestFile):

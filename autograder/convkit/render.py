@@ -15,15 +15,16 @@ OTTER = "otter-grader==7.0.0"
 """The otter-grader students get: the notebook's first cell installs it where it is missing,
 requirements.txt pins it (the grader's own, in the zip and pyproject.toml, is the same release)."""
 
-STUB_HEADER = '''"""Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, pooling.
-
-Replace each `raise NotImplementedError` with your code, then run `pytest` in this folder for the public
-checks (the book's examples, one line each). The hidden checks that grade you use other, random inputs.
-"""
-
-import torch
-from torch import nn
-'''
+STUB_TITLE = (
+    "Exercises for Dive into Deep Learning 6.2-6.5: convolutions, padding and stride, channels, "
+    "pooling."
+)
+HANDOUT_HOW = (
+    "Replace each `raise NotImplementedError` with your code, then run `pytest` in this folder for "
+    "the public\nchecks (the book's examples, one line each). The hidden checks that grade you use "
+    "other, random inputs."
+)
+"""How students check their work, in the handout's module (PrairieLearn's says its own)."""
 
 
 def stub(question: Question) -> str:
@@ -39,8 +40,10 @@ def stub(question: Question) -> str:
     return f"{question.signature}:\n    {docstring}\n\n" + "\n".join(methods)
 
 
-def stub_module() -> str:
-    return STUB_HEADER + "".join(f"\n\n{stub(question)}" for question in QUESTIONS)
+def stub_module(how: str = HANDOUT_HOW) -> str:
+    """The module of every stub, whose docstring says `how` students check their work."""
+    header = f'"""{STUB_TITLE}\n\n{how}\n"""\n\nimport torch\nfrom torch import nn\n'
+    return header + "".join(f"\n\n{stub(question)}" for question in QUESTIONS)
 
 
 PUBLIC_TESTS_HEADER = '''"""Public checks: the book's examples, one line each. Run `pytest` in this folder.

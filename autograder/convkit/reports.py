@@ -1,4 +1,5 @@
 """What a grading run writes: grades.csv, Gradescope results.json per submission, and the instructor's report.
+PrairieLearn's results.json too, which its question's grader writes (`convkit.prairielearn`).
 
 Results arrive as structured data (`convkit.judge.results`) and become text only here. An ungradable submission
 (the grader's fault) has no score anywhere: empty cells in grades.csv, no score in its results.json, listed first
@@ -21,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import report_html
-from .feedback import question_markdown, readable, submission_markdown
+from . import feedback, report_html
+from .feedback import PLAIN, question_markdown, readable, submission_markdown
 from .judge.batch import Batch
 from .judge.collect import METADATA, Skipped
 from .judge.results import GradeStatus, QuestionResult, SubmissionResult
 from .neutral import code, csv_cell, line, markdown
-from .questions import QUESTION_IDS
+from .neutral import text as neutral_text
+from .questions import BY_ID, QUESTION_IDS
 
 CSV_HEADER = ["submission", "student", "sid", "email", *QUESTION_IDS, "total", "status", "seed"]
 RECORDS = "results.jsonl"
@@ -73,9 +75,9 @@ def write_submission(folder: Path, result: SubmissionResult) -> str:
     folder.mkdir(exist_ok=True)
     graded = gradescope(result)
     (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
-    feedback = submission_markdown(result, str(graded["output"]))
-    (folder / "feedback.md").write_text(feedback)
-    return feedback
+    rendered = submission_markdown(result, str(graded["output"]))
+    (folder / "feedback.md").write_text(rendered)
+    return rendered
 
 
 def keep_submission(folder: Path, result: SubmissionResult, written: Path | None) -> str:
@@ -121,9 +123,25 @@ def write_all(
 
 
 def sandbox_line(result: SubmissionResult) -> str:
-    """The output's last line, which students read on Gradescope: never the seed, a course secret (it stays in
-    `extra_data`, which Gradescope keeps for the instructor)."""
+    """The output's last line, which students read on Gradescope and PrairieLearn: never the seed,
+    a course secret (it stays in Gradescope's `extra_data`, which Gradescope keeps for the
+    instructor)."""
     return f"Graded by convkit ({result.backend} sandbox, isolation {result.isolation})."
+
+
+def ungradable_note(problem: str) -> str:
+    """What a student reads of a submission the grader failed (`problem` made safe for it)."""
+    return (
+        f"This submission could not be graded: {problem}. This is the grader's fault, not the "
+        "submission's; your instructor will regrade it."
+    )
+
+
+def notes(result: SubmissionResult) -> list[str]:
+    """What the feedback says of the submission as a whole, before its questions (unescaped)."""
+    unread = f"This submission could not be read: {result.load_error}"
+    nothing = f"Nothing to grade: {result.problem}"
+    return [*([unread] if result.load_error else []), *([nothing] if result.status is GradeStatus.NOTHING else []), *result.notes]
 
 
 MARKDOWN = {"output_format": "md", "test_output_format": "md"}
@@ -136,17 +154,14 @@ def gradescope(result: SubmissionResult) -> dict[str, object]:
     extra = {"status": str(result.status), "seed": result.seed, "backend": result.backend, "isolation": result.isolation}
     if not result.gradable:
         return {
-            "output": f"This submission could not be graded: {markdown(str(result.problem))}. This is the grader's fault, not the "
-            "submission's; your instructor will regrade it.",
+            "output": ungradable_note(markdown(str(result.problem))),
             "tests": [{"name": q.question, "status": "failed", "output": "not graded", "visibility": "visible"} for q in result.questions],
             **MARKDOWN,
             "extra_data": extra,
         }
-    notes = [f"This submission could not be read: {result.load_error}"] if result.load_error else []
-    notes += [f"Nothing to grade: {result.problem}"] if result.status is GradeStatus.NOTHING else []
     return {
         "score": result.total,
-        "output": "\n\n".join([*(readable(markdown(note)) for note in [*notes, *result.notes]), sandbox_line(result)]),
+        "output": "\n\n".join([*map(readable, map(markdown, notes(result))), sandbox_line(result)]),
         "tests": [
             {
                 "name": q.question,
@@ -160,6 +175,65 @@ def gradescope(result: SubmissionResult) -> dict[str, object]:
         **MARKDOWN,
         "extra_data": extra,
     }
+
+
+PRAIRIELEARN_LIMIT = 1 << 20
+"""PrairieLearn refuses a results.json larger than 1 MB (apps/grader-host/src/index.ts)."""
+CUT = "\n... (cut here: PrairieLearn shows at most 1 MB of results)"
+
+
+def prairielearn(result: SubmissionResult, warning: str | None = None) -> dict[str, object]:
+    """PrairieLearn's results.json (its docs/externalGrading.md, "Grading results") in plain text,
+    which its results panel shows preformatted: a score in 0..1, and per question its points, its
+    summary (`message`) and its checks (`output`). An ungradable submission is `gradable: false`
+    with the reason: no points, and no attempt used."""
+    if not result.gradable:
+        return prairielearn_ungradable(str(result.problem))
+    overview = [f"{q.question}: {feedback.summary(q, PLAIN)}" for q in result.questions]
+    tests = [
+        {
+            "name": q.question,
+            "description": question_line(q.question),
+            "points": q.score,
+            "max_points": q.max_score,
+            "message": "\n".join(feedback.question_head(q, result.partial, PLAIN)),
+            "output": "\n".join(feedback.question_checks(q, PLAIN)),
+        }
+        for q in result.questions
+    ]
+    told = [*(readable(neutral_text(note)) for note in notes(result)), sandbox_line(result)]
+    told += [f"Warning: {warning}."] if warning else []
+    graded = {
+        "gradable": True,
+        "score": result.total / result.max_total,
+        "message": "\n\n".join(told),
+        "output": "\n".join(overview),
+        "tests": tests,
+    }
+    return within(graded, PRAIRIELEARN_LIMIT)
+
+
+def prairielearn_ungradable(problem: str) -> dict[str, object]:
+    """PrairieLearn's results.json for a submission the grader failed: not gradable, and why."""
+    note = ungradable_note(neutral_text(problem))
+    return {"gradable": False, "message": note, "format_errors": [note]}
+
+
+def question_line(question_id: str) -> str:
+    """A question in words: its title, its book section and what the student writes."""
+    question = BY_ID[question_id]
+    return f"{question.title} (D2L {question.section}): {question.signature}"
+
+
+def within(results: dict[str, Any], limit: int) -> dict[str, Any]:
+    """`results` with its longest text halved, again and again, until its JSON is under `limit`
+    bytes."""
+    texts = ("message", "output")
+    while len(json.dumps(results).encode()) >= limit:
+        places = [(holder, key) for holder in [results, *results["tests"]] for key in texts]
+        holder, key = max(places, key=lambda place: len(place[0][place[1]]))  # the first longest
+        holder[key] = holder[key][: len(holder[key]) // 2] + CUT
+    return results
 
 
 @dataclass
