@@ -176,34 +176,25 @@ class Watcher:
         may compute without calling the operators it is made of (F.max_pool1d does when no
         gradient is asked for): there, ours runs first too, and passes the call on to the same
         composite below autograd."""
-        namespace, _, operator = name.partition(".")
+        namespace = name.partition(".")[0]
         if namespace not in self.libraries:
             self.libraries[namespace] = torch.library.Library(namespace, "IMPL")
-        for schema in torch._C._jit_get_schemas_for_operator(f"{namespace}::{operator}"):
-            overload = f"{operator}.{schema.overload_name}" if schema.overload_name else operator
-            qualified = f"{namespace}::{overload}"
-            has = functools.partial(torch._C._dispatch_has_kernel_for_dispatch_key, qualified)
-            hooks = {} if has("BackendSelect") else {"BackendSelect": _AFTER_BACKEND_SELECT}
-            if has("CompositeImplicitAutograd") and not has("AutogradCPU"):
-                hooks["AutogradCPU"] = torch._C._after_autograd_keyset
-            for key, after in hooks.items():
-                kernel = self._kernel(name, namespace, overload, after)
-                self.libraries[namespace].impl(overload, kernel, key, with_keyset=True)
+        for overload, key, handle, after in _hooks(name):
+            kernel = self._kernel(name, handle, after)
+            self.libraries[namespace].impl(overload, kernel, key, with_keyset=True)
 
-    def _kernel(self, name: str, namespace: str, overload: str, after: Any) -> Callable[..., Any]:
-        """Our kernel for an overload of operator `name`: it passes calls on to the keys `after`."""
-        found: list[Any] = []  # torch.ops' overload, looked up at its first call (0.1 ms each)
+    def _kernel(self, name: str, handle: Any, after: Any) -> Callable[..., Any]:
+        """Our kernel for an overload of operator `name` (`handle`, the dispatcher's): it passes
+        calls on to the keys `after`."""
 
         def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
-            if not found:
-                found.append(_overload(namespace, overload))
             if self.thread.__dict__.get("inside"):  # the outer watched operator said all there is
-                return found[0].redispatch(keyset & after, *args, **kwargs)
+                return handle.redispatch_boxed(keyset & after, *args, **kwargs)
             if self.running and name not in self.reached and not self._grader_running():
                 self.reached.add(name)
             self.thread.inside = True
             try:
-                return found[0].redispatch(keyset & after, *args, **kwargs)
+                return handle.redispatch_boxed(keyset & after, *args, **kwargs)
             finally:
                 self.thread.inside = False
 
@@ -241,10 +232,23 @@ class Watcher:
         return reached
 
 
-def _overload(namespace: str, overload: str) -> Any:
-    """torch.ops' object for an overload ("convolution.out", "convolution" for the default)."""
-    packet, _, variant = overload.partition(".")
-    return getattr(getattr(getattr(torch.ops, namespace), packet), variant or "default")
+@functools.cache
+def _hooks(name: str) -> list[tuple[str, str, Any, Any]]:
+    """Where `Watcher` hooks operator `name`: (overload, dispatch key, the dispatcher's handle of
+    the overload, the keys after that key)."""
+    namespace, _, operator = name.partition(".")
+    hooks = []
+    for schema in torch._C._jit_get_schemas_for_operator(f"{namespace}::{operator}"):
+        variant = schema.overload_name
+        overload = f"{operator}.{variant}" if variant else operator
+        handle = torch._C._dispatch_find_schema_or_throw(f"{namespace}::{operator}", variant)
+        qualified = f"{namespace}::{overload}"
+        has = functools.partial(torch._C._dispatch_has_kernel_for_dispatch_key, qualified)
+        if not has("BackendSelect"):
+            hooks.append((overload, "BackendSelect", handle, _AFTER_BACKEND_SELECT))
+        if has("CompositeImplicitAutograd") and not has("AutogradCPU"):
+            hooks.append((overload, "AutogradCPU", handle, torch._C._after_autograd_keyset))
+    return hooks
 
 
 WATCH = Watcher()
