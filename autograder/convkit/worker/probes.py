@@ -141,7 +141,7 @@ class Watcher:
     getattr, torch.ops, a thread of the student's, another operator's kernel). While the student's
     code runs (`during`) it notes the operator, unless code of the grader's substitutes called it,
     and passes the call on. A TorchDispatchMode sees fewer calls (none of other threads, none that
-    kernels make) and runs Python for every operator, which made loop solutions 4 to 5 times
+    kernels make) and runs Python for every operator, which made loop solutions 3 to 5 times
     slower; these kernels cost nothing to the operators they do not watch. Best effort, as all
     this process records: code that tampers with the worker can hide its calls."""
 
