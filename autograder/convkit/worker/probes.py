@@ -142,8 +142,11 @@ class Watcher:
     code runs (`during`) it notes the operator, unless code of the grader's substitutes called it,
     and passes the call on. A TorchDispatchMode sees fewer calls (none of other threads, none that
     kernels make) and runs Python for every operator, which made loop solutions 3 to 5 times
-    slower; these kernels cost nothing to the operators they do not watch. Best effort, as all
-    this process records: code that tampers with the worker can hide its calls."""
+    slower; these kernels cost nothing to the operators they do not watch. No TorchFunctionMode
+    either: every way to these routines ends in a dispatcher operator, seen here whatever Python
+    led to it, and a function mode sees Python calls only (not those of kernels or TorchScript), at
+    a Python call per tensor method (indexing included). Best effort, as all this process
+    records: code that tampers with the worker can hide its calls."""
 
     def __init__(self) -> None:
         self.watched: frozenset[str] = frozenset()
