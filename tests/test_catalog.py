@@ -11,6 +11,9 @@
 * `tests/honest/*`: correct submissions in the learners' own styles (book loops, unfold, einsum, F.conv2d,
   torch.optim, a notebook with magics, shell lines and plots). They must get full marks.
 
+They are graded with the assignment's own choices: the from-scratch policy, in mode "feedback",
+must name the library calls that `SCRATCH` lists, and find nothing in any other answer.
+
 Everything is graded in one `grade_batch` call (one sandbox start-up) by a module-scoped fixture.
 """
 
@@ -88,6 +91,17 @@ NAMED_BUGS = {
     "pool2d__dict_keyerror": "KeyError",
     "pool2d__mode_check_always_true": "a valid mode is refused",
 }
+
+
+SCRATCH = {
+    "honest/fconv2d_optim_sgd.py": ["corr2d", "multi_in", "multi_in_out", "pool2d"],
+    "honest/stack_comprehension.py": ["pool2d"],
+    "catalog/multi_in_out__unsqueeze_inplace.py": ["multi_in_out"],
+    "catalog2/pool2d__default_stride_nonoverlap.py": ["pool2d"],
+    "catalog3/multi_in__batched_cross_terms.py": ["multi_in"],
+}
+"""The answers of these files that call the library routines convkit.toml forbids them."""
+Graded = dict[str, SubmissionResult]
 
 
 def key(path: Path) -> str:
@@ -182,6 +196,15 @@ def test_bugs_are_caught_and_described(
     missed = sorted({p.stem for p in catalog} - {p.stem for p in caught} - set(UNCATCHABLE))
     assert not missed, f"missed: {missed}"
     assert len(told) / len(caught) >= rate, f"described {len(told)}/{len(caught)}; not: {sorted(p.stem for p in set(caught) - set(told))}"
+
+
+def test_the_policy_finds_the_library_calls_and_nothing_else(graded: Graded) -> None:
+    wrong = {}
+    for name, result in graded.items():
+        said = [question.question for question in result.questions if question.scratch]
+        if said != SCRATCH.get(name, []) or any(question.unsure for question in result.questions):
+            wrong[name] = [question.scratch for question in result.questions if question.scratch]
+    assert not wrong, f"the from-scratch policy's findings, where SCRATCH lists others: {wrong}"
 
 
 def test_feedback_is_readable(graded: dict[str, SubmissionResult]) -> None:

@@ -124,7 +124,8 @@ def question_markdown(question: QuestionResult, partial: str | None = None) -> s
     out = [*(lines(markdown(partial)) + [""] if partial else []), *lines(summary), ""]
     if question.scratch:
         cost = "so this question scores 0" if question.forfeited else "no points were taken off for it"
-        out += [*lines(f"**Not from scratch:** {markdown(question.scratch)}; {cost}."), ""]
+        heading = "Maybe not from scratch" if question.unsure else "Not from scratch"
+        out += [*lines(f"**{heading}:** {markdown(question.scratch)}; {cost}."), ""]
     for check in [*failed, *(c for c in question.checks if c.passed)]:
         out += check_markdown(check, said)
     return "\n".join(out).strip() + "\n"

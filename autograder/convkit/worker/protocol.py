@@ -33,6 +33,10 @@ KINDS_MAX = 32
 """The most classes of an exception's line a worker sends (its first and last ones)."""
 NAME_CHARS = 200
 """The most characters of a class's or module's name a worker sends."""
+REACHED_MAX = 64
+"""The most operators a reply says the student's code reached (`Watch`)."""
+OPERATOR_CHARS = 100
+"""The most characters of an operator's name ("aten.convolution") in a `Watch` or a reply."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
@@ -49,6 +53,7 @@ class Op(StrEnum):
     REAP = "reap"
     LOAD = "load"
     SUBSTITUTE = "substitute"
+    WATCH = "watch"
     CALL = "call"
     LAYER = "layer"
 
@@ -203,6 +208,16 @@ class Substitute(TypedDict):
     source: str
 
 
+class Watch(TypedDict):
+    """Which library operators to watch from now on: a CALL's or LAYER's reply then lists, as
+    `reached`, those that the student's code ran (the grader's substitutes aside). Empty: none."""
+
+    op: Literal[Op.WATCH]
+    seq: int
+    operators: list[str]
+    """Each as namespace.name, as torch.ops spells it: "aten.convolution"."""
+
+
 class TensorData(TypedDict):
     kind: Literal["tensor"]
     dtype: str
@@ -263,6 +278,9 @@ class Reply(TypedDict):
     """A RAISED reply's, as in `RaisedRecord`."""
     inside: NotRequired[Inside]
     """A RAISED reply's, as in `RaisedRecord`."""
+    reached: NotRequired[list[str]]
+    """A CALL's or LAYER's, where its student code ran watched operators (`Watch`): their names,
+    sorted."""
 
 
 class TooLarge(TypedDict):
@@ -272,7 +290,7 @@ class TooLarge(TypedDict):
     limit: int
 
 
-Request = Hello | Spawn | Reap | Load | Substitute | Call | Layer
+Request = Hello | Spawn | Reap | Load | Substitute | Watch | Call | Layer
 """Every frame the judge sends."""
 
 
