@@ -1,5 +1,9 @@
 """Hostile submissions (tests/attacks/) graded in one batch per backend: each scores what its expectation says,
-the batch stays fast, and nothing survives it (processes, files of worker uids, changes to the grader's files)."""
+the batch stays fast, and nothing survives it (processes, files of worker uids, changes to the grader's files).
+
+The batch grades with the assignment's own choices, so the from-scratch policy is in its default
+mode, "feedback": an attack that calls a library routine it may not keeps its points, and its
+expectation's "scratch" lists the questions whose feedback must say so (no other question's may)."""
 
 from __future__ import annotations
 
@@ -116,7 +120,6 @@ def _worker_files() -> list[str]:
     return [f"{path} (uid {uid})" for path, uid in owned if uid not in live_uids]
 
 
-
 class HostShmem:
     """The machine's tmpfs and shared memory in use (/proc/meminfo's Shmem), sampled while a block runs."""
 
@@ -224,6 +227,9 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
     for question in expectation.get("lose", []):
         if scores[question].score >= scores[question].max_score:
             problems.append(f"{question} got full marks, must lose points")
+    said, scratch = [q for q in QUESTION_IDS if scores[q].scratch], expectation.get("scratch", [])
+    if said != scratch:
+        problems.append(f"the from-scratch policy spoke of {said}, must of {scratch}")
     assert not problems, f"{name} ({expectation['why']}):\n" + "\n".join(problems) + f"\nnotes: {result.notes}"
 
 

@@ -11,6 +11,9 @@
 * `tests/honest/*`: correct submissions in the learners' own styles (book loops, unfold, einsum, F.conv2d,
   torch.optim, a notebook with magics, shell lines and plots). They must get full marks.
 
+They are graded with the assignment's own choices: the from-scratch policy, in mode "feedback",
+must name the library calls that `SCRATCH` lists, and find nothing in any other answer.
+
 Everything is graded in one `grade_batch` call (one sandbox start-up) by a module-scoped fixture.
 """
 
@@ -89,6 +92,17 @@ NAMED_BUGS = {
     "pool2d__dict_keyerror": "KeyError",
     "pool2d__mode_check_always_true": "a valid mode is refused",
 }
+
+
+SCRATCH = {
+    "honest/fconv2d_optim_sgd.py": ["corr2d", "multi_in", "multi_in_out", "pool2d"],
+    "honest/stack_comprehension.py": ["pool2d"],
+    "catalog/multi_in_out__unsqueeze_inplace.py": ["multi_in_out"],
+    "catalog2/pool2d__default_stride_nonoverlap.py": ["pool2d"],
+    "catalog3/multi_in__batched_cross_terms.py": ["multi_in"],
+}
+"""The answers of these files that call the library routines convkit.toml forbids them."""
+Graded = dict[str, SubmissionResult]
 
 
 def key(path: Path) -> str:
@@ -199,6 +213,15 @@ def test_no_headline_names_a_bug_other_than_the_files_own(graded: dict[str, Subm
     named = {check.failure.bug for q in graded[key(path)].questions if q.question == _target(path) for check in q.checks if check.failure and check.failure.bug}
     wrong = [bug for bug in named if not any(word in bug for word in words)]
     assert not wrong, f"{path.name} ({path.read_text().splitlines()[0][2:]}) is told a cause that is not its bug: {wrong}"
+
+
+def test_the_policy_finds_the_library_calls_and_nothing_else(graded: Graded) -> None:
+    wrong = {}
+    for name, result in graded.items():
+        said = [question.question for question in result.questions if question.scratch]
+        if said != SCRATCH.get(name, []) or any(question.unsure for question in result.questions):
+            wrong[name] = [question.scratch for question in result.questions if question.scratch]
+    assert not wrong, f"the from-scratch policy's findings, where SCRATCH lists others: {wrong}"
 
 
 def test_feedback_is_readable(graded: dict[str, SubmissionResult]) -> None:

@@ -208,5 +208,6 @@ def test_export_metadata_may_repeat_itself_with_aliases(tmp_path: Path) -> None:
     people = "[{':name': Ada, ':sid': 7, ':email': [a, b]}]"
     metadata = f"submission_1: &one {{':submitters': &people {people}}}\ncopy: *one\n"
     (tmp_path / METADATA).write_text(metadata)
-    [found] = collect([tmp_path], tmp_path / "scratch").found
-    assert found.student == Student("Ada", "7", "")
+    listed, found = collect([tmp_path], tmp_path / "scratch").found
+    assert found.student == Student("Ada", "7", "") and found.nothing is None
+    assert listed.name == "copy" and listed.student == found.student and listed.nothing  # listed, no folder

@@ -86,3 +86,19 @@ def test_a_long_run_of_literals_is_read_without_parsing(monkeypatch: pytest.Monk
     monkeypatch.setattr(source, "_parsed", lambda piece: pytest.fail(f"parsed {piece[:20]!r}"))
     text = "x = 1  # one\n\n" + "0\n-2.5\nNone\n...\npass\n" * 1000 + "y = True\n"
     assert [tuple(s) for s in Source(text).statements(type)] == [(None, 1, 5003)]
+
+
+def test_a_segment_is_one_statements_text_alone() -> None:
+    """What the from-scratch policy parses again: each top-level statement's own text (columns in
+    UTF-8 bytes), where others share its lines; in the kit's own files, the same tree as the whole
+    file's parse gives."""
+    assert segments("a = 1; import é as b\nx = (\n  2); y = 'é' + c\n") == ["a = 1", "import é as b", "x = (\n  2)", "y = 'é' + c"]
+    for path in FILES:
+        text = Source(path.read_text()).text
+        assert [ast.dump(ast.parse(s).body[0]) for s in segments(text)] == [ast.dump(n) for n in ast.parse(text).body], path
+
+
+def segments(text: str) -> list[str]:
+    """Each top-level statement's segment, from its first decorator."""
+    read, nodes = Source(text), ast.parse(text).body
+    return [read.segment(first, last, n.col_offset, n.end_col_offset or 0) for n, (first, last) in zip(nodes, spans(nodes), strict=True)]

@@ -237,8 +237,8 @@ def test_a_notebook_names_each_cell_by_one_number_everywhere(graded: Graded) -> 
     assert result.total == result.max_total - result.questions[-1].max_score
     refused = "SyntaxError: 'return' outside function"
     assert result.notes == (
-        f"cell {pool + 1} raised {refused} (<cell {pool + 1}>, line 2)",
-        f"cell {pool + 2} raised ZeroDivisionError: division by zero",
+        f"cell {pool + 1}: your code raised “{refused} (<cell {pool + 1}>, line 2)”",
+        f"cell {pool + 2}: your code raised “ZeroDivisionError: division by zero”",
     )
 
 
@@ -246,5 +246,5 @@ def test_a_python_files_statements_keep_the_files_line_numbers(graded: Graded) -
     line = len(REFERENCE_TEXT.splitlines()) + 2
     result = graded["lines.py"]
     refused = "SyntaxError: 'return' outside function"
-    assert result.notes == (f"line {line} raised {refused} (lines.py, line {line})",)
+    assert result.notes == (f"line {line}: your code raised “{refused} (lines.py, line {line})”",)
     assert result.total == result.max_total

@@ -166,7 +166,8 @@ def question_head(question: QuestionResult, partial: str | None, style: Style) -
     out += lines(summary(question, style), style=style)
     if question.scratch:
         cost = "so this question scores 0" if question.forfeited else "no points were taken off for it"
-        found = f"{style.strong('Not from scratch:')} {style.escape(question.scratch)}; {cost}."
+        heading = "Maybe not from scratch:" if question.unsure else "Not from scratch:"
+        found = f"{style.strong(heading)} {style.escape(question.scratch)}; {cost}."
         out += ["", *lines(found, style=style)]
     return out
 

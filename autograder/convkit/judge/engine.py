@@ -12,7 +12,7 @@ from ..questions import BY_ID, QUESTION_IDS, earlier_symbols
 from .checks import run_check, suite
 from .compare import settled
 from .errors import Failed, GraderError, MissingSymbol
-from .policy import judge_from_scratch
+from .policy import judge_from_scratch, watched
 from .results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from .session import Session
 from .slot import Slot
@@ -23,7 +23,8 @@ from .submissions import Submission
 def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> SubmissionResult:
     """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
-    from-scratch policy is judged on the source text, which is parsed, never run, here."""
+    from-scratch policy is judged on the library operators the worker saw each question's calls
+    reach, and on the source text, which is parsed, never run, here."""
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
     if submission.nothing is not None:
         why = submission.nothing
@@ -33,11 +34,13 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
         failure = Failure(reason="could not be read", detail=submission.error)
         return all_failed(submission, failure, load_error=submission.error, **sandbox)
     session = Session(slot, submission, config)
+    operators = watched(assignment)
     questions = []
     try:
         for question in QUESTION_IDS:
             try:
                 session.substitute(earlier_symbols(question))
+                session.watch(question, operators.get(question, frozenset()))
             except Failed as failed:
                 questions.append(failing(question, failed.failure()))
                 continue
@@ -48,7 +51,8 @@ def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, 
     finally:
         session.kill()
     notes = (*submission.notes, *session.notes)
-    graded = judge_from_scratch(tuple(questions), submission.definitions, assignment)
+    definitions, reached = submission.definitions, session.reached
+    graded = judge_from_scratch(tuple(questions), definitions, assignment, reached)
     return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, student=submission.student, **sandbox)
 
 

@@ -91,6 +91,8 @@ class QuestionResult:
     """The from-scratch policy's finding: the forbidden call the answer makes, in words."""
     forfeited: bool = False
     """The policy costs points and was broken: the question scores 0 whatever its checks say."""
+    unsure: bool = False
+    """The finding is a name the policy could not resolve: said, never costing points."""
 
     @property
     def score(self) -> float:
@@ -145,6 +147,7 @@ class SubmissionResult:
                 tuple(CheckResult(c["question"], c["name"], c["points"], failure_from_dict(c["failure"])) for c in q["checks"]),
                 q["scratch"],
                 q["forfeited"],
+                q.get("unsure", False),  # results written before it was recorded had none
             )
             for q in data["questions"]
         )

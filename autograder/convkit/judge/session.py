@@ -32,7 +32,7 @@ from .checks import Check
 from .errors import WorkerFailed, said
 from .results import CheckResult
 from .slot import Slot
-from .student import Student, raise_for_status, substitution
+from .student import Student, raise_for_status, reached, substitution, watching
 from .submissions import Submission
 
 EXIT_HINTS = {
@@ -57,6 +57,12 @@ class Session(Student):
     notes: list[str] = field(default_factory=list)
     skip: set[int] = field(default_factory=set)
     symbols: tuple[str, ...] = ()
+    question: str = ""
+    """The question whose checks run now, to which the calls' operators count (`Session.watch`)."""
+    watched: frozenset[str] = frozenset()
+    """The library operators the worker watches for `question` (`Session.watch`)."""
+    reached: dict[str, set[str]] = field(default_factory=dict)
+    """By question: the watched operators its calls reached, as the worker's replies say."""
     worker: Channel | None = None
     deadline: float = 0.0
     limits: Limits = field(init=False)
@@ -116,6 +122,15 @@ class Session(Student):
         self.symbols = symbols
         if self.worker is not None and symbols:
             self.exchange(substitution(symbols), self.config.call_timeout, "set-up")
+
+    def watch(self, question: str, operators: frozenset[str]) -> None:
+        """From now on, calls are `question`'s, and the worker notes which of `operators` they reach
+        (none: it watches nothing); a worker started later is told as it loads."""
+        self.question = question
+        if operators != self.watched:
+            self.watched = operators
+            if self.worker is not None:
+                self.exchange(watching(operators), self.config.call_timeout, "set-up")
 
     def known_result(self, check_: Check, seed: int) -> CheckResult | None:
         """Send the check's plan at once and collect the replies (`convkit.judge.plans`). When they, and the
@@ -260,10 +275,14 @@ class Session(Student):
     def answer(self, seq: int, timeout: int, what: str) -> tuple[dict[str, Any], bytes]:
         """The reply to request `seq` and its bytes; a worker that gives none in time is killed (WorkerFailed)."""
         assert self.worker is not None
+        wait = min(timeout, self.deadline - time.monotonic())
         try:
-            return next(self.worker.frames(seq, min(timeout, self.deadline - time.monotonic())))
+            reply, raw = next(self.worker.frames(seq, wait))
         except (TimeoutError, EOFError, OSError, WireError) as exc:
             raise self.failure(exc, timeout, what) from None
+        if self.watched:  # every reply passes here, a check's or a transcript's
+            self.reached.setdefault(self.question, set()).update(reached(reply, self.watched))
+        return reply, raw
 
     def failure(self, exc: BaseException, timeout: int, what: str) -> WorkerFailed:
         """What a transport error says of the submission, its worker killed."""
@@ -312,6 +331,8 @@ class Session(Student):
             break
         if self.symbols:
             self.exchange(substitution(self.symbols), self.config.call_timeout, "set-up")
+        if self.watched:
+            self.exchange(watching(self.watched), self.config.call_timeout, "set-up")
 
     def next_cell(self, after: int) -> int | None:
         return next((i for i in range(after + 1, len(self.submission.cells)) if i not in self.skip), None)

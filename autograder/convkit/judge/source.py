@@ -91,6 +91,13 @@ class Source:
         stop = len(self.text) if end is None or end > len(self.starts) else self.starts[end - 1]
         return self.text[self.starts[first - 1] : stop]
 
+    def segment(self, first: int, last: int, start: int, end: int) -> str:
+        """The text from column `start` of line `first` to column `end` of line `last`, columns in
+        UTF-8 bytes as syntax trees count them: one statement's text where others share its lines."""
+        text = self.lines(first, last + 1)
+        tail = self.starts[last - 1] - self.starts[first - 1]  # where line `last` starts in `text`
+        return text[: tail + _chars(text[tail:], end)][_chars(text, start) :]
+
     def statements(self, read: Reader[T]) -> Iterator[Statement[T]]:
         """The top-level statements in order, each tree given to `read` and dropped (`_read`);
         raises Unparsable after the ones above a syntax error."""
@@ -207,6 +214,13 @@ def _collector_off() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _chars(text: str, columns: int) -> int:
+    """How many characters of `text` its first `columns` UTF-8 bytes hold."""
+    if text.isascii():
+        return columns
+    return len(text.encode("utf-8", "surrogatepass")[:columns].decode("utf-8", "surrogatepass"))
 
 
 def _said(error: Error) -> str:

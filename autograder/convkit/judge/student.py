@@ -32,9 +32,12 @@ from ..worker.protocol import (
     MAX_PARAMETERS,
     MESSAGE_CHARS,
     NAME_CHARS,
+    OPERATOR_CHARS,
+    REACHED_MAX,
     Op,
     Status,
     Substitute,
+    Watch,
     WireError,
 )
 from ..worker.protocol import Call as CallRequest
@@ -186,6 +189,21 @@ def substitutes_source(symbols: tuple[str, ...]) -> str:
 
 def substitution(symbols: tuple[str, ...]) -> Substitute:
     return {"op": Op.SUBSTITUTE, "seq": 0, "symbols": list(symbols), "source": substitutes_source(symbols)}
+
+
+def watching(operators: frozenset[str]) -> Watch:
+    return {"op": Op.WATCH, "seq": 0, "operators": sorted(operators)}
+
+
+def reached(reply: dict[str, Any], watched: frozenset[str]) -> frozenset[str]:
+    """The operators of `watched` that a worker's reply says its student code reached. The record
+    is the student's process's, so its code could forge it: it can only hide calls that way, or own
+    up to some, so anything but a list of watched names (the first `REACHED_MAX`) is dropped."""
+    listed = reply.get("reached")
+    if type(listed) is not list:
+        return frozenset()
+    names = [name for name in listed[:REACHED_MAX] if type(name) is str]
+    return watched.intersection(name for name in names if len(name) <= OPERATOR_CHARS)
 
 
 class Student(ABC):

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import nbformat
 
-from .policy import Definitions, Names, names
+from .names import BINDING, Bound, Definitions, bound
 from .results import Student
 from .source import Source, Unparsable, defined_names
 
@@ -56,7 +56,7 @@ class Submission:
     """The .py's name, which tracebacks give its cells' lines; None for a notebook, whose cell N
     they call `<cell N>`."""
     definitions: Definitions = field(default_factory=Definitions)
-    """What its code names at the top level, for the from-scratch policy."""
+    """What its top-level statements bind and define, for the from-scratch policy."""
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with this."""
@@ -149,21 +149,13 @@ class Facts(NamedTuple):
     """It binds or evaluates literals only: it can neither hang nor raise, so shares a cell."""
     grader: bool
     """It calls otter's grader (`grader.check(...)`), which grading does not need."""
-    names: Names | None
+    bound: Bound | None
+    """What it binds or defines, for the from-scratch policy."""
 
 
 NOTHING = Facts(False, False, None)
 LITERAL = Facts(True, False, None)
 GRADER = Facts(False, True, None)
-NAMING = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.Import,
-    ast.ImportFrom,
-    ast.Assign,
-)
-"""The statements that may name something for the from-scratch policy (`policy.names`)."""
 
 
 def _facts(node: ast.stmt) -> Facts:
@@ -177,7 +169,7 @@ def _facts(node: ast.stmt) -> Facts:
         return LITERAL
     if kind is ast.Assign and _literal_assignment(node):  # type: ignore[arg-type]
         return LITERAL
-    return Facts(False, False, names(node)) if kind in NAMING else NOTHING
+    return Facts(False, False, bound(node)) if kind in BINDING else NOTHING
 
 
 def _literal_assignment(node: ast.Assign) -> bool:
@@ -234,8 +226,8 @@ def _group(source: Source, places: list[int], definitions: Definitions) -> None:
     literal, last, begin, starts = False, 0, 0, source.starts
     for statement in source.statements(_facts):
         facts, first = statement.what, statement.first
-        if facts is not None and facts.names is not None:
-            definitions.add(facts.names, source.lines(first, statement.last + 1), first)
+        if facts is not None and facts.bound is not None:
+            definitions.add(facts.bound, source, first, statement.last)
         joins = facts is None or facts.literal
         if first <= last:
             literal = literal and joins
@@ -290,14 +282,14 @@ def _notebook_cell(submission: Submission, number: int, lines: list[str]) -> Non
         for facts, first, last in source.statements(_facts):
             if facts is not None and facts.grader:
                 lines[first - 1 : last] = [""] * (last - first + 1)
-            if facts is not None and facts.names is not None:
-                named.append((facts.names, source.lines(first, last + 1), first))
+            if facts is not None and facts.bound is not None:
+                named.append((facts.bound, first, last))
     except Unparsable:
         # Read, never run or parsed: a name found that is not really defined only changes a message.
         submission.unreached |= dict.fromkeys(defined_names(source.text), f"cell {number}")
         raise
-    for what, text, first in named:
-        submission.definitions.add(what, text, first, number)
+    for what, first, last in named:
+        submission.definitions.add(what, source, first, last, number)
     if any(line.strip() for line in lines):
         submission.cells.append(Cell("\n".join(lines), number))
 

@@ -7,11 +7,14 @@ here compares anything: results go back encoded, and the judge decides.
 from __future__ import annotations
 
 import builtins
+import functools
 import random
 import re
 import sys
+import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -26,6 +29,8 @@ from .protocol import (
     MAX_PARAMETERS,
     MESSAGE_CHARS,
     NAME_CHARS,
+    OPERATOR_CHARS,
+    REACHED_MAX,
     Call,
     Inside,
     Layer,
@@ -33,6 +38,7 @@ from .protocol import (
     RaisedRecord,
     Status,
     Substitute,
+    Watch,
 )
 
 SUBMISSION_MODULE = "submission"
@@ -130,10 +136,21 @@ def _shifted(code: types.CodeType, shift: int) -> types.CodeType:
     return code.replace(co_firstlineno=code.co_firstlineno + shift, co_consts=tuple(consts))
 
 
-def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Outcome:
+def handle(namespace: dict[str, Any], request: Substitute | Watch | Call | Layer) -> Outcome:
+    """The reply to one request; a CALL's or LAYER's names the watched operators its student code
+    reached."""
+    outcome = _answer(namespace, request)
+    reached = WATCH.take()
+    return {**outcome, "reached": reached} if reached else outcome
+
+
+def _answer(namespace: dict[str, Any], request: Substitute | Watch | Call | Layer) -> Outcome:
     try:
         if request["op"] == Op.SUBSTITUTE:
             namespace.update(_substitutes(request))  # type: ignore[arg-type]
+            return {"status": Status.OK}
+        if request["op"] == Op.WATCH:
+            WATCH.watch(request["operators"])  # type: ignore[typeddict-item]
             return {"status": Status.OK}
         name = request["name"]  # type: ignore[typeddict-item]
         target = namespace.get(name)
@@ -146,6 +163,133 @@ def handle(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Out
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
         return {"status": Status.RAISED, **raised(exc)}
     return {"status": Status.OK, "value": value}
+
+
+_AFTER_BACKEND_SELECT = torch._C._dispatch_keyset_full_after(torch._C.DispatchKey.BackendSelect)
+
+
+class Watcher:
+    """The judge's watch on library operators (`Op.WATCH`), for its from-scratch policy.
+
+    A kernel of ours runs before each watched operator's own, at torch's BackendSelect dispatch
+    key: below autograd, where every call of the operator passes however it was made (a closure,
+    getattr, torch.ops, a thread of the student's, another operator's kernel). While the student's
+    code runs (`during`) it notes the operator, unless code of the grader's substitutes called it,
+    and passes the call on. A TorchDispatchMode sees fewer calls (none of other threads, none that
+    kernels make) and runs Python for every operator, which made loop solutions 3 to 5 times
+    slower; these kernels cost nothing to the operators they do not watch. No TorchFunctionMode
+    either: every way to these routines ends in a dispatcher operator, seen here whatever Python
+    led to it, and a function mode sees Python calls only (not those of kernels or TorchScript), at
+    a Python call per tensor method (indexing included). Best effort, as all this process
+    records: code that tampers with the worker can hide its calls."""
+
+    def __init__(self) -> None:
+        self.watched: frozenset[str] = frozenset()
+        self.libraries: dict[str, torch.library.Library] = {}
+        """Our kernels' registrations by namespace ("aten"), undone when one is destroyed."""
+        self.running = False
+        self.reached: set[str] = set()
+        self.thread = threading.local()
+        """`inside`: this thread runs a watched operator's own kernel, whose operators are its."""
+        self.grader_code: dict[int, types.CodeType] = {}
+        """The substitutes' code objects by id (kept alive here), whose calls are the grader's."""
+
+    def watch(self, operators: list[str]) -> None:
+        """Watch `operators` (as torch.ops spells them: "aten.convolution") from now on, and only
+        them: torch's own kernels are left alone while nothing is watched."""
+        watched = frozenset(op for op in operators if type(op) is str and len(op) <= OPERATOR_CHARS)
+        if watched == self.watched:
+            return
+        for library in self.libraries.values():
+            library._destroy()
+        self.libraries.clear()
+        self.watched = watched
+        for name in sorted(watched):
+            self._hook(name)
+
+    def _hook(self, name: str) -> None:
+        """Put our kernel before each overload of operator `name`'s own, where the dispatcher
+        passes it on below autograd (at BackendSelect, but for a factory's own kernel there, which
+        picks its backend). A composite operator's autograd kernel is the composite itself, which
+        may compute without calling the operators it is made of (F.max_pool1d does when no
+        gradient is asked for): there, ours runs first too, and passes the call on to the same
+        composite below autograd."""
+        namespace = name.partition(".")[0]
+        if namespace not in self.libraries:
+            self.libraries[namespace] = torch.library.Library(namespace, "IMPL")
+        for overload, key, handle, after in _hooks(name):
+            kernel = self._kernel(name, handle, after)
+            self.libraries[namespace].impl(overload, kernel, key, with_keyset=True)
+
+    def _kernel(self, name: str, handle: Any, after: Any) -> Callable[..., Any]:
+        """Our kernel for an overload of operator `name` (`handle`, the dispatcher's): it passes
+        calls on to the keys `after`."""
+
+        def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.thread.__dict__.get("inside"):  # the outer watched operator said all there is
+                return handle.redispatch_boxed(keyset & after, *args, **kwargs)
+            if self.running and name not in self.reached and not self._grader_running():
+                self.reached.add(name)
+            self.thread.inside = True
+            try:
+                return handle.redispatch_boxed(keyset & after, *args, **kwargs)
+            finally:
+                self.thread.inside = False
+
+        return kernel
+
+    def _grader_running(self) -> bool:
+        """Whether code of the grader's substitutes is on this thread's stack (the student's code
+        may call them: a correct earlier answer is the student's to build on)."""
+        frame: types.FrameType | None = sys._getframe(1)
+        while frame is not None:
+            if self.grader_code.get(id(frame.f_code)) is frame.f_code:
+                return True
+            frame = frame.f_back
+        return False
+
+    def trust(self, code: types.CodeType) -> None:
+        """Count what `code` (the substitutes' module) and its functions call as the grader's."""
+        self.grader_code[id(code)] = code
+        for constant in code.co_consts:
+            if isinstance(constant, types.CodeType):
+                self.trust(constant)
+
+    @contextmanager
+    def during(self) -> Iterator[None]:
+        """While the student's code runs: watched operators it reaches are noted."""
+        self.running = bool(self.watched)
+        try:
+            yield
+        finally:
+            self.running = False
+
+    def take(self) -> list[str]:
+        """The operators noted since the last call, sorted, at most `REACHED_MAX`."""
+        reached, self.reached = sorted(self.reached)[:REACHED_MAX], set()
+        return reached
+
+
+@functools.cache
+def _hooks(name: str) -> list[tuple[str, str, Any, Any]]:
+    """Where `Watcher` hooks operator `name`: (overload, dispatch key, the dispatcher's handle of
+    the overload, the keys after that key)."""
+    namespace, _, operator = name.partition(".")
+    hooks = []
+    for schema in torch._C._jit_get_schemas_for_operator(f"{namespace}::{operator}"):
+        variant = schema.overload_name
+        overload = f"{operator}.{variant}" if variant else operator
+        handle = torch._C._dispatch_find_schema_or_throw(f"{namespace}::{operator}", variant)
+        qualified = f"{namespace}::{overload}"
+        has = functools.partial(torch._C._dispatch_has_kernel_for_dispatch_key, qualified)
+        if not has("BackendSelect"):
+            hooks.append((overload, "BackendSelect", handle, _AFTER_BACKEND_SELECT))
+        if has("CompositeImplicitAutograd") and not has("AutogradCPU"):
+            hooks.append((overload, "AutogradCPU", handle, torch._C._after_autograd_keyset))
+    return hooks
+
+
+WATCH = Watcher()
 
 
 def _snapshot(names: tuple[str, ...]) -> dict[str, types.ModuleType]:
@@ -187,7 +331,9 @@ def _substitutes(request: Substitute) -> dict[str, Any]:
     holds the oracle's answer to the question being graded. They import torch's modules as they were before any
     student code ran (`_PRISTINE`)."""
     scope: dict[str, Any] = {"__name__": "convkit_substitutes", "__builtins__": {**_BUILTINS, "__import__": _import_pristine}}
-    exec(compile(str(request["source"]), SUBSTITUTES, "exec"), scope)  # noqa: S102 - the judge's code
+    code = compile(str(request["source"]), SUBSTITUTES, "exec")
+    WATCH.trust(code)
+    exec(code, scope)  # noqa: S102 - the judge's code
     return {symbol: scope[symbol] for symbol in request["symbols"]}
 
 
@@ -198,7 +344,8 @@ def _call(function: Any, request: Call) -> dict[str, Any]:
     for index in grad_args:
         args[index].requires_grad_(True)
     kept = [_kept(arg) for arg in args]
-    result = function(*args, **kwargs)
+    with WATCH.during():
+        result = function(*args, **kwargs)
     reply: dict[str, Any] = {"result": encode(_plain(result))}
     if "grad_output" in request:
         reply.update(_backward(result, decode(request["grad_output"]), [args[i] for i in grad_args]))
@@ -233,7 +380,8 @@ def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> An
 
 
 def _layer(cls: Any, request: Layer) -> dict[str, Any]:
-    layer = cls(tuple(request["kernel_size"]))
+    with WATCH.during():
+        layer = cls(tuple(request["kernel_size"]))
     if not isinstance(layer, nn.Module):
         return {"module": False, "type": type(layer).__qualname__}
     params = dict(nn.Module.named_parameters(layer))
@@ -248,8 +396,9 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
     x = decode(request["x"])
     kept = _kept(x)
     try:
-        output = layer(x)
-        again = layer(x)  # the same input once more: a forward that draws new weights answers differently
+        with WATCH.during():
+            output = layer(x)
+            again = layer(x)  # the same input again: a forward that draws new weights differs
     except BaseException as exc:  # noqa: BLE001 - reported with the parameters, which tell the judge why
         return {**reply, "forward_error": raised(exc), "x_after": _if_modified(x, kept)}
     reply["result"] = encode(_plain(output))

@@ -37,6 +37,10 @@ NAME_CHARS = 200
 MAX_PARAMETERS = 100
 """The most parameters a LAYER reply lists (the first ones; a correct layer has two), each with
 at most `codec.MAX_DIMS` sizes."""
+REACHED_MAX = 64
+"""The most operators a reply says the student's code reached (`Watch`)."""
+OPERATOR_CHARS = 100
+"""The most characters of an operator's name ("aten.convolution") in a `Watch` or a reply."""
 TMP_BYTES = 64 << 20
 """The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
@@ -55,6 +59,7 @@ class Op(StrEnum):
     REAP = "reap"
     LOAD = "load"
     SUBSTITUTE = "substitute"
+    WATCH = "watch"
     CALL = "call"
     LAYER = "layer"
 
@@ -211,6 +216,16 @@ class Substitute(TypedDict):
     source: str
 
 
+class Watch(TypedDict):
+    """Which library operators to watch from now on: a CALL's or LAYER's reply then lists, as
+    `reached`, those that the student's code ran (the grader's substitutes aside). Empty: none."""
+
+    op: Literal[Op.WATCH]
+    seq: int
+    operators: list[str]
+    """Each as namespace.name, as torch.ops spells it: "aten.convolution"."""
+
+
 class TensorData(TypedDict):
     kind: Literal["tensor"]
     dtype: str
@@ -271,6 +286,9 @@ class Reply(TypedDict):
     """A RAISED reply's, as in `RaisedRecord`."""
     inside: NotRequired[Inside]
     """A RAISED reply's, as in `RaisedRecord`."""
+    reached: NotRequired[list[str]]
+    """A CALL's or LAYER's, where its student code ran watched operators (`Watch`): their names,
+    sorted."""
 
 
 class TooLarge(TypedDict):
@@ -280,7 +298,7 @@ class TooLarge(TypedDict):
     limit: int
 
 
-Request = Hello | Spawn | Reap | Load | Substitute | Call | Layer
+Request = Hello | Spawn | Reap | Load | Substitute | Watch | Call | Layer
 """Every frame the judge sends."""
 
 

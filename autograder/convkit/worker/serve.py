@@ -42,7 +42,7 @@ def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str
                 for reply in probes.run_cells(namespace, *code, set(load["skip"])):
                     send(sock, {**reply, "seq": seq})
                 send(sock, {"status": Status.DONE, "seq": seq})
-            elif request.get("op") in (Op.SUBSTITUTE, Op.CALL, Op.LAYER):
+            elif request.get("op") in (Op.SUBSTITUTE, Op.WATCH, Op.CALL, Op.LAYER):
                 send(sock, {**probes.handle(namespace, request), "seq": seq})  # type: ignore[arg-type]
             else:
                 send(sock, refused(seq, f"a worker does not do {str(request.get('op'))[:40]!r}"))
