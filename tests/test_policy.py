@@ -378,6 +378,7 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return mode, dict(zip([*SCRATCH, *HONEST], batch.results, strict=True))
 
 
+@pytest.mark.xdist_group("policy")  # the three batches once, on one worker
 @pytest.mark.parametrize("name", [*SCRATCH, *HONEST])
 def test_library_calls_are_found_and_cost_points_in_zero_mode(graded: Graded, name: str) -> None:
     mode, results = graded
