@@ -10,7 +10,7 @@ machine) and in wall seconds. bubblewrap's sandboxes live in a pid namespace of 
 convkit never waits for, so its CPU seconds miss theirs: compare CPU seconds between plain and landlock
 (`--backends plain landlock`), wall seconds with bwrap. The landlock batch runs inside Docker's
 default confinement (`tests/dockerlike.py`, as root; with /root opened to other users there, as a grading image
-prepared by `convkit.lockdown` is), where a container grades; bwrap runs on the machine itself. Runs alternate
+prepared by `convkit.platforms.lockdown` is), where a container grades; bwrap runs on the machine itself. Runs alternate
 between the backends, after one untimed run of each, and the medians are printed as JSON with their ratio.
 Both must give the same grades: the benchmark stops otherwise.
 """

@@ -49,9 +49,9 @@ def timed(command: list[str]) -> float:
 
 def in_process_compute(paths: list[Path]) -> float:
     """The checks' own compute: every hidden check on every file, in this process, no sandbox."""
-    from convkit.judge.checks import run_check, suite
-    from convkit.judge.student import InProcessStudent
-    from convkit.questions import QUESTION_IDS, earlier_symbols
+    from convkit.checking.checks import run_check, suite
+    from convkit.exercises.questions import QUESTION_IDS, earlier_symbols
+    from convkit.grading.inprocess import InProcessStudent
 
     start = time.perf_counter()
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):

@@ -42,9 +42,9 @@ import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.bench_grade import submissions
-from convkit.config import GradingConfig
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
+from convkit.settings.limits import GradingConfig
+from convkit.sandbox.backends import choose
+from convkit.batch.run import grade_batch
 import torch
 def cpu(who):
     usage = resource.getrusage(who)
@@ -82,9 +82,9 @@ def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None,
 
 
 def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[str, object]:
-    from convkit.config import GradingConfig
-    from convkit.judge.backends import choose
-    from convkit.judge.batch import grade_batch
+    from convkit.batch.run import grade_batch
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
 
     finished: list[float] = []
     start = time.perf_counter()
@@ -121,7 +121,7 @@ class Cluster:
         log = (folder / "cluster.log").open("wb")
         scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
         worker = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-dashboard", "--no-nanny"]
-        worker += ["--preload", "convkit.judge.cluster"]  # as the README starts workers: the judge imported once, at start
+        worker += ["--preload", "convkit.batch.cluster"]  # as the README starts workers: the judge imported once, at start
         self.processes = [subprocess.Popen(scheduler, env=env, stdout=log, stderr=log, start_new_session=True)]
         self.processes += [subprocess.Popen(worker, env=env, stdout=log, stderr=log, start_new_session=True) for _ in range(workers)]
         from distributed import Client

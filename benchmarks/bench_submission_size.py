@@ -59,9 +59,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from convkit.config import GradingConfig
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
+from convkit.settings.limits import GradingConfig
+from convkit.sandbox.backends import choose
+from convkit.batch.run import grade_batch
 
 def mark(index, result):
     usage = resource.getrusage(resource.RUSAGE_SELF)

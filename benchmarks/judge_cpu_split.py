@@ -55,10 +55,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=150, help="number of submissions")
     args = parser.parse_args()
     from benchmarks.bench_grade import submissions
-    from convkit.config import GradingConfig
-    from convkit.judge import compare, engine, memo, plans, session, student
-    from convkit.judge.backends import choose
-    from convkit.judge.batch import grade_batch
+    from convkit.batch.run import grade_batch
+    from convkit.checking import compare, memo, student
+    from convkit.grading import engine
+    from convkit.sandbox import replay as plans
+    from convkit.sandbox import session
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
 
     split = Split()
     split.wrap(session.Session, "ask", "worker round trips, one at a time")

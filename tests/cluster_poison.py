@@ -14,7 +14,7 @@ CHUNK = 64 << 20
 
 def dask_setup(worker: Any) -> None:
     """Wrap the worker's judge: on POISON, fill twice the worker's memory limit, then wait."""
-    from convkit.judge import pool
+    from convkit.batch import pool
 
     real = pool.judge
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import torch
 
-from convkit.feedback import LINE, question_markdown, significant
-from convkit.judge.results import SubmissionResult
-from convkit.reports import gradescope
+from convkit.output.feedback import LINE, question_markdown, significant
+from convkit.output.reports import gradescope
+from convkit.results import SubmissionResult
 
 
 def pytest_configure() -> None:

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from convkit import render
-from convkit.build import student_files
-from convkit.questions import QUESTIONS
+from convkit.exercises.questions import QUESTIONS
+from convkit.handout import render
+from convkit.handout.build import student_files
 
 from .conftest import REFERENCE, REPO
 
@@ -22,6 +22,10 @@ def test_student_template_is_what_build_renders() -> None:
 
 def test_readme_question_table_is_rendered_from_the_registry() -> None:
     assert render.readme_table() in (REPO / "README.md").read_text(), "README's question table is stale: paste render.readme_table()"
+
+
+def test_readme_layout_table_is_rendered_from_the_packages() -> None:
+    assert render.layout_table() in (REPO / "README.md").read_text(), "README's layout table is stale: paste render.layout_table()"
 
 
 def test_every_stub_states_its_contract_and_raises() -> None:

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from convkit.config import GradingConfig
-from convkit.feedback import check_lines
-from convkit.judge.backends import WORKER_UID_BASE, choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.results import SubmissionResult
-from convkit.questions import QUESTION_IDS
+from convkit.batch.run import grade_batch
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.output.feedback import check_lines
+from convkit.results import SubmissionResult
+from convkit.sandbox.backends import WORKER_UID_BASE, choose
+from convkit.settings.limits import GradingConfig
 from convkit.worker import landlock
 from convkit.worker.protocol import WRITABLE
 

@@ -12,15 +12,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convkit import render
-from convkit.assignment_config import DEFAULT_IMAGE
-from convkit.assignment_config import load as load_assignment
-from convkit.build import LOCKDOWN_LINE, SOURCE_DIR, TORCH_CPU_INDEX, build
-from convkit.config import GradingConfig
-from convkit.judge.checks import all_points, suite
-from convkit.notebook import NOTEBOOK_NAME
-from convkit.pl_question import QUESTION
-from convkit.questions import QUESTION_IDS, QUESTIONS
+from convkit.checking.checks import all_points, suite
+from convkit.exercises.questions import QUESTION_IDS, QUESTIONS
+from convkit.handout import render
+from convkit.handout.build import LOCKDOWN_LINE, SOURCE_DIR, TORCH_CPU_INDEX, build
+from convkit.handout.notebook import NOTEBOOK_NAME
+from convkit.handout.prairielearn import QUESTION
+from convkit.settings.assignment import DEFAULT_IMAGE
+from convkit.settings.assignment import load as load_assignment
+from convkit.settings.limits import GradingConfig
 
 pytestmark = pytest.mark.xdist_group("build")  # one module-scoped fixture for all its tests
 
@@ -72,7 +72,7 @@ def test_layout(builds: tuple[Path, Path]) -> None:
         "prairielearn/image/Dockerfile",
         "prairielearn/image/requirements.txt",
     }
-    shipped = ("pyproject.toml", "convkit/prairielearn.py", "convkit/suites/test_corr2d.py")
+    shipped = ("pyproject.toml", "convkit/platforms/prairielearn.py", "convkit/exercises/hidden/test_corr2d.py")
     assert {source + name for name in shipped} <= files
 
 
@@ -92,7 +92,7 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
         config = json.loads(archive.read("otter_config.json"))
         assignment = load_assignment()
         assert config["plugins"] == [
-            {"convkit.otter_plugin.ConvkitPlugin": {"backend": "auto", "seed": SEED, "assignment": assignment.to_dict()}}
+            {"convkit.platforms.otter.ConvkitPlugin": {"backend": "auto", "seed": SEED, "assignment": assignment.to_dict()}}
         ]
         assert config["show_hidden"] is assignment.show_hidden
         environment = archive.read("environment.yml").decode()
@@ -104,7 +104,7 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
         # otter writes results.json as Markdown itself (the plugin): nothing runs after it
         assert run[-2:] == [LOCKDOWN_LINE.rstrip("\n"), "python /autograder/source/run_otter.py"]
         shipped = {n.removeprefix("files/convkit-src/") for n in names if n.startswith("files/convkit-src/")}
-        expected = {"pyproject.toml", "convkit/otter_plugin.py", "convkit/suites/test_corr2d.py", "convkit/templates/report.html"}
+        expected = {"pyproject.toml", "convkit/platforms/otter.py", "convkit/exercises/hidden/test_corr2d.py", "convkit/output/templates/report.html"}
         assert expected | {"convkit/assignment/convkit.toml", "convkit/assignment/narrative.toml"} <= shipped
         assert 'include = ["convkit*"]' in archive.read("files/convkit-src/pyproject.toml").decode()
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
@@ -159,8 +159,8 @@ def leaks(files: dict[str, str]) -> list[str]:
     public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module() + render.public_checks()
 
     # hidden suites: module names, check functions and their helpers, any distinctive line
-    secrets = {"convkit.suites", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis", "expect_call", "WRONG_RUNS"}
-    for path in sorted((PACKAGE / "suites").glob("test_*.py")):
+    secrets = {"convkit.exercises.hidden", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis", "expect_call", "WRONG_RUNS"}
+    for path in sorted((PACKAGE / "exercises" / "hidden").glob("test_*.py")):
         secrets.add(path.stem)
         module = ast.parse(path.read_text())
         # helpers with an identifier-like name (plain words such as `windows` also occur in prose)
@@ -171,10 +171,10 @@ def leaks(files: dict[str, str]) -> list[str]:
         if re.search(rf"\b{re.escape(name)}\b", everything):
             found.append(f"{name!r} (hidden suites)")
     for path in [
-        *sorted((PACKAGE / "suites").glob("*.py")),
-        PACKAGE / "judge" / "oracle.py",
-        PACKAGE / "judge" / "compare.py",
-        PACKAGE / "judge" / "bugs.py",
+        *sorted((PACKAGE / "exercises" / "hidden").glob("*.py")),
+        PACKAGE / "exercises" / "oracle.py",
+        PACKAGE / "checking" / "compare.py",
+        PACKAGE / "checking" / "bugs.py",
         REPO / "solutions" / "convolutions.py",
     ]:
         lines = distinctive_lines(path, public)
@@ -201,7 +201,7 @@ def test_no_solution_in_any_stub(builds: tuple[Path, Path]) -> None:
 
 
 def test_normalise_is_stable_under_member_order_and_times() -> None:
-    from convkit.build import normalise
+    from convkit.handout.build import normalise
 
     def zipped(order: list[str], when: tuple) -> bytes:
         out = io.BytesIO()

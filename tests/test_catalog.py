@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from convkit.config import GradingConfig
-from convkit.feedback import check_lines
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.results import SubmissionResult
-from convkit.questions import QUESTION_IDS
+from convkit.batch.run import grade_batch
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.output.feedback import check_lines
+from convkit.results import SubmissionResult
+from convkit.sandbox.backends import choose
+from convkit.settings.limits import GradingConfig
 
 from .conftest import expand, unreadable
 

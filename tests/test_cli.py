@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from convkit.config import GradingConfig
-from convkit.questions import QUESTION_IDS
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.settings.limits import GradingConfig
 
 from .conftest import REFERENCE, STUBS, convkit
 
@@ -118,7 +118,7 @@ def test_a_sandbox_that_cannot_start_grades_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from convkit import cli
-    from convkit.judge import backends
+    from convkit.sandbox import backends
 
     broken = [sys.executable, "-c", "import sys; sys.exit('no namespaces here')"]
     monkeypatch.setattr(backends.Backend, "command", lambda self, *args: broken)
@@ -132,7 +132,7 @@ def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from convkit import cli
-    from convkit.judge import backends
+    from convkit.sandbox import backends
 
     batch, out = tmp_path / "batch", tmp_path / "out"
     batch.mkdir()

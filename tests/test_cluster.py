@@ -20,8 +20,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from convkit.judge.results import Failure, SubmissionResult
-from convkit.reports import RECORDS
+from convkit.output.reports import RECORDS
+from convkit.results import Failure, SubmissionResult
 
 from .cluster_poison import POISON
 from .conftest import REFERENCE, REPO, STUBS, convkit
@@ -65,7 +65,7 @@ class LocalCluster:
             "scheduler", sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"
         )
         for index, name in enumerate(self.workers):
-            preload = ["--preload", "convkit.judge.cluster"] if index == 0 else []  # as the README says, and without
+            preload = ["--preload", "convkit.batch.cluster"] if index == 0 else []  # as the README says, and without
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                 "--nthreads", "1", "--no-dashboard", "--name", name, "--host", "127.0.0.1",
@@ -144,12 +144,12 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(cluster: LocalCluste
 def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, tmp_path: Path) -> None:
     """A submission graded on one worker, then on the other with the transcripts the first sent back: the second
     runs no check (it learns nothing) and gives the same result. A seed no batch used, so neither knew it before."""
-    from convkit.assignment_config import load
-    from convkit.config import GradingConfig
-    from convkit.judge.backends import choose
-    from convkit.judge.cluster import Cluster, grade_on_worker
-    from convkit.judge.jobs import read_job
-    from convkit.judge.results import SubmissionResult
+    from convkit.batch.cluster import Cluster, grade_on_worker
+    from convkit.batch.jobs import read_job
+    from convkit.results import SubmissionResult
+    from convkit.sandbox.backends import choose
+    from convkit.settings.assignment import load
+    from convkit.settings.limits import GradingConfig
 
     path = tmp_path / "doubled.py"
     path.write_text(REFERENCE.read_text().replace("return Y", "return 2 * Y", 1))
@@ -192,7 +192,7 @@ def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
     """A task costs the client, the scheduler and a worker as much as an eighth of a submission: tasks hold up to
     JOBS_PER_TASK submissions, the rest shared out over the tasks in flight, so that the batch's end is not one
     worker grading a long task while the others idle."""
-    from convkit.judge.cluster import IN_FLIGHT_PER_THREAD, JOBS_PER_TASK, task_size
+    from convkit.batch.cluster import IN_FLIGHT_PER_THREAD, JOBS_PER_TASK, task_size
 
     assert JOBS_PER_TASK > 1 and IN_FLIGHT_PER_THREAD == 2
     assert [task_size(remaining, 2) for remaining in (288, 16, 12, 8, 5, 4, 1)] == [4, 4, 3, 2, 2, 1, 1]
@@ -203,8 +203,8 @@ def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
 def test_tasks_keep_the_order_and_a_bound_on_their_bytes() -> None:
     """Jobs go out in order, every one once; a task's submissions hold at most TASK_BYTES together, unless one
     alone is larger (it then travels alone, as it did with one submission per task)."""
-    from convkit.judge.cluster import TASK_BYTES, tasks_of
-    from convkit.judge.jobs import Job
+    from convkit.batch.cluster import TASK_BYTES, tasks_of
+    from convkit.batch.jobs import Job
 
     sizes = [10, 10, TASK_BYTES, 10, TASK_BYTES // 2, TASK_BYTES // 2, 10] + [10] * 20
     jobs = [Job(index, f"s{index}.py", f"s{index}.py", b"x" * size) for index, size in enumerate(sizes)]
@@ -221,12 +221,12 @@ def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, m
     ungradable, as in a local run. An in-process cluster, so that the judge can be made to fail."""
     from distributed import LocalCluster as DaskCluster
 
-    from convkit.assignment_config import load
-    from convkit.config import GradingConfig
-    from convkit.judge import pool
-    from convkit.judge.backends import choose
-    from convkit.judge.batch import grade_batch
-    from convkit.judge.results import GradeStatus
+    from convkit.batch import pool
+    from convkit.batch.run import grade_batch
+    from convkit.results import GradeStatus
+    from convkit.sandbox.backends import choose
+    from convkit.settings.assignment import load
+    from convkit.settings.limits import GradingConfig
 
     real = pool.judge
     tried: list[str] = []
@@ -257,11 +257,11 @@ def test_the_rule_for_a_failed_task() -> None:
     raising on one in a task of its own, or a third task given up, makes it ungradable."""
     from distributed import KilledWorker
 
-    from convkit.assignment_config import load
-    from convkit.config import GradingConfig
-    from convkit.judge.backends import choose
-    from convkit.judge.cluster import Attempt, Cluster
-    from convkit.judge.jobs import Job
+    from convkit.batch.cluster import Attempt, Cluster
+    from convkit.batch.jobs import Job
+    from convkit.sandbox.backends import choose
+    from convkit.settings.assignment import load
+    from convkit.settings.limits import GradingConfig
 
     judges = Cluster("tcp://127.0.0.1:1", choose("plain"), GradingConfig(), 1, load())
     judges.client = SimpleNamespace(get_events=lambda topic: ())  # no nanny restarted a worker
@@ -284,9 +284,9 @@ def test_the_rule_for_a_failed_task() -> None:
 
 def test_a_task_graded_alone_takes_every_slot_of_its_worker() -> None:
     """So that its worker's judge grades nothing else: another task waits for a slot meanwhile."""
-    from convkit.config import GradingConfig
-    from convkit.judge.backends import choose
-    from convkit.judge.cluster import JudgePlugin
+    from convkit.batch.cluster import JudgePlugin
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
 
     plugin = JudgePlugin(choose("plain"), GradingConfig(), 1)
     plugin.slots = [SimpleNamespace(name="a"), SimpleNamespace(name="b")]  # type: ignore[list-item]
@@ -330,7 +330,7 @@ def test_a_submission_that_kills_its_workers_is_graded_0_and_costs_no_other(tmp_
     the scheduler's own rule (a task is given up after four) never applies."""
     from distributed import Client
 
-    from convkit.judge.cluster import LEDGER
+    from convkit.batch.cluster import LEDGER
 
     folder = tmp_path / "subs"
     folder.mkdir()
@@ -453,11 +453,11 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(bat
 
 def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tasks wait for a worker forever; the batch waits WORKERLESS_TIMEOUT seconds for one, then stops."""
-    from convkit.config import GradingConfig
-    from convkit.judge import cluster
-    from convkit.judge.backends import choose
-    from convkit.judge.batch import grade_batch
-    from convkit.judge.errors import ClusterError
+    from convkit.batch import cluster
+    from convkit.batch.run import grade_batch
+    from convkit.errors import ClusterError
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
 
     monkeypatch.setattr(cluster, "WORKERLESS_TIMEOUT", 2)
     lonely = LocalCluster(tmp_path, workers=("worker-a",))

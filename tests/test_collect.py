@@ -12,16 +12,9 @@ import nbformat
 import pytest
 import yaml
 
-from convkit.judge.collect import (
-    METADATA,
-    METADATA_BYTES,
-    NO_FILE,
-    NO_FOLDER,
-    NOT_A_SUBMISSION,
-    UsageError,
-    collect,
-)
-from convkit.judge.results import Student
+from convkit.batch.collect import METADATA_BYTES, NO_FILE, NO_FOLDER, NOT_A_SUBMISSION, collect
+from convkit.errors import UsageError
+from convkit.results import METADATA, Student
 
 from .conftest import REFERENCE, STUBS
 

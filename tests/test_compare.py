@@ -8,11 +8,20 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit.judge import oracle
-from convkit.judge.bugs import ONE_CHANNEL, Bug, explained, named, raised
-from convkit.judge.compare import Function, compare, evidence, expect_call, expect_dtype, expected_answer, shape_hint, smaller
-from convkit.judge.errors import CheckFailed, StudentRaised
-from convkit.judge.student import InProcessStudent
+from convkit.checking.bugs import ONE_CHANNEL, Bug, explained, named, raised
+from convkit.checking.compare import (
+    Function,
+    compare,
+    evidence,
+    expect_call,
+    expect_dtype,
+    expected_answer,
+    shape_hint,
+    smaller,
+)
+from convkit.errors import CheckFailed, StudentRaised
+from convkit.exercises import oracle
+from convkit.grading.inprocess import InProcessStudent
 from convkit.worker.codec import Foreign
 
 from .conftest import REFERENCE
@@ -48,9 +57,9 @@ def test_each_kind_of_wrong_answer_has_its_reason(value: object, reason: str, de
 
 def test_a_first_wrong_entry_that_reads_as_expected_says_how_far_off_it_is() -> None:
     """Four significant digits can show 1 for both 1 and 1.0003: the line then says by how much it is off."""
-    from convkit.feedback import shown_lines
-    from convkit.judge.results import Shown
-    from convkit.judge.values import plain
+    from convkit.checking.values import plain
+    from convkit.output.feedback import shown_lines
+    from convkit.results import Shown
 
     expected = torch.tensor([[1.0, 0.5]])  # a correct answer is off by at most 0.0002 here
 
@@ -248,8 +257,8 @@ def test_an_error_in_the_graders_code_for_an_earlier_question_is_told_as_the_cal
 
 
 def test_an_empty_result_is_shown_as_empty() -> None:
-    from convkit.feedback import grid
-    from convkit.judge.values import plain
+    from convkit.checking.values import plain
+    from convkit.output.feedback import grid
 
     assert grid(plain(torch.zeros(0, 1))) == ["an empty tensor of shape (0, 1)"]
 

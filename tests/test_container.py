@@ -18,9 +18,9 @@ from typing import Any
 import nbformat
 import pytest
 
-from convkit.build import build
-from convkit.judge.checks import all_points
-from convkit.notebook import NOTEBOOK_NAME
+from convkit.checking.checks import all_points
+from convkit.handout.build import build
+from convkit.handout.notebook import NOTEBOOK_NAME
 from convkit.worker import landlock
 from convkit.worker.confine import unsearchable_ancestor
 
@@ -157,12 +157,12 @@ def look():
 
 PROBE = r"""
 import json, os, socket, sys, threading
-from convkit.config import GradingConfig
-from convkit.judge.backends import Backend
-from convkit.judge.errors import WorkerFailed
-from convkit.judge.session import Session
-from convkit.judge.slot import Slot
-from convkit.judge.submissions import Cell, Submission
+from convkit.settings.limits import GradingConfig
+from convkit.sandbox.backends import Backend
+from convkit.errors import WorkerFailed
+from convkit.sandbox.session import Session
+from convkit.sandbox.slot import Slot
+from convkit.grading.submissions import Cell, Submission
 
 server = socket.create_server(("127.0.0.1", 0))
 threading.Thread(target=lambda: [server.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
@@ -202,8 +202,8 @@ def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
     (harness / "source" / "otter_config.json").write_text('{"seed": 12345}')
     package = REPO / "autograder" / "convkit"
     secrets = [
-        course / "convkit-seed.txt", Path("/autograder/source/otter_config.json"), package / "suites" / "test_corr2d.py",
-        package / "judge" / "oracle.py", REFERENCE, REPO / "pyproject.toml",
+        course / "convkit-seed.txt", Path("/autograder/source/otter_config.json"), package / "exercises" / "hidden" / "test_corr2d.py",
+        package / "exercises" / "oracle.py", REFERENCE, REPO / "pyproject.toml",
     ]  # fmt: skip
     (tmp_path / "escape.py").write_text(ESCAPE)
     (tmp_path / "probe.py").write_text(PROBE)
@@ -224,7 +224,7 @@ def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
 def harness(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One `convkit build`, and the lines of its zip's run_autograder that grade (not the environment's set-up)."""
     root = tmp_path_factory.mktemp("gradescope")
-    build(root / "build", SEED, __import__("convkit.assignment_config").assignment_config.load())
+    build(root / "build", SEED, __import__("convkit.settings.assignment").assignment_config.load())
     return {"root": root, "zip": root / "build" / "autograder.zip", "handout": root / "build" / "student" / NOTEBOOK_NAME}
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from convkit.course import PLUGIN, SEED_FILE, SeedError, course_seed, resolve_seed
+from convkit.errors import SeedError
+from convkit.settings.course import PLUGIN, SEED_FILE, course_seed, resolve_seed
 
 
 def autograder_zip(path: Path, config: object) -> Path:

@@ -13,16 +13,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from convkit.config import GradingConfig
-from convkit.judge import backends, cpus, pool
-from convkit.judge.backends import Backend
-from convkit.judge.cpus import CpuClaim, preferred
-from convkit.judge.slot import Slot
+from convkit.batch import pool
+from convkit.sandbox import backends, cpus
+from convkit.sandbox.backends import Backend
+from convkit.sandbox.cpus import CpuClaim, preferred
+from convkit.sandbox.slot import Slot
+from convkit.settings.limits import GradingConfig
 
 CPUS = os.sched_getaffinity(0)
 CLAIM = """
 import sys, time
-from convkit.judge.cpus import CpuClaim
+from convkit.sandbox.cpus import CpuClaim
 claim = CpuClaim(sys.argv[1])
 print(claim.value, flush=True)
 time.sleep(60)

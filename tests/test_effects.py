@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from convkit.judge.effects import UNDECIDED, Case, Layout, affine, describe, relation
-from convkit.judge.oracle import pool2d
+from convkit.checking.effects import UNDECIDED, Case, Layout, affine, describe, relation
+from convkit.exercises.oracle import pool2d
 
 PLANE = Layout(("rows", "columns"), {"X": ("H", "W"), "K": ("h", "w")})
 CHANNELS = Layout(("output channels", "rows", "columns"), {"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "h", "w")})

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from convkit import cli
-from convkit.config import GradingConfig
-from convkit.judge import engine
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.errors import CheckFailed, SandboxError
-from convkit.judge.results import Failure, GradeStatus, SubmissionResult
+from convkit.batch.run import grade_batch
+from convkit.errors import CheckFailed, SandboxError
+from convkit.grading import engine
+from convkit.results import Failure, GradeStatus, SubmissionResult
+from convkit.sandbox.backends import choose
+from convkit.settings.limits import GradingConfig
 
 from .conftest import REFERENCE
 
@@ -195,7 +195,7 @@ def test_a_worker_that_cannot_be_confined_makes_the_submission_ungradable_not_ze
 def test_ungradable_submissions_have_no_score_and_exit_non_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from convkit.judge.session import Session
+    from convkit.sandbox.session import Session
 
     load = Session.load
 
@@ -229,7 +229,7 @@ def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
 ) -> None:
     import shutil
 
-    from convkit.judge import backends
+    from convkit.sandbox import backends
 
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")

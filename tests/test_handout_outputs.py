@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from convkit.build import student_files
-from convkit.notebook import NOTEBOOK_NAME, notebook_text
+from convkit.handout.build import student_files
+from convkit.handout.notebook import NOTEBOOK_NAME, notebook_text
 
 from .conftest import REFERENCE, REPO, STUBS
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from convkit import assignment_config
-from convkit.assignment_config import FILE, FILE_BYTES, ConfigError
-from convkit.course import SEED_BYTES, SEED_FILE, SeedError, course_seed
+from convkit.errors import ConfigError, SeedError
+from convkit.settings import assignment as assignment_config
+from convkit.settings.assignment import FILE, FILE_BYTES
+from convkit.settings.course import SEED_BYTES, SEED_FILE, course_seed
 
 
 def test_a_settings_file_past_its_cap_is_one_line(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit.judge import memo
-from convkit.judge.engine import grade_in_process
+from convkit.checking import memo
+from convkit.grading.engine import grade_in_process
 
 from .conftest import REFERENCE, expand
 

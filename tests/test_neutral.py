@@ -10,9 +10,9 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from convkit.feedback import LINE, check_markdown
-from convkit.judge.results import CheckResult, Failure, Shown, Value
-from convkit.neutral import markdown, quoted, text
+from convkit.output.feedback import LINE, check_markdown
+from convkit.output.neutral import markdown, quoted, text
+from convkit.results import CheckResult, Failure, Shown, Value
 
 PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")  # a renderer that passes raw HTML
 BLOCKS = {"paragraph_open", "paragraph_close", "inline", "code_block"}  # indented lines are literal

@@ -21,11 +21,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from convkit.assignment_config import load as load_assignment
-from convkit.build import build
-from convkit.judge.checks import all_points
-from convkit.notebook import NOTEBOOK_NAME
-from convkit.questions import QUESTION_IDS, QUESTIONS
+from convkit.checking.checks import all_points
+from convkit.exercises.questions import QUESTION_IDS, QUESTIONS
+from convkit.handout.build import build
+from convkit.handout.notebook import NOTEBOOK_NAME
+from convkit.settings.assignment import load as load_assignment
 
 from .conftest import REPO
 from .otter_fixtures import notebooks as nb

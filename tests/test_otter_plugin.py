@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from convkit.judge.backends import Backend
-from convkit.judge.batch import Batch
-from convkit.judge.errors import GraderError
-from convkit.judge.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
-from convkit.questions import QUESTION_IDS
+from convkit.batch.run import Batch
+from convkit.errors import GraderError
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
+from convkit.sandbox.backends import Backend
 
 otter = pytest.importorskip("otter", reason="otter-grader[grading]==7.0.0 is in the dev extra")
 
 from otter.run.run_autograder.autograder_config import AutograderConfig  # noqa: E402
 from otter.test_files import GradingResults  # noqa: E402
 
-from convkit.otter_plugin import ConvkitPlugin, replace_results  # noqa: E402
+from convkit.platforms.otter import ConvkitPlugin, replace_results  # noqa: E402
 
 
 def engine_result(status: GradeStatus = GradeStatus.GRADED) -> SubmissionResult:

@@ -1,4 +1,4 @@
-"""Checks asked ahead (`convkit.judge.plans`): the same verdicts as checks asked one call at a time, whatever the
+"""Checks asked ahead (`convkit.sandbox.replay`): the same verdicts as checks asked one call at a time, whatever the
 process graded before, and a check that gets the replies of an earlier run is not run again."""
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit.assignment_config import load
-from convkit.config import GradingConfig
-from convkit.judge import checks, compare, plans
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.checks import suite
-from convkit.judge.pool import InlineJudge
-from convkit.judge.results import SubmissionResult
-from convkit.questions import QUESTION_IDS
+from convkit.batch.pool import InlineJudge
+from convkit.batch.run import grade_batch
+from convkit.checking import checks, compare
+from convkit.checking.checks import suite
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.results import SubmissionResult
+from convkit.sandbox import replay as plans
+from convkit.sandbox.backends import choose
+from convkit.settings.assignment import load
+from convkit.settings.limits import GradingConfig
 
 from .conftest import REFERENCE, expand
 
@@ -94,7 +95,7 @@ def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch
 
 
 def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a local pool passes between its judge processes (`convkit.judge.pool`), here in one process."""
+    """What a local pool passes between its judge processes (`convkit.batch.pool`), here in one process."""
     monkeypatch.setattr(plans, "_learned", None)
     plans.clear()
     plans.share()

@@ -16,16 +16,17 @@ import nbformat
 import pytest
 import torch
 
-from convkit.assignment_config import AssignmentConfig, ConfigError, FromScratch, load
-from convkit.config import GradingConfig
-from convkit.feedback import question_markdown
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.names import Statement
-from convkit.judge.policy import REACHES, Finding, findings, watched
-from convkit.judge.results import SubmissionResult
-from convkit.judge.student import reached, substitution
-from convkit.judge.submissions import parse
+from convkit.batch.run import grade_batch
+from convkit.checking.student import reached, substitution
+from convkit.errors import ConfigError
+from convkit.grading.names import Statement
+from convkit.grading.policy import REACHES, Finding, findings, watched
+from convkit.grading.submissions import parse
+from convkit.output.feedback import question_markdown
+from convkit.results import SubmissionResult
+from convkit.sandbox.backends import choose
+from convkit.settings.assignment import AssignmentConfig, FromScratch, load
+from convkit.settings.limits import GradingConfig
 from convkit.worker import probes
 from convkit.worker.codec import encode
 from convkit.worker.protocol import REACHED_MAX
@@ -337,7 +338,7 @@ def test_the_assignment_config_is_validated_with_one_line_errors(tmp_path: Path)
 
 
 def test_the_prairielearn_image_is_the_courses_choice(tmp_path: Path) -> None:
-    from convkit.assignment_config import DEFAULT_IMAGE, grader_image
+    from convkit.settings.assignment import DEFAULT_IMAGE, grader_image
 
     assert grader_image() == DEFAULT_IMAGE
     chosen = write(tmp_path / "ok", '[prairielearn]\nimage = "ada/convkit-grader:2026"\n')

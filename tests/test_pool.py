@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from convkit.assignment_config import AssignmentConfig
-from convkit.config import GradingConfig
-from convkit.judge.backends import choose
-from convkit.judge.jobs import read_job
-from convkit.judge.pool import LocalPool
-from convkit.judge.results import GradeStatus
+from convkit.batch.jobs import read_job
+from convkit.batch.pool import LocalPool
+from convkit.results import GradeStatus
+from convkit.sandbox.backends import choose
+from convkit.settings.assignment import AssignmentConfig
+from convkit.settings.limits import GradingConfig
 
 from .conftest import REFERENCE
 
@@ -60,7 +60,7 @@ def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
 def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
     """Each judge closes its sandbox as it stops (its zygote reaps and exits): asked one after another and waited
     for in between, sixteen judges would stop in sixteen times one's time."""
-    from convkit.judge.pool import Usage
+    from convkit.batch.pool import Usage
 
     calls: list[str] = []
 
@@ -85,8 +85,8 @@ def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
 def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dead judge's submission is handed on (ungradable) before its replacement starts; a replacement that
     cannot start is stopped, and the batch stops with the reason."""
-    from convkit.judge.errors import SandboxError
-    from convkit.judge.pool import JudgeProcess
+    from convkit.batch.pool import JudgeProcess
+    from convkit.errors import SandboxError
 
     paths = []
     for name, extra in (("slow.py", "import time\ntime.sleep(4)\n"), ("a.py", "")):
@@ -115,7 +115,7 @@ def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_pro
 
 LAUNCH_SPY = """
 import json, sys
-from convkit.judge.slot import Slot
+from convkit.sandbox.slot import Slot
 launches, spawned_by = [], []
 launch, spawn = Slot.launch, Slot.spawn
 
@@ -151,9 +151,9 @@ def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_import
 def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """A slot launched early for bubblewrap that `auto` picked, which cannot start, is closed; the judge then
     grades with the plain sandbox and says so, as it does without launching early."""
-    from convkit.judge.backends import Backend
-    from convkit.judge.pool import InlineJudge
-    from convkit.judge.slot import early_slot
+    from convkit.batch.pool import InlineJudge
+    from convkit.sandbox.backends import Backend
+    from convkit.sandbox.slot import early_slot
 
     command = Backend.command
     broken = [sys.executable, "-c", "import sys; sys.exit('no user namespaces here')"]
@@ -170,8 +170,8 @@ def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monke
 def test_a_judge_whose_parent_has_gone_ends_quietly() -> None:
     """A run stopped while its judges start closes their pipes: a judge that then reports its slot ready ends
     without a traceback (multiprocessing prints one and exits 1 for any exception left)."""
-    from convkit.judge.pool import serve
-    from convkit.judge.server import CONTEXT
+    from convkit.batch.forkserver import CONTEXT
+    from convkit.batch.pool import serve
 
     parent, child = CONTEXT.Pipe()
     process = CONTEXT.Process(target=serve, args=(child, choose("plain"), GradingConfig(jobs=1), 3, AssignmentConfig()))

@@ -18,11 +18,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from convkit.assignment_config import load as load_assignment
-from convkit.build import build
-from convkit.judge.checks import all_points
-from convkit.pl_question import QUESTION
-from convkit.questions import QUESTION_IDS
+from convkit.checking.checks import all_points
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.handout.build import build
+from convkit.handout.prairielearn import QUESTION
+from convkit.settings.assignment import load as load_assignment
 from convkit.worker import landlock
 
 from .conftest import REFERENCE, REPO, STUBS, convkit, docker_like, expand

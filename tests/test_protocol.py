@@ -14,10 +14,10 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from convkit.config import GradingConfig
-from convkit.judge.channel import Channel
-from convkit.judge.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
-from convkit.judge.student import raise_for_status
+from convkit.checking.student import raise_for_status
+from convkit.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed
+from convkit.sandbox.channel import Channel
+from convkit.settings.limits import GradingConfig
 from convkit.worker.codec import MAX_STRING_CHARS, Foreign, decode, encode
 from convkit.worker.probes import compiled, handle, run_cells
 from convkit.worker.protocol import (

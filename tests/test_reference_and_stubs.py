@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from convkit.config import GradingConfig
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.checks import suite
-from convkit.judge.engine import grade_in_process
-from convkit.questions import QUESTION_IDS
+from convkit.batch.run import grade_batch
+from convkit.checking.checks import suite
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.grading.engine import grade_in_process
+from convkit.sandbox.backends import choose
+from convkit.settings.limits import GradingConfig
 
 from .conftest import REFERENCE, STUBS
 

@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 import torch
 
-from convkit import assignment_config
-from convkit.config import GradingConfig
-from convkit.judge import engine, oracle
-from convkit.judge.channel import Channel
-from convkit.judge.jobs import read_job
-from convkit.judge.results import GradeStatus, SubmissionResult
-from convkit.judge.slot import Ending
-from convkit.judge.student import substitution
+from convkit.batch.jobs import read_job
+from convkit.checking.student import substitution
+from convkit.exercises import oracle
+from convkit.grading import engine
+from convkit.results import GradeStatus, SubmissionResult
+from convkit.sandbox.channel import Channel
+from convkit.sandbox.slot import Ending
+from convkit.settings import assignment as assignment_config
+from convkit.settings.limits import GradingConfig
 from convkit.worker import probes
 from convkit.worker.codec import MAX_STRING_CHARS
 from convkit.worker.protocol import Isolation, Op, Status, framed, receive

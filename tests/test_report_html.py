@@ -15,22 +15,22 @@ from typing import Any
 
 import pytest
 
-from convkit.judge.backends import Backend
-from convkit.judge.batch import Batch
-from convkit.judge.collect import Skipped
-from convkit.judge.results import (
+from convkit.batch.run import Batch
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.output.html import SORT_SCRIPT, feedback, script_hash
+from convkit.output.reports import UNTOUCHED, write_all
+from convkit.results import (
     CheckResult,
     Failure,
     GradeStatus,
     QuestionResult,
     Shown,
+    Skipped,
     Student,
     SubmissionResult,
     Value,
 )
-from convkit.questions import QUESTION_IDS
-from convkit.report_html import SORT_SCRIPT, feedback, script_hash
-from convkit.reports import UNTOUCHED, write_all
+from convkit.sandbox.backends import Backend
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 FLIPPED = "the kernel is flipped, which is convolution, not cross-correlation: use K as it is"

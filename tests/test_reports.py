@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from convkit.judge.backends import Backend
-from convkit.judge.batch import Batch
-from convkit.judge.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
-from convkit.questions import QUESTION_IDS
-from convkit.reports import failure_groups, gradescope, html, prairielearn, report
+from convkit.batch.run import Batch
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.output.reports import failure_groups, gradescope, html, prairielearn, report
+from convkit.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
+from convkit.sandbox.backends import Backend
 
 FLIPPED = "matches true convolution: the kernel is flipped"
 
@@ -74,7 +74,7 @@ def test_prairielearn_says_in_plain_text_what_gradescope_says_in_markdown() -> N
     """The same structured results, two renderers: the same points per question and the same named
     bug, and in PrairieLearn's text (shown preformatted) no markup, while student text (`a_b`,
     `*x*`, fences) stays as it is."""
-    from convkit.judge.results import Shown, Value
+    from convkit.results import Shown, Value
 
     inputs = (("X", Value(shape=(1, 1), entries=[[1.0]])),)
     shown = Shown("corr2d(X, K)", inputs, actual=Value(text="a ```fence``` *x*"))
@@ -118,7 +118,7 @@ def test_prairielearn_results_are_cut_to_stay_under_its_1_mb() -> None:
     should they add up past PrairieLearn's limit, the longest are cut until the file fits."""
     import json
 
-    from convkit.reports import CUT, within
+    from convkit.output.reports import CUT, within
 
     tests = [{"name": q, "message": "m" * 400_000, "output": "o" * 300_000} for q in ("a", "b")]
     data = {"gradable": True, "score": 1.0, "message": "fine", "output": "x", "tests": tests}
@@ -138,7 +138,7 @@ def test_the_final_output_links_the_folders_written_while_grading_and_is_the_sam
     bytes as rendering, the same inode; where linking fails (here: no such folder) it is rendered."""
     import os
 
-    from convkit.reports import write_all, write_submission
+    from convkit.output.reports import write_all, write_submission
 
     results = [result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}), result("b.py", {})]
     batch = Batch(results, Backend("plain"), None)
@@ -159,8 +159,7 @@ def test_report_md_reads_without_escapes_and_student_text_stays_in_its_cell() ->
     keeps no escape, and a name or message with pipes, tags and links stays text in its own cell."""
     from markdown_it import MarkdownIt
 
-    from convkit.judge.collect import Skipped
-    from convkit.judge.results import Student
+    from convkit.results import Skipped, Student
 
     hostile = "a|b`|`<img src=x>[x](javascript:alert(1))"
     wrong = Failure("wrong shape", "corr2d(X, K): expected shape (2, 2), got (1, 2)")
@@ -184,7 +183,7 @@ def test_report_md_reads_without_escapes_and_student_text_stays_in_its_cell() ->
 
 
 def test_the_histogram_draws_one_bar_per_score_with_gaps() -> None:
-    from convkit.reports import score_bars
+    from convkit.output.reports import score_bars
 
     assert score_bars([31, 29, 31, 0]) == ([0, 29, 31], [1, 1, 2], 0.7)
     scores, counts, width = score_bars([29, 29.5, 35])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from convkit.journal import Journal, Key, reusable
-from convkit.reports import RECORDS
+from convkit.output.journal import Journal, Key, reusable
+from convkit.output.reports import RECORDS
 
 from .conftest import REFERENCE, STUBS, convkit
 
@@ -180,10 +180,10 @@ def test_a_signal_during_a_results_write_waits_for_the_write_whatever_threads_ru
 def test_the_final_output_is_what_rendering_the_results_afresh_writes(uninterrupted: Path, tmp_path: Path) -> None:
     """The final folder links the submission folders written while grading and reads back their records: the
     same bytes as writing every result afresh, in input order."""
-    from convkit.judge.backends import Backend
-    from convkit.judge.batch import Batch
-    from convkit.judge.results import SubmissionResult
-    from convkit.reports import write_all
+    from convkit.batch.run import Batch
+    from convkit.output.reports import write_all
+    from convkit.results import SubmissionResult
+    from convkit.sandbox.backends import Backend
 
     lines = (uninterrupted / RECORDS).read_text().splitlines(keepends=True)
     results = [SubmissionResult.from_dict(json.loads(line)["result"]) for line in lines]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import pkgutil
 import re
 import shutil
 import signal
@@ -17,14 +18,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit.config import GradingConfig
-from convkit.judge import backends
-from convkit.judge.backends import PACKAGE, WORKER_FILES, Backend, bwrap_arguments
-from convkit.judge.channel import Channel
-from convkit.judge.errors import IsolationError, SandboxError, StudentRaised, WorkerFailed
-from convkit.judge.session import Session
-from convkit.judge.slot import Slot
-from convkit.judge.submissions import Cell, Submission
+import convkit
+from convkit.errors import IsolationError, SandboxError, StudentRaised, WorkerFailed
+from convkit.grading.submissions import Cell, Submission
+from convkit.sandbox import backends
+from convkit.sandbox.backends import PACKAGE, WORKER_FILES, Backend, bwrap_arguments
+from convkit.sandbox.channel import Channel
+from convkit.sandbox.session import Session
+from convkit.sandbox.slot import Slot
+from convkit.settings.limits import GradingConfig
 from convkit.worker.confine import unsearchable_ancestor
 from convkit.worker.protocol import Isolation, Op, Status
 
@@ -35,6 +37,11 @@ BACKENDS = [
     pytest.param("bwrap", marks=pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")),
 ]
 
+GRADER_MODULES = sorted(
+    info.name for info in pkgutil.walk_packages(convkit.__path__, "convkit.") if not info.name.startswith("convkit.worker")
+)
+"""Every module of convkit outside its worker package: none may be importable by a worker, wherever a later
+change moves them."""
 LOOK = """
 import os, sys, importlib
 
@@ -47,7 +54,7 @@ def look(paths):
             seen.append("readable: " + path)
         except OSError:
             pass
-    for name in ("convkit.judge", "convkit.judge.oracle", "convkit.suites", "convkit.config", "convkit"):
+    for name in GRADER_MODULES + ["convkit"]:
         try:
             module = importlib.import_module(name)
             if getattr(module, "__file__", None) or name != "convkit":
@@ -78,7 +85,7 @@ def slot(request: pytest.FixtureRequest) -> Iterator[Slot]:
 def canaries() -> Iterator[list[Path]]:
     """Files dropped into the judge's side and into worker/ (not on the allow-list) while a worker looks."""
     tag = uuid.uuid4().hex
-    paths = [PACKAGE / "judge" / f"canary-{tag}.txt", PACKAGE / "worker" / f"canary-{tag}.txt"]
+    paths = [PACKAGE / "exercises" / f"canary-{tag}.txt", PACKAGE / "worker" / f"canary-{tag}.txt"]
     for path in paths:
         path.write_text("a secret\n")
     yield paths
@@ -89,7 +96,7 @@ def canaries() -> Iterator[list[Path]]:
 def test_a_worker_sees_nothing_of_the_judge(slot: Slot, canaries: list[Path]) -> None:
     """Files added to the package after the sandbox started (canaries, on both sides) are not seen either."""
     judge_files = [str(path) for path in sorted(PACKAGE.rglob("*.py")) if "worker" not in path.parts]
-    student = session(slot, LOOK, config=replace(CONFIG, call_timeout=20))  # it reads many files: no hurry under load
+    student = session(slot, f"GRADER_MODULES = {GRADER_MODULES!r}\n" + LOOK, config=replace(CONFIG, call_timeout=20))  # it reads many files: no hurry under load
     try:
         seen = student.call("look", [*judge_files, *map(str, canaries)]).result
     finally:
@@ -277,6 +284,7 @@ def test_the_system_a_worker_sees_is_read_only(slot: Slot) -> None:
 
 LEAVES = """
 import os
+import pkgutil
 def leave():
     for place in ("/tmp", "/var/tmp", "/dev/shm"):
         open(os.path.join(place, "answers.txt"), "w").write("42")
@@ -291,7 +299,7 @@ def found():
 def test_bubblewrap_without_a_worker_uid_empties_its_temporary_places(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without root, workers have the zygote's uid, so files cannot be told apart by owner: what a submission
     leaves in its sandbox's /tmp, /var/tmp and /dev/shm is all removed before the next one starts there."""
-    from convkit.judge import slot as slot_module
+    from convkit.sandbox import slot as slot_module
 
     class NoUid:  # what WorkerUid holds without root
         value = None
@@ -311,6 +319,7 @@ def test_bubblewrap_without_a_worker_uid_empties_its_temporary_places(monkeypatc
 
 RAISES = """
 import os
+import pkgutil
 def fails():
     open("notes.txt", "w").close()
     raise RuntimeError(f"cannot use {os.path.abspath('notes.txt')} with {object()}")

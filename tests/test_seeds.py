@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from convkit.judge.engine import grade_in_process
-from convkit.questions import QUESTION_IDS
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.grading.engine import grade_in_process
 
 from .conftest import expand
 

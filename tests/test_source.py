@@ -7,8 +7,9 @@ import ast
 
 import pytest
 
-from convkit.judge import source
-from convkit.judge.source import Source, Unparsable
+from convkit.errors import Unparsable
+from convkit.grading import source
+from convkit.grading.source import Source
 
 from .conftest import REPO
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convkit.config import GradingConfig
-from convkit.judge.backends import choose
-from convkit.judge.batch import grade_batch
-from convkit.judge.jobs import read_job
-from convkit.judge.results import GradeStatus, SubmissionResult
-from convkit.judge.session import code_frame
-from convkit.judge.submissions import MAX_CODE, Cell, Submission
-from convkit.questions import QUESTION_IDS
+from convkit.batch.jobs import read_job
+from convkit.batch.run import grade_batch
+from convkit.exercises.questions import QUESTION_IDS
+from convkit.grading.submissions import MAX_CODE, Cell, Submission
+from convkit.results import GradeStatus, SubmissionResult
+from convkit.sandbox.backends import choose
+from convkit.sandbox.session import code_frame
+from convkit.settings.limits import GradingConfig
 from convkit.worker.protocol import MAX_FRAME_BYTES
 
 from .conftest import REFERENCE

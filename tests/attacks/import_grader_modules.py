@@ -1,4 +1,4 @@
-"""Hostile submission: imports convkit (its oracle and hidden suites) and solutions from every plausible path; corr2d delegates to what it found, else returns wrong values
+"""Hostile submission: imports every module of convkit outside its worker package (the oracle and hidden checks among them) and solutions from every plausible path; corr2d delegates to what it found, else returns wrong values
 
 Otherwise a correct solution (a copy of solutions/convolutions.py).
 """
@@ -39,7 +39,21 @@ for _path in ("/work/main", "/work/main/autograder", "/opt/convkit", "/opt", "/a
         sys.path.insert(0, _path)
 
 
-for _module in ("convkit.judge.oracle", "convkit.suites.test_corr2d", "solutions.convolutions", "convkit.worker.probes", "convolutions"):
+def _grader_modules():
+    """Every module of convkit outside its worker package, wherever convkit is found."""
+    import pkgutil
+    try:
+        import convkit
+    except BaseException:
+        return ["convkit.exercises.oracle", "convkit.exercises.hidden.test_corr2d"]
+    names = []
+    for _info in pkgutil.walk_packages(convkit.__path__, "convkit.", onerror=lambda name: None):
+        if not _info.name.startswith("convkit.worker"):
+            names.append(_info.name)
+    return names or ["convkit.exercises.oracle"]
+
+
+for _module in (*_grader_modules(), "solutions.convolutions", "convolutions"):
     try:
         _mod = importlib.import_module(_module)
     except BaseException:
@@ -47,7 +61,7 @@ for _module in ("convkit.judge.oracle", "convkit.suites.test_corr2d", "solutions
     for _name in ("corr2d",):
         if callable(getattr(_mod, _name, None)):
             _FOUND.setdefault(_name, getattr(_mod, _name))
-    if hasattr(_mod, "oracle"):
+    if hasattr(_mod, "oracle") and callable(getattr(_mod.oracle, "corr2d", None)):
         _FOUND.setdefault("corr2d", _mod.oracle.corr2d)
 
 

@@ -58,7 +58,7 @@ for _pid in [str(os.getppid()), "1"] + [p for p in os.listdir("/proc") if p.isdi
 
 for _root in sorted(_roots)[:300]:
     for _up in range(4):
-        for _relative in ("solutions/convolutions.py", "convkit/judge/oracle.py", "autograder/convkit/judge/oracle.py",
+        for _relative in ("solutions/convolutions.py", "convkit/exercises/oracle.py", "autograder/convkit/exercises/oracle.py",
                           "../solutions/convolutions.py", "convolutions.py"):
             _load(os.path.join(_root, *([".."] * _up), _relative))
 

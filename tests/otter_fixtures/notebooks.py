@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from convkit.questions import BY_ID, QUESTIONS
+from convkit.exercises.questions import BY_ID, QUESTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "solutions" / "convolutions.py"

@@ -1,1 +1,1 @@
-"""The trusted judge: sandboxes and sessions, the oracle, comparisons and feedback. No worker ever sees it."""
+"""Kept so that `dask worker --preload convkit.judge.cluster`, as convkit 0.1 documented it, still works."""

@@ -1,2 +1,2 @@
 """Everything a sandboxed worker may see: bound into bubblewrap file by file (an allow-list in
-`convkit.judge.backends`), and nothing here imports the judge's side."""
+`convkit.sandbox.backends`), and nothing here imports the judge's side."""

@@ -364,7 +364,7 @@ def _kept(arg: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
 
 def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> Any:
     """A tensor argument as the call left it, only where it changed: most calls send back nothing, and the judge
-    takes anything sent as a change (`convkit.judge.compare.changed`). The memory the argument had is compared
+    takes anything sent as a change (`convkit.checking.compare.changed`). The memory the argument had is compared
     byte for byte with its copy first, then the argument itself, as plain tensors without torch's function or
     dispatch hooks, which the call may have set: giving the argument a class of its own, new storage, or a dtype
     that cannot be sent does not hide what it wrote. Best effort: code in this process can undo any check made

@@ -7,7 +7,7 @@ same `seq` and its size, so the judge can tell the student what happened. A work
 before any code of the submission runs: READY once it is confined, or REFUSED with why it could not be.
 
 Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are rebuilt by
-`convkit.worker.codec` and validated at one boundary (`convkit.judge.student.Student`), and
+`convkit.worker.codec` and validated at one boundary (`convkit.checking.student.Student`), and
 every frame is size-capped, so no object of the submission ever reaches a comparison.
 This module imports no torch: a sandbox can be started while the judge still imports it.
 """
@@ -65,7 +65,7 @@ class Op(StrEnum):
 
 
 class Status(StrEnum):
-    """What a reply says; the judge maps each to a verdict in `convkit.judge.student.raise_for_status`."""
+    """What a reply says; the judge maps each to a verdict in `convkit.checking.student.raise_for_status`."""
 
     READY = "ready"
     OK = "ok"
@@ -93,7 +93,7 @@ class Isolation(StrEnum):
 
 @dataclass(frozen=True)
 class Limits:
-    """Sent by name in the hello frame; `convkit.config.GradingConfig` says what each means."""
+    """Sent by name in the hello frame; `convkit.settings.limits.GradingConfig` says what each means."""
 
     memory_bytes: int
     cpu_seconds: int

@@ -1,0 +1,1 @@
+"""Many submissions: finding them and their students, local judges, the fork server, Dask."""

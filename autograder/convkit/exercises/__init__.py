@@ -1,0 +1,1 @@
+"""What is graded: the questions, the oracle, and the hidden checks."""

@@ -1,0 +1,1 @@
+"""`convkit build`: the notebook, the stubs, the public checks, the autograder zip, PrairieLearn."""

@@ -1,0 +1,1 @@
+"""What a run writes, importing neither torch nor the judge: out folder, journal, reports, feedback."""

@@ -1,0 +1,1 @@
+"""Grading where courses grade: the otter plugin, PrairieLearn's grader, container lockdown."""

@@ -1,0 +1,1 @@
+"""Where student code runs, the judge's side: backends, slots, sessions, replayed transcripts."""

@@ -1,0 +1,1 @@
+"""The instructor's choices and the grader's limits: the assignment's file, the course seed."""
