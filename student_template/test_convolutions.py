@@ -9,7 +9,7 @@ import pytest
 """Public checks: the book's examples, run on the student's own machine, one line each.
 
 This file is copied verbatim into what students get (the notebook's first cell and
-test_convolutions.py), followed by the checks of each question rendered from `convkit.questions`;
+test_convolutions.py), followed by the checks of each question rendered from the questions;
 it imports nothing but torch and the standard library. A failing check says what is wrong in one
 line, names a known bug when the output matches one (the handout carries those wrong outputs for the
 book's inputs, nothing else), shows expected and actual values as small grids, and says when a

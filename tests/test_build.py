@@ -156,7 +156,7 @@ def leaks(files: dict[str, str]) -> list[str]:
     reference."""
     everything = "\n".join(files.values())
     found = ["the course's grading seed"] if str(SEED) in everything else []
-    public = (PACKAGE / "questions.py").read_text() + (PACKAGE / "render.py").read_text() + render.stub_module() + render.public_checks()
+    public = (PACKAGE / "exercises" / "questions.py").read_text() + (PACKAGE / "handout" / "render.py").read_text() + render.stub_module() + render.public_checks()
 
     # hidden suites: module names, check functions and their helpers, any distinctive line
     secrets = {"convkit.exercises.hidden", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis", "expect_call", "WRONG_RUNS"}

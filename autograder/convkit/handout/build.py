@@ -190,7 +190,7 @@ def generate_env() -> dict[str, str]:
 def copy_source(target: Path) -> None:
     """This convkit as pip installs it, from wherever it runs (a checkout or an installed wheel): its modules,
     the assignment's data files, and a pyproject.toml written for them."""
-    for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("templates/*.html")]):
+    for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("output/templates/*.html")]):
         path = target / "convkit" / source.relative_to(PACKAGE)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, path)
