@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.bench_grade import submissions
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.sandbox.backends import choose
 from convkit.batch.run import grade_batch
 import torch
@@ -53,7 +54,7 @@ count = int(sys.argv[2])
 with tempfile.TemporaryDirectory() as folder:
     paths = submissions(count, Path(folder))
     start = cpu(resource.RUSAGE_SELF), time.perf_counter()
-    grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
+    grade_batch(paths, GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)
     print(json.dumps({"judge_cpu": (cpu(resource.RUSAGE_SELF) - start[0]) / count, "wall": time.perf_counter() - start[1]}))
 """
 
@@ -85,14 +86,14 @@ def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[st
     from convkit.batch.run import grade_batch
     from convkit.sandbox.backends import choose
     from convkit.settings.limits import GradingConfig
+    from convkit.settings.run import GradingRun
 
     finished: list[float] = []
     start = time.perf_counter()
     batch = grade_batch(
         paths,
-        GradingConfig(jobs=jobs),
+        GradingRun(GradingConfig(jobs=jobs), 1),
         choose("plain"),
-        1,
         progress=False,
         scheduler=scheduler,
         on_result=lambda *_: finished.append(time.perf_counter()),

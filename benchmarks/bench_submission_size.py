@@ -60,6 +60,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.sandbox.backends import choose
 from convkit.batch.run import grade_batch
 
@@ -70,7 +71,7 @@ def mark(index, result):
 marks = []
 paths = [Path(sys.argv[1]), Path(sys.argv[2])]
 config, plain = GradingConfig(jobs=1), choose("plain")
-result = grade_batch(paths, config, plain, 1, progress=False, on_result=mark).results[1]
+result = grade_batch(paths, GradingRun(config, 1), plain, progress=False, on_result=mark).results[1]
 (cpu, wall, before), (cpu_end, wall_end, peak) = marks
 failed = [c.failure.detail for q in result.questions for c in q.checks if c.failure is not None]
 commonest = max(failed, key=failed.count, default="")

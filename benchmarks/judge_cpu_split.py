@@ -56,31 +56,31 @@ def main() -> None:
     args = parser.parse_args()
     from benchmarks.bench_grade import submissions
     from convkit.batch.run import grade_batch
-    from convkit.checking import compare, memo, student
+    from convkit.checking import cache, compare, student
     from convkit.grading import engine
-    from convkit.sandbox import replay as plans
-    from convkit.sandbox import session
+    from convkit.sandbox import replay, session
     from convkit.sandbox.backends import choose
     from convkit.settings.limits import GradingConfig
+    from convkit.settings.run import GradingRun
 
     split = Split()
     split.wrap(session.Session, "ask", "worker round trips, one at a time")
     split.wrap(session.Session, "collect", "worker round trips, a check's plan at once")
-    split.wrap(plans, "planned", "planning checks on the oracle")
+    split.wrap(replay, "planned", "planning checks on the oracle")
     split.wrap(session.Session, "load", "starting workers, loading cells")
     split.wrap(student.Student, "call", "encoding arguments, rebuilding replies")
     split.wrap(student.Student, "layer", "encoding arguments, rebuilding replies")
-    split.wrap(memo, "computed", "oracle and bug outputs, their cache")
+    split.wrap(cache, "computed", "oracle and bug outputs, their cache")
     split.wrap(compare, "compare", "comparing values")
     split.wrap(compare, "shrink", "shrinking (its own logic)")
     split.wrap(compare, "name_the_bug", "naming bugs (their own logic)")
     split.wrap(engine, "judge_from_scratch", "from-scratch policy")
     with tempfile.TemporaryDirectory() as folder:
         paths = submissions(args.count, Path(folder))
-        grade_batch(paths[:5], GradingConfig(jobs=1), choose("plain"), 1, progress=False)  # warm: imports, the cache
+        grade_batch(paths[:5], GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)  # warm: imports, the cache
         split.spent.clear()
         start = time.process_time()
-        grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
+        grade_batch(paths, GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)
         total = time.process_time() - start
     split.spent["the rest: checks' logic, draws, results"] = total - sum(split.spent.values())
     print(f"judge CPU {1000 * total / args.count:.1f} ms per submission ({args.count} submissions)")

@@ -26,6 +26,7 @@ from convkit.output.feedback import check_lines
 from convkit.results import SubmissionResult
 from convkit.sandbox.backends import WORKER_UID_BASE, choose
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.worker import landlock
 from convkit.worker.protocol import WRITABLE
 
@@ -185,7 +186,7 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         if request.param == "landlock":
             results = in_a_container(paths, folder / "graded")
         else:
-            results = grade_batch(paths, CONFIG, choose(request.param), seed=1, progress=False).results
+            results = grade_batch(paths, GradingRun(CONFIG, 1), choose(request.param), progress=False).results
     elapsed = time.monotonic() - started
     # The fillers write 2,000 MB each unless bounded. Every worker's writable places are tmpfs of tmp_bytes each;
     # the other backend's batch may run at the same time on the other test process, with as many workers. A

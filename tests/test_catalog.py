@@ -32,6 +32,7 @@ from convkit.output.feedback import check_lines
 from convkit.results import SubmissionResult
 from convkit.sandbox.backends import choose
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 from .conftest import expand, unreadable
 
@@ -114,7 +115,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResu
     """Every submission by `folder/file name`."""
     sources = [*CATALOG, *CATALOG2, *CATALOG3, *HONEST]
     paths = [expand(path, tmp_path_factory.mktemp(path.parent.name, numbered=True)) for path in sources]
-    batch = grade_batch(paths, CONFIG, choose("plain"), seed=SEED, progress=False)
+    batch = grade_batch(paths, GradingRun(CONFIG, SEED), choose("plain"), progress=False)
     return {key(source): result for source, result in zip(sources, batch.results, strict=True)}
 
 

@@ -22,6 +22,7 @@ import pytest
 
 from convkit.output.reports import RECORDS
 from convkit.results import Failure, SubmissionResult
+from convkit.settings.run import GradingRun
 
 from .cluster_poison import POISON
 from .conftest import REFERENCE, REPO, STUBS, convkit
@@ -154,11 +155,11 @@ def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, 
     path = tmp_path / "doubled.py"
     path.write_text(REFERENCE.read_text().replace("return Y", "return 2 * Y", 1))
     job, seed = read_job(0, path), 4242
-    with Cluster(cluster.address, choose("plain"), GradingConfig(), seed, load()) as judges:
+    with Cluster(cluster.address, choose("plain"), GradingRun(GradingConfig(), seed, load())) as judges:
         first, second = sorted(judges.client.nthreads())
 
         def grade_on(worker: str, transcripts: bytes = b"") -> tuple[list[dict[str, object]], bytes, str]:
-            task = [job], seed, load(), transcripts, judges.run
+            task = [job], transcripts, judges.run
             future = judges.client.submit(grade_on_worker, *task, workers=[worker], pure=False)
             return future.result(timeout=120)  # type: ignore[no-any-return]
 
@@ -243,7 +244,7 @@ def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, m
         paths.append(tmp_path / f"s{index}.py")
         paths[-1].write_text(REFERENCE.read_text())
     with DaskCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=":0") as dask:
-        batch = grade_batch(paths, GradingConfig(), choose("plain"), int(SEED), load(), progress=False, scheduler=dask.scheduler_address)
+        batch = grade_batch(paths, GradingRun(GradingConfig(), int(SEED), load()), choose("plain"), progress=False, scheduler=dask.scheduler_address)
     statuses = [result.status for result in batch.results]
     assert statuses == [GradeStatus.GRADED, GradeStatus.UNGRADABLE, GradeStatus.GRADED, GradeStatus.GRADED]
     assert "RuntimeError: a judge that breaks on this one" in str(batch.results[1].problem)
@@ -263,7 +264,7 @@ def test_the_rule_for_a_failed_task() -> None:
     from convkit.settings.assignment import load
     from convkit.settings.limits import GradingConfig
 
-    judges = Cluster("tcp://127.0.0.1:1", choose("plain"), GradingConfig(), 1, load())
+    judges = Cluster("tcp://127.0.0.1:1", choose("plain"), GradingRun(GradingConfig(), 1, load()))
     judges.client = SimpleNamespace(get_events=lambda topic: ())  # no nanny restarted a worker
     first, second = (Job(i, f"s{i}.py", f"s{i}.py", REFERENCE.read_bytes()) for i in (0, 1))
     shared, alone = (Attempt("tcp://w:1", a, None, "plain", "uid only") for a in (False, True))
@@ -288,7 +289,7 @@ def test_a_task_graded_alone_takes_every_slot_of_its_worker() -> None:
     from convkit.sandbox.backends import choose
     from convkit.settings.limits import GradingConfig
 
-    plugin = JudgePlugin(choose("plain"), GradingConfig(), 1)
+    plugin = JudgePlugin(choose("plain"), GradingRun(GradingConfig(), 1))
     plugin.slots = [SimpleNamespace(name="a"), SimpleNamespace(name="b")]  # type: ignore[list-item]
     for slot in plugin.slots:
         plugin.free.put(slot)
@@ -473,7 +474,7 @@ def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: P
         paths = sorted(batch.iterdir())
         try:
             grade_batch(
-                paths, GradingConfig(), choose("plain"), int(SEED), progress=False, on_result=kill_the_worker, scheduler=lonely.address
+                paths, GradingRun(GradingConfig(), int(SEED)), choose("plain"), progress=False, on_result=kill_the_worker, scheduler=lonely.address
             )
         except ClusterError as error:
             stopped.append(str(error))

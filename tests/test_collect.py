@@ -14,7 +14,7 @@ import yaml
 
 from convkit.batch.collect import METADATA_BYTES, NO_FILE, NO_FOLDER, NOT_A_SUBMISSION, collect
 from convkit.errors import UsageError
-from convkit.results import METADATA, Student
+from convkit.results import METADATA, Submitter
 
 from .conftest import REFERENCE, STUBS
 
@@ -55,13 +55,13 @@ def by_name(found: list) -> dict[str, object]:
 def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silently(tmp_path: Path) -> None:
     folder = export(tmp_path)
     collection = collect([folder.parent], tmp_path / "scratch")
-    found = by_name(collection.found)
+    found = by_name(collection.submissions)
     assert len(found) == 21  # one of them empty: a student with nothing to grade
     empty = found["submission_1003"]
-    assert empty.nothing == NO_FILE and empty.student == Student("Student 3", "S003", "s3@uni.edu")
-    assert [item.name for item in collection.found if item.nothing] == ["submission_1003"]
-    assert found["submission_1000/convolutions.ipynb"].student == Student("Student 0", "S000", "s0@uni.edu")
-    assert found["submission_2000/convolutions.py"].student == Student("Ann; Ben", "1; 2", "a@x; b@x")
+    assert empty.nothing == NO_FILE and empty.student == Submitter("Student 3", "S003", "s3@uni.edu")
+    assert [item.name for item in collection.submissions if item.nothing] == ["submission_1003"]
+    assert found["submission_1000/convolutions.ipynb"].student == Submitter("Student 0", "S000", "s0@uni.edu")
+    assert found["submission_2000/convolutions.py"].student == Submitter("Ann; Ben", "1; 2", "a@x; b@x")
     chosen = found["submission_1002/convolutions.py"]
     assert chosen.picked == "graded convolutions.py, one of 2 files (scratch.py not graded)"
     skipped = {
@@ -72,7 +72,7 @@ def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silent
     assert skipped["submission_1002/scratch.py"].startswith("the same submission's convolutions.py was graded instead (the notebook named")
     assert skipped["submission_1002/test_convolutions.py"].startswith("a test_*.py file holds the public checks")
     assert "submission_1003" not in skipped
-    names = [item.name for item in collection.found]
+    names = [item.name for item in collection.submissions]
     assert len(set(names)) == len(names)
 
 
@@ -91,18 +91,18 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
         zipped.writestr("assignment_4242_export/submission_1002/corrupt.py", "# CORRUPT-MARK")
     archive.write_bytes(archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX"))  # its CRC no longer matches
     collection = collect([archive], tmp_path / "scratch")
-    assert {item.name for item in collection.found} == {
+    assert {item.name for item in collection.submissions} == {
         "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
         "submission_1003",
     }  # fmt: skip
     # an empty folder has no member in this zip: the metadata names it
-    assert by_name(collection.found)["submission_1003"].nothing == NO_FOLDER
+    assert by_name(collection.submissions)["submission_1003"].nothing == NO_FOLDER
     reasons = {item.path.rsplit("/", 1)[-1]: item.reason for item in collection.skipped}
     assert reasons["escape.py"] == reasons["link.py"] == "an unsafe path or a link in the zip"
     assert reasons["huge.py"] == "over 2 MiB"
     assert reasons["corrupt.py"].startswith("could not be read from the zip (Bad CRC-32")
     assert not (tmp_path / "escape.py").exists() and not any((tmp_path / "scratch").rglob("escape.py"))
-    assert all(item.student.name for item in collection.found)
+    assert all(item.student.name for item in collection.submissions)
 
 
 def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
@@ -117,12 +117,12 @@ def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "carol.py").write_text("x = 2")
     collection = collect([tmp_path / "subs", tmp_path / "elsewhere" / "carol.py"], tmp_path / "scratch")
-    found = by_name(collection.found)
+    found = by_name(collection.submissions)
     notebooks = ["alice/convolutions.ipynb", "bob/convolutions.ipynb"]
     assert sorted(found) == [*notebooks, "elsewhere/carol.py", "empty", "subs/carol.py"]
-    assert found["empty"].nothing == NO_FILE and found["empty"].student == Student("empty")
-    assert found["alice/convolutions.ipynb"].student == Student("alice")
-    assert found["subs/carol.py"].student == Student()
+    assert found["empty"].nothing == NO_FILE and found["empty"].student == Submitter("empty")
+    assert found["alice/convolutions.ipynb"].student == Submitter("alice")
+    assert found["subs/carol.py"].student == Submitter()
     assert found["bob/convolutions.ipynb"].picked == "graded convolutions.ipynb, one of 2 files (convolutions.py not graded)"
     reasons = {Path(item.path).name: item.reason for item in collection.skipped}
     assert reasons.pop("README.txt") == NOT_A_SUBMISSION and list(reasons) == ["convolutions.py"]
@@ -141,11 +141,11 @@ def test_every_submission_the_metadata_lists_is_found_and_one_it_does_not_is_fla
     shutil.copy(REFERENCE, folder / "submission_1999" / "convolutions.py")
     (folder / "submission_1999" / "empty").mkdir()
     (folder / "submission_1998").mkdir()
-    found = by_name(collect([folder], tmp_path / "scratch").found)
+    found = by_name(collect([folder], tmp_path / "scratch").submissions)
     assert found["submission_1500"].nothing == NO_FOLDER
-    assert found["submission_1500"].student == Student("Zoe", "Z9", "z@uni.edu")
-    assert found["submission_1999/convolutions.py"].student == Student(unlisted=True)
-    assert found["submission_1998"].student == Student(unlisted=True)
+    assert found["submission_1500"].student == Submitter("Zoe", "Z9", "z@uni.edu")
+    assert found["submission_1999/convolutions.py"].student == Submitter(unlisted=True)
+    assert found["submission_1998"].student == Submitter(unlisted=True)
     assert found["submission_1998"].nothing == NO_FILE
     assert not any("outside" in name or "hidden" in name for name in found)
     assert [item.student.unlisted for item in found.values()].count(True) == 2
@@ -201,6 +201,6 @@ def test_export_metadata_may_repeat_itself_with_aliases(tmp_path: Path) -> None:
     people = "[{':name': Ada, ':sid': 7, ':email': [a, b]}]"
     metadata = f"submission_1: &one {{':submitters': &people {people}}}\ncopy: *one\n"
     (tmp_path / METADATA).write_text(metadata)
-    listed, found = collect([tmp_path], tmp_path / "scratch").found
-    assert found.student == Student("Ada", "7", "") and found.nothing is None
+    listed, found = collect([tmp_path], tmp_path / "scratch").submissions
+    assert found.student == Submitter("Ada", "7", "") and found.nothing is None
     assert listed.name == "copy" and listed.student == found.student and listed.nothing  # listed, no folder

@@ -19,6 +19,7 @@ from convkit.sandbox.backends import Backend
 from convkit.sandbox.cpus import CpuClaim, preferred
 from convkit.sandbox.slot import Slot
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 CPUS = os.sched_getaffinity(0)
 CLAIM = """
@@ -110,7 +111,7 @@ def test_a_slot_its_workers_and_its_judge_run_on_its_cpu(private_claims: Path, m
         finally:
             channel.close()
             slot.reap()
-        pool.judge(SimpleNamespace(submission=lambda: None), slot, GradingConfig(), 1, None)  # type: ignore[arg-type]
+        pool.judge(SimpleNamespace(submission=lambda: None), slot, GradingRun(GradingConfig(), 1))  # type: ignore[arg-type]
     assert seen == [expected]
     assert os.sched_getaffinity(0) == before
 

@@ -19,6 +19,7 @@ from convkit.grading import engine
 from convkit.results import Failure, GradeStatus, SubmissionResult
 from convkit.sandbox.backends import choose
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 from .conftest import REFERENCE
 
@@ -98,7 +99,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResu
     ):
         paths.append(folder / name)
         paths[-1].write_text(REFERENCE.read_text() + "\n" + override)
-    return {result.name: result for result in grade_batch(paths, CONFIG, choose("auto"), seed=5, progress=False).results}
+    return {result.name: result for result in grade_batch(paths, GradingRun(CONFIG, 5), choose("auto"), progress=False).results}
 
 
 def test_a_forged_float_is_the_submissions_failure(graded: dict[str, SubmissionResult]) -> None:
@@ -156,7 +157,7 @@ def grade_with_pool2d_check(function: Any, tmp_path: Path, monkeypatch: pytest.M
     )
     path = tmp_path / "fine.py"
     path.write_text(REFERENCE.read_text())
-    [result] = grade_batch([path], CONFIG, choose("plain"), seed=5, progress=False).results
+    [result] = grade_batch([path], GradingRun(CONFIG, 5), choose("plain"), progress=False).results
     return result
 
 
@@ -187,7 +188,7 @@ def test_a_worker_that_cannot_be_confined_makes_the_submission_ungradable_not_ze
     if backend == "bwrap" and choose("auto").name != "bwrap":
         pytest.skip("bubblewrap is not installed here")
     config = replace(CONFIG, jobs=1, memory_mb=10**13)
-    [result] = grade_batch([REFERENCE], config, choose(backend), seed=5, progress=False).results
+    [result] = grade_batch([REFERENCE], GradingRun(config, 5), choose(backend), progress=False).results
     assert result.status is GradeStatus.UNGRADABLE
     assert f"the {backend} sandbox could not confine a worker: ValueError: RLIMIT_AS of " in str(result.problem)
 

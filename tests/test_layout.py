@@ -23,7 +23,7 @@ FORBIDDEN = {
     "convkit.errors": ("torch", "convkit.sandbox", "convkit.batch", "convkit.grading", "convkit.checking"),
 }
 """What each part may not import, even through another module (module-level imports, followed)."""
-TEXT = {"convkit.output", "convkit.output.neutral", "convkit.output.numbers"}
+TEXT = {"convkit.output", "convkit.output.escaping", "convkit.output.numbers"}
 """Output's pure-text leaves (escaping, numbers), which import nothing: checks word their failures with them."""
 ENTRY = {"convkit.exercises.hidden.conftest"}
 """`pytest convkit/exercises/hidden --impl FILE` runs a trusted file in process, as grading reads it."""

@@ -27,6 +27,7 @@ from convkit.results import SubmissionResult
 from convkit.sandbox.backends import choose
 from convkit.settings.assignment import AssignmentConfig, FromScratch, load
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.worker import probes
 from convkit.worker.codec import encode
 from convkit.worker.protocol import REACHED_MAX
@@ -375,7 +376,7 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     paths += [HERE / "honest" / name for name in HONEST]
     assignment = AssignmentConfig(from_scratch=mode, forbid=load().forbid)
     config = GradingConfig(jobs=2)
-    batch = grade_batch(paths, config, choose("plain"), 3, assignment, progress=False)
+    batch = grade_batch(paths, GradingRun(config, 3, assignment), choose("plain"), progress=False)
     return mode, dict(zip([*SCRATCH, *HONEST], batch.results, strict=True))
 
 

@@ -19,6 +19,7 @@ from convkit.results import GradeStatus
 from convkit.sandbox.backends import choose
 from convkit.settings.assignment import AssignmentConfig
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 from .conftest import REFERENCE
 
@@ -31,7 +32,7 @@ def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
         paths.append(tmp_path / name)
         paths[-1].write_text(REFERENCE.read_text() + "\n" + extra)
     killed: list[int] = []
-    with LocalPool(2, choose("plain"), GradingConfig(jobs=2), 3, AssignmentConfig()) as pool:
+    with LocalPool(2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig())) as pool:
 
         def kill_the_slow_ones_judge() -> None:
             deadline = time.monotonic() + 60
@@ -75,7 +76,7 @@ def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
             calls.append(f"wait {self.name}")
             return Usage(1.0, 2.0)
 
-    pool = LocalPool(2, choose("plain"), GradingConfig(jobs=2), 3, AssignmentConfig())
+    pool = LocalPool(2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig()))
     pool.judges = [Judge("a"), Judge("b")]  # type: ignore[list-item]
     pool.__exit__(None, None, None)
     assert calls == ["ask a", "ask b", "wait a", "wait b"]
@@ -94,7 +95,7 @@ def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_pro
         paths[-1].write_text(REFERENCE.read_text() + "\n" + extra)
     fresh: list[JudgeProcess] = []
     got = []
-    with LocalPool(2, choose("plain"), GradingConfig(jobs=2), 3, AssignmentConfig()) as pool:
+    with LocalPool(2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig())) as pool:
 
         def fail(self: JudgeProcess) -> None:
             fresh.append(self)
@@ -161,7 +162,7 @@ def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monke
     bwrap = Backend("bwrap", chosen=False)
     launched = early_slot(bwrap, GradingConfig(jobs=1))
     assert launched is not None
-    with InlineJudge(bwrap, GradingConfig(jobs=1), 3, AssignmentConfig(), launched) as judge:
+    with InlineJudge(bwrap, GradingRun(GradingConfig(jobs=1), 3, AssignmentConfig()), launched) as judge:
         assert judge.backend.name == "plain" and judge.slot is not launched
         assert judge.warning is not None and "no user namespaces here" in judge.warning
         assert launched.process is None and launched.control is None

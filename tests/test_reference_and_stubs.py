@@ -10,6 +10,7 @@ from convkit.exercises.questions import QUESTION_IDS
 from convkit.grading.engine import grade_in_process
 from convkit.sandbox.backends import choose
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 from .conftest import REFERENCE, STUBS
 
@@ -21,7 +22,7 @@ def test_reference_passes_every_hidden_check(seed: int) -> None:
 
 
 def test_reference_and_stubs_through_the_sandboxed_engine() -> None:
-    reference, stubs = grade_batch([REFERENCE, STUBS], GradingConfig(jobs=2), choose("auto"), seed=11, progress=False).results
+    reference, stubs = grade_batch([REFERENCE, STUBS], GradingRun(GradingConfig(jobs=2), 11), choose("auto"), progress=False).results
     assert [q.score for q in reference.questions] == [q.max_score for q in reference.questions]
     assert reference.notes == ()
     for question in stubs.questions:

@@ -24,6 +24,7 @@ from convkit.sandbox.channel import Channel
 from convkit.sandbox.slot import Ending
 from convkit.settings import assignment as assignment_config
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.worker import probes
 from convkit.worker.codec import MAX_STRING_CHARS
 from convkit.worker.protocol import Isolation, Op, Status, framed, receive
@@ -201,7 +202,7 @@ def graded(forge: Forge, worker: type[FakeWorker] = FakeWorker) -> SubmissionRes
     """The reference graded by a real judge whose workers are `worker`s forging with `forge`."""
     submission, slot = read_job(0, REFERENCE).submission(), FakeSlot(lambda: worker(forge))
     assignment = assignment_config.load()
-    return engine.grade(submission, slot, CONFIG, 1, assignment)  # type: ignore[arg-type]
+    return engine.grade(submission, slot, GradingRun(CONFIG, 1, assignment))  # type: ignore[arg-type]
 
 
 def failures(result: SubmissionResult) -> dict[str, set[str]]:

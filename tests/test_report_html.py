@@ -26,8 +26,8 @@ from convkit.results import (
     QuestionResult,
     Shown,
     Skipped,
-    Student,
     SubmissionResult,
+    Submitter,
     Value,
 )
 from convkit.sandbox.backends import Backend
@@ -59,13 +59,13 @@ def wrong(bug: str | None, detail: str) -> Failure:
 
 def graded(
     number: int,
-    who: str | Student,
+    who: str | Submitter,
     failing: dict[str, Failure],
     **fields: Any,
 ) -> SubmissionResult:
     """Submission `number` of `who`, whose `failing` questions fail every check."""
     if isinstance(who, str):
-        who = Student(who, f"S{number}", f"{who.split()[0].lower()}@uni.edu")
+        who = Submitter(who, f"S{number}", f"{who.split()[0].lower()}@uni.edu")
 
     def checks(q: str) -> tuple[CheckResult, ...]:
         return tuple(CheckResult(q, name, points, failing.get(q)) for name, points in CHECKS)
@@ -77,8 +77,8 @@ def graded(
 
 
 def batch() -> Batch:
-    maximilian = Student("Maximilian Alexander von Humboldt-Wißmann", "S1001", "max.von@uni.edu")
-    group = Student("Ann Lee; Ben Okafor", "S1002; S1003", "ann@uni.edu; ben@uni.edu")
+    maximilian = Submitter("Maximilian Alexander von Humboldt-Wißmann", "S1001", "max.von@uni.edu")
+    group = Submitter("Ann Lee; Ben Okafor", "S1002; S1003", "ann@uni.edu; ben@uni.edu")
     notebook = "submission_{}/convolutions.ipynb"
     results = [
         graded(1001, maximilian, {"corr2d": wrong(FLIPPED, MAX_ERROR)}, name=notebook.format(1001)),
@@ -106,7 +106,7 @@ def batch() -> Batch:
         graded(1008, "Eve Lost", {}, status=GradeStatus.UNGRADABLE, problem="the sandbox stopped"),
         graded(
             1009,
-            Student(INJECT, INJECT, INJECT),
+            Submitter(INJECT, INJECT, INJECT),
             {"conv1x1": Failure("raised", f"raised {INJECT}")},
             name=f"submission_1009/{INJECT}.py",
         ),

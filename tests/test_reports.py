@@ -159,11 +159,11 @@ def test_report_md_reads_without_escapes_and_student_text_stays_in_its_cell() ->
     keeps no escape, and a name or message with pipes, tags and links stays text in its own cell."""
     from markdown_it import MarkdownIt
 
-    from convkit.results import Skipped, Student
+    from convkit.results import Skipped, Submitter
 
     hostile = "a|b`|`<img src=x>[x](javascript:alert(1))"
     wrong = Failure("wrong shape", "corr2d(X, K): expected shape (2, 2), got (1, 2)")
-    named = replace(result(f"{hostile}.py", {}), student=Student(hostile, "S|1"))
+    named = replace(result(f"{hostile}.py", {}), student=Submitter(hostile, "S|1"))
     results = [result("alice_b.py", {"corr2d": wrong}), named]
     skipped = [Skipped("x.ipynb", f"the same submission's {hostile} was graded")]
     text = report(Batch(results, Backend("plain"), None), 7, skipped)

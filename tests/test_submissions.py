@@ -19,6 +19,7 @@ from convkit.results import GradeStatus, SubmissionResult
 from convkit.sandbox.backends import choose
 from convkit.sandbox.session import code_frame
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.worker.protocol import MAX_FRAME_BYTES
 
 from .conftest import REFERENCE
@@ -191,7 +192,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResu
     }
     for name, text in files.items():
         (folder / name).write_text(text)
-    batch = grade_batch(sorted(folder.iterdir()), CONFIG, choose("auto"), seed=5, progress=False)
+    batch = grade_batch(sorted(folder.iterdir()), GradingRun(CONFIG, 5), choose("auto"), progress=False)
     return {result.name: result for result in batch.results}
 
 

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, NoReturn
 from convkit.errors import CommandError
 from convkit.interrupts import INTERRUPTED, keep_exit_status, signals_deferred, stopped_by_sigterm
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 from convkit.worker.protocol import Isolation
 
 if TYPE_CHECKING:
-    from convkit.batch.collect import Found
+    from convkit.batch.collect import Collection
     from convkit.output.journal import Journal
     from convkit.results import SubmissionResult
     from convkit.sandbox.backends import Backend
@@ -134,7 +135,7 @@ def run_grade(args: argparse.Namespace) -> int:
 
         start_early()  # a batch will need judge processes: the server's imports overlap with this process's own
     from convkit.batch.collect import collect
-    from convkit.output.outdir import GRADED, check
+    from convkit.output.outdir import GRADED, ensure_usable
     from convkit.sandbox.backends import choose
     from convkit.sandbox.slot import early_slot
     from convkit.settings.assignment import load as load_assignment
@@ -145,7 +146,7 @@ def run_grade(args: argparse.Namespace) -> int:
             config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
             assignment = load_assignment(args.course)
             backend = choose(args.backend, floor(args, assignment))
-            check(
+            ensure_usable(
                 args.out, args.force, args.resume,
                 replaces=GRADED, submissions=args.submissions, course=args.course,
             )  # fmt: skip
@@ -161,7 +162,7 @@ def run_grade(args: argparse.Namespace) -> int:
             )
         launched = early_slot(backend, config) if args.scheduler is None and not pooled_here else None  # graded here
         try:
-            return grade_found(args, found, config, backend, seed, told, assignment, launched)
+            return grade_found(args, found, GradingRun(config, seed, assignment), backend, told, launched)
         finally:
             if launched is not None:
                 launched.close()
@@ -169,32 +170,30 @@ def run_grade(args: argparse.Namespace) -> int:
 
 def grade_found(
     args: argparse.Namespace,
-    found: Found,
-    config: GradingConfig,
+    found: Collection,
+    run: GradingRun,
     backend: Backend,
-    seed: int,
     told: str | None,
-    assignment: AssignmentConfig,
     launched: Slot | None,
 ) -> int:
     """`convkit grade` once its arguments are checked: grade, keep each result as it comes, write the output."""
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
         from convkit.batch.run import grade_batch, pooled
         from convkit.errors import BackendError, ClusterError, OutError, SandboxError
+        from convkit.output.escaping import line
         from convkit.output.journal import Journal, keys, reusable, settings_key
-        from convkit.output.neutral import line
         from convkit.output.outdir import GRADED, fresh_folder
         from convkit.output.reports import load_charts, write_all
         from convkit.results import METADATA, GradeStatus
 
     if told:
         print(f"convkit grade: {told}", file=sys.stderr)
-    nameless = [line(item.name, 300) for item in found.found if item.student.unlisted]
+    nameless = [line(item.name, 300) for item in found.submissions if item.student.unlisted]
     if nameless:
         names = ", ".join(nameless[:SHOWN_SKIPPED]) + (", ..." if nameless[SHOWN_SKIPPED:] else "")
         said = f"{METADATA} names no student for {len(nameless)} submission(s): {names}"
         print(f"convkit grade: warning: {said}", file=sys.stderr)
-    wanted = keys(found.found, settings_key(seed, config, assignment, version()))
+    wanted = keys(found.submissions, settings_key(run, version()))
     reused = reusable(args.out, wanted) if args.resume else {}
     if args.resume:
         print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
@@ -203,7 +202,7 @@ def grade_found(
         threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
     try:
         batch = grade_batch(
-            found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
+            found.submissions, run, backend, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
         )
     except (SandboxError, BackendError) as error:
         nothing = "nothing was graded (see `convkit doctor`, or try --backend plain)"
@@ -222,7 +221,7 @@ def grade_found(
         return 1
     try:
         with fresh_folder(args.out, force=True, replaces=GRADED) as folder:
-            write_all(batch, folder, seed, found.skipped, journal.records(batch.results), journal.written())
+            write_all(batch, folder, run.seed, found.skipped, journal.records(batch.results), journal.written())
     except (OutError, OSError) as error:
         raise CommandError(str(error)) from None
     skipped = [f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped]
@@ -257,7 +256,7 @@ def shown(lines: list[str], what: str) -> None:
 
 def student(result: SubmissionResult) -> str:
     """Whose the submission is, in words for the terminal (nothing where unknown)."""
-    from convkit.output.neutral import line
+    from convkit.output.escaping import line
 
     who = result.student
     named = ", ".join(filter(None, [line(who.name, 200), line(who.sid, 100)]))
@@ -316,13 +315,13 @@ def run_doctor(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
         from convkit.handout.build import build
-        from convkit.output.outdir import HANDOUT, check, fresh_folder
+        from convkit.output.outdir import HANDOUT, ensure_usable, fresh_folder
         from convkit.settings.assignment import grader_image
         from convkit.settings.assignment import load as load_assignment
         from convkit.settings.course import course_seed
 
     try:
-        check(args.out, args.force, replaces=HANDOUT, course=args.course)
+        ensure_usable(args.out, args.force, replaces=HANDOUT, course=args.course)
         seed, told = course_seed(args.course)
         assignment = load_assignment(args.course)
         image = grader_image(args.course)

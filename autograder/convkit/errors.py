@@ -22,7 +22,7 @@ file cannot be graded at all) and Unparsable (a syntax error, below which nothin
 
 from __future__ import annotations
 
-from convkit.output.neutral import quoted
+from convkit.output.escaping import quoted
 from convkit.results import Failure, Shown
 
 

@@ -15,7 +15,7 @@ class GradeStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class Student:
+class Submitter:
     """Who handed a submission in, as far as the input says (a Gradescope export names them; a per-student
     folder gives a name); empty where unknown. A group's names are joined by '; '."""
 
@@ -121,7 +121,7 @@ class SubmissionResult:
     partial: str | None = None
     """Why only part of it was graded (a syntax error); every question's feedback starts with it."""
     notes: tuple[str, ...] = field(default=())
-    student: Student = Student()
+    student: Submitter = Submitter()
 
     @property
     def gradable(self) -> bool:
@@ -155,7 +155,7 @@ class SubmissionResult:
             "questions": questions,
             "status": GradeStatus(data["status"]),
             "notes": tuple(data["notes"]),
-            "student": Student(**data["student"]),
+            "student": Submitter(**data["student"]),
         }
         return cls(**{**data, **fields})
 

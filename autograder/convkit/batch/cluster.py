@@ -40,8 +40,7 @@ from distributed.comm.addressing import get_address_host_port
 from convkit.batch.jobs import Job
 from convkit.errors import ClusterError, SandboxError
 from convkit.results import Failure, SubmissionResult
-from convkit.settings.assignment import AssignmentConfig
-from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 if TYPE_CHECKING:
     from convkit.sandbox.backends import Backend
@@ -112,8 +111,8 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
 
     idempotent = False
 
-    def __init__(self, backend: Backend, config: GradingConfig, seed: int) -> None:
-        self.requested, self.config, self.seed = backend, config, seed
+    def __init__(self, backend: Backend, run: GradingRun) -> None:
+        self.requested, self.run = backend, run
         self.free: queue.Queue[Slot] = queue.Queue()
         self.gate = threading.Lock()
         """Held while a task takes slots: one taking all has them before another takes one back."""
@@ -122,10 +121,10 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         self.warning: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"requested": self.requested, "config": self.config, "seed": self.seed}
+        return {"requested": self.requested, "run": self.run}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["requested"], state["config"], state["seed"])  # type: ignore[misc]
+        self.__init__(state["requested"], state["run"])  # type: ignore[misc]
 
     async def setup(self, worker: Any) -> None:
         """Stop the worker's profiler, and start the slots (each takes a torch import; the batch's checks are
@@ -138,11 +137,11 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
 
     def start(self, count: int) -> None:
         from convkit.batch.pool import start_slots, with_fallback
-        from convkit.sandbox import replay as plans
+        from convkit.sandbox import replay
 
-        plans.share()
+        replay.share()
         self.slots, self.backend, self.warning = with_fallback(
-            lambda backend: start_slots(backend, self.config, count, self.seed), self.requested
+            lambda backend: start_slots(backend, self.run.config, count, self.run.seed), self.requested
         )
         for slot in self.slots:
             self.free.put(slot)
@@ -203,8 +202,6 @@ def tasks_of(jobs: Iterable[Job], count: int | None, threads: int) -> Iterator[l
 
 def grade_on_worker(
     jobs: list[Job],
-    seed: int,
-    assignment: AssignmentConfig,
     transcripts: bytes,
     ledger: str,
     every: bool = False,
@@ -216,12 +213,12 @@ def grade_on_worker(
     again after a worker's death, the client decides. Transcripts travel pickled: the scheduler,
     which unpickles every task, then never imports the judge."""
     from convkit.batch.pool import judge
-    from convkit.sandbox import replay as plans
+    from convkit.sandbox import replay
 
     plugin = plugin_of_this_worker()
     worker = get_worker()
     if transcripts:
-        plans.adopt(pickle.loads(transcripts))  # noqa: S301 - written by this batch's judges, passed on by its client
+        replay.adopt(pickle.loads(transcripts))  # noqa: S301 - written by this batch's judges, passed on by its client
     with plugin.lent(every) as slots:
         alone = len(jobs) == 1 and len(slots) == len(plugin.slots)
         sandbox = slots[0].backend.name, str(slots[0].isolation)
@@ -231,10 +228,10 @@ def grade_on_worker(
         if died is not None:
             return died
         try:
-            results = [judge(job, slots[0], plugin.config, seed, assignment) for job in jobs]
+            results = [judge(job, slots[0], plugin.run) for job in jobs]
         finally:  # graded, or the judge raised: no death
             on_loop(worker, worker.scheduler.set_metadata(keys=keys, value=None))
-    return results, pickle.dumps(plans.learned()), worker.address
+    return results, pickle.dumps(replay.learned()), worker.address
 
 
 def begin(worker: Any, keys: list[str], attempt: Attempt) -> Attempt | None:
@@ -273,10 +270,10 @@ class Cluster:
     usage = None
 
     def __init__(
-        self, address: str, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig, count: int | None = None
+        self, address: str, backend: Backend, run: GradingRun, count: int | None = None
     ) -> None:
         """`count`: how many jobs `results` will be given, to size tasks (`task_size`); unknown, each holds one."""
-        self.address, self.requested, self.config, self.seed, self.assignment = address, backend, config, seed, assignment
+        self.address, self.requested, self.grading = address, backend, run
         self.count = count
         self.backend = backend
         self.warning: str | None = None
@@ -315,7 +312,7 @@ class Cluster:
             raise ClusterError(
                 f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; start some with `dask worker`"
             ) from None
-        replies = self.client.register_plugin(JudgePlugin(self.requested, self.config, self.seed), name=PLUGIN)
+        replies = self.client.register_plugin(JudgePlugin(self.requested, self.grading), name=PLUGIN)
         for worker, reply in replies.items():
             if reply.get("status") != "OK":
                 raise SandboxError(f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}")
@@ -326,7 +323,7 @@ class Cluster:
         self.warning = "; ".join(warnings) or None
 
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
-        from convkit.sandbox import replay as plans
+        from convkit.sandbox import replay
 
         workers = self.client.nthreads()
         threads = sum(workers.values()) or 1
@@ -335,7 +332,7 @@ class Cluster:
         alone: Counter[int] = Counter()
         """Tasks each job was sent alone in (they name those tasks)."""
 
-        exchange = plans.Exchange(workers)
+        exchange = replay.Exchange(workers)
         watch = Watch(self.client, self.address)
 
         running = as_completed(loop=self.client.loop)
@@ -350,7 +347,7 @@ class Cluster:
             name = f"-alone{alone[batch[0].index]}" if every else ""  # with all its worker's slots
             key = f"convkit-{self.run}-{batch[0].index}{name}"
             future = self.client.submit(
-                grade_on_worker, batch, self.seed, self.assignment, transcripts, self.run, every,
+                grade_on_worker, batch, transcripts, self.run, every,
                 key=key, pure=False, retries=RETRIES, **placed,
             )  # fmt: skip
             waiting[future.key] = batch
@@ -420,7 +417,7 @@ class Cluster:
 
         told = " ".join(str(outcome).split())[:200]
         problem = f"its task failed on the Dask cluster ({type(outcome).__name__}: {told})"
-        sandbox = {"seed": self.seed, "backend": self.backend.name, "isolation": "unknown"}
+        sandbox = {"seed": self.grading.seed, "backend": self.backend.name, "isolation": "unknown"}
         return ungradable(job.submission(), problem, **sandbox)
 
     def killed(self, job: Job, died: list[Attempt]) -> SubmissionResult:
@@ -443,7 +440,7 @@ class Cluster:
             reason = "the grader's worker died"
             detail = f"{reason} grading it: {times} died before it finished"
         last = died[-1]
-        sandbox = {"seed": self.seed, "backend": last.backend, "isolation": last.isolation}
+        sandbox = {"seed": self.grading.seed, "backend": last.backend, "isolation": last.isolation}
         return all_failed(job.submission(), Failure(reason, detail), **sandbox)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from convkit.errors import UsageError
 from convkit.exercises.questions import ASSIGNMENT
 from convkit.grading.submissions import MAX_BYTES, SUFFIXES
-from convkit.results import METADATA, Skipped, Student
+from convkit.results import METADATA, Skipped, Submitter
 from convkit.settings.inputs import load_yaml
 
 RULE = (
@@ -51,7 +51,7 @@ class Found:
 
     path: Path
     name: str
-    student: Student = Student()
+    student: Submitter = Submitter()
     picked: str | None = None
     nothing: str | None = None
     """Why the submission has no file to grade (`path` is then its folder, never read): scored 0."""
@@ -59,7 +59,7 @@ class Found:
 
 @dataclass
 class Collection:
-    found: list[Found] = field(default_factory=list)
+    submissions: list[Found] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -68,7 +68,7 @@ class _Unit:
     """The candidate files of one submission before names are given."""
 
     candidates: tuple[Path, ...]
-    student: Student
+    student: Submitter
     where: str
     """How to name the submission when it is empty (a folder)."""
     folder: Path | None = None
@@ -90,7 +90,7 @@ def collect(inputs: list[Path], scratch: Path) -> Collection:
             units += _export(_metadata_folder(folder) or folder, skipped)
         elif path.is_file():
             if path.suffix in SUFFIXES:
-                units.append(_Unit((path,), Student(), path.name))
+                units.append(_Unit((path,), Submitter(), path.name))
             else:
                 skipped.append(Skipped(str(path), "not a .py, .ipynb or .zip file"))
         elif (root := _metadata_folder(path)) is not None:
@@ -107,9 +107,9 @@ def _folder(folder: Path, skipped: list[Skipped]) -> list[_Unit]:
     units = []
     for entry in _entries(folder):
         if entry.is_dir():
-            units.append(_Unit(_candidates(entry, skipped), Student(name=entry.name), str(entry), entry))
+            units.append(_Unit(_candidates(entry, skipped), Submitter(name=entry.name), str(entry), entry))
         elif entry.suffix in SUFFIXES and not entry.name.startswith("test_"):
-            units.append(_Unit((entry,), Student(), entry.name))
+            units.append(_Unit((entry,), Submitter(), entry.name))
         else:
             skipped.append(Skipped(str(entry), PUBLIC_CHECKS if entry.suffix in SUFFIXES else NOT_A_SUBMISSION))
     return units
@@ -211,7 +211,7 @@ def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
     return units
 
 
-def _submitters(entry: object) -> Student:
+def _submitters(entry: object) -> Submitter:
     people = (entry.get(":submitters") or entry.get("submitters")) if isinstance(entry, dict) else None
     people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
 
@@ -219,7 +219,7 @@ def _submitters(entry: object) -> Student:
         values = (p.get(f":{key}", p.get(key, "")) for p in people)  # text, never an object's str
         return "; ".join(str(v) for v in values if type(v) in (str, int)).strip("; ")
 
-    return Student(field_of("name"), field_of("sid"), field_of("email"), unlisted=not people)
+    return Submitter(field_of("name"), field_of("sid"), field_of("email"), unlisted=not people)
 
 
 def _export_zip(path: Path) -> bool:

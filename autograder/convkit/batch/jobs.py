@@ -11,7 +11,7 @@ from pathlib import Path
 
 from convkit.batch.collect import Found
 from convkit.grading.submissions import MAX_BYTES, Submission, parse
-from convkit.results import Student
+from convkit.results import Submitter
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Job:
     name: str
     filename: str
     data: bytes
-    student: Student = Student()
+    student: Submitter = Submitter()
     picked: str | None = None
     """Why this file was chosen among several of one student's, as the first note of its feedback."""
     unreadable: str | None = None

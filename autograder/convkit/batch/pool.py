@@ -24,11 +24,11 @@ from convkit.batch.jobs import Job
 from convkit.errors import SandboxError
 from convkit.grading.engine import grade, ungradable
 from convkit.results import SubmissionResult
-from convkit.sandbox import replay as plans
+from convkit.sandbox import replay
 from convkit.sandbox.backends import Backend, candidates, short_of
 from convkit.sandbox.slot import START_TIMEOUT, Slot
-from convkit.settings.assignment import AssignmentConfig
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 STOP_TIMEOUT = 10
 
@@ -77,7 +77,7 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
 def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None, launched: Slot | None = None) -> list[Slot]:
     """A judge's started slots (all of them, or none: SandboxError), `launched` among them where it is of `backend`
     (`Slot.launch`). All are launched before any is waited for, so that their sandboxes import torch together,
-    while the judge imports it too and plans its checks for `seed`, where it is known (`plans.plan_all`). The
+    while the judge imports it too and plans its checks for `seed`, where it is known (`replay.plan_all`). The
     judge's tensors are tiny, so torch gets one thread: more would only compete with the sandboxes for cores."""
     slots: list[Slot] = []
     planning: threading.Thread | None = None
@@ -91,7 +91,7 @@ def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int |
 
         torch.set_num_threads(1)
         if seed is not None:
-            planning = threading.Thread(target=plans.plan_all, args=(seed,), name="convkit-planning")
+            planning = threading.Thread(target=replay.plan_all, args=(seed,), name="convkit-planning")
             planning.start()
         for slot in slots:
             slot.ready()
@@ -105,20 +105,18 @@ def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int |
     return slots
 
 
-def judge(job: Job, slot: Slot, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> dict[str, Any]:
+def judge(job: Job, slot: Slot, run: GradingRun) -> dict[str, Any]:
     """Grade one job in `slot`, on its CPU: the result as the plain data every judge hands back, wherever it runs."""
     submission = job.submission()
     with slot.pinned():
-        return grade(submission, slot, config, seed, assignment).to_dict()
+        return grade(submission, slot, run).to_dict()
 
 
 class InlineJudge:
     """One judge in this process (`--jobs 1`, and the otter plugin on Gradescope)."""
 
-    def __init__(
-        self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig, launched: Slot | None = None
-    ) -> None:
-        self.requested, self.config, self.seed, self.assignment = backend, config, seed, assignment
+    def __init__(self, backend: Backend, run: GradingRun, launched: Slot | None = None) -> None:
+        self.requested, self.run = backend, run
         self.launched = launched
         """A slot its caller launched early (`grade_batch`), taken as this judge's."""
         self.slot: Slot | None = None
@@ -128,14 +126,14 @@ class InlineJudge:
     def __enter__(self) -> InlineJudge:
         self.start_cpu = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
         self.slot, self.backend, self.warning = with_fallback(
-            lambda backend: start_slots(backend, self.config, 1, self.seed, self.launched)[0], self.requested
+            lambda backend: start_slots(backend, self.run.config, 1, self.run.seed, self.launched)[0], self.requested
         )
         return self
 
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
         assert self.slot is not None
         for job in jobs:
-            yield job.index, SubmissionResult.from_dict(judge(job, self.slot, self.config, self.seed, self.assignment))
+            yield job.index, SubmissionResult.from_dict(judge(job, self.slot, self.run))
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         if self.slot is not None:
@@ -146,10 +144,10 @@ class InlineJudge:
 class JudgeProcess:
     """A judge in a process of its own, talked to over a pipe: a job in, a result's dictionary out."""
 
-    def __init__(self, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+    def __init__(self, backend: Backend, run: GradingRun) -> None:
         self.conn, child = CONTEXT.Pipe()
         start_early()  # does nothing once the server runs; else starts it as `convkit grade` does
-        self.process = CONTEXT.Process(target=serve, args=(child, backend, config, seed, assignment), daemon=True, name="convkit-judge")
+        self.process = CONTEXT.Process(target=judge_process, args=(child, backend, run), daemon=True, name="convkit-judge")
         self.process.start()
         child.close()
         self.isolation: str | None = None
@@ -170,14 +168,14 @@ class JudgeProcess:
             raise SandboxError(reply["failed"])
         self.isolation = reply["ready"]
 
-    def send(self, job: Job, learned: list[plans.Learned]) -> None:
+    def send(self, job: Job, learned: list[replay.Learned]) -> None:
         """A job, with the transcripts other judges learned since its last one (`convkit.sandbox.replay`)."""
         self.conn.send((job, learned))
         self.job = job
 
-    def receive(self) -> tuple[dict[str, Any], list[plans.Learned]]:
+    def receive(self) -> tuple[dict[str, Any], list[replay.Learned]]:
         """A result's dictionary, and the transcripts this judge learned grading it."""
-        reply: tuple[dict[str, Any], list[plans.Learned]] = self.conn.recv()
+        reply: tuple[dict[str, Any], list[replay.Learned]] = self.conn.recv()
         self.job = None
         return reply
 
@@ -215,24 +213,24 @@ class JudgeProcess:
         return usage
 
 
-def serve(conn: Connection, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
+def judge_process(conn: Connection, backend: Backend, run: GradingRun) -> None:
     """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM. A parent
     that has gone (stopped while this judge started) ends it quietly: nobody is left to tell."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        [slot] = start_slots(backend, config, 1, seed)
+        [slot] = start_slots(backend, run.config, 1, run.seed)
     except SandboxError as error:
         tell(conn, {"failed": str(error)})
         return
-    plans.share()
+    replay.share()
     try:
         if not tell(conn, {"ready": str(slot.isolation)}):
             return
         while (message := next_job(conn)) is not None:
             job, learned = message
-            plans.adopt(learned)
-            if not tell(conn, (judge(job, slot, config, seed, assignment), plans.learned())):
+            replay.adopt(learned)
+            if not tell(conn, (judge(job, slot, run), replay.learned())):
                 return
         slot.close()  # first, so that the sandbox's CPU time is counted
         tell(conn, {"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
@@ -249,7 +247,7 @@ def tell(conn: Connection, message: object) -> bool:
     return True
 
 
-def next_job(conn: Connection) -> tuple[Job, list[plans.Learned]] | None:
+def next_job(conn: Connection) -> tuple[Job, list[replay.Learned]] | None:
     try:
         return conn.recv()  # type: ignore[no-any-return]
     except (EOFError, ConnectionResetError):
@@ -260,8 +258,8 @@ class LocalPool:
     """`count` judge processes; a judge that dies costs only the submission it was grading (ungradable, with
     the reason) and is replaced."""
 
-    def __init__(self, count: int, backend: Backend, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> None:
-        self.count, self.requested, self.args = count, backend, (config, seed, assignment)
+    def __init__(self, count: int, backend: Backend, run: GradingRun) -> None:
+        self.count, self.requested, self.run = count, backend, run
         self.judges: list[JudgeProcess] = []
         self.usage = Usage()
         self.warning: str | None = None
@@ -274,7 +272,7 @@ class LocalPool:
         judges: list[JudgeProcess] = []
         try:
             for _ in range(self.count):
-                judges.append(JudgeProcess(backend, *self.args))
+                judges.append(JudgeProcess(backend, self.run))
             for judge in judges:
                 judge.ready()
         except BaseException:
@@ -285,7 +283,7 @@ class LocalPool:
     def results(self, jobs: Iterable[Job]) -> Iterator[tuple[int, SubmissionResult]]:
         pending = iter(jobs)
         busy: dict[Any, tuple[JudgeProcess, Job]] = {}
-        exchange = plans.Exchange()
+        exchange = replay.Exchange()
 
         def feed(judge: JudgeProcess) -> None:
             job = next(pending, None)
@@ -311,12 +309,11 @@ class LocalPool:
     def lost(self, judge: JudgeProcess, job: Job) -> SubmissionResult:
         judge.process.join(STOP_TIMEOUT)
         problem = f"the judge process grading it ended (exit code {judge.process.exitcode})"
-        seed = self.args[1]
-        return ungradable(job.submission(), problem, seed=seed, backend=self.backend.name, isolation=str(judge.isolation))
+        return ungradable(job.submission(), problem, seed=self.run.seed, backend=self.backend.name, isolation=str(judge.isolation))
 
     def replace(self, dead: JudgeProcess) -> JudgeProcess:
         dead.stop()
-        fresh = JudgeProcess(self.backend, *self.args)
+        fresh = JudgeProcess(self.backend, self.run)
         try:
             fresh.ready()
         except BaseException:

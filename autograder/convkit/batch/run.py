@@ -17,9 +17,7 @@ from convkit.errors import ClusterError
 from convkit.results import SubmissionResult
 from convkit.sandbox.backends import Backend
 from convkit.sandbox.slot import Slot
-from convkit.settings.assignment import AssignmentConfig
-from convkit.settings.assignment import load as load_assignment
-from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 
 @dataclass(frozen=True)
@@ -34,10 +32,9 @@ class Batch:
 
 def grade_batch(
     paths: Sequence[Path | Found],
-    config: GradingConfig,
+    run: GradingRun,
     backend: Backend,
-    seed: int,
-    assignment: AssignmentConfig | None = None,
+    *,
     progress: bool = True,
     done: Mapping[int, SubmissionResult] | None = None,
     on_result: Callable[[int, SubmissionResult], None] | None = None,
@@ -46,12 +43,10 @@ def grade_batch(
 ) -> Batch:
     """Grade every submission (those in `done`, by input index, are kept as they are); one that breaks anything
     costs only itself. `on_result` sees each result as it finishes; the batch lists them in input order. Judges
-    run here (`config.jobs` processes) or, with `scheduler`, on a Dask cluster. Without `assignment`, the
-    assignment's own choices (assignments/convkit.toml) apply. Judges that cannot start raise SandboxError
+    run here (`run.config.jobs` processes) or, with `scheduler`, on a Dask cluster. Judges that cannot start raise SandboxError
     before anything is graded. `launched` is a slot the caller launched before importing the judge (`early_slot`),
     so that its sandbox's start overlaps those imports: taken by a judge in this process, else left to the caller,
     who closes it either way."""
-    assignment = assignment if assignment is not None else load_assignment()
     results = dict(done or {})
     todo = [index for index in range(len(paths)) if index not in results]
     if not todo:
@@ -63,11 +58,11 @@ def grade_batch(
             if str(error.name).split(".")[0] not in ("dask", "distributed"):
                 raise
             raise ClusterError("--scheduler needs Dask: pip install 'convkit[cluster]'") from None
-        judges: InlineJudge | LocalPool | Cluster = Cluster(scheduler, backend, config, seed, assignment, len(todo))
-    elif pooled(config.jobs, len(todo)):
-        judges = LocalPool(min(config.jobs, len(todo)), backend, config, seed, assignment)
+        judges: InlineJudge | LocalPool | Cluster = Cluster(scheduler, backend, run, len(todo))
+    elif pooled(run.config.jobs, len(todo)):
+        judges = LocalPool(min(run.config.jobs, len(todo)), backend, run)
     else:
-        judges = InlineJudge(backend, config, seed, assignment, launched)
+        judges = InlineJudge(backend, run, launched)
     with judges, progress_bar(len(todo), progress) as bar:
         for index, result in judges.results(read_job(index, paths[index]) for index in todo):
             results[index] = result

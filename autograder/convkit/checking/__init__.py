@@ -5,7 +5,7 @@ generator; it asks the student's code through `expect_*`, compares with the `ora
 proof. The modules behind these names are private to convkit.
 """
 
-from convkit.checking import memo
+from convkit.checking import cache
 from convkit.checking.bugs import ONE_CHANNEL, Bug, equal_pair, explained
 from convkit.checking.checks import check
 from convkit.checking.compare import (
@@ -15,7 +15,7 @@ from convkit.checking.compare import (
     expect_inputs_unchanged,
     expect_tensor,
 )
-from convkit.checking.draw import (
+from convkit.checking.inputs import (
     book_K,
     book_K_channels,
     book_X,
@@ -37,7 +37,7 @@ from convkit.checking.values import close, describe, gradient_error, max_error, 
 from convkit.errors import CheckFailed, NotImplementedYet, StudentRaised, said
 from convkit.exercises import oracle
 from convkit.exercises.oracle import Size, pair
-from convkit.output.neutral import quoted
+from convkit.output.escaping import quoted
 from convkit.worker.protocol import DETACHED
 
 __all__ = [
@@ -72,7 +72,7 @@ __all__ = [
     "gradient_error",
     "integers",
     "max_error",
-    "memo",
+    "cache",
     "num",
     "offset",
     "oracle",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from convkit.checking import memo
+from convkit.checking import cache
 from convkit.checking.values import close
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def same(value: Any, wrong: Any, tol: float = 1e-4) -> bool:
 
 def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any], tol: float = 1e-4) -> Bug | None:
     """The first signature whose output `value` equals (and the correct answer does not)."""
-    key = memo.content_key({**inputs, " expected": expected})
+    key = cache.content_key({**inputs, " expected": expected})
     return next((bug for bug in bugs if explains(bug, value, expected, inputs, tol, key)), None)
 
 
@@ -74,7 +74,7 @@ def rules_out(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: 
     if bug.output is None:
         return False
     try:
-        wrong = memo.computed((bug, "raw"), memo.content_key({**inputs, " expected": expected}), lambda: bug.output(**inputs), CANNOT_HAPPEN)
+        wrong = cache.computed((bug, "raw"), cache.content_key({**inputs, " expected": expected}), lambda: bug.output(**inputs), CANNOT_HAPPEN)
     except CANNOT_HAPPEN:
         return False
     return wrong is not None and not same(value, wrong, tol)
@@ -91,9 +91,9 @@ def output(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float, key: Any
     happen (cached by the inputs' content, `key` when the caller made it: shrinking and the evidence ask again)."""
     if bug.output is None:
         return None
-    key = key if key is not None else memo.content_key({**inputs, " expected": expected})
+    key = key if key is not None else cache.content_key({**inputs, " expected": expected})
     try:
-        return memo.computed((bug, tol), key, lambda: _distinct(bug.output(**inputs), expected, tol), CANNOT_HAPPEN)
+        return cache.computed((bug, tol), key, lambda: _distinct(bug.output(**inputs), expected, tol), CANNOT_HAPPEN)
     except CANNOT_HAPPEN:
         return None
 

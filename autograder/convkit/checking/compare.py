@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from convkit.checking import bugs as signatures
-from convkit.checking import effects, memo
+from convkit.checking import cache, effects
 from convkit.checking.bugs import Bug, Probe
 from convkit.checking.student import Student
 from convkit.checking.values import (
@@ -220,7 +220,7 @@ def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
     """The oracle's answer on `inputs` (cached by their content, refusals too); raises NOT_AN_INPUT where they
     are not a valid input."""
     args, keywords = function.arguments(inputs)
-    return memo.computed((function.oracle, function.parameters, function.keywords), inputs, lambda: function.oracle(*args, **keywords), NOT_AN_INPUT)
+    return cache.computed((function.oracle, function.parameters, function.keywords), inputs, lambda: function.oracle(*args, **keywords), NOT_AN_INPUT)
 
 
 def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None = None) -> None:
@@ -375,7 +375,7 @@ def wide_kinds(cases: list[effects.Case], function: Function) -> set[str]:
 def randomised(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
     """`inputs` with every tensor the function's dims name replaced by random values of its shape and dtype, drawn
     from the inputs' own content (the same case gives the same variant, at every regrade)."""
-    digest = hashlib.sha256(repr(memo.content_key(inputs)).encode()).digest()
+    digest = hashlib.sha256(repr(cache.content_key(inputs)).encode()).digest()
     rng = torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
     varied = dict(inputs)
     for name in dims:
@@ -450,7 +450,7 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
         candidate = next(candidates, None)
         if candidate is None:
             break
-        key = memo.content_key(candidate)
+        key = cache.content_key(candidate)
         if key is not None and key in tried:
             continue
         tried.add(key)

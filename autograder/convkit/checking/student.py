@@ -23,13 +23,7 @@ import torch
 
 from convkit.checking.effects import SYMBOLS
 from convkit.checking.values import shape_text
-from convkit.errors import (
-    MissingSymbol,
-    NotImplementedYet,
-    StudentRaised,
-    WorkerFailed,
-    said,
-)
+from convkit.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed, said
 from convkit.exercises import oracle
 from convkit.exercises.questions import BY_SYMBOL
 from convkit.worker import probes
@@ -51,14 +45,14 @@ from convkit.worker.protocol import (
     NAME_CHARS,
     OPERATOR_CHARS,
     REACHED_MAX,
+    Call,
+    Layer,
     Op,
     Status,
     Substitute,
     Watch,
     WireError,
 )
-from convkit.worker.protocol import Call as CallRequest
-from convkit.worker.protocol import Layer as LayerRequest
 
 if TYPE_CHECKING:
     from convkit.checking.checks import Check
@@ -159,7 +153,7 @@ def _text(value: object) -> str:
 
 
 @dataclass(frozen=True)
-class Call:
+class Answered:
     """What came back from calling a student function: all of it rebuilt by the judge."""
 
     result: Any
@@ -240,7 +234,7 @@ class Student(ABC):
         return None
 
     @abstractmethod
-    def request(self, request: Substitute | CallRequest | LayerRequest) -> Any:
+    def request(self, request: Substitute | Call | Layer) -> Any:
         """Send one request (its `seq` is the transport's to set) and return the reply's value; raise a
         `Failed` subclass for the submission's failures and a `GraderError` subclass for the grader's."""
 
@@ -255,8 +249,8 @@ class Student(ABC):
         grad_args: tuple[int, ...] = (),
         grad_output: torch.Tensor | None = None,
         **kwargs: Any,
-    ) -> Call:
-        request: CallRequest = {
+    ) -> Answered:
+        request: Call = {
             "op": Op.CALL,
             "seq": 0,
             "name": name,
@@ -272,7 +266,7 @@ class Student(ABC):
             raise misused(error, name) from None
         with _malformed_reply():
             value = _expect_dict(reply)
-            call = Call(
+            call = Answered(
                 result=decode(value.get("result")),
                 inputs_after=_decode_all(value.get("inputs_after", []), len(args)),
                 grads=_decode_grads(value.get("grads"), len(grad_args)),
@@ -290,7 +284,7 @@ class Student(ABC):
         weight: torch.Tensor | None = None,
         bias: torch.Tensor | None = None,
     ) -> LayerProbe:
-        request: LayerRequest = {
+        request: Layer = {
             "op": Op.LAYER,
             "seq": 0,
             "name": name,
@@ -320,7 +314,7 @@ class Student(ABC):
             _within(sent, layer.output, layer.again, layer.grads, layer.x_after)
             return layer
 
-    def _reply_to(self, request: CallRequest | LayerRequest) -> Any:
+    def _reply_to(self, request: Call | Layer) -> Any:
         """`request`'s reply value. A MISSING reply is told with the name the judge asked for,
         never with the reply's own words."""
         try:
@@ -418,7 +412,7 @@ def _within(sent: int, *values: Any) -> None:
         raise WireError(f"{got} entries in reply to a request of {sent}: at most {most}")
 
 
-def answer_in_process(namespace: dict[str, Any], request: Substitute | CallRequest | LayerRequest) -> Any:
+def answer_in_process(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Any:
     """A request answered by trusted code in `namespace`, through the JSON a worker's request and reply go
     through, so that it behaves as a sandboxed worker would."""
     wire_request = json.loads(json.dumps(request))

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from convkit.output.neutral import quoted
+from convkit.output.escaping import quoted
 from convkit.output.numbers import num
 from convkit.results import Value
 from convkit.worker.codec import MAX_DIMS, Foreign

@@ -16,15 +16,15 @@ from convkit.grading.submissions import Submission
 from convkit.results import CheckResult, Failure, GradeStatus, QuestionResult, SubmissionResult
 from convkit.sandbox.session import Session
 from convkit.sandbox.slot import Slot
-from convkit.settings.assignment import AssignmentConfig
-from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 
-def grade(submission: Submission, slot: Slot, config: GradingConfig, seed: int, assignment: AssignmentConfig) -> SubmissionResult:
+def grade(submission: Submission, slot: Slot, run: GradingRun) -> SubmissionResult:
     """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
     from-scratch policy is judged on the library operators the worker saw each question's calls
     reach, and on the source text, which is parsed, never run, here."""
+    config, seed, assignment = run.config, run.seed, run.assignment
     sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
     if submission.nothing is not None:
         why = submission.nothing

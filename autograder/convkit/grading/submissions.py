@@ -27,7 +27,7 @@ import nbformat
 from convkit.errors import SubmissionError, Unparsable
 from convkit.grading.names import BINDING, Bound, Definitions, bound
 from convkit.grading.source import Source, defined_names
-from convkit.results import Student
+from convkit.results import Submitter
 
 SUFFIXES = (".py", ".ipynb", ".zip")
 MAX_BYTES = 2 * 1024 * 1024
@@ -68,7 +68,7 @@ class Submission:
     unreached: dict[str, str] = field(default_factory=dict)
     """Names defined only where a syntax error kept code from running, each with where that error
     is (`line 63`, `cell 35`): a missing answer of that name was not graded, not undefined."""
-    student: Student = Student()
+    student: Submitter = Submitter()
     preload: tuple[str, ...] = ()
     """Slow imports its code seems to need, made once per slot in a zygote kept for them (a speed hint, nothing
     more: other submissions' workers never inherit them)."""
@@ -78,9 +78,9 @@ class Submission:
         return f"{'cell' if self.file is None else 'line'} {self.cells[index].place}"
 
 
-def parse(filename: str, data: bytes, name: str | None = None, student: Student | None = None) -> Submission:
+def parse(filename: str, data: bytes, name: str | None = None, student: Submitter | None = None) -> Submission:
     """The submission held in `data`, the bytes of a file called `filename` (its suffix says how to read it)."""
-    submission = Submission(name or filename, student=student or Student())
+    submission = Submission(name or filename, student=student or Submitter())
     try:
         if filename.endswith(".zip"):
             _fill(submission, *_from_zip(data))

@@ -15,8 +15,8 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from convkit.output.neutral import block_start, code, line, markdown
-from convkit.output.neutral import text as neutral_text
+from convkit.output.escaping import block_start, code, line, markdown
+from convkit.output.escaping import text as neutral_text
 from convkit.output.numbers import num
 from convkit.results import CheckResult, Failure, QuestionResult, Shown, SubmissionResult, Value
 

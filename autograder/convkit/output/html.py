@@ -13,7 +13,7 @@ import jinja2
 import markupsafe
 from markdown_it import MarkdownIt
 
-from convkit.output import neutral
+from convkit.output import escaping
 
 PAGE_LIMIT = 200_000
 """Longer than any feedback text: student text was capped where it entered the judge's results."""
@@ -49,7 +49,7 @@ def script_hash(script: str = SORT_SCRIPT) -> str:
 MARKDOWN = MarkdownIt("commonmark", {"html": False})
 MARKDOWN.disable(["link", "image", "autolink", "reference", "entity"])
 """Markdown (feedback, messages) as HTML: raw HTML is shown as text, and nothing makes a link, an
-image or (by an entity) a character that `neutral.text` made visible, whatever the text holds."""
+image or (by an entity) a character that `escaping.text` made visible, whatever the text holds."""
 BREAKS = re.compile(r"(?<=[/_@])")
 """Where a long name may wrap: after a folder, a word of a snake_case name, an email's user."""
 
@@ -69,7 +69,7 @@ def render(context: dict[str, Any]) -> str:
 
 def visible(value: Any) -> Any:
     """Every value the page shows, with control characters as visible escapes (then HTML-escaped)."""
-    return neutral.text(value, limit=PAGE_LIMIT) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
+    return escaping.text(value, limit=PAGE_LIMIT) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
 
 
 def breakable(value: str) -> markupsafe.Markup:
@@ -80,7 +80,7 @@ def breakable(value: str) -> markupsafe.Markup:
 def inline(value: str) -> markupsafe.Markup:
     """A line that report.md writes as Markdown (a message, a reason), rendered as report.md reads:
     neutralised there and here (`corr2d` in backticks is code)."""
-    return markupsafe.Markup(MARKDOWN.renderInline(neutral.markdown(value, limit=PAGE_LIMIT)))
+    return markupsafe.Markup(MARKDOWN.renderInline(escaping.markdown(value, limit=PAGE_LIMIT)))
 
 
 def feedback(text: str) -> markupsafe.Markup:

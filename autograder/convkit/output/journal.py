@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from convkit.interrupts import signals_deferred
 from convkit.output.reports import CSV_HEADER, RECORDS, csv_row, folder_names, write_submission
 from convkit.results import SubmissionResult
-from convkit.settings.assignment import AssignmentConfig
-from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 if TYPE_CHECKING:
     from convkit.batch.collect import Found
@@ -39,9 +38,10 @@ class Key:
     settings: str
 
 
-def settings_key(seed: int, config: GradingConfig, assignment: AssignmentConfig, version: str) -> str:
+def settings_key(run: GradingRun, version: str) -> str:
     """The seed and every setting that can change a grade (not --jobs), as one short digest."""
-    settings = {**asdict(config), "jobs": None, "seed": seed, "assignment": assignment.to_dict(), "convkit": version}
+    assignment = run.assignment.to_dict()
+    settings = {**asdict(run.config), "jobs": None, "seed": run.seed, "assignment": assignment, "convkit": version}
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -32,7 +32,7 @@ MATERIAL = {
 ANOTHER = "choose another folder"
 
 
-def check(
+def ensure_usable(
     out: Path,
     force: bool,
     resume: bool = False,
@@ -94,7 +94,7 @@ def fresh_folder(out: Path, force: bool, replaces: str) -> Iterator[Path]:
     """A new empty folder beside `out` to write into; when the block ends without error it becomes
     `out` (replacing the old one whole, when `force` and `check` allow), otherwise it is removed and
     `out` is left as it was."""
-    check(out, force, replaces=replaces)
+    ensure_usable(out, force, replaces=replaces)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     umask = os.umask(0)

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 from convkit.exercises.questions import BY_ID, QUESTION_IDS
 from convkit.output import feedback
 from convkit.output import html as report_html
+from convkit.output.escaping import code, csv_cell, line, markdown
+from convkit.output.escaping import text as neutral_text
 from convkit.output.feedback import PLAIN, question_markdown, readable, submission_markdown
-from convkit.output.neutral import code, csv_cell, line, markdown
-from convkit.output.neutral import text as neutral_text
 from convkit.results import METADATA, GradeStatus, QuestionResult, Skipped, SubmissionResult
 
 if TYPE_CHECKING:

@@ -46,8 +46,10 @@ def grade_one(path: Path, given: Mapping[str, Any], seed: str | None = None) -> 
     launched = early_slot(backend, config)  # it imports torch as this process imports the judge
     try:
         from convkit.batch.run import grade_batch
+        from convkit.settings.run import GradingRun
 
-        return grade_batch([path], config, backend, chosen, assignment, False, launched=launched)
+        run = GradingRun(config, chosen, assignment)
+        return grade_batch([path], run, backend, progress=False, launched=launched)
     finally:
         if launched is not None:
             launched.close()

@@ -19,7 +19,7 @@ from convkit.checking.student import Student, raise_for_status, reached, substit
 from convkit.errors import WorkerFailed, said
 from convkit.grading.submissions import Submission
 from convkit.results import CheckResult
-from convkit.sandbox import replay as plans
+from convkit.sandbox import replay
 from convkit.sandbox.channel import Channel, encoded
 from convkit.sandbox.slot import Slot
 from convkit.settings.limits import GradingConfig
@@ -71,16 +71,16 @@ class Session(Student):
     """Replies to the current check's plan not yet asked for, each after its request (or the failure instead)."""
     replayed: deque[tuple[bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
     """Replies to a transcript's steps, asked again and not yet asked for by the check: request, digest, reply."""
-    plan: plans.Plan | None = None
+    plan: replay.Plan | None = None
     digest: bytes | None = None
     """The digest of the plan's replies."""
-    steps: list[plans.Step] | None = None
+    steps: list[replay.Step] | None = None
     """The check's steps beyond its plan, for its transcript; None when its course may have depended on time
     (a timeout, a crash, an explanation cut short) or a reply's digest could not be taken."""
     first_asked: float | None = None
     """When the check first asked for time to explain (monotonic)."""
     limit: float | None = None
-    """The explanation budget the check counted on since its last request (`plans.Step.limit`)."""
+    """The explanation budget the check counted on since its last request (`replay.Step.limit`)."""
     replay_started: float | None = None
     """When a transcript's replay first asked for the time to explain (monotonic)."""
     replay_timed_out: bool = False
@@ -137,7 +137,7 @@ class Session(Student):
         replies to the steps the check then took, are those of a transcript, byte for byte, its result; else None,
         with every reply queued for the check to run on."""
         self.forget_check()
-        plan = plans.planned(check_, seed)
+        plan = replay.planned(check_, seed)
         if plan is None or self.deadline <= time.monotonic():
             return None  # out of time: the check's first request says so, as it would unplanned
         if self.worker is None:
@@ -170,10 +170,10 @@ class Session(Student):
             candidates = [t for t in candidates if t.steps[index].body == step.body and t.steps[index].digest == digest]
         raise AssertionError("unreachable")
 
-    def collect(self, plan: plans.Plan) -> bytes | None:
+    def collect(self, plan: replay.Plan) -> bytes | None:
         """Queue the replies to `plan` in `ahead`, each within the call's time limit; a worker that fails to
         answer is killed, and its failure queued for the request it failed on. The replies' digest, if all came."""
-        digest = plans.Digest()
+        digest = replay.Digest()
         for chunk in plan.chunks:
             assert self.worker is not None
             try:
@@ -197,7 +197,7 @@ class Session(Student):
     def finish_check(self, result: CheckResult) -> None:
         """Keep the check's transcript with its `result`, where its course depended on the replies alone."""
         if self.plan is not None and self.digest is not None and self.steps is not None:
-            self.plan.record(self.digest, plans.Transcript(tuple(self.steps), result.failure))
+            self.plan.record(self.digest, replay.Transcript(tuple(self.steps), result.failure))
         self.forget_check()
 
     def forget_check(self) -> None:
@@ -246,7 +246,7 @@ class Session(Student):
             if digest is None:
                 self.steps = None
             else:
-                self.steps.append(plans.Step(body, digest, self.limit))
+                self.steps.append(replay.Step(body, digest, self.limit))
         self.limit = None
 
     def ask(self, body: bytes, timeout: int | None = None, what: str = "the call") -> tuple[dict[str, Any], bytes | None]:
@@ -261,7 +261,7 @@ class Session(Student):
         except OSError as exc:
             raise self.failure(exc, timeout, what) from None
         reply, raw = self.answer(seq, timeout, what)
-        digest = plans.Digest()
+        digest = replay.Digest()
         digest.add(seq, raw)
         return reply, digest.value()
 

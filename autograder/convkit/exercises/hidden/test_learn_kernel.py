@@ -27,12 +27,14 @@ from convkit.checking import (
     expect_tensor,
     explained,
     factor,
-    memo,
     num,
     offset,
     oracle,
     size,
     uniform,
+)
+from convkit.checking import (
+    cache as cache,
 )
 
 BOOK_LR, BOOK_EPOCHS = 3e-2, 10
@@ -217,7 +219,7 @@ def replay(run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr:
     its start (k_n = M k_0 + c), so the start is M⁻¹ (k_n - c)."""
     P, y = windows(X, tuple(kernel.shape)), Y.double().reshape(-1)  # type: ignore[arg-type]
     inputs = {"X": X, "Y": Y, "kernel_size": tuple(kernel.shape), "lr": lr, "epochs": epochs}
-    affine = memo.computed(run, inputs, lambda: _affine(run, P, y, lr, epochs))
+    affine = cache.computed(run, inputs, lambda: _affine(run, P, y, lr, epochs))
     if affine is None:
         return None
     M, end_from_zero = affine
@@ -275,7 +277,7 @@ def learnable(
     for the edge pictures) is the same for every submission graded with one seed: it is done once per judge
     process, keyed by the generator's state, and the generator is left where the search leaves it."""
     what = ("learnable", draw, kernel_size, top, condition)
-    X, after = memo.computed(what, {"state": rng.get_state(), "args": args}, lambda: _search(rng, draw, args, kernel_size, top, condition))
+    X, after = cache.computed(what, {"state": rng.get_state(), "args": args}, lambda: _search(rng, draw, args, kernel_size, top, condition))
     rng.set_state(after)
     return X.clone()  # the cached input is shared by every submission: never handed out to be written
 

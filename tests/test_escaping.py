@@ -1,4 +1,4 @@
-"""`neutral.markdown` against a real CommonMark parser (markdown-it-py, with GitHub's tables):
+"""`escaping.markdown` against a real CommonMark parser (markdown-it-py, with GitHub's tables):
 whatever a student writes renders as its own text, never as HTML, a link, an image, emphasis, a
 table or a block, and it escapes nothing that could not have meant something."""
 
@@ -10,8 +10,8 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from convkit.output.escaping import markdown, quoted, text
 from convkit.output.feedback import LINE, check_markdown
-from convkit.output.neutral import markdown, quoted, text
 from convkit.results import CheckResult, Failure, Shown, Value
 
 PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")  # a renderer that passes raw HTML

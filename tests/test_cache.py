@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit.checking import memo
+from convkit.checking import cache
 from convkit.grading.engine import grade_in_process
 
 from .conftest import REFERENCE, expand
@@ -17,9 +17,9 @@ from .conftest import REFERENCE, expand
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
-    memo.clear()
+    cache.clear()
     yield
-    memo.clear()
+    cache.clear()
 
 
 def counting() -> tuple[list[int], object]:
@@ -34,8 +34,8 @@ def counting() -> tuple[list[int], object]:
 
 def test_the_same_content_is_computed_once() -> None:
     calls, compute = counting()
-    first = memo.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
-    again = memo.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
+    first = cache.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
+    again = cache.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
     assert len(calls) == 1 and again is first
 
 
@@ -53,15 +53,15 @@ def test_the_same_content_is_computed_once() -> None:
 )
 def test_any_difference_is_another_key(other: dict[str, object]) -> None:
     calls, compute = counting()
-    memo.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
-    memo.computed("f", other, compute)
-    memo.computed("g", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)  # another computation
+    cache.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
+    cache.computed("f", other, compute)
+    cache.computed("g", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)  # another computation
     assert len(calls) == 3
 
 
 def test_negative_zero_and_nan_bits_are_told_apart() -> None:
-    assert memo.content_key({"X": torch.tensor([0.0])}) != memo.content_key({"X": torch.tensor([-0.0])})
-    assert memo.content_key({"X": torch.tensor([float("nan")])}) == memo.content_key({"X": torch.tensor([float("nan")])})
+    assert cache.content_key({"X": torch.tensor([0.0])}) != cache.content_key({"X": torch.tensor([-0.0])})
+    assert cache.content_key({"X": torch.tensor([float("nan")])}) == cache.content_key({"X": torch.tensor([float("nan")])})
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,8 @@ def test_negative_zero_and_nan_bits_are_told_apart() -> None:
 )
 def test_values_without_an_exact_key_are_never_cached(value: object) -> None:
     calls, compute = counting()
-    memo.computed("f", {"v": value}, compute)
-    memo.computed("f", {"v": value}, compute)
+    cache.computed("f", {"v": value}, compute)
+    cache.computed("f", {"v": value}, compute)
     assert len(calls) == 2
 
 
@@ -88,11 +88,11 @@ def test_listed_errors_are_cached_and_others_are_not() -> None:
 
     for _ in range(2):
         with pytest.raises(ValueError, match="cannot"):
-            memo.computed("v", {"n": 1}, fails(ValueError("cannot")), errors=(ValueError,))
+            cache.computed("v", {"n": 1}, fails(ValueError("cannot")), errors=(ValueError,))
     assert len(calls) == 1
     for _ in range(2):
         with pytest.raises(KeyError):
-            memo.computed("k", {"n": 1}, fails(KeyError("bug")), errors=(ValueError,))
+            cache.computed("k", {"n": 1}, fails(KeyError("bug")), errors=(ValueError,))
     assert len(calls) == 3
 
 
@@ -121,7 +121,7 @@ def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it(error: type[I
         raise error("cannot happen here")
 
     def ask(submission: Submission) -> None:
-        memo.computed("v", {"n": 1}, fail, errors=(IndexError,))
+        cache.computed("v", {"n": 1}, fail, errors=(IndexError,))
 
     for _ in range(2):  # computed, then replayed
         submission = Submission()
@@ -138,12 +138,12 @@ def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it(error: type[I
 
 
 def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(memo, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
     calls, compute = counting()
     for n in range(5):
-        memo.computed("f", {"n": n}, compute)
-    memo.computed("f", {"n": 4}, compute)  # recent: kept
-    memo.computed("f", {"n": 0}, compute)  # oldest: evicted, computed again
+        cache.computed("f", {"n": n}, compute)
+    cache.computed("f", {"n": 4}, compute)  # recent: kept
+    cache.computed("f", {"n": 0}, compute)  # oldest: evicted, computed again
     assert len(calls) == 6
 
 
@@ -155,4 +155,4 @@ def test_grades_do_not_depend_on_what_was_graded_before(tmp_path: Path) -> None:
     for path in (REFERENCE, expand(catalog / "corr2d__flipped_kernel.py", tmp_path), buggy):
         grade_in_process(path, seed=3)
     warm = grade_in_process(buggy, seed=3)
-    assert warm == cold and any(question.score < question.max_score for question in warm) and memo._answers
+    assert warm == cold and any(question.score < question.max_score for question in warm) and cache._answers

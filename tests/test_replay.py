@@ -17,10 +17,11 @@ from convkit.checking import checks, compare
 from convkit.checking.checks import suite
 from convkit.exercises.questions import QUESTION_IDS
 from convkit.results import SubmissionResult
-from convkit.sandbox import replay as plans
+from convkit.sandbox import replay
 from convkit.sandbox.backends import choose
 from convkit.settings.assignment import load
 from convkit.settings.limits import GradingConfig
+from convkit.settings.run import GradingRun
 
 from .conftest import REFERENCE, expand
 
@@ -43,38 +44,38 @@ def corr2d(X, K):
 
 
 def grade(paths: list[Path], seed: int) -> list[SubmissionResult]:
-    return grade_batch(paths, CONFIG, choose("plain"), seed=seed, progress=False).results
+    return grade_batch(paths, GradingRun(CONFIG, seed), choose("plain"), progress=False).results
 
 
 def test_every_check_is_planned_on_the_oracle_and_planning_leaves_randomness_alone() -> None:
-    plans.clear()
+    replay.clear()
     before = random.getstate(), torch.get_rng_state()
     for question in QUESTION_IDS:
         for check_ in suite(question):
-            plan = plans.planned(check_, 77)
+            plan = replay.planned(check_, 77)
             assert plan is not None and plan.chunks and all(plan.chunks), (question, check_.name)
     assert random.getstate() == before[0] and torch.equal(torch.get_rng_state(), before[1])
 
 
 def test_a_judge_plans_every_check_while_its_sandbox_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    plans.clear()
+    replay.clear()
     made: list[tuple[str, int]] = []
-    plan = plans._plan
-    monkeypatch.setattr(plans, "_plan", lambda check_, seed: made.append((check_.name, seed)) or plan(check_, seed))
-    with InlineJudge(choose("plain"), CONFIG, 31, load()):
+    plan = replay._plan
+    monkeypatch.setattr(replay, "_plan", lambda check_, seed: made.append((check_.name, seed)) or plan(check_, seed))
+    with InlineJudge(choose("plain"), GradingRun(CONFIG, 31, load())):
         assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS) and {seed for _, seed in made} == {31}
     for question in QUESTION_IDS:
         for check_ in suite(question):
-            plans.planned(check_, 31)
+            replay.planned(check_, 31)
     assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS)  # none was planned twice
 
 
 def test_planned_verdicts_and_feedback_equal_those_asked_one_call_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every catalog bug and honest style: shrinking, probes and named bugs all start from replies asked ahead."""
     paths = [expand(path, tmp_path) for path in sorted((HERE / "catalog").glob("*.py")) + sorted((HERE / "honest").glob("*.py"))]
-    plans.clear()
+    replay.clear()
     planned = grade(paths, seed=31)
-    monkeypatch.setattr(plans, "planned", lambda check_, seed: None)
+    monkeypatch.setattr(replay, "planned", lambda check_, seed: None)
     assert grade(paths, seed=31) == planned
 
 
@@ -84,7 +85,7 @@ def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch
     generator = checks.generator
     monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
     paths = [REFERENCE, *(expand(HERE / "catalog" / name, tmp_path) for name in ("corr2d__flipped_kernel.py", "pool2d__window_hw_swapped.py"))]
-    plans.clear()
+    replay.clear()
     first = grade(paths, seed=32)
     # every check ran on the reference, and again on a bug only where its replies differ from the reference's
     assert sum(len(suite(question)) for question in QUESTION_IDS) < len(ran) < len(paths) * sum(len(suite(q)) for q in QUESTION_IDS)
@@ -96,26 +97,26 @@ def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch
 
 def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a local pool passes between its judge processes (`convkit.batch.pool`), here in one process."""
-    monkeypatch.setattr(plans, "_learned", None)
-    plans.clear()
-    plans.share()
+    monkeypatch.setattr(replay, "_learned", None)
+    replay.clear()
+    replay.share()
     first = grade([REFERENCE], seed=35)
-    learned = plans.learned()
-    assert learned and plans.learned() == []
-    plans.clear()  # another judge, which has graded nothing
-    plans.adopt(pickle.loads(pickle.dumps(learned)))
+    learned = replay.learned()
+    assert learned and replay.learned() == []
+    replay.clear()  # another judge, which has graded nothing
+    replay.adopt(pickle.loads(pickle.dumps(learned)))
     ran = []
     generator = checks.generator
     monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
     assert grade([REFERENCE], seed=35) == first and ran == []
-    assert plans.learned() == []  # adopted transcripts are not passed on again
+    assert replay.learned() == []  # adopted transcripts are not passed on again
 
 
 def test_an_exchange_sends_each_judge_what_the_others_learned_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    def learned(*names: str) -> list[plans.Learned]:
-        return [("corr2d", name, 1, b"", plans.Transcript((), None)) for name in names]
+    def learned(*names: str) -> list[replay.Learned]:
+        return [("corr2d", name, 1, b"", replay.Transcript((), None)) for name in names]
 
-    exchange = plans.Exchange(["a", "b"])
+    exchange = replay.Exchange(["a", "b"])
     exchange.add("a", learned("a1", "a2"))
     assert exchange.take("a") == [] and exchange.take("b") == learned("a1", "a2")
     exchange.add("b", learned("b1"))
@@ -124,7 +125,7 @@ def test_an_exchange_sends_each_judge_what_the_others_learned_once(monkeypatch: 
     assert exchange.entries == [] and exchange.take("a") == exchange.take("b") == []  # every judge was sent them
     exchange.add("a", learned("a4"))
     assert exchange.take("a", judges=["a"]) == [] and exchange.entries == []  # b is gone: a alone decides
-    monkeypatch.setattr(plans, "MAX_TRANSCRIPTS", 2)
+    monkeypatch.setattr(replay, "MAX_TRANSCRIPTS", 2)
     exchange.add("c", learned("c1", "c2", "c3"))  # c: a judge met late, when it first sends what it learned
     assert exchange.take("b") == learned("c2", "c3")  # the oldest went first
     assert exchange.take("d") == learned("c2", "c3")  # d: never sent any, so all those kept
@@ -138,9 +139,9 @@ def test_a_pool_whose_judges_pass_transcripts_on_grades_as_one_judge_does(tmp_pa
     copies = [tmp_path / f"again_{path.name}" for path in originals]
     for original, copy in zip(originals, copies, strict=True):
         copy.write_bytes(original.read_bytes())
-    plans.clear()
-    pooled = grade_batch(originals + copies, replace(CONFIG, jobs=2), choose("plain"), seed=36, progress=False).results
-    plans.clear()
+    replay.clear()
+    pooled = grade_batch(originals + copies, GradingRun(replace(CONFIG, jobs=2), 36), choose("plain"), progress=False).results
+    replay.clear()
     assert pooled == grade(originals + copies, seed=36)
 
 
@@ -150,14 +151,14 @@ def test_grades_do_not_depend_on_what_the_process_graded_before(tmp_path: Path, 
     (but not the same as when asked one call at a time, which stops at the first wrong answer)."""
     forgetful = tmp_path / "forgetful.py"
     forgetful.write_text(REFERENCE.read_text() + "\n" + FORGETFUL)
-    plans.clear()
+    replay.clear()
     [alone] = grade([forgetful], seed=33)
-    plans.clear()
+    replay.clear()
     after_reference = grade([REFERENCE, forgetful], seed=33)
     assert after_reference[1] == alone
     corr2d = alone.questions[0]
     assert 0 < corr2d.score < corr2d.max_score
-    monkeypatch.setattr(plans, "planned", lambda check_, seed: None)
+    monkeypatch.setattr(replay, "planned", lambda check_, seed: None)
     assert grade([forgetful], seed=33)[0].questions[0] != corr2d
 
 
@@ -169,9 +170,9 @@ def test_a_transcript_is_replayed_only_where_the_time_to_explain_is_there(tmp_pa
     slow = tmp_path / "slow.py"
     slow.write_text(fast.read_text().replace("def corr2d(X, K):\n", "def corr2d(X, K):\n    __import__('time').sleep(0.2)\n"))
     assert "sleep" in slow.read_text()
-    plans.clear()
+    replay.clear()
     [alone] = grade([slow], seed=34)
-    plans.clear()
+    replay.clear()
     after_fast = grade([fast, slow], seed=34)
     assert after_fast[1].questions[0] == alone.questions[0]
     assert after_fast[0].questions[0] != alone.questions[0]  # the fast one's explanations went further
@@ -179,7 +180,7 @@ def test_a_transcript_is_replayed_only_where_the_time_to_explain_is_there(tmp_pa
 
 def test_a_digest_covers_every_byte_but_the_sequence_number_and_refuses_another_layout() -> None:
     def digest(*frames: tuple[int, bytes]) -> bytes | None:
-        made = plans.Digest()
+        made = replay.Digest()
         for seq, body in frames:
             made.add(seq, body)
         return made.value()
