@@ -66,7 +66,7 @@ def main() -> None:
     split = Split()
     split.wrap(session.Session, "ask", "worker round trips, one at a time")
     split.wrap(session.Session, "collect", "worker round trips, a check's plan at once")
-    split.wrap(replay, "planned", "planning checks on the oracle")
+    split.wrap(replay.PLANS, "planned", "planning checks on the oracle")
     split.wrap(session.Session, "load", "starting workers, loading cells")
     split.wrap(student.Student, "call", "encoding arguments, rebuilding replies")
     split.wrap(student.Student, "layer", "encoding arguments, rebuilding replies")

@@ -172,10 +172,10 @@ def test_a_judge_whose_parent_has_gone_ends_quietly() -> None:
     """A run stopped while its judges start closes their pipes: a judge that then reports its slot ready ends
     without a traceback (multiprocessing prints one and exits 1 for any exception left)."""
     from convkit.batch.forkserver import CONTEXT
-    from convkit.batch.pool import serve
+    from convkit.batch.pool import judge_process
 
     parent, child = CONTEXT.Pipe()
-    process = CONTEXT.Process(target=serve, args=(child, choose("plain"), GradingConfig(jobs=1), 3, AssignmentConfig()))
+    process = CONTEXT.Process(target=judge_process, args=(child, choose("plain"), GradingRun(GradingConfig(jobs=1), 3, AssignmentConfig())))
     process.start()
     child.close()
     parent.close()

@@ -48,34 +48,34 @@ def grade(paths: list[Path], seed: int) -> list[SubmissionResult]:
 
 
 def test_every_check_is_planned_on_the_oracle_and_planning_leaves_randomness_alone() -> None:
-    replay.clear()
+    replay.PLANS.clear()
     before = random.getstate(), torch.get_rng_state()
     for question in QUESTION_IDS:
         for check_ in suite(question):
-            plan = replay.planned(check_, 77)
+            plan = replay.PLANS.planned(check_, 77)
             assert plan is not None and plan.chunks and all(plan.chunks), (question, check_.name)
     assert random.getstate() == before[0] and torch.equal(torch.get_rng_state(), before[1])
 
 
 def test_a_judge_plans_every_check_while_its_sandbox_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    replay.clear()
+    replay.PLANS.clear()
     made: list[tuple[str, int]] = []
     plan = replay._plan
-    monkeypatch.setattr(replay, "_plan", lambda check_, seed: made.append((check_.name, seed)) or plan(check_, seed))
+    monkeypatch.setattr(replay, "_plan", lambda check_, seed, book: made.append((check_.name, seed)) or plan(check_, seed, book))
     with InlineJudge(choose("plain"), GradingRun(CONFIG, 31, load())):
         assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS) and {seed for _, seed in made} == {31}
     for question in QUESTION_IDS:
         for check_ in suite(question):
-            replay.planned(check_, 31)
+            replay.PLANS.planned(check_, 31)
     assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS)  # none was planned twice
 
 
 def test_planned_verdicts_and_feedback_equal_those_asked_one_call_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every catalog bug and honest style: shrinking, probes and named bugs all start from replies asked ahead."""
     paths = [expand(path, tmp_path) for path in sorted((HERE / "catalog").glob("*.py")) + sorted((HERE / "honest").glob("*.py"))]
-    replay.clear()
+    replay.PLANS.clear()
     planned = grade(paths, seed=31)
-    monkeypatch.setattr(replay, "planned", lambda check_, seed: None)
+    monkeypatch.setattr(replay.PLANS, "planned", lambda check_, seed: None)
     assert grade(paths, seed=31) == planned
 
 
@@ -85,7 +85,7 @@ def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch
     generator = checks.generator
     monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
     paths = [REFERENCE, *(expand(HERE / "catalog" / name, tmp_path) for name in ("corr2d__flipped_kernel.py", "pool2d__window_hw_swapped.py"))]
-    replay.clear()
+    replay.PLANS.clear()
     first = grade(paths, seed=32)
     # every check ran on the reference, and again on a bug only where its replies differ from the reference's
     assert sum(len(suite(question)) for question in QUESTION_IDS) < len(ran) < len(paths) * sum(len(suite(q)) for q in QUESTION_IDS)
@@ -97,19 +97,19 @@ def test_a_check_answered_as_before_is_not_run_again(tmp_path: Path, monkeypatch
 
 def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a local pool passes between its judge processes (`convkit.batch.pool`), here in one process."""
-    monkeypatch.setattr(replay, "_learned", None)
-    replay.clear()
-    replay.share()
+    monkeypatch.setattr(replay.PLANS, "shared", None)
+    replay.PLANS.clear()
+    replay.PLANS.share()
     first = grade([REFERENCE], seed=35)
-    learned = replay.learned()
-    assert learned and replay.learned() == []
-    replay.clear()  # another judge, which has graded nothing
-    replay.adopt(pickle.loads(pickle.dumps(learned)))
+    learned = replay.PLANS.learned()
+    assert learned and replay.PLANS.learned() == []
+    replay.PLANS.clear()  # another judge, which has graded nothing
+    replay.PLANS.adopt(pickle.loads(pickle.dumps(learned)))
     ran = []
     generator = checks.generator
     monkeypatch.setattr(checks, "generator", lambda seed, check_: ran.append(check_.name) or generator(seed, check_))
     assert grade([REFERENCE], seed=35) == first and ran == []
-    assert replay.learned() == []  # adopted transcripts are not passed on again
+    assert replay.PLANS.learned() == []  # adopted transcripts are not passed on again
 
 
 def test_an_exchange_sends_each_judge_what_the_others_learned_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,9 +139,9 @@ def test_a_pool_whose_judges_pass_transcripts_on_grades_as_one_judge_does(tmp_pa
     copies = [tmp_path / f"again_{path.name}" for path in originals]
     for original, copy in zip(originals, copies, strict=True):
         copy.write_bytes(original.read_bytes())
-    replay.clear()
+    replay.PLANS.clear()
     pooled = grade_batch(originals + copies, GradingRun(replace(CONFIG, jobs=2), 36), choose("plain"), progress=False).results
-    replay.clear()
+    replay.PLANS.clear()
     assert pooled == grade(originals + copies, seed=36)
 
 
@@ -151,14 +151,14 @@ def test_grades_do_not_depend_on_what_the_process_graded_before(tmp_path: Path, 
     (but not the same as when asked one call at a time, which stops at the first wrong answer)."""
     forgetful = tmp_path / "forgetful.py"
     forgetful.write_text(REFERENCE.read_text() + "\n" + FORGETFUL)
-    replay.clear()
+    replay.PLANS.clear()
     [alone] = grade([forgetful], seed=33)
-    replay.clear()
+    replay.PLANS.clear()
     after_reference = grade([REFERENCE, forgetful], seed=33)
     assert after_reference[1] == alone
     corr2d = alone.questions[0]
     assert 0 < corr2d.score < corr2d.max_score
-    monkeypatch.setattr(replay, "planned", lambda check_, seed: None)
+    monkeypatch.setattr(replay.PLANS, "planned", lambda check_, seed: None)
     assert grade([forgetful], seed=33)[0].questions[0] != corr2d
 
 
@@ -170,9 +170,9 @@ def test_a_transcript_is_replayed_only_where_the_time_to_explain_is_there(tmp_pa
     slow = tmp_path / "slow.py"
     slow.write_text(fast.read_text().replace("def corr2d(X, K):\n", "def corr2d(X, K):\n    __import__('time').sleep(0.2)\n"))
     assert "sleep" in slow.read_text()
-    replay.clear()
+    replay.PLANS.clear()
     [alone] = grade([slow], seed=34)
-    replay.clear()
+    replay.PLANS.clear()
     after_fast = grade([fast, slow], seed=34)
     assert after_fast[1].questions[0] == alone.questions[0]
     assert after_fast[0].questions[0] != alone.questions[0]  # the fast one's explanations went further

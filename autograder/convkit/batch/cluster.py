@@ -139,7 +139,7 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         from convkit.batch.pool import start_slots, with_fallback
         from convkit.sandbox import replay
 
-        replay.share()
+        replay.PLANS.share()
         self.slots, self.backend, self.warning = with_fallback(
             lambda backend: start_slots(backend, self.run.config, count, self.run.seed), self.requested
         )
@@ -218,7 +218,7 @@ def grade_on_worker(
     plugin = plugin_of_this_worker()
     worker = get_worker()
     if transcripts:
-        replay.adopt(pickle.loads(transcripts))  # noqa: S301 - written by this batch's judges, passed on by its client
+        replay.PLANS.adopt(pickle.loads(transcripts))  # noqa: S301 - written by this batch's judges, passed on by its client
     with plugin.lent(every) as slots:
         alone = len(jobs) == 1 and len(slots) == len(plugin.slots)
         sandbox = slots[0].backend.name, str(slots[0].isolation)
@@ -231,7 +231,7 @@ def grade_on_worker(
             results = [judge(job, slots[0], plugin.run) for job in jobs]
         finally:  # graded, or the judge raised: no death
             on_loop(worker, worker.scheduler.set_metadata(keys=keys, value=None))
-    return results, pickle.dumps(replay.learned()), worker.address
+    return results, pickle.dumps(replay.PLANS.learned()), worker.address
 
 
 def begin(worker: Any, keys: list[str], attempt: Attempt) -> Attempt | None:

@@ -77,7 +77,7 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
 def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None, launched: Slot | None = None) -> list[Slot]:
     """A judge's started slots (all of them, or none: SandboxError), `launched` among them where it is of `backend`
     (`Slot.launch`). All are launched before any is waited for, so that their sandboxes import torch together,
-    while the judge imports it too and plans its checks for `seed`, where it is known (`replay.plan_all`). The
+    while the judge imports it too and plans its checks for `seed`, where it is known (`replay.Plans.plan_all`). The
     judge's tensors are tiny, so torch gets one thread: more would only compete with the sandboxes for cores."""
     slots: list[Slot] = []
     planning: threading.Thread | None = None
@@ -91,7 +91,7 @@ def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int |
 
         torch.set_num_threads(1)
         if seed is not None:
-            planning = threading.Thread(target=replay.plan_all, args=(seed,), name="convkit-planning")
+            planning = threading.Thread(target=replay.PLANS.plan_all, args=(seed,), name="convkit-planning")
             planning.start()
         for slot in slots:
             slot.ready()
@@ -223,14 +223,14 @@ def judge_process(conn: Connection, backend: Backend, run: GradingRun) -> None:
     except SandboxError as error:
         tell(conn, {"failed": str(error)})
         return
-    replay.share()
+    replay.PLANS.share()
     try:
         if not tell(conn, {"ready": str(slot.isolation)}):
             return
         while (message := next_job(conn)) is not None:
             job, learned = message
-            replay.adopt(learned)
-            if not tell(conn, (judge(job, slot, run), replay.learned())):
+            replay.PLANS.adopt(learned)
+            if not tell(conn, (judge(job, slot, run), replay.PLANS.learned())):
                 return
         slot.close()  # first, so that the sandbox's CPU time is counted
         tell(conn, {"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})

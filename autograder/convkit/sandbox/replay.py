@@ -76,115 +76,124 @@ class Transcript:
     failure: Failure | None
 
 
+Learned = tuple[str, str, int, bytes, Transcript]
+"""A transcript as judges pass it on: the check's question, name and seed, the digest of its plan's replies."""
+
+
 @dataclass
 class Plan:
     key: tuple[str, str, int]
     """The check's question and name, and the seed."""
     chunks: tuple[tuple[bytes, ...], ...]
     """The check's requests in the order it makes them, as `Channel.send_many` sends them."""
+    book: Plans = field(repr=False, compare=False)
+    """The plans this one is kept among, which bound the transcripts and pass them on."""
     transcripts: dict[bytes, list[Transcript]] = field(default_factory=dict)
     """By the digest of the plan's replies: those that went on differently (their steps' replies differ)."""
 
     def record(self, digest: bytes, transcript: Transcript, shared: bool = True) -> None:
         """Keep a transcript (and, where `share` was called, pass it on to `learned`, unless it came from there);
         one of a course already kept (the same requests and replies: their time budgets may differ) is not."""
-        global _kept
+        book = self.book
         course = [(step.body, step.digest) for step in transcript.steps]
-        with _lock:
+        with book.lock:
             kept = self.transcripts.get(digest, [])
-            if _kept >= MAX_TRANSCRIPTS or any([(step.body, step.digest) for step in other.steps] == course for other in kept):
+            if book.kept >= MAX_TRANSCRIPTS or any([(step.body, step.digest) for step in other.steps] == course for other in kept):
                 return
             self.transcripts[digest] = [*kept, transcript]
-            _kept += 1
-            if shared and _learned is not None:
-                _learned.append((*self.key, digest, transcript))
+            book.kept += 1
+            if shared and book.shared is not None:
+                book.shared.append((*self.key, digest, transcript))
 
     def transcripts_of(self, digest: bytes) -> list[Transcript]:
-        with _lock:
+        with self.book.lock:
             return list(self.transcripts.get(digest, ()))
 
 
-_plans: dict[tuple[Check, int], Plan | None] = {}
-_kept = 0
-"""Transcripts kept in `_plans`."""
-_lock = threading.Lock()
-_planning = threading.Lock()
-"""Planning runs one check at a time per process: it borrows the process's global random state."""
+class Plans:
+    """A process's plans and transcripts (`PLANS`): a judge process, a cluster's worker and a test each own
+    theirs, and a forked judge starts with a copy of its parent's."""
+
+    def __init__(self) -> None:
+        self.plans: dict[tuple[Check, int], Plan | None] = {}
+        self.kept = 0
+        """Transcripts kept in `plans`."""
+        self.lock = threading.Lock()
+        self.planning = threading.Lock()
+        """Planning runs one check at a time per process: it borrows the process's global random state."""
+        self.shared: list[Learned] | None = None
+        """Transcripts recorded since `learned` was last called, once `share` was."""
+
+    def planned(self, check_: Check, seed: int) -> Plan | None:
+        """The check's plan for `seed`, made on first use; None when the check asks nothing. A check that breaks,
+        or fails on the oracle, raises here (nothing is kept): the submission is then ungradable (`run_check`)."""
+        key = (check_, seed)  # the check's function too: a test may replace it under the same name
+        with self.lock:
+            if key in self.plans:
+                return self.plans[key]
+        with self.planning:
+            with self.lock:
+                if key in self.plans:
+                    return self.plans[key]
+            plan = _plan(check_, seed, self)
+            with self.lock:
+                if len(self.plans) >= MAX_PLANS:
+                    self._forget()
+                self.plans[key] = plan
+        return plan
+
+    def plan_all(self, seed: int) -> None:
+        """Plan every check for `seed` now, as a judge does while its sandbox starts (a judge waiting for its
+        zygote's torch import has a core to spare). A check that cannot be planned raises again when a submission
+        reaches it."""
+        for question in QUESTION_IDS:
+            for check_ in suite(question):
+                self.planned_or_none(check_, seed)
+
+    def planned_or_none(self, check_: Check, seed: int) -> Plan | None:
+        """The check's plan, or None where it cannot be planned: it raises again when a submission reaches it, and
+        `run_check` makes that submission ungradable, with the reason."""
+        try:
+            return self.planned(check_, seed)
+        except Exception:  # noqa: BLE001 - any failure of the check's own code
+            return None
+
+    def clear(self) -> None:
+        """Forget every plan and transcript (tests that compare a fresh process with a used one)."""
+        with self.lock:
+            self._forget()
+
+    def _forget(self) -> None:
+        self.plans.clear()
+        self.kept = 0
+
+    def share(self) -> None:
+        """Keep every transcript recorded from now on for `learned` (a judge of a local pool, a cluster's
+        worker)."""
+        with self.lock:
+            self.shared = []
+
+    def learned(self) -> list[Learned]:
+        """The transcripts recorded since the last call, for other judges to `adopt`: a transcript holds replies'
+        digests and a verdict, so one judge's runs spare the others' as they spare its own later submissions."""
+        with self.lock:
+            if self.shared is None:
+                return []
+            taken = list(self.shared)
+            self.shared.clear()
+        return taken
+
+    def adopt(self, transcripts: list[Learned]) -> None:
+        """Keep transcripts that other judges recorded (`learned`)."""
+        for question, name, seed, digest, transcript in transcripts:
+            check_ = next((c for c in suite(question) if c.name == name), None)
+            plan = self.planned_or_none(check_, seed) if check_ is not None else None
+            if plan is not None:
+                plan.record(digest, transcript, shared=False)
 
 
-def planned(check_: Check, seed: int) -> Plan | None:
-    """The check's plan for `seed`, made on first use; None when the check asks nothing. A check that breaks, or
-    fails on the oracle, raises here (nothing is kept): the submission is then ungradable (`run_check`)."""
-    key = (check_, seed)  # the check's function too: a test may replace it under the same name
-    with _lock:
-        if key in _plans:
-            return _plans[key]
-    with _planning:
-        with _lock:
-            if key in _plans:
-                return _plans[key]
-        plan = _plan(check_, seed)
-        with _lock:
-            if len(_plans) >= MAX_PLANS:
-                _forget()
-            _plans[key] = plan
-    return plan
-
-
-def plan_all(seed: int) -> None:
-    """Plan every check for `seed` now, as a judge does while its sandbox starts (a judge waiting for its zygote's
-    torch import has a core to spare). A check that cannot be planned raises again when a submission reaches it."""
-    for question in QUESTION_IDS:
-        for check_ in suite(question):
-            planned_or_none(check_, seed)
-
-
-def planned_or_none(check_: Check, seed: int) -> Plan | None:
-    """The check's plan, or None where it cannot be planned: it raises again when a submission reaches it, and
-    `run_check` makes that submission ungradable, with the reason."""
-    try:
-        return planned(check_, seed)
-    except Exception:  # noqa: BLE001 - any failure of the check's own code
-        return None
-
-
-def _forget() -> None:
-    global _kept
-    _plans.clear()
-    _kept = 0
-
-
-Learned = tuple[str, str, int, bytes, Transcript]
-"""A transcript as judges pass it on: the check's question, name and seed, the digest of its plan's replies."""
-_learned: list[Learned] | None = None
-
-
-def share() -> None:
-    """Keep every transcript this process records from now on for `learned` (a judge of a local pool, a cluster's
-    worker)."""
-    global _learned
-    with _lock:
-        _learned = []
-
-
-def learned() -> list[Learned]:
-    """The transcripts recorded since the last call, for other judges to `adopt`: a transcript holds replies'
-    digests and a verdict, so one judge's runs spare the others' as they spare its own later submissions."""
-    with _lock:
-        if _learned is None:
-            return []
-        taken = list(_learned)
-        _learned.clear()
-    return taken
-
-
-def adopt(transcripts: list[Learned]) -> None:
-    """Keep transcripts that other judges recorded (`learned`)."""
-    for question, name, seed, digest, transcript in transcripts:
-        check_ = next((c for c in suite(question) if c.name == name), None)
-        plan = planned_or_none(check_, seed) if check_ is not None else None
-        if plan is not None:
-            plan.record(digest, transcript, shared=False)
+PLANS = Plans()
+"""This process's plans and transcripts."""
 
 
 class Exchange:
@@ -223,13 +232,7 @@ class Exchange:
                 self.sent[judge] = max(position, self.dropped)
 
 
-def clear() -> None:
-    """Forget every plan and transcript (tests that compare a fresh process with a used one)."""
-    with _lock:
-        _forget()
-
-
-def _plan(check_: Check, seed: int) -> Plan | None:
+def _plan(check_: Check, seed: int, book: Plans) -> Plan | None:
     student = _Oracle()
     try:
         with _own_randomness():
@@ -248,7 +251,7 @@ def _plan(check_: Check, seed: int) -> Plan | None:
         chunk.append(body)
         size += len(body) + 32
     chunks.append(tuple(chunk))
-    return Plan((check_.question, check_.name, seed), tuple(chunks))
+    return Plan((check_.question, check_.name, seed), tuple(chunks), book)
 
 
 class _Oracle(Student):

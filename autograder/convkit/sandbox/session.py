@@ -137,7 +137,7 @@ class Session(Student):
         replies to the steps the check then took, are those of a transcript, byte for byte, its result; else None,
         with every reply queued for the check to run on."""
         self.forget_check()
-        plan = replay.planned(check_, seed)
+        plan = replay.PLANS.planned(check_, seed)
         if plan is None or self.deadline <= time.monotonic():
             return None  # out of time: the check's first request says so, as it would unplanned
         if self.worker is None:
