@@ -32,7 +32,7 @@ def submissions(count: int, folder: Path) -> list[Path]:
     from tests.conftest import expand  # catalog files hold only their bug; expand() adds their base
 
     sources = [REPO / "solutions" / "convolutions.py", REPO / "student_template" / "convolutions.py"]
-    sources += sorted((REPO / "tests" / "catalog").glob("*.py")) + sorted((REPO / "tests" / "honest").glob("*.py"))
+    sources += sorted((REPO / "tests" / "corpora" / "catalog").glob("*.py")) + sorted((REPO / "tests" / "corpora" / "honest").glob("*.py"))
     paths = []
     for index, source in enumerate(islice(cycle(sources), count)):
         path = folder / f"{index:03d}_{source.stem}.py"

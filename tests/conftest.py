@@ -23,6 +23,8 @@ def pytest_configure() -> None:
 
 
 REPO = Path(__file__).resolve().parents[1]
+CORPORA = Path(__file__).resolve().parent / "corpora"
+"""Submissions the tests grade: bug catalogs, honest styles, attacks (each file a student's)."""
 REFERENCE = REPO / "solutions" / "convolutions.py"
 STUBS = REPO / "student_template" / "convolutions.py"
 

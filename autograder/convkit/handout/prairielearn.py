@@ -45,7 +45,7 @@ VENV_PYTHON = "/venv/bin/python"
 STARTUP = 60
 """Seconds a job may take besides the submission's own time: the container's start,
 convkit.platforms.lockdown, torch's import in the judge and in the sandbox, the results. In the emulated
-container pinned to one CPU of a loaded machine (tests/test_prairielearn.py's harness), the
+container pinned to one CPU of a loaded machine (tests/platforms/test_prairielearn.py's harness), the
 reference took 8.7-11.1 s end to end (4.6-5.0 s of CPU), and a file whose every call hangs 193.8 s,
 13.8 s past its 180 s; 60 s leaves room for PrairieLearn's 0.9 CPU and a slower machine."""
 EDITOR_HOW = (

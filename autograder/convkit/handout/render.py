@@ -176,8 +176,9 @@ FOLDERS = {
     "choices: `convkit.toml`, otter's config, requirements",
     "solutions/": "reference solutions in the book's loop style",
     "student_template/": "what students get, rendered by `convkit build` (a test keeps it in step)",
-    "tests/": "the kit's own tests, and their corpora: bug catalogs (`catalog*/`), honest styles (`honest/`), "
-    "attacks (`attacks/`, expected scores in `expected.json`)",
+    "tests/": "the kit's own tests, one folder per package of convkit and `e2e/`, and their corpora in "
+    "`corpora/`: bug catalogs (`catalog*/`), honest styles (`honest/`), attacks (`attacks/`, expected scores "
+    "in `expected.json`)",
     "benchmarks/": "speed and memory measured side by side, and what was measured (`benchmarks/README.md`)",
 }
 """The repository's folders outside the package, for the README's layout table."""

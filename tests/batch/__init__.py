@@ -1,0 +1,1 @@
+"""Tests of convkit.batch: finding submissions, judge pools, a Dask cluster, resuming."""

@@ -1,0 +1,1 @@
+"""Tests of convkit.checking: comparisons, effects, the cache of oracle answers."""

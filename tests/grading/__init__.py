@@ -1,0 +1,1 @@
+"""Tests of convkit.grading: reading a submission, the from-scratch policy."""

@@ -1,0 +1,1 @@
+"""Tests of convkit.output: reports, the HTML page, escaping of student text."""

@@ -1,0 +1,1 @@
+"""Tests of convkit.platforms: otter on Gradescope, PrairieLearn."""

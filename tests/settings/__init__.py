@@ -1,0 +1,1 @@
+"""Tests of convkit.settings: instructor inputs read safely, the course seed."""
