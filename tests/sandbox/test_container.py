@@ -21,6 +21,7 @@ import pytest
 from convkit.checking.checks import all_points
 from convkit.handout.build import build
 from convkit.handout.notebook import NOTEBOOK_NAME
+from convkit.settings.assignment import load as load_assignment
 from convkit.worker import landlock
 from convkit.worker.confine import unsearchable_ancestor
 from tests.conftest import REFERENCE, REPO, docker_like, expand
@@ -223,7 +224,7 @@ def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
 def harness(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One `convkit build`, and the lines of its zip's run_autograder that grade (not the environment's set-up)."""
     root = tmp_path_factory.mktemp("gradescope")
-    build(root / "build", SEED, __import__("convkit.settings.assignment").assignment_config.load())
+    build(root / "build", SEED, load_assignment())
     return {"root": root, "zip": root / "build" / "autograder.zip", "handout": root / "build" / "student" / NOTEBOOK_NAME}
 
 

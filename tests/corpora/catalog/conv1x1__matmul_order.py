@@ -1,5 +1,5 @@
 # corr2d_multi_in_out_1x1: multiplies X^T K^T, then reshapes the (h*w, c_o) result as if it were (c_o, h*w)
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def corr2d_multi_in_out_1x1(X, K):
     c_i, h, w = X.shape

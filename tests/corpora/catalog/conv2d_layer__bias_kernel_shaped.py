@@ -1,5 +1,5 @@
 # Conv2D: gave the bias the kernel's shape instead of (1,)
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 class Conv2D(nn.Module):
     def __init__(self, kernel_size):

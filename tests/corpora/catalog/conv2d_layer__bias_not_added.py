@@ -1,5 +1,5 @@
 # Conv2D: forgot to add the bias in forward
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 class Conv2D(nn.Module):
     def __init__(self, kernel_size):

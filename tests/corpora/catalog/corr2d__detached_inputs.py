@@ -1,5 +1,5 @@
 # corr2d: called .detach() on the inputs 'to be safe', which stops gradients reaching X and K
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def corr2d(X, K):
     if not X.is_floating_point():

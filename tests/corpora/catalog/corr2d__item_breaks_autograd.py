@@ -1,5 +1,5 @@
 # corr2d: builds each element with .item(), so the result is cut off from autograd
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def corr2d(X, K):
     if not X.is_floating_point():

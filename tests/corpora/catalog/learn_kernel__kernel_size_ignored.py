@@ -1,5 +1,5 @@
 # learn_kernel: always starts from a (1, 2) kernel, ignoring kernel_size
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=10):
     kernel = torch.zeros((1, 2), requires_grad=True)

@@ -1,5 +1,5 @@
 # learn_kernel: kept the book's step size 3e-2 instead of the lr argument
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=10):
     kernel = torch.zeros(kernel_size, requires_grad=True)

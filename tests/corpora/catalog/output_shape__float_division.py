@@ -1,5 +1,5 @@
 # conv_output_shape: used / instead of //, so the sizes are floats
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
     return tuple(

@@ -1,5 +1,5 @@
 # corr2d_pad_stride: computes the padding but then unfolds the unpadded input
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def corr2d_pad_stride(X, K, padding=0, stride=1):
     p_h, p_w = as_pair(padding)

@@ -1,5 +1,5 @@
 # pool2d: the mode check uses `or`, so its own ValueError subclass refuses every mode, valid ones too
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 
 class PoolingModeError(ValueError):

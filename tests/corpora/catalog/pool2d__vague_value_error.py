@@ -1,5 +1,5 @@
 # pool2d: raises ValueError, but the message does not say which modes are valid
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def pool2d(X, pool_size, mode='max'):
     p_h, p_w = pool_size

@@ -1,5 +1,5 @@
 # pool2d: unpacks the pool size as (width, height)
-# base: tests/honest/catalog_base_unfold.py (this file redefines what differs)
+# base: tests/corpora/honest/catalog_base_unfold.py (this file redefines what differs)
 
 def pool2d(X, pool_size, mode='max'):
     p_w, p_h = pool_size
