@@ -69,8 +69,10 @@ def test_a_judge_plans_every_check_while_its_sandbox_starts(monkeypatch: pytest.
 
 
 def test_planned_verdicts_and_feedback_equal_those_asked_one_call_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every catalog bug and honest style: shrinking, probes and named bugs all start from replies asked ahead."""
-    paths = [expand(path, tmp_path) for path in sorted((CORPORA / "catalog").glob("*.py")) + sorted((CORPORA / "honest").glob("*.py"))]
+    """Half the catalog's bugs (every other one, by name) and every honest style: shrinking, probes and named bugs
+    all start from replies asked ahead."""
+    bugs = sorted((CORPORA / "catalog").glob("*.py"))[::2]
+    paths = [expand(path, tmp_path) for path in bugs + sorted((CORPORA / "honest").glob("*.py"))]
     replay.PLANS.clear()
     planned = grade(paths, seed=31)
     monkeypatch.setattr(replay.PLANS, "planned", lambda check_, seed: None)
