@@ -18,7 +18,7 @@ from convkit.settings.limits import GradingConfig
 from convkit.worker.protocol import Isolation
 
 if TYPE_CHECKING:
-    from convkit.batch.collect import Found
+    from convkit.batch.collect import Collection
     from convkit.output.journal import Journal
     from convkit.results import SubmissionResult
     from convkit.sandbox.backends import Backend
@@ -169,7 +169,7 @@ def run_grade(args: argparse.Namespace) -> int:
 
 def grade_found(
     args: argparse.Namespace,
-    found: Found,
+    found: Collection,
     config: GradingConfig,
     backend: Backend,
     seed: int,
@@ -206,8 +206,8 @@ def grade_found(
             found.found, config, backend, seed, assignment, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
         )
     except (SandboxError, BackendError) as error:
-        nothing = "nothing was graded (see `convkit doctor`, or try --backend plain)"
-        print(f"convkit grade: {error}; {kept(journal, nothing)}", file=sys.stderr)
+        none_graded = "nothing was graded (see `convkit doctor`, or try --backend plain)"
+        print(f"convkit grade: {error}; {kept(journal, none_graded)}", file=sys.stderr)
         return 1
     except ClusterError as error:
         if not journal.keeps:
