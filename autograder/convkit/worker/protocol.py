@@ -336,7 +336,7 @@ def receive_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
     return parse_frame(body), body
 
 
-def frame_size(header: bytes) -> int:
+def frame_size(header: bytes | bytearray) -> int:
     """The size a frame's 4-byte header announces (WireError over the cap)."""
     (size,) = struct.unpack(">I", header)
     if size > MAX_FRAME_BYTES:
