@@ -20,7 +20,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
@@ -137,6 +137,12 @@ class Hello(TypedDict):
     """The Python installation, which a worker must still read."""
     allow: list[str]
     """The worker's own files, which a landlock worker may read too (bwrap binds them)."""
+
+
+def is_hello(frame: Mapping[str, Any]) -> TypeGuard[Hello]:
+    """Whether a zygote's first frame says it is the judge's HELLO; the zygote checks its limits
+    and uid itself, and reads the rest as the judge wrote it."""
+    return frame.get("op") == Op.HELLO
 
 
 class Ready(TypedDict):
