@@ -239,6 +239,15 @@ class TensorData(TypedDict):
     data: str
 
 
+class OtherData(TypedDict):
+    """A value named by its type alone (`convkit.worker.codec`): `tensor` where it is a tensor whose
+    dtype, layout or size cannot travel."""
+
+    kind: Literal["other"]
+    type: str
+    tensor: NotRequired[bool]
+
+
 class Call(TypedDict):
     op: Literal[Op.CALL]
     seq: int
