@@ -44,6 +44,8 @@ from convkit.settings.assignment import AssignmentConfig
 from convkit.settings.limits import GradingConfig
 
 if TYPE_CHECKING:
+    from dask.typing import Key
+
     from convkit.sandbox.backends import Backend
     from convkit.sandbox.slot import Slot
 
@@ -237,7 +239,7 @@ def grade_on_worker(
     return results, pickle.dumps(plans.learned()), worker.address
 
 
-def begin(worker: Any, keys: list[str], attempt: Attempt) -> Attempt | None:
+def begin(worker: Any, keys: list[Key], attempt: Attempt) -> Attempt | None:
     """Record `attempt` under `keys` on the scheduler before it grades, unless an attempt is
     recorded there: that one died grading (one that ends clears its record), and is returned."""
 
@@ -420,8 +422,13 @@ class Cluster:
 
         told = " ".join(str(outcome).split())[:200]
         problem = f"its task failed on the Dask cluster ({type(outcome).__name__}: {told})"
-        sandbox = {"seed": self.seed, "backend": self.backend.name, "isolation": "unknown"}
-        return ungradable(job.submission(), problem, **sandbox)
+        return ungradable(
+            job.submission(),
+            problem,
+            seed=self.seed,
+            backend=self.backend.name,
+            isolation="unknown",
+        )
 
     def killed(self, job: Job, died: list[Attempt]) -> SubmissionResult:
         """`job` graded 0, workers having died grading it alone: for their memory where the nanny of
