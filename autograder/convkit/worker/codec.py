@@ -145,7 +145,7 @@ def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
     if numel == 0:
         return torch.empty(shape, dtype=dtype)
     # numpy builds the array in a third of torch.frombuffer's time; the tensor owns its fresh bytearray
-    array = np.frombuffer(bytearray(raw), dtype=name)  # type: ignore[call-overload]
+    array = np.frombuffer(bytearray(raw), dtype=name)
     return torch.from_numpy(array.reshape(shape))
 
 
