@@ -71,7 +71,7 @@ def _silent_otter() -> types.ModuleType:
             return lambda *args, **kwargs: None
 
     module = types.ModuleType("otter")
-    module.Notebook = Notebook  # type: ignore[attr-defined]
+    module.__dict__["Notebook"] = Notebook  # module.Notebook = ..., which ModuleType's stub refuses
     return module
 
 
