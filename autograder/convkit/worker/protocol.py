@@ -269,6 +269,12 @@ class Layer(TypedDict):
     bias: NotRequired[TensorData]
 
 
+def is_probe(frame: Mapping[str, Any]) -> TypeGuard[Substitute | Watch | Call | Layer]:
+    """Whether a worker's request is one `convkit.worker.probes.handle` answers, by its op; the
+    judge wrote the rest."""
+    return frame.get("op") in (Op.SUBSTITUTE, Op.WATCH, Op.CALL, Op.LAYER)
+
+
 class RaisedRecord(TypedDict):
     """An exception of the student's code: in a RAISED reply, and as a LAYER reply's forward error."""
 
