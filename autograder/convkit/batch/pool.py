@@ -251,7 +251,7 @@ def tell(conn: Connection, message: object) -> bool:
 
 def next_job(conn: Connection) -> tuple[Job, list[plans.Learned]] | None:
     try:
-        return conn.recv()  # type: ignore[no-any-return]
+        return conn.recv()
     except (EOFError, ConnectionResetError):
         return None
 
