@@ -109,7 +109,7 @@ class Attempt:
     isolation: str
 
 
-class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
+class JudgePlugin(WorkerPlugin):
     """A Dask worker plugin: one started sandbox slot per worker thread, lent to one task at a time."""
 
     idempotent = False
@@ -127,7 +127,7 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         return {"requested": self.requested, "config": self.config, "seed": self.seed}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["requested"], state["config"], state["seed"])  # type: ignore[misc]
+        JudgePlugin.__init__(self, state["requested"], state["config"], state["seed"])
 
     async def setup(self, worker: Any) -> None:
         """Stop the worker's profiler, and start the slots (each takes a torch import; the batch's checks are
@@ -389,7 +389,7 @@ class Cluster:
         that died grading where the ledger kept one (no attempt found it before the scheduler gave
         up)."""
         try:
-            return gathered(future, watch)  # type: ignore[no-any-return]
+            return gathered(future, watch)
         except FutureCancelledError as error:  # as Dask does when the client loses the scheduler
             raise ClusterError(cancelled(self.address, error.reason)) from None
         except Exception as error:  # noqa: BLE001 - a task the cluster could not finish
