@@ -205,8 +205,8 @@ def grade_found(
             found.submissions, run, backend, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
         )
     except (SandboxError, BackendError) as error:
-        nothing = "nothing was graded (see `convkit doctor`, or try --backend plain)"
-        print(f"convkit grade: {error}; {kept(journal, nothing)}", file=sys.stderr)
+        none_graded = "nothing was graded (see `convkit doctor`, or try --backend plain)"
+        print(f"convkit grade: {error}; {kept(journal, none_graded)}", file=sys.stderr)
         return 1
     except ClusterError as error:
         if not journal.keeps:

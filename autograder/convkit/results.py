@@ -160,18 +160,21 @@ class SubmissionResult:
         return cls(**{**data, **fields})
 
 
+def value_from_dict(data: dict[str, Any]) -> Value:
+    return Value(**{**data, "shape": None if data["shape"] is None else tuple(data["shape"])})
+
+
 def failure_from_dict(data: dict[str, Any] | None) -> Failure | None:
     if data is None:
         return None
     shown = data.get("shown")
     if shown is not None:
-        value = lambda v: None if v is None else Value(**{**v, "shape": None if v["shape"] is None else tuple(v["shape"])})  # noqa: E731
         first = shown["first_wrong"]
         shown = Shown(
             call=shown["call"],
-            inputs=tuple((name, value(v)) for name, v in shown["inputs"]),
-            expected=value(shown["expected"]),
-            actual=value(shown["actual"]),
+            inputs=tuple((name, value_from_dict(v)) for name, v in shown["inputs"]),
+            expected=None if shown["expected"] is None else value_from_dict(shown["expected"]),
+            actual=None if shown["actual"] is None else value_from_dict(shown["actual"]),
             first_wrong=None if first is None else (tuple(first[0]), first[1], first[2]),
             shrunk=shown["shrunk"],
         )

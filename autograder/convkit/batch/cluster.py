@@ -43,6 +43,8 @@ from convkit.results import Failure, SubmissionResult
 from convkit.settings.run import GradingRun
 
 if TYPE_CHECKING:
+    from dask.typing import Key
+
     from convkit.sandbox.backends import Backend
     from convkit.sandbox.slot import Slot
 
@@ -106,7 +108,7 @@ class Attempt:
     isolation: str
 
 
-class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
+class JudgePlugin(WorkerPlugin):
     """A Dask worker plugin: one started sandbox slot per worker thread, lent to one task at a time."""
 
     idempotent = False
@@ -124,7 +126,7 @@ class JudgePlugin(WorkerPlugin):  # type: ignore[misc]
         return {"requested": self.requested, "run": self.run}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["requested"], state["run"])  # type: ignore[misc]
+        JudgePlugin.__init__(self, state["requested"], state["run"])
 
     async def setup(self, worker: Any) -> None:
         """Stop the worker's profiler, and start the slots (each takes a torch import; the batch's checks are
@@ -234,7 +236,7 @@ def grade_on_worker(
     return results, pickle.dumps(replay.PLANS.learned()), worker.address
 
 
-def begin(worker: Any, keys: list[str], attempt: Attempt) -> Attempt | None:
+def begin(worker: Any, keys: list[Key], attempt: Attempt) -> Attempt | None:
     """Record `attempt` under `keys` on the scheduler before it grades, unless an attempt is
     recorded there: that one died grading (one that ends clears its record), and is returned."""
 
@@ -384,7 +386,7 @@ class Cluster:
         that died grading where the ledger kept one (no attempt found it before the scheduler gave
         up)."""
         try:
-            return gathered(future, watch)  # type: ignore[no-any-return]
+            return gathered(future, watch)
         except FutureCancelledError as error:  # as Dask does when the client loses the scheduler
             raise ClusterError(cancelled(self.address, error.reason)) from None
         except Exception as error:  # noqa: BLE001 - a task the cluster could not finish
@@ -417,8 +419,13 @@ class Cluster:
 
         told = " ".join(str(outcome).split())[:200]
         problem = f"its task failed on the Dask cluster ({type(outcome).__name__}: {told})"
-        sandbox = {"seed": self.grading.seed, "backend": self.backend.name, "isolation": "unknown"}
-        return ungradable(job.submission(), problem, **sandbox)
+        return ungradable(
+            job.submission(),
+            problem,
+            seed=self.grading.seed,
+            backend=self.backend.name,
+            isolation="unknown",
+        )
 
     def killed(self, job: Job, died: list[Attempt]) -> SubmissionResult:
         """`job` graded 0, workers having died grading it alone: for their memory where the nanny of

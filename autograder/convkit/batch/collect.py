@@ -202,12 +202,12 @@ def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
     listed = {key for key in metadata if isinstance(key, str) and FOLDER_NAME.fullmatch(key)}
     units = []
     for name in sorted(folders.keys() | listed):
-        entry = folders.get(name)
+        folder = folders.get(name)
         student = _submitters(metadata.get(name))
-        if entry is None:  # never looked at: only its name is used
+        if folder is None:  # never looked at: only its name is used
             units.append(_Unit((), student, str(root / name), root / name, NO_FOLDER))
         else:
-            units.append(_Unit(_candidates(entry, skipped), student, str(entry), entry))
+            units.append(_Unit(_candidates(folder, skipped), student, str(folder), folder))
     return units
 
 

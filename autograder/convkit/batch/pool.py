@@ -249,7 +249,7 @@ def tell(conn: Connection, message: object) -> bool:
 
 def next_job(conn: Connection) -> tuple[Job, list[replay.Learned]] | None:
     try:
-        return conn.recv()  # type: ignore[no-any-return]
+        return conn.recv()
     except (EOFError, ConnectionResetError):
         return None
 

@@ -78,7 +78,7 @@ def pooled(jobs: int, todo: int) -> bool:
     return min(jobs, todo) > 1
 
 
-def progress_bar(total: int, enabled: bool) -> tqdm:  # type: ignore[type-arg]
+def progress_bar(total: int, enabled: bool) -> tqdm:
     """A bar on a terminal; one line per update in a log (stderr not a terminal)."""
     terminal = sys.stderr.isatty()
     return tqdm(

@@ -71,10 +71,12 @@ def explains(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: f
 def rules_out(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4) -> bool:
     """Whether a failing answer `value` rules `bug` out: the bug gives another output on `inputs` (the right one
     included). Where it cannot happen on them (its output raises, or is None), they say nothing of it."""
-    if bug.output is None:
+    compute = bug.output
+    if compute is None:
         return False
     try:
-        wrong = cache.computed((bug, "raw"), cache.content_key({**inputs, " expected": expected}), lambda: bug.output(**inputs), CANNOT_HAPPEN)
+        key = cache.content_key({**inputs, " expected": expected})
+        wrong = cache.computed((bug, "raw"), key, lambda: compute(**inputs), CANNOT_HAPPEN)
     except CANNOT_HAPPEN:
         return False
     return wrong is not None and not same(value, wrong, tol)
@@ -89,11 +91,13 @@ def consistent(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float = 1e-
 def output(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float, key: Any = None) -> Any:
     """`bug`'s output on `inputs` where it differs from `expected`; None where it is right there too, or cannot
     happen (cached by the inputs' content, `key` when the caller made it: shrinking and the evidence ask again)."""
-    if bug.output is None:
+    compute = bug.output
+    if compute is None:
         return None
     key = key if key is not None else cache.content_key({**inputs, " expected": expected})
     try:
-        return cache.computed((bug, tol), key, lambda: _distinct(bug.output(**inputs), expected, tol), CANNOT_HAPPEN)
+        distinct = lambda: _distinct(compute(**inputs), expected, tol)  # noqa: E731
+        return cache.computed((bug, tol), key, distinct, CANNOT_HAPPEN)
     except CANNOT_HAPPEN:
         return None
 

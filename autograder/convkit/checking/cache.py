@@ -91,7 +91,7 @@ def computed(
         _store(key, answer)
     elif isinstance(answer, _Raised):
         raise answer.replay()
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 def _store(key: Hashable, answer: Any) -> None:

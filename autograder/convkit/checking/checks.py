@@ -31,7 +31,7 @@ def check(points: float, name: str) -> Callable[[CheckFunction], CheckFunction]:
     """Mark a suite function as a hidden check worth `points`; `name` is what the student reads."""
 
     def mark(function: CheckFunction) -> CheckFunction:
-        function.convkit_check = (float(points), name)  # type: ignore[attr-defined]
+        function.__dict__["convkit_check"] = (float(points), name)  # function.convkit_check = ...
         return function
 
     return mark

@@ -153,9 +153,9 @@ class Attempt:
         return self.mismatch is not None or self.modified is not None
 
     @property
-    def signature(self) -> tuple[str | None, str | None, Bug | None]:
+    def signature(self) -> tuple[str | None, str | None, Bug | str | None]:
         """What a smaller input must reproduce to count as failing the same way."""
-        return (self.mismatch and self.mismatch.reason, self.modified, self.bug)
+        return (None if self.mismatch is None else self.mismatch.reason, self.modified, self.bug)
 
 
 Evidence = list[tuple[object, dict[str, Any], Any]]
@@ -488,7 +488,10 @@ def smaller(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> Iter
             for keep in (slice(0, length), slice(size - length, size)):
                 yield {name: _narrow(value, dims.get(name, ()), symbol, keep) for name, value in inputs.items()}
     floats = [name for name in dims if inputs[name].is_floating_point() and inputs[name].numel()]
-    for simplify in (torch.sign, lambda t: torch.round(3 * t / max(float(t.abs().max()), 1e-12)), torch.round):
+    simplifications: tuple[Callable[[torch.Tensor], torch.Tensor], ...] = (
+        torch.sign, lambda t: torch.round(3 * t / max(float(t.abs().max()), 1e-12)), torch.round
+    )
+    for simplify in simplifications:
         simpler = {name: simplify(inputs[name]) for name in floats}
         if floats and any(not torch.equal(simpler[name], inputs[name]) for name in floats):
             yield {**inputs, **simpler}

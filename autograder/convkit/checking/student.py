@@ -23,7 +23,14 @@ import torch
 
 from convkit.checking.effects import SYMBOLS
 from convkit.checking.values import shape_text
-from convkit.errors import MissingSymbol, NotImplementedYet, StudentRaised, WorkerFailed, said
+from convkit.errors import (
+    InternalError,
+    MissingSymbol,
+    NotImplementedYet,
+    StudentRaised,
+    WorkerFailed,
+    said,
+)
 from convkit.exercises import oracle
 from convkit.exercises.questions import BY_SYMBOL
 from convkit.worker import probes
@@ -50,6 +57,7 @@ from convkit.worker.protocol import (
     Op,
     Status,
     Substitute,
+    TensorData,
     Watch,
     WireError,
 )
@@ -63,6 +71,15 @@ REPLY_FACTOR = 64
 REPLY_FLOOR = 1 << 16
 """A reply's tensors may hold REPLY_FACTOR times the entries of its request's tensors, or
 REPLY_FLOOR whatever the request (`_within`)."""
+
+
+def _sent(tensor: torch.Tensor) -> TensorData:
+    """A tensor of the check's own as a request carries it; InternalError where it cannot travel
+    whole (a dtype, layout or size a worker would not rebuild), which a check never asks."""
+    data = encode_tensor(tensor)
+    if data["kind"] != "tensor":
+        raise InternalError(f"a check's tensor cannot be sent to the worker: {data['type']}")
+    return data
 
 
 def raise_for_status(reply: dict[str, Any]) -> Any:
@@ -122,7 +139,8 @@ def misused(error: StudentRaised, caller: str) -> StudentRaised:
     given = {name: shape for name, shape in arguments.items() if shape is not None}
     if not given:
         return error
-    problems, sizes = [], {}
+    problems: list[str] = []
+    sizes: dict[str, list[tuple[str, int]]] = {}
     for name, dims in shapes.items():
         shape = given.get(name)
         if shape is None:
@@ -259,7 +277,7 @@ class Student(ABC):
             "grad_args": list(grad_args),
         }
         if grad_output is not None:
-            request["grad_output"] = encode_tensor(grad_output)  # type: ignore[typeddict-item]
+            request["grad_output"] = _sent(grad_output)
         try:
             sent, reply = _entries([*args, *kwargs.values(), grad_output]), self._reply_to(request)
         except StudentRaised as error:
@@ -289,13 +307,13 @@ class Student(ABC):
             "seq": 0,
             "name": name,
             "kernel_size": list(kernel_size),
-            "x": encode_tensor(x),  # type: ignore[typeddict-item]
-            "grad_output": encode_tensor(grad_output),  # type: ignore[typeddict-item]
+            "x": _sent(x),
+            "grad_output": _sent(grad_output),
         }
         if weight is not None:
-            request["weight"] = encode_tensor(weight)  # type: ignore[typeddict-item]
+            request["weight"] = _sent(weight)
         if bias is not None:
-            request["bias"] = encode_tensor(bias)  # type: ignore[typeddict-item]
+            request["bias"] = _sent(bias)
         sent, reply = _entries([x, grad_output, weight, bias]), self._reply_to(request)
         with _malformed_reply():
             value = _expect_dict(reply)

@@ -47,6 +47,7 @@ def learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=10):  # noqa: ANN001,
         loss = ((corr2d(X, kernel) - Y) ** 2).sum()
         loss.backward()
         with torch.no_grad():
+            assert kernel.grad is not None  # backward() just filled it
             kernel -= lr * kernel.grad
             kernel.grad.zero_()
         losses.append(loss.item())
@@ -80,7 +81,7 @@ def corr2d_multi_in_out_1x1(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
 
 
 def pool2d(X: torch.Tensor, pool_size: tuple[int, int], mode: str = "max") -> torch.Tensor:
-    pool = {"max": F.max_pool2d, "avg": F.avg_pool2d}.get(mode)
+    pool = F.max_pool2d if mode == "max" else F.avg_pool2d if mode == "avg" else None
     if pool is None:
         raise ValueError(f"mode must be 'max' or 'avg', not {mode!r}")
     (X,) = as_float(X)

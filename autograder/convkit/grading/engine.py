@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from convkit.checking.checks import run_check, suite
 from convkit.checking.compare import settled
@@ -19,13 +19,21 @@ from convkit.sandbox.slot import Slot
 from convkit.settings.run import GradingRun
 
 
+class Sandbox(TypedDict):
+    """What every result records of where it was graded, passed on by keyword."""
+
+    seed: int
+    backend: str
+    isolation: str
+
+
 def grade(submission: Submission, slot: Slot, run: GradingRun) -> SubmissionResult:
     """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
     grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
     from-scratch policy is judged on the library operators the worker saw each question's calls
     reach, and on the source text, which is parsed, never run, here."""
     config, seed, assignment = run.config, run.seed, run.assignment
-    sandbox = {"seed": seed, "backend": slot.backend.name, "isolation": str(slot.isolation)}
+    sandbox = Sandbox(seed=seed, backend=slot.backend.name, isolation=str(slot.isolation))
     if submission.nothing is not None:
         why = submission.nothing
         failure = Failure("nothing to grade", detail=f"nothing to grade: {why}")
@@ -98,6 +106,6 @@ def all_failed(submission: Submission, failure: Failure, **fields: Any) -> Submi
 def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
     """A result with no score that stands: every check unscored, the grader's reason stated."""
     failure = Failure(reason="not graded", detail=f"not graded: {problem}")
-    sandbox = {"seed": seed, "backend": backend, "isolation": isolation}
+    sandbox = Sandbox(seed=seed, backend=backend, isolation=isolation)
     status = GradeStatus.UNGRADABLE
     return all_failed(submission, failure, status=status, problem=problem, **sandbox)

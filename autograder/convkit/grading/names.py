@@ -106,9 +106,10 @@ class Bound(NamedTuple):
 def bound(statement: ast.stmt) -> Bound | None:
     """What `statement`, a top-level statement, binds or defines, if anything."""
     columns = statement.col_offset, statement.end_col_offset or 0
-    if type(statement) is ast.Assign and all(type(target) is ast.Name for target in statement.targets):
-        names = dict.fromkeys([target.id for target in statement.targets], True)
-        return Bound(names, False, *columns)  # the commonest statement, read without the generators below
+    if type(statement) is ast.Assign:  # the commonest statement, read without the generators below
+        targets = [target.id for target in statement.targets if type(target) is ast.Name]
+        if len(targets) == len(statement.targets):
+            return Bound(dict.fromkeys(targets, True), False, *columns)
     names: dict[str, bool] = {}
     defines = False
     for inner, alone in _inner(statement):

@@ -18,7 +18,7 @@ import re
 import warnings
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Generic, NamedTuple, TypeVar
 
@@ -131,7 +131,9 @@ class Source:
             del tree, body
         return found
 
-    def _above(self, begin: int, line: int | None, read: Reader[T]) -> Iterator[Statement[T]]:
+    def _above(
+        self, begin: int, line: int | None, read: Reader[T]
+    ) -> Generator[Statement[T], None, int]:
         """The statements between `begin` and the first syntax error after it (on line `line`, if
         known), then where the text not read starts: before the last place a statement may start
         (`CUT`) at or before the error's line where the text above parses, tried from the last

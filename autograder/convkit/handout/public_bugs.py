@@ -11,19 +11,25 @@ import ast
 import importlib
 import inspect
 import pprint
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from convkit.checking.bugs import Bug
+from convkit.checking.bugs import CANNOT_HAPPEN, Bug
 from convkit.exercises import oracle
 from convkit.exercises.questions import PublicCheck, Question
 
+CANNOT_COMPUTE = (*CANNOT_HAPPEN, KeyError)
+"""What a bug's output raises on a book example where it cannot happen there."""
 
-def suite_bugs(question: Question) -> tuple[Bug, ...]:
-    """The signatures a question's suite declares as BUGS that compute a wrong output and may be shown."""
+
+def suite_bugs(question: Question) -> tuple[tuple[Bug, Callable[..., Any]], ...]:
+    """The signatures a question's suite declares as BUGS that compute a wrong output and may be
+    shown, each with the function that computes it."""
     module = importlib.import_module(f"convkit.exercises.hidden.test_{question.id}")
-    return tuple(bug for bug in getattr(module, "BUGS", ()) if isinstance(bug, Bug) and bug.public and bug.output is not None)
+    shown = [bug for bug in getattr(module, "BUGS", ()) if isinstance(bug, Bug) and bug.public]
+    return tuple((bug, bug.output) for bug in shown if bug.output is not None)
 
 
 def wrong_outputs(question: Question, public: PublicCheck) -> list[dict[str, str]]:
@@ -39,14 +45,16 @@ def wrong_outputs(question: Question, public: PublicCheck) -> list[dict[str, str
             raise ValueError(f"{question.id} / {public.name}: {example.call} is {value!r}, not {example.expected} as the example says")
         arguments = call_arguments(question, example.call, scope)
         wrong: dict[str, str] = {}
-        for bug in bugs if arguments is not None else ():
-            try:
-                output = bug.output(*arguments)  # type: ignore[misc]
-            except (RuntimeError, ValueError, IndexError, TypeError, KeyError, ZeroDivisionError):
-                continue
-            literal = literal_of(output)
-            if output is not None and not agrees(output, expected, example.tol) and literal not in wrong.values():
-                wrong[str(bug)] = literal
+        if arguments is not None:  # else not the question's own function: nothing to compute
+            for bug, compute in bugs:
+                try:
+                    output = compute(*arguments)
+                except CANNOT_COMPUTE:
+                    continue
+                literal = literal_of(output)
+                right = output is None or agrees(output, expected, example.tol)
+                if not right and literal not in wrong.values():
+                    wrong[str(bug)] = literal
         found.append(wrong)
     return found
 
@@ -58,7 +66,9 @@ def call_arguments(question: Question, call: str, scope: dict[str, Any]) -> list
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == question.symbol):
         return None
     value = lambda expression: eval(compile(ast.Expression(expression), "<example>", "eval"), scope)  # noqa: E731, S307
-    bound = inspect.signature(oracle.BY_SYMBOL[question.symbol]).bind(
+    function = oracle.BY_SYMBOL[question.symbol]  # a function or a class (an object to the checker)
+    assert callable(function)
+    bound = inspect.signature(function).bind(
         *(value(argument) for argument in node.args), **{keyword.arg: value(keyword.value) for keyword in node.keywords if keyword.arg}
     )
     bound.apply_defaults()

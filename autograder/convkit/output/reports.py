@@ -298,9 +298,9 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     lines += ["", "## Students", "", "| submission | student | sid | total | status | feedback |", "|---|---|---|---|---|---|"]
     for result, folder in zip(results, folders, strict=True):
         total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
-        who = result.student
-        name = f"not in `{METADATA}`" if who.unlisted else cell(who.name)
-        row = [in_cell(code(result.name)), name, cell(who.sid), total]
+        student = result.student
+        name = f"not in `{METADATA}`" if student.unlisted else cell(student.name)
+        row = [in_cell(code(result.name)), name, cell(student.sid), total]
         row += [cell(status(result)), f"`{folder}/feedback.md`"]
         lines.append(f"| {' | '.join(row)} |")
     partial = incomplete(graded)

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import convkit
 from convkit.errors import BackendError
@@ -249,16 +249,21 @@ def hidden_paths() -> list[str]:
     return hidden
 
 
+def is_name(name: str) -> TypeGuard[Literal["bwrap", "plain", "landlock"]]:
+    """Whether `name` is one of NAMES, a backend's own."""
+    return name in NAMES
+
+
 def choose(name: str = "auto", floor: Isolation = Isolation.UID) -> Backend:
     """The backend `name` says (`auto`: the strongest of `candidates`), for a course whose floor is `floor`."""
-    if name not in ("auto", *NAMES):
-        raise BackendError(f"unknown backend {name!r}: choose auto, {', '.join(NAMES)}")
     if name == "auto":
         order = candidates(Backend("bwrap", False, floor))
         if not order:
             raise BackendError(f"no backend can give the isolation {floor} here{short_of(floor)}")
         return next((backend for backend in order if backend.unavailable() is None), order[0])
-    backend = Backend(name, floor=floor)  # type: ignore[arg-type]
+    if not is_name(name):
+        raise BackendError(f"unknown backend {name!r}: choose auto, {', '.join(NAMES)}")
+    backend = Backend(name, floor=floor)
     if name == "bwrap" and shutil.which("bwrap") is None:
         raise BackendError("bubblewrap is not installed: apt-get install -y bubblewrap, or use --backend auto")
     if backend.expected.rank < floor.rank:

@@ -32,6 +32,7 @@ from convkit.worker.protocol import (
     Op,
     Status,
     Substitute,
+    Watch,
     WireError,
 )
 
@@ -265,7 +266,7 @@ class Session(Student):
         digest.add(seq, raw)
         return reply, digest.value()
 
-    def exchange(self, request: Substitute | Call | Layer, timeout: int, what: str) -> Any:
+    def exchange(self, request: Substitute | Watch | Call | Layer, timeout: int, what: str) -> Any:
         return raise_for_status(self.ask(encoded(request), timeout, what)[0])
 
     def ensure_time(self) -> None:

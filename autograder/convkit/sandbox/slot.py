@@ -15,7 +15,7 @@ import tempfile
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from convkit.errors import BackendError, IsolationError, SandboxError
 from convkit.sandbox.backends import Backend, WorkerUid, kill_uid
@@ -107,7 +107,8 @@ class Slot:
         try:
             ready = next(self.control.replies(self.hello, START_TIMEOUT))
             self.answered = True
-            isolation = Isolation(ready.get("isolation"))
+            reported: Any = ready.get("isolation")  # as sent: Isolation() refuses the rest
+            isolation = Isolation(reported)
             if ready.get("status") != Status.READY:
                 raise WireError(f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready")
         except (OSError, EOFError, TimeoutError, WireError, ValueError) as exc:
@@ -178,7 +179,8 @@ class Slot:
             self.stop()
             return Ending()
         exit_status = str(reply["exit"])[:100] if reply.get("exit") is not None else None
-        full = reply.get("full") if type(reply.get("full")) is list else []
+        listed = reply.get("full")
+        full = listed if type(listed) is list else []
         return Ending(exit_status, tuple(place for place in WRITABLE if place in full))
 
     def close(self, wait: bool = True) -> None:

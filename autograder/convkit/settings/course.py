@@ -134,11 +134,11 @@ def resolve_seed(
         return seed, f"graded with a fresh seed, {seed}; replay it with --seed {seed}"
     if option is not None:
         return parse_seed(option), None
-    seed = kept_seed(folder)
-    if seed is None:
+    kept = kept_seed(folder)
+    if kept is None:
         raise SeedError(
             f"no grading seed here: {where(folder)} does not exist. Run from the course folder or "
             "pass --course DIR; or grade with the seed of the zip Gradescope grades with, "
             "--autograder build/autograder.zip; or start a new course with --seed fresh"
         )
-    return seed, used(folder)
+    return kept, used(folder)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .protocol import TensorData, WireError
+from .protocol import OtherData, TensorData, WireError
 
 MAX_TENSOR_ELEMENTS = 1_000_000
 """The most entries a tensor may have; also the most its non-zero sizes may multiply to, so that
@@ -67,11 +67,11 @@ def encode(value: Any, depth: int = 0) -> Any:
     return _named(f"{kind.__module__}.{kind.__qualname__}")
 
 
-def _named(type_name: str) -> dict[str, Any]:
+def _named(type_name: str) -> OtherData:
     return {"kind": "other", "type": type_name[:200]}
 
 
-def encode_tensor(tensor: torch.Tensor) -> TensorData | dict[str, Any]:
+def encode_tensor(tensor: torch.Tensor) -> TensorData | OtherData:
     name = DTYPE_NAMES.get(tensor.dtype)
     if name is None or tensor.is_sparse or not fits(tensor.shape):
         return {"kind": "other", "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}", "tensor": True}
@@ -145,7 +145,7 @@ def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
     if numel == 0:
         return torch.empty(shape, dtype=dtype)
     # numpy builds the array in a third of torch.frombuffer's time; the tensor owns its fresh bytearray
-    array = np.frombuffer(bytearray(raw), dtype=name)  # type: ignore[call-overload]
+    array = np.frombuffer(bytearray(raw), dtype=name)
     return torch.from_numpy(array.reshape(shape))
 
 

@@ -15,7 +15,7 @@ import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -71,7 +71,7 @@ def _silent_otter() -> types.ModuleType:
             return lambda *args, **kwargs: None
 
     module = types.ModuleType("otter")
-    module.Notebook = Notebook  # type: ignore[attr-defined]
+    module.__dict__["Notebook"] = Notebook  # module.Notebook = ..., which ModuleType's stub refuses
     return module
 
 
@@ -147,17 +147,17 @@ def handle(namespace: dict[str, Any], request: Substitute | Watch | Call | Layer
 def _answer(namespace: dict[str, Any], request: Substitute | Watch | Call | Layer) -> Outcome:
     try:
         if request["op"] == Op.SUBSTITUTE:
-            namespace.update(_substitutes(request))  # type: ignore[arg-type]
+            namespace.update(_substitutes(request))
             return {"status": Status.OK}
         if request["op"] == Op.WATCH:
-            WATCH.watch(request["operators"])  # type: ignore[typeddict-item]
+            WATCH.watch(request["operators"])
             return {"status": Status.OK}
-        name = request["name"]  # type: ignore[typeddict-item]
+        name = request["name"]
         target = namespace.get(name)
         if target is None:
             return {"status": Status.MISSING, "error": f"`{name}` is not defined"}
         reseed()
-        value = _layer(target, request) if request["op"] == Op.LAYER else _call(target, request)  # type: ignore[arg-type]
+        value = _layer(target, request) if request["op"] == Op.LAYER else _call(target, request)
     except NotImplementedError as exc:
         return {"status": Status.NOT_IMPLEMENTED, "error": describe(exc)}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
@@ -389,8 +389,9 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
         [n[:NAME_CHARS], list(p.shape)[:MAX_DIMS], bool(p.requires_grad)] for n, p in params.items()
     ]
     reply: dict[str, Any] = {"module": True, "parameters": listed[:MAX_PARAMETERS]}
+    given: tuple[Literal["weight", "bias"], ...] = ("weight", "bias")  # keys of a Layer request
     with torch.no_grad():
-        for name in ("weight", "bias"):
+        for name in given:
             if name in request and name in params and tuple(params[name].shape) == tuple(request[name]["shape"]):
                 params[name].copy_(decode(request[name]))
     x = decode(request["x"])
@@ -502,7 +503,9 @@ def _one_line(text: str) -> str:
     return " ".join(TEMP_NAME.sub("tmp…", ADDRESS.sub("0x…", text)).split())
 
 
-_TYPE_NAME, _TYPE_MRO, _TYPE_MODULE = (type.__dict__[attribute].__get__ for attribute in ("__name__", "__mro__", "__module__"))
+_TYPE_NAME, _TYPE_MRO, _TYPE_MODULE = (
+    vars(type)[attribute].__get__ for attribute in ("__name__", "__mro__", "__module__")
+)
 """type's own readers of a class's name, line and module, which no metaclass (its __getattribute__ or a property of
 the same name) can replace."""
 

@@ -20,7 +20,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
@@ -139,6 +139,12 @@ class Hello(TypedDict):
     """The worker's own files, which a landlock worker may read too (bwrap binds them)."""
 
 
+def is_hello(frame: Mapping[str, Any]) -> TypeGuard[Hello]:
+    """Whether a zygote's first frame says it is the judge's HELLO; the zygote checks its limits
+    and uid itself, and reads the rest as the judge wrote it."""
+    return frame.get("op") == Op.HELLO
+
+
 class Ready(TypedDict):
     status: Literal[Status.READY]
     seq: int
@@ -233,6 +239,15 @@ class TensorData(TypedDict):
     data: str
 
 
+class OtherData(TypedDict):
+    """A value named by its type alone (`convkit.worker.codec`): `tensor` where it is a tensor whose
+    dtype, layout or size cannot travel."""
+
+    kind: Literal["other"]
+    type: str
+    tensor: NotRequired[bool]
+
+
 class Call(TypedDict):
     op: Literal[Op.CALL]
     seq: int
@@ -252,6 +267,12 @@ class Layer(TypedDict):
     grad_output: TensorData
     weight: NotRequired[TensorData]
     bias: NotRequired[TensorData]
+
+
+def is_probe(frame: Mapping[str, Any]) -> TypeGuard[Substitute | Watch | Call | Layer]:
+    """Whether a worker's request is one `convkit.worker.probes.handle` answers, by its op; the
+    judge wrote the rest."""
+    return frame.get("op") in (Op.SUBSTITUTE, Op.WATCH, Op.CALL, Op.LAYER)
 
 
 class RaisedRecord(TypedDict):
@@ -336,7 +357,7 @@ def receive_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
     return parse_frame(body), body
 
 
-def frame_size(header: bytes) -> int:
+def frame_size(header: bytes | bytearray) -> int:
     """The size a frame's 4-byte header announces (WireError over the cap)."""
     (size,) = struct.unpack(">I", header)
     if size > MAX_FRAME_BYTES:

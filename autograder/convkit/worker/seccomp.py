@@ -15,6 +15,10 @@ import platform
 import socket
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _ctypes import CFuncPtr  # ctypes._CFuncPtr, which ctypes' stub does not export
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -153,5 +157,5 @@ def refused_here(filters: bytes | None, container: bool = False) -> str | None:
     return "the kernel refused the system-call filter" if code == 1 else f"checking the system-call filter ended with signal {-code}"
 
 
-def _refused(call: ctypes._CFuncPtr, *args: int) -> bool:  # type: ignore[name-defined]
+def _refused(call: CFuncPtr, *args: int) -> bool:
     return bool(call(*args) == -1 and ctypes.get_errno() == errno.EPERM)

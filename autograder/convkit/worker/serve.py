@@ -7,7 +7,7 @@ import socket
 
 from . import probes
 from .confine import Walls, confine
-from .protocol import Limits, Op, Status, WireError, load_request, receive, refused, send
+from .protocol import Limits, Op, Status, WireError, is_probe, load_request, receive, refused, send
 
 
 def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, walls: Walls) -> None:
@@ -42,8 +42,8 @@ def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str
                 for reply in probes.run_cells(namespace, *code, set(load["skip"])):
                     send(sock, {**reply, "seq": seq})
                 send(sock, {"status": Status.DONE, "seq": seq})
-            elif request.get("op") in (Op.SUBSTITUTE, Op.WATCH, Op.CALL, Op.LAYER):
-                send(sock, {**probes.handle(namespace, request), "seq": seq})  # type: ignore[arg-type]
+            elif is_probe(request):
+                send(sock, {**probes.handle(namespace, request), "seq": seq})
             else:
                 send(sock, refused(seq, f"a worker does not do {str(request.get('op'))[:40]!r}"))
     finally:

@@ -52,6 +52,7 @@ from .protocol import (
     Reaped,
     Status,
     WireError,
+    is_hello,
     receive,
     refused,
     send,
@@ -76,7 +77,7 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     try:
         hello = receive(control)
-        if hello.get("op") != Op.HELLO:
+        if not is_hello(hello):
             raise WireError("the first frame must be hello")
         limits = Limits.from_frame(hello.get("limits"))
         uid = hello.get("uid")
@@ -595,6 +596,8 @@ def _children() -> list[int]:
 def _remove_tree(tree: str | None) -> None:
     """Remove a submission's tree, making its own directories writable where it locked them; nothing outside the
     tree is ever touched (its parent, /tmp, stays as it is even if the submission removed the tree itself)."""
+    if not tree:
+        return
 
     def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
         try:
@@ -605,8 +608,7 @@ def _remove_tree(tree: str | None) -> None:
         except OSError:
             pass
 
-    if tree:
-        shutil.rmtree(tree, onerror=make_writable_and_retry)
+    shutil.rmtree(tree, onerror=make_writable_and_retry)
 
 
 def _remove_owned(uid: int | None, roots: tuple[str, ...]) -> None:

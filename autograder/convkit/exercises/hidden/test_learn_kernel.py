@@ -217,7 +217,8 @@ WRONG_RUNS: dict[Bug, Run] = {
 def replay(run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr: float, epochs: int) -> list[float] | None:
     """The losses `run` records when it ends at `kernel`, or None if no start leads there. The run is affine in
     its start (k_n = M k_0 + c), so the start is M⁻¹ (k_n - c)."""
-    P, y = windows(X, tuple(kernel.shape)), Y.double().reshape(-1)  # type: ignore[arg-type]
+    h, w = kernel.shape  # unpacked as windows() did: a ValueError where it is no matrix
+    P, y = windows(X, (h, w)), Y.double().reshape(-1)
     inputs = {"X": X, "Y": Y, "kernel_size": tuple(kernel.shape), "lr": lr, "epochs": epochs}
     affine = cache.computed(run, inputs, lambda: _affine(run, P, y, lr, epochs))
     if affine is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TypedDict
 
 import torch
 
@@ -25,7 +26,12 @@ from convkit.checking import (
 
 def per_dimension(formula: Callable[[int, int, int, int], int]) -> Callable[..., tuple[int, int]]:
     """A wrong formula applied to each dimension, as a bug's output from the call's arguments."""
-    return lambda n, k, p, s: tuple(formula(*dims) for dims in zip(pair(n), pair(k), pair(p), pair(s), strict=True))  # type: ignore[return-value]
+
+    def output(n: Size, k: Size, p: Size, s: Size) -> tuple[int, int]:
+        (n_h, n_w), (k_h, k_w), (p_h, p_w), (s_h, s_w) = pair(n), pair(k), pair(p), pair(s)
+        return formula(n_h, k_h, p_h, s_h), formula(n_w, k_w, p_w, s_w)
+
+    return output
 
 
 def first_entry(name: str) -> Callable[..., tuple[int, int]]:
@@ -84,10 +90,21 @@ RAISED = (
 )
 
 
+class Spacing(TypedDict, total=False):
+    """The padding and stride a case gives conv_output_shape, by keyword (left out: its default)."""
+
+    padding: Size
+    stride: Size
+
+
 def answer(student: Student, n: Size, k: Size, p: Size | None = None, s: Size | None = None) -> tuple[int, int]:
     """The student's answer for one case, which must be a tuple of two plain ints; padding and stride left out
     where None (their defaults then apply)."""
-    given = {name: value for name, value in (("padding", p), ("stride", s)) if value is not None}
+    given: Spacing = {}
+    if p is not None:
+        given["padding"] = p
+    if s is not None:
+        given["stride"] = s
     where = f"conv_output_shape({', '.join([str(n), str(k), *(f'{name}={value}' for name, value in given.items())])})"
     try:
         value = student.call("conv_output_shape", n, k, **given).result
@@ -139,16 +156,19 @@ def explains(bug: Bug, case: tuple[Size, Size, Size, Size], value: tuple[int, in
 
 
 def case(h: tuple[int, int, int, int], w: tuple[int, int, int, int]) -> tuple[Size, Size, Size, Size]:
-    return tuple(zip(h, w, strict=True))  # type: ignore[return-value]
+    n, k, p, s = zip(h, w, strict=True)
+    return n, k, p, s
 
 
-BOOK_CASES: list[tuple[Size, Size, Size, Size]] = [(8, 3, 1, 1), (8, (5, 3), (2, 1), 1), (8, 3, 1, 2), (8, (3, 5), (0, 1), (3, 4))]
+BOOK_CASES: list[tuple[int, Size, Size, Size]] = [
+    (8, 3, 1, 1), (8, (5, 3), (2, 1), 1), (8, 3, 1, 2), (8, (3, 5), (0, 1), (3, 4))
+]
 
 
 @check(points=1, name="book shapes, and the same with other input sizes")
 def test_book_shapes(student: Student, rng: torch.Generator) -> None:
     variants = [((n + size(rng, 1, 9), n + size(rng, 1, 9)), k, p, s) for n, k, p, s in BOOK_CASES]
-    expect_shapes(student, [*BOOK_CASES, *variants])  # type: ignore[list-item]
+    expect_shapes(student, [*BOOK_CASES, *variants])
 
 
 @check(points=1, name="random sizes, paddings and strides")
