@@ -28,7 +28,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+sys.path[:0] = [
+    str(REPO / "autograder"),
+    str(REPO),
+]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 from benchmarks.bench_grade import submissions  # noqa: E402 - after the repository is on the path
 from benchmarks.bench_scaling import timed_convkit  # noqa: E402
@@ -37,8 +40,23 @@ from benchmarks.bench_scaling import timed_convkit  # noqa: E402
 def graded(backend: str, paths: list[Path], scratch: Path) -> tuple[float, float, str]:
     """Wall and CPU seconds of `convkit grade PATHS --jobs 1` with `backend`, and a digest of its grades.csv."""
     out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
-    arguments = ["grade", *map(str, paths), "--out", str(out), "--jobs", "1", "--backend", backend, "--seed", "1"]
-    container = [sys.executable, str(REPO / "tests" / "dockerlike.py"), "--reachable-root", "--"] if backend == "landlock" else None
+    arguments = [
+        "grade",
+        *map(str, paths),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--backend",
+        backend,
+        "--seed",
+        "1",
+    ]
+    container = (
+        [sys.executable, str(REPO / "tests" / "dockerlike.py"), "--reachable-root", "--"]
+        if backend == "landlock"
+        else None
+    )
     before = cpu()
     wall = timed_convkit(REPO, arguments, cwd=scratch, wrapper=container)
     return wall, cpu() - before, hashlib.sha256((out / "grades.csv").read_bytes()).hexdigest()[:12]
@@ -51,20 +69,32 @@ def cpu() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=48, help="submissions in the batch")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs of each backend, alternating")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="timed runs of each backend, alternating"
+    )
     parser.add_argument("--backends", nargs="+", default=["bwrap", "landlock"])
     args = parser.parse_args()
     if os.geteuid() != 0:
-        raise SystemExit("run as root: the landlock batch runs in an emulated container, and bwrap's workers need a uid of their own")
-    walls: dict[str, dict[str, list[float]]] = {name: {"batch": [], "one": []} for name in args.backends}
-    cpus: dict[str, dict[str, list[float]]] = {name: {"batch": [], "one": []} for name in args.backends}
+        raise SystemExit(
+            "run as root: the landlock batch runs in an emulated container, and bwrap's workers need a uid of their own"
+        )
+    walls: dict[str, dict[str, list[float]]] = {
+        name: {"batch": [], "one": []} for name in args.backends
+    }
+    cpus: dict[str, dict[str, list[float]]] = {
+        name: {"batch": [], "one": []} for name in args.backends
+    }
     with tempfile.TemporaryDirectory(prefix="convkit-bench-backends-") as folder:
         scratch = Path(folder)
         (scratch / "in").mkdir()
         batch = submissions(args.count, scratch / "in")
-        digests = {name: graded(name, batch, scratch)[2] for name in args.backends}  # untimed: a cold disk cache
+        digests = {
+            name: graded(name, batch, scratch)[2] for name in args.backends
+        }  # untimed: a cold disk cache
         if len(set(digests.values())) != 1:
             raise SystemExit(f"the backends' grades differ: {digests}")
         for _ in range(args.runs):
@@ -81,8 +111,14 @@ def main() -> None:
         "runs": args.runs,
         "cores": len(os.sched_getaffinity(0)),
         "grades_digest": digests[first],
-        "wall_seconds": {name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()} for name, kinds in walls.items()},
-        "cpu_seconds": {name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()} for name, kinds in cpus.items()},
+        "wall_seconds": {
+            name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()}
+            for name, kinds in walls.items()
+        },
+        "cpu_seconds": {
+            name: {kind: [round(t, 2) for t in times] for kind, times in kinds.items()}
+            for name, kinds in cpus.items()
+        },
         "wall_seconds_per_submission": {name: round(value, 4) for name, value in per.items()},
         "cpu_seconds_per_submission": {name: round(value, 4) for name, value in per_cpu.items()},
         **{f"{name}_vs_{first}_wall": round(per[name] / per[first], 3) for name in others},

@@ -88,7 +88,10 @@ def level(kind: str, rounds: int, processes: int) -> float:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
-    workers = [context.Process(target=_one, args=(kind, rounds, barrier, results)) for _ in range(processes)]
+    workers = [
+        context.Process(target=_one, args=(kind, rounds, barrier, results))
+        for _ in range(processes)
+    ]
     for worker in workers:
         worker.start()
     try:
@@ -106,7 +109,9 @@ def level(kind: str, rounds: int, processes: int) -> float:
 def speedup(kind: str, rounds: int, processes: int, repeats: int) -> list[float]:
     """`processes` times one process's time over the wall time of `processes`, each pair measured back to back
     (so that a machine whose speed drifts compares like with like), `repeats` times."""
-    return [processes * level(kind, rounds, 1) / level(kind, rounds, processes) for _ in range(repeats)]
+    return [
+        processes * level(kind, rounds, 1) / level(kind, rounds, processes) for _ in range(repeats)
+    ]
 
 
 def calibrate(kind: str, seconds: float) -> int:
@@ -123,17 +128,34 @@ def calibrate(kind: str, seconds: float) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     cores = os.cpu_count() or 1
-    parser.add_argument("--levels", type=int, nargs="+", metavar="N", help="process counts besides 1 (default: 2, cores)")
-    parser.add_argument("--seconds", type=float, default=2.0, help="work per process, in seconds alone (default: 2)")
-    parser.add_argument("--repeats", type=int, default=3, help="measures of each level; the median is shown, then the range")
+    parser.add_argument(
+        "--levels",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="process counts besides 1 (default: 2, cores)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=2.0, help="work per process, in seconds alone (default: 2)"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="measures of each level; the median is shown, then the range",
+    )
     options = parser.parse_args()
     if options.repeats < 1 or options.seconds <= 0 or any(n < 1 for n in options.levels or ()):
-        parser.error("--repeats and --levels take whole numbers of at least 1, --seconds a positive number")
+        parser.error(
+            "--repeats and --levels take whole numbers of at least 1, --seconds a positive number"
+        )
     levels = sorted({1, *(options.levels or (2, cores))})
     import torch
 
     torch.set_num_threads(1)
-    print(f"{cores} CPUs seen; levels {levels}; about {options.seconds:g} s of work per process; {options.repeats} measures each")
+    print(
+        f"{cores} CPUs seen; levels {levels}; about {options.seconds:g} s of work per process; {options.repeats} measures each"
+    )
     print(f"| work | one alone | {' | '.join(str(n) for n in levels[1:])} |")
     print(f"|---|---|{'---|' * (len(levels) - 1)}")
     for kind in KINDS:

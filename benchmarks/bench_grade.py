@@ -25,14 +25,22 @@ from itertools import cycle, islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+sys.path[:0] = [
+    str(REPO / "autograder"),
+    str(REPO),
+]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 
 def submissions(count: int, folder: Path) -> list[Path]:
     from tests.conftest import expand  # catalog files hold only their bug; expand() adds their base
 
-    sources = [REPO / "solutions" / "convolutions.py", REPO / "student_template" / "convolutions.py"]
-    sources += sorted((REPO / "tests" / "corpora" / "catalog").glob("*.py")) + sorted((REPO / "tests" / "corpora" / "honest").glob("*.py"))
+    sources = [
+        REPO / "solutions" / "convolutions.py",
+        REPO / "student_template" / "convolutions.py",
+    ]
+    sources += sorted((REPO / "tests" / "corpora" / "catalog").glob("*.py")) + sorted(
+        (REPO / "tests" / "corpora" / "honest").glob("*.py")
+    )
     paths = []
     for index, source in enumerate(islice(cycle(sources), count)):
         path = folder / f"{index:03d}_{source.stem}.py"
@@ -54,7 +62,11 @@ def in_process_compute(paths: list[Path]) -> float:
     from convkit.grading.inprocess import InProcessStudent
 
     start = time.perf_counter()
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with (
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
         for path in paths:
             for question in QUESTION_IDS:
                 student = InProcessStudent(path)
@@ -65,11 +77,20 @@ def in_process_compute(paths: list[Path]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=60, help="number of submissions")
-    parser.add_argument("--otter-runs", type=int, default=60, help="how many of them otter grades (extrapolated to --count)")
+    parser.add_argument(
+        "--otter-runs",
+        type=int,
+        default=60,
+        help="how many of them otter grades (extrapolated to --count)",
+    )
     args = parser.parse_args()
-    from benchmarks.bench_scaling import timed_convkit  # this checkout's convkit in its commands too
+    from benchmarks.bench_scaling import (
+        timed_convkit,
+    )  # this checkout's convkit in its commands too
 
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
@@ -80,14 +101,18 @@ def main() -> None:
         zip_path = work / "build" / "autograder.zip"
 
         convkit_all = timed_convkit(REPO, ["grade", str(subs), "--out", str(work / "out")])
-        convkit_one_job = timed_convkit(REPO, ["grade", str(subs), "--out", str(work / "out1"), "--jobs", "1"])
+        convkit_one_job = timed_convkit(
+            REPO, ["grade", str(subs), "--out", str(work / "out1"), "--jobs", "1"]
+        )
         compute = in_process_compute(paths)
 
         otter_times = []
         for path in paths[: args.otter_runs]:
             out = work / "otter" / path.stem
             out.mkdir(parents=True)
-            otter_times.append(timed(["otter", "run", "-a", str(zip_path), "-o", str(out), str(path)]))
+            otter_times.append(
+                timed(["otter", "run", "-a", str(zip_path), "-o", str(out), str(path)])
+            )
         otter_all = sum(otter_times) / len(otter_times) * args.count
 
     result = {

@@ -35,7 +35,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+sys.path[:0] = [
+    str(REPO / "autograder"),
+    str(REPO),
+]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 BASELINE = """
 import json, resource, sys, tempfile, time
@@ -70,12 +73,26 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
     return timed_convkit(REPO, [*arguments, "--jobs", str(jobs)])
 
 
-def timed_convkit(checkout: Path, arguments: list[str], cwd: Path | None = None, wrapper: list[str] | None = None) -> float:
+def timed_convkit(
+    checkout: Path, arguments: list[str], cwd: Path | None = None, wrapper: list[str] | None = None
+) -> float:
     """Wall seconds of one `convkit ARGUMENTS` command run with `checkout`'s convkit in a fresh interpreter (the
     benchmark stops with its error where it fails), under `wrapper` (a command that runs the rest) if given."""
-    command = [*(wrapper or []), sys.executable, "-c", "import sys; from convkit.cli import main; sys.exit(main())", *arguments]
+    command = [
+        *(wrapper or []),
+        sys.executable,
+        "-c",
+        "import sys; from convkit.cli import main; sys.exit(main())",
+        *arguments,
+    ]
     start = time.perf_counter()
-    done = subprocess.run(command, env={**os.environ, "PYTHONPATH": python_path(checkout / "autograder")}, capture_output=True, text=True, cwd=cwd)
+    done = subprocess.run(
+        command,
+        env={**os.environ, "PYTHONPATH": python_path(checkout / "autograder")},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"convkit {arguments[0]} failed with {checkout}: {done.stderr[-2000:]}")
@@ -103,7 +120,9 @@ def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[st
     return {
         "wall": wall,
         "first": finished[0] - start,
-        "rate": (len(finished) - 1) / (finished[-1] - finished[0]) if finished[-1] > finished[0] else None,
+        "rate": (len(finished) - 1) / (finished[-1] - finished[0])
+        if finished[-1] > finished[0]
+        else None,
         "judge_cpu": None if usage is None else usage.judge / len(paths),
         "sandbox_cpu": None if usage is None else usage.sandbox / len(paths),
         "results": [result.to_dict() for result in batch.results],
@@ -120,11 +139,37 @@ class Cluster:
         self.address = f"tcp://127.0.0.1:{port}"
         env = {**os.environ, "PYTHONPATH": python_path(REPO / "autograder"), "OMP_NUM_THREADS": "1"}
         log = (folder / "cluster.log").open("wb")
-        scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
-        worker = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-dashboard", "--no-nanny"]
-        worker += ["--preload", "convkit.batch.cluster"]  # as the README starts workers: the judge imported once, at start
-        self.processes = [subprocess.Popen(scheduler, env=env, stdout=log, stderr=log, start_new_session=True)]
-        self.processes += [subprocess.Popen(worker, env=env, stdout=log, stderr=log, start_new_session=True) for _ in range(workers)]
+        scheduler = [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ]
+        worker = [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            self.address,
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--no-nanny",
+        ]
+        worker += [
+            "--preload",
+            "convkit.batch.cluster",
+        ]  # as the README starts workers: the judge imported once, at start
+        self.processes = [
+            subprocess.Popen(scheduler, env=env, stdout=log, stderr=log, start_new_session=True)
+        ]
+        self.processes += [
+            subprocess.Popen(worker, env=env, stdout=log, stderr=log, start_new_session=True)
+            for _ in range(workers)
+        ]
         from distributed import Client
 
         with Client(self.address, timeout=60) as client:
@@ -140,7 +185,9 @@ class Cluster:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
-                total += sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+                total += (
+                    sum(int(value) for value in fields[11:15]) / ticks
+                )  # utime, stime, cutime, cstime
         return total
 
     def stop(self) -> None:
@@ -151,14 +198,18 @@ class Cluster:
 
 def python_path(first: Path) -> str:
     """PYTHONPATH with `first` in front of what the benchmark itself runs with (where its dependencies may lie)."""
-    return os.pathsep.join([str(first), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+    return os.pathsep.join(
+        [str(first), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    )
 
 
 def graded(name: str, run: dict[str, object]) -> None:
     """Stop at a run that could not grade everything: its time measures a broken set-up."""
     ungradable = [result for result in run["results"] if result["status"] != "graded"]  # type: ignore[attr-defined]
     if ungradable:
-        raise SystemExit(f"{name}: {len(ungradable)} submissions ungradable, the first {ungradable[0]['name']}: {ungradable[0]['problem']}")
+        raise SystemExit(
+            f"{name}: {len(ungradable)} submissions ungradable, the first {ungradable[0]['name']}: {ungradable[0]['problem']}"
+        )
 
 
 def descendants(pid: int) -> list[int]:
@@ -172,11 +223,29 @@ def descendants(pid: int) -> list[int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=120, help="number of submissions (at least 2)")
-    parser.add_argument("--baseline", type=Path, help="another checkout whose judge CPU per submission to measure beside this one")
-    parser.add_argument("--jobs", type=int, nargs="+", default=[], metavar="N", help="levels besides 1 (default: 2, cores)")
-    parser.add_argument("--save-results", type=Path, metavar="FILE", help="write the graded results as JSON, to compare machines")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout whose judge CPU per submission to measure beside this one",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="levels besides 1 (default: 2, cores)",
+    )
+    parser.add_argument(
+        "--save-results",
+        type=Path,
+        metavar="FILE",
+        help="write the graded results as JSON, to compare machines",
+    )
     parser.add_argument("--no-cluster", action="store_true", help="skip the Dask cluster run")
     args = parser.parse_args()
     if args.count < 2 or min(args.jobs, default=1) < 1:
@@ -184,7 +253,9 @@ def main() -> None:
     from benchmarks.bench_grade import submissions
 
     cores = os.cpu_count() or 1
-    levels = sorted({1, *(args.jobs or [2, cores])}, reverse=True)  # the fastest first: a broken set-up shows at once
+    levels = sorted(
+        {1, *(args.jobs or [2, cores])}, reverse=True
+    )  # the fastest first: a broken set-up shows at once
     most = levels[0]
     runs: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as temp:
@@ -210,7 +281,10 @@ def main() -> None:
         if args.baseline is not None:
             env = {**os.environ, "PYTHONPATH": python_path(args.baseline / "autograder")}
             done = subprocess.run(
-                [sys.executable, "-c", BASELINE, str(args.baseline), str(args.count)], env=env, capture_output=True, text=True
+                [sys.executable, "-c", BASELINE, str(args.baseline), str(args.count)],
+                env=env,
+                capture_output=True,
+                text=True,
             )
             if done.returncode != 0:
                 raise SystemExit(f"the baseline run failed: {done.stderr[-2000:]}")
@@ -228,10 +302,19 @@ def main() -> None:
             "wall_seconds": round(float(run["wall"]), 2),  # type: ignore[arg-type]
             "speedup_vs_jobs1": round(one / float(run["wall"]), 2),  # type: ignore[arg-type]
             "first_result_seconds": round(float(run["first"]), 2),  # type: ignore[arg-type]
-            "speedup_after_first_result": round(float(run["rate"]) / rate, 2) if run["rate"] and rate else None,  # type: ignore[arg-type]
-            **{key: round(float(run[key]), 4) for key in ("judge_cpu", "sandbox_cpu", "worker_cpu") if run.get(key) is not None},  # type: ignore[arg-type]
+            "speedup_after_first_result": round(float(run["rate"]) / rate, 2)
+            if run["rate"] and rate
+            else None,  # type: ignore[arg-type]
+            **{
+                key: round(float(run[key]), 4)
+                for key in ("judge_cpu", "sandbox_cpu", "worker_cpu")
+                if run.get(key) is not None
+            },  # type: ignore[arg-type]
         }
-        for name, run in sorted(runs.items(), key=lambda item: (item[0].startswith("cluster"), int(item[0].split()[1].split("x")[0])))
+        for name, run in sorted(
+            runs.items(),
+            key=lambda item: (item[0].startswith("cluster"), int(item[0].split()[1].split("x")[0])),
+        )
     }
     import torch
 
@@ -246,11 +329,15 @@ def main() -> None:
     }
     summary[f"convkit_grade_jobs{most}_wall_seconds"] = round(cli, 2)
     if f"cluster {most}x1" in table:
-        summary["cluster_vs_local_pool"] = round(table[f"jobs {most}"]["wall_seconds"] / table[f"cluster {most}x1"]["wall_seconds"], 2)
+        summary["cluster_vs_local_pool"] = round(
+            table[f"jobs {most}"]["wall_seconds"] / table[f"cluster {most}x1"]["wall_seconds"], 2
+        )
     if baseline is not None:
         summary["baseline_judge_cpu"] = round(baseline["judge_cpu"], 4)
         summary["baseline_wall_jobs1"] = round(baseline["wall"], 2)
-        summary["judge_cpu_vs_baseline"] = round(table["jobs 1"]["judge_cpu"] / baseline["judge_cpu"], 2)
+        summary["judge_cpu_vs_baseline"] = round(
+            table["jobs 1"]["judge_cpu"] / baseline["judge_cpu"], 2
+        )
     print(json.dumps(summary, indent=2))
 
 

@@ -20,7 +20,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+sys.path[:0] = [
+    str(REPO / "autograder"),
+    str(REPO),
+]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 from benchmarks.bench_scaling import timed_convkit  # noqa: E402 - after the repository is on the path
 
@@ -28,14 +31,31 @@ from benchmarks.bench_scaling import timed_convkit  # noqa: E402 - after the rep
 def graded_once(checkout: Path, backend: str, scratch: Path) -> float:
     """Wall seconds of one `convkit grade` of the reference solution, with `checkout`'s convkit."""
     out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
-    arguments = ["grade", str(REPO / "solutions" / "convolutions.py"), "--out", str(out), "--jobs", "1", "--backend", backend, "--seed", "1"]
+    arguments = [
+        "grade",
+        str(REPO / "solutions" / "convolutions.py"),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--backend",
+        backend,
+        "--seed",
+        "1",
+    ]
     return timed_convkit(checkout, arguments, cwd=scratch)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", type=Path, required=True, help="another checkout to time beside this one")
-    parser.add_argument("--runs", type=int, default=7, help="timed runs of each checkout, alternating")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--baseline", type=Path, required=True, help="another checkout to time beside this one"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=7, help="timed runs of each checkout, alternating"
+    )
     parser.add_argument("--backend", default="auto", help="the sandbox backend both use")
     args = parser.parse_args()
     checkouts = {"this": REPO, "baseline": args.baseline.resolve()}

@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not an installed one: a worktree measures its commit
+sys.path[:0] = [
+    str(REPO / "autograder"),
+    str(REPO),
+]  # this checkout's convkit, not an installed one: a worktree measures its commit
 
 
 class Split:
@@ -51,7 +54,9 @@ class Split:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=150, help="number of submissions")
     args = parser.parse_args()
     from benchmarks.bench_grade import submissions
@@ -77,7 +82,9 @@ def main() -> None:
     split.wrap(engine, "judge_from_scratch", "from-scratch policy")
     with tempfile.TemporaryDirectory() as folder:
         paths = submissions(args.count, Path(folder))
-        grade_batch(paths[:5], GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)  # warm: imports, the cache
+        grade_batch(
+            paths[:5], GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False
+        )  # warm: imports, the cache
         split.spent.clear()
         start = time.process_time()
         grade_batch(paths, GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)

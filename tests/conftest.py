@@ -56,22 +56,41 @@ def unreadable(result: SubmissionResult) -> list[str]:
         for line in text.splitlines():
             if len(line) > LINE:
                 problems.append(f"a line of {len(line)} characters: {line[:80]}...")
-            problems += [f"{number} in: {line[:120]}" for number in NUMBER.findall(line) if significant(number) > 4]
+            problems += [
+                f"{number} in: {line[:120]}"
+                for number in NUMBER.findall(line)
+                if significant(number) > 4
+            ]
     return problems
 
 
 DOCKERLIKE = Path(__file__).resolve().parent / "dockerlike.py"
 
 
-def docker_like(*command: str | Path, binds: dict[str, Path] | None = None, reachable_root: bool = True) -> list[str]:
+def docker_like(
+    *command: str | Path, binds: dict[str, Path] | None = None, reachable_root: bool = True
+) -> list[str]:
     """`command` run as Docker's default confinement runs a container's root (`tests/dockerlike.py`), with
     `binds` (target: source) in its file system and /root open to other users, as in a prepared grader image."""
     placed = [f"--bind={source}:{target}" for target, source in (binds or {}).items()]
-    return [sys.executable, str(DOCKERLIKE), *(["--reachable-root"] if reachable_root else []), *placed, "--", *map(str, command)]
+    return [
+        sys.executable,
+        str(DOCKERLIKE),
+        *(["--reachable-root"] if reachable_root else []),
+        *placed,
+        "--",
+        *map(str, command),
+    ]
 
 
 def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`convkit ...` as an instructor types it, in a course folder of its own (never the repository)."""
     if cwd is None:
         cwd = Path(tempfile.mkdtemp(prefix="convkit-course-"))
-    return subprocess.run([sys.executable, "-m", "convkit.cli", *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "convkit.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )

@@ -35,7 +35,13 @@ PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 24, 38, 22
 CLONE_NEWNS, MS_BIND, MS_REC, MS_PRIVATE = 0x20000, 0x1000, 0x4000, 1 << 18
 
 libc = ctypes.CDLL(None, use_errno=True)
-libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+libc.mount.argtypes = [
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_char_p,
+]
 
 
 def check(result: int, what: str) -> None:
@@ -43,8 +49,12 @@ def check(result: int, what: str) -> None:
         raise OSError(ctypes.get_errno(), what)
 
 
-def mount(source: str, target: str, kind: str | None, flags: int, options: str | None = None) -> None:
-    encoded = [None if value is None else value.encode() for value in (source, target, kind, options)]
+def mount(
+    source: str, target: str, kind: str | None, flags: int, options: str | None = None
+) -> None:
+    encoded = [
+        None if value is None else value.encode() for value in (source, target, kind, options)
+    ]
     check(libc.mount(encoded[0], encoded[1], encoded[2], flags, encoded[3]), f"mount on {target}")
 
 
@@ -65,7 +75,9 @@ def own_file_system(binds: list[tuple[str, str]], reachable_root: bool) -> None:
             mount(source, target, None, MS_BIND | MS_REC)
         os.close(original)
     for source, target in binds:
-        os.makedirs(target, exist_ok=True)  # a bare mount point on the host the first time; its contents stay here
+        os.makedirs(
+            target, exist_ok=True
+        )  # a bare mount point on the host the first time; its contents stay here
         mount(source, target, None, MS_BIND | MS_REC)
 
 
@@ -76,7 +88,12 @@ def docker_filter() -> bytes:
     for number in refused:
         program += [(0x15, 0, 1, number), (0x06, 0, 0, eperm)]
     program += [(0x15, 0, 1, clone3), (0x06, 0, 0, enosys)]
-    program += [(0x15, 0, 3, clone), (0x20, 0, 0, 16), (0x45, 0, 1, CLONE_NAMESPACES), (0x06, 0, 0, eperm)]
+    program += [
+        (0x15, 0, 3, clone),
+        (0x20, 0, 0, 16),
+        (0x45, 0, 1, CLONE_NAMESPACES),
+        (0x06, 0, 0, eperm),
+    ]
     program += [(0x06, 0, 0, allow)]
     return b"".join(struct.pack("HBBI", *instruction) for instruction in program)
 
@@ -85,7 +102,10 @@ def confine() -> None:
     last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for capability in range(last + 1):
         if capability not in DOCKER_CAPABILITIES:
-            check(libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0), f"dropping capability {capability}")
+            check(
+                libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0),
+                f"dropping capability {capability}",
+            )
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     program = docker_filter()
     buffer = ctypes.create_string_buffer(program)
@@ -93,7 +113,16 @@ def confine() -> None:
     class Fprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    check(libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(Fprog(len(program) // 8, ctypes.addressof(buffer))), 0, 0), "seccomp")
+    check(
+        libc.prctl(
+            PR_SET_SECCOMP,
+            2,
+            ctypes.byref(Fprog(len(program) // 8, ctypes.addressof(buffer))),
+            0,
+            0,
+        ),
+        "seccomp",
+    )
 
 
 def main() -> None:

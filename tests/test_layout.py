@@ -14,13 +14,33 @@ import convkit
 
 PACKAGE = Path(convkit.__file__).resolve().parent
 FORBIDDEN = {
-    "convkit.worker": ("convkit.",),  # bound alone into the sandbox: it imports nothing else of convkit
-    "convkit.output": ("torch", "convkit.batch", "convkit.sandbox", "convkit.checking", "convkit.grading"),
+    "convkit.worker": (
+        "convkit.",
+    ),  # bound alone into the sandbox: it imports nothing else of convkit
+    "convkit.output": (
+        "torch",
+        "convkit.batch",
+        "convkit.sandbox",
+        "convkit.checking",
+        "convkit.grading",
+    ),
     "convkit.checking": ("convkit.sandbox", "convkit.batch", "convkit.grading", "convkit.output"),
     "convkit.exercises": ("convkit.sandbox", "convkit.batch", "convkit.grading", "convkit.output"),
-    "convkit.settings": ("torch", "convkit.sandbox", "convkit.batch", "convkit.grading", "convkit.checking"),
+    "convkit.settings": (
+        "torch",
+        "convkit.sandbox",
+        "convkit.batch",
+        "convkit.grading",
+        "convkit.checking",
+    ),
     "convkit.results": ("torch", "convkit."),
-    "convkit.errors": ("torch", "convkit.sandbox", "convkit.batch", "convkit.grading", "convkit.checking"),
+    "convkit.errors": (
+        "torch",
+        "convkit.sandbox",
+        "convkit.batch",
+        "convkit.grading",
+        "convkit.checking",
+    ),
 }
 """What each part may not import, even through another module (module-level imports, followed)."""
 TEXT = {"convkit.output", "convkit.output.escaping", "convkit.output.numbers"}
@@ -41,7 +61,9 @@ def modules() -> dict[str, Path]:
 
 
 def _type_checking(node: ast.If) -> bool:
-    return isinstance(node.test, ast.Name | ast.Attribute) and "TYPE_CHECKING" in ast.unparse(node.test)
+    return isinstance(node.test, ast.Name | ast.Attribute) and "TYPE_CHECKING" in ast.unparse(
+        node.test
+    )
 
 
 @cache
@@ -65,7 +87,10 @@ def imports(name: str) -> frozenset[str]:
                 base = node.module or ""
                 if node.level:
                     parts = package.split(".")
-                    base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+                    base = ".".join(
+                        parts[: len(parts) - node.level + 1]
+                        + ([node.module] if node.module else [])
+                    )
                 for alias in node.names:
                     full = f"{base}.{alias.name}"
                     found.add(full if full in modules() else base)
@@ -78,7 +103,9 @@ def imports(name: str) -> frozenset[str]:
                 target = target.rpartition(".")[0]
             parents = [".".join(target.split(".")[:i]) for i in range(1, target.count(".") + 1)]
             mine = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
-            resolved.update(p for p in parents if p in modules() and p not in mine)  # a.b.c runs a and a.b first
+            resolved.update(
+                p for p in parents if p in modules() and p not in mine
+            )  # a.b.c runs a and a.b first
         resolved.add(target)
     return frozenset(resolved - {name})
 
@@ -99,16 +126,24 @@ def reach(name: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize("part", sorted(FORBIDDEN))
 def test_each_part_imports_only_what_it_may(part: str) -> None:
     wrong = []
-    for name in sorted(m for m in modules() if (m == part or m.startswith(part + ".")) and m not in ENTRY):
+    for name in sorted(
+        m for m in modules() if (m == part or m.startswith(part + ".")) and m not in ENTRY
+    ):
         for target, chain in reach(name).items():
-            if target not in TEXT and any(target == bad or target.startswith(bad if bad.endswith(".") else bad + ".") for bad in FORBIDDEN[part]):
+            if target not in TEXT and any(
+                target == bad or target.startswith(bad if bad.endswith(".") else bad + ".")
+                for bad in FORBIDDEN[part]
+            ):
                 if not target.startswith(part):  # the worker imports itself
                     wrong.append(" -> ".join(chain))
     assert not wrong, "\n".join(sorted(wrong)[:20])
 
 
 def test_the_text_leaves_import_nothing_of_convkit() -> None:
-    mine = {name: sorted(t for t in imports(name) if t.startswith("convkit.") and t != "convkit.output") for name in TEXT}
+    mine = {
+        name: sorted(t for t in imports(name) if t.startswith("convkit.") and t != "convkit.output")
+        for name in TEXT
+    }
     assert mine == dict.fromkeys(TEXT, [])
 
 
@@ -124,13 +159,23 @@ def test_no_module_imports_itself_through_others() -> None:
 def test_a_hidden_check_imports_one_module_of_convkit() -> None:
     """Check authors see one face, `convkit.checking`, as pytest's users see `pytest`."""
     for path in sorted((PACKAGE / "exercises" / "hidden").glob("test_*.py")):
-        nodes = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Import | ast.ImportFrom)]
-        named = {n.module or "" for n in nodes if isinstance(n, ast.ImportFrom)} | {a.name for n in nodes if isinstance(n, ast.Import) for a in n.names}
-        assert {m for m in named if m.startswith("convkit")} == {"convkit.checking"}, f"{path.name} imports {sorted(named)}"
+        nodes = [
+            n
+            for n in ast.walk(ast.parse(path.read_text()))
+            if isinstance(n, ast.Import | ast.ImportFrom)
+        ]
+        named = {n.module or "" for n in nodes if isinstance(n, ast.ImportFrom)} | {
+            a.name for n in nodes if isinstance(n, ast.Import) for a in n.names
+        }
+        assert {m for m in named if m.startswith("convkit")} == {"convkit.checking"}, (
+            f"{path.name} imports {sorted(named)}"
+        )
 
 
 def test_grading_reports_imports_no_torch() -> None:
     """The zip's and PrairieLearn's report steps rewrite JSON: they must not pay for torch or the judge."""
     code = "import sys, convkit.output.reports, convkit.output.feedback; print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('convkit.sandbox', 'convkit.batch'))))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert done.stdout.strip() == "[]"

@@ -17,7 +17,12 @@ def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is in the dev extra")
-    done = subprocess.run([ruff, "check", "autograder", "tests", "benchmarks"], cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        [ruff, "check", "autograder", "tests", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
 
 

@@ -49,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         "submissions", nargs="+", type=Path,
         help=".py, .ipynb or grader.export() .zip files; folders of them or of per-student subfolders; a Gradescope export folder or zip",
     )  # fmt: skip
-    grade.add_argument("--out", required=True, type=Path, help="new folder for grades.csv, one results.json per submission, report.md")
+    grade.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="new folder for grades.csv, one results.json per submission, report.md",
+    )
     again = grade.add_mutually_exclusive_group()
     again.add_argument(
         "--force", action="store_true",
@@ -59,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true",
         help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
     )  # fmt: skip
-    grade.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster at ADDRESS (needs convkit[cluster])")
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster at ADDRESS (needs convkit[cluster])",
+    )
     grade.add_argument(
         "--backend", default="auto",
         help="auto (the strongest that starts here: bwrap, then plain with a mount namespace, then landlock), bwrap, plain or landlock",
@@ -78,13 +87,32 @@ def main(argv: list[str] | None = None) -> int:
         "--autograder", metavar="ZIP", type=Path,
         help="grade with the seed this autograder.zip carries, as Gradescope does",
     )  # fmt: skip
-    grade.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
+    grade.add_argument(
+        "--course",
+        type=Path,
+        default=Path("."),
+        help="the course folder, which keeps the grading seed (default: here)",
+    )
     for item in fields(GradingConfig):
-        grade.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=item.default, help=item.metadata["description"])
+        grade.add_argument(
+            f"--{item.name.replace('_', '-')}",
+            type=int,
+            default=item.default,
+            help=item.metadata["description"],
+        )
 
-    doctor = verbs.add_parser("doctor", help="start each sandbox backend and say the isolation it gives here")
-    doctor.add_argument("--course", type=Path, default=Path("."), help="the course folder, whose convkit.toml may set a least isolation")
-    doctor.add_argument("--min-isolation", metavar="LEVEL", help="the least isolation to require (as convkit grade)")
+    doctor = verbs.add_parser(
+        "doctor", help="start each sandbox backend and say the isolation it gives here"
+    )
+    doctor.add_argument(
+        "--course",
+        type=Path,
+        default=Path("."),
+        help="the course folder, whose convkit.toml may set a least isolation",
+    )
+    doctor.add_argument(
+        "--min-isolation", metavar="LEVEL", help="the least isolation to require (as convkit grade)"
+    )
 
     what = "build the student handout, the otter autograder zip and a PrairieLearn question"
     build = verbs.add_parser("build", help=what)
@@ -93,8 +121,17 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true",
         help="replace --out whole if it exists and is not empty (only an earlier build)",
     )  # fmt: skip
-    build.add_argument("--update-template", action="store_true", help="also rewrite the repository's student_template/")
-    build.add_argument("--course", type=Path, default=Path("."), help="the course folder, which keeps the grading seed (default: here)")
+    build.add_argument(
+        "--update-template",
+        action="store_true",
+        help="also rewrite the repository's student_template/",
+    )
+    build.add_argument(
+        "--course",
+        type=Path,
+        default=Path("."),
+        help="the course folder, which keeps the grading seed (default: here)",
+    )
 
     args = parser.parse_args(argv)
     if args.verb is None:
@@ -107,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as error:
         print(f"convkit {args.verb}: {error}", file=sys.stderr)
         code = 2
-    except KeyboardInterrupt:  # before anything was written (a grading run says what it kept itself)
+    except (
+        KeyboardInterrupt
+    ):  # before anything was written (a grading run says what it kept itself)
         print(f"convkit {args.verb}: interrupted", file=sys.stderr)
         code = INTERRUPTED
     keep_exit_status()  # whether or not a Ctrl-C came, and wherever it was caught
@@ -128,8 +167,12 @@ def version() -> str:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    many = len(args.submissions) > 1 or any(path.is_dir() or path.suffix == ".zip" for path in args.submissions)
-    pooled_here = args.jobs > 1 and args.scheduler is None and many  # judge processes, unless one submission is found
+    many = len(args.submissions) > 1 or any(
+        path.is_dir() or path.suffix == ".zip" for path in args.submissions
+    )
+    pooled_here = (
+        args.jobs > 1 and args.scheduler is None and many
+    )  # judge processes, unless one submission is found
     if pooled_here:
         from convkit.batch.forkserver import start_early
 
@@ -143,7 +186,9 @@ def run_grade(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="convkit-inputs-") as scratch:
         try:
-            config = GradingConfig(**{item.name: getattr(args, item.name) for item in fields(GradingConfig)})
+            config = GradingConfig(
+                **{item.name: getattr(args, item.name) for item in fields(GradingConfig)}
+            )
             assignment = load_assignment(args.course)
             backend = choose(args.backend, floor(args, assignment))
             ensure_usable(
@@ -160,9 +205,13 @@ def run_grade(args: argparse.Namespace) -> int:
                 f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them",
                 file=sys.stderr,
             )
-        launched = early_slot(backend, config) if args.scheduler is None and not pooled_here else None  # graded here
+        launched = (
+            early_slot(backend, config) if args.scheduler is None and not pooled_here else None
+        )  # graded here
         try:
-            return grade_found(args, found, GradingRun(config, seed, assignment), backend, told, launched)
+            return grade_found(
+                args, found, GradingRun(config, seed, assignment), backend, told, launched
+            )
         finally:
             if launched is not None:
                 launched.close()
@@ -196,13 +245,24 @@ def grade_found(
     wanted = keys(found.submissions, settings_key(run, version()))
     reused = reusable(args.out, wanted) if args.resume else {}
     if args.resume:
-        print(f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept", file=sys.stderr)
+        print(
+            f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept",
+            file=sys.stderr,
+        )
     journal = Journal(args.out, wanted, reused)
-    if args.scheduler is not None or pooled(args.jobs, len(wanted) - len(reused)):  # judges grade elsewhere: this process idles
+    if args.scheduler is not None or pooled(
+        args.jobs, len(wanted) - len(reused)
+    ):  # judges grade elsewhere: this process idles
         threading.Thread(target=load_charts, name="convkit-charts", daemon=True).start()
     try:
         batch = grade_batch(
-            found.submissions, run, backend, done=reused, on_result=journal.add, scheduler=args.scheduler, launched=launched
+            found.submissions,
+            run,
+            backend,
+            done=reused,
+            on_result=journal.add,
+            scheduler=args.scheduler,
+            launched=launched,
         )
     except (SandboxError, BackendError) as error:
         none_graded = "nothing was graded (see `convkit doctor`, or try --backend plain)"
@@ -221,7 +281,14 @@ def grade_found(
         return 1
     try:
         with fresh_folder(args.out, force=True, replaces=GRADED) as folder:
-            write_all(batch, folder, run.seed, found.skipped, journal.records(batch.results), journal.written())
+            write_all(
+                batch,
+                folder,
+                run.seed,
+                found.skipped,
+                journal.records(batch.results),
+                journal.written(),
+            )
     except (OutError, OSError) as error:
         raise CommandError(str(error)) from None
     skipped = [f"not graded: {line(item.path, 300)}: {item.reason}" for item in found.skipped]
@@ -241,7 +308,10 @@ def grade_found(
         f"see {args.out / 'grades.csv'} and {args.out / 'report.md'}"
     )
     for result in ungradable:
-        print(f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}", file=sys.stderr)
+        print(
+            f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}",
+            file=sys.stderr,
+        )
     return 1 if ungradable else 0
 
 
@@ -265,7 +335,11 @@ def student(result: SubmissionResult) -> str:
 
 def kept(journal: Journal, otherwise: str = "nothing was graded") -> str:
     """What a batch that stopped early leaves, in words (`otherwise` where it leaves nothing)."""
-    return f"what was graded is in {journal.out}; run the same command with --resume to finish" if journal.keeps else otherwise
+    return (
+        f"what was graded is in {journal.out}; run the same command with --resume to finish"
+        if journal.keeps
+        else otherwise
+    )
 
 
 def floor(args: argparse.Namespace, assignment: AssignmentConfig) -> Isolation:
@@ -306,9 +380,13 @@ def run_doctor(args: argparse.Namespace) -> int:
     enough = [(label, isolation) for label, isolation in usable if isolation.rank >= least.rank]
     if not enough:
         best = f"the best here is {usable[0][1]}" if usable else "no sandbox starts here"
-        print(f"status: nothing can be graded: {best}, below the course's least isolation ({least}){short_of(least)}")
+        print(
+            f"status: nothing can be graded: {best}, below the course's least isolation ({least}){short_of(least)}"
+        )
         return 1
-    print(f"status: `convkit grade --backend auto` grades with {enough[0][0]} (isolation {enough[0][1]}; the course asks at least {least})")
+    print(
+        f"status: `convkit grade --backend auto` grades with {enough[0][0]} (isolation {enough[0][1]}; the course asks at least {least})"
+    )
     return 0
 
 

@@ -46,7 +46,9 @@ def signals_deferred() -> Iterator[None]:
         return
     held = (signal.SIGINT, signal.SIGTERM)
     came: list[int] = []
-    previous = {number: signal.signal(number, lambda number, _: came.append(number)) for number in held}
+    previous = {
+        number: signal.signal(number, lambda number, _: came.append(number)) for number in held
+    }
     try:
         yield
     finally:

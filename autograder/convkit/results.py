@@ -144,7 +144,12 @@ class SubmissionResult:
         questions = tuple(
             QuestionResult(
                 q["question"],
-                tuple(CheckResult(c["question"], c["name"], c["points"], failure_from_dict(c["failure"])) for c in q["checks"]),
+                tuple(
+                    CheckResult(
+                        c["question"], c["name"], c["points"], failure_from_dict(c["failure"])
+                    )
+                    for c in q["checks"]
+                ),
                 q["scratch"],
                 q["forfeited"],
                 q.get("unsure", False),  # results written before it was recorded had none
@@ -178,7 +183,14 @@ def failure_from_dict(data: dict[str, Any] | None) -> Failure | None:
             first_wrong=None if first is None else (tuple(first[0]), first[1], first[2]),
             shrunk=shown["shrunk"],
         )
-    return Failure(data["reason"], data["detail"], data["bug"], shown, data.get("effect"), tuple(data.get("against", ())))
+    return Failure(
+        data["reason"],
+        data["detail"],
+        data["bug"],
+        shown,
+        data.get("effect"),
+        tuple(data.get("against", ())),
+    )
 
 
 METADATA = "submission_metadata.yml"

@@ -26,7 +26,9 @@ from convkit.settings.run import GradingRun
 from tests.cluster_poison import POISON
 from tests.conftest import REFERENCE, REPO, STUBS, convkit
 
-pytest.importorskip("distributed", reason="the cluster extra (pip install 'convkit[cluster]') is not installed")
+pytest.importorskip(
+    "distributed", reason="the cluster extra (pip install 'convkit[cluster]') is not installed"
+)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 SEED = "9"
 STARTUP = 60
@@ -56,16 +58,31 @@ class LocalCluster:
     def start(self, name: str, *args: str) -> None:
         log = (self.folder / f"{name}.log").open("wb")
         self.processes[name] = subprocess.Popen(
-            [*args], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [*args],
+            cwd=self.folder,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def up(self) -> LocalCluster:
         port = self.address.rsplit(":", 1)[1]
         self.start(
-            "scheduler", sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"
+            "scheduler",
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--no-dashboard",
         )
         for index, name in enumerate(self.workers):
-            preload = ["--preload", "convkit.batch.cluster"] if index == 0 else []  # as the README says, and without
+            preload = (
+                ["--preload", "convkit.batch.cluster"] if index == 0 else []
+            )  # as the README says, and without
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                 "--nthreads", "1", "--no-dashboard", "--name", name, "--host", "127.0.0.1",
@@ -109,7 +126,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
         source = STUBS if index == 4 else REFERENCE
         text = source.read_text() + f"\nimport time\ntime.sleep(1.5)  # {index}\n"
         if index == 2:
-            text = text.replace("return Y", "return Y.T", 1)  # a bug: some checks fail, feedback is shown
+            text = text.replace(
+                "return Y", "return Y.T", 1
+            )  # a bug: some checks fail, feedback is shown
         (folder / f"s{index}.py").write_text(text)
     return folder
 
@@ -117,18 +136,37 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def local_run(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("local") / "out"
-    done = convkit("grade", batch, "--out", out, "--seed", SEED, "--jobs", "2", "--backend", "plain")
+    done = convkit(
+        "grade", batch, "--out", out, "--seed", SEED, "--jobs", "2", "--backend", "plain"
+    )
     assert done.returncode == 0, done.stderr
     return out
 
 
 def files(out: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file()
+    }
 
 
-def test_a_batch_graded_on_the_cluster_equals_the_local_run(cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path) -> None:
+def test_a_batch_graded_on_the_cluster_equals_the_local_run(
+    cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    done = convkit("grade", batch, "--out", out, "--seed", SEED, "--backend", "plain", "--scheduler", cluster.address)
+    done = convkit(
+        "grade",
+        batch,
+        "--out",
+        out,
+        "--seed",
+        SEED,
+        "--backend",
+        "plain",
+        "--scheduler",
+        cluster.address,
+    )
     assert done.returncode == 0, done.stderr
     assert files(out) == files(local_run)
     # The scheduler unpickles every task, so imports the module of its function: never torch, which held up its first
@@ -138,10 +176,14 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(cluster: LocalCluste
 
     with Client(cluster.address, timeout=30) as client:
         callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
-    assert callbacks and not any("profile" in name for names in callbacks.values() for name in names)
+    assert callbacks and not any(
+        "profile" in name for names in callbacks.values() for name in names
+    )
 
 
-def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, tmp_path: Path) -> None:
+def test_a_worker_adopts_the_transcripts_another_learned(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
     """A submission graded on one worker, then on the other with the transcripts the first sent back: the second
     runs no check (it learns nothing) and gives the same result. A seed no batch used, so neither knew it before."""
     from convkit.batch.cluster import Cluster, grade_on_worker
@@ -154,10 +196,14 @@ def test_a_worker_adopts_the_transcripts_another_learned(cluster: LocalCluster, 
     path = tmp_path / "doubled.py"
     path.write_text(REFERENCE.read_text().replace("return Y", "return 2 * Y", 1))
     job, seed = read_job(0, path), 4242
-    with Cluster(cluster.address, choose("plain"), GradingRun(GradingConfig(), seed, load())) as judges:
+    with Cluster(
+        cluster.address, choose("plain"), GradingRun(GradingConfig(), seed, load())
+    ) as judges:
         first, second = sorted(judges.client.nthreads())
 
-        def grade_on(worker: str, transcripts: bytes = b"") -> tuple[list[dict[str, object]], bytes, str]:
+        def grade_on(
+            worker: str, transcripts: bytes = b""
+        ) -> tuple[list[dict[str, object]], bytes, str]:
             task = [job], transcripts, judges.run
             future = judges.client.submit(grade_on_worker, *task, workers=[worker], pure=False)
             return future.result(timeout=120)  # type: ignore[no-any-return]
@@ -174,9 +220,25 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(
     cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(out), "--seed", SEED, "--backend", "plain"]
+    command = [
+        sys.executable,
+        "-m",
+        "convkit.cli",
+        "grade",
+        str(batch),
+        "--out",
+        str(out),
+        "--seed",
+        SEED,
+        "--backend",
+        "plain",
+    ]
     run = subprocess.Popen(
-        [*command, "--scheduler", cluster.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [*command, "--scheduler", cluster.address],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / RECORDS).exists():
@@ -195,7 +257,15 @@ def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
     from convkit.batch.cluster import IN_FLIGHT_PER_THREAD, JOBS_PER_TASK, task_size
 
     assert JOBS_PER_TASK > 1 and IN_FLIGHT_PER_THREAD == 2
-    assert [task_size(remaining, 2) for remaining in (288, 16, 12, 8, 5, 4, 1)] == [4, 4, 3, 2, 2, 1, 1]
+    assert [task_size(remaining, 2) for remaining in (288, 16, 12, 8, 5, 4, 1)] == [
+        4,
+        4,
+        3,
+        2,
+        2,
+        1,
+        1,
+    ]
     assert task_size(6, 2) == 2  # the batches below: their first task holds two submissions
     assert task_size(64, 16) == 2 and task_size(10, 16) == 1
 
@@ -207,15 +277,23 @@ def test_tasks_keep_the_order_and_a_bound_on_their_bytes() -> None:
     from convkit.batch.jobs import Job
 
     sizes = [10, 10, TASK_BYTES, 10, TASK_BYTES // 2, TASK_BYTES // 2, 10] + [10] * 20
-    jobs = [Job(index, f"s{index}.py", f"s{index}.py", b"x" * size) for index, size in enumerate(sizes)]
+    jobs = [
+        Job(index, f"s{index}.py", f"s{index}.py", b"x" * size) for index, size in enumerate(sizes)
+    ]
     tasks = list(tasks_of(jobs, len(jobs), 2))
     assert [job.index for task in tasks for job in task] == list(range(len(jobs)))
     assert [len(task) for task in tasks][:4] == [2, 1, 2, 4]
     assert all(len(task) == 1 or sum(len(job.data) for job in task) <= TASK_BYTES for task in tasks)
-    assert [len(task) for task in tasks_of(jobs[:3], None, 2)] == [1, 1, 1]  # no count: one per task
+    assert [len(task) for task in tasks_of(jobs[:3], None, 2)] == [
+        1,
+        1,
+        1,
+    ]  # no count: one per task
 
 
-def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_task_costs_only_the_submission_that_fails_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A task of several submissions that fails (its judge raising here; a worker killed over and over on a real
     cluster) is split: each of its submissions is graded again alone, and only the one that fails alone is
     ungradable, as in a local run. An in-process cluster, so that the judge can be made to fail."""
@@ -242,10 +320,28 @@ def test_a_failed_task_costs_only_the_submission_that_fails_it(tmp_path: Path, m
     for index in range(4):
         paths.append(tmp_path / f"s{index}.py")
         paths[-1].write_text(REFERENCE.read_text())
-    with DaskCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=":0") as dask:
-        batch = grade_batch(paths, GradingRun(GradingConfig(), int(SEED), load()), choose("plain"), progress=False, scheduler=dask.scheduler_address)
+    with DaskCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as dask:
+        batch = grade_batch(
+            paths,
+            GradingRun(GradingConfig(), int(SEED), load()),
+            choose("plain"),
+            progress=False,
+            scheduler=dask.scheduler_address,
+        )
     statuses = [result.status for result in batch.results]
-    assert statuses == [GradeStatus.GRADED, GradeStatus.UNGRADABLE, GradeStatus.GRADED, GradeStatus.GRADED]
+    assert statuses == [
+        GradeStatus.GRADED,
+        GradeStatus.UNGRADABLE,
+        GradeStatus.GRADED,
+        GradeStatus.GRADED,
+    ]
     assert "RuntimeError: a judge that breaks on this one" in str(batch.results[1].problem)
     assert tried.count("s0.py") > 1, "s0.py shared s1.py's task, and was graded again alone"
 
@@ -368,9 +464,20 @@ def test_a_submission_that_kills_its_workers_is_graded_0_and_costs_no_other(tmp_
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
-    done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", f"tcp://127.0.0.1:{free_port()}")
+    done = convkit(
+        "grade",
+        REFERENCE,
+        "--out",
+        tmp_path / "out",
+        "--seed",
+        "1",
+        "--scheduler",
+        f"tcp://127.0.0.1:{free_port()}",
+    )
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("convkit grade: cannot reach the Dask scheduler at tcp://127.0.0.1:")
+    assert done.stderr.startswith(
+        "convkit grade: cannot reach the Dask scheduler at tcp://127.0.0.1:"
+    )
     assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
@@ -386,7 +493,9 @@ def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
     listening.start()
     try:
         address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
-        done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", address)
+        done = convkit(
+            "grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", address
+        )
     finally:
         server.close()
         for connection in accepted:
@@ -399,7 +508,16 @@ def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
-    done = convkit("grade", REFERENCE, "--out", tmp_path / "out", "--seed", "1", "--scheduler", "not an address")
+    done = convkit(
+        "grade",
+        REFERENCE,
+        "--out",
+        tmp_path / "out",
+        "--seed",
+        "1",
+        "--scheduler",
+        "not an address",
+    )
     assert done.returncode == 2, done.stderr
     assert (
         done.stderr
@@ -410,7 +528,9 @@ def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
 
 def test_dask_is_an_optional_extra() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert {"dask", "distributed"} <= {re.split(r"[<>=\[]", item)[0] for item in project["optional-dependencies"]["cluster"]}
+    assert {"dask", "distributed"} <= {
+        re.split(r"[<>=\[]", item)[0] for item in project["optional-dependencies"]["cluster"]
+    }
     assert not any("dask" in item or "distributed" in item for item in project["dependencies"])
 
 
@@ -421,16 +541,34 @@ def wait_for_a_result(out: Path, run: subprocess.Popen[str]) -> None:
     assert (out / RECORDS).exists(), run.communicate(timeout=60)
 
 
-def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(batch: Path, local_run: Path, tmp_path: Path) -> None:
+def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(
+    batch: Path, local_run: Path, tmp_path: Path
+) -> None:
     """Dask cancels a client's tasks when it loses the scheduler, and none completes once it gives up: the batch
     once waited forever. It stops at once, keeps what was graded, and --resume grades the rest (here locally)."""
     lonely = LocalCluster(tmp_path, workers=("worker-a",))
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "convkit.cli", "grade", str(batch), "--out", str(out), "--seed", SEED, "--backend", "plain"]
+    command = [
+        sys.executable,
+        "-m",
+        "convkit.cli",
+        "grade",
+        str(batch),
+        "--out",
+        str(out),
+        "--seed",
+        SEED,
+        "--backend",
+        "plain",
+    ]
     try:
         lonely.up()
         run = subprocess.Popen(
-            [*command, "--scheduler", lonely.address], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [*command, "--scheduler", lonely.address],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             wait_for_a_result(out, run)
@@ -446,12 +584,20 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(bat
         f"convkit grade: lost the connection to the Dask scheduler at {lonely.address}; what was graded is in {out}; "
         "run the same command with --resume to finish"
     ]
-    resumed = subprocess.run([*command, "--resume", "--jobs", "2"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [*command, "--resume", "--jobs", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert files(out) == files(local_run)
 
 
-def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cluster_left_without_workers_stops_the_batch(
+    batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tasks wait for a worker forever; the batch waits WORKERLESS_TIMEOUT seconds for one, then stops."""
     from convkit.batch import cluster
     from convkit.batch.run import grade_batch
@@ -473,14 +619,21 @@ def test_a_cluster_left_without_workers_stops_the_batch(batch: Path, tmp_path: P
         paths = sorted(batch.iterdir())
         try:
             grade_batch(
-                paths, GradingRun(GradingConfig(), int(SEED)), choose("plain"), progress=False, on_result=kill_the_worker, scheduler=lonely.address
+                paths,
+                GradingRun(GradingConfig(), int(SEED)),
+                choose("plain"),
+                progress=False,
+                on_result=kill_the_worker,
+                scheduler=lonely.address,
             )
         except ClusterError as error:
             stopped.append(str(error))
 
     try:
         lonely.up()
-        thread = threading.Thread(target=grade, daemon=True)  # a regression would wait forever: the test must not
+        thread = threading.Thread(
+            target=grade, daemon=True
+        )  # a regression would wait forever: the test must not
         thread.start()
         thread.join(120)
     finally:

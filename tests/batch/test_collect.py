@@ -27,11 +27,20 @@ def export(root: Path, students: int = 20) -> Path:
         sub = folder / f"submission_{1000 + number}"
         sub.mkdir(parents=True)
         if number % 3 == 0:
-            nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(REFERENCE.read_text())]), sub / "convolutions.ipynb")
+            nbformat.write(
+                nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(REFERENCE.read_text())]),
+                sub / "convolutions.ipynb",
+            )
         else:
             (sub / "convolutions.py").write_text(REFERENCE.read_text())
         metadata[sub.name] = {
-            ":submitters": [{":name": f"Student {number}", ":sid": f"S{number:03}", ":email": f"s{number}@uni.edu"}],
+            ":submitters": [
+                {
+                    ":name": f"Student {number}",
+                    ":sid": f"S{number:03}",
+                    ":email": f"s{number}@uni.edu",
+                }
+            ],
             ":score": None,
         }
     (folder / "submission_1001" / "notes.txt").write_text("my notes")
@@ -42,7 +51,12 @@ def export(root: Path, students: int = 20) -> Path:
     group = folder / "submission_2000"
     group.mkdir()
     (group / "convolutions.py").write_text(STUBS.read_text())
-    metadata[group.name] = {":submitters": [{":name": "Ann", ":sid": "1", ":email": "a@x"}, {":name": "Ben", ":sid": "2", ":email": "b@x"}]}
+    metadata[group.name] = {
+        ":submitters": [
+            {":name": "Ann", ":sid": "1", ":email": "a@x"},
+            {":name": "Ben", ":sid": "2", ":email": "b@x"},
+        ]
+    }
     (folder / METADATA).write_text(yaml.safe_dump(metadata))
     return folder
 
@@ -51,25 +65,39 @@ def by_name(found: list) -> dict[str, object]:
     return {item.name: item for item in found}
 
 
-def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silently(tmp_path: Path) -> None:
+def test_a_gradescope_export_folder_names_every_student_and_skips_nothing_silently(
+    tmp_path: Path,
+) -> None:
     folder = export(tmp_path)
     collection = collect([folder.parent], tmp_path / "scratch")
     found = by_name(collection.submissions)
     assert len(found) == 21  # one of them empty: a student with nothing to grade
     empty = found["submission_1003"]
-    assert empty.nothing == NO_FILE and empty.student == Submitter("Student 3", "S003", "s3@uni.edu")
+    assert empty.nothing == NO_FILE and empty.student == Submitter(
+        "Student 3", "S003", "s3@uni.edu"
+    )
     assert [item.name for item in collection.submissions if item.nothing] == ["submission_1003"]
-    assert found["submission_1000/convolutions.ipynb"].student == Submitter("Student 0", "S000", "s0@uni.edu")
-    assert found["submission_2000/convolutions.py"].student == Submitter("Ann; Ben", "1; 2", "a@x; b@x")
+    assert found["submission_1000/convolutions.ipynb"].student == Submitter(
+        "Student 0", "S000", "s0@uni.edu"
+    )
+    assert found["submission_2000/convolutions.py"].student == Submitter(
+        "Ann; Ben", "1; 2", "a@x; b@x"
+    )
     chosen = found["submission_1002/convolutions.py"]
     assert chosen.picked == "graded convolutions.py, one of 2 files (scratch.py not graded)"
     skipped = {
-        Path(item.path).relative_to(folder).as_posix() if item.path.startswith(str(folder)) else item.path: item.reason
+        Path(item.path).relative_to(folder).as_posix()
+        if item.path.startswith(str(folder))
+        else item.path: item.reason
         for item in collection.skipped
     }
     assert skipped["submission_1001/notes.txt"] == "not a submission (.py, .ipynb or .zip)"
-    assert skipped["submission_1002/scratch.py"].startswith("the same submission's convolutions.py was graded instead (the notebook named")
-    assert skipped["submission_1002/test_convolutions.py"].startswith("a test_*.py file holds the public checks")
+    assert skipped["submission_1002/scratch.py"].startswith(
+        "the same submission's convolutions.py was graded instead (the notebook named"
+    )
+    assert skipped["submission_1002/test_convolutions.py"].startswith(
+        "a test_*.py file holds the public checks"
+    )
     assert "submission_1003" not in skipped
     names = [item.name for item in collection.submissions]
     assert len(set(names)) == len(names)
@@ -88,7 +116,9 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
         zipped.writestr(link, "/etc/passwd")
         zipped.writestr("assignment_4242_export/submission_1001/huge.py", "#" * (3 << 20))
         zipped.writestr("assignment_4242_export/submission_1002/corrupt.py", "# CORRUPT-MARK")
-    archive.write_bytes(archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX"))  # its CRC no longer matches
+    archive.write_bytes(
+        archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX")
+    )  # its CRC no longer matches
     collection = collect([archive], tmp_path / "scratch")
     assert {item.name for item in collection.submissions} == {
         "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
@@ -100,14 +130,18 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
     assert reasons["escape.py"] == reasons["link.py"] == "an unsafe path or a link in the zip"
     assert reasons["huge.py"] == "over 2 MiB"
     assert reasons["corrupt.py"].startswith("could not be read from the zip (Bad CRC-32")
-    assert not (tmp_path / "escape.py").exists() and not any((tmp_path / "scratch").rglob("escape.py"))
+    assert not (tmp_path / "escape.py").exists() and not any(
+        (tmp_path / "scratch").rglob("escape.py")
+    )
     assert all(item.student.name for item in collection.submissions)
 
 
 def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
     for student in ("alice", "bob"):
         (tmp_path / "subs" / student).mkdir(parents=True)
-        (tmp_path / "subs" / student / "convolutions.ipynb").write_text("{}")  # the same file name twice
+        (tmp_path / "subs" / student / "convolutions.ipynb").write_text(
+            "{}"
+        )  # the same file name twice
     (tmp_path / "subs" / "bob" / "old").mkdir()
     (tmp_path / "subs" / "bob" / "old" / "convolutions.py").write_text("x = 1")
     (tmp_path / "subs" / "carol.py").write_text("x = 1")
@@ -115,14 +149,19 @@ def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
     (tmp_path / "subs" / "empty").mkdir()
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "carol.py").write_text("x = 2")
-    collection = collect([tmp_path / "subs", tmp_path / "elsewhere" / "carol.py"], tmp_path / "scratch")
+    collection = collect(
+        [tmp_path / "subs", tmp_path / "elsewhere" / "carol.py"], tmp_path / "scratch"
+    )
     found = by_name(collection.submissions)
     notebooks = ["alice/convolutions.ipynb", "bob/convolutions.ipynb"]
     assert sorted(found) == [*notebooks, "elsewhere/carol.py", "empty", "subs/carol.py"]
     assert found["empty"].nothing == NO_FILE and found["empty"].student == Submitter("empty")
     assert found["alice/convolutions.ipynb"].student == Submitter("alice")
     assert found["subs/carol.py"].student == Submitter()
-    assert found["bob/convolutions.ipynb"].picked == "graded convolutions.ipynb, one of 2 files (convolutions.py not graded)"
+    assert (
+        found["bob/convolutions.ipynb"].picked
+        == "graded convolutions.ipynb, one of 2 files (convolutions.py not graded)"
+    )
     reasons = {Path(item.path).name: item.reason for item in collection.skipped}
     assert reasons.pop("README.txt") == NOT_A_SUBMISSION and list(reasons) == ["convolutions.py"]
 
@@ -202,4 +241,6 @@ def test_export_metadata_may_repeat_itself_with_aliases(tmp_path: Path) -> None:
     (tmp_path / METADATA).write_text(metadata)
     listed, found = collect([tmp_path], tmp_path / "scratch").submissions
     assert found.student == Submitter("Ada", "7", "") and found.nothing is None
-    assert listed.name == "copy" and listed.student == found.student and listed.nothing  # listed, no folder
+    assert (
+        listed.name == "copy" and listed.student == found.student and listed.nothing
+    )  # listed, no folder

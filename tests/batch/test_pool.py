@@ -27,11 +27,18 @@ pytestmark = pytest.mark.xdist_group("pool")
 
 def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
     paths = []
-    for name, extra in (("slow.py", "import time\ntime.sleep(4)\n"), ("a.py", ""), ("b.py", ""), ("c.py", "")):
+    for name, extra in (
+        ("slow.py", "import time\ntime.sleep(4)\n"),
+        ("a.py", ""),
+        ("b.py", ""),
+        ("c.py", ""),
+    ):
         paths.append(tmp_path / name)
         paths[-1].write_text(REFERENCE.read_text() + "\n" + extra)
     killed: list[int] = []
-    with LocalPool(2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig())) as pool:
+    with LocalPool(
+        2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig())
+    ) as pool:
 
         def kill_the_slow_ones_judge() -> None:
             deadline = time.monotonic() + 60
@@ -52,7 +59,10 @@ def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
     assert killed and killed[0] not in alive, "the dead judge was replaced"
     assert sorted(results) == [0, 1, 2, 3]
     slow = results[0]
-    assert slow.status is GradeStatus.UNGRADABLE and slow.problem == "the judge process grading it ended (exit code -9)"
+    assert (
+        slow.status is GradeStatus.UNGRADABLE
+        and slow.problem == "the judge process grading it ended (exit code -9)"
+    )
     assert [results[index].total for index in (1, 2, 3)] == [35.0, 35.0, 35.0]
     assert pool.usage.judge > 0 and pool.usage.sandbox > 0
 
@@ -82,7 +92,9 @@ def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
     assert (pool.usage.judge, pool.usage.sandbox) == (2.0, 4.0)
 
 
-def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A dead judge's submission is handed on (ungradable) before its replacement starts; a replacement that
     cannot start is stopped, and the batch stops with the reason."""
     from convkit.batch.pool import JudgeProcess
@@ -94,7 +106,9 @@ def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_pro
         paths[-1].write_text(REFERENCE.read_text() + "\n" + extra)
     fresh: list[JudgeProcess] = []
     got = []
-    with LocalPool(2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig())) as pool:
+    with LocalPool(
+        2, choose("plain"), GradingRun(GradingConfig(jobs=2), 3, AssignmentConfig())
+    ) as pool:
 
         def fail(self: JudgeProcess) -> None:
             fresh.append(self)
@@ -134,21 +148,33 @@ print(json.dumps({"code": code, "launches": launches, "spawned_by": sorted(set(s
 """
 
 
-def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_importing_torch(tmp_path: Path) -> None:
+def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_importing_torch(
+    tmp_path: Path,
+) -> None:
     """The sandbox imports torch while convkit grade does (a second each, one after the other before): the slot
     is launched before the judge's modules are imported, and the judge grades with that slot."""
     out = tmp_path / "out"
     args = ["grade", str(REFERENCE), "--out", str(out), "--jobs", "1", "--backend", "plain"]
     args += ["--seed", "1"]
-    done = subprocess.run([sys.executable, "-c", LAUNCH_SPY, *args], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCH_SPY, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.splitlines()[-1])
     assert seen["code"] == 0 and (out / "grades.csv").is_file()
-    assert seen["launches"][0]["torch"] is False, "torch was imported before the sandbox was launched"
+    assert seen["launches"][0]["torch"] is False, (
+        "torch was imported before the sandbox was launched"
+    )
     assert len(seen["launches"]) == 1 and seen["spawned_by"] == [seen["launches"][0]["pid"]]
 
 
-def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A slot launched early for bubblewrap that `auto` picked, which cannot start, is closed; the judge then
     grades with the plain sandbox and says so, as it does without launching early."""
     from convkit.batch.pool import InlineJudge
@@ -157,11 +183,17 @@ def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(monke
 
     command = Backend.command
     broken = [sys.executable, "-c", "import sys; sys.exit('no user namespaces here')"]
-    monkeypatch.setattr(Backend, "command", lambda self, *args: broken if self.name == "bwrap" else command(self, *args))
+    monkeypatch.setattr(
+        Backend,
+        "command",
+        lambda self, *args: broken if self.name == "bwrap" else command(self, *args),
+    )
     bwrap = Backend("bwrap", chosen=False)
     launched = early_slot(bwrap, GradingConfig(jobs=1))
     assert launched is not None
-    with InlineJudge(bwrap, GradingRun(GradingConfig(jobs=1), 3, AssignmentConfig()), launched) as judge:
+    with InlineJudge(
+        bwrap, GradingRun(GradingConfig(jobs=1), 3, AssignmentConfig()), launched
+    ) as judge:
         assert judge.backend.name == "plain" and judge.slot is not launched
         assert judge.warning is not None and "no user namespaces here" in judge.warning
         assert launched.process is None and launched.control is None
@@ -174,7 +206,10 @@ def test_a_judge_whose_parent_has_gone_ends_quietly() -> None:
     from convkit.batch.pool import judge_process
 
     parent, child = CONTEXT.Pipe()
-    process = CONTEXT.Process(target=judge_process, args=(child, choose("plain"), GradingRun(GradingConfig(jobs=1), 3, AssignmentConfig())))
+    process = CONTEXT.Process(
+        target=judge_process,
+        args=(child, choose("plain"), GradingRun(GradingConfig(jobs=1), 3, AssignmentConfig())),
+    )
     process.start()
     child.close()
     parent.close()

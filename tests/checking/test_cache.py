@@ -47,25 +47,41 @@ def test_the_same_content_is_computed_once() -> None:
         {"X": torch.tensor([1.0, 2.0]), "p": (1.0, 2)},  # equal in Python, another type
         {"X": torch.tensor([1.0, 2.0]), "p": (True, 2)},
         {"Y": torch.tensor([1.0, 2.0]), "p": (1, 2)},  # another name
-        {"X": torch.tensor([-0.0, 2.0]).abs() * -1 * -1, "p": (1, 2), "q": None},  # one more argument
+        {
+            "X": torch.tensor([-0.0, 2.0]).abs() * -1 * -1,
+            "p": (1, 2),
+            "q": None,
+        },  # one more argument
     ],
 )
 def test_any_difference_is_another_key(other: dict[str, object]) -> None:
     calls, compute = counting()
     cache.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
     cache.computed("f", other, compute)
-    cache.computed("g", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)  # another computation
+    cache.computed(
+        "g", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute
+    )  # another computation
     assert len(calls) == 3
 
 
 def test_negative_zero_and_nan_bits_are_told_apart() -> None:
-    assert cache.content_key({"X": torch.tensor([0.0])}) != cache.content_key({"X": torch.tensor([-0.0])})
-    assert cache.content_key({"X": torch.tensor([float("nan")])}) == cache.content_key({"X": torch.tensor([float("nan")])})
+    assert cache.content_key({"X": torch.tensor([0.0])}) != cache.content_key(
+        {"X": torch.tensor([-0.0])}
+    )
+    assert cache.content_key({"X": torch.tensor([float("nan")])}) == cache.content_key(
+        {"X": torch.tensor([float("nan")])}
+    )
 
 
 @pytest.mark.parametrize(
     "value",
-    [object(), [1, 2], (torch.zeros(1),), torch.zeros(2, requires_grad=True), torch.zeros(2, dtype=torch.bfloat16)],
+    [
+        object(),
+        [1, 2],
+        (torch.zeros(1),),
+        torch.zeros(2, requires_grad=True),
+        torch.zeros(2, dtype=torch.bfloat16),
+    ],
     ids=["object", "list", "tuple of tensors", "needs grad", "bfloat16"],
 )
 def test_values_without_an_exact_key_are_never_cached(value: object) -> None:
@@ -154,4 +170,8 @@ def test_grades_do_not_depend_on_what_was_graded_before(tmp_path: Path) -> None:
     for path in (REFERENCE, expand(catalog / "corr2d__flipped_kernel.py", tmp_path), buggy):
         grade_in_process(path, seed=3)
     warm = grade_in_process(buggy, seed=3)
-    assert warm == cold and any(question.score < question.max_score for question in warm) and cache._answers
+    assert (
+        warm == cold
+        and any(question.score < question.max_score for question in warm)
+        and cache._answers
+    )

@@ -11,7 +11,9 @@ from convkit.checking.effects import UNDECIDED, Case, Layout, affine, describe, 
 from convkit.exercises.oracle import pool2d
 
 PLANE = Layout(("rows", "columns"), {"X": ("H", "W"), "K": ("h", "w")})
-CHANNELS = Layout(("output channels", "rows", "columns"), {"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "h", "w")})
+CHANNELS = Layout(
+    ("output channels", "rows", "columns"), {"X": ("c_i", "H", "W"), "K": ("c_o", "c_i", "h", "w")}
+)
 torch.manual_seed(0)
 X, K = torch.randn(5, 6), torch.randn(2, 3)
 EXPECTED = F.conv2d(X[None, None], K[None, None])[0, 0]
@@ -36,8 +38,14 @@ def last_row_zeroed(t: torch.Tensor) -> torch.Tensor:
         (last_row_zeroed(EXPECTED), "only the last row is wrong, the rest is right"),
         (EXPECTED.floor(), "every entry is the expected one rounded down to an integer"),
         (EXPECTED.flip(1), "it is the expected output with its columns in reverse order"),
-        (torch.zeros(EXPECTED.shape[0], 6), "it has 6 columns where 4 were expected (more; 6 is X's width)"),
-        (EXPECTED[None], "it has an extra axis of size 1: shape (1, 4, 4), expected (4, 4) (rows, columns)"),
+        (
+            torch.zeros(EXPECTED.shape[0], 6),
+            "it has 6 columns where 4 were expected (more; 6 is X's width)",
+        ),
+        (
+            EXPECTED[None],
+            "it has an extra axis of size 1: shape (1, 4, 4), expected (4, 4) (rows, columns)",
+        ),
         (EXPECTED.t()[:, :3], "it has 3 columns where 4 were expected (one fewer; 3 is K's width)"),
     ],
 )
@@ -48,14 +56,36 @@ def test_each_relation_says_what_it_sees(actual: torch.Tensor, words: str) -> No
 @pytest.mark.parametrize(
     ("actual", "expected", "words"),
     [
-        (EXPECTED3[:1].squeeze(0), EXPECTED3[:1], "the axis of size 1 for the output channels is missing"),
-        (EXPECTED3.permute(1, 2, 0), EXPECTED3, "its axes are (rows, columns, output channels) instead of (output channels, rows, columns)"),
-        (torch.zeros(3, 3, 4), EXPECTED3, "it has 3 output channels where 2 were expected (one more; 3 is X's input channels and K's input"),
-        (torch.stack([EXPECTED3[0], EXPECTED3[1] + 1]), EXPECTED3, "only the first output channel is right, every other is wrong"),
-        (EXPECTED3.flip(0), EXPECTED3, "it is the expected output with its output channels in reverse order"),
+        (
+            EXPECTED3[:1].squeeze(0),
+            EXPECTED3[:1],
+            "the axis of size 1 for the output channels is missing",
+        ),
+        (
+            EXPECTED3.permute(1, 2, 0),
+            EXPECTED3,
+            "its axes are (rows, columns, output channels) instead of (output channels, rows, columns)",
+        ),
+        (
+            torch.zeros(3, 3, 4),
+            EXPECTED3,
+            "it has 3 output channels where 2 were expected (one more; 3 is X's input channels and K's input",
+        ),
+        (
+            torch.stack([EXPECTED3[0], EXPECTED3[1] + 1]),
+            EXPECTED3,
+            "only the first output channel is right, every other is wrong",
+        ),
+        (
+            EXPECTED3.flip(0),
+            EXPECTED3,
+            "it is the expected output with its output channels in reverse order",
+        ),
     ],
 )
-def test_channels_are_named_as_the_layout_says(actual: torch.Tensor, expected: torch.Tensor, words: str) -> None:
+def test_channels_are_named_as_the_layout_says(
+    actual: torch.Tensor, expected: torch.Tensor, words: str
+) -> None:
     said = describe([Case({"X": X3, "K": K4}, expected, actual)], CHANNELS)
     assert said is not None and said.startswith(words), said
 
@@ -65,16 +95,23 @@ def test_windows_a_function_declares_name_the_wrong_outputs() -> None:
     X = torch.tensor([[-1.0, -2.0, 3.0], [-4.0, -5.0, 6.0], [7.0, 8.0, 9.0]])
     expected = pool2d(X, (2, 2))
     actual = expected.clamp(min=0)
-    windows = lambda inputs: {"hold only negative values": X.unfold(0, 2, 1).unfold(1, 2, 1).flatten(-2).amax(-1) < 0}  # noqa: E731
+    windows = lambda inputs: {  # noqa: E731
+        "hold only negative values": X.unfold(0, 2, 1).unfold(1, 2, 1).flatten(-2).amax(-1) < 0
+    }
     layout = Layout(("rows", "columns"), {"X": ("H", "W")}, windows)
-    assert describe([Case({"X": X}, expected, actual)], layout) == "only the outputs whose windows hold only negative values are wrong, every other is right"
+    assert (
+        describe([Case({"X": X}, expected, actual)], layout)
+        == "only the outputs whose windows hold only negative values are wrong, every other is right"
+    )
 
 
 def test_a_relation_is_said_only_where_every_case_agrees() -> None:
     scaled = Case({"X": X, "K": K}, EXPECTED, EXPECTED * 2)
     shifted = Case({"X": X, "K": K}, EXPECTED, EXPECTED + 1)
     assert describe([scaled, shifted], PLANE) is None
-    tiny = Case({}, torch.tensor([[3.0]]), torch.tensor([[6.0]]))  # one entry is a multiple of anything: it tells nothing
+    tiny = Case(
+        {}, torch.tensor([[3.0]]), torch.tensor([[6.0]])
+    )  # one entry is a multiple of anything: it tells nothing
     assert affine(tiny, PLANE) is UNDECIDED
     assert describe([tiny], PLANE) is None
     assert describe([scaled, tiny], PLANE) == "every entry is 2 times the expected one"

@@ -46,12 +46,18 @@ def test_corpus_is_complete() -> None:
     assert len(files) >= 28 and sum(name.endswith(".ipynb") for name in files) >= 2
     for name, expectation in EXPECTED.items():
         named = [*expectation["zero"], *expectation["full"], *expectation.get("lose", [])]
-        assert sorted(named) == sorted(QUESTION_IDS), f"{name}: every question must be zero, full or lose"
+        assert sorted(named) == sorted(QUESTION_IDS), (
+            f"{name}: every question must be zero, full or lose"
+        )
 
 
 def _tracked_hashes() -> dict[str, str]:
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.decode()
-    paths = {p for p in listed.split("\0") if p} | {str(p.relative_to(REPO)) for p in ATTACKS.iterdir()}
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+    ).stdout.decode()
+    paths = {p for p in listed.split("\0") if p} | {
+        str(p.relative_to(REPO)) for p in ATTACKS.iterdir()
+    }
     hashes = {}
     for relative in sorted(paths):
         try:
@@ -81,7 +87,10 @@ def _under_live_zygote(pid: str) -> bool:
     for _ in range(64):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
-            if b"convkit.worker.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes() and _status_uid(pid) == 0:
+            if (
+                b"convkit.worker.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                and _status_uid(pid) == 0
+            ):
                 return True
         except OSError:
             return False
@@ -95,7 +104,11 @@ def _stray_processes() -> list[str]:
     """Processes of worker uids that no live zygote owns: leaks (whatever run they came from)."""
     stray = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (_status_uid(entry.name) or 0) >= WORKER_UID_BASE and not _under_live_zygote(entry.name):
+        if (
+            entry.name.isdigit()
+            and (_status_uid(entry.name) or 0) >= WORKER_UID_BASE
+            and not _under_live_zygote(entry.name)
+        ):
             try:
                 stray.append(f"{entry.name}: {(entry / 'cmdline').read_bytes()[:120]!r}")
             except OSError:
@@ -157,23 +170,55 @@ def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-unty
 def in_a_container(paths: list[Path], out: Path) -> list[SubmissionResult]:
     """`paths` graded by `convkit grade --backend landlock` inside Docker's default confinement (no namespaces),
     with CONFIG's limits; the results as the run recorded them, in input order."""
-    limits = [f"--{item.name.replace('_', '-')}={getattr(CONFIG, item.name)}" for item in fields(CONFIG)]
-    command = ["-m", "convkit.cli", "grade", *paths, "--out", out, "--backend", "landlock", "--seed", "1", *limits]
-    done = subprocess.run(docker_like(sys.executable, *command), capture_output=True, text=True, timeout=BATCH_SECONDS, cwd=out.parent)
-    assert "isolation: landlock" in done.stdout, f"the landlock batch did not run: {done.stdout[-500:]}{done.stderr[-2000:]}"
-    by_name = {record["name"]: record["result"] for record in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    limits = [
+        f"--{item.name.replace('_', '-')}={getattr(CONFIG, item.name)}" for item in fields(CONFIG)
+    ]
+    command = [
+        "-m",
+        "convkit.cli",
+        "grade",
+        *paths,
+        "--out",
+        out,
+        "--backend",
+        "landlock",
+        "--seed",
+        "1",
+        *limits,
+    ]
+    done = subprocess.run(
+        docker_like(sys.executable, *command),
+        capture_output=True,
+        text=True,
+        timeout=BATCH_SECONDS,
+        cwd=out.parent,
+    )
+    assert "isolation: landlock" in done.stdout, (
+        f"the landlock batch did not run: {done.stdout[-500:]}{done.stderr[-2000:]}"
+    )
+    by_name = {
+        record["name"]: record["result"]
+        for record in map(json.loads, (out / "results.jsonl").read_text().splitlines())
+    }
     return [SubmissionResult.from_dict(by_name[path.name]) for path in paths]
 
 
 @pytest.fixture(
     scope="module",
-    params=[pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}")) for name in ("plain", "bwrap", "landlock")],
+    params=[
+        pytest.param(name, marks=pytest.mark.xdist_group(f"attacks-{name}"))
+        for name in ("plain", "bwrap", "landlock")
+    ],
 )
-def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
+def graded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, SubmissionResult]:
     if request.param == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     if request.param in ("plain", "landlock") and not ROOT:
-        pytest.skip(f"the tests run the {request.param} backend (own uid, hidden grader files) as root only")
+        pytest.skip(
+            f"the tests run the {request.param} backend (own uid, hidden grader files) as root only"
+        )
     if request.param == "landlock" and landlock.available():
         pytest.skip(f"no Landlock here: {landlock.available()}")
     before_hashes, before_fakes = _tracked_hashes(), _fake_results()
@@ -185,7 +230,9 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         if request.param == "landlock":
             results = in_a_container(paths, folder / "graded")
         else:
-            results = grade_batch(paths, GradingRun(CONFIG, 1), choose(request.param), progress=False).results
+            results = grade_batch(
+                paths, GradingRun(CONFIG, 1), choose(request.param), progress=False
+            ).results
     elapsed = time.monotonic() - started
     # The fillers write 2,000 MB each unless bounded. Every worker's writable places are tmpfs of tmp_bytes each;
     # the other backend's batch may run at the same time on the other test process, with as many workers. A
@@ -194,7 +241,9 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     budget = 2 * CONFIG.jobs * len(WRITABLE) * tmp_bytes + (64 << 20)
     grew = shmem.peak - shmem.start
     least = 0 if request.param == "landlock" else tmp_bytes // 2
-    assert least <= grew <= budget, f"host tmpfs memory grew by {grew >> 20} MB (the budget is {budget >> 20} MB)"
+    assert least <= grew <= budget, (
+        f"host tmpfs memory grew by {grew >> 20} MB (the budget is {budget >> 20} MB)"
+    )
     assert elapsed < BATCH_SECONDS, f"the {request.param} batch took {elapsed:.0f} s"
     if ROOT:
         assert not _settled(_stray_processes), f"worker processes survived: {_stray_processes()}"
@@ -202,7 +251,9 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     after_hashes = _tracked_hashes()
     changed = [path for path in before_hashes if after_hashes.get(path) != before_hashes[path]]
     assert not changed, f"grader files changed during grading: {changed}"
-    assert _fake_results() <= before_fakes, f"fake results files appeared: {_fake_results() - before_fakes}"
+    assert _fake_results() <= before_fakes, (
+        f"fake results files appeared: {_fake_results() - before_fakes}"
+    )
     return dict(zip(names, results, strict=True))
 
 
@@ -210,7 +261,9 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
     expectation = EXPECTED[name]
     if expectation.get("needs_root") and not ROOT:
-        pytest.skip("without root, bubblewrap's temporary folders have no file-count bound (Backend.describe says so)")
+        pytest.skip(
+            "without root, bubblewrap's temporary folders have no file-count bound (Backend.describe says so)"
+        )
     result = graded[name]
     scores = {q.question: q for q in result.questions}
     assert result.gradable, f"{name} made the grader fail: {result.problem}"
@@ -222,19 +275,27 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
     for question in expectation["full"]:
         q = scores[question]
         if q.score != q.max_score:
-            failed = "; ".join(line for line in check_lines(result) if line.startswith(f"[{question} /"))
-            problems.append(f"{question} scored {q.score}/{q.max_score}, must be full: {failed[:300]}")
+            failed = "; ".join(
+                line for line in check_lines(result) if line.startswith(f"[{question} /")
+            )
+            problems.append(
+                f"{question} scored {q.score}/{q.max_score}, must be full: {failed[:300]}"
+            )
     for question in expectation.get("lose", []):
         if scores[question].score >= scores[question].max_score:
             problems.append(f"{question} got full marks, must lose points")
     said, scratch = [q for q in QUESTION_IDS if scores[q].scratch], expectation.get("scratch", [])
     if said != scratch:
         problems.append(f"the from-scratch policy spoke of {said}, must of {scratch}")
-    assert not problems, f"{name} ({expectation['why']}):\n" + "\n".join(problems) + f"\nnotes: {result.notes}"
+    assert not problems, (
+        f"{name} ({expectation['why']}):\n" + "\n".join(problems) + f"\nnotes: {result.notes}"
+    )
 
 
 def test_feedback_on_attacks_is_readable(graded: dict[str, SubmissionResult]) -> None:
     """Whatever a hostile submission prints or raises, no feedback line is over 200 characters or shows a number
     with more than four significant digits."""
-    problems = [f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)]
+    problems = [
+        f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)
+    ]
     assert not problems, "\n".join(problems[:10])

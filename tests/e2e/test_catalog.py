@@ -112,13 +112,19 @@ def key(path: Path) -> str:
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResult]:
     """Every submission by `folder/file name`."""
     sources = [*CATALOG, *CATALOG2, *CATALOG3, *HONEST]
-    paths = [expand(path, tmp_path_factory.mktemp(path.parent.name, numbered=True)) for path in sources]
+    paths = [
+        expand(path, tmp_path_factory.mktemp(path.parent.name, numbered=True)) for path in sources
+    ]
     batch = grade_batch(paths, GradingRun(CONFIG, SEED), choose("plain"), progress=False)
     return {key(source): result for source, result in zip(sources, batch.results, strict=True)}
 
 
 def _failures(result: SubmissionResult, question: str | None = None) -> list[str]:
-    return [line for line in check_lines(result) if question is None or line.startswith(f"[{question} /")]
+    return [
+        line
+        for line in check_lines(result)
+        if question is None or line.startswith(f"[{question} /")
+    ]
 
 
 def _target(path: Path) -> str:
@@ -128,18 +134,26 @@ def _target(path: Path) -> str:
 def test_catalog_is_complete() -> None:
     assert len(CATALOG) >= 35, f"only {len(CATALOG)} catalog files"
     per_question = Counter(_target(p) for p in CATALOG)
-    assert set(per_question) <= set(QUESTION_IDS), f"unknown question prefixes: {set(per_question) - set(QUESTION_IDS)}"
+    assert set(per_question) <= set(QUESTION_IDS), (
+        f"unknown question prefixes: {set(per_question) - set(QUESTION_IDS)}"
+    )
     thin = {q: per_question.get(q, 0) for q in QUESTION_IDS if per_question.get(q, 0) < 3}
     assert not thin, f"questions with fewer than 3 catalogued bugs: {thin}"
     for path in CATALOG:
         first = path.read_text().splitlines()[0]
-        assert first.startswith("# ") and len(first) > 10, f"{path.name} should start with a one-line comment describing its bug"
+        assert first.startswith("# ") and len(first) > 10, (
+            f"{path.name} should start with a one-line comment describing its bug"
+        )
     assert len(HONEST) >= 8, f"only {len(HONEST)} honest submissions"
-    assert set(NAMED_BUGS) <= {p.stem for p in CATALOG}, f"NAMED_BUGS names missing files: {set(NAMED_BUGS) - {p.stem for p in CATALOG}}"
+    assert set(NAMED_BUGS) <= {p.stem for p in CATALOG}, (
+        f"NAMED_BUGS names missing files: {set(NAMED_BUGS) - {p.stem for p in CATALOG}}"
+    )
 
 
 @pytest.mark.parametrize("path", [*CATALOG, *CATALOG2, *CATALOG3], ids=key)
-def test_catalog_bug_loses_points_on_its_question_only(graded: dict[str, SubmissionResult], path: Path) -> None:
+def test_catalog_bug_loses_points_on_its_question_only(
+    graded: dict[str, SubmissionResult], path: Path
+) -> None:
     result = graded[key(path)]
     target = _target(path)
     by_id = {q.question: q for q in result.questions}
@@ -147,22 +161,35 @@ def test_catalog_bug_loses_points_on_its_question_only(graded: dict[str, Submiss
         f"{path.name}: the bug ({path.read_text().splitlines()[0][2:]}) was not caught: "
         f"{target} scored {by_id[target].score}/{by_id[target].max_score}; notes: {result.notes}"
     )
-    collateral = {q.question: f"{q.score}/{q.max_score}" for q in result.questions if q.question != target and q.score < q.max_score}
-    assert not collateral, f"{path.name}: a bug in {target} also cost points on {collateral}:\n" + "\n".join(_failures(result))
+    collateral = {
+        q.question: f"{q.score}/{q.max_score}"
+        for q in result.questions
+        if q.question != target and q.score < q.max_score
+    }
+    assert not collateral, (
+        f"{path.name}: a bug in {target} also cost points on {collateral}:\n"
+        + "\n".join(_failures(result))
+    )
 
 
 @pytest.mark.parametrize("path", HONEST, ids=lambda p: p.name)
 def test_honest_submission_gets_full_marks(graded: dict[str, SubmissionResult], path: Path) -> None:
     result = graded[key(path)]
-    lost = {q.question: f"{q.score}/{q.max_score}" for q in result.questions if q.score < q.max_score}
-    assert not lost, f"{path.name} is correct but lost points on {lost}:\n" + "\n".join(_failures(result))
+    lost = {
+        q.question: f"{q.score}/{q.max_score}" for q in result.questions if q.score < q.max_score
+    }
+    assert not lost, f"{path.name} is correct but lost points on {lost}:\n" + "\n".join(
+        _failures(result)
+    )
 
 
 @pytest.mark.parametrize("stem", sorted(NAMED_BUGS))
 def test_failure_names_the_bug(graded: dict[str, SubmissionResult], stem: str) -> None:
     failures = _failures(graded[f"catalog/{stem}.py"], stem.split("__", 1)[0])
     wanted = NAMED_BUGS[stem]
-    assert any(wanted in failure for failure in failures), f"no failure of {stem} says {wanted!r}:\n" + "\n".join(failures)
+    assert any(wanted in failure for failure in failures), (
+        f"no failure of {stem} says {wanted!r}:\n" + "\n".join(failures)
+    )
 
 
 def test_no_failure_leaks_grader_internals(graded: dict[str, SubmissionResult]) -> None:
@@ -178,40 +205,71 @@ def test_no_failure_leaks_grader_internals(graded: dict[str, SubmissionResult]) 
 def described(result: SubmissionResult, question: str) -> bool:
     """Whether the question's feedback says what is wrong in words: a bug (named on proof) or what its output
     shows, in some failed check."""
-    return any(check.failure and (check.failure.bug or check.failure.effect) for q in result.questions if q.question == question for check in q.checks)
+    return any(
+        check.failure and (check.failure.bug or check.failure.effect)
+        for q in result.questions
+        if q.question == question
+        for check in q.checks
+    )
 
 
-@pytest.mark.parametrize(("catalog", "rate"), [(CATALOG, 1.0), (CATALOG2, 0.8), (CATALOG3, 0.8)], ids=["catalog", "catalog2", "catalog3"])
+@pytest.mark.parametrize(
+    ("catalog", "rate"),
+    [(CATALOG, 1.0), (CATALOG2, 0.8), (CATALOG3, 0.8)],
+    ids=["catalog", "catalog2", "catalog3"],
+)
 def test_bugs_are_caught_and_described(
-    graded: dict[str, SubmissionResult], catalog: list[Path], rate: float, capsys: pytest.CaptureFixture[str]
+    graded: dict[str, SubmissionResult],
+    catalog: list[Path],
+    rate: float,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Every bug of the kit's own catalog is described in words (named, or what its output shows); at least 80% of
     those caught of the second and third, written apart from the checks."""
-    targets = {path: next(q for q in graded[key(path)].questions if q.question == _target(path)) for path in catalog}
+    targets = {
+        path: next(q for q in graded[key(path)].questions if q.question == _target(path))
+        for path in catalog
+    }
     caught = [path for path, question in targets.items() if question.score < question.max_score]
     told = [p for p in caught if described(graded[key(p)], _target(p))]
     folder = catalog[0].parent.name
     with capsys.disabled():
-        print(f"\n{folder}: caught {len(caught)}/{len(catalog)}, described {len(told)}/{len(caught)}")
+        print(
+            f"\n{folder}: caught {len(caught)}/{len(catalog)}, described {len(told)}/{len(caught)}"
+        )
     missed = sorted({p.stem for p in catalog} - {p.stem for p in caught} - set(UNCATCHABLE))
     assert not missed, f"missed: {missed}"
-    assert len(told) / len(caught) >= rate, f"described {len(told)}/{len(caught)}; not: {sorted(p.stem for p in set(caught) - set(told))}"
+    assert len(told) / len(caught) >= rate, (
+        f"described {len(told)}/{len(caught)}; not: {sorted(p.stem for p in set(caught) - set(told))}"
+    )
 
 
-HEADLINES: dict[str, str | list[str] | None] = json.loads((CORPORA / "catalog_headlines.json").read_text())
+HEADLINES: dict[str, str | list[str] | None] = json.loads(
+    (CORPORA / "catalog_headlines.json").read_text()
+)
 """For every catalog file, what a bug named on its question may say (a distinctive part of its words, or one of
 several where two checks each prove a cause of their own), or null: no bug may be named, only effects. Written
 by reading each file's bug against the feedback, apart from the checks."""
 
 
 @pytest.mark.parametrize("path", [*CATALOG, *CATALOG2, *CATALOG3], ids=key)
-def test_no_headline_names_a_bug_other_than_the_files_own(graded: dict[str, SubmissionResult], path: Path) -> None:
+def test_no_headline_names_a_bug_other_than_the_files_own(
+    graded: dict[str, SubmissionResult], path: Path
+) -> None:
     """Every bug named on the file's question is the file's own; where none may be, effects only."""
     allowed = HEADLINES[key(path)]
     words = [allowed] if isinstance(allowed, str) else allowed or []
-    named = {check.failure.bug for q in graded[key(path)].questions if q.question == _target(path) for check in q.checks if check.failure and check.failure.bug}
+    named = {
+        check.failure.bug
+        for q in graded[key(path)].questions
+        if q.question == _target(path)
+        for check in q.checks
+        if check.failure and check.failure.bug
+    }
     wrong = [bug for bug in named if not any(word in bug for word in words)]
-    assert not wrong, f"{path.name} ({path.read_text().splitlines()[0][2:]}) is told a cause that is not its bug: {wrong}"
+    assert not wrong, (
+        f"{path.name} ({path.read_text().splitlines()[0][2:]}) is told a cause that is not its bug: {wrong}"
+    )
 
 
 def test_the_policy_finds_the_library_calls_and_nothing_else(graded: Graded) -> None:
@@ -225,5 +283,7 @@ def test_the_policy_finds_the_library_calls_and_nothing_else(graded: Graded) -> 
 
 def test_feedback_is_readable(graded: dict[str, SubmissionResult]) -> None:
     """No feedback line over 200 characters, and no number with more than four significant digits."""
-    problems = [f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)]
+    problems = [
+        f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)
+    ]
     assert not problems, "\n".join(problems[:10])

@@ -23,13 +23,17 @@ HEADER = "submission,student,sid,email,corr2d,conv2d_layer,learn_kernel,output_s
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def graded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     folder = tmp_path_factory.mktemp("subs", numbered=False)
     shutil.copy(REFERENCE, folder / "alice.py")
     shutil.copy(STUBS, folder / "bob.py")
     (folder / "carol.ipynb").write_text('{"cells": [')
     (folder / "dave.py").write_text(
-        REFERENCE.read_text().replace("def pool2d(X, pool_size, mode='max'):", "def pool2d(X, pool_size, mode='max')")
+        REFERENCE.read_text().replace(
+            "def pool2d(X, pool_size, mode='max'):", "def pool2d(X, pool_size, mode='max')"
+        )
     )
     other = tmp_path_factory.mktemp("elsewhere", numbered=False) / "alice.py"
     shutil.copy(REFERENCE, other)
@@ -37,19 +41,29 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.C
     return out, convkit("grade", folder, other, "--out", out, "--jobs", "2", "--seed", "fresh")
 
 
-def test_grades_csv_has_one_row_per_submission_named_by_file(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_grades_csv_has_one_row_per_submission_named_by_file(
+    graded: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     out, done = graded
     assert done.returncode == 0, done.stderr
     lines = (out / "grades.csv").read_text().splitlines()
     assert lines[0] == HEADER
     rows = list(csv.DictReader(lines))
-    assert [row["submission"] for row in rows] == ["subs/alice.py", "bob.py", "carol.ipynb", "dave.py", "elsewhere/alice.py"]
+    assert [row["submission"] for row in rows] == [
+        "subs/alice.py",
+        "bob.py",
+        "carol.ipynb",
+        "dave.py",
+        "elsewhere/alice.py",
+    ]
     assert {row["student"] + row["sid"] + row["email"] for row in rows} == {""}
     assert [row["total"] for row in rows] == ["35", "0", "0", "31", "35"]
     assert {row["status"] for row in rows} == {"graded"}
 
 
-def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_results_json_is_gradescope_shaped_with_feedback(
+    graded: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     out, _ = graded
     alice = json.loads((out / "subs__alice.py" / "results.json").read_text())
     assert alice["score"] == 35 and [t["name"] for t in alice["tests"]] == list(QUESTION_IDS)
@@ -60,7 +74,11 @@ def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, sub
     bob = json.loads((out / "bob.py" / "results.json").read_text())
     assert "not implemented yet" in bob["tests"][0]["output"]
     dave = json.loads((out / "dave.py" / "results.json").read_text())
-    line = next(i for i, text in enumerate(REFERENCE.read_text().splitlines(), 1) if text.startswith("def pool2d("))
+    line = next(
+        i
+        for i, text in enumerate(REFERENCE.read_text().splitlines(), 1)
+        if text.startswith("def pool2d(")
+    )
     said = f"line {line}: SyntaxError: expected ':'; the functions above that line were graded"
     assert all(test["output"].splitlines()[0] == said for test in dave["tests"])
     assert f"not graded: line {line} has a syntax error" in dave["tests"][-1]["output"]
@@ -70,13 +88,21 @@ def test_results_json_is_gradescope_shaped_with_feedback(graded: tuple[Path, sub
 def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, done = graded
     report = (out / "report.md").read_text()
-    assert "| `corr2d` | 3/5 (60%)" in report and "`corr2d` untouched in 1" in report and "carol.ipynb" in report
+    assert (
+        "| `corr2d` | 3/5 (60%)" in report
+        and "`corr2d` untouched in 1" in report
+        and "carol.ipynb" in report
+    )
     assert "| `bob.py` |  |  | 0/35 | graded | `bob.py/feedback.md` |" in report
     fully = report.split("## Submissions that could not be fully graded")[1]
     assert "`dave.py`: line " in fully and "`carol.ipynb`: not a valid notebook" in fully
     assert (out / "histogram.png").read_bytes().startswith(b"\x89PNG")
     progress = done.stderr.splitlines()
-    assert "\r" not in done.stderr and progress[-1].startswith("grading: 100%|") and "5/5" in progress[-1], done.stderr
+    assert (
+        "\r" not in done.stderr
+        and progress[-1].startswith("grading: 100%|")
+        and "5/5" in progress[-1]
+    ), done.stderr
 
 
 @pytest.mark.parametrize(
@@ -85,22 +111,50 @@ def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[st
         (["grade", "nowhere.py", "--out", "x"], "nowhere.py: no such file or folder"),
         (["grade", str(REFERENCE), "--out", "x", "--jobs", "0"], "jobs must be an integer >= 1"),
         (["grade", str(REFERENCE), "--out", str(REFERENCE)], "is a file, not a folder"),
-        (["grade", str(REFERENCE), "--out", str(STUBS.parent)], "exists and is not empty; choose another folder, or pass --force"),
-        (["grade", str(REFERENCE), "--out", str(REFERENCE.parent), "--force"], f"would replace the submissions ({REFERENCE})"),
-        (["grade", str(REFERENCE), "--out", ".", "--force"], "--out . would replace the course folder (.)"),
+        (
+            ["grade", str(REFERENCE), "--out", str(STUBS.parent)],
+            "exists and is not empty; choose another folder, or pass --force",
+        ),
+        (
+            ["grade", str(REFERENCE), "--out", str(REFERENCE.parent), "--force"],
+            f"would replace the submissions ({REFERENCE})",
+        ),
+        (
+            ["grade", str(REFERENCE), "--out", ".", "--force"],
+            "--out . would replace the course folder (.)",
+        ),
         (["build", "--out", ".", "--force"], "--out . would replace the course folder (.)"),
-        (["grade", str(REFERENCE), "--out", str(REFERENCE / "graded")], f"cannot be made: {REFERENCE} is a file"),
-        (["grade", str(REFERENCE), "--out", "x", "--jobs", "abc"], "argument --jobs: invalid int value: 'abc'"),
+        (
+            ["grade", str(REFERENCE), "--out", str(REFERENCE / "graded")],
+            f"cannot be made: {REFERENCE} is a file",
+        ),
+        (
+            ["grade", str(REFERENCE), "--out", "x", "--jobs", "abc"],
+            "argument --jobs: invalid int value: 'abc'",
+        ),
         (["grade", str(REFERENCE)], "the following arguments are required: --out"),
-        (["build", "--out", str(REFERENCE.parent)], "exists and is not empty; choose another folder, or pass --force"),
+        (
+            ["build", "--out", str(REFERENCE.parent)],
+            "exists and is not empty; choose another folder, or pass --force",
+        ),
         (["build", "--out", str(REFERENCE)], "is a file, not a folder"),
-        (["grade", str(REFERENCE), "--out", "x", "--backend", "docker"], "unknown backend 'docker'"),
-        (["grade", str(REFERENCE), "--out", "x", "--seed", "banana"], "'banana' is not a seed: use a non-negative integer or 'fresh'"),
+        (
+            ["grade", str(REFERENCE), "--out", "x", "--backend", "docker"],
+            "unknown backend 'docker'",
+        ),
+        (
+            ["grade", str(REFERENCE), "--out", "x", "--seed", "banana"],
+            "'banana' is not a seed: use a non-negative integer or 'fresh'",
+        ),
     ],
 )
 def test_misuse_exits_2_with_one_line(args: list[str], message: str) -> None:
     done = convkit(*args)
-    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (
+        done.returncode == 2
+        and message in done.stderr
+        and len(done.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_doctor_starts_each_backend_and_states_its_isolation() -> None:
@@ -124,7 +178,10 @@ def test_a_sandbox_that_cannot_start_grades_nothing(
     grade = ["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--backend", "plain"]
     assert cli.main([*grade, "--seed", "1"]) == 1
     error = capsys.readouterr().err
-    assert "could not start: no namespaces here; nothing was graded" in error and not (tmp_path / "out").exists()
+    assert (
+        "could not start: no namespaces here; nothing was graded" in error
+        and not (tmp_path / "out").exists()
+    )
 
 
 def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
@@ -136,7 +193,18 @@ def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
     batch, out = tmp_path / "batch", tmp_path / "out"
     batch.mkdir()
     shutil.copy(REFERENCE, batch / "ref.py")
-    grade = ["grade", str(batch), "--out", str(out), "--backend", "plain", "--seed", "7", "--course", str(tmp_path)]
+    grade = [
+        "grade",
+        str(batch),
+        "--out",
+        str(out),
+        "--backend",
+        "plain",
+        "--seed",
+        "7",
+        "--course",
+        str(tmp_path),
+    ]
     assert cli.main(grade) == 0
     before = (out / "grades.csv").read_bytes()
     shutil.copy(STUBS, batch / "stubs.py")
@@ -145,7 +213,10 @@ def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
     capsys.readouterr()
     assert cli.main([*grade, "--resume"]) == 1
     error = capsys.readouterr().err
-    assert f"could not start: no namespaces here; what was graded is in {out}; run the same command with --resume" in error
+    assert (
+        f"could not start: no namespaces here; what was graded is in {out}; run the same command with --resume"
+        in error
+    )
     assert (out / "grades.csv").read_bytes() == before
 
 
@@ -175,12 +246,22 @@ def test_grading_never_draws_a_seed_unasked_and_regrades_alike(tmp_path: Path) -
         "solutions__convolutions.py/results.json",
         "student_template__convolutions.py/results.json",
     ):
-        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
-    assert {row["seed"] for row in csv.DictReader((tmp_path / "first" / "grades.csv").open())} == {seed}
-    fresh = convkit("grade", STUBS, "--out", tmp_path / "fresh", "--seed", "fresh", "--jobs", "1", cwd=course)
+        assert (tmp_path / "first" / name).read_bytes() == (
+            tmp_path / "second" / name
+        ).read_bytes(), name
+    assert {row["seed"] for row in csv.DictReader((tmp_path / "first" / "grades.csv").open())} == {
+        seed
+    }
+    fresh = convkit(
+        "grade", STUBS, "--out", tmp_path / "fresh", "--seed", "fresh", "--jobs", "1", cwd=course
+    )
     assert fresh.returncode == 0 and "graded with a fresh seed" in fresh.stderr
     replay = fresh.stderr.split("--seed ")[-1].split()[0]
-    assert {row["seed"] for row in csv.DictReader((tmp_path / "fresh" / "grades.csv").open())} == {replay} != {seed}
+    assert (
+        {row["seed"] for row in csv.DictReader((tmp_path / "fresh" / "grades.csv").open())}
+        == {replay}
+        != {seed}
+    )
     assert seed_file.read_text().splitlines()[-1] == seed, "a fresh seed for a run is not kept"
 
 
@@ -203,7 +284,14 @@ def test_out_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
     assert refused.returncode == 2 and (out / "stale.txt").exists()
     done = convkit("grade", STUBS, "--out", out, "--seed", "1", "--force")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["convolutions.py", "grades.csv", "histogram.png", "report.html", "report.md", "results.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "convolutions.py",
+        "grades.csv",
+        "histogram.png",
+        "report.html",
+        "report.md",
+        "results.jsonl",
+    ]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graded")] == []
 
 
@@ -258,7 +346,11 @@ def test_build_replaces_out_whole_with_force(tmp_path: Path) -> None:
     (out / "stray.txt").write_text("left over")
     done = convkit("build", "--out", out, "--force", "--course", tmp_path)
     assert done.returncode == 0, done.stderr
-    assert not (out / "stray.txt").exists() and (out / "autograder.zip").is_file() and (out / "student").is_dir()
+    assert (
+        not (out / "stray.txt").exists()
+        and (out / "autograder.zip").is_file()
+        and (out / "student").is_dir()
+    )
 
 
 @pytest.mark.slow

@@ -19,7 +19,11 @@ from convkit.exercises.questions import QUESTION_IDS
 from convkit.grading.engine import grade_in_process
 from tests.conftest import CORPORA, expand
 
-FILES = [*sorted((CORPORA / "catalog").glob("*.py")), *sorted((CORPORA / "catalog2").glob("*.py")), *sorted((CORPORA / "catalog3").glob("*.py"))]
+FILES = [
+    *sorted((CORPORA / "catalog").glob("*.py")),
+    *sorted((CORPORA / "catalog2").glob("*.py")),
+    *sorted((CORPORA / "catalog3").glob("*.py")),
+]
 FILES += sorted(p for p in (CORPORA / "honest").iterdir() if p.suffix in (".py", ".ipynb"))
 SEEDS = [*range(11), 2**40 + 9]
 
@@ -28,7 +32,11 @@ def verdicts(path: Path, seed: int) -> dict[str, bool]:
     graded = (path.stem.split("__", 1)[0],) if "__" in path.stem else QUESTION_IDS
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         questions = grade_in_process(path, seed, graded, explain=False)
-    return {f"{check.question} / {check.name}": check.passed for question in questions for check in question.checks}
+    return {
+        f"{check.question} / {check.name}": check.passed
+        for question in questions
+        for check in question.checks
+    }
 
 
 @pytest.mark.slow
@@ -37,5 +45,9 @@ def test_verdicts_do_not_depend_on_the_seed(source: Path, tmp_path: Path) -> Non
     path = expand(source, tmp_path)
     first = verdicts(path, SEEDS[0])
     for seed in SEEDS[1:]:
-        differ = {name: (first[name], passed) for name, passed in verdicts(path, seed).items() if passed != first[name]}
+        differ = {
+            name: (first[name], passed)
+            for name, passed in verdicts(path, seed).items()
+            if passed != first[name]
+        }
         assert not differ, f"{source.name}: seed {SEEDS[0]} and seed {seed} disagree on {differ}"

@@ -27,17 +27,34 @@ pytestmark = pytest.mark.slow
 def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """A command as the instructor's shell runs it: no PYTHONPATH pointing at convkit's sources."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, env=env
+    )
 
 
 def test_the_wheel_builds_and_grades_from_anywhere(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, REPO, cwd=tmp_path)
+    built = run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        wheels,
+        REPO,
+        cwd=tmp_path,
+    )
     assert built.returncode == 0, built.stderr
     [wheel] = wheels.glob("convkit-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert {"convkit/assignment/narrative.toml", "convkit/assignment/convkit.toml", "convkit/output/templates/report.html"} <= names
+    assert {
+        "convkit/assignment/narrative.toml",
+        "convkit/assignment/convkit.toml",
+        "convkit/output/templates/report.html",
+    } <= names
     venv = tmp_path / "venv"
     assert run(sys.executable, "-m", "venv", venv, cwd=tmp_path).returncode == 0
     python = venv / "bin" / "python"
@@ -60,10 +77,14 @@ def test_the_wheel_builds_and_grades_from_anywhere(tmp_path: Path) -> None:
     course.mkdir()
     build = run(venv / "bin" / "convkit", "build", "--out", "handout", cwd=course)
     assert build.returncode == 0, build.stderr
-    assert (course / "handout" / "autograder.zip").is_file() and (course / "handout" / "student" / "convolutions.ipynb").is_file()
+    assert (course / "handout" / "autograder.zip").is_file() and (
+        course / "handout" / "student" / "convolutions.ipynb"
+    ).is_file()
     question = course / "handout" / "prairielearn" / "questions" / "convkit" / "convolutions"
     assert (question / "info.json").is_file()
-    grade = run(venv / "bin" / "convkit", "grade", REFERENCE, "--out", "graded", "--jobs", "1", cwd=course)
+    grade = run(
+        venv / "bin" / "convkit", "grade", REFERENCE, "--out", "graded", "--jobs", "1", cwd=course
+    )
     assert grade.returncode == 0, grade.stderr
     assert (course / "graded" / "grades.csv").read_text().splitlines()[1].split(",")[4:14] == [
         "6",

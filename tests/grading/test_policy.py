@@ -146,7 +146,9 @@ def test_findings_name_the_line_of_a_python_file_and_of_a_notebook_cell() -> Non
     definitions = parse("sub.py", (header + helper + answer).encode()).definitions
     said = "sure: `corr2d` calls `F.conv2d` (line 7)"
     assert told(findings(definitions, FORBID, {})) == {"corr2d": said}
-    assert found(header, "x = 2\n" + helper + answer) == {"corr2d": said.replace("line 7", "cell 2, line 4")}
+    assert found(header, "x = 2\n" + helper + answer) == {
+        "corr2d": said.replace("line 7", "cell 2, line 4")
+    }
 
 
 def test_a_name_means_what_the_statements_that_bind_it_leave_it() -> None:
@@ -156,7 +158,9 @@ def test_a_name_means_what_the_statements_that_bind_it_leave_it() -> None:
     imported = "from scipy.signal import correlate2d"
     answer = "def corr2d(X, K):\n    return correlate2d(X, K)"
     assert found(imported, own, answer) == {}
-    assert found(own, imported, answer) == {"corr2d": "sure: `corr2d` calls `correlate2d` (cell 3, line 2)"}
+    assert found(own, imported, answer) == {
+        "corr2d": "sure: `corr2d` calls `correlate2d` (cell 3, line 2)"
+    }
     maybe = "try:\n    from scipy.signal import correlate2d\nexcept ImportError:\n    pass"
     assert found(own, maybe, answer) == found(own, imported, answer)  # the cautious reading
     shared = "x = (\n  1); from torch.nn.functional import conv2d as c; y = 2\ndef corr2d(X, K):\n    return c(X, K)"
@@ -166,13 +170,19 @@ def test_a_name_means_what_the_statements_that_bind_it_leave_it() -> None:
 
 def test_only_what_the_answers_lead_to_is_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
     reference = REFERENCE.read_text()
-    helpers = "".join(f"def helper{n}(X):\n    return X + {n}\n\nY{n} = helper{n}(1)\n" for n in range(5000))
+    helpers = "".join(
+        f"def helper{n}(X):\n    return X + {n}\n\nY{n} = helper{n}(1)\n" for n in range(5000)
+    )
     definitions = parse("big.py", (reference + helpers).encode()).definitions
     parsed: list[int] = []
     node = Statement.node
-    monkeypatch.setattr(Statement, "node", lambda statement: parsed.append(statement.first) or node(statement))
+    monkeypatch.setattr(
+        Statement, "node", lambda statement: parsed.append(statement.first) or node(statement)
+    )
     assert findings(definitions, load().forbid, {}) == {}
-    assert parsed and max(parsed) <= reference.count("\n")  # the reference's answers and imports, none of the helpers
+    assert parsed and max(parsed) <= reference.count(
+        "\n"
+    )  # the reference's answers and imports, none of the helpers
 
 
 def test_what_the_calls_ran_is_a_finding_whatever_the_code_names() -> None:
@@ -277,7 +287,9 @@ ROUTES = {
 def test_the_worker_sees_the_operators_however_called(worker: Namespace, body: str) -> None:
     imports = "import threading\nimport torch\nfrom torch import nn\n" + F
     cell = f"{imports}def f(X):\n    {body}\nf(torch.rand(3, 3))"
-    assert [reply["status"] for reply in probes.run_cells(worker, [cell], [1], None, set())] == ["ok"]
+    assert [reply["status"] for reply in probes.run_cells(worker, [cell], [1], None, set())] == [
+        "ok"
+    ]
     reply = call(worker, "f", torch.rand(4, 4))  # what ran as the cell loaded is not the call's
     assert reply["status"] == "ok" and reply.get("reached", []) == ROUTES[body]
 
@@ -320,7 +332,10 @@ def write(folder: Path, text: str) -> Path:
 
 def test_the_assignment_config_is_validated_with_one_line_errors(tmp_path: Path) -> None:
     assert load().from_scratch is FromScratch.FEEDBACK and "corr2d" in load().forbid
-    assert load(write(tmp_path / "ok", '[from_scratch]\nmode = "zero"\n')).from_scratch is FromScratch.ZERO
+    assert (
+        load(write(tmp_path / "ok", '[from_scratch]\nmode = "zero"\n')).from_scratch
+        is FromScratch.ZERO
+    )
     bad = {
         '[from_scratch]\nmode = "strict"\n': "from_scratch mode must be one of 'off', 'feedback', 'zero'",
         '[from_scratch.forbid]\ncorr = ["conv2d"]\n': "names 'corr', which is not a question",
@@ -333,7 +348,11 @@ def test_the_assignment_config_is_validated_with_one_line_errors(tmp_path: Path)
     for number, (text, said) in enumerate(bad.items()):
         with pytest.raises(ConfigError) as error:
             load(write(tmp_path / str(number), text))
-        assert said in str(error.value) and "convkit.toml" in str(error.value) and "\n" not in str(error.value)
+        assert (
+            said in str(error.value)
+            and "convkit.toml" in str(error.value)
+            and "\n" not in str(error.value)
+        )
 
 
 def test_the_prairielearn_image_is_the_courses_choice(tmp_path: Path) -> None:
@@ -352,7 +371,11 @@ def test_a_bad_config_stops_convkit_grade_with_one_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "convkit.cli", "grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--course", str(course)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "from_scratch mode must be one of" in done.stderr
+    assert (
+        done.returncode == 2
+        and done.stderr.count("\n") == 1
+        and "from_scratch mode must be one of" in done.stderr
+    )
 
 
 SCRATCH = {name: set(EXPECTED[name]["scratch"]) for name in EXPECTED if name.startswith("scratch_")}

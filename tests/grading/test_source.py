@@ -92,13 +92,23 @@ def test_a_segment_is_one_statements_text_alone() -> None:
     """What the from-scratch policy parses again: each top-level statement's own text (columns in
     UTF-8 bytes), where others share its lines; in the kit's own files, the same tree as the whole
     file's parse gives."""
-    assert segments("a = 1; import é as b\nx = (\n  2); y = 'é' + c\n") == ["a = 1", "import é as b", "x = (\n  2)", "y = 'é' + c"]
+    assert segments("a = 1; import é as b\nx = (\n  2); y = 'é' + c\n") == [
+        "a = 1",
+        "import é as b",
+        "x = (\n  2)",
+        "y = 'é' + c",
+    ]
     for path in FILES:
         text = Source(path.read_text()).text
-        assert [ast.dump(ast.parse(s).body[0]) for s in segments(text)] == [ast.dump(n) for n in ast.parse(text).body], path
+        assert [ast.dump(ast.parse(s).body[0]) for s in segments(text)] == [
+            ast.dump(n) for n in ast.parse(text).body
+        ], path
 
 
 def segments(text: str) -> list[str]:
     """Each top-level statement's segment, from its first decorator."""
     read, nodes = Source(text), ast.parse(text).body
-    return [read.segment(first, last, n.col_offset, n.end_col_offset or 0) for n, (first, last) in zip(nodes, spans(nodes), strict=True)]
+    return [
+        read.segment(first, last, n.col_offset, n.end_col_offset or 0)
+        for n, (first, last) in zip(nodes, spans(nodes), strict=True)
+    ]

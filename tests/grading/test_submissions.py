@@ -30,7 +30,9 @@ def load(path: Path) -> Submission:
 
 def notebook(*sources: str) -> str:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# title")] + [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.cells = [nbformat.v4.new_markdown_cell("# title")] + [
+        nbformat.v4.new_code_cell(s) for s in sources
+    ]
     return nbformat.writes(nb)
 
 
@@ -46,27 +48,42 @@ def notebook(*sources: str) -> str:
         ("comments.py", b"# nothing here\n", "no code"),
     ],
 )
-def test_broken_submissions_get_a_one_line_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_broken_submissions_get_a_one_line_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     submission = load(path)
-    assert submission.error is not None and reason in submission.error and "\n" not in submission.error
+    assert (
+        submission.error is not None and reason in submission.error and "\n" not in submission.error
+    )
 
 
 def test_notebook_magics_and_shell_lines_are_dropped_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "nb.ipynb"
-    path.write_text(notebook("%matplotlib inline\nimport torch", "!pip install d2l", "%%time\nx = 1", "def f():\n    return 1"))
+    path.write_text(
+        notebook(
+            "%matplotlib inline\nimport torch",
+            "!pip install d2l",
+            "%%time\nx = 1",
+            "def f():\n    return 1",
+        )
+    )
     submission = load(path)
     assert submission.error is None and submission.file is None
     # cell 3 has no code left
     assert submission.cells == [Cell("\nimport torch", 2), Cell("def f():\n    return 1", 5)]
     assert [submission.label(index) for index in range(2)] == ["cell 2", "cell 5"]
-    assert submission.notes == ["3 IPython magic or shell line(s) were dropped; they do not run when grading"]
+    assert submission.notes == [
+        "3 IPython magic or shell line(s) were dropped; they do not run when grading"
+    ]
 
 
 def test_python_file_splits_into_statements_each_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "sub.py"
-    path.write_text("import torch\n\n@staticmethod\ndef f():\n    return 1\nwhile True:\n    pass\n")
+    path.write_text(
+        "import torch\n\n@staticmethod\ndef f():\n    return 1\nwhile True:\n    pass\n"
+    )
     submission = load(path)
     assert submission.file == "sub.py" and [cell.place for cell in submission.cells] == [1, 3, 6]
     assert submission.cells[1].source == "@staticmethod\ndef f():\n    return 1\n"
@@ -191,7 +208,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResu
     }
     for name, text in files.items():
         (folder / name).write_text(text)
-    batch = grade_batch(sorted(folder.iterdir()), GradingRun(CONFIG, 5), choose("auto"), progress=False)
+    batch = grade_batch(
+        sorted(folder.iterdir()), GradingRun(CONFIG, 5), choose("auto"), progress=False
+    )
     return {result.name: result for result in batch.results}
 
 

@@ -16,15 +16,21 @@ from tests.conftest import REFERENCE, REPO
 def test_student_template_is_what_build_renders() -> None:
     for name, text in student_files().items():
         path = REPO / "student_template" / name
-        assert path.read_text() == text, f"{path} is stale: run `convkit build --out build --update-template`"
+        assert path.read_text() == text, (
+            f"{path} is stale: run `convkit build --out build --update-template`"
+        )
 
 
 def test_readme_question_table_is_rendered_from_the_registry() -> None:
-    assert render.readme_table() in (REPO / "README.md").read_text(), "README's question table is stale: paste render.readme_table()"
+    assert render.readme_table() in (REPO / "README.md").read_text(), (
+        "README's question table is stale: paste render.readme_table()"
+    )
 
 
 def test_readme_layout_table_is_rendered_from_the_packages() -> None:
-    assert render.layout_table() in (REPO / "README.md").read_text(), "README's layout table is stale: paste render.layout_table()"
+    assert render.layout_table() in (REPO / "README.md").read_text(), (
+        "README's layout table is stale: paste render.layout_table()"
+    )
 
 
 def test_every_stub_states_its_contract_and_raises() -> None:
@@ -39,7 +45,9 @@ def run_public_checks(folder: Path, implementation: Path) -> subprocess.Complete
     for name in student_files():
         shutil.copy(REPO / "student_template" / name, folder / name)
     shutil.copy(implementation, folder / f"{render.STUB_MODULE}.py")
-    return subprocess.run([sys.executable, "-m", "pytest"], cwd=folder, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest"], cwd=folder, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_public_checks_pass_on_the_reference(tmp_path: Path) -> None:

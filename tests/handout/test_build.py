@@ -41,7 +41,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_two_builds_are_byte_identical(builds: tuple[Path, Path]) -> None:
@@ -72,7 +74,11 @@ def test_layout(builds: tuple[Path, Path]) -> None:
         "prairielearn/image/Dockerfile",
         "prairielearn/image/requirements.txt",
     }
-    shipped = ("pyproject.toml", "convkit/platforms/prairielearn.py", "convkit/exercises/hidden/test_corr2d.py")
+    shipped = (
+        "pyproject.toml",
+        "convkit/platforms/prairielearn.py",
+        "convkit/exercises/hidden/test_corr2d.py",
+    )
     assert {source + name for name in shipped} <= files
 
 
@@ -82,30 +88,64 @@ def test_zip_is_otter_generated_normalised_and_wired_to_convkit(builds: tuple[Pa
         names = [i.filename for i in infos]
         assert names == sorted(names)
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
-        assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= set(names)
-        assert sorted(n for n in names if n.startswith("tests/")) == sorted(f"tests/{q}.py" for q in QUESTION_IDS)
+        assert {
+            "run_autograder",
+            "run_otter.py",
+            "setup.sh",
+            "environment.yml",
+            "otter_config.json",
+        } <= set(names)
+        assert sorted(n for n in names if n.startswith("tests/")) == sorted(
+            f"tests/{q}.py" for q in QUESTION_IDS
+        )
         points = all_points()
         for question in QUESTION_IDS:
             namespace: dict = {}
             exec(archive.read(f"tests/{question}.py").decode(), namespace)
-            assert namespace["test"]["name"] == question and namespace["test"]["points"] == points[question]
+            assert (
+                namespace["test"]["name"] == question
+                and namespace["test"]["points"] == points[question]
+            )
         config = json.loads(archive.read("otter_config.json"))
         assignment = load_assignment()
         assert config["plugins"] == [
-            {"convkit.platforms.otter.ConvkitPlugin": {"backend": "auto", "seed": SEED, "assignment": assignment.to_dict()}}
+            {
+                "convkit.platforms.otter.ConvkitPlugin": {
+                    "backend": "auto",
+                    "seed": SEED,
+                    "assignment": assignment.to_dict(),
+                }
+            }
         ]
         assert config["show_hidden"] is assignment.show_hidden
         environment = archive.read("environment.yml").decode()
-        assert "python=3.11" in environment and "otter-grader[grading,plugins]==7.0.0" in environment
-        assert "torch==2.13.0+cpu" in environment and "--extra-index-url https://download.pytorch.org/whl/cpu" in environment
+        assert (
+            "python=3.11" in environment and "otter-grader[grading,plugins]==7.0.0" in environment
+        )
+        assert (
+            "torch==2.13.0+cpu" in environment
+            and "--extra-index-url https://download.pytorch.org/whl/cpu" in environment
+        )
         assert "/autograder/source/files/convkit-src" in environment
         assert "apt-get install -y bubblewrap" in archive.read("setup.sh").decode()
         run = archive.read("run_autograder").decode().splitlines()
         # otter writes results.json as Markdown itself (the plugin): nothing runs after it
         assert run[-2:] == [LOCKDOWN_LINE.rstrip("\n"), "python /autograder/source/run_otter.py"]
-        shipped = {n.removeprefix("files/convkit-src/") for n in names if n.startswith("files/convkit-src/")}
-        expected = {"pyproject.toml", "convkit/platforms/otter.py", "convkit/exercises/hidden/test_corr2d.py", "convkit/output/templates/report.html"}
-        assert expected | {"convkit/assignment/convkit.toml", "convkit/assignment/narrative.toml"} <= shipped
+        shipped = {
+            n.removeprefix("files/convkit-src/")
+            for n in names
+            if n.startswith("files/convkit-src/")
+        }
+        expected = {
+            "pyproject.toml",
+            "convkit/platforms/otter.py",
+            "convkit/exercises/hidden/test_corr2d.py",
+            "convkit/output/templates/report.html",
+        }
+        assert (
+            expected | {"convkit/assignment/convkit.toml", "convkit/assignment/narrative.toml"}
+            <= shipped
+        )
         assert 'include = ["convkit*"]' in archive.read("files/convkit-src/pyproject.toml").decode()
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
 
@@ -117,7 +157,10 @@ def test_notebook_structure(builds: tuple[Path, Path]) -> None:
     ids = [c.id for c in book.cells]
     assert len(ids) == len(set(ids))
     code = [c for c in book.cells if c.cell_type == "code"]
-    assert code[0].source.endswith(f'grader = Grader("{NOTEBOOK_NAME}", tests_dir=".")') and "import otter" in code[0].source
+    assert (
+        code[0].source.endswith(f'grader = Grader("{NOTEBOOK_NAME}", tests_dir=".")')
+        and "import otter" in code[0].source
+    )
     assert code[0].metadata == {"cellView": "form", "jupyter": {"source_hidden": True}}
     assert code[-1].source == "grader.export(pdf=False)"
     for question in QUESTIONS:
@@ -137,7 +180,9 @@ def test_the_notebook_carries_exactly_the_public_checks(builds: tuple[Path, Path
     assert render.public_checks() in (builds[0] / "student" / "test_convolutions.py").read_text()
     namespace: dict = {}
     exec(render.public_checks(), namespace)  # noqa: S102 - our own rendered text
-    assert {q: list(checks) for q, checks in namespace["CHECKS"].items()} == {q.id: [p.name for p in q.public] for q in QUESTIONS}
+    assert {q: list(checks) for q, checks in namespace["CHECKS"].items()} == {
+        q.id: [p.name for p in q.public] for q in QUESTIONS
+    }
 
 
 def distinctive_lines(path: Path, public: str) -> set[str]:
@@ -145,7 +190,11 @@ def distinctive_lines(path: Path, public: str) -> set[str]:
     lines = set()
     for line in path.read_text().splitlines():
         line = line.strip()
-        if len(line) >= 24 and not line.startswith(("#", '"""', "from ", "import ")) and line not in public:
+        if (
+            len(line) >= 24
+            and not line.startswith(("#", '"""', "from ", "import "))
+            and line not in public
+        ):
             lines.add(line)
     return lines
 
@@ -156,15 +205,33 @@ def leaks(files: dict[str, str]) -> list[str]:
     reference."""
     everything = "\n".join(files.values())
     found = ["the course's grading seed"] if str(SEED) in everything else []
-    public = (PACKAGE / "exercises" / "questions.py").read_text() + (PACKAGE / "handout" / "render.py").read_text() + render.stub_module() + render.public_checks()
+    public = (
+        (PACKAGE / "exercises" / "questions.py").read_text()
+        + (PACKAGE / "handout" / "render.py").read_text()
+        + render.stub_module()
+        + render.public_checks()
+    )
 
     # hidden suites: module names, check functions and their helpers, any distinctive line
-    secrets = {"convkit.exercises.hidden", "convkit.judge", "convkit.worker", "oracle", "CheckFailed", "hypothesis", "expect_call", "WRONG_RUNS"}
+    secrets = {
+        "convkit.exercises.hidden",
+        "convkit.judge",
+        "convkit.worker",
+        "oracle",
+        "CheckFailed",
+        "hypothesis",
+        "expect_call",
+        "WRONG_RUNS",
+    }
     for path in sorted((PACKAGE / "exercises" / "hidden").glob("test_*.py")):
         secrets.add(path.stem)
         module = ast.parse(path.read_text())
         # helpers with an identifier-like name (plain words such as `windows` also occur in prose)
-        secrets |= {n.name for n in module.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and "_" in n.name}
+        secrets |= {
+            n.name
+            for n in module.body
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and "_" in n.name
+        }
     for question in QUESTION_IDS:
         secrets |= {c.function.__name__ for c in suite(question)}
     for name in sorted(secrets):
@@ -195,9 +262,15 @@ def test_no_solution_in_any_stub(builds: tuple[Path, Path]) -> None:
         [cell] = [c for c in book.cells if c.id == f"{question.id}-stub"]
         for node in ast.walk(ast.parse(cell.source)):
             if isinstance(node, ast.FunctionDef):
-                body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+                body = [
+                    n
+                    for n in node.body
+                    if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+                ]
                 calls = [n for n in body if not isinstance(n, ast.Raise)]
-                assert all(isinstance(n, ast.Expr) and "super()" in ast.unparse(n) for n in calls), ast.unparse(node)
+                assert all(
+                    isinstance(n, ast.Expr) and "super()" in ast.unparse(n) for n in calls
+                ), ast.unparse(node)
 
 
 def test_normalise_is_stable_under_member_order_and_times() -> None:
@@ -215,9 +288,15 @@ def test_normalise_is_stable_under_member_order_and_times() -> None:
     assert normalise(a) == normalise(b)
 
 
-def test_the_student_readme_says_what_to_install_and_how_to_check_and_export(builds: tuple[Path, Path]) -> None:
+def test_the_student_readme_says_what_to_install_and_how_to_check_and_export(
+    builds: tuple[Path, Path],
+) -> None:
     readme = (builds[0] / "student" / "README.md").read_text()
-    assert "pip install -r requirements.txt" in readme and 'grader.check("<id>")' in readme and "grader.export(pdf=False)" in readme
+    assert (
+        "pip install -r requirements.txt" in readme
+        and 'grader.check("<id>")' in readme
+        and "grader.export(pdf=False)" in readme
+    )
     assert "python3 -m pytest" in readme and render.readme_table() in readme
 
 

@@ -20,7 +20,10 @@ from convkit.handout.notebook import NOTEBOOK_NAME, notebook_text
 from tests.conftest import REFERENCE, REPO, STUBS
 
 README = REPO / "README.md"
-FLIP = ("            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()", "            Y[i, j] = (X[i:i + h, j:j + w] * K.flip(0, 1)).sum()")
+FLIP = (
+    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()",
+    "            Y[i, j] = (X[i:i + h, j:j + w] * K.flip(0, 1)).sum()",
+)
 CHECKED = ("corr2d", "conv2d_layer")
 FLOAT_LOSS = ("        losses.append(loss.item())", "        losses.append(float(loss))")
 BLOCK = re.compile(r"(<!-- pinned: (\S+) -->\n```\n)(.*?)(```)", re.DOTALL)
@@ -30,7 +33,11 @@ def versions() -> dict[str, str]:
     """The three submissions a student's day passes through."""
     reference = REFERENCE.read_text()
     assert FLIP[0] in reference, "the reference's corr2d changed: update FLIP"
-    return {"stubs": STUBS.read_text(), "one-bug": reference.replace(FLIP[0], FLIP[1]), "correct": reference}
+    return {
+        "stubs": STUBS.read_text(),
+        "one-bug": reference.replace(FLIP[0], FLIP[1]),
+        "correct": reference,
+    }
 
 
 def pytest_output(code: str) -> str:
@@ -39,7 +46,13 @@ def pytest_output(code: str) -> str:
         for name, text in student_files().items():
             (Path(folder) / name).write_text(text)
         (Path(folder) / "convolutions.py").write_text(code)
-        done = subprocess.run([sys.executable, "-m", "pytest"], cwd=folder, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     return re.sub(r" in \d+\.\d+s", "", done.stdout).strip() + "\n"
 
 
@@ -62,7 +75,9 @@ def check_output(code: str, questions: tuple[str, ...] = CHECKED) -> str:
         notebook.write_text(notebook_text())
         source.write_text(code)
         script = CHECK_SCRIPT.format(notebook=str(notebook), code=str(source), questions=questions)
-        done = subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=300
+        )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     return done.stdout.strip() + "\n"
 
@@ -84,18 +99,28 @@ def test_the_readme_shows_exactly_what_students_see() -> None:
     shown, actual = pinned(), outputs()
     assert sorted(shown) == sorted(actual), "the README should pin each output once"
     for name, text in actual.items():
-        assert shown[name] == text, f"README block {name} is stale; run python3 -m tests.handout.test_handout_outputs"
+        assert shown[name] == text, (
+            f"README block {name} is stale; run python3 -m tests.handout.test_handout_outputs"
+        )
 
 
 def test_student_outputs_have_no_plumbing_and_say_why() -> None:
     shown = pinned()
     for name, text in shown.items():
-        assert "Traceback" not in text and "During handling" not in text and "exec(" not in text, name
+        assert "Traceback" not in text and "During handling" not in text and "exec(" not in text, (
+            name
+        )
         assert not re.search(r"^(E\s+)?(failed|AssertionError):?\s*$", text, re.MULTILINE), name
         assert all(len(line) <= 200 for line in text.splitlines()), name
     assert shown["pytest-stubs"].count("not implemented yet") == 12
-    assert "the kernel is flipped" in shown["pytest-one-bug"] and "`corr2d` fails its own checks; fix it first" in shown["pytest-one-bug"]
-    assert shown["pytest-correct"].strip() == "............                                                             [100%]\n12 passed"
+    assert (
+        "the kernel is flipped" in shown["pytest-one-bug"]
+        and "`corr2d` fails its own checks; fix it first" in shown["pytest-one-bug"]
+    )
+    assert (
+        shown["pytest-correct"].strip()
+        == "............                                                             [100%]\n12 passed"
+    )
 
 
 def test_a_correct_float_of_the_loss_is_told_nothing() -> None:

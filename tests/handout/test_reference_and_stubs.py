@@ -16,18 +16,27 @@ from tests.conftest import REFERENCE, STUBS
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 6, 7])
 def test_reference_passes_every_hidden_check(seed: int) -> None:
-    failures = [check.failure for question in grade_in_process(REFERENCE, seed) for check in question.checks if not check.passed]
+    failures = [
+        check.failure
+        for question in grade_in_process(REFERENCE, seed)
+        for check in question.checks
+        if not check.passed
+    ]
     assert failures == []
 
 
 def test_reference_and_stubs_through_the_sandboxed_engine() -> None:
-    reference, stubs = grade_batch([REFERENCE, STUBS], GradingRun(GradingConfig(jobs=2), 11), choose("auto"), progress=False).results
+    reference, stubs = grade_batch(
+        [REFERENCE, STUBS], GradingRun(GradingConfig(jobs=2), 11), choose("auto"), progress=False
+    ).results
     assert [q.score for q in reference.questions] == [q.max_score for q in reference.questions]
     assert reference.notes == ()
     for question in stubs.questions:
         assert question.score == 0
         assert all(
-            check.failure and check.failure.detail == "not implemented yet (it raises NotImplementedError)" for check in question.checks
+            check.failure
+            and check.failure.detail == "not implemented yet (it raises NotImplementedError)"
+            for check in question.checks
         )
 
 

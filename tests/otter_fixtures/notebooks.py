@@ -53,7 +53,9 @@ def with_code(book: nbformat.NotebookNode, question_id: str, code: str) -> nbfor
     return book
 
 
-def insert_after(book: nbformat.NotebookNode, cell_id: str, new_id: str, code: str) -> nbformat.NotebookNode:
+def insert_after(
+    book: nbformat.NotebookNode, cell_id: str, new_id: str, code: str
+) -> nbformat.NotebookNode:
     index = book.cells.index(cell(book, cell_id))
     book.cells.insert(index + 1, nbformat.v4.new_code_cell(code, id=new_id))
     return book

@@ -74,7 +74,9 @@ def texts(out: Path) -> dict[str, str]:
             found[str(path.relative_to(out))] = path.read_text()
         elif path.suffix == ".json":
             found[str(path.relative_to(out))] = (
-                json.dumps(json.loads(path.read_text()), ensure_ascii=False).encode().decode("unicode_escape")
+                json.dumps(json.loads(path.read_text()), ensure_ascii=False)
+                .encode()
+                .decode("unicode_escape")
             )
     return found
 
@@ -89,7 +91,9 @@ def test_no_output_holds_a_raw_control_character_or_a_live_tag(out: Path) -> Non
             assert not LIVE_LINK.search(text), name
     page = found["report.html"]
     assert "<img src=x" not in page and "<script>alert" not in page and page.count("<script>") == 1
-    feedback = json.loads((out / "submission_0__convolutions.py" / "results.json").read_text())["tests"][0]["output"]
+    feedback = json.loads((out / "submission_0__convolutions.py" / "results.json").read_text())[
+        "tests"
+    ][0]["output"]
     assert "\\x1b[2J" in feedback and "\\<img src=x onerror=alert(1)>" in feedback
     assert "\n| corr2d |" not in feedback
 
@@ -106,7 +110,10 @@ def test_no_csv_cell_starts_a_formula(out: Path) -> None:
 
 def test_the_printing_submission_loses_nothing(out: Path) -> None:
     rows = {row["submission"]: row for row in csv.DictReader((out / "grades.csv").open())}
-    assert rows["submission_1/convolutions.py"]["total"] == "35" and rows["submission_0/convolutions.py"]["corr2d"] == "0"
+    assert (
+        rows["submission_1/convolutions.py"]["total"] == "35"
+        and rows["submission_0/convolutions.py"]["corr2d"] == "0"
+    )
 
 
 def test_an_exception_that_imitates_the_grader_reads_as_the_students_words(out: Path) -> None:
@@ -117,6 +124,8 @@ def test_an_exception_that_imitates_the_grader_reads_as_the_students_words(out: 
     told = f"your code raised “SandboxError: {GRADERS_WORDS}”"
     feedback, report = (folder / "feedback.md").read_text(), (out / "report.md").read_text()
     for text in (results["tests"][0]["output"], feedback, report):
-        joined = " ".join(text.split())  # a long line is wrapped: its quote is whole once joined back
+        joined = " ".join(
+            text.split()
+        )  # a long line is wrapped: its quote is whole once joined back
         assert joined.count("the grader's fault") == joined.count(told) > 0, text
     assert results["score"] == 29 and "raised SandboxError" in report

@@ -32,7 +32,9 @@ from convkit.results import (
 )
 from convkit.sandbox.backends import Backend
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None
+)
 FLIPPED = "the kernel is flipped, which is convolution, not cross-correlation: use K as it is"
 SWAPPED = "max and avg are swapped: mode='max' takes the maximum, mode='avg' the mean"
 INJECT = "\x1b[31m<img src=x onerror=alert(1)><script>alert(2)</script>[x](javascript:alert(3))"
@@ -223,7 +225,10 @@ def watch(page: Any, problems: list[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (setup.sh installs it: apt-get install -y chromium)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed (setup.sh installs it: apt-get install -y chromium)",
+)
 def test_the_report_reads_in_a_real_browser_at_1280_and_390_px(out: Path, tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     problems: list[str] = []

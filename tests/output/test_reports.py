@@ -13,21 +13,46 @@ from convkit.sandbox.backends import Backend
 FLIPPED = "matches true convolution: the kernel is flipped"
 
 
-def result(name: str, failures: dict[str, Failure], status: GradeStatus = GradeStatus.GRADED) -> SubmissionResult:
+def result(
+    name: str, failures: dict[str, Failure], status: GradeStatus = GradeStatus.GRADED
+) -> SubmissionResult:
     questions = tuple(
-        QuestionResult(q, (CheckResult(q, "first", 1.0, failures.get(q)), CheckResult(q, "second", 2.0, failures.get(q))))
+        QuestionResult(
+            q,
+            (
+                CheckResult(q, "first", 1.0, failures.get(q)),
+                CheckResult(q, "second", 2.0, failures.get(q)),
+            ),
+        )
         for q in QUESTION_IDS
     )
     problem = "the sandbox stopped answering" if status is GradeStatus.UNGRADABLE else None
-    return SubmissionResult(name, questions, seed=7, backend="plain", isolation="namespace+uid", status=status, problem=problem)
+    return SubmissionResult(
+        name,
+        questions,
+        seed=7,
+        backend="plain",
+        isolation="namespace+uid",
+        status=status,
+        problem=problem,
+    )
 
 
 def test_failures_group_by_named_bug_then_by_reason_across_students() -> None:
     results = [
-        result("a.py", {"corr2d": Failure("wrong values", "on X = [[1.0]]: max error 3", bug=FLIPPED)}),
-        result("b.py", {"corr2d": Failure("wrong values", "on X = [[2.0, 5.0]]: max error 9", bug=FLIPPED)}),
         result(
-            "c.py", {"corr2d": Failure("wrong shape", "expected shape (2, 2), got (1, 2)"), "pool2d": Failure("timed out", "timed out")}
+            "a.py", {"corr2d": Failure("wrong values", "on X = [[1.0]]: max error 3", bug=FLIPPED)}
+        ),
+        result(
+            "b.py",
+            {"corr2d": Failure("wrong values", "on X = [[2.0, 5.0]]: max error 9", bug=FLIPPED)},
+        ),
+        result(
+            "c.py",
+            {
+                "corr2d": Failure("wrong shape", "expected shape (2, 2), got (1, 2)"),
+                "pool2d": Failure("timed out", "timed out"),
+            },
         ),
     ]
     groups = failure_groups(results)
@@ -58,16 +83,24 @@ def test_partly_graded_submissions_are_listed_in_both_reports() -> None:
 
 
 def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> None:
-    graded = gradescope(result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}))
+    graded = gradescope(
+        result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)})
+    )
     assert graded["score"] == 3 * (len(QUESTION_IDS) - 1)
     output = graded["tests"][0]["output"].splitlines()
     assert output[0] == f"**0 of 3 points.** 2 of 2 checks failed: **{FLIPPED}.**"
     assert output[2] == "- ✗ **first** (0/1): max error 3"
     assert graded["output_format"] == graded["test_output_format"] == "md"
     assert graded["output"].endswith("Graded by convkit (plain sandbox, isolation namespace+uid).")
-    assert "7" not in graded["output"] and graded["extra_data"]["seed"] == 7  # the seed is the instructor's alone
+    assert (
+        "7" not in graded["output"] and graded["extra_data"]["seed"] == 7
+    )  # the seed is the instructor's alone
     lost = gradescope(result("lost.py", {}, GradeStatus.UNGRADABLE))
-    assert "score" not in lost and "the grader's fault" in lost["output"] and lost["extra_data"]["status"] == "ungradable"
+    assert (
+        "score" not in lost
+        and "the grader's fault" in lost["output"]
+        and lost["extra_data"]["status"] == "ungradable"
+    )
 
 
 def test_prairielearn_says_in_plain_text_what_gradescope_says_in_markdown() -> None:
@@ -129,7 +162,9 @@ def test_prairielearn_results_are_cut_to_stay_under_its_1_mb() -> None:
 
 
 def test_results_travel_as_plain_dictionaries() -> None:
-    original = result("a.py", {"pool2d": Failure("wrong values", "max error 1", bug="max and avg swapped")})
+    original = result(
+        "a.py", {"pool2d": Failure("wrong values", "max error 1", bug="max and avg swapped")}
+    )
     assert SubmissionResult.from_dict(original.to_dict()) == original
 
 
@@ -140,18 +175,30 @@ def test_the_final_output_links_the_folders_written_while_grading_and_is_the_sam
 
     from convkit.output.reports import write_all, write_submission
 
-    results = [result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}), result("b.py", {})]
+    results = [
+        result("a.py", {"corr2d": Failure("wrong values", "max error 3", bug=FLIPPED)}),
+        result("b.py", {}),
+    ]
     batch = Batch(results, Backend("plain"), None)
     write_submission(tmp_path / "streamed", results[0])
     write_all(batch, tmp_path / "rendered", 7)
     write_all(batch, tmp_path / "linked", 7, written=[tmp_path / "streamed", tmp_path / "gone"])
 
     def files(out):  # type: ignore[no-untyped-def]
-        return {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+        return {
+            str(path.relative_to(out)): path.read_bytes()
+            for path in sorted(out.rglob("*"))
+            if path.is_file()
+        }
 
     assert files(tmp_path / "linked") == files(tmp_path / "rendered")
-    assert os.path.samefile(tmp_path / "linked" / "a.py" / "feedback.md", tmp_path / "streamed" / "feedback.md")
-    assert all((tmp_path / "linked" / "b.py" / name).stat().st_nlink == 1 for name in ("results.json", "feedback.md"))
+    assert os.path.samefile(
+        tmp_path / "linked" / "a.py" / "feedback.md", tmp_path / "streamed" / "feedback.md"
+    )
+    assert all(
+        (tmp_path / "linked" / "b.py" / name).stat().st_nlink == 1
+        for name in ("results.json", "feedback.md")
+    )
 
 
 def test_report_md_reads_without_escapes_and_student_text_stays_in_its_cell() -> None:

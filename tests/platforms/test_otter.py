@@ -86,7 +86,9 @@ def execute(book: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
     nbformat.write(book, folder / NOTEBOOK_NAME)
 
     def client() -> NotebookClient:
-        return NotebookClient(book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+        return NotebookClient(
+            book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        )
 
     try:
         return client().execute()
@@ -122,7 +124,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # The student's day: each notebook runs in its own copy of the handout folder, then exports a zip.
     # The solved notebook runs alone in an empty folder (downloaded from a course site, opened in Colab).
     days = {}
-    for name, book in {"handout": nbformat.read(handout, as_version=4), "solved": solved, "one_bug": one_bug}.items():
+    for name, book in {
+        "handout": nbformat.read(handout, as_version=4),
+        "solved": solved,
+        "one_bug": one_bug,
+    }.items():
         folder = root / f"day-{name}"
         if name == "solved":
             folder.mkdir()
@@ -130,8 +136,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
             shutil.copytree(student, folder)
         days[name] = (folder, book)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        executed = dict(zip(days, pool.map(lambda item: execute(item[1], item[0]), days.values()), strict=True))
-    exports = {name: sorted(folder.glob("convolutions_*.zip")) for name, (folder, _) in days.items()}
+        executed = dict(
+            zip(days, pool.map(lambda item: execute(item[1], item[0]), days.values()), strict=True)
+        )
+    exports = {
+        name: sorted(folder.glob("convolutions_*.zip")) for name, (folder, _) in days.items()
+    }
 
     targets = {
         "solved": subs / "solved.ipynb",
@@ -163,7 +173,10 @@ def check_outputs(book: nbformat.NotebookNode) -> dict[str, str]:
     texts = {}
     for question in QUESTIONS:
         [check] = [c for c in book.cells if c.get("id") == f"{question.id}-check"]
-        texts[question.id] = "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in check.outputs)
+        texts[question.id] = "\n".join(
+            str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
+            for o in check.outputs
+        )
     return texts
 
 
@@ -172,16 +185,24 @@ def test_handout_runs_top_to_bottom_and_says_not_implemented(runs: dict) -> None
     for question, text in check_outputs(book).items():
         assert "not implemented yet" in text, f"{question}: {text}"
         assert "Traceback" not in text, f"{question} shows a traceback:\n{text}"
-    errors = [c.id for c in book.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+    errors = [
+        c.id
+        for c in book.cells
+        if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)
+    ]
     assert errors == []
     [plot] = [c for c in book.cells if c.get("id") == "edge-detection-plot"]
-    assert any("image/png" in o.get("data", {}) for o in plot.outputs), "the edge-detection picture is not drawn"
+    assert any("image/png" in o.get("data", {}) for o in plot.outputs), (
+        "the edge-detection picture is not drawn"
+    )
     assert len(runs["exports"]["handout"]) == 1, "grader.export(pdf=False) wrote no zip"
 
 
 def test_solved_notebook_passes_every_public_check_alone_in_an_empty_folder(runs: dict) -> None:
     for question, text in check_outputs(runs["executed"]["solved"]).items():
-        assert text.strip().endswith("public checks passed") and "failed" not in text, f"{question}: {text}"
+        assert text.strip().endswith("public checks passed") and "failed" not in text, (
+            f"{question}: {text}"
+        )
     [plot] = [c for c in runs["executed"]["solved"].cells if c.get("id") == "edge-detection-plot"]
     assert any("image/png" in o.get("data", {}) for o in plot.outputs)
 
@@ -189,7 +210,9 @@ def test_solved_notebook_passes_every_public_check_alone_in_an_empty_folder(runs
 def test_one_bug_notebook_fails_only_its_public_check(runs: dict) -> None:
     texts = check_outputs(runs["executed"]["one_bug"])
     assert "public checks failed" in texts["pool2d"] and "Traceback" not in texts["pool2d"]
-    assert all(texts[q].strip().endswith("public checks passed") for q in QUESTION_IDS if q != "pool2d")
+    assert all(
+        texts[q].strip().endswith("public checks passed") for q in QUESTION_IDS if q != "pool2d"
+    )
 
 
 @pytest.mark.parametrize("name", ["solved", "reference_py", "solved_export"])
@@ -197,8 +220,12 @@ def test_correct_submissions_get_full_marks(runs: dict, name: str) -> None:
     result = runs["otter"][name]
     assert result["rc"] == 0, result["log"]
     assert scores(result) == POINTS, result["json"]
-    assert all(t["max_score"] == POINTS[t["name"]] for t in result["json"]["tests"] if "max_score" in t)
-    assert [t["name"] for t in result["json"]["tests"]] == list(QUESTION_IDS), "only the question ids, in order"
+    assert all(
+        t["max_score"] == POINTS[t["name"]] for t in result["json"]["tests"] if "max_score" in t
+    )
+    assert [t["name"] for t in result["json"]["tests"]] == list(QUESTION_IDS), (
+        "only the question ids, in order"
+    )
     assert "Graded by convkit" in result["json"]["output"]
     written = result["json"]
     assert written["output_format"] == written["test_output_format"] == "md", "not as Gradescope"
@@ -210,23 +237,35 @@ def test_hostile_notebook_gets_zero_on_what_it_targets_with_results_written(runs
     assert result["rc"] == 0, result["log"]
     got = scores(result)
     assert got["corr2d"] == 0
-    assert {q: s for q, s in got.items() if q != "corr2d"} == {q: p for q, p in POINTS.items() if q != "corr2d"}
+    assert {q: s for q, s in got.items() if q != "corr2d"} == {
+        q: p for q, p in POINTS.items() if q != "corr2d"
+    }
 
 
 def test_one_bug_loses_points_on_its_question_only(runs: dict) -> None:
     got = scores(runs["otter"]["one_bug_export"])
     assert got["pool2d"] < POINTS["pool2d"]
-    assert {q: s for q, s in got.items() if q != "pool2d"} == {q: p for q, p in POINTS.items() if q != "pool2d"}
+    assert {q: s for q, s in got.items() if q != "pool2d"} == {
+        q: p for q, p in POINTS.items() if q != "pool2d"
+    }
 
 
-def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_course_seed(runs: dict) -> None:
+def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_course_seed(
+    runs: dict,
+) -> None:
     """Neither run is given a seed: otter's takes the zip's, and convkit grade, run in another
     folder, takes the same with --autograder, so they grade alike."""
     through_otter = runs["otter"]["one_bug_export"]["json"]
     through_convkit = runs["convkit"]
-    assert scores(runs["otter"]["one_bug_export"]) == {t["name"]: t["score"] for t in through_convkit["tests"]}
-    assert [t["output"] for t in through_otter["tests"]] == [t["output"] for t in through_convkit["tests"]]
-    assert str(SEED) not in json.dumps(through_otter) and through_convkit["extra_data"]["seed"] == SEED  # students read it
+    assert scores(runs["otter"]["one_bug_export"]) == {
+        t["name"]: t["score"] for t in through_convkit["tests"]
+    }
+    assert [t["output"] for t in through_otter["tests"]] == [
+        t["output"] for t in through_convkit["tests"]
+    ]
+    assert (
+        str(SEED) not in json.dumps(through_otter) and through_convkit["extra_data"]["seed"] == SEED
+    )  # students read it
 
 
 def test_broken_notebook_is_refused_by_otter_before_plugins_run(runs: dict) -> None:

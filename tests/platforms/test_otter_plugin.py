@@ -27,7 +27,12 @@ def engine_result(status: GradeStatus = GradeStatus.GRADED) -> SubmissionResult:
             q,
             (
                 CheckResult(q, "values", 1.0),
-                CheckResult(q, "shapes", 0.5, Failure("wrong shape", "one row short") if q == "pool2d" else None),
+                CheckResult(
+                    q,
+                    "shapes",
+                    0.5,
+                    Failure("wrong shape", "one row short") if q == "pool2d" else None,
+                ),
             ),
         )
         for q in QUESTION_IDS
@@ -48,12 +53,17 @@ def test_results_are_replaced_one_test_file_per_question_one_case_per_check() ->
     replace_results(results, engine_result(), warning=None)
     assert results.test_files == list(QUESTION_IDS)
     assert results.get_score("corr2d") == 1.5 and results.get_score("pool2d") == 1.0
-    assert results.total == 1.5 * len(QUESTION_IDS) - 0.5 and results.possible == 1.5 * len(QUESTION_IDS)
+    assert results.total == 1.5 * len(QUESTION_IDS) - 0.5 and results.possible == 1.5 * len(
+        QUESTION_IDS
+    )
     assert not results.has_catastrophic_failure()
     output = results.to_gradescope_dict(AutograderConfig({"show_hidden": True}))
     pool2d = next(t for t in output["tests"] if t["name"] == "pool2d")
     assert pool2d["score"] == 1.0 and "one row short" in pool2d["output"]
-    assert "Graded by convkit (bwrap sandbox, isolation bwrap)." in output["output"] and "seed" not in output["output"]
+    assert (
+        "Graded by convkit (bwrap sandbox, isolation bwrap)." in output["output"]
+        and "seed" not in output["output"]
+    )
     markdown = output["output_format"] == output["test_output_format"] == "md"
     assert markdown, "Gradescope would show the Markdown as text"
 
@@ -62,7 +72,11 @@ def test_an_ungradable_submission_fails_the_run_instead_of_scoring_zero(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plugin = ConvkitPlugin(str(Path("sub.ipynb")), {}, {})
-    monkeypatch.setattr(ConvkitPlugin, "grade", lambda self: Batch([engine_result(GradeStatus.UNGRADABLE)], Backend("bwrap"), None))
+    monkeypatch.setattr(
+        ConvkitPlugin,
+        "grade",
+        lambda self: Batch([engine_result(GradeStatus.UNGRADABLE)], Backend("bwrap"), None),
+    )
     results = GradingResults([])
     with pytest.raises(GraderError, match="convkit could not grade this submission: it broke"):
         plugin.after_grading(results)

@@ -28,8 +28,13 @@ from tests.conftest import REFERENCE, REPO, docker_like, expand
 from tests.otter_fixtures import notebooks as nb
 
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="a container's grader runs as root; these tests emulate one as root"),
-    pytest.mark.skipif(landlock.available() is not None, reason=f"no Landlock here: {landlock.available()}"),
+    pytest.mark.skipif(
+        os.geteuid() != 0,
+        reason="a container's grader runs as root; these tests emulate one as root",
+    ),
+    pytest.mark.skipif(
+        landlock.available() is not None, reason=f"no Landlock here: {landlock.available()}"
+    ),
 ]
 POINTS = all_points()
 SEED = 20261207
@@ -37,7 +42,10 @@ ONE_BUG = REPO / "tests" / "corpora" / "catalog" / "pool2d__modes_swapped.py"
 
 
 def run(
-    *command: str | Path, cwd: Path, reachable_root: bool = True, binds: dict[str, Path] | None = None
+    *command: str | Path,
+    cwd: Path,
+    reachable_root: bool = True,
+    binds: dict[str, Path] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     inside = docker_like(*command, binds=binds, reachable_root=reachable_root)
     return subprocess.run(inside, capture_output=True, text=True, timeout=600, cwd=cwd)
@@ -46,9 +54,15 @@ def run(
 def test_doctor_finds_landlock_where_no_namespace_can_be_made(tmp_path: Path) -> None:
     done = run(sys.executable, "-m", "convkit.cli", "doctor", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "bwrap: does not start" in done.stdout and "plain: does not start: no mount namespace here" in done.stdout
+    assert (
+        "bwrap: does not start" in done.stdout
+        and "plain: does not start: no mount namespace here" in done.stdout
+    )
     assert f"landlock: starts, isolation landlock (Landlock ABI {landlock.abi()})" in done.stdout
-    assert "status: `convkit grade --backend auto` grades with landlock (isolation landlock;" in done.stdout
+    assert (
+        "status: `convkit grade --backend auto` grades with landlock (isolation landlock;"
+        in done.stdout
+    )
 
 
 def test_a_python_other_users_cannot_reach_is_named_with_the_fix(tmp_path: Path) -> None:
@@ -59,7 +73,10 @@ def test_a_python_other_users_cannot_reach_is_named_with_the_fix(tmp_path: Path)
         pytest.skip("this Python is reachable by other users")
     done = run(sys.executable, "-m", "convkit.cli", "doctor", cwd=tmp_path, reachable_root=False)
     assert done.returncode == 1, done.stdout
-    assert f"{blocker} is closed to other users (chmod o+x {blocker} lets them through it)" in done.stdout
+    assert (
+        f"{blocker} is closed to other users (chmod o+x {blocker} lets them through it)"
+        in done.stdout
+    )
     assert "status: nothing can be graded" in done.stdout and "uid only: starts" not in done.stdout
 
 
@@ -70,11 +87,26 @@ def test_grades_in_a_container_are_those_graded_elsewhere(tmp_path: Path) -> Non
     submissions.mkdir()
     shutil.copy(REFERENCE, submissions / "reference.py")
     expand(ONE_BUG, submissions)
-    grade = [sys.executable, "-m", "convkit.cli", "grade", submissions, "--seed", str(SEED), "--jobs", "1"]
+    grade = [
+        sys.executable,
+        "-m",
+        "convkit.cli",
+        "grade",
+        submissions,
+        "--seed",
+        str(SEED),
+        "--jobs",
+        "1",
+    ]
     inside = run(*grade, "--out", tmp_path / "inside", cwd=tmp_path)
     assert inside.returncode == 0, inside.stdout + inside.stderr
     assert "with the landlock sandbox (isolation: landlock)" in inside.stdout
-    outside = subprocess.run([*map(str, grade), "--out", str(tmp_path / "outside")], capture_output=True, text=True, timeout=600)
+    outside = subprocess.run(
+        [*map(str, grade), "--out", str(tmp_path / "outside")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert outside.returncode == 0, outside.stderr
     csv = (tmp_path / "inside" / "grades.csv").read_text()
     assert csv == (tmp_path / "outside" / "grades.csv").read_text()
@@ -85,7 +117,18 @@ def test_grades_in_a_container_are_those_graded_elsewhere(tmp_path: Path) -> Non
 def test_below_the_courses_floor_nothing_is_graded_and_the_message_says_how(tmp_path: Path) -> None:
     (tmp_path / "convkit.toml").write_text('[sandbox]\nmin_isolation = "namespace+uid"\n')
     shutil.copy(REFERENCE, tmp_path / "reference.py")
-    done = run(sys.executable, "-m", "convkit.cli", "grade", "reference.py", "--out", "graded", "--seed", "1", cwd=tmp_path)
+    done = run(
+        sys.executable,
+        "-m",
+        "convkit.cli",
+        "grade",
+        "reference.py",
+        "--out",
+        "graded",
+        "--seed",
+        "1",
+        cwd=tmp_path,
+    )
     assert done.returncode == 1 and not (tmp_path / "graded").exists()
     assert "no sandbox gives the course's least isolation (namespace+uid) here" in done.stderr
     assert "grade as root where mount namespaces are allowed" in done.stderr
@@ -207,17 +250,31 @@ def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
     ]  # fmt: skip
     (tmp_path / "escape.py").write_text(ESCAPE)
     (tmp_path / "probe.py").write_text(PROBE)
-    done = run(sys.executable, tmp_path / "probe.py", tmp_path / "escape.py", *secrets, cwd=course, binds={"/autograder": harness})
+    done = run(
+        sys.executable,
+        tmp_path / "probe.py",
+        tmp_path / "escape.py",
+        *secrets,
+        cwd=course,
+        binds={"/autograder": harness},
+    )
     for place in ("/tmp", "/var/tmp", "/dev/shm", "/"):
         Path(place, "convkit-escaped").unlink(missing_ok=True)
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["isolation"] == "landlock"
     assert found["escaped"] == [], f"a landlock worker got through: {found['escaped']}"
-    assert "scratch full: it wrote more than 64 MB (or 4096 files)" in found["filled"][0], found["filled"]
+    assert "scratch full: it wrote more than 64 MB (or 4096 files)" in found["filled"][0], found[
+        "filled"
+    ]
     assert found["filled"][1] == "wrote too many temporary files"
-    assert "left-behind" not in found["seen"] and not any(name.startswith("filler-") for name in found["seen"]), found["seen"]
-    assert not list((harness / "source").glob("convkit-escaped")) and not (harness / "convkit-escaped").exists()
+    assert "left-behind" not in found["seen"] and not any(
+        name.startswith("filler-") for name in found["seen"]
+    ), found["seen"]
+    assert (
+        not list((harness / "source").glob("convkit-escaped"))
+        and not (harness / "convkit-escaped").exists()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +282,11 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One `convkit build`, and the lines of its zip's run_autograder that grade (not the environment's set-up)."""
     root = tmp_path_factory.mktemp("gradescope")
     build(root / "build", SEED, load_assignment())
-    return {"root": root, "zip": root / "build" / "autograder.zip", "handout": root / "build" / "student" / NOTEBOOK_NAME}
+    return {
+        "root": root,
+        "zip": root / "build" / "autograder.zip",
+        "handout": root / "build" / "student" / NOTEBOOK_NAME,
+    }
 
 
 def submission_files(kind: str, handout: Path, folder: Path) -> None:
@@ -255,7 +316,9 @@ def run_gradescope(archive: Path, autograder: Path) -> dict[str, Any]:
         opened.extractall(autograder / "source")
         steps = opened.read("run_autograder").decode().split("mamba activate otter-env\n", 1)[1]
     users = [{"email": "ada@example.edu", "id": 1, "name": "Ada Lovelace", "sid": "s1"}]
-    (autograder / "submission_metadata.json").write_text(json.dumps({"id": 1, "users": users, "assignment": {"id": 9}}))
+    (autograder / "submission_metadata.json").write_text(
+        json.dumps({"id": 1, "users": users, "assignment": {"id": 9}})
+    )
     (autograder / "results").mkdir()
     script = steps.replace("python ", f"{sys.executable} ")
     done = run("bash", "-c", script, cwd=autograder, binds={"/autograder": autograder})

@@ -54,7 +54,9 @@ def test_slots_fill_cores_before_sharing_one(tmp_path: Path) -> None:
     assert preferred({3, 1}, tmp_path / "missing") == [1, 3]
 
 
-def test_claims_are_exclusive_and_run_out(private_claims: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_claims_are_exclusive_and_run_out(
+    private_claims: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2})
     claims = [CpuClaim() for _ in range(4)]
     assert sorted(claim.value for claim in claims[:3]) == [0, 1, 2]  # type: ignore[type-var]
@@ -69,7 +71,9 @@ def test_a_dead_process_frees_its_cpu(private_claims: Path) -> None:
         assert CpuClaim().value is None  # one CPU: nothing to choose, so nothing is pinned
         return
     private_claims.mkdir(mode=0o700)
-    holder = subprocess.Popen([sys.executable, "-c", CLAIM, str(private_claims)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CLAIM, str(private_claims)], stdout=subprocess.PIPE, text=True
+    )
     try:
         held = int(holder.stdout.readline())  # type: ignore[union-attr]
         mine = CpuClaim()
@@ -91,7 +95,9 @@ def test_pinned_runs_the_caller_on_its_cpu_then_where_it_ran(private_claims: Pat
     assert inside == ({claim.value} if len(CPUS) > 1 else before)
 
 
-def test_a_slot_its_workers_and_its_judge_run_on_its_cpu(private_claims: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_slot_its_workers_and_its_judge_run_on_its_cpu(
+    private_claims: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[set[int]] = []
 
     def grade(*_: object) -> SimpleNamespace:
@@ -106,7 +112,12 @@ def test_a_slot_its_workers_and_its_judge_run_on_its_cpu(private_claims: Path, m
         assert os.sched_getaffinity(slot.process.pid) == expected
         channel = slot.spawn()
         try:
-            workers = [int(pid) for pid in Path(f"/proc/{slot.process.pid}/task/{slot.process.pid}/children").read_text().split()]
+            workers = [
+                int(pid)
+                for pid in Path(f"/proc/{slot.process.pid}/task/{slot.process.pid}/children")
+                .read_text()
+                .split()
+            ]
             assert workers and all(os.sched_getaffinity(pid) == expected for pid in workers)
         finally:
             channel.close()
@@ -128,7 +139,9 @@ def test_a_zygote_restarted_mid_grading_runs_on_the_slots_cpu(private_claims: Pa
         assert os.sched_getaffinity(slot.process.pid) == ({claimed} if len(CPUS) > 1 else CPUS)
 
 
-def test_a_lock_that_cannot_be_taken_leaves_the_slot_unpinned(private_claims: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lock_that_cannot_be_taken_leaves_the_slot_unpinned(
+    private_claims: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_locks(fd: int, operation: int) -> None:
         raise OSError(errno.ENOLCK, "no locks available")
 

@@ -98,7 +98,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SubmissionResu
     ):
         paths.append(folder / name)
         paths[-1].write_text(REFERENCE.read_text() + "\n" + override)
-    return {result.name: result for result in grade_batch(paths, GradingRun(CONFIG, 5), choose("auto"), progress=False).results}
+    return {
+        result.name: result
+        for result in grade_batch(
+            paths, GradingRun(CONFIG, 5), choose("auto"), progress=False
+        ).results
+    }
 
 
 def test_a_forged_float_is_the_submissions_failure(graded: dict[str, SubmissionResult]) -> None:
@@ -108,7 +113,9 @@ def test_a_forged_float_is_the_submissions_failure(graded: dict[str, SubmissionR
     assert corr2d.score == 0
     failures = {check.failure.reason for check in corr2d.checks if check.failure}
     assert failures == {"a malformed reply"}, failures
-    assert all("malformed float" in check.failure.detail for check in corr2d.checks if check.failure)
+    assert all(
+        "malformed float" in check.failure.detail for check in corr2d.checks if check.failure
+    )
     assert all(q.score == q.max_score for q in result.questions[1:])
 
 
@@ -148,11 +155,17 @@ def test_only_the_sandboxs_evidence_names_a_limit(graded: dict[str, SubmissionRe
         assert found, filled.notes
 
 
-def grade_with_pool2d_check(function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SubmissionResult:
+def grade_with_pool2d_check(
+    function: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> SubmissionResult:
     """The reference, graded with every pool2d check replaced by `function`."""
     suite = engine.suite
     monkeypatch.setattr(
-        engine, "suite", lambda question: tuple(replace(c, function=function) if c.question == "pool2d" else c for c in suite(question))
+        engine,
+        "suite",
+        lambda question: tuple(
+            replace(c, function=function) if c.question == "pool2d" else c for c in suite(question)
+        ),
     )
     path = tmp_path / "fine.py"
     path.write_text(REFERENCE.read_text())
@@ -160,18 +173,23 @@ def grade_with_pool2d_check(function: Any, tmp_path: Path, monkeypatch: pytest.M
     return result
 
 
-def test_a_check_that_breaks_makes_the_submission_ungradable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_that_breaks_makes_the_submission_ungradable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(student, rng):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("a bug in the grader")
 
     result = grade_with_pool2d_check(broken, tmp_path, monkeypatch)
     assert result.status is GradeStatus.UNGRADABLE and result.total == 0
-    assert "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)" in str(
-        result.problem
+    assert (
+        "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)"
+        in str(result.problem)
     )
 
 
-def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungradable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungradable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def failing(student, rng):  # type: ignore[no-untyped-def]
         raise CheckFailed("no answer is ever right", reason="wrong answer")
 
@@ -181,15 +199,21 @@ def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungrad
 
 
 @pytest.mark.parametrize("backend", ["plain", "bwrap"])
-def test_a_worker_that_cannot_be_confined_makes_the_submission_ungradable_not_zero(backend: str) -> None:
+def test_a_worker_that_cannot_be_confined_makes_the_submission_ungradable_not_zero(
+    backend: str,
+) -> None:
     """A limit this machine refuses stops each worker before any code of the submission runs: the sandbox
     failed, so the reference is ungradable with the limit named (it was graded 0 of 35)."""
     if backend == "bwrap" and choose("auto").name != "bwrap":
         pytest.skip("bubblewrap is not installed here")
     config = replace(CONFIG, jobs=1, memory_mb=10**13)
-    [result] = grade_batch([REFERENCE], GradingRun(config, 5), choose(backend), progress=False).results
+    [result] = grade_batch(
+        [REFERENCE], GradingRun(config, 5), choose(backend), progress=False
+    ).results
     assert result.status is GradeStatus.UNGRADABLE
-    assert f"the {backend} sandbox could not confine a worker: ValueError: RLIMIT_AS of " in str(result.problem)
+    assert f"the {backend} sandbox could not confine a worker: ValueError: RLIMIT_AS of " in str(
+        result.problem
+    )
 
 
 def test_ungradable_submissions_have_no_score_and_exit_non_zero(
@@ -210,8 +234,26 @@ def test_ungradable_submissions_have_no_score_and_exit_non_zero(
     for name in ("alice.py", "bob.py", "carol.py"):
         (tmp_path / "subs" / name).write_text(REFERENCE.read_text())
     out = tmp_path / "out"
-    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(out), "--backend", "plain", "--jobs", "1", "--seed", "4"]) == 1
-    assert "bob.py could not be graded: the plain sandbox stopped answering" in capsys.readouterr().err
+    assert (
+        cli.main(
+            [
+                "grade",
+                str(tmp_path / "subs"),
+                "--out",
+                str(out),
+                "--backend",
+                "plain",
+                "--jobs",
+                "1",
+                "--seed",
+                "4",
+            ]
+        )
+        == 1
+    )
+    assert (
+        "bob.py could not be graded: the plain sandbox stopped answering" in capsys.readouterr().err
+    )
     rows = {row["submission"]: row for row in csv.DictReader((out / "grades.csv").open())}
     assert rows["bob.py"]["total"] == "" and rows["bob.py"]["corr2d"] == ""
     assert rows["bob.py"]["status"] == "ungradable: the plain sandbox stopped answering"
@@ -221,7 +263,10 @@ def test_ungradable_submissions_have_no_score_and_exit_non_zero(
     assert bob["extra_data"]["status"] == "ungradable"
     report = (out / "report.md").read_text()
     assert report.index("## Ungradable submissions") < report.index("## Questions")
-    assert "3 submission(s): 2 graded, 1 ungradable" in report and "| `corr2d` | 2/2 (100%) | 6.00 |" in report
+    assert (
+        "3 submission(s): 2 graded, 1 ungradable" in report
+        and "| `corr2d` | 2/2 (100%) | 6.00 |" in report
+    )
 
 
 def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
@@ -233,10 +278,48 @@ def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
 
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
-    monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])  # bwrap shows it; plain covers it
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "named"), "--backend", "bwrap", "--seed", "4"]) == 1
-    assert "isolates less than it promises" in capsys.readouterr().err and not (tmp_path / "named").exists()
-    assert cli.main(["grade", str(REFERENCE), "--out", str(tmp_path / "auto"), "--backend", "auto", "--seed", "4"]) == 0
+    monkeypatch.setattr(
+        backends, "hidden_paths", lambda: ["/usr/share"]
+    )  # bwrap shows it; plain covers it
+    assert (
+        cli.main(
+            [
+                "grade",
+                str(REFERENCE),
+                "--out",
+                str(tmp_path / "named"),
+                "--backend",
+                "bwrap",
+                "--seed",
+                "4",
+            ]
+        )
+        == 1
+    )
+    assert (
+        "isolates less than it promises" in capsys.readouterr().err
+        and not (tmp_path / "named").exists()
+    )
+    assert (
+        cli.main(
+            [
+                "grade",
+                str(REFERENCE),
+                "--out",
+                str(tmp_path / "auto"),
+                "--backend",
+                "auto",
+                "--seed",
+                "4",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
-    assert "warning: bwrap could not start here" in captured.err and "with the plain sandbox" in captured.out
-    assert "**Warning:** bwrap could not start here" in (tmp_path / "auto" / "report.md").read_text()
+    assert (
+        "warning: bwrap could not start here" in captured.err
+        and "with the plain sandbox" in captured.out
+    )
+    assert (
+        "**Warning:** bwrap could not start here" in (tmp_path / "auto" / "report.md").read_text()
+    )

@@ -39,9 +39,16 @@ def raw(sock: socket.socket, payload: bytes) -> None:
 
 
 def test_tensors_round_trip_exactly() -> None:
-    for tensor in (torch.randn(3, 4), torch.arange(6).reshape(2, 3), torch.zeros(0, 5), torch.tensor(2.5, dtype=torch.float64)):
+    for tensor in (
+        torch.randn(3, 4),
+        torch.arange(6).reshape(2, 3),
+        torch.zeros(0, 5),
+        torch.tensor(2.5, dtype=torch.float64),
+    ):
         back = decode(encode(tensor))
-        assert type(back) is torch.Tensor and back.dtype == tensor.dtype and torch.equal(back, tensor)
+        assert (
+            type(back) is torch.Tensor and back.dtype == tensor.dtype and torch.equal(back, tensor)
+        )
 
 
 def test_only_exact_builtin_types_pass() -> None:
@@ -55,7 +62,10 @@ def test_only_exact_builtin_types_pass() -> None:
     assert isinstance(decode(encode(torch.zeros(2).as_subclass(Lying))), Foreign)
     assert isinstance(decode(encode(AlwaysEqual())), Foreign)
     assert isinstance(decode(encode(torch.zeros(2, dtype=torch.complex64))), Foreign)
-    assert decode(encode(torch.zeros(2, dtype=torch.complex64))).tensor and not decode(encode(AlwaysEqual())).tensor
+    assert (
+        decode(encode(torch.zeros(2, dtype=torch.complex64))).tensor
+        and not decode(encode(AlwaysEqual())).tensor
+    )
     assert decode(encode((1, 2.5, [True, None]))) == (1, 2.5, [True, None])
 
 
@@ -189,8 +199,14 @@ def test_a_reply_too_large_to_send_becomes_a_too_large_frame_with_its_seq() -> N
     send(right, {"status": Status.OK, "seq": 41, "value": ["x" * (MAX_FRAME_BYTES // 2)] * 3})
     reader.join(10)
     [frame] = frames
-    assert frame["status"] == Status.TOO_LARGE and frame["seq"] == 41 and frame["size"] > MAX_FRAME_BYTES
-    with pytest.raises(WorkerFailed, match=r"the reply was too large \(24\.0 MB, the limit is 16 MB\)") as failed:
+    assert (
+        frame["status"] == Status.TOO_LARGE
+        and frame["seq"] == 41
+        and frame["size"] > MAX_FRAME_BYTES
+    )
+    with pytest.raises(
+        WorkerFailed, match=r"the reply was too large \(24\.0 MB, the limit is 16 MB\)"
+    ) as failed:
         raise_for_status(frame)
     assert failed.value.reason == "the reply was too large"
 
@@ -199,7 +215,11 @@ def test_a_reply_too_large_to_send_becomes_a_too_large_frame_with_its_seq() -> N
     ("reply", "error", "text"),
     [
         ({"status": Status.NOT_IMPLEMENTED}, NotImplementedYet, "not implemented yet"),
-        ({"status": Status.MISSING, "error": "`corr2d` is not defined"}, MissingSymbol, "define it with exactly this name"),
+        (
+            {"status": Status.MISSING, "error": "`corr2d` is not defined"},
+            MissingSymbol,
+            "define it with exactly this name",
+        ),
         ({"status": Status.RAISED, "error": "KeyError: 'x'"}, StudentRaised, "“KeyError: 'x'”"),
         ({"status": Status.REFUSED, "error": "?"}, WorkerFailed, "broke the protocol"),
         ({"status": "victory"}, WorkerFailed, "broke the protocol"),
@@ -213,7 +233,10 @@ def test_every_status_maps_to_the_submissions_failure(reply: dict, error: type, 
 
 def raised_by(function: Callable[[], object]) -> StudentRaised:
     """The judge's failure for a student function that raises, from the worker's own reply."""
-    reply = handle({"f": function}, {"op": Op.CALL, "seq": 3, "name": "f", "args": [], "kwargs": {}, "grad_args": []})
+    reply = handle(
+        {"f": function},
+        {"op": Op.CALL, "seq": 3, "name": "f", "args": [], "kwargs": {}, "grad_args": []},
+    )
     with pytest.raises(StudentRaised) as raised:
         raise_for_status({**reply, "seq": 3})
     return raised.value
@@ -224,7 +247,11 @@ def test_raised_failures_group_by_exception_type_and_keep_the_whole_message() ->
         raise ValueError("x" * 3000 + " mode must be 'max' or 'avg'")
 
     error = raised_by(long_error)
-    assert error.reason == "raised ValueError" and error.kind == "ValueError" and error.is_builtin("ValueError")
+    assert (
+        error.reason == "raised ValueError"
+        and error.kind == "ValueError"
+        and error.is_builtin("ValueError")
+    )
     assert error.message == ("x" * 3000)[:MESSAGE_CHARS] and len(error.account) == 300
     assert error.detail == f"your code raised “{error.account}”"
 
@@ -277,22 +304,46 @@ def deep(base: type, depth: int) -> type:
     [
         (type("PoolingModeError", (ValueError,), {})("bad mode"), "PoolingModeError", True),
         (type("ValueError", (Exception,), {})("bad mode"), "ValueError", False),
-        (type("ValueError", (Exception,), {"__module__": "builtins"})("bad mode"), "ValueError", False),
+        (
+            type("ValueError", (Exception,), {"__module__": "builtins"})("bad mode"),
+            "ValueError",
+            False,
+        ),
         (Unreadable("Hostile", (ValueError,), {})("bad mode"), "Hostile", True),
         (deep(ValueError, 40)("bad mode"), "Level39", True),
         (type("Two\nLines", (KeyError,), {"__module__": 7})("bad mode"), "an exception", False),
         (Sneaky("SneakyError", (ValueError,), {})("bad mode"), "SneakyError", True),
         (renamed(type("Plain", (KeyError,), {}), Hostile("Named"))("bad mode"), "Named", False),
-        (type("Shouty", (ValueError,), {"__str__": lambda self: Hostile("bad mode")})("x"), "Shouty", True),
+        (
+            type("Shouty", (ValueError,), {"__str__": lambda self: Hostile("bad mode")})("x"),
+            "Shouty",
+            True,
+        ),
     ],
-    ids=["subclass", "look-alike", "look-alike-in-builtins", "hostile-metaclass", "deep", "odd-names", "lying-metaclass", "str-name", "str-message"],
+    ids=[
+        "subclass",
+        "look-alike",
+        "look-alike-in-builtins",
+        "hostile-metaclass",
+        "deep",
+        "odd-names",
+        "lying-metaclass",
+        "str-name",
+        "str-message",
+    ],
 )
-def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(exception: Exception, kind: str, is_value_error: bool) -> None:
+def test_an_exception_is_a_builtin_one_by_its_classes_not_its_name(
+    exception: Exception, kind: str, is_value_error: bool
+) -> None:
     def fail() -> None:
         raise exception
 
     error = raised_by(fail)
-    assert error.kind == kind and error.reason == f"raised {kind}" and error.is_builtin("ValueError") is is_value_error
+    assert (
+        error.kind == kind
+        and error.reason == f"raised {kind}"
+        and error.is_builtin("ValueError") is is_value_error
+    )
     assert error.message in ("bad mode", "'bad mode'")
     assert error.account.endswith(f": {error.message}")
     assert error.detail == f"your code raised “{error.account}”"
@@ -341,11 +392,21 @@ def test_an_exception_is_told_alike_at_every_run_though_it_names_random_places()
         raise OSError(f"g++ {folder}/header.hpp -o {folder}/header.i failed at {object()!r}")
 
     first, again = raised_by(fail), raised_by(fail)
-    assert first.detail == again.detail and first.message == again.message and "tmp…/header.i" in first.message
+    assert (
+        first.detail == again.detail
+        and first.message == again.message
+        and "tmp…/header.i" in first.message
+    )
 
 
 def test_malformed_exception_records_are_dropped() -> None:
-    reply = {"status": Status.RAISED, "seq": 1, "error": "X: y", "kinds": [["builtins", 3], "ValueError", ["a", "b", "c"]], "message": ["max", "avg"]}
+    reply = {
+        "status": Status.RAISED,
+        "seq": 1,
+        "error": "X: y",
+        "kinds": [["builtins", 3], "ValueError", ["a", "b", "c"]],
+        "message": ["max", "avg"],
+    }
     with pytest.raises(StudentRaised) as raised:
         raise_for_status(reply)
     assert raised.value.kinds == () and raised.value.message == ""
@@ -375,7 +436,12 @@ def _read(sock: socket.socket) -> bytes:
 def test_limits_travel_by_name_and_are_validated() -> None:
     limits = Limits(memory_bytes=1, cpu_seconds=2, output_bytes=3, processes=4)
     assert Limits.from_frame(json.loads(json.dumps(limits.to_frame()))) == limits
-    for bad in ({"memory_bytes": 1}, {**limits.to_frame(), "extra": 1}, {**limits.to_frame(), "processes": -1}, "1,2,3,4"):
+    for bad in (
+        {"memory_bytes": 1},
+        {**limits.to_frame(), "extra": 1},
+        {**limits.to_frame(), "processes": -1},
+        "1,2,3,4",
+    ):
         with pytest.raises(WireError, match="limits must name"):
             Limits.from_frame(bad)
 
@@ -389,7 +455,9 @@ def test_temporary_files_count_against_the_memory_budget(memory_mb: int, tmp_mb:
     assert limits.address_bytes + len(WRITABLE) * limits.tmp_bytes == memory_mb << 20
 
 
-def test_a_zygote_imports_asked_modules_in_a_fork_and_survives_one_that_fails(tmp_path, monkeypatch) -> None:
+def test_a_zygote_imports_asked_modules_in_a_fork_and_survives_one_that_fails(
+    tmp_path, monkeypatch
+) -> None:
     """A SPAWN's preload is a speed hint: a module outside ON_REQUEST is never imported; one that is, is imported in
     a zygote forked for it, never in the zygote itself (a later worker would inherit it); one that fails to import
     is left to the worker (which shows the real error), tried once, instead of ending the zygote and its slot."""
@@ -398,11 +466,18 @@ def test_a_zygote_imports_asked_modules_in_a_fork_and_survives_one_that_fails(tm
     from convkit.worker import zygote
 
     tries, imported = tmp_path / "tries", tmp_path / "imported"
-    (tmp_path / "convkit_hint_breaks.py").write_text(f"open({str(tries)!r}, 'a').write('x')\nraise ImportError('broken on purpose')\n")
-    (tmp_path / "convkit_hint_works.py").write_text(f"import os\nopen({str(imported)!r}, 'w').write(str(os.getpid()))\n")
+    (tmp_path / "convkit_hint_breaks.py").write_text(
+        f"open({str(tries)!r}, 'a').write('x')\nraise ImportError('broken on purpose')\n"
+    )
+    (tmp_path / "convkit_hint_works.py").write_text(
+        f"import os\nopen({str(imported)!r}, 'w').write(str(os.getpid()))\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(zygote, "ON_REQUEST", ("convkit_hint_works", "convkit_hint_breaks"))
-    assert zygote.asked(["convkit_hint_unasked", "convkit_hint_breaks", "convkit_hint_works"]) == ("convkit_hint_works", "convkit_hint_breaks")
+    assert zygote.asked(["convkit_hint_unasked", "convkit_hint_breaks", "convkit_hint_works"]) == (
+        "convkit_hint_works",
+        "convkit_hint_breaks",
+    )
     assert zygote.asked(["convkit_hint_unasked"]) == ()
     judge_end, control = socket.socketpair()
     parent = zygote.Zygote(control, None, GradingConfig().limits(), None, private=False)

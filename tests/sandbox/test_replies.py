@@ -168,7 +168,9 @@ class FakeWorker:
             return [{"status": Status.DONE}]
         honest = probes.handle(self.namespace, request)  # type: ignore[arg-type]
         honest = json.loads(json.dumps(honest))
-        return [honest if request["op"] in (Op.SUBSTITUTE, Op.WATCH) else self.forge(request, honest)]
+        return [
+            honest if request["op"] in (Op.SUBSTITUTE, Op.WATCH) else self.forge(request, honest)
+        ]
 
 
 class FakeSlot:

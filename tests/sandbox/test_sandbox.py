@@ -33,12 +33,24 @@ from convkit.worker.protocol import Isolation, Op, Status
 ROOT = os.geteuid() == 0
 CONFIG = GradingConfig(jobs=1, call_timeout=3, cell_timeout=3, submission_timeout=60)
 BACKENDS = [
-    pytest.param("plain", marks=pytest.mark.skipif(not ROOT, reason="plain workers are confined only when grading as root")),
-    pytest.param("bwrap", marks=pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")),
+    pytest.param(
+        "plain",
+        marks=pytest.mark.skipif(
+            not ROOT, reason="plain workers are confined only when grading as root"
+        ),
+    ),
+    pytest.param(
+        "bwrap",
+        marks=pytest.mark.skipif(
+            shutil.which("bwrap") is None, reason="bubblewrap is not installed"
+        ),
+    ),
 ]
 
 GRADER_MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(convkit.__path__, "convkit.") if not info.name.startswith("convkit.worker")
+    info.name
+    for info in pkgutil.walk_packages(convkit.__path__, "convkit.")
+    if not info.name.startswith("convkit.worker")
 )
 """Every module of convkit outside its worker package: none may be importable by a worker, wherever a later
 change moves them."""
@@ -95,33 +107,59 @@ def canaries() -> Iterator[list[Path]]:
 
 def test_a_worker_sees_nothing_of_the_judge(slot: Slot, canaries: list[Path]) -> None:
     """Files added to the package after the sandbox started (canaries, on both sides) are not seen either."""
-    judge_files = [str(path) for path in sorted(PACKAGE.rglob("*.py")) if "worker" not in path.parts]
-    student = session(slot, f"GRADER_MODULES = {GRADER_MODULES!r}\n" + LOOK, config=replace(CONFIG, call_timeout=20))  # it reads many files: no hurry under load
+    judge_files = [
+        str(path) for path in sorted(PACKAGE.rglob("*.py")) if "worker" not in path.parts
+    ]
+    student = session(
+        slot,
+        f"GRADER_MODULES = {GRADER_MODULES!r}\n" + LOOK,
+        config=replace(CONFIG, call_timeout=20),
+    )  # it reads many files: no hurry under load
     try:
         seen = student.call("look", [*judge_files, *map(str, canaries)]).result
     finally:
         student.kill()
     name = slot.backend.name
-    allowed = {f"listed: /opt/convkit/convkit/worker/{file}" for file in WORKER_FILES} if name == "bwrap" else set()
-    listed = {entry for entry in seen if entry.startswith("listed: ") and not entry.endswith(".pyc")}
-    assert listed <= allowed, f"a {name} worker lists files beyond the allow-list: {sorted(listed - allowed)[:5]}"
-    assert [entry for entry in seen if not entry.startswith("listed: ")] == [], f"a {name} worker reads or imports the judge: {seen[:5]}"
+    allowed = (
+        {f"listed: /opt/convkit/convkit/worker/{file}" for file in WORKER_FILES}
+        if name == "bwrap"
+        else set()
+    )
+    listed = {
+        entry for entry in seen if entry.startswith("listed: ") and not entry.endswith(".pyc")
+    }
+    assert listed <= allowed, (
+        f"a {name} worker lists files beyond the allow-list: {sorted(listed - allowed)[:5]}"
+    )
+    assert [entry for entry in seen if not entry.startswith("listed: ")] == [], (
+        f"a {name} worker reads or imports the judge: {seen[:5]}"
+    )
 
 
 def test_bubblewrap_binds_exactly_the_allow_list() -> None:
     arguments = bwrap_arguments(GradingConfig().limits())
-    bound = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--ro-bind" and arguments[i + 1].startswith(str(PACKAGE))]
+    bound = [
+        arguments[i + 1]
+        for i, arg in enumerate(arguments)
+        if arg == "--ro-bind" and arguments[i + 1].startswith(str(PACKAGE))
+    ]
     assert sorted(bound) == sorted(str(PACKAGE / "worker" / file) for file in WORKER_FILES)
-    assert sorted(WORKER_FILES) == sorted(p.name for p in (PACKAGE / "worker").glob("*.py")), "worker/ and its allow-list differ"
+    assert sorted(WORKER_FILES) == sorted(p.name for p in (PACKAGE / "worker").glob("*.py")), (
+        "worker/ and its allow-list differ"
+    )
 
 
 def test_a_slot_reports_its_isolation(slot: Slot) -> None:
-    assert slot.isolation == (Isolation.BWRAP if slot.backend.name == "bwrap" else Isolation.NAMESPACE)
+    assert slot.isolation == (
+        Isolation.BWRAP if slot.backend.name == "bwrap" else Isolation.NAMESPACE
+    )
     assert slot.detail == ""
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_isolation_weaker_than_promised_is_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_isolation_weaker_than_promised_is_refused(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """bwrap: a path the judge hides stays visible. plain: a container without CAP_SYS_ADMIN (no namespace)."""
     if name == "bwrap":
         monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])
@@ -129,39 +167,64 @@ def test_isolation_weaker_than_promised_is_refused(name: str, monkeypatch: pytes
     else:
         command = Backend.command
         monkeypatch.setattr(
-            Backend, "command", lambda self, *args: ["setpriv", "--bounding-set", "-sys_admin", "--", *command(self, *args)]
+            Backend,
+            "command",
+            lambda self, *args: [
+                "setpriv",
+                "--bounding-set",
+                "-sys_admin",
+                "--",
+                *command(self, *args),
+            ],
         )
-        reached = "uid only" if unsearchable_ancestor(os.__file__) is None else "none"  # a uid of its own must reach Python
+        reached = (
+            "uid only" if unsearchable_ancestor(os.__file__) is None else "none"
+        )  # a uid of its own must reach Python
         why = f"{reached} instead of namespace+uid (could not make a private mount namespace"
     with pytest.raises(IsolationError, match=re.escape(f"isolates less than it promises: {why}")):
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
 
 
-@pytest.mark.skipif(shutil.which("bwrap") is None or os.geteuid() != 0, reason="bubblewrap as root bounds files")
+@pytest.mark.skipif(
+    shutil.which("bwrap") is None or os.geteuid() != 0, reason="bubblewrap as root bounds files"
+)
 def test_bubblewrap_that_cannot_bound_files_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without CAP_SYS_ADMIN the zygote cannot remount its temporary folders with a file bound: refused, never
     promised."""
     arguments = backends.bwrap_arguments
-    monkeypatch.setattr(backends, "bwrap_arguments", lambda limits: [*arguments(limits), "--cap-drop", "CAP_SYS_ADMIN"])
-    with pytest.raises(IsolationError, match=re.escape("uid only instead of bwrap (could not bound the number of temporary files")):
+    monkeypatch.setattr(
+        backends,
+        "bwrap_arguments",
+        lambda limits: [*arguments(limits), "--cap-drop", "CAP_SYS_ADMIN"],
+    )
+    with pytest.raises(
+        IsolationError,
+        match=re.escape("uid only instead of bwrap (could not bound the number of temporary files"),
+    ):
         Slot(Backend("bwrap"), CONFIG).start()
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_a_sandbox_whose_workers_could_keep_kernel_objects_is_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sandbox_whose_workers_could_keep_kernel_objects_is_refused(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A machine convkit has no system-call filter for (here one that says it is i686): its workers could leave
     System V IPC objects and keys to later submissions (`seccomp.Machine.kernel_objects`), which no isolation
     above uid only allows."""
     if shutil.which("setarch") is None:
         pytest.skip("setarch (util-linux) is not installed")
     command = Backend.command
-    monkeypatch.setattr(Backend, "command", lambda self, *args: ["setarch", "i686", "--", *command(self, *args)])
+    monkeypatch.setattr(
+        Backend, "command", lambda self, *args: ["setarch", "i686", "--", *command(self, *args)]
+    )
     promised = Backend(name).expected  # type: ignore[arg-type]
     why = f"uid only instead of {promised} (workers could leave System V IPC objects and keys to later submissions: "
     if promised is Isolation.NONE:
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]  # promised nothing: nothing to refuse
         return
-    with pytest.raises(IsolationError, match=re.escape(why + "no system-call filter for this machine (i686))")):
+    with pytest.raises(
+        IsolationError, match=re.escape(why + "no system-call filter for this machine (i686))")
+    ):
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
 
 
@@ -169,12 +232,21 @@ def test_the_kernel_objects_filter_refuses_its_calls_here() -> None:
     from convkit.worker import seccomp
 
     assert seccomp.program("riscv64") is None and seccomp.program("aarch64") is not None
-    assert seccomp.refused_here(seccomp.program()) is None, "this machine's workers could make kernel objects"
+    assert seccomp.refused_here(seccomp.program()) is None, (
+        "this machine's workers could make kernel objects"
+    )
 
 
 def test_a_bad_hello_stops_the_zygote_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        Backend, "hello", lambda self, uid, limits: {"op": Op.HELLO, "sandbox": "plain", "uid": uid, "limits": {"memory": 1}}
+        Backend,
+        "hello",
+        lambda self, uid, limits: {
+            "op": Op.HELLO,
+            "sandbox": "plain",
+            "uid": uid,
+            "limits": {"memory": 1},
+        },
     )
     with pytest.raises(SandboxError, match="bad configuration: limits must name exactly"):
         Slot(Backend("plain"), CONFIG).start()
@@ -200,11 +272,23 @@ def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_o
 ) -> None:
     sent: list[str] = []
     send, send_many = Channel.send, Channel.send_many
-    monkeypatch.setattr(Channel, "send", lambda self, request: sent.append(str(request["op"])) or send(self, request))
     monkeypatch.setattr(
-        Channel, "send_many", lambda self, bodies, timeout: sent.extend(json.loads(b)["op"] for b in bodies) or send_many(self, bodies, timeout)
+        Channel,
+        "send",
+        lambda self, request: sent.append(str(request["op"])) or send(self, request),
     )
-    cells = ["def h():\n    return corr2d is not None", "while True:\n    pass", "def g():\n    while True:\n        pass"]
+    monkeypatch.setattr(
+        Channel,
+        "send_many",
+        lambda self, bodies, timeout: (
+            sent.extend(json.loads(b)["op"] for b in bodies) or send_many(self, bodies, timeout)
+        ),
+    )
+    cells = [
+        "def h():\n    return corr2d is not None",
+        "while True:\n    pass",
+        "def g():\n    while True:\n        pass",
+    ]
     student = session(slot, *cells)
     try:
         student.substitute(("corr2d",))
@@ -240,7 +324,10 @@ def platform():
 
 def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
     """A layer's first weights are drawn afresh in each call, the same whatever ran before or after a restart."""
-    student = session(slot, "import torch, random\nstart = torch.rand(3)\ndef draw():\n    return torch.cat([start, torch.rand(2), torch.tensor([random.random()])])\n")
+    student = session(
+        slot,
+        "import torch, random\nstart = torch.rand(3)\ndef draw():\n    return torch.cat([start, torch.rand(2), torch.tensor([random.random()])])\n",
+    )
     try:
         first = student.call("draw").result
         student.call("draw")
@@ -255,7 +342,9 @@ def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
 def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> None:
     """getpwuid() must know the worker's uid and torch must find a writable cache (no false failures). The
     zygote is not asked to preload torch's compiler stack here: the worker imports it itself."""
-    student = session(slot, PLATFORM, config=replace(CONFIG, call_timeout=60))  # cold imports of torch's compiler stack, on a busy machine
+    student = session(
+        slot, PLATFORM, config=replace(CONFIG, call_timeout=60)
+    )  # cold imports of torch's compiler stack, on a busy machine
     try:
         user, pw_name, home, stepped, compiles = student.call("platform").result
     finally:
@@ -296,7 +385,9 @@ def found():
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
-def test_bubblewrap_without_a_worker_uid_empties_its_temporary_places(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bubblewrap_without_a_worker_uid_empties_its_temporary_places(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Without root, workers have the zygote's uid, so files cannot be told apart by owner: what a submission
     leaves in its sandbox's /tmp, /var/tmp and /dev/shm is all removed before the next one starts there."""
     from convkit.sandbox import slot as slot_module
@@ -352,7 +443,9 @@ def sees():
 def sees(slot: Slot, preload: tuple[str, ...]) -> tuple[bool, int]:
     """Whether a fresh worker has torch's compiler stack imported, and its address-space limit."""
     submission = Submission("probe.py", [Cell(SEES, 1)], preload=preload)
-    student = Session(slot, submission, replace(CONFIG, call_timeout=60))  # a cold import of the stack
+    student = Session(
+        slot, submission, replace(CONFIG, call_timeout=60)
+    )  # a cold import of the stack
     try:
         loaded, address_space = student.call("sees").result
     finally:
@@ -371,7 +464,9 @@ def test_a_worker_starts_the_same_whatever_the_slot_graded_before(slot: Slot) ->
     plain_after = sees(slot, ())
     assert not plain_before[0] and not plain_after[0] and all(loaded for loaded, _ in hinted)
     assert abs(plain_after[1] - plain_before[1]) < 16 << 20, (plain_before, plain_after)
-    assert hinted[0][1] > plain_before[1] + (16 << 20) and abs(hinted[1][1] - hinted[0][1]) < 16 << 20
+    assert (
+        hinted[0][1] > plain_before[1] + (16 << 20) and abs(hinted[1][1] - hinted[0][1]) < 16 << 20
+    )
 
 
 DAEMON = """
@@ -415,7 +510,9 @@ def test_a_warmed_zygote_that_dies_while_its_worker_runs_leaves_nothing_behind()
         try:
             warmed = student.call("start").result
             assert [p[1] for p in processes() if p[0] == warmed] == [zygote]
-            assert len([p for p in processes() if p[2] == uid]) >= 2, "the worker and its daemon run"
+            assert len([p for p in processes() if p[2] == uid]) >= 2, (
+                "the worker and its daemon run"
+            )
             os.kill(warmed, signal.SIGKILL)
         finally:
             student.kill()
@@ -427,7 +524,10 @@ def test_a_warmed_zygote_that_dies_while_its_worker_runs_leaves_nothing_behind()
 
 def test_a_worker_dies_with_its_zygote(slot: Slot) -> None:
     """The parent-death signal is set after the worker's uid changes (a change of uid clears it)."""
-    student = session(slot, "import ctypes\ndef signal():\n    value = ctypes.c_int()\n    ctypes.CDLL(None).prctl(2, ctypes.byref(value))\n    return value.value")
+    student = session(
+        slot,
+        "import ctypes\ndef signal():\n    value = ctypes.c_int()\n    ctypes.CDLL(None).prctl(2, ctypes.byref(value))\n    return value.value",
+    )
     try:
         assert student.call("signal").result == 9
     finally:

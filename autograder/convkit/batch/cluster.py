@@ -143,7 +143,8 @@ class JudgePlugin(WorkerPlugin):
 
         replay.PLANS.share()
         self.slots, self.backend, self.warning = with_fallback(
-            lambda backend: start_slots(backend, self.run.config, count, self.run.seed), self.requested
+            lambda backend: start_slots(backend, self.run.config, count, self.run.seed),
+            self.requested,
         )
         for slot in self.slots:
             self.free.put(slot)
@@ -289,14 +290,21 @@ class Cluster:
 
     def __enter__(self) -> Cluster:
         try:
-            get_address_host_port(self.address)  # before Client: a half-made one reports its own failure at exit
+            get_address_host_port(
+                self.address
+            )  # before Client: a half-made one reports its own failure at exit
         except ValueError as error:
-            raise ClusterError(f"--scheduler {self.address} is not a Dask address ({error}); write it as tcp://HOST:PORT") from None
+            raise ClusterError(
+                f"--scheduler {self.address} is not a Dask address ({error}); write it as tcp://HOST:PORT"
+            ) from None
         try:
             asyncio.run(handshake(self.address))
             self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as error:
-            reason = " ".join(str(error).split())[:200] or f"no answer as a Dask scheduler in {CONNECT_TIMEOUT + 2} s"
+            reason = (
+                " ".join(str(error).split())[:200]
+                or f"no answer as a Dask scheduler in {CONNECT_TIMEOUT + 2} s"
+            )
             raise ClusterError(
                 f"cannot reach the Dask scheduler at {self.address} ({reason}); is `dask scheduler` running there?"
             ) from None
@@ -314,10 +322,14 @@ class Cluster:
             raise ClusterError(
                 f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; start some with `dask worker`"
             ) from None
-        replies = self.client.register_plugin(JudgePlugin(self.requested, self.grading), name=PLUGIN)
+        replies = self.client.register_plugin(
+            JudgePlugin(self.requested, self.grading), name=PLUGIN
+        )
         for worker, reply in replies.items():
             if reply.get("status") != "OK":
-                raise SandboxError(f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}")
+                raise SandboxError(
+                    f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}"
+                )
         states = self.client.run(plugin_state).values()
         used = {state["backend"] for state in states}
         self.backend = used.pop() if len(used) == 1 else self.requested
@@ -361,7 +373,9 @@ class Cluster:
                 task(batch, worker)
 
         submit(threads * IN_FLIGHT_PER_THREAD)
-        for future in completed(running, watch):  # each future completes once, however often its task was run
+        for future in completed(
+            running, watch
+        ):  # each future completes once, however often its task was run
             batch = waiting.pop(future.key)
             outcome = self.outcome(future, watch)
             future.release()
@@ -450,10 +464,17 @@ class Cluster:
         sandbox = {"seed": self.grading.seed, "backend": last.backend, "isolation": last.isolation}
         return all_failed(job.submission(), Failure(reason, detail), **sandbox)
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if self.client is None:
             return
-        if self.client.status == "running" and not (kind is not None and issubclass(kind, ClusterError)):  # else it may not answer
+        if self.client.status == "running" and not (
+            kind is not None and issubclass(kind, ClusterError)
+        ):  # else it may not answer
             try:
                 self.client.run_on_scheduler(forget, self.run)
                 self.client.unregister_worker_plugin(PLUGIN)
@@ -490,22 +511,30 @@ class Watch:
             return  # reconnecting (Dask cancels the tasks, and says why), or asked a moment ago
         self.asked = time.monotonic()
         try:
-            self.workers = set(self.client.nthreads(callback_timeout=ANSWER_TIMEOUT))  # addresses only: cheap however many
+            self.workers = set(
+                self.client.nthreads(callback_timeout=ANSWER_TIMEOUT)
+            )  # addresses only: cheap however many
         except (OSError, TimeoutError):
-            raise ClusterError(f"the Dask scheduler at {self.address} did not answer in {ANSWER_TIMEOUT} s") from None
+            raise ClusterError(
+                f"the Dask scheduler at {self.address} did not answer in {ANSWER_TIMEOUT} s"
+            ) from None
         if self.workers:
             self.alone_since = None
         elif self.alone_since is None:
             self.alone_since = time.monotonic()
         elif time.monotonic() - self.alone_since > WORKERLESS_TIMEOUT:
-            raise ClusterError(f"the Dask scheduler at {self.address} has had no workers for {WORKERLESS_TIMEOUT} s")
+            raise ClusterError(
+                f"the Dask scheduler at {self.address} has had no workers for {WORKERLESS_TIMEOUT} s"
+            )
 
 
 async def handshake(address: str) -> None:
     """Open and close a Dask connection to `address` within CONNECT_TIMEOUT (TimeoutError, OSError otherwise):
     Client waits forever for the handshake of a server that accepts connections but is not Dask's (the
     dashboard's port, 8787, which `dask scheduler` prints beside its own)."""
-    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 2)  # connect says why, where it can
+    comm = await asyncio.wait_for(
+        connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 2
+    )  # connect says why, where it can
     await comm.close()
 
 

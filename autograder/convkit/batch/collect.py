@@ -98,7 +98,9 @@ def collect(inputs: list[Path], scratch: Path) -> Collection:
         else:
             units += _folder(path, skipped)
     if not any(unit.candidates for unit in units):
-        raise UsageError(f"no submissions in {' '.join(map(str, inputs))} (looked for .py, .ipynb and .zip files)")
+        raise UsageError(
+            f"no submissions in {' '.join(map(str, inputs))} (looked for .py, .ipynb and .zip files)"
+        )
     return Collection(_name(units, skipped), skipped)
 
 
@@ -107,16 +109,24 @@ def _folder(folder: Path, skipped: list[Skipped]) -> list[_Unit]:
     units = []
     for entry in _entries(folder):
         if entry.is_dir():
-            units.append(_Unit(_candidates(entry, skipped), Submitter(name=entry.name), str(entry), entry))
+            units.append(
+                _Unit(_candidates(entry, skipped), Submitter(name=entry.name), str(entry), entry)
+            )
         elif entry.suffix in SUFFIXES and not entry.name.startswith("test_"):
             units.append(_Unit((entry,), Submitter(), entry.name))
         else:
-            skipped.append(Skipped(str(entry), PUBLIC_CHECKS if entry.suffix in SUFFIXES else NOT_A_SUBMISSION))
+            skipped.append(
+                Skipped(str(entry), PUBLIC_CHECKS if entry.suffix in SUFFIXES else NOT_A_SUBMISSION)
+            )
     return units
 
 
 def _entries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in IGNORED and not p.is_symlink())
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if not p.name.startswith(".") and p.name not in IGNORED and not p.is_symlink()
+    )
 
 
 def _candidates(folder: Path, skipped: list[Skipped]) -> tuple[Path, ...]:
@@ -124,12 +134,18 @@ def _candidates(folder: Path, skipped: list[Skipped]) -> tuple[Path, ...]:
     found = []
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
-        if any(part.startswith(".") or part in IGNORED for part in parts) or path.is_symlink() or not path.is_file():
+        if (
+            any(part.startswith(".") or part in IGNORED for part in parts)
+            or path.is_symlink()
+            or not path.is_file()
+        ):
             continue
         if path.suffix in SUFFIXES and not path.name.startswith("test_"):
             found.append(path)
         else:
-            skipped.append(Skipped(str(path), PUBLIC_CHECKS if path.suffix in SUFFIXES else NOT_A_SUBMISSION))
+            skipped.append(
+                Skipped(str(path), PUBLIC_CHECKS if path.suffix in SUFFIXES else NOT_A_SUBMISSION)
+            )
     return tuple(found)
 
 
@@ -144,9 +160,13 @@ def _pick(unit: _Unit, skipped: list[Skipped]) -> tuple[Path, str | None] | None
         return None
     chosen, *others = sorted(unit.candidates, key=_rank)
     for other in others:
-        skipped.append(Skipped(str(other), f"the same submission's {chosen.name} was graded instead ({RULE})"))
+        skipped.append(
+            Skipped(str(other), f"the same submission's {chosen.name} was graded instead ({RULE})")
+        )
     picked = (
-        f"graded {chosen.name}, one of {len(unit.candidates)} files ({', '.join(p.name for p in others)} not graded)" if others else None
+        f"graded {chosen.name}, one of {len(unit.candidates)} files ({', '.join(p.name for p in others)} not graded)"
+        if others
+        else None
     )
     return chosen, picked
 
@@ -180,7 +200,11 @@ def _metadata_folder(folder: Path) -> Path | None:
     """The folder holding submission_metadata.yml: this one or one level down (the export's own folder)."""
     if (folder / METADATA).is_file():
         return folder
-    inside = [p for p in folder.iterdir() if p.is_dir() and (p / METADATA).is_file()] if folder.is_dir() else []
+    inside = (
+        [p for p in folder.iterdir() if p.is_dir() and (p / METADATA).is_file()]
+        if folder.is_dir()
+        else []
+    )
     return inside[0] if len(inside) == 1 else None
 
 
@@ -192,7 +216,9 @@ def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
     except OSError as error:
         raise UsageError(f"cannot read {root / METADATA}: {error.strerror or error}") from None
     if not isinstance(metadata, dict):
-        raise UsageError(f"{root / METADATA} is not a Gradescope export's metadata (expected one entry per submission)")
+        raise UsageError(
+            f"{root / METADATA} is not a Gradescope export's metadata (expected one entry per submission)"
+        )
     folders = {}
     for entry in _entries(root):
         if entry.is_dir():
@@ -212,7 +238,9 @@ def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
 
 
 def _submitters(entry: object) -> Submitter:
-    people = (entry.get(":submitters") or entry.get("submitters")) if isinstance(entry, dict) else None
+    people = (
+        (entry.get(":submitters") or entry.get("submitters")) if isinstance(entry, dict) else None
+    )
     people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
 
     def field_of(key: str) -> str:
@@ -225,7 +253,10 @@ def _submitters(entry: object) -> Submitter:
 def _export_zip(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
-            return any(PurePosixPath(name).name == METADATA and len(PurePosixPath(name).parts) <= 2 for name in archive.namelist())
+            return any(
+                PurePosixPath(name).name == METADATA and len(PurePosixPath(name).parts) <= 2
+                for name in archive.namelist()
+            )
     except (zipfile.BadZipFile, OSError, NotImplementedError, EOFError):
         return False
 
@@ -243,7 +274,12 @@ def _unpack(path: Path, folder: Path) -> list[Skipped]:
             where = f"{path}:{member.filename}"
             if any(part in IGNORED for part in parts):
                 continue
-            if not parts or parts[0] == "/" or ".." in parts or stat.S_ISLNK(member.external_attr >> 16):
+            if (
+                not parts
+                or parts[0] == "/"
+                or ".." in parts
+                or stat.S_ISLNK(member.external_attr >> 16)
+            ):
                 skipped.append(Skipped(where, "an unsafe path or a link in the zip"))
             elif member.is_dir():  # an empty one is a student's, who handed in nothing
                 folder.joinpath(*parts).mkdir(parents=True, exist_ok=True)
@@ -252,9 +288,19 @@ def _unpack(path: Path, folder: Path) -> list[Skipped]:
             else:
                 try:
                     with archive.open(member) as source:
-                        data = source.read(MAX_BYTES + 1)  # whatever the header claims: a zip bomb lies about sizes
-                except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, RuntimeError) as error:
-                    skipped.append(Skipped(where, f"could not be read from the zip ({str(error)[:80]})"))
+                        data = source.read(
+                            MAX_BYTES + 1
+                        )  # whatever the header claims: a zip bomb lies about sizes
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    NotImplementedError,
+                    EOFError,
+                    RuntimeError,
+                ) as error:
+                    skipped.append(
+                        Skipped(where, f"could not be read from the zip ({str(error)[:80]})")
+                    )
                     continue
                 if len(data) > MAX_BYTES:
                     skipped.append(Skipped(where, f"over {MAX_BYTES >> 20} MiB"))

@@ -71,10 +71,18 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
                 instead = f"; graded with the {candidate.name} sandbox instead (isolation {candidate.expected})"
                 return started, candidate, "; ".join(tried) + instead if tried else None
         tried.append(f"{candidate.name} could not start here ({why})")
-    raise SandboxError(f"no sandbox gives the course's least isolation ({backend.floor}) here: {'; '.join(tried)}{short_of(backend.floor)}")
+    raise SandboxError(
+        f"no sandbox gives the course's least isolation ({backend.floor}) here: {'; '.join(tried)}{short_of(backend.floor)}"
+    )
 
 
-def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int | None = None, launched: Slot | None = None) -> list[Slot]:
+def start_slots(
+    backend: Backend,
+    config: GradingConfig,
+    count: int,
+    seed: int | None = None,
+    launched: Slot | None = None,
+) -> list[Slot]:
     """A judge's started slots (all of them, or none: SandboxError), `launched` among them where it is of `backend`
     (`Slot.launch`). All are launched before any is waited for, so that their sandboxes import torch together,
     while the judge imports it too and plans its checks for `seed`, where it is known (`replay.Plans.plan_all`). The
@@ -91,7 +99,9 @@ def start_slots(backend: Backend, config: GradingConfig, count: int, seed: int |
 
         torch.set_num_threads(1)
         if seed is not None:
-            planning = threading.Thread(target=replay.PLANS.plan_all, args=(seed,), name="convkit-planning")
+            planning = threading.Thread(
+                target=replay.PLANS.plan_all, args=(seed,), name="convkit-planning"
+            )
             planning.start()
         for slot in slots:
             slot.ready()
@@ -126,7 +136,10 @@ class InlineJudge:
     def __enter__(self) -> InlineJudge:
         self.start_cpu = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
         self.slot, self.backend, self.warning = with_fallback(
-            lambda backend: start_slots(backend, self.run.config, 1, self.run.seed, self.launched)[0], self.requested
+            lambda backend: start_slots(backend, self.run.config, 1, self.run.seed, self.launched)[
+                0
+            ],
+            self.requested,
         )
         return self
 
@@ -135,10 +148,18 @@ class InlineJudge:
         for job in jobs:
             yield job.index, SubmissionResult.from_dict(judge(job, self.slot, self.run))
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if self.slot is not None:
             self.slot.close()
-        self.usage = Usage(cpu(resource.RUSAGE_SELF) - self.start_cpu[0], cpu(resource.RUSAGE_CHILDREN) - self.start_cpu[1])
+        self.usage = Usage(
+            cpu(resource.RUSAGE_SELF) - self.start_cpu[0],
+            cpu(resource.RUSAGE_CHILDREN) - self.start_cpu[1],
+        )
 
 
 class JudgeProcess:
@@ -147,7 +168,9 @@ class JudgeProcess:
     def __init__(self, backend: Backend, run: GradingRun) -> None:
         self.conn, child = CONTEXT.Pipe()
         start_early()  # does nothing once the server runs; else starts it as `convkit grade` does
-        self.process = CONTEXT.Process(target=judge_process, args=(child, backend, run), daemon=True, name="convkit-judge")
+        self.process = CONTEXT.Process(
+            target=judge_process, args=(child, backend, run), daemon=True, name="convkit-judge"
+        )
         self.process.start()
         child.close()
         self.isolation: str | None = None
@@ -160,10 +183,16 @@ class JudgeProcess:
     def ready(self) -> None:
         """Wait for the judge's slot to start (raises SandboxError with the judge's reason)."""
         try:
-            reply = self.conn.recv() if self.conn.poll(START_TIMEOUT) else {"failed": f"a judge did not start in {START_TIMEOUT} s"}
+            reply = (
+                self.conn.recv()
+                if self.conn.poll(START_TIMEOUT)
+                else {"failed": f"a judge did not start in {START_TIMEOUT} s"}
+            )
         except (EOFError, OSError):
             self.process.join(STOP_TIMEOUT)
-            reply = {"failed": f"a judge process ended while starting (exit code {self.process.exitcode})"}
+            reply = {
+                "failed": f"a judge process ended while starting (exit code {self.process.exitcode})"
+            }
         if "failed" in reply:
             raise SandboxError(reply["failed"])
         self.isolation = reply["ready"]
@@ -216,7 +245,9 @@ class JudgeProcess:
 def judge_process(conn: Connection, backend: Backend, run: GradingRun) -> None:
     """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM. A parent
     that has gone (stopped while this judge started) ends it quietly: nobody is left to tell."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the judges
+    signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # Ctrl-C is the parent's to handle: it stops the judges
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         [slot] = start_slots(backend, run.config, 1, run.seed)
@@ -233,7 +264,15 @@ def judge_process(conn: Connection, backend: Backend, run: GradingRun) -> None:
             if not tell(conn, (judge(job, slot, run), replay.PLANS.learned())):
                 return
         slot.close()  # first, so that the sandbox's CPU time is counted
-        tell(conn, {"usage": {"judge": cpu(resource.RUSAGE_SELF), "sandbox": cpu(resource.RUSAGE_CHILDREN)}})
+        tell(
+            conn,
+            {
+                "usage": {
+                    "judge": cpu(resource.RUSAGE_SELF),
+                    "sandbox": cpu(resource.RUSAGE_CHILDREN),
+                }
+            },
+        )
     finally:
         slot.close()
 
@@ -299,17 +338,28 @@ class LocalPool:
                 try:
                     reply, found = judge.receive()
                 except (EOFError, OSError):
-                    yield job.index, self.lost(judge, job)  # first: kept even if no judge can replace it
+                    yield (
+                        job.index,
+                        self.lost(judge, job),
+                    )  # first: kept even if no judge can replace it
                     feed(self.replace(judge))
                     continue
                 exchange.add(judge, found)
-                feed(judge)  # before the result is handed on (and written): the judge grades meanwhile
+                feed(
+                    judge
+                )  # before the result is handed on (and written): the judge grades meanwhile
                 yield job.index, SubmissionResult.from_dict(reply)
 
     def lost(self, judge: JudgeProcess, job: Job) -> SubmissionResult:
         judge.process.join(STOP_TIMEOUT)
         problem = f"the judge process grading it ended (exit code {judge.process.exitcode})"
-        return ungradable(job.submission(), problem, seed=self.run.seed, backend=self.backend.name, isolation=str(judge.isolation))
+        return ungradable(
+            job.submission(),
+            problem,
+            seed=self.run.seed,
+            backend=self.backend.name,
+            isolation=str(judge.isolation),
+        )
 
     def replace(self, dead: JudgeProcess) -> JudgeProcess:
         dead.stop()
@@ -322,7 +372,12 @@ class LocalPool:
         self.judges[self.judges.index(dead)] = fresh
         return fresh
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.usage.add(stop_all(self.judges))
 
 

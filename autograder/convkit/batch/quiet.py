@@ -6,4 +6,6 @@ during them printed the server's traceback too."""
 import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held while the server started (`server.start_early`)
+signal.pthread_sigmask(
+    signal.SIG_UNBLOCK, {signal.SIGINT}
+)  # held while the server started (`server.start_early`)

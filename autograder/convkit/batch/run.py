@@ -69,7 +69,12 @@ def grade_batch(
             if on_result is not None:
                 on_result(index, result)
             bar.update()
-    return Batch([results[index] for index in range(len(paths))], judges.backend, judges.warning, judges.usage)
+    return Batch(
+        [results[index] for index in range(len(paths))],
+        judges.backend,
+        judges.warning,
+        judges.usage,
+    )
 
 
 def pooled(jobs: int, todo: int) -> bool:

@@ -39,7 +39,9 @@ class Bug:
     def __post_init__(self) -> None:
         named = getattr(builtins, self.raises, None) if self.raises else BaseException
         if not (isinstance(named, type) and issubclass(named, BaseException)):
-            raise ValueError(f"Bug({self.says!r}): raises={self.raises!r} is not one of Python's exception classes")
+            raise ValueError(
+                f"Bug({self.says!r}): raises={self.raises!r} is not one of Python's exception classes"
+            )
 
     def __str__(self) -> str:
         return f"{self.says}: {self.fix}"
@@ -56,19 +58,25 @@ def same(value: Any, wrong: Any, tol: float = 1e-4) -> bool:
     return value == wrong
 
 
-def named(value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any], tol: float = 1e-4) -> Bug | None:
+def named(
+    value: Any, expected: Any, bugs: Iterable[Bug], inputs: dict[str, Any], tol: float = 1e-4
+) -> Bug | None:
     """The first signature whose output `value` equals (and the correct answer does not)."""
     key = cache.content_key({**inputs, " expected": expected})
     return next((bug for bug in bugs if explains(bug, value, expected, inputs, tol, key)), None)
 
 
-def explains(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4, key: Any = None) -> bool:
+def explains(
+    bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4, key: Any = None
+) -> bool:
     """Whether `bug`'s output on `inputs` is `value` and not the right answer `expected`."""
     wrong = output(bug, expected, inputs, tol, key)
     return wrong is not None and same(value, wrong, tol)
 
 
-def rules_out(bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4) -> bool:
+def rules_out(
+    bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4
+) -> bool:
     """Whether a failing answer `value` rules `bug` out: the bug gives another output on `inputs` (the right one
     included). Where it cannot happen on them (its output raises, or is None), they say nothing of it."""
     compute = bug.output
@@ -140,7 +148,11 @@ class Probe:
         return f"it {'runs' if raised else 'is right'} once {self.made}, and {'raises' if raised else 'is wrong'} as given"
 
 
-def _crop(inputs: dict[str, Any], dims: dict[str, tuple[str, ...]], target: Callable[[dict[str, int]], dict[str, int]]) -> dict[str, Any] | None:
+def _crop(
+    inputs: dict[str, Any],
+    dims: dict[str, tuple[str, ...]],
+    target: Callable[[dict[str, int]], dict[str, int]],
+) -> dict[str, Any] | None:
     """The input with each named dimension cut to the size `target` gives it (None if none changes)."""
     sizes: dict[str, int] = {}
     for name, symbols in dims.items():
@@ -151,13 +163,19 @@ def _crop(inputs: dict[str, Any], dims: dict[str, tuple[str, ...]], target: Call
         return None
     cropped = dict(inputs)
     for name, symbols in dims.items():
-        cropped[name] = inputs[name][tuple(slice(0, wanted[symbol]) for symbol in symbols)].contiguous()
+        cropped[name] = inputs[name][
+            tuple(slice(0, wanted[symbol]) for symbol in symbols)
+        ].contiguous()
     return cropped
 
 
 ONE_CHANNEL = Probe(
     "the inputs are cut to one channel",
-    lambda inputs, dims: _crop(inputs, dims, lambda sizes: {k: 1 if k in ("c", "c_i", "c_o") else n for k, n in sizes.items()}),
+    lambda inputs, dims: _crop(
+        inputs,
+        dims,
+        lambda sizes: {k: 1 if k in ("c", "c_i", "c_o") else n for k, n in sizes.items()},
+    ),
 )
 
 

@@ -49,7 +49,11 @@ def content_key(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     parts: list[Any] = []
     for name, value in values.items():
         if type(value) is torch.Tensor:
-            if value.requires_grad or value.layout is not torch.strided or value.device.type != "cpu":
+            if (
+                value.requires_grad
+                or value.layout is not torch.strided
+                or value.device.type != "cpu"
+            ):
                 return None
             try:
                 data = value.numpy().tobytes()
@@ -68,7 +72,10 @@ def _plain(value: Any) -> bool:
 
 
 def computed(
-    what: Hashable, inputs: Mapping[str, Any] | tuple[Any, ...] | None, compute: Callable[[], T], errors: tuple[type[Exception], ...] = ()
+    what: Hashable,
+    inputs: Mapping[str, Any] | tuple[Any, ...] | None,
+    compute: Callable[[], T],
+    errors: tuple[type[Exception], ...] = (),
 ) -> T:
     """`compute()`, or its cached result for `what` on inputs of the same content (the inputs, or their
     `content_key` when the caller asks about several `what`s at once). Exceptions of the types in `errors` are

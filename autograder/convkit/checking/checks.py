@@ -76,7 +76,9 @@ def run_check(check_: Check, student: Student, seed: int) -> CheckResult:
     except GraderError:
         raise
     except Exception as error:  # noqa: BLE001 - any other exception is a bug in the check
-        raise InternalError(f"the check {check_.question}/{check_.name!r} broke ({type(error).__name__}: {error})") from error
+        raise InternalError(
+            f"the check {check_.question}/{check_.name!r} broke ({type(error).__name__}: {error})"
+        ) from error
     else:
         result = CheckResult(check_.question, check_.name, check_.points)
     student.finish_check(result)

@@ -56,20 +56,37 @@ class Mismatch:
     """What is wrong when the kind of value says it already (a list of tensors, an integer dtype)."""
 
 
-def compare(value: Any, expected: torch.Tensor, tol: float = 1e-4, floating: bool = True) -> Mismatch | None:
+def compare(
+    value: Any, expected: torch.Tensor, tol: float = 1e-4, floating: bool = True
+) -> Mismatch | None:
     """None when `value` is exactly a torch.Tensor of the expected shape and values (within `tol`, relative to
     the expected values' scale); else how it differs."""
     if type(value) is not torch.Tensor:
-        listed = type(value) in (list, tuple) and bool(value) and all(type(item) is torch.Tensor for item in value)
-        bug = "the result is a Python list of tensors: combine them into one tensor with torch.stack(..., 0)" if listed else None
+        listed = (
+            type(value) in (list, tuple)
+            and bool(value)
+            and all(type(item) is torch.Tensor for item in value)
+        )
+        bug = (
+            "the result is a Python list of tensors: combine them into one tensor with torch.stack(..., 0)"
+            if listed
+            else None
+        )
         return Mismatch("not a tensor", f"expected a torch.Tensor, got {describe(value)}", bug=bug)
     if floating and not value.is_floating_point():
         dtype = str(value.dtype).replace("torch.", "")
         bug = "the result has an integer dtype, taken from the inputs: create the output as floats (torch.zeros) or use .float()"
-        return Mismatch("not a floating-point tensor", f"expected a floating-point tensor, got dtype {dtype}", bug=bug)
+        return Mismatch(
+            "not a floating-point tensor",
+            f"expected a floating-point tensor, got dtype {dtype}",
+            bug=bug,
+        )
     if value.shape != expected.shape:
         actual, wanted = tuple(value.shape), tuple(expected.shape)
-        return Mismatch("wrong shape", f"expected shape {shape_text(wanted)}, got {shape_text(actual)}{shape_hint(actual, wanted)}")
+        return Mismatch(
+            "wrong shape",
+            f"expected shape {shape_text(wanted)}, got {shape_text(actual)}{shape_hint(actual, wanted)}",
+        )
     if close(value, expected, tol):
         return None
     return Mismatch(
@@ -84,7 +101,11 @@ def shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> str:
         return f" ({len(actual)} dimensions instead of {len(expected)})"
     if sorted(actual) == sorted(expected) and len(actual) >= 2:
         return " (the dimensions are in the wrong order)"
-    words = {0: "row", 1: "column"} if len(actual) == 2 else {len(actual) - 2: "row", len(actual) - 1: "column"}
+    words = (
+        {0: "row", 1: "column"}
+        if len(actual) == 2
+        else {len(actual) - 2: "row", len(actual) - 1: "column"}
+    )
     hints = []
     for axis, noun in words.items():
         gap = actual[axis] - expected[axis]
@@ -128,11 +149,16 @@ class Function:
 
     def arguments(self, inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         """The call's positional and keyword arguments, for the oracle and the student alike."""
-        return [inputs[name] for name in self.parameters], {k: inputs[k] for k in self.keywords if k in inputs}
+        return [inputs[name] for name in self.parameters], {
+            k: inputs[k] for k in self.keywords if k in inputs
+        }
 
     def call_text(self, inputs: Mapping[str, Any]) -> str:
         """`corr2d_pad_stride(X, K, padding=(1, 2), stride=2)`: tensors by name, other values as written."""
-        shown = [name if type(inputs[name]) is torch.Tensor else repr(inputs[name]) for name in self.parameters]
+        shown = [
+            name if type(inputs[name]) is torch.Tensor else repr(inputs[name])
+            for name in self.parameters
+        ]
         shown += [f"{name}={inputs[name]!r}" for name in self.keywords if name in inputs]
         return f"{self.symbol}({', '.join(shown)})"
 
@@ -180,15 +206,26 @@ def answered(subject: object, inputs: dict[str, Any], expected: Any) -> None:
         kept.append((subject, inputs, expected))
 
 
-def proven(bug: Bug, subject: object, failing: list[tuple[dict[str, Any], Any, Any]], tol: float) -> bool:
+def proven(
+    bug: Bug, subject: object, failing: list[tuple[dict[str, Any], Any, Any]], tol: float
+) -> bool:
     """Whether `bug` explains every failing case (inputs, expected, value) and no right answer the check saw."""
-    if not all(signatures.explains(bug, value, expected, inputs, tol) for inputs, expected, value in failing):
+    if not all(
+        signatures.explains(bug, value, expected, inputs, tol)
+        for inputs, expected, value in failing
+    ):
         return False
     seen = _answered.get() or []
-    return all(signatures.consistent(bug, expected, inputs, tol) for who, inputs, expected in seen if who is subject)
+    return all(
+        signatures.consistent(bug, expected, inputs, tol)
+        for who, inputs, expected in seen
+        if who is subject
+    )
 
 
-def attempt(student: Student, function: Function, inputs: dict[str, Any], name_bug: bool = True) -> Attempt:
+def attempt(
+    student: Student, function: Function, inputs: dict[str, Any], name_bug: bool = True
+) -> Attempt:
     """Call and judge once; the student's exceptions propagate (with a named cause when a signature matches).
     `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not need it."""
     expected = expected_answer(function, inputs)
@@ -220,7 +257,12 @@ def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
     """The oracle's answer on `inputs` (cached by their content, refusals too); raises NOT_AN_INPUT where they
     are not a valid input."""
     args, keywords = function.arguments(inputs)
-    return cache.computed((function.oracle, function.parameters, function.keywords), inputs, lambda: function.oracle(*args, **keywords), NOT_AN_INPUT)
+    return cache.computed(
+        (function.oracle, function.parameters, function.keywords),
+        inputs,
+        lambda: function.oracle(*args, **keywords),
+        NOT_AN_INPUT,
+    )
 
 
 def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None = None) -> None:
@@ -228,8 +270,14 @@ def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None =
     Given the bug the caller `wanted`, the signatures after it are not tried: the result may then differ from the
     full search only where neither is `wanted`."""
     if judged.mismatch is not None and judged.mismatch.reason in ("wrong shape", "wrong values"):
-        bugs = function.bugs[: function.bugs.index(wanted) + 1] if isinstance(wanted, Bug) and wanted in function.bugs else function.bugs
-        judged.bug = signatures.named(judged.value, judged.expected, bugs, judged.inputs, function.tol)
+        bugs = (
+            function.bugs[: function.bugs.index(wanted) + 1]
+            if isinstance(wanted, Bug) and wanted in function.bugs
+            else function.bugs
+        )
+        judged.bug = signatures.named(
+            judged.value, judged.expected, bugs, judged.inputs, function.tol
+        )
 
 
 def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
@@ -247,7 +295,10 @@ def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
     smallest = shrink(student, function, first) if student.explain else first
     failing = [first] if smallest is first else [first, smallest]
     if isinstance(smallest.bug, Bug):
-        cases = [(a.inputs, a.expected, a.value) for a in [*failing, *beside(student, function, first.inputs)]]
+        cases = [
+            (a.inputs, a.expected, a.value)
+            for a in [*failing, *beside(student, function, first.inputs)]
+        ]
         if not proven(smallest.bug, function, cases, function.tol):
             smallest.bug = None
     effect = None
@@ -255,10 +306,18 @@ def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
         if smallest.bug is None:
             effect = seen(student, function, failing)
             if effect is None and student.explain:
-                effect = probe(student, function, first.inputs)  # the first: a tiny input is square or one channel already
+                effect = probe(
+                    student, function, first.inputs
+                )  # the first: a tiny input is square or one channel already
         else:  # said only if another check rules the bug out (`settled`): no further call for it
-            effect = effects.describe([effects.Case(a.inputs, a.expected, a.value, function.tol) for a in failing], function.layout, wide=False)
-    against = tuple(str(bug) for bug in function.bugs if any(contradicts(bug, a, function.tol) for a in failing))
+            effect = effects.describe(
+                [effects.Case(a.inputs, a.expected, a.value, function.tol) for a in failing],
+                function.layout,
+                wide=False,
+            )
+    against = tuple(
+        str(bug) for bug in function.bugs if any(contradicts(bug, a, function.tol) for a in failing)
+    )
     raise failure(function, smallest, shrunk=smallest is not first, effect=effect, against=against)
 
 
@@ -266,7 +325,11 @@ def contradicts(bug: Bug, judged: Attempt, tol: float) -> bool:
     """Whether a failing case rules `bug` out: its output there is not the submission's (it would have been right
     there, or gives another wrong answer). Only a case whose answer was compared counts: an input changed in place
     says nothing of the answer."""
-    return judged.mismatch is not None and judged.modified is None and signatures.rules_out(bug, judged.value, judged.expected, judged.inputs, tol)
+    return (
+        judged.mismatch is not None
+        and judged.modified is None
+        and signatures.rules_out(bug, judged.value, judged.expected, judged.inputs, tol)
+    )
 
 
 def settled(checks: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
@@ -275,7 +338,9 @@ def settled(checks: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
     result carries what it rules out, so a check replayed from a transcript settles the same."""
     ruled_out = {text for check in checks if check.failure for text in check.failure.against}
     return tuple(
-        replace(check, failure=replace(check.failure, bug=None)) if check.failure and check.failure.bug in ruled_out else check
+        replace(check, failure=replace(check.failure, bug=None))
+        if check.failure and check.failure.bug in ruled_out
+        else check
         for check in checks
     )
 
@@ -305,7 +370,13 @@ def neighbour(inputs: dict[str, Any], function: Function) -> dict[str, Any]:
     for name, symbols in function.dims.items():
         for axis, symbol in enumerate(symbols):
             sizes[symbol] = int(inputs[name].shape[axis]) + (symbol in GROWN)
-    grown = randomised({name: inputs[name].new_zeros([sizes[s] for s in symbols]) for name, symbols in function.dims.items()}, function.dims)
+    grown = randomised(
+        {
+            name: inputs[name].new_zeros([sizes[s] for s in symbols])
+            for name, symbols in function.dims.items()
+        },
+        function.dims,
+    )
     near = {**inputs, **grown}
     for name, value in inputs.items():
         if type(value) is int and not isinstance(value, bool):
@@ -328,11 +399,16 @@ def seen(student: Student, function: Function, failing: list[Attempt]) -> str | 
     if not student.explain:
         return None
     try:
-        other = attempt(student, function, randomised(failing[0].inputs, function.dims), name_bug=False)
+        other = attempt(
+            student, function, randomised(failing[0].inputs, function.dims), name_bug=False
+        )
     except (Failed, WorkerFailed, *NOT_AN_INPUT):
         other = None
     if other is not None and other.failed and other.mismatch is not None:
-        confirmed = effects.relation([*cases, effects.Case(other.inputs, other.expected, other.value, function.tol)], function.layout)
+        confirmed = effects.relation(
+            [*cases, effects.Case(other.inputs, other.expected, other.value, function.tol)],
+            function.layout,
+        )
         if confirmed is not None and confirmed.kind == found.kind:
             return found.words
     return effects.describe(cases, function.layout, wide=False)
@@ -352,10 +428,18 @@ def truncated(function: Function, failing: list[Attempt]) -> str | None:
 
 def _truncated_answer(function: Function, judged: Attempt, name: str) -> bool:
     value = judged.inputs[name]
-    if type(value) is not torch.Tensor or not value.is_floating_point() or torch.equal(value, value.trunc()):
+    if (
+        type(value) is not torch.Tensor
+        or not value.is_floating_point()
+        or torch.equal(value, value.trunc())
+    ):
         return False
     wrong = expected_answer(function, {**judged.inputs, name: value.trunc()})
-    return type(judged.value) is torch.Tensor and close(judged.value, wrong, function.tol) and not close(wrong, judged.expected, function.tol)
+    return (
+        type(judged.value) is torch.Tensor
+        and close(judged.value, wrong, function.tol)
+        and not close(wrong, judged.expected, function.tol)
+    )
 
 
 def wide_kinds(cases: list[effects.Case], function: Function) -> set[str]:
@@ -382,7 +466,9 @@ def randomised(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> d
         value = inputs[name]
         if type(value) is torch.Tensor:
             if value.is_floating_point():
-                varied[name] = (torch.rand(value.shape, generator=rng, dtype=torch.float64) * 2 - 1).to(value.dtype)
+                varied[name] = (
+                    torch.rand(value.shape, generator=rng, dtype=torch.float64) * 2 - 1
+                ).to(value.dtype)
             else:
                 varied[name] = torch.randint(-5, 6, value.shape, generator=rng).to(value.dtype)
     return varied
@@ -394,7 +480,11 @@ def expect_dtype(student: Student, function: Function, **inputs: Any) -> Any:
     value = expect_call(student, function, **inputs)
     wanted = expected_answer(function, inputs).dtype
     if value.dtype != wanted:
-        given = ", ".join(f"{name} {str(v.dtype).removeprefix('torch.')}" for name, v in inputs.items() if type(v) is torch.Tensor)
+        given = ", ".join(
+            f"{name} {str(v.dtype).removeprefix('torch.')}"
+            for name, v in inputs.items()
+            if type(v) is torch.Tensor
+        )
         got, want = str(value.dtype).removeprefix("torch."), str(wanted).removeprefix("torch.")
         raise CheckFailed(
             f"{function.call_text(inputs)}: the result has dtype {got}; with {given} it must be {want}",
@@ -404,7 +494,9 @@ def expect_dtype(student: Student, function: Function, **inputs: Any) -> Any:
     return value
 
 
-def probe(student: Student, function: Function, inputs: dict[str, Any], raised: bool = False) -> str | None:
+def probe(
+    student: Student, function: Function, inputs: dict[str, Any], raised: bool = False
+) -> str | None:
     """What a simpler input of one kind shows, by the first probe on which the call passes (one more call per
     probe): an observation, never a cause."""
     for question in function.probes:
@@ -419,17 +511,31 @@ def probe(student: Student, function: Function, inputs: dict[str, Any], raised: 
     return None
 
 
-def failure(function: Function, judged: Attempt, shrunk: bool, effect: str | None = None, against: tuple[str, ...] = ()) -> CheckFailed:
+def failure(
+    function: Function,
+    judged: Attempt,
+    shrunk: bool,
+    effect: str | None = None,
+    against: tuple[str, ...] = (),
+) -> CheckFailed:
     call = function.call_text(judged.inputs)
     bug = str(judged.bug) if judged.bug else None
     if judged.modified is not None:
-        detail, reason, bug = f"{call}: the input {judged.modified} was modified in place", "modified its input", in_place(judged.modified)
+        detail, reason, bug = (
+            f"{call}: the input {judged.modified} was modified in place",
+            "modified its input",
+            in_place(judged.modified),
+        )
     else:
         assert judged.mismatch is not None
         detail, reason = f"{call}: {judged.mismatch.detail}", judged.mismatch.reason
     shown = Shown(
         call=call,
-        inputs=tuple((name, plain(value)) for name, value in judged.inputs.items() if type(value) is torch.Tensor),
+        inputs=tuple(
+            (name, plain(value))
+            for name, value in judged.inputs.items()
+            if type(value) is torch.Tensor
+        ),
         expected=plain(judged.expected),
         actual=plain(judged.value),
         first_wrong=judged.mismatch.first_wrong if judged.mismatch else None,
@@ -474,7 +580,9 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
     return current
 
 
-def smaller(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> Iterator[dict[str, Any]]:
+def smaller(
+    inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]
+) -> Iterator[dict[str, Any]]:
     """Smaller variants of a case, most promising first: a named dimension cut to its first or last entry, then
     to its first or last half, then one shorter (in every tensor that has it; the longest dimensions first),
     then the values as small integers. Big cuts first: most bugs show on tiny inputs, and each cut that keeps
@@ -486,10 +594,15 @@ def smaller(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> Iter
     for symbol, size in sorted(sizes.items(), key=lambda item: -item[1]):
         for length in sorted(n for n in {1, (size + 1) // 2, size - 1} if 0 < n < size):
             for keep in (slice(0, length), slice(size - length, size)):
-                yield {name: _narrow(value, dims.get(name, ()), symbol, keep) for name, value in inputs.items()}
+                yield {
+                    name: _narrow(value, dims.get(name, ()), symbol, keep)
+                    for name, value in inputs.items()
+                }
     floats = [name for name in dims if inputs[name].is_floating_point() and inputs[name].numel()]
     simplifications: tuple[Callable[[torch.Tensor], torch.Tensor], ...] = (
-        torch.sign, lambda t: torch.round(3 * t / max(float(t.abs().max()), 1e-12)), torch.round
+        torch.sign,
+        lambda t: torch.round(3 * t / max(float(t.abs().max()), 1e-12)),
+        torch.round,
     )
     for simplify in simplifications:
         simpler = {name: simplify(inputs[name]) for name in floats}
@@ -509,7 +622,11 @@ def changed(after: Any, before: torch.Tensor) -> bool:
     it saw change (None otherwise); what it cannot send as a tensor (a dtype of the call's own) changed too."""
     if after is None:
         return False
-    return type(after) is not torch.Tensor or after.shape != before.shape or not torch.equal(after, before)
+    return (
+        type(after) is not torch.Tensor
+        or after.shape != before.shape
+        or not torch.equal(after, before)
+    )
 
 
 def in_place(name: str) -> str:
@@ -517,11 +634,17 @@ def in_place(name: str) -> str:
     return f"your function changed its input {name} in place: work on a copy ({name}.clone()) or with operations that return new tensors"
 
 
-def expect_inputs_unchanged(inputs_after: list[Any], sent: Mapping[str, torch.Tensor], where: str) -> None:
+def expect_inputs_unchanged(
+    inputs_after: list[Any], sent: Mapping[str, torch.Tensor], where: str
+) -> None:
     """Fail the check where a call sent back one of the tensors `sent` (by name) changed."""
     for (name, before), after in zip(sent.items(), inputs_after, strict=False):
         if changed(after, before):
-            raise CheckFailed(f"{where}: the input {name} was modified in place", reason="modified its input", bug=in_place(name))
+            raise CheckFailed(
+                f"{where}: the input {name} was modified in place",
+                reason="modified its input",
+                bug=in_place(name),
+            )
 
 
 def expect_tensor(
@@ -545,7 +668,21 @@ def expect_tensor(
     bug: Bug | str | None = mismatch.bug
     if mismatch.reason in ("wrong shape", "wrong values"):
         bug = signatures.named(value, expected, bugs, inputs, tol)
-        bug = bug if bug is not None and proven(bug, bugs, [(inputs, expected, value)], tol) else None
+        bug = (
+            bug if bug is not None and proven(bug, bugs, [(inputs, expected, value)], tol) else None
+        )
     effect = None if bug else effects.describe([effects.Case(inputs, expected, value, tol)], layout)
-    shown = Shown(call=where, inputs=(), expected=plain(expected), actual=plain(value), first_wrong=mismatch.first_wrong)
-    raise CheckFailed(f"{where}: {mismatch.detail}", reason=mismatch.reason, bug=str(bug) if bug else None, shown=shown, effect=effect)
+    shown = Shown(
+        call=where,
+        inputs=(),
+        expected=plain(expected),
+        actual=plain(value),
+        first_wrong=mismatch.first_wrong,
+    )
+    raise CheckFailed(
+        f"{where}: {mismatch.detail}",
+        reason=mismatch.reason,
+        bug=str(bug) if bug else None,
+        shown=shown,
+        effect=effect,
+    )

@@ -63,6 +63,7 @@ class Layout:
 PLANE = Layout(("rows", "columns"))
 """A matrix output, named by nothing else."""
 
+
 @dataclass(frozen=True)
 class Relation:
     """A relation holds on several cases when their kinds agree; the words are the shown case's, unless they say
@@ -88,7 +89,11 @@ def describe(cases: Sequence[Case], layout: Layout, wide: bool = True) -> str | 
 
 def relation(cases: Sequence[Case], layout: Layout, wide: bool = True) -> Relation | None:
     """`describe`'s relation itself."""
-    tensors = [case for case in cases if type(case.actual) is torch.Tensor and type(case.expected) is torch.Tensor]
+    tensors = [
+        case
+        for case in cases
+        if type(case.actual) is torch.Tensor and type(case.expected) is torch.Tensor
+    ]
     if not tensors or len(tensors) != len(cases):
         return None
     for relate in RELATIONS:
@@ -115,7 +120,10 @@ def not_finite(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relati
     if not bool(bad.any()):
         return None
     first = [int(i) for i in torch.nonzero(bad)[0]]
-    return Relation("not finite", f"{int(bad.sum())} of {actual.numel()} entries are NaN or infinite (the first at {first})")
+    return Relation(
+        "not finite",
+        f"{int(bad.sum())} of {actual.numel()} entries are NaN or infinite (the first at {first})",
+    )
 
 
 def axes_count(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
@@ -142,23 +150,41 @@ def sizes(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | 
     actual, expected = tuple(case.actual.shape), tuple(case.expected.shape)
     if len(actual) != len(expected) or actual == expected:
         return None
-    wrong = [index for index, (got, want) in enumerate(zip(actual, expected, strict=True)) if got != want]
-    if len(wrong) == 2 and actual[wrong[0]] == expected[wrong[1]] and actual[wrong[1]] == expected[wrong[0]]:
+    wrong = [
+        index for index, (got, want) in enumerate(zip(actual, expected, strict=True)) if got != want
+    ]
+    if (
+        len(wrong) == 2
+        and actual[wrong[0]] == expected[wrong[1]]
+        and actual[wrong[1]] == expected[wrong[0]]
+    ):
         names = [layout.axis(index, len(expected)) for index in wrong]
         seen = f"shape {shape_text(actual)}, expected {shape_text(expected)}"
-        return Relation("sizes swapped", f"its {names[0]} and {names[1]} have each other's sizes: {seen}")
+        return Relation(
+            "sizes swapped", f"its {names[0]} and {names[1]} have each other's sizes: {seen}"
+        )
     words = []
     for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
         if got == want:
             continue
         name = layout.axis(index, len(expected))
-        sources = [source for source in _sources(case.inputs, layout, got, want, name) if _everywhere(source, index, cases, layout)]
-        if got == 1:  # everything small has size 1: only a size of the axis's own kind tells something
-            sources = [source for source in sources if _kind(source.split("'s ", 1)[1]) == _kind(name)]
+        sources = [
+            source
+            for source in _sources(case.inputs, layout, got, want, name)
+            if _everywhere(source, index, cases, layout)
+        ]
+        if (
+            got == 1
+        ):  # everything small has size 1: only a size of the axis's own kind tells something
+            sources = [
+                source for source in sources if _kind(source.split("'s ", 1)[1]) == _kind(name)
+            ]
         step = {1: "one more", -1: "one fewer"}.get(got - want, "more" if got > want else "fewer")
         also = f"; {got} is {' and '.join(sources[:2])}" if sources else ""
         noun = name.removesuffix("s") if got == 1 else name
-        words.append(f"{got} {noun} where {want} {'was' if want == 1 else 'were'} expected ({step}{also})")
+        words.append(
+            f"{got} {noun} where {want} {'was' if want == 1 else 'were'} expected ({step}{also})"
+        )
     return Relation("sizes", "it has " + ", and ".join(words))
 
 
@@ -167,12 +193,20 @@ def _everywhere(source: str, index: int, cases: Sequence[Case], layout: Layout) 
     for case in cases:
         actual, expected = tuple(case.actual.shape), tuple(case.expected.shape)
         if len(actual) == len(expected) and actual[index] != expected[index]:
-            if source not in _sources(case.inputs, layout, actual[index], expected[index], layout.axis(index, len(expected))):
+            if source not in _sources(
+                case.inputs,
+                layout,
+                actual[index],
+                expected[index],
+                layout.axis(index, len(expected)),
+            ):
                 return False
     return True
 
 
-def _sources(inputs: Mapping[str, Any], layout: Layout, size: int, other: int, axis: str = "") -> list[str]:
+def _sources(
+    inputs: Mapping[str, Any], layout: Layout, size: int, other: int, axis: str = ""
+) -> list[str]:
     """The inputs' named sizes equal to `size` and not to `other` (`X's width`), each once; those of the axis's
     own kind first (a channel count for an axis of channels)."""
     found: list[tuple[bool, str]] = []
@@ -181,7 +215,11 @@ def _sources(inputs: Mapping[str, Any], layout: Layout, size: int, other: int, a
         if type(value) is not torch.Tensor:
             continue
         for index, symbol in enumerate(symbols):
-            if index < value.dim() and int(value.shape[index]) == size != other and symbol in SYMBOLS:
+            if (
+                index < value.dim()
+                and int(value.shape[index]) == size != other
+                and symbol in SYMBOLS
+            ):
                 text = f"{name}'s {SYMBOLS[symbol]}"
                 kindred = _kind(SYMBOLS[symbol]) == _kind(axis)
                 if all(text != seen for _, seen in found):
@@ -190,7 +228,15 @@ def _sources(inputs: Mapping[str, Any], layout: Layout, size: int, other: int, a
 
 
 def _kind(words: str) -> str:
-    return "channels" if "channel" in words else "rows" if words in ("rows", "height") else "columns" if words in ("columns", "width") else words
+    return (
+        "channels"
+        if "channel" in words
+        else "rows"
+        if words in ("rows", "height")
+        else "columns"
+        if words in ("columns", "width")
+        else words
+    )
 
 
 def permuted(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
@@ -204,12 +250,24 @@ def permuted(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation
         if list(order) == list(range(ndim)):
             continue
         moved = expected.permute(order)
-        telling = telling or not (moved.shape == expected.shape and close(moved, expected, case.tol))
-        if moved.shape == actual.shape and not close(moved, expected, case.tol) and close(actual, moved, case.tol):
+        telling = telling or not (
+            moved.shape == expected.shape and close(moved, expected, case.tol)
+        )
+        if (
+            moved.shape == actual.shape
+            and not close(moved, expected, case.tol)
+            and close(actual, moved, case.tol)
+        ):
             if ndim == 2:
-                return Relation("transposed", "rows and columns are swapped: it is the expected output transposed")
+                return Relation(
+                    "transposed",
+                    "rows and columns are swapped: it is the expected output transposed",
+                )
             names = [layout.axis(i, ndim) for i in range(ndim)]
-            return Relation(f"permuted {order}", f"its axes are ({', '.join(names[i] for i in order)}) instead of ({', '.join(names)})")
+            return Relation(
+                f"permuted {order}",
+                f"its axes are ({', '.join(names[i] for i in order)}) instead of ({', '.join(names)})",
+            )
     return None if telling else UNDECIDED
 
 
@@ -225,7 +283,10 @@ def mirrored(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation
             telling = telling or not close(flipped, expected, case.tol)
             if not close(flipped, expected, case.tol) and close(actual, flipped, case.tol):
                 names = " and ".join(layout.axis(i, ndim) for i in axes)
-                return Relation(f"flipped {axes}", f"it is the expected output with its {names} in reverse order")
+                return Relation(
+                    f"flipped {axes}",
+                    f"it is the expected output with its {names} in reverse order",
+                )
     return None if telling else UNDECIDED
 
 
@@ -246,16 +307,26 @@ def rounded(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation 
         return None
     if bool((expected == expected.round()).all()):
         return UNDECIDED
-    for name, operation in (("rounded down", torch.floor), ("rounded toward zero", torch.trunc), ("rounded", torch.round)):
+    for name, operation in (
+        ("rounded down", torch.floor),
+        ("rounded toward zero", torch.trunc),
+        ("rounded", torch.round),
+    ):
         if close(actual.double(), operation(expected.double()), case.tol):
-            return Relation(f"rounded {name}", f"every entry is the expected one {name} to an integer")
+            return Relation(
+                f"rounded {name}", f"every entry is the expected one {name} to an integer"
+            )
     return None
 
 
 def affine(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
     """Every entry the expected one times a constant, plus a constant: scaled, negated or shifted."""
     actual, expected = case.actual, case.expected
-    if actual.shape != expected.shape or not actual.is_floating_point() or not expected.is_floating_point():
+    if (
+        actual.shape != expected.shape
+        or not actual.is_floating_point()
+        or not expected.is_floating_point()
+    ):
         return None
     x, y = expected.double().flatten(), actual.double().flatten()
     distinct = x.unique().numel()
@@ -269,17 +340,28 @@ def affine(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation |
             return Relation("negated", "every entry has the opposite sign")
         inverse = 1 / scale if abs(scale) > 1e-12 else math.inf
         if math.isfinite(inverse) and abs(inverse - round(inverse)) < 1e-6 and abs(inverse) > 1:
-            return Relation("scaled", f"every entry is the expected one divided by {round(inverse)}")
+            return Relation(
+                "scaled", f"every entry is the expected one divided by {round(inverse)}"
+            )
         return Relation("scaled", f"every entry is {num(scale)} times the expected one")
     shift = float((y - x).mean())
     if abs(shift) > bound(expected, case.tol) and close(y, x + shift, case.tol):
-        return Relation("shifted", f"every entry is the expected one {'plus' if shift > 0 else 'minus'} {num(abs(shift))}")
+        return Relation(
+            "shifted",
+            f"every entry is the expected one {'plus' if shift > 0 else 'minus'} {num(abs(shift))}",
+        )
     if distinct >= 3:
         design = torch.stack([x, torch.ones_like(x)], 1)
         solution = torch.linalg.lstsq(design, y[:, None]).solution.flatten()
         a, b = float(solution[0]), float(solution[1])
-        if abs(a - 1) > case.tol and abs(b) > bound(expected, case.tol) and close(y, a * x + b, case.tol):
-            return Relation("affine", f"every entry is {num(a)} times the expected one plus {num(b)}")
+        if (
+            abs(a - 1) > case.tol
+            and abs(b) > bound(expected, case.tol)
+            and close(y, a * x + b, case.tol)
+        ):
+            return Relation(
+                "affine", f"every entry is {num(a)} times the expected one plus {num(b)}"
+            )
     return None
 
 
@@ -293,14 +375,18 @@ def partial(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation 
     wrong = ~((actual.double() - expected.double()).abs() <= bound(expected, case.tol))
     if not bool(wrong.any()):
         return None
-    if bool(wrong.all()):  # a tiny shrunk case: only windows can say which are wrong there; else it tells nothing
+    if bool(
+        wrong.all()
+    ):  # a tiny shrunk case: only windows can say which are wrong there; else it tells nothing
         found = _windows(wrong, case, layout)
         return UNDECIDED if found is None else Relation(found.kind, found.words, vacuous=True)
     for describe_part in (_channels, _windows, _lines):
         found = describe_part(wrong, case, layout)
         if found is not None:
             return found
-    return Relation("some", f"{int(wrong.sum())} of {wrong.numel()} entries are wrong, the others right")
+    return Relation(
+        "some", f"{int(wrong.sum())} of {wrong.numel()} entries are wrong, the others right"
+    )
 
 
 def _channels(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | None:
@@ -313,9 +399,15 @@ def _channels(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | Non
     noun = layout.axis(0, wrong.dim()).removesuffix("s")
     right = [i for i, bad in enumerate(per.tolist()) if not bad]
     if len(right) == 1:
-        return Relation(f"channels right {right}", f"only {_which(noun, right, len(per))} is right, every other is wrong")
+        return Relation(
+            f"channels right {right}",
+            f"only {_which(noun, right, len(per))} is right, every other is wrong",
+        )
     bad = [i for i, value in enumerate(per.tolist()) if value]
-    return Relation(f"channels wrong {bad}", f"only {_which(noun, bad, len(per))} {_verb(bad)} wrong, the others right")
+    return Relation(
+        f"channels wrong {bad}",
+        f"only {_which(noun, bad, len(per))} {_verb(bad)} wrong, the others right",
+    )
 
 
 def _windows(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | None:
@@ -328,7 +420,10 @@ def _windows(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | None
     positions = wrong if wrong.dim() == 2 else wrong.flatten(0, -3).any(0)
     for phrase, mask in kinds.items():
         if mask.shape == positions.shape and bool(mask.any()) and torch.equal(mask, positions):
-            return Relation(f"windows {phrase}", f"only the outputs whose windows {phrase} are wrong, every other is right")
+            return Relation(
+                f"windows {phrase}",
+                f"only the outputs whose windows {phrase} are wrong, every other is right",
+            )
     return None
 
 
@@ -344,7 +439,10 @@ def _lines(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | None:
             picked = [i for i, bad in enumerate(lines.tolist()) if bad]
             noun = layout.axis(ndim - 2 + axis, ndim).removesuffix("s")
             last = "last" if picked == [len(lines) - 1] else "first" if picked == [0] else "some"
-            return Relation(f"lines {axis} {last}", f"only {_which(noun, picked, len(lines))} {_verb(picked)} wrong, the rest is right")
+            return Relation(
+                f"lines {axis} {last}",
+                f"only {_which(noun, picked, len(lines))} {_verb(picked)} wrong, the rest is right",
+            )
     return None
 
 
@@ -355,7 +453,11 @@ def _which(noun: str, indices: list[int], count: int) -> str:
         return f"the last {noun}"
     if count > 1 and indices == [0]:
         return f"the first {noun}"
-    listed = " and ".join(map(str, indices)) if len(indices) <= 3 else f"{', '.join(map(str, indices[:3]))} and {len(indices) - 3} more"
+    listed = (
+        " and ".join(map(str, indices))
+        if len(indices) <= 3
+        else f"{', '.join(map(str, indices[:3]))} and {len(indices) - 3} more"
+    )
     return f"{noun}{'s' if len(indices) > 1 else ''} {listed}"
 
 

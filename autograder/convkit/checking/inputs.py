@@ -40,7 +40,9 @@ def unlike(rng: torch.Generator, low: int, high: int, other: int) -> int:
     return value + 1 if value >= other else value
 
 
-def dimension(rng: torch.Generator, stride: int, remainder: int, kernel: int, padding: int, quotient: int = 0) -> tuple[int, int, int, int]:
+def dimension(
+    rng: torch.Generator, stride: int, remainder: int, kernel: int, padding: int, quotient: int = 0
+) -> tuple[int, int, int, int]:
     """(n, k, p, s) for one dimension with (n + 2p - k) % s == remainder and n >= k: a case's class (a stride that
     divides the size, or leaves a remainder below or above half of it) is drawn on every seed."""
     quotient = quotient or size(rng, 1, 4)
@@ -64,7 +66,9 @@ def offset(rng: torch.Generator) -> float:
     return signed(rng, 1.0, 3.0)
 
 
-def variants(rng: torch.Generator, X: torch.Tensor, K: torch.Tensor | None = None) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+def variants(
+    rng: torch.Generator, X: torch.Tensor, K: torch.Tensor | None = None
+) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
     """A known (book) input and three variants a hard-coded answer cannot know: X scaled by a negative factor (so
     every seed has an input of negative values only), X shifted up with K scaled up, and both transposed (the
     last two axes). Only the magnitudes are drawn: a sign decides what code can get wrong, so it is fixed."""

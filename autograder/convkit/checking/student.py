@@ -119,11 +119,21 @@ def student_raised(record: dict[str, Any]) -> StudentRaised:
 
 def _inside(value: object) -> tuple[str, dict[str, tuple[int, ...] | None]] | None:
     """A record's `inside` (`protocol.Inside`), checked: the substituted function by name and what it was given."""
-    if type(value) is not dict or type(value.get("function")) is not str or type(value.get("arguments")) is not dict:
+    if (
+        type(value) is not dict
+        or type(value.get("function")) is not str
+        or type(value.get("arguments")) is not dict
+    ):
         return None
     arguments: dict[str, tuple[int, ...] | None] = {}
     for name, shape in list(value["arguments"].items())[:8]:
-        sizes = shape if type(shape) is list and len(shape) <= 8 and all(type(n) is int and 0 <= n < 10**9 for n in shape) else None
+        sizes = (
+            shape
+            if type(shape) is list
+            and len(shape) <= 8
+            and all(type(n) is int and 0 <= n < 10**9 for n in shape)
+            else None
+        )
         arguments[str(name)[:NAME_CHARS]] = None if sizes is None else tuple(sizes)
     return value["function"][:NAME_CHARS], arguments
 
@@ -146,20 +156,25 @@ def misused(error: StudentRaised, caller: str) -> StudentRaised:
         if shape is None:
             continue
         if len(shape) != len(dims):
-            problems.append(f"{name} has {len(shape)} axes where {function} takes {len(dims)} ({', '.join(dims)})")
+            problems.append(
+                f"{name} has {len(shape)} axes where {function} takes {len(dims)} ({', '.join(dims)})"
+            )
             continue
         for symbol, size in zip(dims, shape, strict=True):
             sizes.setdefault(symbol, []).append((name, size))
     for symbol, seen in sizes.items():
         if len({size for _, size in seen}) > 1:
             (a, n_a), (b, n_b) = seen[0], next(item for item in seen if item[1] != seen[0][1])
-            problems.append(f"{b} has {n_b} {SYMBOLS.get(symbol, symbol)} where {a} has {n_a} ({symbol}: they must agree)")
+            problems.append(
+                f"{b} has {n_b} {SYMBOLS.get(symbol, symbol)} where {a} has {n_a} ({symbol}: they must agree)"
+            )
     passed = " and ".join(f"{name} of shape {shape_text(shape)}" for name, shape in given.items())
     seen_ = f"your {caller} called the grader's {function} (the correct one, for an earlier question) with {passed}"
     told = error.told(seen_)
-    told.effect = f"{seen_}: {'; '.join(problems)}" if problems else f"{seen_}, which it cannot take"
+    told.effect = (
+        f"{seen_}: {'; '.join(problems)}" if problems else f"{seen_}, which it cannot take"
+    )
     return told
-
 
 
 def _is_pair(item: object) -> bool:
@@ -205,14 +220,21 @@ def substitutes_source(symbols: tuple[str, ...]) -> str:
     for node in ast.parse(Path(oracle.__file__).read_text()).body:
         if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in others:
             continue
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "BY_SYMBOL" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "BY_SYMBOL" for t in node.targets
+        ):
             continue
         kept.append(node)
     return ast.unparse(ast.Module(body=kept, type_ignores=[]))
 
 
 def substitution(symbols: tuple[str, ...]) -> Substitute:
-    return {"op": Op.SUBSTITUTE, "seq": 0, "symbols": list(symbols), "source": substitutes_source(symbols)}
+    return {
+        "op": Op.SUBSTITUTE,
+        "seq": 0,
+        "symbols": list(symbols),
+        "source": substitutes_source(symbols),
+    }
 
 
 def watching(operators: frozenset[str]) -> Watch:
@@ -326,7 +348,9 @@ class Student(ABC):
                 again=decode(value.get("again")),
                 grads=_decode_grads(value.get("grads"), 2),
                 grad_error=_grad_error(value.get("grad_error")),
-                forward_error=None if raised is None else misused(student_raised(_expect_dict(raised)), f"{name}.forward"),
+                forward_error=None
+                if raised is None
+                else misused(student_raised(_expect_dict(raised)), f"{name}.forward"),
                 x_after=decode(value.get("x_after")),
             )
             _within(sent, layer.output, layer.again, layer.grads, layer.x_after)

@@ -33,7 +33,11 @@ def shown(tensor: torch.Tensor) -> torch.Tensor | None:
     if tensor.dim() > 3 or tensor.numel() == 0:
         return None
     sizes = tensor.shape[-2:] if tensor.dim() >= 2 else tensor.shape
-    return tensor if all(n <= GRID for n in sizes) and (tensor.dim() < 3 or tensor.shape[0] <= GRID) else None
+    return (
+        tensor
+        if all(n <= GRID for n in sizes) and (tensor.dim() < 3 or tensor.shape[0] <= GRID)
+        else None
+    )
 
 
 def plain(value: Any) -> Value:
@@ -41,9 +45,17 @@ def plain(value: Any) -> Value:
     if type(value) is torch.Tensor:
         dtype = str(value.dtype).replace("torch.", "")
         if value.numel() == 0:  # nothing to show, and never "too large to show"
-            return Value(text=f"an empty tensor of shape {shape_text(tuple(value.shape))}", shape=tuple(value.shape), dtype=dtype)
+            return Value(
+                text=f"an empty tensor of shape {shape_text(tuple(value.shape))}",
+                shape=tuple(value.shape),
+                dtype=dtype,
+            )
         readable = shown(value.detach())
-        entries = None if readable is None else (readable.double() if readable.is_floating_point() else readable).tolist()
+        entries = (
+            None
+            if readable is None
+            else (readable.double() if readable.is_floating_point() else readable).tolist()
+        )
         return Value(shape=tuple(value.shape), dtype=dtype, entries=entries)
     if isinstance(value, Foreign):
         return Value(text=foreign(value))
@@ -53,7 +65,9 @@ def plain(value: Any) -> Value:
         inner = ", ".join(plain(item).text or describe(item) for item in value[:8])
         more = ", ..." if len(value) > 8 else ""
         return Value(
-            text=f"({inner}{more}{',' if len(value) == 1 and type(value) is tuple else ''})" if type(value) is tuple else f"[{inner}{more}]"
+            text=f"({inner}{more}{',' if len(value) == 1 and type(value) is tuple else ''})"
+            if type(value) is tuple
+            else f"[{inner}{more}]"
         )
     return Value(text=repr(value)[:120])
 
@@ -119,13 +133,27 @@ def _max_error(value: np.ndarray, expected: np.ndarray) -> float:
 
 def _float64(tensor: torch.Tensor) -> np.ndarray:
     plain = tensor.detach()
-    return plain.numpy().astype(np.float64) if plain.dtype in NUMPY_DTYPES else plain.double().numpy()
+    return (
+        plain.numpy().astype(np.float64) if plain.dtype in NUMPY_DTYPES else plain.double().numpy()
+    )
 
 
-NUMPY_DTYPES = (torch.float32, torch.float64, torch.float16, torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool)
+NUMPY_DTYPES = (
+    torch.float32,
+    torch.float64,
+    torch.float16,
+    torch.int64,
+    torch.int32,
+    torch.int16,
+    torch.int8,
+    torch.uint8,
+    torch.bool,
+)
 
 
-def first_wrong(actual: torch.Tensor, expected: torch.Tensor, tol: float) -> tuple[tuple[int, ...], float, float] | None:
+def first_wrong(
+    actual: torch.Tensor, expected: torch.Tensor, tol: float
+) -> tuple[tuple[int, ...], float, float] | None:
     """The first position (row-major) where `actual` is off by more than the tolerance, for same-shaped tensors."""
     wrong = ~((actual.double() - expected.double()).abs() <= bound(expected, tol))
     if not bool(wrong.any()):

@@ -54,14 +54,23 @@ def learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=10):  # noqa: ANN001,
     return kernel.detach(), losses
 
 
-def conv_output_shape(input_size: Size, kernel_size: Size, padding: Size = 0, stride: Size = 1) -> tuple[int, int]:
+def conv_output_shape(
+    input_size: Size, kernel_size: Size, padding: Size = 0, stride: Size = 1
+) -> tuple[int, int]:
     """Read off the shape nn.Conv2d's own operator produces, rather than restating the formula."""
     (n_h, n_w), (k_h, k_w) = pair(input_size), pair(kernel_size)
-    out = F.conv2d(torch.zeros(1, 1, n_h, n_w), torch.zeros(1, 1, k_h, k_w), padding=pair(padding), stride=pair(stride))
+    out = F.conv2d(
+        torch.zeros(1, 1, n_h, n_w),
+        torch.zeros(1, 1, k_h, k_w),
+        padding=pair(padding),
+        stride=pair(stride),
+    )
     return int(out.shape[2]), int(out.shape[3])
 
 
-def corr2d_pad_stride(X: torch.Tensor, K: torch.Tensor, padding: Size = 0, stride: Size = 1) -> torch.Tensor:
+def corr2d_pad_stride(
+    X: torch.Tensor, K: torch.Tensor, padding: Size = 0, stride: Size = 1
+) -> torch.Tensor:
     X, K = as_float(X, K)
     return F.conv2d(X[None, None], K[None, None], padding=pair(padding), stride=pair(stride))[0, 0]
 

@@ -204,7 +204,11 @@ QUESTIONS: tuple[Question, ...] = (
                     Example("conv_output_shape(8, 3, padding=1)", "(8, 8)", equal=True),
                     Example("conv_output_shape(8, (5, 3), padding=(2, 1))", "(8, 8)", equal=True),
                     Example("conv_output_shape(8, 3, padding=1, stride=2)", "(4, 4)", equal=True),
-                    Example("conv_output_shape(8, (3, 5), padding=(0, 1), stride=(3, 4))", "(2, 2)", equal=True),
+                    Example(
+                        "conv_output_shape(8, (3, 5), padding=(0, 1), stride=(3, 4))",
+                        "(2, 2)",
+                        equal=True,
+                    ),
                 ),
             ),
         ),
@@ -239,16 +243,37 @@ QUESTIONS: tuple[Question, ...] = (
                 "book shapes",
                 "X = torch.rand((8, 8))",
                 (
-                    Example("tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1).shape)", "(8, 8)", equal=True),
-                    Example("tuple(corr2d_pad_stride(X, torch.rand((5, 3)), padding=(2, 1)).shape)", "(8, 8)", equal=True),
-                    Example("tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1, stride=2).shape)", "(4, 4)", equal=True),
-                    Example("tuple(corr2d_pad_stride(X, torch.rand((3, 5)), padding=(0, 1), stride=(3, 4)).shape)", "(2, 2)", equal=True),
+                    Example(
+                        "tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1).shape)",
+                        "(8, 8)",
+                        equal=True,
+                    ),
+                    Example(
+                        "tuple(corr2d_pad_stride(X, torch.rand((5, 3)), padding=(2, 1)).shape)",
+                        "(8, 8)",
+                        equal=True,
+                    ),
+                    Example(
+                        "tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1, stride=2).shape)",
+                        "(4, 4)",
+                        equal=True,
+                    ),
+                    Example(
+                        "tuple(corr2d_pad_stride(X, torch.rand((3, 5)), padding=(0, 1), stride=(3, 4)).shape)",
+                        "(2, 2)",
+                        equal=True,
+                    ),
                 ),
             ),
             PublicCheck(
                 "padded values",
                 "X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])\nK = torch.ones((2, 2))",
-                (Example("corr2d_pad_stride(X, K, padding=1)", "[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]"),),
+                (
+                    Example(
+                        "corr2d_pad_stride(X, K, padding=1)",
+                        "[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]",
+                    ),
+                ),
             ),
         ),
         builds_on=("corr2d",),
@@ -345,7 +370,13 @@ QUESTIONS: tuple[Question, ...] = (
             PublicCheck(
                 "matches the channel-mixing product",
                 "torch.manual_seed(0)\nX = torch.normal(0, 1, (3, 3, 4))\nK = torch.normal(0, 1, (2, 3, 1, 1))",
-                (Example("corr2d_multi_in_out_1x1(X, K)", "torch.einsum('oi,ihw->ohw', K[:, :, 0, 0], X)", tol=1e-5),),
+                (
+                    Example(
+                        "corr2d_multi_in_out_1x1(X, K)",
+                        "torch.einsum('oi,ihw->ohw', K[:, :, 0, 0], X)",
+                        tol=1e-5,
+                    ),
+                ),
             ),
         ),
     ),
@@ -375,7 +406,10 @@ QUESTIONS: tuple[Question, ...] = (
             PublicCheck(
                 "book example",
                 "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])",
-                (Example("pool2d(X, (2, 2))", "[[4.0, 5.0], [7.0, 8.0]]"), Example("pool2d(X, (2, 2), 'avg')", "[[2.0, 3.0], [5.0, 6.0]]")),
+                (
+                    Example("pool2d(X, (2, 2))", "[[4.0, 5.0], [7.0, 8.0]]"),
+                    Example("pool2d(X, (2, 2), 'avg')", "[[2.0, 3.0], [5.0, 6.0]]"),
+                ),
             ),
         ),
     ),

@@ -61,7 +61,14 @@ def grade(submission: Submission, slot: Slot, run: GradingRun) -> SubmissionResu
     notes = (*submission.notes, *session.notes)
     definitions, reached = submission.definitions, session.reached
     graded = judge_from_scratch(tuple(questions), definitions, assignment, reached)
-    return SubmissionResult(submission.name, graded, partial=submission.partial, notes=notes, student=submission.student, **sandbox)
+    return SubmissionResult(
+        submission.name,
+        graded,
+        partial=submission.partial,
+        notes=notes,
+        student=submission.student,
+        **sandbox,
+    )
 
 
 def unreached(question: QuestionResult, submission: Submission) -> QuestionResult:
@@ -79,7 +86,9 @@ def _missing(check: CheckResult) -> bool:
     return check.failure is not None and check.failure.reason == MissingSymbol.reason
 
 
-def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS, explain: bool = True) -> tuple[QuestionResult, ...]:
+def grade_in_process(
+    path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS, explain: bool = True
+) -> tuple[QuestionResult, ...]:
     """The hidden checks of `questions` on a *trusted* file, in this process and without a sandbox (the reference,
     the kit's own test submissions), as a sandboxed worker is graded: one load, correct earlier questions
     substituted before each question. Without `explain`, failures are not shrunk or probed (same verdicts)."""
@@ -87,12 +96,19 @@ def grade_in_process(path: Path, seed: int, questions: tuple[str, ...] = QUESTIO
     results = []
     for question in questions:
         student.substitute(earlier_symbols(question))
-        results.append(QuestionResult(question, settled(tuple(run_check(check, student, seed) for check in suite(question)))))
+        results.append(
+            QuestionResult(
+                question,
+                settled(tuple(run_check(check, student, seed) for check in suite(question))),
+            )
+        )
     return tuple(results)
 
 
 def failing(question: str, failure: Failure) -> QuestionResult:
-    return QuestionResult(question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question)))
+    return QuestionResult(
+        question, tuple(CheckResult(question, c.name, c.points, failure) for c in suite(question))
+    )
 
 
 def all_failed(submission: Submission, failure: Failure, **fields: Any) -> SubmissionResult:
@@ -103,7 +119,9 @@ def all_failed(submission: Submission, failure: Failure, **fields: Any) -> Submi
     return SubmissionResult(submission.name, questions, notes=notes, student=student, **fields)
 
 
-def ungradable(submission: Submission, problem: str, *, seed: int, backend: str, isolation: str) -> SubmissionResult:
+def ungradable(
+    submission: Submission, problem: str, *, seed: int, backend: str, isolation: str
+) -> SubmissionResult:
     """A result with no score that stands: every check unscored, the grader's reason stated."""
     failure = Failure(reason="not graded", detail=f"not graded: {problem}")
     sandbox = Sandbox(seed=seed, backend=backend, isolation=isolation)

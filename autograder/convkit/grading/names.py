@@ -48,7 +48,9 @@ Meaning = str | Kind
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 BLOCKS = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.TryStar)
 """Statements whose blocks run, or not, as the code decides."""
-BINDING = frozenset((*DEFINITIONS, *BLOCKS, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign))
+BINDING = frozenset(
+    (*DEFINITIONS, *BLOCKS, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign)
+)
 """The kinds of top-level statement that may bind or define a name (`bound`)."""
 BUILTINS = frozenset(vars(builtins))
 WRITTEN_CHARS = 60
@@ -129,7 +131,9 @@ class Definitions:
     defining: list[Statement] = field(default_factory=list)
     """Every statement that defines a function, class or attribute (`Bound.defines`)."""
 
-    def add(self, what: Bound, code: Source, first: int, last: int, cell: int | None = None) -> None:
+    def add(
+        self, what: Bound, code: Source, first: int, last: int, cell: int | None = None
+    ) -> None:
         """Note what a statement of `code` (the text of a file, or of notebook cell `cell`) binds and
         defines: the one on lines `first` to `last` that `what` tells of."""
         statement = Statement(code, first, last, what.start, what.end, cell)
@@ -193,7 +197,9 @@ class Submission:
     def bindings(self, name: str) -> list[Binding]:
         """The ways top-level name `name` is bound, as running the submission leaves them."""
         statements = self.definitions.bound.get(name, [])
-        return [binding for statement in statements for binding in self._read(statement).get(name, [])]
+        return [
+            binding for statement in statements for binding in self._read(statement).get(name, [])
+        ]
 
     def defines(self, name: str) -> bool:
         """Whether the submission defines `name` anywhere (a function, class or method of that
@@ -379,7 +385,9 @@ def _bindings(statement: ast.stmt) -> Iterator[tuple[str, ast.AST, str | None]]:
                 yield target.id, statement.value, None
             else:
                 yield from ((name, statement, None) for name in _names(target))
-    elif isinstance(statement, ast.For | ast.With):  # their blocks are read as statements of their own
+    elif isinstance(
+        statement, ast.For | ast.With
+    ):  # their blocks are read as statements of their own
         for target in _targets(statement):
             yield from ((name, statement, None) for name in _names(target))
     elif isinstance(statement, ast.AugAssign | ast.AnnAssign | ast.Expr):

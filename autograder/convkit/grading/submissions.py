@@ -78,7 +78,9 @@ class Submission:
         return f"{'cell' if self.file is None else 'line'} {self.cells[index].place}"
 
 
-def parse(filename: str, data: bytes, name: str | None = None, student: Submitter | None = None) -> Submission:
+def parse(
+    filename: str, data: bytes, name: str | None = None, student: Submitter | None = None
+) -> Submission:
     """The submission held in `data`, the bytes of a file called `filename` (its suffix says how to read it)."""
     submission = Submission(name or filename, student=student or Submitter())
     try:
@@ -107,17 +109,34 @@ def _read_text(data: bytes) -> str:
 def _from_zip(data: bytes) -> tuple[str, str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and "__MACOSX" not in m.filename]
+            members = [
+                m for m in archive.infolist() if not m.is_dir() and "__MACOSX" not in m.filename
+            ]
             for suffix in (".ipynb", ".py"):
-                chosen = [m for m in members if m.filename.endswith(suffix) and not Path(m.filename).name.startswith(".")]
+                chosen = [
+                    m
+                    for m in members
+                    if m.filename.endswith(suffix) and not Path(m.filename).name.startswith(".")
+                ]
                 if len(chosen) > 1:
-                    raise SubmissionError(f"the zip holds {len(chosen)} {suffix} files; keep only one")
+                    raise SubmissionError(
+                        f"the zip holds {len(chosen)} {suffix} files; keep only one"
+                    )
                 if chosen:
                     if chosen[0].file_size > MAX_BYTES:
-                        raise SubmissionError(f"{chosen[0].filename} in the zip is over {MAX_BYTES >> 20} MiB")
+                        raise SubmissionError(
+                            f"{chosen[0].filename} in the zip is over {MAX_BYTES >> 20} MiB"
+                        )
                     with archive.open(chosen[0]) as member:
                         return chosen[0].filename, _read_text(member.read(MAX_BYTES + 1))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        zlib.error,
+    ) as exc:
         raise SubmissionError(f"not a valid zip file ({exc})") from None
     raise SubmissionError("the zip holds no notebook (.ipynb) or .py file")
 
@@ -245,7 +264,9 @@ def _notebook_cells(submission: Submission, text: str) -> None:
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
-        raise SubmissionError(f"not a valid notebook ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+        raise SubmissionError(
+            f"not a valid notebook ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+        ) from None
     numbered = enumerate(notebook.get("cells", []), start=1)
     code = [(n, _joined(c.get("source", ""))) for n, c in numbered if c.get("cell_type") == "code"]
     _within_limit(sum(len(source.encode("utf-8", "surrogatepass")) for _, source in code))

@@ -74,7 +74,11 @@ def handout_files() -> dict[str, str]:
     """Every file of DIR/student/: the notebook, the editor-and-pytest files, what to install and a README."""
     from convkit.handout.notebook import NOTEBOOK_NAME, notebook_text
 
-    files = {NOTEBOOK_NAME: notebook_text(), "requirements.txt": STUDENT_REQUIREMENTS, "README.md": student_readme(NOTEBOOK_NAME)}
+    files = {
+        NOTEBOOK_NAME: notebook_text(),
+        "requirements.txt": STUDENT_REQUIREMENTS,
+        "README.md": student_readme(NOTEBOOK_NAME),
+    }
     return files | student_files()
 
 
@@ -166,7 +170,9 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
         ]  # fmt: skip
         done = subprocess.run(command, cwd=work, capture_output=True, text=True, env=generate_env())
         if done.returncode != 0 or not (work / "autograder.zip").is_file():
-            raise ValueError(f"otter generate failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+            raise ValueError(
+                f"otter generate failed: {(done.stderr or done.stdout).strip()[-2000:]}"
+            )
         return normalise((work / "autograder.zip").read_bytes())
 
 
@@ -234,7 +240,10 @@ def normalise(data: bytes) -> bytes:
     the container for sandboxes without namespaces (`convkit.platforms.lockdown`) before otter runs.
     """
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         names = sorted(info.filename for info in source.infolist() if not info.is_dir())
         for name in names:
             content = source.read(name)

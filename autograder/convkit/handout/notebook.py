@@ -56,9 +56,13 @@ def load_narrative(path: Path = NARRATIVE) -> dict:
     sections = [s["id"] for s in narrative["sections"]]
     for question in QUESTIONS:
         if not any(_in_section(question.section, s) for s in sections):
-            raise ValueError(f"{path}: no section for question {question.id} (D2L {question.section})")
+            raise ValueError(
+                f"{path}: no section for question {question.id} (D2L {question.section})"
+            )
     if narrative["figure"]["after"] not in {q.id for q in QUESTIONS}:
-        raise ValueError(f"{path}: [figure] after = {narrative['figure']['after']!r} is not a question id")
+        raise ValueError(
+            f"{path}: [figure] after = {narrative['figure']['after']!r} is not a question id"
+        )
     return narrative
 
 
@@ -129,11 +133,18 @@ def notebook(narrative: dict | None = None) -> nbformat.NotebookNode:
         cells += question_cells(question)
         figure = narrative["figure"]
         if figure["after"] == question.id:
-            cells += [_markdown("edge-detection", figure["text"]), _code("edge-detection-plot", figure["code"])]
+            cells += [
+                _markdown("edge-detection", figure["text"]),
+                _code("edge-detection-plot", figure["code"]),
+            ]
     cells += [_markdown("submit", narrative["outro"]), _code("export", EXPORT_CELL)]
     book = v4.new_notebook(cells=cells)
     book.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "kernelspec": {
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            "name": "python3",
+        },
         "language_info": {"name": "python"},
     }
     nbformat.validate(book)

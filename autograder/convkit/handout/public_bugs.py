@@ -42,7 +42,9 @@ def wrong_outputs(question: Question, public: PublicCheck) -> list[dict[str, str
     for example in public.examples:
         value, expected = eval(example.call, scope), eval(example.expected, scope)  # noqa: S307 - the kit's own examples
         if not agrees(value, expected, example.tol):
-            raise ValueError(f"{question.id} / {public.name}: {example.call} is {value!r}, not {example.expected} as the example says")
+            raise ValueError(
+                f"{question.id} / {public.name}: {example.call} is {value!r}, not {example.expected} as the example says"
+            )
         arguments = call_arguments(question, example.call, scope)
         wrong: dict[str, str] = {}
         if arguments is not None:  # else not the question's own function: nothing to compute
@@ -63,13 +65,18 @@ def call_arguments(question: Question, call: str, scope: dict[str, Any]) -> list
     """The values of `call`'s arguments in the order of the oracle's parameters (defaults filled in), when the
     call is the question's own function; else None."""
     node = ast.parse(call, mode="eval").body
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == question.symbol):
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == question.symbol
+    ):
         return None
     value = lambda expression: eval(compile(ast.Expression(expression), "<example>", "eval"), scope)  # noqa: E731, S307
     function = oracle.BY_SYMBOL[question.symbol]  # a function or a class (an object to the checker)
     assert callable(function)
     bound = inspect.signature(function).bind(
-        *(value(argument) for argument in node.args), **{keyword.arg: value(keyword.value) for keyword in node.keywords if keyword.arg}
+        *(value(argument) for argument in node.args),
+        **{keyword.arg: value(keyword.value) for keyword in node.keywords if keyword.arg},
     )
     bound.apply_defaults()
     return list(bound.arguments.values())
@@ -77,8 +84,13 @@ def call_arguments(question: Question, call: str, scope: dict[str, Any]) -> list
 
 def agrees(value: Any, expected: Any, tol: float) -> bool:
     if isinstance(value, torch.Tensor) or isinstance(expected, torch.Tensor):
-        got, want = (torch.as_tensor(v.detach() if isinstance(v, torch.Tensor) else v, dtype=torch.float64) for v in (value, expected))
-        return got.shape == want.shape and (not want.numel() or float((got - want).abs().max()) <= tol)
+        got, want = (
+            torch.as_tensor(v.detach() if isinstance(v, torch.Tensor) else v, dtype=torch.float64)
+            for v in (value, expected)
+        )
+        return got.shape == want.shape and (
+            not want.numel() or float((got - want).abs().max()) <= tol
+        )
     return type(value) is type(expected) and value == expected
 
 

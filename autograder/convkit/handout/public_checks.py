@@ -42,7 +42,11 @@ def _rows(tensor):
     if tensor.dim() > 3 or any(n > GRID for n in tensor.shape):
         return [f"a tensor of shape {tuple(tensor.shape)}"]
     if tensor.dim() == 3:
-        return [line for index, matrix in enumerate(tensor) for line in [f"[{index}]", *("  " + row for row in _rows(matrix))]]
+        return [
+            line
+            for index, matrix in enumerate(tensor)
+            for line in [f"[{index}]", *("  " + row for row in _rows(matrix))]
+        ]
     cells = [[_num(x) for x in row] for row in tensor.tolist()]
     width = max(len(cell) for row in cells for cell in row)
     return [" ".join(cell.rjust(width) for cell in row) for row in cells]
@@ -61,9 +65,13 @@ def expect_close(call, actual, expected, bugs=None, tol=1e-4):
     if not isinstance(actual, torch.Tensor):
         raise Failure(f"{call}: expected a torch.Tensor, got {type(actual).__name__}")
     if not actual.is_floating_point():
-        raise Failure(f"{call}: expected a floating-point tensor, got dtype {str(actual.dtype).replace('torch.', '')}")
+        raise Failure(
+            f"{call}: expected a floating-point tensor, got dtype {str(actual.dtype).replace('torch.', '')}"
+        )
     got = actual.detach().double()
-    if got.shape == expected.shape and (not expected.numel() or float((got - expected).abs().max()) <= tol):
+    if got.shape == expected.shape and (
+        not expected.numel() or float((got - expected).abs().max()) <= tol
+    ):
         return
     named = next((bug for bug, wrong in (bugs or {}).items() if _same(got, wrong, tol)), None)
     if got.shape != expected.shape:
@@ -72,7 +80,11 @@ def expect_close(call, actual, expected, bugs=None, tol=1e-4):
         wrong = ((got - expected).abs() > tol).nonzero()[0].tolist()
         summary = f"first wrong at {wrong}: expected {_num(expected[tuple(wrong)])}, got {_num(got[tuple(wrong)])}"
     head = f"{call}: {named}" if named else f"{call}: {summary}"
-    raise Failure("\n".join([head, *([summary] if named else []), *_grid("expected", expected), *_grid("got", got)]))
+    raise Failure(
+        "\n".join(
+            [head, *([summary] if named else []), *_grid("expected", expected), *_grid("got", got)]
+        )
+    )
 
 
 def _same(got, wrong, tol):
@@ -84,7 +96,14 @@ def expect_equal(call, actual, expected, bugs=None):
     """Fail unless `actual == expected` (same type too: a list is not a tuple)."""
     if type(actual) is type(expected) and actual == expected:
         return
-    named = next((bug for bug, wrong in (bugs or {}).items() if type(actual) is type(wrong) and actual == wrong), None)
+    named = next(
+        (
+            bug
+            for bug, wrong in (bugs or {}).items()
+            if type(actual) is type(wrong) and actual == wrong
+        ),
+        None,
+    )
     seen = f"expected {expected!r}, got {actual!r}"
     raise Failure(f"{call}: {named}\n{seen}" if named else f"{call}: {seen}")
 
@@ -129,7 +148,11 @@ def verdict(question, name, env):
         return None
     lines = str(failed).splitlines() or ["failed"]
     if not isinstance(failed, NotImplementedYet):
-        broken = [earlier for earlier in BUILDS_ON.get(question, ()) if any(run_check(check, env) for check in CHECKS[earlier].values())]
+        broken = [
+            earlier
+            for earlier in BUILDS_ON.get(question, ())
+            if any(run_check(check, env) for check in CHECKS[earlier].values())
+        ]
         if broken:
             lines = [f"{lines[0]} (`{broken[0]}` fails its own checks; fix it first)", *lines[1:]]
     return lines

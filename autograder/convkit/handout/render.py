@@ -36,7 +36,9 @@ def stub(question: Question) -> str:
         return f"def {question.signature}:\n    {docstring}\n    {message}\n"
     methods = []
     for method in question.methods:
-        body = f"super().__init__()\n        {message}" if method.startswith("__init__") else message
+        body = (
+            f"super().__init__()\n        {message}" if method.startswith("__init__") else message
+        )
         methods.append(f"    def {method}:\n        {body}\n")
     return f"{question.signature}:\n    {docstring}\n\n" + "\n".join(methods)
 
@@ -90,17 +92,24 @@ def public_checks() -> str:
     return "".join(parts)
 
 
-def check_source(question: Question, public: PublicCheck, function: str, bugs: list[dict[str, str]]) -> str:
+def check_source(
+    question: Question, public: PublicCheck, function: str, bugs: list[dict[str, str]]
+) -> str:
     """One public check as a function of the student's names; `bugs` holds, per example, the known bugs' outputs."""
     code = "\n".join(filter(None, [public.setup, public.code]))
-    used = [q.symbol for q in QUESTIONS if re.search(rf"\b{re.escape(q.symbol)}\b", code + "".join(e.call for e in public.examples))]
+    used = [
+        q.symbol
+        for q in QUESTIONS
+        if re.search(rf"\b{re.escape(q.symbol)}\b", code + "".join(e.call for e in public.examples))
+    ]
     body = [f"{name} = symbol(env, {name!r})" for name in used]
     body += public.setup.splitlines()
     for example, wrong in zip(public.examples, bugs, strict=True):
         compare = "expect_equal" if example.equal else "expect_close"
         tol = "" if example.equal or example.tol == 1e-4 else f", tol={example.tol!r}"
         rendered = "".join(
-            f"        {text!r}:\n            {value.replace(chr(10), chr(10) + ' ' * 12)},\n" for text, value in wrong.items()
+            f"        {text!r}:\n            {value.replace(chr(10), chr(10) + ' ' * 12)},\n"
+            for text, value in wrong.items()
         )
         known = f", bugs={{\n{rendered}    }}" if wrong else ""
         body.append(f"{compare}({example.call!r}, {example.call}, {example.expected}{known}{tol})")
@@ -117,7 +126,9 @@ def readme_table() -> str:
     points = all_points()
     rows = ["| id | the student writes | D2L | points |", "|---|---|---|---|"]
     for question in QUESTIONS:
-        rows.append(f"| `{question.id}` | `{question.signature}` | {question.section} | {points[question.id]:g} |")
+        rows.append(
+            f"| `{question.id}` | `{question.signature}` | {question.section} | {points[question.id]:g} |"
+        )
     rows.append(f"| | **total** | | **{sum(points.values()):g}** |")
     return "\n".join(rows) + "\n"
 
@@ -129,7 +140,14 @@ def ok_placeholder(question: Question, points: float) -> str:
     """The autograder zip's test file for one question: it fails on its own, so a question scores 0 unless the
     convkit plugin writes the engine's grade (otter's kernel never sees the student's code)."""
     code = ">>> print('not graded: the convkit plugin did not run')\ngraded by convkit"
-    cases = [{"name": f"{question.id}: graded by convkit", "code": code, "hidden": False, "locked": False}]
+    cases = [
+        {
+            "name": f"{question.id}: graded by convkit",
+            "code": code,
+            "hidden": False,
+            "locked": False,
+        }
+    ]
     return _ok_file(question.id, points, cases)
 
 
@@ -192,7 +210,9 @@ def layout_table(package: Path | None = None) -> str:
     for path in sorted(package.glob("*.py")):
         rows.append(f"| `autograder/convkit/{path.name}` | {_summary(path)} |")
     for init in sorted(package.glob("*/__init__.py")):
-        modules = ", ".join(f"`{p.name}`" for p in sorted(init.parent.glob("*.py")) if p.name != "__init__.py")
+        modules = ", ".join(
+            f"`{p.name}`" for p in sorted(init.parent.glob("*.py")) if p.name != "__init__.py"
+        )
         rows.append(f"| `autograder/convkit/{init.parent.name}/` | {_summary(init)} ({modules}) |")
     return "\n".join(rows) + "\n"
 

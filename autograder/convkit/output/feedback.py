@@ -34,7 +34,12 @@ def significant(number: str) -> int:
 
 def readable(text: str) -> str:
     """Text with every decimal of more than four significant digits rounded to four (student messages too)."""
-    return DECIMAL.sub(lambda match: num(float(match.group())) if significant(match.group()) > 4 else match.group(), text)
+    return DECIMAL.sub(
+        lambda match: (
+            num(float(match.group())) if significant(match.group()) > 4 else match.group()
+        ),
+        text,
+    )
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,11 @@ def _rows(entries: list[list[float]]) -> list[str]:
 
 def shown_lines(shown: Shown) -> list[str]:
     """The failing call's values, one block after another."""
-    out = [f"{'smallest failing input' if shown.shrunk else 'input'} for {shown.call}:"] if shown.inputs else []
+    out = (
+        [f"{'smallest failing input' if shown.shrunk else 'input'} for {shown.call}:"]
+        if shown.inputs
+        else []
+    )
     for name, value in shown.inputs:
         out += [f"{name}{_shape(value)} =", *("  " + row for row in grid(value))]
     if shown.expected is not None:
@@ -110,8 +119,12 @@ def shown_lines(shown: Shown) -> list[str]:
         out += [f"got{_shape(shown.actual)}:", *("  " + row for row in grid(shown.actual))]
     if shown.first_wrong is not None:
         index, expected, actual = shown.first_wrong
-        off = f" (off by {num(actual - expected)})" if num(expected) == num(actual) else ""  # they read the same in four digits
-        out.append(f"first wrong at {list(index)}: expected {num(expected)}, got {num(actual)}{off}")
+        off = (
+            f" (off by {num(actual - expected)})" if num(expected) == num(actual) else ""
+        )  # they read the same in four digits
+        out.append(
+            f"first wrong at {list(index)}: expected {num(expected)}, got {num(actual)}{off}"
+        )
     return out
 
 
@@ -126,7 +139,11 @@ def check_feedback(check: CheckResult, said: str | None, style: Style) -> list[s
         return [f"- ✓ {check.name} {score}"]
     failure = check.failure
     bug = f"{style.strong(f'{failure.bug}.')} " if failure.bug and failure.bug != said else ""
-    seen = f"Seen: {failure.effect}. " if failure.effect and not failure.bug and failure.effect != said else ""
+    seen = (
+        f"Seen: {failure.effect}. "
+        if failure.effect and not failure.bug and failure.effect != said
+        else ""
+    )
     head = f"- ✗ {style.strong(check.name)} {score}: {bug}{seen}{style.escape(failure.detail)}"
     out = lines(head, style=style)
     if failure.shown is not None and (failure.shown.inputs or failure.shown.actual is not None):
@@ -144,7 +161,9 @@ def headline(failed: list[CheckResult]) -> str | None:
     bugs = sorted({check.failure.bug for check in failed if check.failure and check.failure.bug})
     if bugs:
         return bugs[0] if len(bugs) == 1 else None
-    return next((check.failure.effect for check in failed if check.failure and check.failure.effect), None)
+    return next(
+        (check.failure.effect for check in failed if check.failure and check.failure.effect), None
+    )
 
 
 def summary(question: QuestionResult, style: Style) -> str:
@@ -165,7 +184,9 @@ def question_head(question: QuestionResult, partial: str | None, style: Style) -
     out = lines(style.escape(partial), style=style) + [""] if partial else []
     out += lines(summary(question, style), style=style)
     if question.scratch:
-        cost = "so this question scores 0" if question.forfeited else "no points were taken off for it"
+        cost = (
+            "so this question scores 0" if question.forfeited else "no points were taken off for it"
+        )
         heading = "Maybe not from scratch:" if question.unsure else "Not from scratch:"
         found = f"{style.strong(heading)} {style.escape(question.scratch)}; {cost}."
         out += ["", *lines(found, style=style)]
@@ -196,4 +217,9 @@ def submission_markdown(result: SubmissionResult, overall: str) -> str:
 
 def check_lines(result: SubmissionResult) -> list[str]:
     """Every failed check of a submission as `[question / check] failure`, for logs and tests."""
-    return [f"[{c.question} / {c.name}] {describe(c.failure)}" for q in result.questions for c in q.checks if c.failure is not None]
+    return [
+        f"[{c.question} / {c.name}] {describe(c.failure)}"
+        for q in result.questions
+        for c in q.checks
+        if c.failure is not None
+    ]

@@ -41,7 +41,13 @@ class Key:
 def settings_key(run: GradingRun, version: str) -> str:
     """The seed and every setting that can change a grade (not --jobs), as one short digest."""
     assignment = run.assignment.to_dict()
-    settings = {**asdict(run.config), "jobs": None, "seed": run.seed, "assignment": assignment, "convkit": version}
+    settings = {
+        **asdict(run.config),
+        "jobs": None,
+        "seed": run.seed,
+        "assignment": assignment,
+        "convkit": version,
+    }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -135,10 +141,15 @@ class Journal:
             data = b""
         spans = self.spans if data else {}  # nothing to read back: every record is made again
         return [
-            data[spans[index][0] : spans[index][1]].decode() if index in spans else record(key, result)
+            data[spans[index][0] : spans[index][1]].decode()
+            if index in spans
+            else record(key, result)
             for index, (key, result) in enumerate(zip(self.keys, results, strict=True))
         ]
 
     def written(self) -> list[Path | None]:
         """Each submission's folder as written while grading (None where it was not): the final output links it."""
-        return [self.out / folder if index in self.spans else None for index, folder in enumerate(self.folders)]
+        return [
+            self.out / folder if index in self.spans else None
+            for index, folder in enumerate(self.folders)
+        ]

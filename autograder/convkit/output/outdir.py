@@ -69,10 +69,14 @@ def ensure_usable(
         return
     if resume:
         if not (out / MARKER).is_file():
-            raise OutError(f"--out {out} holds no {MARKER}, so no grading run wrote it; --resume only goes on with one")
+            raise OutError(
+                f"--out {out} holds no {MARKER}, so no grading run wrote it; --resume only goes on with one"
+            )
         return
     also = ", --resume to go on with the run that wrote it" if (out / MARKER).is_file() else ""
-    raise OutError(f"--out {out} exists and is not empty; choose another folder{also}, or pass --force to replace it whole")
+    raise OutError(
+        f"--out {out} exists and is not empty; choose another folder{also}, or pass --force to replace it whole"
+    )
 
 
 def writable(out: Path) -> None:
@@ -86,7 +90,9 @@ def writable(out: Path) -> None:
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".convkit-probe-", dir=parent))
     except OSError as error:
-        raise OutError(f"--out {out} cannot be made in {parent}: {error.strerror or error}") from None
+        raise OutError(
+            f"--out {out} cannot be made in {parent}: {error.strerror or error}"
+        ) from None
 
 
 @contextmanager

@@ -62,7 +62,11 @@ def status(result: SubmissionResult) -> str:
 
 def csv_row(result: SubmissionResult) -> list[object]:
     """The submission's row of grades.csv (CSV_HEADER): no score at all when it is ungradable."""
-    scores = [number(q.score) for q in result.questions] + [number(result.total)] if result.gradable else [""] * (len(QUESTION_IDS) + 1)
+    scores = (
+        [number(q.score) for q in result.questions] + [number(result.total)]
+        if result.gradable
+        else [""] * (len(QUESTION_IDS) + 1)
+    )
     who = result.student
     student = [csv_cell(value) for value in (result.name, who.name, who.sid, who.email)]
     return [*student, *scores, csv_cell(status(result)), result.seed]
@@ -88,7 +92,9 @@ def keep_submission(folder: Path, result: SubmissionResult, written: Path | None
     if written is not None:
         try:
             folder.mkdir()
-        except OSError:  # there already (two names one folder on a case-insensitive file system): rendered
+        except (
+            OSError
+        ):  # there already (two names one folder on a case-insensitive file system): rendered
             return write_submission(folder, result)
         try:
             for name in SUBMISSION_FILES:
@@ -101,7 +107,12 @@ def keep_submission(folder: Path, result: SubmissionResult, written: Path | None
 
 
 def write_all(
-    batch: Batch, out: Path, seed: int, skipped: Sequence[Skipped] = (), records: Sequence[str] = (), written: Sequence[Path | None] = ()
+    batch: Batch,
+    out: Path,
+    seed: int,
+    skipped: Sequence[Skipped] = (),
+    records: Sequence[str] = (),
+    written: Sequence[Path | None] = (),
 ) -> None:
     """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed in the report;
     `records` (one JSON line per submission, in input order) become results.jsonl, which `--resume` reads;
@@ -115,7 +126,10 @@ def write_all(
         writer.writerows(csv_row(result) for result in results)
     folders = folder_names([result.name for result in results])
     sources = list(written) or [None] * len(results)
-    feedbacks = [keep_submission(out / name, result, source) for name, result, source in zip(folders, results, sources, strict=True)]
+    feedbacks = [
+        keep_submission(out / name, result, source)
+        for name, result, source in zip(folders, results, sources, strict=True)
+    ]
     if records:
         (out / RECORDS).write_text("".join(records))
     histogram = histogram_png([r for r in results if r.gradable])
@@ -143,7 +157,11 @@ def notes(result: SubmissionResult) -> list[str]:
     """What the feedback says of the submission as a whole, before its questions (unescaped)."""
     unread = f"This submission could not be read: {result.load_error}"
     nothing = f"Nothing to grade: {result.problem}"
-    return [*([unread] if result.load_error else []), *([nothing] if result.status is GradeStatus.NOTHING else []), *result.notes]
+    return [
+        *([unread] if result.load_error else []),
+        *([nothing] if result.status is GradeStatus.NOTHING else []),
+        *result.notes,
+    ]
 
 
 MARKDOWN = {"output_format": "md", "test_output_format": "md"}
@@ -153,11 +171,24 @@ plugin's results say so too)."""
 
 def gradescope(result: SubmissionResult) -> dict[str, object]:
     """Gradescope's results.json, in Markdown; an ungradable submission gets no score at all, and says why."""
-    extra = {"status": str(result.status), "seed": result.seed, "backend": result.backend, "isolation": result.isolation}
+    extra = {
+        "status": str(result.status),
+        "seed": result.seed,
+        "backend": result.backend,
+        "isolation": result.isolation,
+    }
     if not result.gradable:
         return {
             "output": ungradable_note(markdown(str(result.problem))),
-            "tests": [{"name": q.question, "status": "failed", "output": "not graded", "visibility": "visible"} for q in result.questions],
+            "tests": [
+                {
+                    "name": q.question,
+                    "status": "failed",
+                    "output": "not graded",
+                    "visibility": "visible",
+                }
+                for q in result.questions
+            ],
             **MARKDOWN,
             "extra_data": extra,
         }
@@ -258,15 +289,21 @@ def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
                 if check.failure is None or is_untouched(question):
                     continue
                 what = check.failure.bug or check.failure.reason
-                group = groups.setdefault((question.question, what), FailureGroup(question.question, what))
+                group = groups.setdefault(
+                    (question.question, what), FailureGroup(question.question, what)
+                )
                 group.submissions.add(result.name)
                 if check.name not in group.checks:
                     group.checks.append(check.name)
                 group.example = group.example or check.failure.detail
-    return sorted(groups.values(), key=lambda g: (-len(g.submissions), QUESTION_IDS.index(g.question), g.what))
+    return sorted(
+        groups.values(), key=lambda g: (-len(g.submissions), QUESTION_IDS.index(g.question), g.what)
+    )
 
 
-def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Sequence[str] | None = None) -> str:
+def report(
+    batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Sequence[str] | None = None
+) -> str:
     """The instructor's report for terminals: questions, failures grouped by named bug, students, skipped files."""
     results = batch.results
     folders = folders if folders is not None else folder_names([r.name for r in results])
@@ -284,18 +321,43 @@ def report(batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Se
     if ungradable:
         lines += ["", "## Ungradable submissions (the grader's fault: no score)", ""]
         lines += [f"- {code(r.name)}: {markdown(str(r.problem))}" for r in ungradable]
-    lines += ["", "## Questions", "", "| question | full marks | mean score | max |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Questions",
+        "",
+        "| question | full marks | mean score | max |",
+        "|---|---|---|---|",
+    ]
     for q in question_stats(graded):
-        lines.append(f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | {q['max']} |")
+        lines.append(
+            f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | {q['max']} |"
+        )
     lines += ["", f"Mean total {mean_total(graded)}; histogram in `histogram.png`.", ""]
     lines += ["## Failures by named bug", ""]
-    lines += [f"Submissions that could not be read and questions left untouched are counted apart: {untouched(graded)}.", ""]
-    lines += ["| submissions | question | bug or reason | checks | example | who |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"Submissions that could not be read and questions left untouched are counted apart: {untouched(graded)}.",
+        "",
+    ]
+    lines += [
+        "| submissions | question | bug or reason | checks | example | who |",
+        "|---|---|---|---|---|---|",
+    ]
     for group in failure_groups(attempted(graded)):
         checks = cell(", ".join(group.checks))
-        who = cell(", ".join(f"`{name}`" for name in sorted(group.submissions)[:5]) + (", …" if len(group.submissions) > 5 else ""))
-        lines.append(f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} | {who} |")
-    lines += ["", "## Students", "", "| submission | student | sid | total | status | feedback |", "|---|---|---|---|---|---|"]
+        who = cell(
+            ", ".join(f"`{name}`" for name in sorted(group.submissions)[:5])
+            + (", …" if len(group.submissions) > 5 else "")
+        )
+        lines.append(
+            f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} | {who} |"
+        )
+    lines += [
+        "",
+        "## Students",
+        "",
+        "| submission | student | sid | total | status | feedback |",
+        "|---|---|---|---|---|---|",
+    ]
     for result, folder in zip(results, folders, strict=True):
         total = f"{number(result.total)}/{number(result.max_total)}" if result.gradable else ""
         student = result.student
@@ -356,7 +418,10 @@ def question_stats(graded: list[SubmissionResult]) -> list[dict[str, object]]:
 
 def sandboxes(batch: Batch) -> str:
     """The sandboxes a batch was graded in, with the isolation each achieved."""
-    return ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in batch.results})) or batch.backend.name
+    return (
+        ", ".join(sorted({f"{r.backend} ({r.isolation})" for r in batch.results}))
+        or batch.backend.name
+    )
 
 
 def mean_total(graded: list[SubmissionResult]) -> str:
@@ -383,7 +448,11 @@ def html(
     anchors = {result.name: f"s{index}" for index, result in enumerate(results)}
     students = []
     for result, text, folder in zip(results, feedbacks, folders, strict=True):
-        scores = [number(q.score) for q in result.questions] if result.gradable else [""] * len(QUESTION_IDS)
+        scores = (
+            [number(q.score) for q in result.questions]
+            if result.gradable
+            else [""] * len(QUESTION_IDS)
+        )
         total = number(result.total) if result.gradable else ""
         students.append({"result": result, "scores": list(zip(QUESTION_IDS, scores, strict=True)),
                          "total": total, "folder": folder, "status": status(result),
@@ -422,7 +491,9 @@ def untouched(results: list[SubmissionResult]) -> str:
 
 
 def is_untouched(question: QuestionResult) -> bool:
-    return all(check.failure is not None and check.failure.reason == UNTOUCHED for check in question.checks)
+    return all(
+        check.failure is not None and check.failure.reason == UNTOUCHED for check in question.checks
+    )
 
 
 def cell(text: str) -> str:
@@ -496,7 +567,11 @@ def pass_rates_png(results: list[SubmissionResult]) -> bytes:
     stats = question_stats(results)
 
     def draw(axes: Any) -> None:
-        axes.barh([q["id"] for q in stats][::-1], [float(str(q["percent"])) for q in stats][::-1], color="#3b6ea8")
+        axes.barh(
+            [q["id"] for q in stats][::-1],
+            [float(str(q["percent"])) for q in stats][::-1],
+            color="#3b6ea8",
+        )
         axes.set_xlim(0, 100)
         axes.set_xlabel("% of graded submissions with full marks")
 

@@ -39,7 +39,11 @@ SEED_VARIABLE = "CONVKIT_SEED"
 
 def empty_notebook() -> nbformat.NotebookNode:
     book = nbformat.v4.new_notebook()
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     book.metadata["language_info"] = {"name": "python"}
     return book
 
@@ -129,9 +133,15 @@ def replace_results(results: GradingResults, result: SubmissionResult, warning: 
             cases.append(case)
             message = "passed" if check.failure is None else describe(check.failure)
             outcomes.append(TestCaseResult(test_case=case, message=message, passed=check.passed))
-        test_file = QuestionFile(question.question, f"tests/{question.question}.py", cases, all_or_nothing=False)
+        test_file = QuestionFile(
+            question.question, f"tests/{question.question}.py", cases, all_or_nothing=False
+        )
         test_file.test_case_results = outcomes
         test_file.feedback = question_markdown(question, result.partial)
         results.results[question.question] = test_file
         results.update_score(question.question, question.score)
-    results.set_output("\n".join(filter(None, [str(gradescope(result)["output"]), warning and f"Warning: {warning}."])))
+    results.set_output(
+        "\n".join(
+            filter(None, [str(gradescope(result)["output"]), warning and f"Warning: {warning}."])
+        )
+    )

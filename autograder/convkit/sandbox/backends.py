@@ -85,7 +85,11 @@ class Backend:
         python = [sys.executable, "-I", "-c", BOOT]
         if self.name != "bwrap":
             return [*python, str(PACKAGE.parent), str(control_fd)]
-        binds = [arg for path, fd in identity.items() for arg in ("--perms", "0644", "--ro-bind-data", str(fd), path)]
+        binds = [
+            arg
+            for path, fd in identity.items()
+            for arg in ("--perms", "0644", "--ro-bind-data", str(fd), path)
+        ]
         return [*bwrap_arguments(limits), *binds, "--", *python, SANDBOX_ROOT, str(control_fd)]
 
     def identity(self, uid: int | None) -> dict[str, int]:
@@ -120,15 +124,25 @@ class Backend:
         if self.name == "bwrap" and shutil.which("bwrap") is None:
             return "bubblewrap is not installed (apt-get install -y bubblewrap)"
         if self.name == "landlock":
-            return landlock.available() or (None if seccomp.program() else f"no system-call filter for {platform.machine()}")
+            return landlock.available() or (
+                None if seccomp.program() else f"no system-call filter for {platform.machine()}"
+            )
         if self.name == "plain" and not self.degraded and os.geteuid() == 0:
             return mount_namespace_refused()
         return None
 
     def describe(self) -> str:
-        who = "each worker drops to its own unprivileged uid" if os.geteuid() == 0 else "workers keep your uid"
+        who = (
+            "each worker drops to its own unprivileged uid"
+            if os.geteuid() == 0
+            else "workers keep your uid"
+        )
         if self.name == "bwrap":
-            files = f"at most {TMP_FILES} files each" if os.geteuid() == 0 else "any number of files (only root can bound them)"
+            files = (
+                f"at most {TMP_FILES} files each"
+                if os.geteuid() == 0
+                else "any number of files (only root can bound them)"
+            )
             return f"bwrap: bubblewrap sandbox (no network, read-only system, private temporary folders of {files}); {who}"
         if self.name == "landlock":
             return (
@@ -155,16 +169,23 @@ def candidates(backend: Backend) -> list[Backend]:
     order = [Backend("bwrap", False, backend.floor)]
     if os.geteuid() == 0:
         order.append(Backend("plain", False, backend.floor))
-    order += [Backend("landlock", False, backend.floor), Backend("plain", False, backend.floor, degraded=True)]
+    order += [
+        Backend("landlock", False, backend.floor),
+        Backend("plain", False, backend.floor, degraded=True),
+    ]
     start = order.index(backend) if backend in order else 0
-    return [candidate for candidate in order[start:] if candidate.expected.rank >= backend.floor.rank]
+    return [
+        candidate for candidate in order[start:] if candidate.expected.rank >= backend.floor.rank
+    ]
 
 
 def mount_namespace_refused() -> str | None:
     """Why this process cannot make a mount namespace (a container without CAP_SYS_ADMIN), or None: asked of a
     short-lived child, so nothing here changes."""
     probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).unshare(0x20000) and ctypes.get_errno())"
-    done = subprocess.run([sys.executable, "-I", "-S", "-c", probe], capture_output=True, timeout=30, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe], capture_output=True, timeout=30, check=False
+    )
     if done.returncode == 0:
         return None
     return f"no mount namespace here ({os.strerror(done.returncode) if done.returncode > 0 else done.stderr.decode()[-200:]})"
@@ -185,10 +206,14 @@ class WorkerUid:
             return
         directory = private_directory(UID_LOCK_DIR, "convkit-worker-uids")
         if directory is None:
-            raise BackendError(f"cannot make a private lock directory for worker uids ({UID_LOCK_DIR})")
+            raise BackendError(
+                f"cannot make a private lock directory for worker uids ({UID_LOCK_DIR})"
+            )
         claimed = first_free(directory, range(WORKER_UID_BASE, WORKER_UID_BASE + WORKER_UID_COUNT))
         if claimed is None:
-            raise BackendError(f"all {WORKER_UID_COUNT} worker uids are in use by other grading runs")
+            raise BackendError(
+                f"all {WORKER_UID_COUNT} worker uids are in use by other grading runs"
+            )
         self.value, self._lock = claimed
 
     def release(self) -> None:
@@ -201,7 +226,11 @@ def first_free(directory: str, numbers: Iterable[int]) -> tuple[int, int] | None
     """The first of `numbers` whose lock file in `directory` no one else holds, locked, with the lock's
     descriptor (the kernel drops the lock if this process dies); None when all are held."""
     for number in numbers:
-        fd = os.open(os.path.join(directory, f"{number}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        fd = os.open(
+            os.path.join(directory, f"{number}.lock"),
+            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+            0o600,
+        )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
@@ -233,7 +262,15 @@ def private_directory(system: str, name: str) -> str | None:
 def hidden_paths() -> list[str]:
     """What a plain worker must not see: the grader's package (hidden suites, oracle), and the project and the
     working directory it was started from (the reference solutions), unless they hold the Python installation."""
-    needed = [*python_trees(), tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev", "/proc", os.path.dirname(sys.executable)]
+    needed = [
+        *python_trees(),
+        tempfile.gettempdir(),
+        "/tmp",
+        "/var/tmp",
+        "/dev",
+        "/proc",
+        os.path.dirname(sys.executable),
+    ]
     candidates = [PACKAGE]
     project = PACKAGE.parents[1]
     if (project / "pyproject.toml").is_file():
@@ -242,7 +279,11 @@ def hidden_paths() -> list[str]:
     hidden: list[str] = []
     for path in candidates:
         text = str(path)
-        if text == os.sep or not path.is_dir() or any(Path(os.path.realpath(need)).is_relative_to(path) for need in needed):
+        if (
+            text == os.sep
+            or not path.is_dir()
+            or any(Path(os.path.realpath(need)).is_relative_to(path) for need in needed)
+        ):
             continue
         if text not in hidden:
             hidden.append(text)
@@ -265,7 +306,9 @@ def choose(name: str = "auto", floor: Isolation = Isolation.UID) -> Backend:
         raise BackendError(f"unknown backend {name!r}: choose auto, {', '.join(NAMES)}")
     backend = Backend(name, floor=floor)
     if name == "bwrap" and shutil.which("bwrap") is None:
-        raise BackendError("bubblewrap is not installed: apt-get install -y bubblewrap, or use --backend auto")
+        raise BackendError(
+            "bubblewrap is not installed: apt-get install -y bubblewrap, or use --backend auto"
+        )
     if backend.expected.rank < floor.rank:
         raise BackendError(
             f"the {name} backend gives at most isolation {backend.expected} here, less than the course's least ({floor}){short_of(floor)}"
@@ -280,7 +323,9 @@ def isolation_level(text: str) -> Isolation:
     try:
         return short.get(text) or Isolation(text)
     except ValueError:
-        raise ValueError(f"unknown isolation {text!r}: one of none, uid, landlock, namespace, bwrap (weakest first)") from None
+        raise ValueError(
+            f"unknown isolation {text!r}: one of none, uid, landlock, namespace, bwrap (weakest first)"
+        ) from None
 
 
 def kill_uid(uid: int) -> None:
@@ -321,6 +366,10 @@ def bwrap_arguments(limits: Limits) -> list[str]:
         if PACKAGE.is_relative_to(tree):  # a non-editable install would expose the hidden suites
             arguments += ["--tmpfs", str(PACKAGE)]
     for name in WORKER_FILES:
-        arguments += ["--ro-bind", str(PACKAGE / "worker" / name), f"{SANDBOX_ROOT}/convkit/worker/{name}"]
+        arguments += [
+            "--ro-bind",
+            str(PACKAGE / "worker" / name),
+            f"{SANDBOX_ROOT}/convkit/worker/{name}",
+        ]
     arguments += ["--chdir", "/tmp"]
     return arguments

@@ -19,7 +19,9 @@ whatever the system's default."""
 
 def encoded(request: Mapping[str, Any]) -> bytes:
     """A request as `Channel.send_many` takes it: a JSON object without its number."""
-    return json.dumps({key: value for key, value in request.items() if key != "seq"}, separators=(",", ":")).encode()
+    return json.dumps(
+        {key: value for key, value in request.items() if key != "seq"}, separators=(",", ":")
+    ).encode()
 
 
 class Channel:
@@ -50,15 +52,24 @@ class Channel:
         SEND_BUFFER, or the send could wait for a worker busy sending replies that nobody reads yet."""
         seqs = [next(self.numbers) for _ in requests]
         self.sock.settimeout(timeout)
-        self.sock.sendall(b"".join(framed(b'%s,"seq":%d}' % (body[:-1], seq)) for body, seq in zip(requests, seqs, strict=True)))
+        self.sock.sendall(
+            b"".join(
+                framed(b'%s,"seq":%d}' % (body[:-1], seq))
+                for body, seq in zip(requests, seqs, strict=True)
+            )
+        )
         return seqs
 
-    def replies(self, seq: int, each: float, until: float = float("inf")) -> Iterator[dict[str, Any]]:
+    def replies(
+        self, seq: int, each: float, until: float = float("inf")
+    ) -> Iterator[dict[str, Any]]:
         """The frames answering request `seq`, each within `each` seconds, all before the monotonic `until`."""
         for frame, _ in self.frames(seq, each, until):
             yield frame
 
-    def frames(self, seq: int, each: float, until: float = float("inf")) -> Iterator[tuple[dict[str, Any], bytes]]:
+    def frames(
+        self, seq: int, each: float, until: float = float("inf")
+    ) -> Iterator[tuple[dict[str, Any], bytes]]:
         """`replies`, each with its bytes as received."""
         while True:
             deadline = min(time.monotonic() + each, until)
@@ -67,7 +78,11 @@ class Channel:
                 if left <= 0:
                     raise TimeoutError
                 self.sock.settimeout(left)
-                frame, body = receive_frame(self.sock) if self.buffer is None else self.buffered_frame(deadline)
+                frame, body = (
+                    receive_frame(self.sock)
+                    if self.buffer is None
+                    else self.buffered_frame(deadline)
+                )
                 if frame["seq"] == seq:
                     break
             yield frame, body
@@ -90,7 +105,9 @@ class Channel:
         del buffer[:end]
         return parse_frame(body), body
 
-    def ask(self, request: Mapping[str, Any], timeout: float, until: float = float("inf")) -> dict[str, Any]:
+    def ask(
+        self, request: Mapping[str, Any], timeout: float, until: float = float("inf")
+    ) -> dict[str, Any]:
         return next(self.replies(self.send(request), timeout, until))
 
     def close(self) -> None:

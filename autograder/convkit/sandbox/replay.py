@@ -98,7 +98,9 @@ class Plan:
         course = [(step.body, step.digest) for step in transcript.steps]
         with book.lock:
             kept = self.transcripts.get(digest, [])
-            if book.kept >= MAX_TRANSCRIPTS or any([(step.body, step.digest) for step in other.steps] == course for other in kept):
+            if book.kept >= MAX_TRANSCRIPTS or any(
+                [(step.body, step.digest) for step in other.steps] == course for other in kept
+            ):
                 return
             self.transcripts[digest] = [*kept, transcript]
             book.kept += 1
@@ -221,7 +223,13 @@ class Exchange:
         start = self.sent.get(judge, self.dropped) - self.dropped
         taken = [entry for who, entry in self.entries[start:] if who != judge]
         self.sent[judge] = self.dropped + len(self.entries)
-        self._drop(min(self.sent.get(other, self.dropped) for other in (self.sent if judges is None else judges)) - self.dropped)
+        self._drop(
+            min(
+                self.sent.get(other, self.dropped)
+                for other in (self.sent if judges is None else judges)
+            )
+            - self.dropped
+        )
         return taken
 
     def _drop(self, count: int) -> None:
@@ -238,7 +246,9 @@ def _plan(check_: Check, seed: int, book: Plans) -> Plan | None:
         with _own_randomness():
             check_.function(student, generator(seed, check_))
     except Failed as failed:
-        raise InternalError(f"the check {check_.question}/{check_.name!r} fails on the judge's own oracle ({failed.detail[:200]})") from None
+        raise InternalError(
+            f"the check {check_.question}/{check_.name!r} fails on the judge's own oracle ({failed.detail[:200]})"
+        ) from None
     if not student.asked:
         return None
     chunks: list[tuple[bytes, ...]] = []

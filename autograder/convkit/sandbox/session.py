@@ -70,7 +70,9 @@ class Session(Student):
     """The worker's limits, which a failure's message may name."""
     ahead: deque[tuple[bytes, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
     """Replies to the current check's plan not yet asked for, each after its request (or the failure instead)."""
-    replayed: deque[tuple[bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
+    replayed: deque[tuple[bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(
+        default_factory=deque
+    )
     """Replies to a transcript's steps, asked again and not yet asked for by the check: request, digest, reply."""
     plan: replay.Plan | None = None
     digest: bytes | None = None
@@ -106,7 +108,11 @@ class Session(Student):
         elif self.replay_timed_out:
             allowed = False
         else:
-            shifted = until if self.replay_started is None else self.replay_started + (until - self.first_asked)
+            shifted = (
+                until
+                if self.replay_started is None
+                else self.replay_started + (until - self.first_asked)
+            )
             allowed = now < shifted and self.explaining_allowed(now)
         if not allowed:
             self.steps = None
@@ -168,7 +174,11 @@ class Session(Student):
                 self.replayed.append((step.body, None, failed))
                 return None
             self.replayed.append((step.body, digest, reply))
-            candidates = [t for t in candidates if t.steps[index].body == step.body and t.steps[index].digest == digest]
+            candidates = [
+                t
+                for t in candidates
+                if t.steps[index].body == step.body and t.steps[index].digest == digest
+            ]
         raise AssertionError("unreachable")
 
     def collect(self, plan: replay.Plan) -> bytes | None:
@@ -180,7 +190,9 @@ class Session(Student):
             try:
                 seqs = self.worker.send_many(chunk, self.config.call_timeout)
             except OSError as exc:
-                self.ahead.append((chunk[0], self.failure(exc, self.config.call_timeout, "the call")))
+                self.ahead.append(
+                    (chunk[0], self.failure(exc, self.config.call_timeout, "the call"))
+                )
                 return None
             for body, seq in zip(chunk, seqs, strict=True):
                 try:
@@ -204,7 +216,9 @@ class Session(Student):
     def forget_check(self) -> None:
         self.ahead.clear()
         self.replayed.clear()
-        self.plan = self.digest = self.steps = self.first_asked = self.limit = self.replay_started = None
+        self.plan = self.digest = self.steps = self.first_asked = self.limit = (
+            self.replay_started
+        ) = None
         self.replay_timed_out = False
 
     def request(self, request: Substitute | Call | Layer) -> Any:
@@ -250,7 +264,9 @@ class Session(Student):
                 self.steps.append(replay.Step(body, digest, self.limit))
         self.limit = None
 
-    def ask(self, body: bytes, timeout: int | None = None, what: str = "the call") -> tuple[dict[str, Any], bytes | None]:
+    def ask(
+        self, body: bytes, timeout: int | None = None, what: str = "the call"
+    ) -> tuple[dict[str, Any], bytes | None]:
         """One request (`encoded`) to the worker, started if need be: its reply, and the reply's digest."""
         self.ensure_time()
         if self.worker is None:
@@ -271,7 +287,10 @@ class Session(Student):
 
     def ensure_time(self) -> None:
         if self.deadline <= time.monotonic():
-            raise WorkerFailed(f"not run: the submission used up its {self.config.submission_timeout} s", reason="out of time")
+            raise WorkerFailed(
+                f"not run: the submission used up its {self.config.submission_timeout} s",
+                reason="out of time",
+            )
 
     def answer(self, seq: int, timeout: int, what: str) -> tuple[dict[str, Any], bytes]:
         """The reply to request `seq` and its bytes; a worker that gives none in time is killed (WorkerFailed)."""
@@ -289,9 +308,13 @@ class Session(Student):
         """What a transport error says of the submission, its worker killed."""
         status = self.kill()
         if isinstance(exc, TimeoutError):
-            return WorkerFailed(f"{what} timed out after {timeout} s: an infinite loop?", reason="timed out")
+            return WorkerFailed(
+                f"{what} timed out after {timeout} s: an infinite loop?", reason="timed out"
+            )
         if isinstance(exc, WireError):
-            return WorkerFailed(f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol")
+            return WorkerFailed(
+                f"the worker broke the protocol during {what}: {exc}", reason="broke the protocol"
+            )
         # a cause named from the sandbox's evidence only (what stopped the worker), never its words
         if status is not None and status.startswith(SCRATCH_FULL):
             reason = "wrote too many temporary files"
@@ -336,7 +359,9 @@ class Session(Student):
             self.exchange(watching(self.watched), self.config.call_timeout, "set-up")
 
     def next_cell(self, after: int) -> int | None:
-        return next((i for i in range(after + 1, len(self.submission.cells)) if i not in self.skip), None)
+        return next(
+            (i for i in range(after + 1, len(self.submission.cells)) if i not in self.skip), None
+        )
 
     def give_up_on(self, cell: int | None, why: str) -> None:
         self.kill()

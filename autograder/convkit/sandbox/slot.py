@@ -60,7 +60,12 @@ class Slot:
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.close()
 
     def start(self) -> None:
@@ -89,14 +94,21 @@ class Slot:
                     stdout=subprocess.DEVNULL,
                     stderr=self.errors,
                     start_new_session=True,
-                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "MPLCONFIGDIR": "/tmp"},
+                    env={
+                        "PATH": "/usr/bin:/bin",
+                        "LANG": "C.UTF-8",
+                        "HOME": "/tmp",
+                        "MPLCONFIGDIR": "/tmp",
+                    },
                 )
         finally:
             for fd in identity.values():
                 os.close(fd)
             zygote_end.close()
         try:
-            self.hello = self.control.send(self.backend.hello(self.claim.value, self.config.limits()))
+            self.hello = self.control.send(
+                self.backend.hello(self.claim.value, self.config.limits())
+            )
         except OSError:
             pass  # it has ended already: `ready` finds its socket closed and says why
 
@@ -110,7 +122,9 @@ class Slot:
             reported: Any = ready.get("isolation")  # as sent: Isolation() refuses the rest
             isolation = Isolation(reported)
             if ready.get("status") != Status.READY:
-                raise WireError(f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready")
+                raise WireError(
+                    f"the zygote answered {str(ready.get('status'))[:40]!r} instead of ready"
+                )
         except (OSError, EOFError, TimeoutError, WireError, ValueError) as exc:
             why = self.last_error() or str(exc) or type(exc).__name__
             self.close(wait=False)
@@ -166,7 +180,9 @@ class Slot:
             raise
         if frame.get("status") != Status.READY:
             worker.close()
-            raise SandboxError(f"the {self.backend.name} sandbox could not confine a worker: {str(frame.get('error'))[:300]}")
+            raise SandboxError(
+                f"the {self.backend.name} sandbox could not confine a worker: {str(frame.get('error'))[:300]}"
+            )
         return worker
 
     def reap(self) -> Ending:
@@ -206,7 +222,9 @@ class Slot:
             self.control.close()
             self.control = None
         if self.process is not None:
-            if self.process.returncode is None:  # once reaped, its group id may belong to another process
+            if (
+                self.process.returncode is None
+            ):  # once reaped, its group id may belong to another process
                 try:
                     os.killpg(self.process.pid, signal.SIGKILL)
                 except OSError:

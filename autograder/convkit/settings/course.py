@@ -40,7 +40,9 @@ def parse_seed(text: str) -> int:
     try:
         seed = int(text.strip())
     except ValueError:
-        raise SeedError(f"{text.strip()[:40]!r} is not a seed: use a non-negative integer or 'fresh'") from None
+        raise SeedError(
+            f"{text.strip()[:40]!r} is not a seed: use a non-negative integer or 'fresh'"
+        ) from None
     if not 0 <= seed < 2**63:
         raise SeedError(f"the seed must be between 0 and 2**63 - 1, not {seed}")
     return seed

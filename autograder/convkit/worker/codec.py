@@ -74,10 +74,19 @@ def _named(type_name: str) -> OtherData:
 def encode_tensor(tensor: torch.Tensor) -> TensorData | OtherData:
     name = DTYPE_NAMES.get(tensor.dtype)
     if name is None or tensor.is_sparse or not fits(tensor.shape):
-        return {"kind": "other", "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}", "tensor": True}
+        return {
+            "kind": "other",
+            "type": f"tensor of dtype {tensor.dtype} and shape {tuple(tensor.shape)}",
+            "tensor": True,
+        }
     flat = torch.Tensor.contiguous(torch.Tensor.detach(tensor).cpu())
     raw = flat.numpy().tobytes() if flat.numel() else b""
-    return {"kind": "tensor", "dtype": name, "shape": list(flat.shape), "data": base64.b64encode(raw).decode()}
+    return {
+        "kind": "tensor",
+        "dtype": name,
+        "shape": list(flat.shape),
+        "data": base64.b64encode(raw).decode(),
+    }
 
 
 def decode(value: Any, depth: int = 0) -> Any:

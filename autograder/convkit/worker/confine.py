@@ -33,7 +33,15 @@ def prctl(option: int, value: int) -> None:
 
 CLONE_NEWNS = 0x00020000
 MNT_DETACH = 2
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = (
+    1,
+    2,
+    4,
+    8,
+    0x1000,
+    0x4000,
+    1 << 18,
+)
 
 
 def python_trees() -> list[str]:
@@ -42,7 +50,12 @@ def python_trees() -> list[str]:
     roots = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
     for path in sys.path:
         real = os.path.realpath(path)
-        if path and "-packages" in real and os.path.isdir(real) and not any(_within(real, root) for root in roots):
+        if (
+            path
+            and "-packages" in real
+            and os.path.isdir(real)
+            and not any(_within(real, root) for root in roots)
+        ):
             roots.add(real)
     return sorted(roots)
 
@@ -66,14 +79,20 @@ def identity_files(uid: int) -> dict[str, str]:
             lines = Path(path).read_text().splitlines(keepends=True)
         except OSError:
             lines = []
-        kept = [line if line.endswith("\n") else line + "\n" for line in lines if not line.startswith(f"{WORKER_USER}:")]
+        kept = [
+            line if line.endswith("\n") else line + "\n"
+            for line in lines
+            if not line.startswith(f"{WORKER_USER}:")
+        ]
         files[path] = "".join(kept) + entry
     return files
 
 
 def tmpfs_options(limits: Limits, mode: str | None = "1777") -> bytes:
     """A writable place's bounds: its share of the memory budget, and TMP_FILES files."""
-    return f"size={limits.tmp_bytes},nr_inodes={TMP_FILES}{f',mode={mode}' if mode else ''}".encode()
+    return (
+        f"size={limits.tmp_bytes},nr_inodes={TMP_FILES}{f',mode={mode}' if mode else ''}".encode()
+    )
 
 
 def bound_writable(limits: Limits) -> None:
@@ -82,7 +101,13 @@ def bound_writable(limits: Limits) -> None:
     which drops to its own uid)."""
     for place in WRITABLE:
         if os.path.isdir(place):
-            _mount(b"none", place, None, MS_REMOUNT | MS_NOSUID | MS_NODEV, tmpfs_options(limits, mode=None))
+            _mount(
+                b"none",
+                place,
+                None,
+                MS_REMOUNT | MS_NOSUID | MS_NODEV,
+                tmpfs_options(limits, mode=None),
+            )
 
 
 def writable_unbounded(limits: Limits, files: bool = True) -> str | None:
@@ -91,7 +116,9 @@ def writable_unbounded(limits: Limits, files: bool = True) -> str | None:
         if not os.path.isdir(place):
             continue
         found = os.statvfs(place)
-        if found.f_blocks * found.f_frsize > limits.tmp_bytes or (files and found.f_files > TMP_FILES):
+        if found.f_blocks * found.f_frsize > limits.tmp_bytes or (
+            files and found.f_files > TMP_FILES
+        ):
             return place
     return None
 
@@ -106,11 +133,21 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
 
     Run as root in the plain backend's zygote after its imports; workers cannot undo it (no privileges, and
     mounts inherited into a new user namespace are locked)."""
-    _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    _libc.mount.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_ulong,
+        ctypes.c_char_p,
+    ]
     if _libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
     _mount(b"none", "/", None, MS_REC | MS_PRIVATE, None)
-    covered = [f"/{name}" for name in sorted(os.listdir("/")) if name not in SYSTEM_DIRS and _is_real_dir(f"/{name}")]
+    covered = [
+        f"/{name}"
+        for name in sorted(os.listdir("/"))
+        if name not in SYSTEM_DIRS and _is_real_dir(f"/{name}")
+    ]
     # The Python installation must stay readable by the worker's uid even where it lies under a covered
     # directory or under one it may not traverse (a Python installed in root's home: /root is 0700).
     blockers = {tree: unsearchable_ancestor(tree) for tree in trees}
@@ -119,11 +156,19 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
     for top in covered:
         options = tmpfs_options(limits) if top in WRITABLE else b"size=64k,mode=0755"
         _mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, options)
-    for blocker in sorted({b for b in blockers.values() if b and not any(_within(b, top) for top in covered)}):
+    for blocker in sorted(
+        {b for b in blockers.values() if b and not any(_within(b, top) for top in covered)}
+    ):
         _mount(b"tmpfs", blocker, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755")
     for path in hidden:
         if os.path.isdir(path) and not any(_within(path, top) for top in covered):
-            _mount(b"tmpfs", path, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
+            _mount(
+                b"tmpfs",
+                path,
+                b"tmpfs",
+                MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                b"size=4k,mode=0555",
+            )
     for tree, stage in staging.items():
         os.makedirs(tree, mode=0o755, exist_ok=True)
         _mount(stage.encode(), tree, None, MS_BIND | MS_REC, None)
@@ -147,7 +192,15 @@ def _read_only(path: str) -> None:
     keeps writing): a worker then leaves nothing there, not even the access times of the files it reads, which
     a later submission could read back as a message."""
     found = os.statvfs(path).f_flag
-    kept = sum(flag for bit, flag in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC)) if found & bit)
+    kept = sum(
+        flag
+        for bit, flag in (
+            (os.ST_NOSUID, MS_NOSUID),
+            (os.ST_NODEV, MS_NODEV),
+            (os.ST_NOEXEC, MS_NOEXEC),
+        )
+        if found & bit
+    )
     _mount(os.fsencode(path), path, None, MS_BIND | MS_REC, None)
     _mount(b"none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
 
@@ -164,7 +217,9 @@ def _is_real_dir(path: str) -> bool:
     return os.path.isdir(path) and not os.path.islink(path)
 
 
-def _mount(source: bytes, target: str, kind: bytes | None, flags: int, options: bytes | None) -> None:
+def _mount(
+    source: bytes, target: str, kind: bytes | None, flags: int, options: bytes | None
+) -> None:
     if _libc.mount(source, os.fsencode(target), kind, flags, options) != 0:
         raise OSError(ctypes.get_errno(), f"mounting on {target} failed")
 
@@ -241,13 +296,23 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, wal
     ):
         set_limit(name, value)
     scratch = os.path.dirname(os.path.abspath(output_path))
-    rules = landlock.ruleset(landlock.Plan(walls.read, walls.listed, walls.devices, scratch), walls.landlock) if walls.landlock else None
+    rules = (
+        landlock.ruleset(
+            landlock.Plan(walls.read, walls.listed, walls.devices, scratch), walls.landlock
+        )
+        if walls.landlock
+        else None
+    )
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-        set_limit("RLIMIT_NPROC", limits.processes)  # counted per uid: only meaningful once the worker has its own
-    prctl(PR_SET_PDEATHSIG, 9)  # after the uid changes, which clear it; a zygote that died meanwhile is seen below
+        set_limit(
+            "RLIMIT_NPROC", limits.processes
+        )  # counted per uid: only meaningful once the worker has its own
+    prctl(
+        PR_SET_PDEATHSIG, 9
+    )  # after the uid changes, which clear it; a zygote that died meanwhile is seen below
     if os.getppid() != parent:
         os._exit(1)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
@@ -272,11 +337,22 @@ def forget_grader(uid: int | None) -> None:
     """Drop the grader's modules and paths so `import convkit` (or the reference beside it) fails, and give the
     worker an identity and private, writable home and caches (the workdir, removed afterwards), so libraries
     that look for them (getpass, matplotlib, torch's compiler caches) work as they would for a student."""
-    for name in [name for name in sys.modules if name == "convkit" or name.startswith(("convkit.", "solutions"))]:
+    for name in [
+        name
+        for name in sys.modules
+        if name == "convkit" or name.startswith(("convkit.", "solutions"))
+    ]:
         del sys.modules[name]
     sys.path[:] = [path for path in sys.path if path and _is_library(path)]
     for key in list(os.environ):
-        if key not in ("PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND"):
+        if key not in (
+            "PATH",
+            "LANG",
+            "LC_ALL",
+            "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "MPLBACKEND",
+        ):
             del os.environ[key]
     home = os.getcwd()
     cache = os.path.join(home, ".cache")

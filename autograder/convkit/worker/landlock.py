@@ -41,7 +41,17 @@ SCRATCH = (1 << 16) - 1 & ~(MAKE_CHAR | MAKE_BLOCK | IOCTL_DEV)
 """Everything in the scratch folder but making device nodes."""
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys/devices/system/cpu")
+SYSTEM = (
+    "/usr",
+    "/etc",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/sys/devices/system/cpu",
+)
 """Read beneath, as bubblewrap binds them read-only (the CPU topology for libraries that count cores)."""
 PROC = ("/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat")
 """Of /proc, only the worker's own entry (/proc/self, resolved when the worker opens it, so its own pid) and what
@@ -54,7 +64,9 @@ _libc.syscall.restype = ctypes.c_long
 def abi() -> int:
     """The kernel's Landlock ABI version; 0 where there is none (an older kernel, Landlock not enabled at boot,
     or a seccomp profile that refuses its calls)."""
-    version = _libc.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
+    version = _libc.syscall(
+        CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)
+    )
     return max(int(version), 0)
 
 
@@ -114,9 +126,17 @@ def ruleset(plan: Plan, version: int) -> int:
     reach). Made before the worker drops its uid, so that the paths open whatever their ancestors' modes; what
     the worker can really reach is checked with its own uid (`convkit.worker.zygote`)."""
     handled = handled_files(version)
-    fields = [handled] + ([NET_BIND_TCP | NET_CONNECT_TCP] if version >= 4 else []) + ([scopes(version)] if version >= 6 else [])
+    fields = (
+        [handled]
+        + ([NET_BIND_TCP | NET_CONNECT_TCP] if version >= 4 else [])
+        + ([scopes(version)] if version >= 6 else [])
+    )
     attributes = struct.pack(f"{len(fields)}Q", *fields)
-    fd = int(_libc.syscall(CREATE_RULESET, attributes, ctypes.c_size_t(len(attributes)), ctypes.c_uint32(0)))
+    fd = int(
+        _libc.syscall(
+            CREATE_RULESET, attributes, ctypes.c_size_t(len(attributes)), ctypes.c_uint32(0)
+        )
+    )
     if fd < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:

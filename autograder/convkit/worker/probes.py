@@ -87,7 +87,9 @@ def reseed() -> None:
     every load and every call, whatever ran before in this worker: a grade never depends on the order of calls,
     on a worker restarted after a timeout, on --jobs or on the machine's load."""
     random.seed(STUDENT_SEED)
-    torch.default_generator.manual_seed(STUDENT_SEED)  # torch.manual_seed would also set up every accelerator: slow
+    torch.default_generator.manual_seed(
+        STUDENT_SEED
+    )  # torch.manual_seed would also set up every accelerator: slow
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed(STUDENT_SEED)
@@ -316,7 +318,9 @@ read their own modules' globals, and Tensor and Module methods are shared with t
 _BUILTINS = dict(builtins.__dict__)
 
 
-def _import_pristine(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+def _import_pristine(
+    name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+) -> Any:
     """`__import__` for the substitutes: a module is imported as usual, but what binds a name from torch binds
     `_PRISTINE`'s copy where there is one."""
     module = _BUILTINS["__import__"](name, globals, locals, fromlist, level)
@@ -330,7 +334,10 @@ def _substitutes(request: Substitute) -> dict[str, Any]:
     """Correct versions of earlier questions, from the source the judge sends (only those), so a worker never
     holds the oracle's answer to the question being graded. They import torch's modules as they were before any
     student code ran (`_PRISTINE`)."""
-    scope: dict[str, Any] = {"__name__": "convkit_substitutes", "__builtins__": {**_BUILTINS, "__import__": _import_pristine}}
+    scope: dict[str, Any] = {
+        "__name__": "convkit_substitutes",
+        "__builtins__": {**_BUILTINS, "__import__": _import_pristine},
+    }
     code = compile(str(request["source"]), SUBSTITUTES, "exec")
     WATCH.trust(code)
     exec(code, scope)  # noqa: S102 - the judge's code
@@ -348,8 +355,12 @@ def _call(function: Any, request: Call) -> dict[str, Any]:
         result = function(*args, **kwargs)
     reply: dict[str, Any] = {"result": encode(_plain(result))}
     if "grad_output" in request:
-        reply.update(_backward(result, decode(request["grad_output"]), [args[i] for i in grad_args]))
-    del result  # before the inputs are compared: what its release runs (a finalizer that writes X) has run
+        reply.update(
+            _backward(result, decode(request["grad_output"]), [args[i] for i in grad_args])
+        )
+    del (
+        result
+    )  # before the inputs are compared: what its release runs (a finalizer that writes X) has run
     reply["inputs_after"] = [_if_modified(arg, held) for arg, held in zip(args, kept, strict=True)]
     return reply
 
@@ -373,8 +384,15 @@ def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> An
         return None
     view, sent = kept
     with torch._C.DisableTorchFunction(), _no_dispatch_modes():
-        for now in (view, _detach(arg)):  # the argument stays a tensor: no other class can be given to it
-            if now.dtype != sent.dtype or now.shape != sent.shape or _numpy(now).tobytes() != _numpy(sent).tobytes():
+        for now in (
+            view,
+            _detach(arg),
+        ):  # the argument stays a tensor: no other class can be given to it
+            if (
+                now.dtype != sent.dtype
+                or now.shape != sent.shape
+                or _numpy(now).tobytes() != _numpy(sent).tobytes()
+            ):
                 return encode(now)
     return None
 
@@ -392,7 +410,11 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
     given: tuple[Literal["weight", "bias"], ...] = ("weight", "bias")  # keys of a Layer request
     with torch.no_grad():
         for name in given:
-            if name in request and name in params and tuple(params[name].shape) == tuple(request[name]["shape"]):
+            if (
+                name in request
+                and name in params
+                and tuple(params[name].shape) == tuple(request[name]["shape"])
+            ):
                 params[name].copy_(decode(request[name]))
     x = decode(request["x"])
     kept = _kept(x)
@@ -404,7 +426,11 @@ def _layer(cls: Any, request: Layer) -> dict[str, Any]:
         return {**reply, "forward_error": raised(exc), "x_after": _if_modified(x, kept)}
     reply["result"] = encode(_plain(output))
     reply["again"] = encode(_plain(again))
-    reply.update(_backward(output, decode(request["grad_output"]), [params.get("weight"), params.get("bias")]))
+    reply.update(
+        _backward(
+            output, decode(request["grad_output"]), [params.get("weight"), params.get("bias")]
+        )
+    )
     del output, again  # as a call's result: what their release runs has run before x is compared
     reply["x_after"] = _if_modified(x, kept)
     return reply
@@ -458,7 +484,11 @@ def raised(exc: BaseException) -> RaisedRecord:
         text = _text(exc)
         name = _class_name(type(exc))
         account = f"{name}: {text}" if text else name
-        record: RaisedRecord = {"error": _one_line(account)[:ERROR_CHARS], "kinds": kinds(exc), "message": _one_line(text)[:MESSAGE_CHARS]}
+        record: RaisedRecord = {
+            "error": _one_line(account)[:ERROR_CHARS],
+            "kinds": kinds(exc),
+            "message": _one_line(text)[:MESSAGE_CHARS],
+        }
     except BaseException:  # noqa: BLE001 - a class hostile beyond what the readers below guard against
         return {"error": "<an exception that could not be read>", "kinds": [], "message": ""}
     inside = _inside(exc)
@@ -477,7 +507,12 @@ def _inside(exc: BaseException) -> Inside | None:
             if code.co_filename == SUBSTITUTES:
                 given = trace.tb_frame.f_locals
                 names = code.co_varnames[: min(code.co_argcount, ARGUMENTS_MAX)]
-                shapes = {n: [int(size) for size in given[n].shape] if type(given.get(n)) is torch.Tensor else None for n in names}
+                shapes = {
+                    n: [int(size) for size in given[n].shape]
+                    if type(given.get(n)) is torch.Tensor
+                    else None
+                    for n in names
+                }
                 return {"function": str(code.co_name)[:NAME_CHARS], "arguments": shapes}
             trace = trace.tb_next
     except BaseException:  # noqa: BLE001 - frames the student's code reached into

@@ -118,7 +118,11 @@ class Limits:
     @classmethod
     def from_frame(cls, value: Any) -> Limits:
         names = {item.name for item in fields(cls)}
-        if type(value) is not dict or set(value) != names or any(type(v) is not int or v < 0 for v in value.values()):
+        if (
+            type(value) is not dict
+            or set(value) != names
+            or any(type(v) is not int or v < 0 for v in value.values())
+        ):
             raise WireError(f"limits must name exactly {sorted(names)} with non-negative ints")
         return cls(**value)
 
@@ -336,7 +340,12 @@ def send(sock: socket.socket, frame: Mapping[str, Any]) -> None:
     """Send one frame; one too large to send goes as a TOO_LARGE frame with the same `seq`."""
     payload = json.dumps(frame, separators=(",", ":")).encode()
     if len(payload) > MAX_FRAME_BYTES:
-        too_large: TooLarge = {"status": Status.TOO_LARGE, "seq": frame.get("seq", -1), "size": len(payload), "limit": MAX_FRAME_BYTES}
+        too_large: TooLarge = {
+            "status": Status.TOO_LARGE,
+            "seq": frame.get("seq", -1),
+            "size": len(payload),
+            "limit": MAX_FRAME_BYTES,
+        }
         payload = json.dumps(too_large).encode()
     sock.sendall(framed(payload))
 

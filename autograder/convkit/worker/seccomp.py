@@ -54,8 +54,50 @@ class Machine:
 MACHINES = {
     "x86_64": Machine(
         0xC000003E,
-        (29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71, 220, 240, 241, 242, 243, 244, 245, 248, 249, 250),
-        (101, 310, 311, 312, 438, 165, 166, 155, *range(428, 434), 442, 272, 308, 321, 298, 323, 304, 425, 426, 427),
+        (
+            29,
+            30,
+            31,
+            64,
+            65,
+            66,
+            67,
+            68,
+            69,
+            70,
+            71,
+            220,
+            240,
+            241,
+            242,
+            243,
+            244,
+            245,
+            248,
+            249,
+            250,
+        ),
+        (
+            101,
+            310,
+            311,
+            312,
+            438,
+            165,
+            166,
+            155,
+            *range(428, 434),
+            442,
+            272,
+            308,
+            321,
+            298,
+            323,
+            304,
+            425,
+            426,
+            427,
+        ),
         41,
         56,
         435,
@@ -63,7 +105,27 @@ MACHINES = {
     "aarch64": Machine(
         0xC00000B7,
         (*range(180, 198), 217, 218, 219),
-        (117, 270, 271, 272, 438, 40, 39, 41, *range(428, 434), 442, 97, 268, 280, 241, 282, 265, 425, 426, 427),
+        (
+            117,
+            270,
+            271,
+            272,
+            438,
+            40,
+            39,
+            41,
+            *range(428, 434),
+            442,
+            97,
+            268,
+            280,
+            241,
+            282,
+            265,
+            425,
+            426,
+            427,
+        ),
         198,
         220,
         435,
@@ -79,7 +141,9 @@ def program(machine: str | None = None, container: bool = False) -> bytes | None
     namespace flag; `clone3` then fails with ENOSYS, so that the C library falls back to `clone`, whose flags a
     filter can read. None on a machine it does not know."""
     numbers = MACHINES.get(machine or platform.machine())
-    if numbers is None or struct.calcsize("P") != 8:  # a 32-bit Python on a 64-bit kernel makes another ABI's calls
+    if (
+        numbers is None or struct.calcsize("P") != 8
+    ):  # a 32-bit Python on a 64-bit kernel makes another ABI's calls
         return None
     code: list[tuple[int, int | str, int | str, int]] = []
     labels: dict[str, int] = {}
@@ -116,7 +180,10 @@ def program(machine: str | None = None, container: bool = False) -> bytes | None
     def offset(index: int, target: int | str) -> int:
         return target if isinstance(target, int) else labels[target] - index - 1
 
-    return b"".join(struct.pack("HBBI", op, offset(i, t), offset(i, f), k) for i, (op, t, f, k) in enumerate(code))
+    return b"".join(
+        struct.pack("HBBI", op, offset(i, t), offset(i, f), k)
+        for i, (op, t, f, k) in enumerate(code)
+    )
 
 
 def install(filters: bytes) -> None:
@@ -154,7 +221,11 @@ def refused_here(filters: bytes | None, container: bool = False) -> str | None:
         return None
     if code in (2, 3):
         return f"the filter let {'a message queue' if code == 2 else 'an internet socket'} through"
-    return "the kernel refused the system-call filter" if code == 1 else f"checking the system-call filter ended with signal {-code}"
+    return (
+        "the kernel refused the system-call filter"
+        if code == 1
+        else f"checking the system-call filter ended with signal {-code}"
+    )
 
 
 def _refused(call: CFuncPtr, *args: int) -> bool:

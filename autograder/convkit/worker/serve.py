@@ -10,7 +10,9 @@ from .confine import Walls, confine
 from .protocol import Limits, Op, Status, WireError, is_probe, load_request, receive, refused, send
 
 
-def serve(sock: socket.socket, limits: Limits, uid: int | None, output_path: str, walls: Walls) -> None:
+def serve(
+    sock: socket.socket, limits: Limits, uid: int | None, output_path: str, walls: Walls
+) -> None:
     """Never returns: the process exits when the judge hangs up, the zygote kills it, or it cannot be confined.
     `walls`: `confine`'s.
 

@@ -65,7 +65,14 @@ FULL_BYTES = 64 << 10
 of room fills it to its last page first."""
 WATCH_SECONDS = 0.05
 """How often a landlock sandbox measures its worker's scratch folder."""
-PRELOADED = ("torch", "torch.nn.functional", "torch.optim", "numpy", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
+PRELOADED = (
+    "torch",
+    "torch.nn.functional",
+    "torch.optim",
+    "numpy",
+    "matplotlib.pyplot",
+    "matplotlib.backends.backend_agg",
+)
 """Imported once here, so no worker pays for them."""
 ON_REQUEST = ("torch._dynamo",)
 """Imported when a SPAWN asks (2 s, so not for every sandbox) in a zygote forked for the purpose: torch's compiler
@@ -101,13 +108,23 @@ def main() -> None:
     isolation, detail = confine_view(hello, limits, unfiltered, walls)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
-    ready: Ready = {"status": Status.READY, "seq": hello["seq"], "isolation": isolation, "detail": detail, "pid": os.getpid()}
+    ready: Ready = {
+        "status": Status.READY,
+        "seq": hello["seq"],
+        "isolation": isolation,
+        "detail": detail,
+        "pid": os.getpid(),
+    }
     send(control, ready)
     Zygote(control, uid, limits, walls, private=hello["sandbox"] == "bwrap").run()
-    os._exit(0)  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
+    os._exit(
+        0
+    )  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
 
 
-def confine_view(hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls) -> tuple[Isolation, str]:
+def confine_view(
+    hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls
+) -> tuple[Isolation, str]:
     """Hide what the judge asked to hide and bound the writable places (as root), then check both: the isolation
     reported is what a worker would really see, never what was merely configured. Without root, bwrap's places
     are bounded in size only (see `Backend.describe`). `unfiltered` says why workers could use the kernel's
@@ -118,7 +135,12 @@ def confine_view(hello: Hello, limits: Limits, unfiltered: str | None, walls: Wa
     problem = ""
     try:
         if hello["sandbox"] == "plain" and hello["uid"] is not None:
-            isolate(hide, [str(path) for path in hello.get("keep", [])], identity_files(hello["uid"]), limits)
+            isolate(
+                hide,
+                [str(path) for path in hello.get("keep", [])],
+                identity_files(hello["uid"]),
+                limits,
+            )
     except OSError as exc:  # e.g. a container without CAP_SYS_ADMIN
         problem = f"could not make a private mount namespace ({exc})"
     try:
@@ -127,19 +149,31 @@ def confine_view(hello: Hello, limits: Limits, unfiltered: str | None, walls: Wa
     except OSError as exc:
         problem = f"could not bound the number of temporary files ({exc})"
     visible = [path for path in hide if _visible(path)]
-    unbounded = writable_unbounded(limits, files=hello["uid"] is not None) if hello["sandbox"] == "bwrap" or hello["uid"] is not None else None
+    unbounded = (
+        writable_unbounded(limits, files=hello["uid"] is not None)
+        if hello["sandbox"] == "bwrap" or hello["uid"] is not None
+        else None
+    )
     if visible and not problem:
         problem = f"workers could read {visible[0]}"
     if unbounded and not problem:
         problem = f"workers could fill {unbounded} beyond {limits.tmp_bytes >> 20} MB or {TMP_FILES} files"
     if unfiltered and not problem:
-        problem = f"workers could leave System V IPC objects and keys to later submissions: {unfiltered}"
+        problem = (
+            f"workers could leave System V IPC objects and keys to later submissions: {unfiltered}"
+        )
     if not problem:
         return (Isolation.BWRAP if hello["sandbox"] == "bwrap" else Isolation.NAMESPACE), ""
     if hello["sandbox"] == "plain" and hello["uid"] is None:
         problem = ""  # not root: the plain backend promises no more than this
-    unreachable = unreachable_python(hello) if hello["sandbox"] == "plain" and hello["uid"] is not None else None
-    if unreachable:  # without its namespace, a worker of its own uid could not even import: it isolates nothing
+    unreachable = (
+        unreachable_python(hello)
+        if hello["sandbox"] == "plain" and hello["uid"] is not None
+        else None
+    )
+    if (
+        unreachable
+    ):  # without its namespace, a worker of its own uid could not even import: it isolates nothing
         return Isolation.NONE, f"{problem}; {unreachable}"
     return (Isolation.UID if hello["uid"] is not None else Isolation.NONE), problem
 
@@ -153,7 +187,11 @@ def unreachable_python(hello: Hello) -> str | None:
 
 
 def python_unreachable(path: str, blocker: str | None) -> str:
-    how = f": {blocker} is closed to other users (chmod o+x {blocker} lets them through it)" if blocker else ""
+    how = (
+        f": {blocker} is closed to other users (chmod o+x {blocker} lets them through it)"
+        if blocker
+        else ""
+    )
     return f"workers, under a uid of their own, cannot read the Python installation ({path}){how}"
 
 
@@ -168,13 +206,21 @@ def landlock_walls(hello: Hello, walls: Walls) -> Walls:
     listed: list[str] = []
     for tree in map(str, hello.get("keep", [])):
         read += landlock.beneath_except(tree, hidden, listed)
-    return replace(walls, landlock=version, read=tuple(read), listed=tuple(listed), devices=landlock.DEVICES)
+    return replace(
+        walls, landlock=version, read=tuple(read), listed=tuple(listed), devices=landlock.DEVICES
+    )
 
 
-def landlock_view(hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls) -> tuple[Isolation, str]:
+def landlock_view(
+    hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls
+) -> tuple[Isolation, str]:
     """What a landlock sandbox's workers are confined by, checked in a child confined as a worker is."""
     uid = hello["uid"]
-    problem = f"workers could not be kept off the network and other processes: {unfiltered}" if unfiltered else None
+    problem = (
+        f"workers could not be kept off the network and other processes: {unfiltered}"
+        if unfiltered
+        else None
+    )
     problem = problem or (None if walls.landlock else landlock.available())
     if not problem and uid is None and walls.landlock < 6:
         problem = f"Landlock ABI {walls.landlock} cannot keep workers, which run under your uid, from signalling the grader (ABI 6 can)"
@@ -209,7 +255,9 @@ def samples(paths: list[str], most: int = 20) -> list[str]:
     return found
 
 
-def escapes(limits: Limits, uid: int | None, walls: Walls, secrets: list[str], python: list[str]) -> str | None:
+def escapes(
+    limits: Limits, uid: int | None, walls: Walls, secrets: list[str], python: list[str]
+) -> str | None:
     """How a worker confined by `walls` gets past them, or None: a child confined as workers are tries to read
     `secrets` (each must fail), the Python installation (`python`, each must succeed), to write in its scratch
     folder (must succeed) and beside it (must fail), and to open an internet socket (must fail)."""
@@ -271,7 +319,9 @@ def _escape(scratch: str, secrets: list[str], python: list[str]) -> str:
     beside = os.path.join(os.path.dirname(scratch), f"convkit-escape-{os.getpid()}")
     try:
         os.close(os.open(beside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return f"workers could write outside their scratch folder ({beside})"  # removed by `escapes`
+        return (
+            f"workers could write outside their scratch folder ({beside})"  # removed by `escapes`
+        )
     except OSError:
         pass
     try:
@@ -299,7 +349,9 @@ class Warmed:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, uid: int | None, limits: Limits, walls: Walls, private: bool) -> None:
+    def __init__(
+        self, control: socket.socket, uid: int | None, limits: Limits, walls: Walls, private: bool
+    ) -> None:
         self.control = control
         self.uid = uid
         self.limits = limits
@@ -336,12 +388,19 @@ class Zygote:
                 reaped = Reaped(status=Status.OK, seq=request["seq"], exit=exit_status, full=full)
                 send(self.control, reaped)
             else:
-                send(self.control, refused(request["seq"], f"a zygote does not do {str(op)[:40]!r}"))
+                send(
+                    self.control, refused(request["seq"], f"a zygote does not do {str(op)[:40]!r}")
+                )
 
     def watch(self) -> bool:
         """Whether a request is waiting. A worker without a bounded tmpfs (landlock: no mounts) has its scratch
         folder measured meanwhile, every WATCH_SECONDS, and is stopped once past the bound a tmpfs would set."""
-        if not self.walls.landlock or self.worker is None or self.workdir is None or self.overflowed:
+        if (
+            not self.walls.landlock
+            or self.worker is None
+            or self.workdir is None
+            or self.overflowed
+        ):
             return True
         if select.select([self.control], [], [], WATCH_SECONDS)[0]:
             return True
@@ -362,7 +421,9 @@ class Zygote:
             if modules not in self.warmed:
                 try:
                     self.warmed[modules] = self.fork_warmed(modules)
-                except OSError:  # no memory, processes or descriptors now: not remembered, tried again next time
+                except (
+                    OSError
+                ):  # no memory, processes or descriptors now: not remembered, tried again next time
                     return False
             warmed = self.warmed[modules]
             if warmed is None:
@@ -448,7 +509,13 @@ class Zygote:
             judge_end.close()
             self.control.close()
             os.chdir(self.workdir)
-            serve(worker_end, self.limits, self.uid, os.path.join(self.workdir, OUTPUT_FILE), self.walls)
+            serve(
+                worker_end,
+                self.limits,
+                self.uid,
+                os.path.join(self.workdir, OUTPUT_FILE),
+                self.walls,
+            )
         worker_end.close()
         self.worker = pid
         socket.send_fds(self.control, [str(seq).encode()], [judge_end.fileno()])
@@ -602,7 +669,9 @@ def _remove_tree(tree: str | None) -> None:
     def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
         try:
             for directory in (os.path.dirname(path), path):
-                if Path(directory).is_relative_to(tree) and stat.S_ISDIR(os.lstat(directory).st_mode):
+                if Path(directory).is_relative_to(tree) and stat.S_ISDIR(
+                    os.lstat(directory).st_mode
+                ):
                     os.chmod(directory, 0o700)
             function(path)
         except OSError:

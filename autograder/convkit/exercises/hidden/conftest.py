@@ -23,8 +23,16 @@ from convkit.settings.course import fresh_seed, parse_seed
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--impl", type=Path, help="the implementation file to check (a .py defining the nine answers)")
-    parser.addoption("--seed", default="0", help="the seed of the hidden inputs, or 'fresh' (default: 0, so runs repeat)")
+    parser.addoption(
+        "--impl",
+        type=Path,
+        help="the implementation file to check (a .py defining the nine answers)",
+    )
+    parser.addoption(
+        "--seed",
+        default="0",
+        help="the seed of the hidden inputs, or 'fresh' (default: 0, so runs repeat)",
+    )
 
 
 SEED = pytest.StashKey[int]()
@@ -46,7 +54,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 def student(request: pytest.FixtureRequest) -> Student:
     path = request.config.getoption("--impl")
     if path is None:
-        pytest.exit("the hidden suites need --impl PATH (for example --impl solutions/convolutions.py)", returncode=4)
+        pytest.exit(
+            "the hidden suites need --impl PATH (for example --impl solutions/convolutions.py)",
+            returncode=4,
+        )
     if not path.is_file():
         pytest.exit(f"--impl {path}: no such file", returncode=4)
     implementation = InProcessStudent(path)

@@ -27,7 +27,11 @@ BUGS = (
     Bug(
         "height and width are mixed up when reshaping back",
         "reshape the (c_o, H * W) product to (c_o, H, W)",
-        lambda X, K: oracle.corr2d_multi_in_out_1x1(X, K).reshape(K.shape[0], X.shape[2], X.shape[1]).transpose(1, 2),
+        lambda X, K: (
+            oracle.corr2d_multi_in_out_1x1(X, K)
+            .reshape(K.shape[0], X.shape[2], X.shape[1])
+            .transpose(1, 2)
+        ),
     ),
     Bug(
         "the input channels are averaged",
@@ -37,12 +41,16 @@ BUGS = (
     Bug(
         "K is reshaped as (c_i, c_o) and transposed, which scrambles the weights",
         "reshape it as (c_o, c_i): K.reshape(c_o, c_i)",
-        lambda X, K: (K.reshape(K.shape[1], K.shape[0]).T @ X.reshape(X.shape[0], -1)).reshape(K.shape[0], *X.shape[1:]),
+        lambda X, K: (K.reshape(K.shape[1], K.shape[0]).T @ X.reshape(X.shape[0], -1)).reshape(
+            K.shape[0], *X.shape[1:]
+        ),
     ),
     Bug(
         "X is permuted before it is flattened, so its rows mix channels and pixels",
         "flatten it as it is: X.reshape(c_i, H * W)",
-        lambda X, K: (matrix(K) @ X.permute(1, 2, 0).reshape(X.shape[0], -1)).reshape(K.shape[0], *X.shape[1:]),
+        lambda X, K: (matrix(K) @ X.permute(1, 2, 0).reshape(X.shape[0], -1)).reshape(
+            K.shape[0], *X.shape[1:]
+        ),
     ),
     Bug(
         "the product is X·Kᵀ read back as if it were K·X",
@@ -81,8 +89,15 @@ CONV1X1 = Function(
 def test_non_square(student: Student, rng: torch.Generator) -> None:
     c_i = size(rng, 2, 4)
     c_o = unlike(rng, 2, 4, c_i)
-    expect_call(student, CONV1X1, X=uniform(rng, c_i, size(rng, 2, 4), size(rng, 5, 7)), K=uniform(rng, c_o, c_i, 1, 1))
-    expect_dtype(student, CONV1X1, X=uniform(rng, c_i, 3, 4), K=uniform(rng, c_o, c_i, 1, 1))  # float32 in, float32 out
+    expect_call(
+        student,
+        CONV1X1,
+        X=uniform(rng, c_i, size(rng, 2, 4), size(rng, 5, 7)),
+        K=uniform(rng, c_o, c_i, 1, 1),
+    )
+    expect_dtype(
+        student, CONV1X1, X=uniform(rng, c_i, 3, 4), K=uniform(rng, c_o, c_i, 1, 1)
+    )  # float32 in, float32 out
 
 
 @check(points=1, name="one input or one output channel")

@@ -39,7 +39,11 @@ CONSTRUCTION = (
 )
 
 FORWARD = (
-    Bug("the bias is not added", "return corr2d(x, self.weight) + self.bias", lambda x, weight, bias, **_: oracle.corr2d(x, weight)),
+    Bug(
+        "the bias is not added",
+        "return corr2d(x, self.weight) + self.bias",
+        lambda x, weight, bias, **_: oracle.corr2d(x, weight),
+    ),
     Bug(
         "the kernel is flipped, which is convolution, not cross-correlation",
         "call corr2d(x, self.weight) with the weight as it is",
@@ -51,7 +55,9 @@ FORWARD = (
         lambda x, weight, bias, **_: torch.relu(oracle.corr2d(x, weight) + bias),
     ),
     Bug(
-        "the bias is subtracted", "add it: corr2d(x, self.weight) + self.bias", lambda x, weight, bias, **_: oracle.corr2d(x, weight) - bias
+        "the bias is subtracted",
+        "add it: corr2d(x, self.weight) + self.bias",
+        lambda x, weight, bias, **_: oracle.corr2d(x, weight) - bias,
     ),
 )
 
@@ -61,7 +67,9 @@ def kernel_sizes(rng: torch.Generator) -> list[tuple[int, int]]:
     return [(1, 2), choice(rng, [(2, 3), (3, 2)]), (1, 1)]
 
 
-def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) -> tuple[LayerProbe, dict[str, torch.Tensor]]:
+def probe(
+    student: Student, rng: torch.Generator, kernel_size: tuple[int, int]
+) -> tuple[LayerProbe, dict[str, torch.Tensor]]:
     height = size(rng, 4, 6)
     x = uniform(rng, height, unlike(rng, 4, 7, height))
     weight, bias = uniform(rng, *kernel_size), uniform(rng, 1)
@@ -77,7 +85,9 @@ def probe(student: Student, rng: torch.Generator, kernel_size: tuple[int, int]) 
     return layer, {"x": x, "weight": weight, "bias": bias, "grad_output": grad_output}
 
 
-def parameter_bug(found: dict[str, tuple[tuple[int, ...], bool]], kernel_size: tuple[int, int]) -> str | None:
+def parameter_bug(
+    found: dict[str, tuple[tuple[int, ...], bool]], kernel_size: tuple[int, int]
+) -> str | None:
     """Why the parameters are not exactly a trainable weight of shape kernel_size and a trainable bias (1,)."""
     weight, bias = found.get("weight"), found.get("bias")
     for name, entry, shape in (("weight", weight, kernel_size), ("bias", bias, (1,))):
@@ -85,9 +95,7 @@ def parameter_bug(found: dict[str, tuple[tuple[int, ...], bool]], kernel_size: t
             return f"{name} is not a parameter (not trained, not listed): create it with nn.Parameter(...) as self.{name}"
         if entry[0] != shape:
             if name == "weight" and entry[0] == (1, 1, *kernel_size):
-                return (
-                    f"the weight has nn.Conv2d's shape {entry[0]}; it should be kernel_size, {shape}: nn.Parameter(torch.rand(kernel_size))"
-                )
+                return f"the weight has nn.Conv2d's shape {entry[0]}; it should be kernel_size, {shape}: nn.Parameter(torch.rand(kernel_size))"
             if name == "weight" and entry[0] == (1, 2):
                 return f"the kernel size is ignored: the weight is always (1, 2); create it with shape kernel_size, {shape}"
             if name == "bias" and entry[0] == kernel_size:
@@ -139,14 +147,20 @@ def test_forward(student: Student, rng: torch.Generator) -> None:
         expect_forward_ran(layer, kernel_size)
         x, weight, bias = data["x"], data["weight"], data["bias"]
         where = f"Conv2D({kernel_size}) with weight and bias set, on x of shape {tuple(x.shape)}"
-        if type(layer.output) is torch.Tensor and type(layer.again) is torch.Tensor and layer.output.shape == layer.again.shape:
+        if (
+            type(layer.output) is torch.Tensor
+            and type(layer.again) is torch.Tensor
+            and layer.output.shape == layer.again.shape
+        ):
             if max_error(layer.output, layer.again) > 1e-6:
                 raise CheckFailed(
                     f"{where}: two forward passes on the same x gave different outputs",
                     reason="forward is not repeatable",
                     bug="forward draws a new random weight on every call: create it once in __init__ and use self.weight",
                 )
-        expect_tensor(layer.output, oracle.corr2d(x, weight) + bias, where=where, bugs=FORWARD, inputs=data)
+        expect_tensor(
+            layer.output, oracle.corr2d(x, weight) + bias, where=where, bugs=FORWARD, inputs=data
+        )
 
 
 @check(points=1.5, name="gradients reach weight and bias")
@@ -157,7 +171,9 @@ def test_gradients(student: Student, rng: torch.Generator) -> None:
         expect_forward_ran(layer, kernel_size)
         where = f"Conv2D({kernel_size}) on x of shape {tuple(data['x'].shape)}"
         if layer.grads is None:
-            raise CheckFailed(f"{where}: backward failed: {layer.grad_error}", reason="backward failed")
+            raise CheckFailed(
+                f"{where}: backward failed: {layer.grad_error}", reason="backward failed"
+            )
         weight = data["weight"].double().requires_grad_()
         bias = data["bias"].double().requires_grad_()
         output = oracle.corr2d(data["x"].double(), weight) + bias

@@ -35,7 +35,9 @@ BUGS = (
         "multiply each window by K as it is, without flipping it",
         lambda X, K: oracle.corr2d(X, K.flip(0, 1)),
     ),
-    Bug("the kernel is transposed", "use K as it is, not K.T", lambda X, K: oracle.corr2d(X, K.t())),
+    Bug(
+        "the kernel is transposed", "use K as it is, not K.T", lambda X, K: oracle.corr2d(X, K.t())
+    ),
     Bug(
         "the output is sized from the input's height in both dimensions",
         "use X.shape[1] for the width: Y has shape (H - h + 1, W - w + 1)",
@@ -44,7 +46,9 @@ BUGS = (
     Bug(
         "the window is K's height in both dimensions",
         "slide a window of K's shape, X[i:i + h, j:j + w]",
-        lambda X, K: oracle.corr2d(X, K[:, :1].expand(-1, K.shape[0])) if K.shape[1] != K.shape[0] else None,
+        lambda X, K: (
+            oracle.corr2d(X, K[:, :1].expand(-1, K.shape[0])) if K.shape[1] != K.shape[0] else None
+        ),
     ),
     Bug(
         "the result is rounded to integers",
@@ -76,7 +80,12 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 def test_edge_detection(student: Student, rng: torch.Generator) -> None:
     K = torch.tensor([[1.0, -1.0]])
     X = edge_variant(rng)
-    for image, kernel in ((edge_image(), K), (edge_image().t().contiguous(), K), (X, K * factor(rng)), (X.t().contiguous(), K)):
+    for image, kernel in (
+        (edge_image(), K),
+        (edge_image().t().contiguous(), K),
+        (X, K * factor(rng)),
+        (X.t().contiguous(), K),
+    ):
         expect_call(student, CORR2D, X=image, K=kernel)
 
 
@@ -110,7 +119,10 @@ def test_integer_inputs(student: Student, rng: torch.Generator) -> None:
 @check(points=1, name="differentiable with respect to X and K")
 def test_autograd(student: Student, rng: torch.Generator) -> None:
     height = size(rng, 3, 5)
-    X, K = uniform(rng, height, height + 2), uniform(rng, 2, 3)  # non-square, and H - h differs from W - w
+    X, K = (
+        uniform(rng, height, height + 2),
+        uniform(rng, 2, 3),
+    )  # non-square, and H - h differs from W - w
     G = uniform(rng, X.shape[0] - 1, X.shape[1] - 2)
     expect_call(student, CORR2D, X=X, K=K)
     result = student.call("corr2d", X, K, grad_args=(0, 1), grad_output=G)

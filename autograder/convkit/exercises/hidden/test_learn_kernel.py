@@ -66,7 +66,12 @@ RAISED = (
 
 
 def learn(
-    student: Student, X: torch.Tensor, Y: torch.Tensor, kernel_size: tuple[int, int], lr: float, epochs: int
+    student: Student,
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    kernel_size: tuple[int, int],
+    lr: float,
+    epochs: int,
 ) -> tuple[torch.Tensor, list[float]]:
     """Call learn_kernel and insist on (tensor of shape kernel_size, one Python float per epoch)."""
     where = f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, lr={num(lr)}, epochs={epochs})"
@@ -77,17 +82,24 @@ def learn(
     expect_inputs_unchanged(call.inputs_after, {"X": X, "Y": Y}, where)
     result = call.result
     if type(result) not in (tuple, list) or len(result) != 2:
-        raise CheckFailed(f"{where}: expected a pair (kernel, losses), got {describe(result)}", reason="not a pair")
+        raise CheckFailed(
+            f"{where}: expected a pair (kernel, losses), got {describe(result)}",
+            reason="not a pair",
+        )
     kernel, losses = result
     if type(kernel) is not torch.Tensor or tuple(kernel.shape) != kernel_size:
         ignored = type(kernel) is torch.Tensor and tuple(kernel.shape) == (1, 2)
         raise CheckFailed(
             f"{where}: the kernel should be a tensor of shape {kernel_size}, got {describe(kernel)}",
             reason="wrong kernel shape",
-            bug="the kernel_size argument is ignored: create the kernel with shape kernel_size" if ignored else None,
+            bug="the kernel_size argument is ignored: create the kernel with shape kernel_size"
+            if ignored
+            else None,
         )
     if type(losses) not in (tuple, list) or any(type(loss) not in (int, float) for loss in losses):
-        tensors = type(losses) in (tuple, list) and all(type(loss) is torch.Tensor for loss in losses)
+        tensors = type(losses) in (tuple, list) and all(
+            type(loss) is torch.Tensor for loss in losses
+        )
         raise CheckFailed(
             f"{where}: losses should be a list of Python floats, got {describe(losses)}",
             reason="losses not floats",
@@ -102,7 +114,8 @@ def learn(
     values = [float(loss) for loss in losses]
     if not all(math.isfinite(v) for v in values) or not bool(torch.isfinite(kernel).all()):
         raise CheckFailed(
-            f"{where}: the loss is not finite ({num(values[-1])}): is the step's sign or size wrong?", reason="loss not finite"
+            f"{where}: the loss is not finite ({num(values[-1])}): is the step's sign or size wrong?",
+            reason="loss not finite",
         )
     return kernel, values
 
@@ -129,10 +142,14 @@ def curvature(X: torch.Tensor, kernel_size: tuple[int, int]) -> torch.Tensor:
     return torch.linalg.eigvalsh(2 * P.T @ P)
 
 
-Run = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float, int], tuple[torch.Tensor, list[float]]]
+Run = Callable[
+    [torch.Tensor, torch.Tensor, torch.Tensor, float, int], tuple[torch.Tensor, list[float]]
+]
 
 
-def descent(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def descent(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     """The book's loop: record the summed squared error, then one gradient step."""
     losses = []
     for _ in range(epochs):
@@ -142,12 +159,16 @@ def descent(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs
     return k, losses
 
 
-def mean_loss(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def mean_loss(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     k, losses = descent(P / math.sqrt(len(y)), y / math.sqrt(len(y)), k, lr, epochs)
     return k, losses
 
 
-def loss_after_step(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def loss_after_step(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     losses = []
     for _ in range(epochs):
         k = k - lr * 2 * P.T @ (P @ k - y)
@@ -156,15 +177,21 @@ def loss_after_step(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float
     return k, losses
 
 
-def ascent(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def ascent(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     return descent(P, y, k, -lr, epochs)
 
 
-def frozen(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def frozen(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     return descent(P, y, k, 0.0, epochs)
 
 
-def squared_sum(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def squared_sum(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     """The loss (sum of errors) squared: affine gradient 2 s Pᵀ1, with s the summed error."""
     losses, ones = [], torch.ones(len(y), dtype=P.dtype)
     for _ in range(epochs):
@@ -174,7 +201,9 @@ def squared_sum(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, ep
     return k, losses
 
 
-def never_zeroed(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def never_zeroed(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     losses, gradient = [], torch.zeros_like(k)
     for _ in range(epochs):
         residual = P @ k - y
@@ -184,13 +213,23 @@ def never_zeroed(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, e
     return k, losses
 
 
-def book_step(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def book_step(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     return descent(P, y, k, BOOK_LR, epochs)
 
 
-def with_bias(P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, list[float]]:
+def with_bias(
+    P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, list[float]]:
     """A layer with a bias (starting at zero, as the book's Conv2D does) trained along with the kernel."""
-    k, losses = descent(torch.cat([P, torch.ones(len(P), 1, dtype=P.dtype)], 1), y, torch.cat([k, k.new_zeros(1)]), lr, epochs)
+    k, losses = descent(
+        torch.cat([P, torch.ones(len(P), 1, dtype=P.dtype)], 1),
+        y,
+        torch.cat([k, k.new_zeros(1)]),
+        lr,
+        epochs,
+    )
     return k[:-1], losses
 
 
@@ -203,18 +242,28 @@ WRONG_RUNS: dict[Bug, Run] = {
         "record each loss before its step, and return the kernel as the last step leaves it",
     ): loss_after_step,
     Bug("the step goes up the gradient (gradient ascent)", "subtract lr * grad"): ascent,
-    Bug("the gradients were never zeroed, so they add up over epochs", "call zero_grad() (or w.grad.zero_()) each step"): never_zeroed,
+    Bug(
+        "the gradients were never zeroed, so they add up over epochs",
+        "call zero_grad() (or w.grad.zero_()) each step",
+    ): never_zeroed,
     Bug("the lr argument is ignored (the book's 3e-2 was used)", "step by lr * grad"): book_step,
-    Bug("a bias is trained along with the kernel (a Conv2D layer?)", "learn the kernel alone, without a bias"): with_bias,
+    Bug(
+        "a bias is trained along with the kernel (a Conv2D layer?)",
+        "learn the kernel alone, without a bias",
+    ): with_bias,
     Bug(
         "the kernel never moves: the gradient is zeroed before the step, or the step is not applied",
         "compute the loss, call backward(), take the step, then zero the gradient",
     ): frozen,
-    Bug("the loss squares the sum of the errors", "sum the squared errors, ((Y_hat - Y) ** 2).sum()"): squared_sum,
+    Bug(
+        "the loss squares the sum of the errors", "sum the squared errors, ((Y_hat - Y) ** 2).sum()"
+    ): squared_sum,
 }
 
 
-def replay(run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr: float, epochs: int) -> list[float] | None:
+def replay(
+    run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr: float, epochs: int
+) -> list[float] | None:
     """The losses `run` records when it ends at `kernel`, or None if no start leads there. The run is affine in
     its start (k_n = M k_0 + c), so the start is M⁻¹ (k_n - c)."""
     h, w = kernel.shape  # unpacked as windows() did: a ValueError where it is no matrix
@@ -228,31 +277,62 @@ def replay(run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr:
     return run(P, y, start, lr, epochs)[1]
 
 
-def _affine(run: Run, P: torch.Tensor, y: torch.Tensor, lr: float, epochs: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def _affine(
+    run: Run, P: torch.Tensor, y: torch.Tensor, lr: float, epochs: int
+) -> tuple[torch.Tensor, torch.Tensor] | None:
     """(M, c) with k_n = M k_0 + c for `run`, or None where M cannot be inverted reliably; the same for every
     submission given the same input, so `replay` computes it once."""
     size_ = P.shape[1]
     end_from_zero, _ = run(P, y, torch.zeros(size_, dtype=torch.float64), lr, epochs)
-    M = torch.stack([run(P, y, torch.eye(size_, dtype=torch.float64)[i], lr, epochs)[0] - end_from_zero for i in range(size_)], 1)
+    M = torch.stack(
+        [
+            run(P, y, torch.eye(size_, dtype=torch.float64)[i], lr, epochs)[0] - end_from_zero
+            for i in range(size_)
+        ],
+        1,
+    )
     if not bool(torch.isfinite(M).all()) or float(torch.linalg.cond(M)) > 1e8:
         return None
     return M, end_from_zero
 
 
 def same_losses(recorded: list[float], replayed: list[float] | None) -> bool:
-    return replayed is not None and all(abs(a - b) <= 1e-3 * (1 + abs(b)) for a, b in zip(recorded, replayed, strict=True))
+    return replayed is not None and all(
+        abs(a - b) <= 1e-3 * (1 + abs(b)) for a, b in zip(recorded, replayed, strict=True)
+    )
 
 
-def wrong_run(X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, losses: list[float], lr: float, epochs: int) -> str | None:
+def wrong_run(
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    kernel: torch.Tensor,
+    losses: list[float],
+    lr: float,
+    epochs: int,
+) -> str | None:
     """The known wrong run whose replay records `losses` and ends at `kernel`, in words."""
-    return next((str(bug) for bug, run in WRONG_RUNS.items() if same_losses(losses, replay(run, X, Y, kernel, lr, epochs))), None)
+    return next(
+        (
+            str(bug)
+            for bug, run in WRONG_RUNS.items()
+            if same_losses(losses, replay(run, X, Y, kernel, lr, epochs))
+        ),
+        None,
+    )
 
 
-STILL_ZERO = Bug("the kernel did not move from zero", "apply the update to the kernel itself", lambda K: torch.zeros_like(K))
+STILL_ZERO = Bug(
+    "the kernel did not move from zero",
+    "apply the update to the kernel itself",
+    lambda K: torch.zeros_like(K),
+)
 
 
 def expect_learned(
-    kernel: torch.Tensor, K: torch.Tensor, where: str, run: tuple[torch.Tensor, torch.Tensor, list[float], float, int]
+    kernel: torch.Tensor,
+    K: torch.Tensor,
+    where: str,
+    run: tuple[torch.Tensor, torch.Tensor, list[float], float, int],
 ) -> None:
     """The learned kernel must be K (within 1e-2); when it is not, the run that went wrong is named if known."""
     try:
@@ -271,27 +351,45 @@ def expect_learned(
 
 
 def learnable(
-    rng: torch.Generator, draw: Callable[..., torch.Tensor], args: tuple[int, ...], kernel_size: tuple[int, int], top: float, condition: float
+    rng: torch.Generator,
+    draw: Callable[..., torch.Tensor],
+    args: tuple[int, ...],
+    kernel_size: tuple[int, int],
+    top: float,
+    condition: float,
 ) -> torch.Tensor:
     """An input `draw(rng, *args)` whose loss has largest curvature `top` and condition number at most
     `condition`, so that a given step size converges (or diverges) alike on every seed. The search (tens of draws
     for the edge pictures) is the same for every submission graded with one seed: it is done once per judge
     process, keyed by the generator's state, and the generator is left where the search leaves it."""
     what = ("learnable", draw, kernel_size, top, condition)
-    X, after = cache.computed(what, {"state": rng.get_state(), "args": args}, lambda: _search(rng, draw, args, kernel_size, top, condition))
+    X, after = cache.computed(
+        what,
+        {"state": rng.get_state(), "args": args},
+        lambda: _search(rng, draw, args, kernel_size, top, condition),
+    )
     rng.set_state(after)
-    return X.clone()  # the cached input is shared by every submission: never handed out to be written
+    return (
+        X.clone()
+    )  # the cached input is shared by every submission: never handed out to be written
 
 
 def _search(
-    rng: torch.Generator, draw: Callable[..., torch.Tensor], args: tuple[int, ...], kernel_size: tuple[int, int], top: float, condition: float
+    rng: torch.Generator,
+    draw: Callable[..., torch.Tensor],
+    args: tuple[int, ...],
+    kernel_size: tuple[int, int],
+    top: float,
+    condition: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     for _ in range(500):
         X = draw(rng, *args)
         eigenvalues = curvature(X, kernel_size)
         if float(eigenvalues[0]) > 0 and float(eigenvalues[-1] / eigenvalues[0]) <= condition:
             return X * math.sqrt(top / float(eigenvalues[-1])), rng.get_state()
-    raise AssertionError(f"no input of condition number {condition} or less for kernel {kernel_size}")
+    raise AssertionError(
+        f"no input of condition number {condition} or less for kernel {kernel_size}"
+    )
 
 
 def wider(rng: torch.Generator, kernel_h: int, kernel_w: int) -> torch.Tensor:
@@ -303,7 +401,10 @@ def wider(rng: torch.Generator, kernel_h: int, kernel_w: int) -> torch.Tensor:
 def test_book_edges(student: Student, rng: torch.Generator) -> None:
     """With the book's step size and 40 epochs; the other picture is conditioned like the book's (12 to 60)."""
     other = learnable(rng, edge_variant, (), (1, 2), 50.0, 5.0)
-    for X, K in ((edge_image(), torch.tensor([[1.0, -1.0]])), (other, torch.tensor([[1.0, -1.0]]) * factor(rng))):
+    for X, K in (
+        (edge_image(), torch.tensor([[1.0, -1.0]])),
+        (other, torch.tensor([[1.0, -1.0]]) * factor(rng)),
+    ):
         Y = oracle.corr2d(X, K)
         kernel, losses = learn(student, X, Y, (1, 2), BOOK_LR, 40)
         where = f"on an edge picture of shape {tuple(X.shape)} after 40 epochs"

@@ -23,15 +23,33 @@ from convkit.checking import (
 
 BUGS = (
     Bug(
-        "the channels are averaged", "add the channels' results up (sum, not mean)", lambda X, K: oracle.corr2d_multi_in(X, K) / X.shape[0]
+        "the channels are averaged",
+        "add the channels' results up (sum, not mean)",
+        lambda X, K: oracle.corr2d_multi_in(X, K) / X.shape[0],
     ),
-    Bug("only the first channel is used", "add corr2d(X[c], K[c]) over every channel c", lambda X, K: oracle.corr2d(X[0], K[0])),
-    Bug("only the last channel is used", "add corr2d(X[c], K[c]) over every channel c", lambda X, K: oracle.corr2d(X[-1], K[-1])),
-    Bug("the last channel is left out", "loop over range(X.shape[0]), every channel", lambda X, K: oracle.corr2d_multi_in(X[:-1], K[:-1])),
+    Bug(
+        "only the first channel is used",
+        "add corr2d(X[c], K[c]) over every channel c",
+        lambda X, K: oracle.corr2d(X[0], K[0]),
+    ),
+    Bug(
+        "only the last channel is used",
+        "add corr2d(X[c], K[c]) over every channel c",
+        lambda X, K: oracle.corr2d(X[-1], K[-1]),
+    ),
+    Bug(
+        "the last channel is left out",
+        "loop over range(X.shape[0]), every channel",
+        lambda X, K: oracle.corr2d_multi_in(X[:-1], K[:-1]),
+    ),
     Bug(
         "the loop runs over K.shape[1] (the kernel's height), not the channels",
         "loop over the channels, range(X.shape[0])",
-        lambda X, K: oracle.corr2d_multi_in(X[: K.shape[1]], K[: K.shape[1]]) if K.shape[1] < X.shape[0] else None,
+        lambda X, K: (
+            oracle.corr2d_multi_in(X[: K.shape[1]], K[: K.shape[1]])
+            if K.shape[1] < X.shape[0]
+            else None
+        ),
     ),
     Bug(
         "the kernel is flipped, which is convolution, not cross-correlation",
@@ -84,4 +102,6 @@ def test_random(student: Student, rng: torch.Generator) -> None:
 @check(points=0.5, name="one channel")
 def test_one_channel(student: Student, rng: torch.Generator) -> None:
     expect_call(student, MULTI_IN, X=uniform(rng, 1, 4, 5), K=uniform(rng, 1, 2, 2))
-    expect_dtype(student, MULTI_IN, X=uniform(rng, 2, 4, 5), K=uniform(rng, 2, 2, 3))  # float32 in, float32 out
+    expect_dtype(
+        student, MULTI_IN, X=uniform(rng, 2, 4, 5), K=uniform(rng, 2, 2, 3)
+    )  # float32 in, float32 out

@@ -42,7 +42,11 @@ BUGS = (
         "use each K[o] as it is",
         lambda X, K: oracle.corr2d_multi_in_out(X, K.flip(2, 3)),
     ),
-    Bug("the output channels are in reverse order", "keep the kernels' order", lambda X, K: oracle.corr2d_multi_in_out(X, K).flip(0)),
+    Bug(
+        "the output channels are in reverse order",
+        "keep the kernels' order",
+        lambda X, K: oracle.corr2d_multi_in_out(X, K).flip(0),
+    ),
     Bug(
         "the input channels are averaged",
         "add them up: corr2d_multi_in sums over channels",
@@ -51,7 +55,9 @@ BUGS = (
     Bug(
         "torch.cat joins the outputs along an existing axis",
         "use torch.stack(outputs, 0), which adds the channel axis",
-        lambda X, K: oracle.corr2d_multi_in_out(X, K).reshape(-1, oracle.corr2d_multi_in_out(X, K).shape[-1]),
+        lambda X, K: oracle.corr2d_multi_in_out(X, K).reshape(
+            -1, oracle.corr2d_multi_in_out(X, K).shape[-1]
+        ),
     ),
     Bug(
         "the outputs are stacked along the last axis",
@@ -89,5 +95,9 @@ def test_random(student: Student, rng: torch.Generator) -> None:
     for c_o, c_in in ((unlike(rng, 2, 4, c_i), c_i), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1)):
         height, k_h = size(rng, 3, 6), size(rng, 2, 3)
         X = uniform(rng, c_in, height, unlike(rng, 4, 7, height))
-        expect_call(student, MULTI_IN_OUT, X=X, K=uniform(rng, c_o, c_in, k_h, unlike(rng, 2, 3, k_h)))
-    expect_dtype(student, MULTI_IN_OUT, X=uniform(rng, 2, 4, 5), K=uniform(rng, 3, 2, 2, 3))  # float32 in, float32 out
+        expect_call(
+            student, MULTI_IN_OUT, X=X, K=uniform(rng, c_o, c_in, k_h, unlike(rng, 2, 3, k_h))
+        )
+    expect_dtype(
+        student, MULTI_IN_OUT, X=uniform(rng, 2, 4, 5), K=uniform(rng, 3, 2, 2, 3)
+    )  # float32 in, float32 out

@@ -46,15 +46,31 @@ def first_entry(name: str) -> Callable[..., tuple[int, int]]:
 
 
 BUGS = (
-    Bug("the + 1 is missing", "floor((n + 2p - k) / s) + 1", per_dimension(lambda n, k, p, s: (n + 2 * p - k) // s)),
-    Bug("padding is counted once", "it is added on each side: n + 2p - k", per_dimension(lambda n, k, p, s: (n + p - k) // s + 1)),
-    Bug("the division rounds up", "use floor division //", per_dimension(lambda n, k, p, s: math.ceil((n + 2 * p - k) / s) + 1)),
+    Bug(
+        "the + 1 is missing",
+        "floor((n + 2p - k) / s) + 1",
+        per_dimension(lambda n, k, p, s: (n + 2 * p - k) // s),
+    ),
+    Bug(
+        "padding is counted once",
+        "it is added on each side: n + 2p - k",
+        per_dimension(lambda n, k, p, s: (n + p - k) // s + 1),
+    ),
+    Bug(
+        "the division rounds up",
+        "use floor division //",
+        per_dimension(lambda n, k, p, s: math.ceil((n + 2 * p - k) / s) + 1),
+    ),
     Bug(
         "the + 1 is inside the division",
         "(n + 2p - k) // s + 1, not (n + 2p - k + 1) // s",
         per_dimension(lambda n, k, p, s: (n + 2 * p - k + 1) // s),
     ),
-    Bug("the stride is ignored", "divide by the stride: (n + 2p - k) // s + 1", per_dimension(lambda n, k, p, s: n + 2 * p - k + 1)),
+    Bug(
+        "the stride is ignored",
+        "divide by the stride: (n + 2p - k) // s + 1",
+        per_dimension(lambda n, k, p, s: n + 2 * p - k + 1),
+    ),
     Bug(
         "the division is rounded to the nearest integer",
         "use floor division //",
@@ -65,14 +81,23 @@ BUGS = (
         "pad first: (n + 2p - k) // s + 1",
         per_dimension(lambda n, k, p, s: (n - k) // s + 1 + 2 * p),
     ),
-    Bug("height and width are swapped", "return (height, width)", lambda n, k, p, s: oracle.conv_output_shape(n, k, p, s)[::-1]),
+    Bug(
+        "height and width are swapped",
+        "return (height, width)",
+        lambda n, k, p, s: oracle.conv_output_shape(n, k, p, s)[::-1],
+    ),
     *(
         Bug(
             f"a pair {name} is reduced to its first entry",
             f"use the height's {name} for the height and the width's for the width",
             first_entry(key),
         )
-        for name, key in (("input size", "input_size"), ("kernel size", "kernel_size"), ("padding", "padding"), ("stride", "stride"))
+        for name, key in (
+            ("input size", "input_size"),
+            ("kernel size", "kernel_size"),
+            ("padding", "padding"),
+            ("stride", "stride"),
+        )
     ),
 )
 
@@ -97,7 +122,9 @@ class Spacing(TypedDict, total=False):
     stride: Size
 
 
-def answer(student: Student, n: Size, k: Size, p: Size | None = None, s: Size | None = None) -> tuple[int, int]:
+def answer(
+    student: Student, n: Size, k: Size, p: Size | None = None, s: Size | None = None
+) -> tuple[int, int]:
     """The student's answer for one case, which must be a tuple of two plain ints; padding and stride left out
     where None (their defaults then apply)."""
     given: Spacing = {}
@@ -117,7 +144,10 @@ def answer(student: Student, n: Size, k: Size, p: Size | None = None, s: Size | 
             bug="it returns a list: return a tuple, (height, width)",
         )
     if type(value) is not tuple or len(value) != 2:
-        raise CheckFailed(f"{where}: expected a tuple of two ints, got {describe(value)}", reason="not a pair of ints")
+        raise CheckFailed(
+            f"{where}: expected a tuple of two ints, got {describe(value)}",
+            reason="not a pair of ints",
+        )
     if any(type(item) is not int for item in value):
         got = ", ".join(describe(item) for item in value)
         raise CheckFailed(
@@ -139,7 +169,9 @@ def expect_shapes(student: Student, cases: list[tuple[Size, Size, Size, Size]]) 
     wrong = [(case, value) for case, value in answers if value != oracle.conv_output_shape(*case)]
     if not wrong:
         return
-    bug = next((bug for bug in BUGS if all(explains(bug, case, value) for case, value in answers)), None)
+    bug = next(
+        (bug for bug in BUGS if all(explains(bug, case, value) for case, value in answers)), None
+    )
     (n, k, p, s), value = wrong[0]
     raise CheckFailed(
         f"conv_output_shape({n}, {k}, padding={p}, stride={s}): expected {oracle.conv_output_shape(n, k, p, s)}, got {value}",
@@ -155,13 +187,18 @@ def explains(bug: Bug, case: tuple[Size, Size, Size, Size], value: tuple[int, in
         return False
 
 
-def case(h: tuple[int, int, int, int], w: tuple[int, int, int, int]) -> tuple[Size, Size, Size, Size]:
+def case(
+    h: tuple[int, int, int, int], w: tuple[int, int, int, int]
+) -> tuple[Size, Size, Size, Size]:
     n, k, p, s = zip(h, w, strict=True)
     return n, k, p, s
 
 
 BOOK_CASES: list[tuple[int, Size, Size, Size]] = [
-    (8, 3, 1, 1), (8, (5, 3), (2, 1), 1), (8, 3, 1, 2), (8, (3, 5), (0, 1), (3, 4))
+    (8, 3, 1, 1),
+    (8, (5, 3), (2, 1), 1),
+    (8, 3, 1, 2),
+    (8, (3, 5), (0, 1), (3, 4)),
 ]
 
 
@@ -176,12 +213,24 @@ def test_random(student: Student, rng: torch.Generator) -> None:
     """One case per class, each non-square (height and width in different classes, different output sizes)."""
     k = (size(rng, 2, 4), size(rng, 5, 7))
     cases = [
-        case(dimension(rng, 1, 0, k[0], 0, quotient=2), dimension(rng, 1, 0, k[1], 0, quotient=5)),  # no padding, stride 1
-        case(dimension(rng, 1, 0, k[1], size(rng, 1, 2)), dimension(rng, 1, 0, k[0], 3)),  # padding, stride 1
-        case(dimension(rng, 2, 0, k[0], size(rng, 1, 3)), dimension(rng, 3, 0, k[1], 2)),  # strides that divide
-        case(dimension(rng, 4, 1, k[1], size(rng, 1, 3)), dimension(rng, 3, 2, k[0], 1)),  # remainders below, above half
-        case(dimension(rng, 5, size(rng, 1, 4), 2, 1), dimension(rng, 4, 3, 3, 2)),  # stride above the kernel
-        case(dimension(rng, 2, 1, k[1], 2), dimension(rng, 3, 2, k[1], 1)),  # stride below the kernel
+        case(
+            dimension(rng, 1, 0, k[0], 0, quotient=2), dimension(rng, 1, 0, k[1], 0, quotient=5)
+        ),  # no padding, stride 1
+        case(
+            dimension(rng, 1, 0, k[1], size(rng, 1, 2)), dimension(rng, 1, 0, k[0], 3)
+        ),  # padding, stride 1
+        case(
+            dimension(rng, 2, 0, k[0], size(rng, 1, 3)), dimension(rng, 3, 0, k[1], 2)
+        ),  # strides that divide
+        case(
+            dimension(rng, 4, 1, k[1], size(rng, 1, 3)), dimension(rng, 3, 2, k[0], 1)
+        ),  # remainders below, above half
+        case(
+            dimension(rng, 5, size(rng, 1, 4), 2, 1), dimension(rng, 4, 3, 3, 2)
+        ),  # stride above the kernel
+        case(
+            dimension(rng, 2, 1, k[1], 2), dimension(rng, 3, 2, k[1], 1)
+        ),  # stride below the kernel
     ]
     expect_shapes(student, cases)
 
@@ -191,11 +240,19 @@ def test_mixed_arguments(student: Student, rng: torch.Generator) -> None:
     kernel = size(rng, 2, 4)
     n, _, _, _ = dimension(rng, 2, 1, kernel, 2)
     quotient = size(rng, 1, 3)
-    h, w = dimension(rng, 3, 1, 3, 1, quotient=quotient), dimension(rng, 3, 2, 3, 1, quotient=quotient + 1)  # unequal outputs
+    h, w = (
+        dimension(rng, 3, 1, 3, 1, quotient=quotient),
+        dimension(rng, 3, 2, 3, 1, quotient=quotient + 1),
+    )  # unequal outputs
     expect_shapes(
         student,
         [
-            (n, (kernel, kernel + 1), 2, (2, 3)),  # an int size and padding, pairs of kernel and stride
+            (
+                n,
+                (kernel, kernel + 1),
+                2,
+                (2, 3),
+            ),  # an int size and padding, pairs of kernel and stride
             ((h[0], w[0]), 3, 1, 3),  # a pair of sizes, the rest ints
             (7, 7, 0, 1),  # kernel as large as the input: one output
         ],

@@ -47,13 +47,22 @@ BUGS = (
     Bug(
         "the window is summed, not averaged",
         "divide the window's sum by p_h * p_w (or take .mean())",
-        lambda X, pool_size, mode: oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1] if mode == "avg" else None,
+        lambda X, pool_size, mode: (
+            oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1]
+            if mode == "avg"
+            else None
+        ),
     ),
     Bug(
         "the average divides by p_h + p_w",
         "divide the window's sum by p_h * p_w (or take .mean())",
         lambda X, pool_size, mode: (
-            oracle.pool2d(X, pool_size, "avg") * pool_size[0] * pool_size[1] / (pool_size[0] + pool_size[1]) if mode == "avg" else None
+            oracle.pool2d(X, pool_size, "avg")
+            * pool_size[0]
+            * pool_size[1]
+            / (pool_size[0] + pool_size[1])
+            if mode == "avg"
+            else None
         ),
     ),
     Bug(
@@ -74,7 +83,9 @@ BUGS = (
     Bug(
         "the output has the input's shape (zeros_like(X)?)",
         "make it (H - p_h + 1, W - p_w + 1)",
-        lambda X, pool_size, mode: F.pad(oracle.pool2d(X, pool_size, mode), (0, pool_size[1] - 1, 0, pool_size[0] - 1)),
+        lambda X, pool_size, mode: F.pad(
+            oracle.pool2d(X, pool_size, mode), (0, pool_size[1] - 1, 0, pool_size[0] - 1)
+        ),
     ),
     Bug(
         "a valid mode is refused",
@@ -83,12 +94,16 @@ BUGS = (
     ),
 )
 
+
 def windows(inputs: Mapping[str, Any]) -> dict[str, torch.Tensor]:
     """Output positions by the sign of their window's values (a hand-written maximum that starts at 0 is wrong
     exactly where every value is negative)."""
     p_h, p_w = inputs["pool_size"]
     patches = inputs["X"].unfold(0, p_h, 1).unfold(1, p_w, 1).flatten(-2)
-    return {"hold only negative values": patches.amax(-1) < 0, "hold only positive values": patches.amin(-1) > 0}
+    return {
+        "hold only negative values": patches.amax(-1) < 0,
+        "hold only positive values": patches.amin(-1) > 0,
+    }
 
 
 POOL2D = Function(
@@ -133,7 +148,9 @@ def test_avg(student: Student, rng: torch.Generator) -> None:
     X = non_square(rng)
     for pool_size in window_sizes(rng, X):
         expect_call(student, POOL2D, X=X, pool_size=pool_size, mode="avg")
-    expect_dtype(student, POOL2D, X=uniform(rng, 3, 4), pool_size=(2, 3), mode="avg")  # float32 in, float32 out
+    expect_dtype(
+        student, POOL2D, X=uniform(rng, 3, 4), pool_size=(2, 3), mode="avg"
+    )  # float32 in, float32 out
 
 
 @check(points=1, name="an unknown mode raises ValueError naming the valid modes")
@@ -144,7 +161,11 @@ def test_invalid_mode(student: Student, rng: torch.Generator) -> None:
         except NotImplementedYet:
             raise
         except StudentRaised as error:
-            if not error.is_builtin("ValueError") or "max" not in error.message or "avg" not in error.message:
+            if (
+                not error.is_builtin("ValueError")
+                or "max" not in error.message
+                or "avg" not in error.message
+            ):
                 call = f"pool2d(X, (2, 2), mode={mode!r})"
                 raise CheckFailed(
                     f"{said(call, error.account)}; expected a ValueError naming 'max' and 'avg'",
