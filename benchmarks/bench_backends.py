@@ -2,17 +2,18 @@
 
     python3 benchmarks/bench_backends.py [--count 48] [--runs 3] [--backends bwrap landlock]
 
-Each backend grades the same batch (the reference, the stubs, the bug catalog and the honest styles, cycled to
---count) with `convkit grade --jobs 1`, and one submission alone; the cost per submission is the difference over
-the extra submissions, so neither start-up nor the reports count, in CPU seconds of the whole command (every
-process it started, waited for: the judge, the sandboxes and their workers; steadier than wall time on a busy
-machine) and in wall seconds. bubblewrap's sandboxes live in a pid namespace of their own, whose processes
-convkit never waits for, so its CPU seconds miss theirs: compare CPU seconds between plain and landlock
-(`--backends plain landlock`), wall seconds with bwrap. The landlock batch runs inside Docker's
-default confinement (`tests/dockerlike.py`, as root; with /root opened to other users there, as a grading image
-prepared by `convkit.platforms.lockdown` is), where a container grades; bwrap runs on the machine itself. Runs alternate
-between the backends, after one untimed run of each, and the medians are printed as JSON with their ratio.
-Both must give the same grades: the benchmark stops otherwise.
+Each backend grades the same batch (the reference, the stubs, the bug catalog and the honest styles,
+cycled to --count) with `convkit grade --jobs 1`, and one submission alone; the cost per submission
+is the difference over the extra submissions, so neither start-up nor the reports count, in CPU
+seconds of the whole command (every process it started, waited for: the judge, the sandboxes and
+their workers; steadier than wall time on a busy machine) and in wall seconds. bubblewrap's
+sandboxes live in a pid namespace of their own, whose processes convkit never waits for, so its CPU
+seconds miss theirs: compare CPU seconds between plain and landlock (`--backends plain landlock`),
+wall seconds with bwrap. The landlock batch runs inside Docker's default confinement
+(`tests/dockerlike.py`, as root; with /root opened to other users there, as a grading image prepared
+by `convkit.platforms.lockdown` is), where a container grades; bwrap runs on the machine itself.
+Runs alternate between the backends, after one untimed run of each, and the medians are printed as
+JSON with their ratio. Both must give the same grades: the benchmark stops otherwise.
 """
 
 from __future__ import annotations
@@ -28,17 +29,19 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# this checkout's convkit, not an installed one: a worktree measures its commit
 sys.path[:0] = [
     str(REPO / "autograder"),
     str(REPO),
-]  # this checkout's convkit, not an installed one: a worktree measures its commit
+]
 
 from benchmarks.bench_grade import submissions  # noqa: E402 - after the repository is on the path
 from benchmarks.bench_scaling import timed_convkit  # noqa: E402
 
 
 def graded(backend: str, paths: list[Path], scratch: Path) -> tuple[float, float, str]:
-    """Wall and CPU seconds of `convkit grade PATHS --jobs 1` with `backend`, and a digest of its grades.csv."""
+    """Wall and CPU seconds of `convkit grade PATHS --jobs 1` with `backend`, and a digest of its
+    grades.csv."""
     out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
     arguments = [
         "grade",
@@ -92,9 +95,8 @@ def main() -> None:
         scratch = Path(folder)
         (scratch / "in").mkdir()
         batch = submissions(args.count, scratch / "in")
-        digests = {
-            name: graded(name, batch, scratch)[2] for name in args.backends
-        }  # untimed: a cold disk cache
+        # untimed: a cold disk cache
+        digests = {name: graded(name, batch, scratch)[2] for name in args.backends}
         if len(set(digests.values())) != 1:
             raise SystemExit(f"the backends' grades differ: {digests}")
         for _ in range(args.runs):
@@ -128,7 +130,8 @@ def main() -> None:
 
 
 def extra(times: dict[str, list[float]], count: int) -> float:
-    """Seconds per submission beyond the first: the medians' difference over the extra submissions."""
+    """Seconds per submission beyond the first: the medians' difference over the extra
+    submissions."""
     return (statistics.median(times["batch"]) - statistics.median(times["one"])) / (count - 1)
 
 

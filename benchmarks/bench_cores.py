@@ -1,23 +1,27 @@
-"""What this machine itself gives N independent CPU-bound processes, so that `bench_scaling.py`'s speed-ups
-can be read against the machine's ceiling rather than against N.
+"""What this machine itself gives N independent CPU-bound processes, so that `bench_scaling.py`'s
+speed-ups can be read against the machine's ceiling rather than against N.
 
     python3 benchmarks/bench_cores.py [--levels 2 4 8 16] [--seconds 2] [--repeats 3]
 
-At each level, N processes start together (a barrier, after their imports) and do the same fixed work, one
-thread each; the speed-up is N times the time of one process alone (measured just before) over the wall time
-of the N, from the first start to the last end. Nothing is shared between them but the machine, so a speed-up
-under N is the hardware's (sibling hyper-threads, a clock that drops when every core is busy, shared caches and
-memory, neighbours on a virtual machine's host) or the kernel's. Grading is made of such work, so it cannot
-expect more; the comparison is approximate, since `--jobs 1` already overlaps a little (a judge and its
-sandbox hand work back and forth, and a worker is forked ahead). Each level is measured `--repeats` times;
-the median is shown with the range, for machines whose speed drifts.
+At each level, N processes start together (a barrier, after their imports) and do the same fixed
+work, one thread each; the speed-up is N times the time of one process alone (measured just before)
+over the wall time of the N, from the first start to the last end. Nothing is shared between them
+but the machine, so a speed-up under N is the hardware's (sibling hyper-threads, a clock that drops
+when every core is busy, shared caches and memory, neighbours on a virtual machine's host) or the
+kernel's. Grading is made of such work, so it cannot expect more; the comparison is approximate,
+since `--jobs 1` already overlaps a little (a judge and its sandbox hand work back and forth, and a
+worker is forked ahead). Each level is measured `--repeats` times; the median is shown with the
+range, for machines whose speed drifts.
 
 Three kinds of work, each a part of grading:
 
-- `python`: an interpreter loop (a check's logic, a student's loops), small enough to stay in a core's cache;
-- `torch`: small tensor operations with fresh allocations, as a worker runs a submission's functions;
-- `fork`: a process that has imported torch forks a child that runs one small operation and exits, the
-  per-submission life of a worker forked from its sandbox's zygote (page tables copied, pages faulted in).
+- `python`: an interpreter loop (a check's logic, a student's loops), small enough to stay in a
+  core's cache;
+- `torch`: small tensor operations with fresh allocations, as a worker runs a submission's
+  functions;
+- `fork`: a process that has imported torch forks a child that runs one small operation and exits,
+  the per-submission life of a worker forked from its sandbox's zygote (page tables copied, pages
+  faulted in).
 """
 
 from __future__ import annotations
@@ -83,8 +87,8 @@ def _one(kind: str, rounds: int, barrier: Barrier, results: Queue[tuple[float, f
 
 
 def level(kind: str, rounds: int, processes: int) -> float:
-    """Wall seconds from the first of `processes` processes starting `rounds` (once all stand ready) to the last
-    finishing."""
+    """Wall seconds from the first of `processes` processes starting `rounds` (once all stand ready)
+    to the last finishing."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
@@ -107,8 +111,8 @@ def level(kind: str, rounds: int, processes: int) -> float:
 
 
 def speedup(kind: str, rounds: int, processes: int, repeats: int) -> list[float]:
-    """`processes` times one process's time over the wall time of `processes`, each pair measured back to back
-    (so that a machine whose speed drifts compares like with like), `repeats` times."""
+    """`processes` times one process's time over the wall time of `processes`, each pair measured
+    back to back (so that a machine whose speed drifts compares like with like), `repeats` times."""
     return [
         processes * level(kind, rounds, 1) / level(kind, rounds, processes) for _ in range(repeats)
     ]

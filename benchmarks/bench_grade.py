@@ -3,11 +3,14 @@
     python3 benchmarks/bench_grade.py [--count 60] [--otter-runs 60]
 
 Measures, on this machine (both convkit runs side by side in one run):
-  1. `convkit grade` on all submissions (default --jobs) against `otter run -a <built autograder.zip>` run once
-     per submission, as a course would without convkit (the ratio is the speed-up);
-  2. the per-submission overhead of the sandbox: `convkit grade --jobs 1` minus the checks' own compute (the
-     same hidden checks run in-process on the same files, no sandbox), divided by the number of submissions.
-Submissions are the reference, the stubs, the bug catalog and the honest styles (.py files), cycled to --count.
+  1. `convkit grade` on all submissions (default --jobs) against `otter run -a <built
+     autograder.zip>` run once per submission, as a course would without convkit (the ratio is the
+     speed-up);
+  2. the per-submission overhead of the sandbox: `convkit grade --jobs 1` minus the checks' own
+     compute (the same hidden checks run in-process on the same files, no sandbox), divided by the
+     number of submissions.
+Submissions are the reference, the stubs, the bug catalog and the honest styles (.py files), cycled
+to --count.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from itertools import cycle, islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# this checkout's convkit, not an installed one: a worktree measures its commit
 sys.path[:0] = [
     str(REPO / "autograder"),
     str(REPO),
-]  # this checkout's convkit, not an installed one: a worktree measures its commit
+]
 
 
 def submissions(count: int, folder: Path) -> list[Path]:
@@ -88,9 +92,10 @@ def main() -> None:
         help="how many of them otter grades (extrapolated to --count)",
     )
     args = parser.parse_args()
+    # this checkout's convkit in its commands too
     from benchmarks.bench_scaling import (
         timed_convkit,
-    )  # this checkout's convkit in its commands too
+    )
 
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)

@@ -1,21 +1,22 @@
-"""Grading throughput against cores, side by side in one run: --jobs 1, 2 and the machine's cores (or the levels
---jobs names), a Dask cluster on this machine with as many one-thread workers as the highest level, and CPU
-seconds per submission of the judges and of their sandboxes.
+"""Grading throughput against cores, side by side in one run: --jobs 1, 2 and the machine's cores
+(or the levels --jobs names), a Dask cluster on this machine with as many one-thread workers as the
+highest level, and CPU seconds per submission of the judges and of their sandboxes.
 
-    python3 benchmarks/bench_scaling.py [--count 120] [--jobs 1 2 4 8 16] [--baseline PATH] [--no-cluster]
+    python3 benchmarks/bench_scaling.py [--count 120] [--jobs 1 2 4 8 16] [--baseline PATH]
+        [--no-cluster]
 
-Every run grades the same submissions (the reference, the stubs, the bug catalog and the honest styles, cycled
-to --count) with the plain backend (bubblewrap's processes are not children of the judge, so their CPU time
-cannot be told apart), and must give identical results: the benchmark fails otherwise, and stops at the first
-run with an ungradable submission (a broken set-up, not a figure). The summary holds a digest of the results,
-to compare machines and torch versions (results name the sandbox's isolation, which differs as root and not:
-compare runs made alike). A small untimed batch runs first, so that no timed run pays for a cold
-disk cache. Each run also states when its first result came (the judges' and sandboxes' start) and its
-throughput after that, against --jobs 1's: at a few hundred submissions on many cores, start-up is a large
-part of the wall time. `convkit grade --jobs <most>` is timed too, as a command (start and reports included;
-its wall time only). `--baseline PATH` also
-measures the judge's CPU per submission of another checkout (for example `git worktree add /tmp/base <commit>`),
-at --jobs 1 where the judge is the grading process itself.
+Every run grades the same submissions (the reference, the stubs, the bug catalog and the honest
+styles, cycled to --count) with the plain backend (bubblewrap's processes are not children of the
+judge, so their CPU time cannot be told apart), and must give identical results: the benchmark fails
+otherwise, and stops at the first run with an ungradable submission (a broken set-up, not a figure).
+The summary holds a digest of the results, to compare machines and torch versions (results name the
+sandbox's isolation, which differs as root and not: compare runs made alike). A small untimed batch
+runs first, so that no timed run pays for a cold disk cache. Each run also states when its first
+result came (the judges' and sandboxes' start) and its throughput after that, against --jobs 1's: at
+a few hundred submissions on many cores, start-up is a large part of the wall time. `convkit grade
+--jobs <most>` is timed too, as a command (start and reports included; its wall time only).
+`--baseline PATH` also measures the judge's CPU per submission of another checkout (for example `git
+worktree add /tmp/base <commit>`), at --jobs 1 where the judge is the grading process itself.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# this checkout's convkit, not an installed one: a worktree measures its commit
 sys.path[:0] = [
     str(REPO / "autograder"),
     str(REPO),
-]  # this checkout's convkit, not an installed one: a worktree measures its commit
+]
 
 BASELINE = """
 import json, resource, sys, tempfile, time
@@ -63,8 +65,9 @@ with tempfile.TemporaryDirectory() as folder:
 
 
 def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
-    """Wall seconds of `convkit grade --jobs N` on the same submissions, as an instructor runs it: the in-process
-    runs above leave out its start (imports, the judges' fork server) and its reports."""
+    """Wall seconds of `convkit grade --jobs N` on the same submissions, as an instructor runs it:
+    the in-process runs above leave out its start (imports, the judges' fork server) and its
+    reports."""
     (folder / "submissions").mkdir()
     for path in paths:
         shutil.copy(path, folder / "submissions" / path.name)
@@ -76,8 +79,9 @@ def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
 def timed_convkit(
     checkout: Path, arguments: list[str], cwd: Path | None = None, wrapper: list[str] | None = None
 ) -> float:
-    """Wall seconds of one `convkit ARGUMENTS` command run with `checkout`'s convkit in a fresh interpreter (the
-    benchmark stops with its error where it fails), under `wrapper` (a command that runs the rest) if given."""
+    """Wall seconds of one `convkit ARGUMENTS` command run with `checkout`'s convkit in a fresh
+    interpreter (the benchmark stops with its error where it fails), under `wrapper` (a command that
+    runs the rest) if given."""
     command = [
         *(wrapper or []),
         sys.executable,
@@ -130,7 +134,8 @@ def grade(paths: list[Path], jobs: int, scheduler: str | None = None) -> dict[st
 
 
 class Cluster:
-    """A scheduler and `workers` one-thread workers on 127.0.0.1, as `dask scheduler` / `dask worker` start them."""
+    """A scheduler and `workers` one-thread workers on 127.0.0.1, as `dask scheduler` / `dask
+    worker` start them."""
 
     def __init__(self, workers: int, folder: Path) -> None:
         with socket.socket() as probe:
@@ -159,10 +164,11 @@ class Cluster:
             "--no-dashboard",
             "--no-nanny",
         ]
+        # as the README starts workers: the judge imported once, at start
         worker += [
             "--preload",
             "convkit.batch.cluster",
-        ]  # as the README starts workers: the judge imported once, at start
+        ]
         self.processes = [
             subprocess.Popen(scheduler, env=env, stdout=log, stderr=log, start_new_session=True)
         ]
@@ -185,9 +191,8 @@ class Cluster:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
-                total += (
-                    sum(int(value) for value in fields[11:15]) / ticks
-                )  # utime, stime, cutime, cstime
+                # utime, stime, cutime, cstime
+                total += sum(int(value) for value in fields[11:15]) / ticks
         return total
 
     def stop(self) -> None:
@@ -197,7 +202,8 @@ class Cluster:
 
 
 def python_path(first: Path) -> str:
-    """PYTHONPATH with `first` in front of what the benchmark itself runs with (where its dependencies may lie)."""
+    """PYTHONPATH with `first` in front of what the benchmark itself runs with (where its
+    dependencies may lie)."""
     return os.pathsep.join(
         [str(first), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     )
@@ -253,9 +259,8 @@ def main() -> None:
     from benchmarks.bench_grade import submissions
 
     cores = os.cpu_count() or 1
-    levels = sorted(
-        {1, *(args.jobs or [2, cores])}, reverse=True
-    )  # the fastest first: a broken set-up shows at once
+    # the fastest first: a broken set-up shows at once
+    levels = sorted({1, *(args.jobs or [2, cores])}, reverse=True)
     most = levels[0]
     runs: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as temp:

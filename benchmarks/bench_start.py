@@ -2,11 +2,11 @@
 
     python3 benchmarks/bench_start.py --baseline PATH [--runs 7] [--backend auto]
 
-This is how long a student waits on Gradescope, where the otter plugin grades one submission in one process as
-this command does. An instructor running `convkit grade one.py` waits as long. The two checkouts' `convkit grade
-<the reference> --jobs 1` commands alternate, each in a fresh interpreter, after one untimed run of each (a cold
-disk cache). The median wall times and their ratio are printed as JSON. Make the baseline with, for example,
-`git worktree add /tmp/base <commit>`.
+This is how long a student waits on Gradescope, where the otter plugin grades one submission in one
+process as this command does. An instructor running `convkit grade one.py` waits as long. The two
+checkouts' `convkit grade <the reference> --jobs 1` commands alternate, each in a fresh interpreter,
+after one untimed run of each (a cold disk cache). The median wall times and their ratio are printed
+as JSON. Make the baseline with, for example, `git worktree add /tmp/base <commit>`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# this checkout's convkit, not an installed one: a worktree measures its commit
 sys.path[:0] = [
     str(REPO / "autograder"),
     str(REPO),
-]  # this checkout's convkit, not an installed one: a worktree measures its commit
+]
 
 from benchmarks.bench_scaling import timed_convkit  # noqa: E402 - after the repository is on the path
 

@@ -1,13 +1,15 @@
-"""Where the judge's CPU goes, per submission: the worker round trips (one at a time, and a check's plan at once),
-encoding and rebuilding values, the oracle and the bug signatures, comparisons, shrinking, the from-scratch
-policy, planning the checks, and the rest (the checks' own logic, input draws, results).
+"""Where the judge's CPU goes, per submission: the worker round trips (one at a time, and a check's
+plan at once), encoding and rebuilding values, the oracle and the bug signatures, comparisons,
+shrinking, the from-scratch policy, planning the checks, and the rest (the checks' own logic, input
+draws, results).
 
     python3 benchmarks/judge_cpu_split.py [--count 150]
 
-Grades the benchmark submissions (as `bench_scaling.py` does) at `--jobs 1`, where the judge is this process, with
-a few of the judge's functions wrapped to add up the CPU time spent in each (`time.process_time`), each part
-counted without the wrapped parts it calls. cProfile is no guide here: it inflates Python-heavy code several-fold
-against C and system calls (it put the policy at 11% of the judge, which this puts at 6%).
+Grades the benchmark submissions (as `bench_scaling.py` does) at `--jobs 1`, where the judge is this
+process, with a few of the judge's functions wrapped to add up the CPU time spent in each
+(`time.process_time`), each part counted without the wrapped parts it calls. cProfile is no guide
+here: it inflates Python-heavy code several-fold against C and system calls (it put the policy at
+11% of the judge, which this puts at 6%).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+# this checkout's convkit, not an installed one: a worktree measures its commit
 sys.path[:0] = [
     str(REPO / "autograder"),
     str(REPO),
-]  # this checkout's convkit, not an installed one: a worktree measures its commit
+]
 
 
 class Split:
@@ -82,9 +85,10 @@ def main() -> None:
     split.wrap(engine, "judge_from_scratch", "from-scratch policy")
     with tempfile.TemporaryDirectory() as folder:
         paths = submissions(args.count, Path(folder))
+        # warm: imports, the cache
         grade_batch(
             paths[:5], GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False
-        )  # warm: imports, the cache
+        )
         split.spent.clear()
         start = time.process_time()
         grade_batch(paths, GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)

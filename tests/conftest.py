@@ -17,7 +17,8 @@ from convkit.results import SubmissionResult
 
 
 def pytest_configure() -> None:
-    """xdist workers, judges and sandboxes share two cores: one torch thread each, or they oversubscribe."""
+    """xdist workers, judges and sandboxes share two cores: one torch thread each, or they
+    oversubscribe."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)
 
@@ -32,8 +33,9 @@ BASE_LINE = re.compile(r"^# base: (\S+)", re.MULTILINE)
 
 
 def expand(path: Path, folder: Path) -> Path:
-    """A catalog or attack file holds only what it changes; its `# base:` line names the correct submission it
-    changes. Write the whole submission (the base, then the file, whose definitions win) under the same name."""
+    """A catalog or attack file holds only what it changes; its `# base:` line names the correct
+    submission it changes. Write the whole submission (the base, then the file, whose definitions
+    win) under the same name."""
     text = path.read_text()
     match = BASE_LINE.search(text) if path.suffix == ".py" else None
     if match is None:
@@ -47,8 +49,8 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])")
 
 
 def unreadable(result: SubmissionResult) -> list[str]:
-    """What makes a submission's rendered feedback hard to read: lines over 200 characters, numbers with more
-    than four significant digits."""
+    """What makes a submission's rendered feedback hard to read: lines over 200 characters, numbers
+    with more than four significant digits."""
     problems = []
     texts = [question_markdown(question, result.partial) for question in result.questions]
     texts += [str(gradescope(result)["output"])]
@@ -70,8 +72,9 @@ DOCKERLIKE = Path(__file__).resolve().parent / "dockerlike.py"
 def docker_like(
     *command: str | Path, binds: dict[str, Path] | None = None, reachable_root: bool = True
 ) -> list[str]:
-    """`command` run as Docker's default confinement runs a container's root (`tests/dockerlike.py`), with
-    `binds` (target: source) in its file system and /root open to other users, as in a prepared grader image."""
+    """`command` run as Docker's default confinement runs a container's root
+    (`tests/dockerlike.py`), with `binds` (target: source) in its file system and /root open to
+    other users, as in a prepared grader image."""
     placed = [f"--bind={source}:{target}" for target, source in (binds or {}).items()]
     return [
         sys.executable,
@@ -84,7 +87,8 @@ def docker_like(
 
 
 def convkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`convkit ...` as an instructor types it, in a course folder of its own (never the repository)."""
+    """`convkit ...` as an instructor types it, in a course folder of its own (never the
+    repository)."""
     if cwd is None:
         cwd = Path(tempfile.mkdtemp(prefix="convkit-course-"))
     return subprocess.run(

@@ -1,15 +1,16 @@
-"""Run a command as Docker's default confinement runs a container's root: the tests' stand-in for Gradescope,
-PrairieLearn and Kubernetes graders.
+"""Run a command as Docker's default confinement runs a container's root: the tests' stand-in for
+Gradescope, PrairieLearn and Kubernetes graders.
 
     python tests/dockerlike.py [--reachable-root] [--bind SOURCE:TARGET]... -- COMMAND...
 
-As root, the command gets a mount namespace of its own (a container's file system is its own too) where
-`--bind` places folders (e.g. a harness's /autograder) and `--reachable-root` lets other users through /root, as
-an image whose Python lives there would after convkit's set-up (`chmod o+x /root`): nothing on the host changes.
-Then, as runc leaves a container's processes: only Docker's default capabilities in the bounding set (no
-CAP_SYS_ADMIN), no_new_privs, and a seccomp filter that refuses unshare, mount, umount2, setns and pivot_root
-(EPERM), clone with any namespace flag (EPERM) and clone3 (ENOSYS). Written apart from convkit's own filters, so
-that a mistake in those cannot hide itself here.
+As root, the command gets a mount namespace of its own (a container's file system is its own too)
+where `--bind` places folders (e.g. a harness's /autograder) and `--reachable-root` lets other users
+through /root, as an image whose Python lives there would after convkit's set-up (`chmod o+x
+/root`): nothing on the host changes. Then, as runc leaves a container's processes: only Docker's
+default capabilities in the bounding set (no CAP_SYS_ADMIN), no_new_privs, and a seccomp filter that
+refuses unshare, mount, umount2, setns and pivot_root (EPERM), clone with any namespace flag (EPERM)
+and clone3 (ENOSYS). Written apart from convkit's own filters, so that a mistake in those cannot
+hide itself here.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import struct
 from pathlib import Path
 
 DOCKER_CAPABILITIES = {0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31}
-"""CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT,
-MKNOD, AUDIT_WRITE, SETFCAP: what Docker gives a container by default."""
+"""CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW,
+SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP: what Docker gives a container by default."""
 REFUSED = {
     # audit arch, (unshare, mount, umount2, setns, pivot_root), clone, clone3
     "x86_64": (0xC000003E, (272, 165, 166, 308, 155), 56, 435),
@@ -75,9 +76,8 @@ def own_file_system(binds: list[tuple[str, str]], reachable_root: bool) -> None:
             mount(source, target, None, MS_BIND | MS_REC)
         os.close(original)
     for source, target in binds:
-        os.makedirs(
-            target, exist_ok=True
-        )  # a bare mount point on the host the first time; its contents stay here
+        # a bare mount point on the host the first time; its contents stay here
+        os.makedirs(target, exist_ok=True)
         mount(source, target, None, MS_BIND | MS_REC)
 
 

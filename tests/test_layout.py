@@ -44,9 +44,11 @@ FORBIDDEN = {
 }
 """What each part may not import, even through another module (module-level imports, followed)."""
 TEXT = {"convkit.output", "convkit.output.escaping", "convkit.output.numbers"}
-"""Output's pure-text leaves (escaping, numbers), which import nothing: checks word their failures with them."""
+"""Output's pure-text leaves (escaping, numbers), which import nothing: checks word their failures
+with them."""
 ENTRY = {"convkit.exercises.hidden.conftest"}
-"""`pytest convkit/exercises/hidden --impl FILE` runs a trusted file in process, as grading reads it."""
+"""`pytest convkit/exercises/hidden --impl FILE` runs a trusted file in process, as grading reads
+it."""
 
 
 def module_name(path: Path) -> str:
@@ -68,8 +70,9 @@ def _type_checking(node: ast.If) -> bool:
 
 @cache
 def imports(name: str) -> frozenset[str]:
-    """What `name` imports when it is imported: its top-level imports (not those under TYPE_CHECKING or in a
-    function), each as the most specific module that exists, or the outside package's name."""
+    """What `name` imports when it is imported: its top-level imports (not those under TYPE_CHECKING
+    or in a function), each as the most specific module that exists, or the outside package's
+    name."""
     path = modules()[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -103,9 +106,8 @@ def imports(name: str) -> frozenset[str]:
                 target = target.rpartition(".")[0]
             parents = [".".join(target.split(".")[:i]) for i in range(1, target.count(".") + 1)]
             mine = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
-            resolved.update(
-                p for p in parents if p in modules() and p not in mine
-            )  # a.b.c runs a and a.b first
+            # a.b.c runs a and a.b first
+            resolved.update(p for p in parents if p in modules() and p not in mine)
         resolved.add(target)
     return frozenset(resolved - {name})
 
@@ -173,7 +175,8 @@ def test_a_hidden_check_imports_one_module_of_convkit() -> None:
 
 
 def test_grading_reports_imports_no_torch() -> None:
-    """The zip's and PrairieLearn's report steps rewrite JSON: they must not pay for torch or the judge."""
+    """The zip's and PrairieLearn's report steps rewrite JSON: they must not pay for torch or the
+    judge."""
     code = "import sys, convkit.output.reports, convkit.output.feedback; print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('convkit.sandbox', 'convkit.batch'))))"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True

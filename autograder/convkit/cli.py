@@ -170,13 +170,13 @@ def run_grade(args: argparse.Namespace) -> int:
     many = len(args.submissions) > 1 or any(
         path.is_dir() or path.suffix == ".zip" for path in args.submissions
     )
-    pooled_here = (
-        args.jobs > 1 and args.scheduler is None and many
-    )  # judge processes, unless one submission is found
+    # judge processes, unless one submission is found
+    pooled_here = args.jobs > 1 and args.scheduler is None and many
     if pooled_here:
         from convkit.batch.forkserver import start_early
 
-        start_early()  # a batch will need judge processes: the server's imports overlap with this process's own
+        # a batch will need judge processes: the server's imports overlap with this process's own
+        start_early()
     from convkit.batch.collect import collect
     from convkit.output.outdir import GRADED, ensure_usable
     from convkit.sandbox.backends import choose
@@ -205,9 +205,10 @@ def run_grade(args: argparse.Namespace) -> int:
                 f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them",
                 file=sys.stderr,
             )
+        # graded here
         launched = (
             early_slot(backend, config) if args.scheduler is None and not pooled_here else None
-        )  # graded here
+        )
         try:
             return grade_found(
                 args, found, GradingRun(config, seed, assignment), backend, told, launched
@@ -225,7 +226,8 @@ def grade_found(
     told: str | None,
     launched: Slot | None,
 ) -> int:
-    """`convkit grade` once its arguments are checked: grade, keep each result as it comes, write the output."""
+    """`convkit grade` once its arguments are checked: grade, keep each result as it comes, write
+    the output."""
     with signals_deferred():  # torch among them: a Ctrl-C meanwhile is handled once they are done
         from convkit.batch.run import grade_batch, pooled
         from convkit.errors import BackendError, ClusterError, OutError, SandboxError
@@ -350,7 +352,8 @@ def floor(args: argparse.Namespace, assignment: AssignmentConfig) -> Isolation:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    """Start a real slot of each backend `auto` may use, strongest first, and say what isolation it gives;
+    """Start a real slot of each backend `auto` may use, strongest first, and say what isolation it
+    gives;
     `auto` grades with the first that starts and reaches the course's least isolation."""
     from convkit.errors import SandboxError
     from convkit.sandbox.backends import Backend, candidates, short_of

@@ -13,10 +13,12 @@
       InternalError       a hidden check itself broke
     Failed              the submission's fault: it costs the check it happens in
       CheckFailed         it answered, and the answer is wrong
-      StudentError        it could not answer: NotImplementedYet, MissingSymbol, StudentRaised, WorkerFailed
+      StudentError        it could not answer: NotImplementedYet, MissingSymbol, StudentRaised,
+                          WorkerFailed
 
-Two more stay inside the reading of a submission and become its `error` or `partial`: SubmissionError (the
-file cannot be graded at all) and Unparsable (a syntax error, below which nothing is read).
+Two more stay inside the reading of a submission and become its `error` or `partial`:
+SubmissionError (the file cannot be graded at all) and Unparsable (a syntax error, below which
+nothing is read).
 `convkit.worker.protocol.WireError` lives with the worker, which imports nothing of convkit.
 """
 
@@ -27,9 +29,10 @@ from convkit.results import Failure, Shown
 
 
 class Failed(Exception):
-    """A verdict against the submission: `reason` is a short phrase without data (reports group by it),
-    `detail` the one-line account with the data, `bug` the named bug the output matches (on proof), if any, and
-    `effect` what the output shows where no bug is named (`convkit.checking.effects`)."""
+    """A verdict against the submission: `reason` is a short phrase without data (reports group by
+    it), `detail` the one-line account with the data, `bug` the named bug the output matches (on
+    proof), if any, and `effect` what the output shows where no bug is named
+    (`convkit.checking.effects`)."""
 
     reason = "failed"
 
@@ -100,7 +103,8 @@ class StudentRaised(StudentError):
         named = f"raised {self.kind[:60]}" if self.kind != "an exception" else None
         super().__init__(said(where, account), reason=reason or named, bug=bug, shown=shown)
         self.inside: tuple[str, dict[str, tuple[int, ...] | None]] | None = None
-        """Where it came out of the grader's code for an earlier question (`student.misused` tells it so)."""
+        """Where it came out of the grader's code for an earlier question (`student.misused` tells
+        it so)."""
 
     @property
     def kind(self) -> str:
@@ -126,7 +130,8 @@ class StudentRaised(StudentError):
         return told
 
     def is_builtin(self, name: str) -> bool:
-        """Whether the exception is Python's `name` (ValueError, ...) or of a class derived from it."""
+        """Whether the exception is Python's `name` (ValueError, ...) or of a class derived from
+        it."""
         return ("builtins", name) in self.kinds
 
 
@@ -138,13 +143,15 @@ def said(where: str, account: str) -> str:
 
 
 class WorkerFailed(StudentError):
-    """The worker timed out, crashed, broke the protocol or sent too much; it is restarted for the next check."""
+    """The worker timed out, crashed, broke the protocol or sent too much; it is restarted for the
+    next check."""
 
     reason = "the worker failed"
 
 
 class GraderError(Exception):
-    """The grader's own fault: the submission cannot be graded, and says so instead of scoring zero."""
+    """The grader's own fault: the submission cannot be graded, and says so instead of scoring
+    zero."""
 
 
 class SandboxError(GraderError):
@@ -184,8 +191,8 @@ class BackendError(CommandError):
 
 
 class ClusterError(CommandError):
-    """The Dask cluster named by --scheduler cannot be used (not reachable, no workers, the extra not installed):
-    a problem of the command, said in one line before anything is graded."""
+    """The Dask cluster named by --scheduler cannot be used (not reachable, no workers, the extra
+    not installed): a problem of the command, said in one line before anything is graded."""
 
 
 class SubmissionError(Exception):

@@ -1,5 +1,6 @@
-"""What grading produces, as plain data: built by the judge, passed between processes as dictionaries, and
-turned into text only at the edge (`convkit.output.reports`), never parsed back."""
+"""What grading produces, as plain data: built by the judge, passed between processes as
+dictionaries, and turned into text only at the edge (`convkit.output.reports`), never parsed
+back."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ class GradeStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Submitter:
-    """Who handed a submission in, as far as the input says (a Gradescope export names them; a per-student
-    folder gives a name); empty where unknown. A group's names are joined by '; '."""
+    """Who handed a submission in, as far as the input says (a Gradescope export names them; a
+    per-student folder gives a name); empty where unknown. A group's names are joined by '; '."""
 
     name: str = ""
     sid: str = ""
@@ -28,8 +29,8 @@ class Submitter:
 
 @dataclass(frozen=True)
 class Value:
-    """A value as feedback shows it: a tensor's shape, dtype and (when small enough to read) its entries as
-    nested lists, or a short text for anything else."""
+    """A value as feedback shows it: a tensor's shape, dtype and (when small enough to read) its
+    entries as nested lists, or a short text for anything else."""
 
     text: str | None = None
     shape: tuple[int, ...] | None = None
@@ -39,7 +40,8 @@ class Value:
 
 @dataclass(frozen=True)
 class Shown:
-    """The failing call as the student should see it: the smallest input that still fails the same way."""
+    """The failing call as the student should see it: the smallest input that still fails the same
+    way."""
 
     call: str
     inputs: tuple[tuple[str, Value], ...]
@@ -52,19 +54,22 @@ class Shown:
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a check failed: `reason` names the kind of failure without data (reports group by it and by `bug`);
-    `detail` says it with the data, in one line; `bug` is the known bug the output matches, in words (what and
-    how to fix it); `shown` is the failing call with its values."""
+    """Why a check failed: `reason` names the kind of failure without data (reports group by it and
+    by `bug`);
+    `detail` says it with the data, in one line; `bug` is the known bug the output matches, in words
+    (what and how to fix it); `shown` is the failing call with its values."""
 
     reason: str
     detail: str
     bug: str | None = None
     shown: Shown | None = None
     effect: str | None = None
-    """What the output shows, exactly, where no bug is named: never a cause (`convkit.checking.effects`)."""
+    """What the output shows, exactly, where no bug is named: never a cause
+    (`convkit.checking.effects`)."""
     against: tuple[str, ...] = ()
-    """The bugs its failing cases rule out (their output is not the submission's): a bug another check of the
-    question names is not named where one of these rules it out (`convkit.checking.compare.settled`)."""
+    """The bugs its failing cases rule out (their output is not the submission's): a bug another
+    check of the question names is not named where one of these rules it out
+    (`convkit.checking.compare.settled`)."""
 
 
 @dataclass(frozen=True)

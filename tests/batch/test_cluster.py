@@ -1,4 +1,5 @@
-"""Grading on a real Dask cluster: a scheduler and two workers started here, on 127.0.0.1, stopped by the test."""
+"""Grading on a real Dask cluster: a scheduler and two workers started here, on 127.0.0.1, stopped
+by the test."""
 
 from __future__ import annotations
 
@@ -80,9 +81,8 @@ class LocalCluster:
             "--no-dashboard",
         )
         for index, name in enumerate(self.workers):
-            preload = (
-                ["--preload", "convkit.batch.cluster"] if index == 0 else []
-            )  # as the README says, and without
+            # as the README says, and without
+            preload = ["--preload", "convkit.batch.cluster"] if index == 0 else []
             self.start(
                 name, sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                 "--nthreads", "1", "--no-dashboard", "--name", name, "--host", "127.0.0.1",
@@ -126,9 +126,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
         source = STUBS if index == 4 else REFERENCE
         text = source.read_text() + f"\nimport time\ntime.sleep(1.5)  # {index}\n"
         if index == 2:
-            text = text.replace(
-                "return Y", "return Y.T", 1
-            )  # a bug: some checks fail, feedback is shown
+            # a bug: some checks fail, feedback is shown
+            text = text.replace("return Y", "return Y.T", 1)
         (folder / f"s{index}.py").write_text(text)
     return folder
 
@@ -169,8 +168,9 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(
     )
     assert done.returncode == 0, done.stderr
     assert files(out) == files(local_run)
-    # The scheduler unpickles every task, so imports the module of its function: never torch, which held up its first
-    # tasks by the length of an import. And a grading worker does not run Dask's profiler.
+    # The scheduler unpickles every task, so imports the module of its function: never torch, which
+    # held up its first tasks by the length of an import. And a grading worker does not run Dask's
+    # profiler.
     assert "libtorch" not in Path(f"/proc/{cluster.processes['scheduler'].pid}/maps").read_text()
     from distributed import Client
 
@@ -184,8 +184,9 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(
 def test_a_worker_adopts_the_transcripts_another_learned(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    """A submission graded on one worker, then on the other with the transcripts the first sent back: the second
-    runs no check (it learns nothing) and gives the same result. A seed no batch used, so neither knew it before."""
+    """A submission graded on one worker, then on the other with the transcripts the first sent
+    back: the second runs no check (it learns nothing) and gives the same result. A seed no batch
+    used, so neither knew it before."""
     from convkit.batch.cluster import Cluster, grade_on_worker
     from convkit.batch.jobs import read_job
     from convkit.results import SubmissionResult
@@ -251,9 +252,9 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(
 
 
 def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
-    """A task costs the client, the scheduler and a worker as much as an eighth of a submission: tasks hold up to
-    JOBS_PER_TASK submissions, the rest shared out over the tasks in flight, so that the batch's end is not one
-    worker grading a long task while the others idle."""
+    """A task costs the client, the scheduler and a worker as much as an eighth of a submission:
+    tasks hold up to JOBS_PER_TASK submissions, the rest shared out over the tasks in flight, so
+    that the batch's end is not one worker grading a long task while the others idle."""
     from convkit.batch.cluster import IN_FLIGHT_PER_THREAD, JOBS_PER_TASK, task_size
 
     assert JOBS_PER_TASK > 1 and IN_FLIGHT_PER_THREAD == 2
@@ -271,8 +272,8 @@ def test_tasks_hold_several_submissions_but_the_last_ones_few() -> None:
 
 
 def test_tasks_keep_the_order_and_a_bound_on_their_bytes() -> None:
-    """Jobs go out in order, every one once; a task's submissions hold at most TASK_BYTES together, unless one
-    alone is larger (it then travels alone, as it did with one submission per task)."""
+    """Jobs go out in order, every one once; a task's submissions hold at most TASK_BYTES together,
+    unless one alone is larger (it then travels alone, as it did with one submission per task)."""
     from convkit.batch.cluster import TASK_BYTES, tasks_of
     from convkit.batch.jobs import Job
 
@@ -284,19 +285,21 @@ def test_tasks_keep_the_order_and_a_bound_on_their_bytes() -> None:
     assert [job.index for task in tasks for job in task] == list(range(len(jobs)))
     assert [len(task) for task in tasks][:4] == [2, 1, 2, 4]
     assert all(len(task) == 1 or sum(len(job.data) for job in task) <= TASK_BYTES for task in tasks)
+    # no count: one per task
     assert [len(task) for task in tasks_of(jobs[:3], None, 2)] == [
         1,
         1,
         1,
-    ]  # no count: one per task
+    ]
 
 
 def test_a_failed_task_costs_only_the_submission_that_fails_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A task of several submissions that fails (its judge raising here; a worker killed over and over on a real
-    cluster) is split: each of its submissions is graded again alone, and only the one that fails alone is
-    ungradable, as in a local run. An in-process cluster, so that the judge can be made to fail."""
+    """A task of several submissions that fails (its judge raising here; a worker killed over and
+    over on a real cluster) is split: each of its submissions is graded again alone, and only the
+    one that fails alone is ungradable, as in a local run. An in-process cluster, so that the judge
+    can be made to fail."""
     from distributed import LocalCluster as DaskCluster
 
     from convkit.batch import pool
@@ -482,8 +485,8 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
-    """Something that accepts connections but never speaks Dask (the dashboard's port, pasted by mistake) made
-    Client wait forever."""
+    """Something that accepts connections but never speaks Dask (the dashboard's port, pasted by
+    mistake) made Client wait forever."""
     import socket
     import threading
 
@@ -544,8 +547,9 @@ def wait_for_a_result(out: Path, run: subprocess.Popen[str]) -> None:
 def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(
     batch: Path, local_run: Path, tmp_path: Path
 ) -> None:
-    """Dask cancels a client's tasks when it loses the scheduler, and none completes once it gives up: the batch
-    once waited forever. It stops at once, keeps what was graded, and --resume grades the rest (here locally)."""
+    """Dask cancels a client's tasks when it loses the scheduler, and none completes once it gives
+    up: the batch once waited forever. It stops at once, keeps what was graded, and --resume grades
+    the rest (here locally)."""
     lonely = LocalCluster(tmp_path, workers=("worker-a",))
     out = tmp_path / "out"
     command = [
@@ -598,7 +602,8 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(
 def test_a_cluster_left_without_workers_stops_the_batch(
     batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tasks wait for a worker forever; the batch waits WORKERLESS_TIMEOUT seconds for one, then stops."""
+    """Tasks wait for a worker forever; the batch waits WORKERLESS_TIMEOUT seconds for one, then
+    stops."""
     from convkit.batch import cluster
     from convkit.batch.run import grade_batch
     from convkit.errors import ClusterError
@@ -631,9 +636,8 @@ def test_a_cluster_left_without_workers_stops_the_batch(
 
     try:
         lonely.up()
-        thread = threading.Thread(
-            target=grade, daemon=True
-        )  # a regression would wait forever: the test must not
+        # a regression would wait forever: the test must not
+        thread = threading.Thread(target=grade, daemon=True)
         thread.start()
         thread.join(120)
     finally:

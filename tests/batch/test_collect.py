@@ -1,5 +1,5 @@
-"""Finding submissions and their students: Gradescope exports (folder and zip), per-student folders, loose files;
-every file graded or listed as skipped with its reason; names that never collide."""
+"""Finding submissions and their students: Gradescope exports (folder and zip), per-student folders,
+loose files; every file graded or listed as skipped with its reason; names that never collide."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from tests.conftest import REFERENCE, STUBS
 
 
 def export(root: Path, students: int = 20) -> Path:
-    """A Gradescope "Export Submissions" folder: 20 single-student submissions and a group, with the cases
-    the issue names (two students uploading files of the same name, a student with two files, an empty folder)."""
+    """A Gradescope "Export Submissions" folder: 20 single-student submissions and a group, with the
+    cases the issue names (two students uploading files of the same name, a student with two files,
+    an empty folder)."""
     folder = root / "assignment_4242_export"
     metadata = {}
     for number in range(students):
@@ -116,9 +117,8 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
         zipped.writestr(link, "/etc/passwd")
         zipped.writestr("assignment_4242_export/submission_1001/huge.py", "#" * (3 << 20))
         zipped.writestr("assignment_4242_export/submission_1002/corrupt.py", "# CORRUPT-MARK")
-    archive.write_bytes(
-        archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX")
-    )  # its CRC no longer matches
+    # its CRC no longer matches
+    archive.write_bytes(archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX"))
     collection = collect([archive], tmp_path / "scratch")
     assert {item.name for item in collection.submissions} == {
         "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
@@ -139,9 +139,8 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
 def test_per_student_folders_and_loose_files(tmp_path: Path) -> None:
     for student in ("alice", "bob"):
         (tmp_path / "subs" / student).mkdir(parents=True)
-        (tmp_path / "subs" / student / "convolutions.ipynb").write_text(
-            "{}"
-        )  # the same file name twice
+        # the same file name twice
+        (tmp_path / "subs" / student / "convolutions.ipynb").write_text("{}")
     (tmp_path / "subs" / "bob" / "old").mkdir()
     (tmp_path / "subs" / "bob" / "old" / "convolutions.py").write_text("x = 1")
     (tmp_path / "subs" / "carol.py").write_text("x = 1")
@@ -241,6 +240,5 @@ def test_export_metadata_may_repeat_itself_with_aliases(tmp_path: Path) -> None:
     (tmp_path / METADATA).write_text(metadata)
     listed, found = collect([tmp_path], tmp_path / "scratch").submissions
     assert found.student == Submitter("Ada", "7", "") and found.nothing is None
-    assert (
-        listed.name == "copy" and listed.student == found.student and listed.nothing
-    )  # listed, no folder
+    # listed, no folder
+    assert listed.name == "copy" and listed.student == found.student and listed.nothing

@@ -1,4 +1,5 @@
-"""One judge process per job: a judge that dies costs only the submission it was grading, and is replaced."""
+"""One judge process per job: a judge that dies costs only the submission it was grading, and is
+replaced."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ def test_a_judge_that_dies_costs_only_its_submission(tmp_path: Path) -> None:
 
 
 def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
-    """Each judge closes its sandbox as it stops (its zygote reaps and exits): asked one after another and waited
-    for in between, sixteen judges would stop in sixteen times one's time."""
+    """Each judge closes its sandbox as it stops (its zygote reaps and exits): asked one after
+    another and waited for in between, sixteen judges would stop in sixteen times one's time."""
     from convkit.batch.pool import Usage
 
     calls: list[str] = []
@@ -95,8 +96,8 @@ def test_a_pool_asks_every_judge_to_stop_before_waiting_for_any() -> None:
 def test_a_judge_that_cannot_be_replaced_keeps_the_lost_result_and_leaves_no_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A dead judge's submission is handed on (ungradable) before its replacement starts; a replacement that
-    cannot start is stopped, and the batch stops with the reason."""
+    """A dead judge's submission is handed on (ungradable) before its replacement starts; a
+    replacement that cannot start is stopped, and the batch stops with the reason."""
     from convkit.batch.pool import JudgeProcess
     from convkit.errors import SandboxError
 
@@ -151,8 +152,9 @@ print(json.dumps({"code": code, "launches": launches, "spawned_by": sorted(set(s
 def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_importing_torch(
     tmp_path: Path,
 ) -> None:
-    """The sandbox imports torch while convkit grade does (a second each, one after the other before): the slot
-    is launched before the judge's modules are imported, and the judge grades with that slot."""
+    """The sandbox imports torch while convkit grade does (a second each, one after the other
+    before): the slot is launched before the judge's modules are imported, and the judge grades with
+    that slot."""
     out = tmp_path / "out"
     args = ["grade", str(REFERENCE), "--out", str(out), "--jobs", "1", "--backend", "plain"]
     args += ["--seed", "1"]
@@ -175,8 +177,8 @@ def test_convkit_grade_launches_the_sandbox_of_a_one_process_batch_before_import
 def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A slot launched early for bubblewrap that `auto` picked, which cannot start, is closed; the judge then
-    grades with the plain sandbox and says so, as it does without launching early."""
+    """A slot launched early for bubblewrap that `auto` picked, which cannot start, is closed; the
+    judge then grades with the plain sandbox and says so, as it does without launching early."""
     from convkit.batch.pool import InlineJudge
     from convkit.sandbox.backends import Backend
     from convkit.sandbox.slot import early_slot
@@ -200,8 +202,9 @@ def test_a_launched_slot_that_cannot_start_gives_way_to_the_plain_fallback(
 
 
 def test_a_judge_whose_parent_has_gone_ends_quietly() -> None:
-    """A run stopped while its judges start closes their pipes: a judge that then reports its slot ready ends
-    without a traceback (multiprocessing prints one and exits 1 for any exception left)."""
+    """A run stopped while its judges start closes their pipes: a judge that then reports its slot
+    ready ends without a traceback (multiprocessing prints one and exits 1 for any exception
+    left)."""
     from convkit.batch.forkserver import CONTEXT
     from convkit.batch.pool import judge_process
 

@@ -1,5 +1,5 @@
-"""Results stream out as they finish: an interrupted run keeps what it graded, and `--resume` finishes it into
-the same files an uninterrupted run writes."""
+"""Results stream out as they finish: an interrupted run keeps what it graded, and `--resume`
+finishes it into the same files an uninterrupted run writes."""
 
 from __future__ import annotations
 
@@ -112,8 +112,9 @@ def test_a_stopped_run_keeps_what_it_graded_and_resume_finishes_it_identically(
 
 @pytest.mark.parametrize("after", [0.5, 0.8, 1.1, 1.4, 2.0])
 def test_ctrl_c_while_starting_says_one_line(batch: Path, tmp_path: Path, after: float) -> None:
-    """Ctrl-C reaches the whole process group, the judges' fork server too, which is still importing torch then
-    (and this process may be too, or starting its judges): the run says one line, no traceback, and exits 130."""
+    """Ctrl-C reaches the whole process group, the judges' fork server too, which is still importing
+    torch then (and this process may be too, or starting its judges): the run says one line, no
+    traceback, and exits 130."""
     command = [
         sys.executable,
         "-m",
@@ -147,9 +148,9 @@ def test_ctrl_c_while_starting_says_one_line(batch: Path, tmp_path: Path, after:
 
 
 def test_a_caught_keyboard_interrupt_keeps_the_exit_status(tmp_path: Path) -> None:
-    """Run as `python -m`, CPython ends by SIGINT, whatever `sys.exit` says, once a KeyboardInterrupt left an
-    exec() of a string (as one does when Ctrl-C comes while an import builds a dataclass); convkit clears that
-    before it returns."""
+    """Run as `python -m`, CPython ends by SIGINT, whatever `sys.exit` says, once a
+    KeyboardInterrupt left an exec() of a string (as one does when Ctrl-C comes while an import
+    builds a dataclass); convkit clears that before it returns."""
     (tmp_path / "stopped.py").write_text(
         "import sys\n"
         "from convkit.interrupts import keep_exit_status\n"
@@ -219,9 +220,10 @@ def test_resume_refuses_a_folder_no_grading_run_wrote(tmp_path: Path) -> None:
 
 
 def test_a_signal_during_a_results_write_waits_for_the_write_whatever_threads_run() -> None:
-    """Ctrl-C (or SIGTERM) while a result is written takes effect once it is written whole. With another thread
-    running (torch starts some, so does the progress bar), blocking the signal in the main thread did not hold it:
-    the kernel handed it to the other thread and Python raised KeyboardInterrupt mid-write."""
+    """Ctrl-C (or SIGTERM) while a result is written takes effect once it is written whole. With
+    another thread running (torch starts some, so does the progress bar), blocking the signal in the
+    main thread did not hold it: the kernel handed it to the other thread and Python raised
+    KeyboardInterrupt mid-write."""
     import os
     import signal
     import threading
@@ -251,8 +253,8 @@ def test_a_signal_during_a_results_write_waits_for_the_write_whatever_threads_ru
 def test_the_final_output_is_what_rendering_the_results_afresh_writes(
     uninterrupted: Path, tmp_path: Path
 ) -> None:
-    """The final folder links the submission folders written while grading and reads back their records: the
-    same bytes as writing every result afresh, in input order."""
+    """The final folder links the submission folders written while grading and reads back their
+    records: the same bytes as writing every result afresh, in input order."""
     from convkit.batch.run import Batch
     from convkit.output.reports import write_all
     from convkit.results import SubmissionResult

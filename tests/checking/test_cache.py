@@ -1,5 +1,6 @@
-"""The judge's cache of oracle answers and bug outputs: a hit is exactly what computing again gives, keys tell
-apart every dtype, shape, bit and argument type, and grades do not depend on what the process graded before."""
+"""The judge's cache of oracle answers and bug outputs: a hit is exactly what computing again gives,
+keys tell apart every dtype, shape, bit and argument type, and grades do not depend on what the
+process graded before."""
 
 from __future__ import annotations
 
@@ -58,9 +59,8 @@ def test_any_difference_is_another_key(other: dict[str, object]) -> None:
     calls, compute = counting()
     cache.computed("f", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
     cache.computed("f", other, compute)
-    cache.computed(
-        "g", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute
-    )  # another computation
+    # another computation
+    cache.computed("g", {"X": torch.tensor([1.0, 2.0]), "p": (1, 2)}, compute)
     assert len(calls) == 3
 
 
@@ -112,7 +112,8 @@ def test_listed_errors_are_cached_and_others_are_not() -> None:
 
 
 class Traced(IndexError):
-    """An error that copies and pickles with its traceback, as tblib (a dependency of Dask) makes every error do."""
+    """An error that copies and pickles with its traceback, as tblib (a dependency of Dask) makes
+    every error do."""
 
     def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
         return (rebuilt, (self.args, self.__traceback__))
@@ -124,8 +125,8 @@ def rebuilt(args: tuple[object, ...], traceback: object) -> Traced:
 
 @pytest.mark.parametrize("error", [IndexError, Traced])
 def test_a_cached_error_keeps_nothing_of_the_frames_that_raised_it(error: type[IndexError]) -> None:
-    """A replayed error is a fresh one without a traceback: the cache must not hold a submission's objects alive
-    through the frames of the call that raised (nor those of any replay)."""
+    """A replayed error is a fresh one without a traceback: the cache must not hold a submission's
+    objects alive through the frames of the call that raised (nor those of any replay)."""
     import gc
     import weakref
 
@@ -163,7 +164,8 @@ def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_grades_do_not_depend_on_what_was_graded_before(tmp_path: Path) -> None:
-    """A cold cache and one warmed by other submissions (some of them shrunk) give identical results."""
+    """A cold cache and one warmed by other submissions (some of them shrunk) give identical
+    results."""
     catalog = CORPORA / "catalog"
     buggy = expand(catalog / "pad_stride__pad_one_side.py", tmp_path)
     cold = grade_in_process(buggy, seed=3)

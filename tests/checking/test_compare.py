@@ -1,5 +1,6 @@
-"""Comparisons, bug signatures, probes and shrinking: each failure has a reason to group by, a one-line detail,
-the named bug on proof (or what the output shows), and the smallest failing input the judge could find."""
+"""Comparisons, bug signatures, probes and shrinking: each failure has a reason to group by, a
+one-line detail, the named bug on proof (or what the output shows), and the smallest failing input
+the judge could find."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def test_each_kind_of_wrong_answer_has_its_reason(value: object, reason: str, de
 
 
 def test_a_first_wrong_entry_that_reads_as_expected_says_how_far_off_it_is() -> None:
-    """Four significant digits can show 1 for both 1 and 1.0003: the line then says by how much it is off."""
+    """Four significant digits can show 1 for both 1 and 1.0003: the line then says by how much it
+    is off."""
     from convkit.checking.values import plain
     from convkit.output.feedback import shown_lines
     from convkit.results import Shown
@@ -93,7 +95,8 @@ def test_the_kind_of_value_can_name_the_bug_itself() -> None:
 
 
 def test_signatures_name_the_first_matching_bug_and_nothing_else() -> None:
-    """What used to be generic bugs (transposed, rows never computed, cut short) are effects now: no signature."""
+    """What used to be generic bugs (transposed, rows never computed, cut short) are effects now: no
+    signature."""
     X, K = torch.rand(4, 5), torch.rand(2, 3)
     inputs = {"X": X, "K": K}
     expected = oracle.corr2d(X, K)
@@ -207,8 +210,8 @@ def test_a_failure_is_shrunk_to_the_smallest_input_failing_the_same_way(tmp_path
 
 
 def test_shrinking_cuts_big_first_and_never_repeats_a_call(tmp_path: Path) -> None:
-    """Code wrong on every input shrinks to one entry per dimension at once; no input is sent twice, and inputs the
-    oracle rejects (a kernel larger than X) cost no call."""
+    """Code wrong on every input shrinks to one entry per dimension at once; no input is sent twice,
+    and inputs the oracle rejects (a kernel larger than X) cost no call."""
     always_wrong = student(
         tmp_path,
         "_reference_corr2d = corr2d\ndef corr2d(X, K):\n    return _reference_corr2d(X, K) + 1",
@@ -233,20 +236,23 @@ def test_shrinking_cuts_big_first_and_never_repeats_a_call(tmp_path: Path) -> No
 
 
 def test_inputs_with_an_empty_dimension_are_shrunk_without_error() -> None:
-    """A dimension of length 0 or 1 cannot be cut: it is left as it is, and the others are still cut."""
+    """A dimension of length 0 or 1 cannot be cut: it is left as it is, and the others are still
+    cut."""
     candidates = list(
         smaller(
             {"X": torch.zeros(0, 3), "K": torch.ones(1, 2)}, {"X": ("h", "w"), "K": ("kh", "kw")}
         )
     )
     shapes = {(tuple(case["X"].shape), tuple(case["K"].shape)) for case in candidates}
+    # the last: values
     assert shapes == {((0, 1), (1, 2)), ((0, 2), (1, 2)), ((0, 3), (1, 1)), ((0, 3), (1, 2))}, (
         shapes
-    )  # the last: values
+    )
 
 
 def test_functions_sharing_an_oracle_do_not_share_answers() -> None:
-    """The oracle's answers are cached by the call as the function makes it: parameters and keywords included."""
+    """The oracle's answers are cached by the call as the function makes it: parameters and keywords
+    included."""
 
     def pad(X: torch.Tensor, padding: int = 0) -> torch.Tensor:
         return torch.nn.functional.pad(X, (padding,) * 4)
@@ -259,10 +265,19 @@ def test_functions_sharing_an_oracle_do_not_share_answers() -> None:
 
 
 def test_square_only_code_is_told_the_sizes_it_gave(tmp_path: Path) -> None:
-    """Code that uses X's height for its width too: the sizes of the output it gave, never a guessed cause."""
-    square_only = student(tmp_path, "def corr2d(X, K):\n    h, w = K.shape\n    n = X.shape[0]\n    Y = torch.zeros((n - h + 1, n - w + 1))\n"
-                                    "    for i in range(Y.shape[0]):\n        for j in range(Y.shape[1]):\n"
-                                    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n    return Y")  # fmt: skip
+    """Code that uses X's height for its width too: the sizes of the output it gave, never a guessed
+    cause."""
+    square_only = student(
+        tmp_path,
+        "def corr2d(X, K):\n"
+        "    h, w = K.shape\n"
+        "    n = X.shape[0]\n"
+        "    Y = torch.zeros((n - h + 1, n - w + 1))\n"
+        "    for i in range(Y.shape[0]):\n"
+        "        for j in range(Y.shape[1]):\n"
+        "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n"
+        "    return Y",
+    )
     with pytest.raises(CheckFailed) as failed:
         expect_call(square_only, CORR2D, X=torch.rand(4, 6), K=torch.rand(2, 2))
     assert failed.value.bug is None and "column where 2 were expected" in str(
@@ -271,8 +286,9 @@ def test_square_only_code_is_told_the_sizes_it_gave(tmp_path: Path) -> None:
 
 
 def test_a_bug_contradicted_by_a_right_answer_of_the_check_is_not_named(tmp_path: Path) -> None:
-    """FLIPPED matches the failing call, but the check saw the code answer right where a flipped kernel would have
-    been wrong: it is not the cause, and the feedback says what the output shows instead."""
+    """FLIPPED matches the failing call, but the check saw the code answer right where a flipped
+    kernel would have been wrong: it is not the cause, and the feedback says what the output shows
+    instead."""
     odd = student(
         tmp_path,
         "_c = corr2d\ndef corr2d(X, K):\n    return _c(X, K.flip(0, 1)) if X.shape[0] == 3 else _c(X, K)",
@@ -324,8 +340,8 @@ def test_a_probe_changes_one_thing_and_says_what_it_saw(tmp_path: Path) -> None:
 def test_an_error_in_the_graders_code_for_an_earlier_question_is_told_as_the_call_that_caused_it(
     tmp_path: Path,
 ) -> None:
-    """corr2d_multi_in_out passing corr2d_multi_in a kernel read as (c_i, c_o, h, w): the student's call, never torch's
-    words alone from code the student did not write."""
+    """corr2d_multi_in_out passing corr2d_multi_in a kernel read as (c_i, c_o, h, w): the student's
+    call, never torch's words alone from code the student did not write."""
     mixed = student(
         tmp_path,
         "def corr2d_multi_in_out(X, K):\n    return torch.stack([corr2d_multi_in(X, K[:, o]) for o in range(K.shape[1])])",
@@ -348,8 +364,18 @@ def test_an_empty_result_is_shown_as_empty() -> None:
 
 
 def test_modified_inputs_are_named(tmp_path: Path) -> None:
-    inplace = student(tmp_path, "_correct = corr2d\ndef corr2d(X, K):\n    K.mul_(1)\n    X += 0\n    return _correct(X, K)\n"
-                                "def corr2d(X, K, _c=_correct):\n    out = _c(X, K)\n    X.zero_()\n    return out")  # fmt: skip
+    inplace = student(
+        tmp_path,
+        "_correct = corr2d\n"
+        "def corr2d(X, K):\n"
+        "    K.mul_(1)\n"
+        "    X += 0\n"
+        "    return _correct(X, K)\n"
+        "def corr2d(X, K, _c=_correct):\n"
+        "    out = _c(X, K)\n"
+        "    X.zero_()\n"
+        "    return out",
+    )
     with pytest.raises(CheckFailed) as failed:
         expect_call(inplace, CORR2D, X=torch.rand(3, 3) + 1, K=torch.rand(2, 2))
     assert failed.value.reason == "modified its input" and "X.clone()" in str(failed.value.bug)

@@ -1,5 +1,6 @@
-"""What a wrong output shows, from the output and the expected one alone: each relation on its own case, that a
-relation is said only where every failing case agrees, and that no student value can make one raise."""
+"""What a wrong output shows, from the output and the expected one alone: each relation on its own
+case, that a relation is said only where every failing case agrees, and that no student value can
+make one raise."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def test_channels_are_named_as_the_layout_says(
 
 
 def test_windows_a_function_declares_name_the_wrong_outputs() -> None:
-    """The running maximum that starts at 0: wrong exactly where a window holds only negative values."""
+    """The running maximum that starts at 0: wrong exactly where a window holds only negative
+    values."""
     X = torch.tensor([[-1.0, -2.0, 3.0], [-4.0, -5.0, 6.0], [7.0, 8.0, 9.0]])
     expected = pool2d(X, (2, 2))
     actual = expected.clamp(min=0)
@@ -109,16 +111,16 @@ def test_a_relation_is_said_only_where_every_case_agrees() -> None:
     scaled = Case({"X": X, "K": K}, EXPECTED, EXPECTED * 2)
     shifted = Case({"X": X, "K": K}, EXPECTED, EXPECTED + 1)
     assert describe([scaled, shifted], PLANE) is None
-    tiny = Case(
-        {}, torch.tensor([[3.0]]), torch.tensor([[6.0]])
-    )  # one entry is a multiple of anything: it tells nothing
+    # one entry is a multiple of anything: it tells nothing
+    tiny = Case({}, torch.tensor([[3.0]]), torch.tensor([[6.0]]))
     assert affine(tiny, PLANE) is UNDECIDED
     assert describe([tiny], PLANE) is None
     assert describe([scaled, tiny], PLANE) == "every entry is 2 times the expected one"
 
 
 def test_a_coincidence_of_size_one_is_never_a_source() -> None:
-    """Everything small has size 1: a size is said to be an input's only when it is of the axis's own kind."""
+    """Everything small has size 1: a size is said to be an input's only when it is of the axis's
+    own kind."""
     X1, K1 = torch.randn(1, 4), torch.randn(1, 2)
     expected = F.conv2d(X1[None, None], K1[None, None])[0, 0]  # (1, 3)
     said = relation([Case({"X": X1, "K": K1}, expected, torch.zeros(1, 1))], PLANE)

@@ -1,5 +1,6 @@
-"""Hostile submissions (tests/corpora/attacks/) graded in one batch per backend: each scores what its expectation says,
-the batch stays fast, and nothing survives it (processes, files of worker uids, changes to the grader's files).
+"""Hostile submissions (tests/corpora/attacks/) graded in one batch per backend: each scores what
+its expectation says, the batch stays fast, and nothing survives it (processes, files of worker
+uids, changes to the grader's files).
 
 The batch grades with the assignment's own choices, so the from-scratch policy is in its default
 mode, "feedback": an attack that calls a library routine it may not keeps its points, and its
@@ -83,7 +84,8 @@ def _status_uid(pid: str) -> int | None:
 
 
 def _under_live_zygote(pid: str) -> bool:
-    """True for a worker (or its child) of a grading run still going on, e.g. another test session's."""
+    """True for a worker (or its child) of a grading run still going on, e.g. another test
+    session's."""
     for _ in range(64):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
@@ -117,7 +119,8 @@ def _stray_processes() -> list[str]:
 
 
 def _worker_files() -> list[str]:
-    """Entries under /tmp, /var/tmp and /dev/shm owned by a worker uid, other than live grading runs' workdirs."""
+    """Entries under /tmp, /var/tmp and /dev/shm owned by a worker uid, other than live grading
+    runs' workdirs."""
     owned = []
     for root in ("/tmp", "/var/tmp", "/dev/shm"):
         for directory, subdirs, files in os.walk(root):
@@ -134,7 +137,8 @@ def _worker_files() -> list[str]:
 
 
 class HostShmem:
-    """The machine's tmpfs and shared memory in use (/proc/meminfo's Shmem), sampled while a block runs."""
+    """The machine's tmpfs and shared memory in use (/proc/meminfo's Shmem), sampled while a block
+    runs."""
 
     def __enter__(self) -> HostShmem:
         self.start = self.peak = self.read()
@@ -168,8 +172,8 @@ def _settled(probe, seconds: float = 10.0) -> list[str]:  # type: ignore[no-unty
 
 
 def in_a_container(paths: list[Path], out: Path) -> list[SubmissionResult]:
-    """`paths` graded by `convkit grade --backend landlock` inside Docker's default confinement (no namespaces),
-    with CONFIG's limits; the results as the run recorded them, in input order."""
+    """`paths` graded by `convkit grade --backend landlock` inside Docker's default confinement (no
+    namespaces), with CONFIG's limits; the results as the run recorded them, in input order."""
     limits = [
         f"--{item.name.replace('_', '-')}={getattr(CONFIG, item.name)}" for item in fields(CONFIG)
     ]
@@ -234,9 +238,10 @@ def graded(
                 paths, GradingRun(CONFIG, 1), choose(request.param), progress=False
             ).results
     elapsed = time.monotonic() - started
-    # The fillers write 2,000 MB each unless bounded. Every worker's writable places are tmpfs of tmp_bytes each;
-    # the other backend's batch may run at the same time on the other test process, with as many workers. A
-    # landlock worker writes only its scratch folder, on the disk, whose bound the zygote enforces itself.
+    # The fillers write 2,000 MB each unless bounded. Every worker's writable places are tmpfs of
+    # tmp_bytes each; the other backend's batch may run at the same time on the other test process,
+    # with as many workers. A landlock worker writes only its scratch folder, on the disk, whose
+    # bound the zygote enforces itself.
     tmp_bytes = CONFIG.limits().tmp_bytes
     budget = 2 * CONFIG.jobs * len(WRITABLE) * tmp_bytes + (64 << 20)
     grew = shmem.peak - shmem.start
@@ -293,8 +298,8 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
 
 
 def test_feedback_on_attacks_is_readable(graded: dict[str, SubmissionResult]) -> None:
-    """Whatever a hostile submission prints or raises, no feedback line is over 200 characters or shows a number
-    with more than four significant digits."""
+    """Whatever a hostile submission prints or raises, no feedback line is over 200 characters or
+    shows a number with more than four significant digits."""
     problems = [
         f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)
     ]

@@ -1,15 +1,19 @@
-"""The hidden suites against realistic submissions: a catalog of single-bug files and honest files in many styles.
+"""The hidden suites against realistic submissions: a catalog of single-bug files and honest files
+in many styles.
 
-* `tests/corpora/catalog/<question>__<bug>.py`: a complete submission, correct except for one bug in <question>
-  (described in its first line). It must lose points on that question and on no other one: grading substitutes
-  correct versions of earlier questions, so one bug costs points once.
-* `tests/corpora/catalog2/<question>__<bug>.py`: a second catalog in the same form, written for feedback without looking
-  at the checks (a held-out measure of how often the judge names a bug it was not written against).
-* `tests/corpora/catalog3/<question>__<bug>.py`: a third, written from the stubs, the book and the reference alone, by
-  someone who had read neither the checks nor the first two catalogs: less common bugs, which feedback must
-  describe (a bug on proof, else what the output shows) without ever naming a wrong cause.
-* `tests/corpora/honest/*`: correct submissions in the learners' own styles (book loops, unfold, einsum, F.conv2d,
-  torch.optim, a notebook with magics, shell lines and plots). They must get full marks.
+* `tests/corpora/catalog/<question>__<bug>.py`: a complete submission, correct except for one bug in
+  <question> (described in its first line). It must lose points on that question and on no other
+  one: grading substitutes correct versions of earlier questions, so one bug costs points once.
+* `tests/corpora/catalog2/<question>__<bug>.py`: a second catalog in the same form, written for
+  feedback without looking at the checks (a held-out measure of how often the judge names a bug it
+  was not written against).
+* `tests/corpora/catalog3/<question>__<bug>.py`: a third, written from the stubs, the book and the
+  reference alone, by someone who had read neither the checks nor the first two catalogs: less
+  common bugs, which feedback must describe (a bug on proof, else what the output shows) without
+  ever naming a wrong cause.
+* `tests/corpora/honest/*`: correct submissions in the learners' own styles (book loops, unfold,
+  einsum, F.conv2d, torch.optim, a notebook with magics, shell lines and plots). They must get full
+  marks.
 
 They are graded with the assignment's own choices: the from-scratch policy, in mode "feedback",
 must name the library calls that `SCRATCH` lists, and find nothing in any other answer.
@@ -203,8 +207,8 @@ def test_no_failure_leaks_grader_internals(graded: dict[str, SubmissionResult]) 
 
 
 def described(result: SubmissionResult, question: str) -> bool:
-    """Whether the question's feedback says what is wrong in words: a bug (named on proof) or what its output
-    shows, in some failed check."""
+    """Whether the question's feedback says what is wrong in words: a bug (named on proof) or what
+    its output shows, in some failed check."""
     return any(
         check.failure and (check.failure.bug or check.failure.effect)
         for q in result.questions
@@ -224,8 +228,8 @@ def test_bugs_are_caught_and_described(
     rate: float,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Every bug of the kit's own catalog is described in words (named, or what its output shows); at least 80% of
-    those caught of the second and third, written apart from the checks."""
+    """Every bug of the kit's own catalog is described in words (named, or what its output shows);
+    at least 80% of those caught of the second and third, written apart from the checks."""
     targets = {
         path: next(q for q in graded[key(path)].questions if q.question == _target(path))
         for path in catalog
@@ -247,9 +251,10 @@ def test_bugs_are_caught_and_described(
 HEADLINES: dict[str, str | list[str] | None] = json.loads(
     (CORPORA / "catalog_headlines.json").read_text()
 )
-"""For every catalog file, what a bug named on its question may say (a distinctive part of its words, or one of
-several where two checks each prove a cause of their own), or null: no bug may be named, only effects. Written
-by reading each file's bug against the feedback, apart from the checks."""
+"""For every catalog file, what a bug named on its question may say (a distinctive part of its
+words, or one of several where two checks each prove a cause of their own), or null: no bug may be
+named, only effects. Written by reading each file's bug against the feedback, apart from the
+checks."""
 
 
 @pytest.mark.parametrize("path", [*CATALOG, *CATALOG2, *CATALOG3], ids=key)
@@ -282,7 +287,8 @@ def test_the_policy_finds_the_library_calls_and_nothing_else(graded: Graded) -> 
 
 
 def test_feedback_is_readable(graded: dict[str, SubmissionResult]) -> None:
-    """No feedback line over 200 characters, and no number with more than four significant digits."""
+    """No feedback line over 200 characters, and no number with more than four significant
+    digits."""
     problems = [
         f"{name}: {problem}" for name, result in graded.items() for problem in unreadable(result)
     ]

@@ -1,5 +1,5 @@
-"""convkit as an instructor installs it: a wheel (not editable, no extras) in a new virtual environment, then
-`convkit build` and `convkit grade` from a folder that is not the repository.
+"""convkit as an instructor installs it: a wheel (not editable, no extras) in a new virtual
+environment, then `convkit build` and `convkit grade` from a folder that is not the repository.
 
 The venv sees the site-packages of the interpreter running the tests (a .pth file lists them)
 for the heavy third-party dependencies (torch, otter-grader: the machine has no network for their

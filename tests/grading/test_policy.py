@@ -51,7 +51,8 @@ def found(*cells: str, ran: dict[str, set[str]] | None = None) -> dict[str, str]
 
 
 def told(said: dict[str, Finding]) -> dict[str, str]:
-    """The findings in words, each prefixed "sure: " or "unsure: ", without the request to write it from scratch."""
+    """The findings in words, each prefixed "sure: " or "unsure: ", without the request to write it
+    from scratch."""
     assert all(f.text.endswith(ASK) for f in said.values())
     sure = {question: "sure: " if f.sure else "unsure: " for question, f in said.items()}
     return {question: sure[question] + f.text[: -len(ASK) - 2] for question, f in said.items()}
@@ -180,9 +181,8 @@ def test_only_what_the_answers_lead_to_is_parsed_again(monkeypatch: pytest.Monke
         Statement, "node", lambda statement: parsed.append(statement.first) or node(statement)
     )
     assert findings(definitions, load().forbid, {}) == {}
-    assert parsed and max(parsed) <= reference.count(
-        "\n"
-    )  # the reference's answers and imports, none of the helpers
+    # the reference's answers and imports, none of the helpers
+    assert parsed and max(parsed) <= reference.count("\n")
 
 
 def test_what_the_calls_ran_is_a_finding_whatever_the_code_names() -> None:

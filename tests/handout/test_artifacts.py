@@ -1,4 +1,5 @@
-"""Built artifacts match their single source: the student template, the README table, the public checks."""
+"""Built artifacts match their single source: the student template, the README table, the public
+checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`convkit build`: deterministic output, an otter zip wired to convkit, and a student bundle that leaks nothing."""
+"""`convkit build`: deterministic output, an otter zip wired to convkit, and a student bundle that
+leaks nothing."""
 
 from __future__ import annotations
 
@@ -173,7 +174,8 @@ def test_notebook_structure(builds: tuple[Path, Path]) -> None:
 
 
 def test_the_notebook_carries_exactly_the_public_checks(builds: tuple[Path, Path]) -> None:
-    """The first cell holds the same public checks as test_convolutions.py, with every example of questions.py."""
+    """The first cell holds the same public checks as test_convolutions.py, with every example of
+    questions.py."""
     book = nbformat.read(builds[0] / "student" / NOTEBOOK_NAME, as_version=4)
     init = book.cells[1]
     assert init.id == "otter-init" and render.public_checks() in init.source

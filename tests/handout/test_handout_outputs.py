@@ -1,5 +1,6 @@
-"""What a student sees, pinned: the handout's pytest and `grader.check` outputs on the untouched stubs, on one
-bug (a flipped kernel in `corr2d`) and on correct code are exactly the blocks shown in the README.
+"""What a student sees, pinned: the handout's pytest and `grader.check` outputs on the untouched
+stubs, on one bug (a flipped kernel in `corr2d`) and on correct code are exactly the blocks shown in
+the README.
 
 After a deliberate change to the public checks, rewrite the README's blocks with
 `python3 -m tests.handout.test_handout_outputs`.
@@ -41,7 +42,8 @@ def versions() -> dict[str, str]:
 
 
 def pytest_output(code: str) -> str:
-    """`python3 -m pytest` in a handout folder holding `code` as convolutions.py, without its timing."""
+    """`python3 -m pytest` in a handout folder holding `code` as convolutions.py, without its
+    timing."""
     with tempfile.TemporaryDirectory() as folder:
         for name, text in student_files().items():
             (Path(folder) / name).write_text(text)

@@ -1,4 +1,5 @@
-"""The reference earns every point of every hidden check; untouched stubs earn none, as "not implemented"."""
+"""The reference earns every point of every hidden check; untouched stubs earn none, as "not
+implemented"."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Submissions for the otter tests, made from the handed-out notebook: solved, one-bug and hostile copies.
+"""Submissions for the otter tests, made from the handed-out notebook: solved, one-bug and hostile
+copies.
 
-The reference code comes from solutions/convolutions.py (one top-level definition per question; its helpers
-go into the imports cell), so no solution is written twice.
+The reference code comes from solutions/convolutions.py (one top-level definition per question; its
+helpers go into the imports cell), so no solution is written twice.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ REFERENCE = REPO / "solutions" / "convolutions.py"
 
 
 def reference_parts() -> tuple[dict[str, str], list[str]]:
-    """The reference's source for each question's symbol, and the other top-level definitions (helpers)."""
+    """The reference's source for each question's symbol, and the other top-level definitions
+    (helpers)."""
     source = REFERENCE.read_text()
     symbols = {q.symbol for q in QUESTIONS}
     parts, helpers = {}, []

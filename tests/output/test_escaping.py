@@ -61,8 +61,8 @@ def test_student_text_renders_as_itself_and_nothing_else(value: str) -> None:
 
 
 def test_random_text_renders_as_itself_and_nothing_else() -> None:
-    """Thousands of random strings of Markdown's pieces, in one test (an item each cost more to run than to
-    check); the first that fails is shown."""
+    """Thousands of random strings of Markdown's pieces, in one test (an item each cost more to run
+    than to check); the first that fails is shown."""
     for value in RANDOM:
         renders_as_itself(value)
 

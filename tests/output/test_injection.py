@@ -1,7 +1,8 @@
-"""Student-controlled text in every output: an exception message and printed text with terminal escapes, HTML,
-a javascript: link and a fake table row; a file named like a spreadsheet formula; a Gradescope submitter named
-like both. No output holds a raw control character, an unescaped `<` from student text, or a CSV cell that a
-spreadsheet would evaluate; the HTML report runs no script of theirs."""
+"""Student-controlled text in every output: an exception message and printed text with terminal
+escapes, HTML, a javascript: link and a fake table row; a file named like a spreadsheet formula; a
+Gradescope submitter named like both. No output holds a raw control character, an unescaped `<` from
+student text, or a CSV cell that a spreadsheet would evaluate; the HTML report runs no script of
+theirs."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def texts(out: Path) -> dict[str, str]:
-    """Every text output, JSON decoded (a JSON escape is still a raw character once Gradescope shows it)."""
+    """Every text output, JSON decoded (a JSON escape is still a raw character once Gradescope shows
+    it)."""
     found = {}
     for path in sorted(out.rglob("*")):
         if path.suffix in (".md", ".csv", ".html"):
@@ -124,8 +126,7 @@ def test_an_exception_that_imitates_the_grader_reads_as_the_students_words(out: 
     told = f"your code raised “SandboxError: {GRADERS_WORDS}”"
     feedback, report = (folder / "feedback.md").read_text(), (out / "report.md").read_text()
     for text in (results["tests"][0]["output"], feedback, report):
-        joined = " ".join(
-            text.split()
-        )  # a long line is wrapped: its quote is whole once joined back
+        # a long line is wrapped: its quote is whole once joined back
+        joined = " ".join(text.split())
         assert joined.count("the grader's fault") == joined.count(told) > 0, text
     assert results["score"] == 29 and "raised SandboxError" in report

@@ -1,4 +1,5 @@
-"""Reports are rendered from structured results: grouping by named bug or reason, never by parsing text."""
+"""Reports are rendered from structured results: grouping by named bug or reason, never by parsing
+text."""
 
 from __future__ import annotations
 
@@ -92,9 +93,8 @@ def test_gradescope_output_puts_the_named_bug_first_and_states_the_sandbox() -> 
     assert output[2] == "- ✗ **first** (0/1): max error 3"
     assert graded["output_format"] == graded["test_output_format"] == "md"
     assert graded["output"].endswith("Graded by convkit (plain sandbox, isolation namespace+uid).")
-    assert (
-        "7" not in graded["output"] and graded["extra_data"]["seed"] == 7
-    )  # the seed is the instructor's alone
+    # the seed is the instructor's alone
+    assert "7" not in graded["output"] and graded["extra_data"]["seed"] == 7
     lost = gradescope(result("lost.py", {}, GradeStatus.UNGRADABLE))
     assert (
         "score" not in lost
@@ -169,8 +169,9 @@ def test_results_travel_as_plain_dictionaries() -> None:
 
 
 def test_the_final_output_links_the_folders_written_while_grading_and_is_the_same(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A submission's folder written while grading is linked into the final output, not rendered again: the same
-    bytes as rendering, the same inode; where linking fails (here: no such folder) it is rendered."""
+    """A submission's folder written while grading is linked into the final output, not rendered
+    again: the same bytes as rendering, the same inode; where linking fails (here: no such folder)
+    it is rendered."""
     import os
 
     from convkit.output.reports import write_all, write_submission

@@ -1,8 +1,8 @@
 """The otter side of `convkit build`: the student's day in a real kernel, and the README's `otter
 run` line.
 
-One build per module; every `otter run` (about 5-15 s each: otter's empty kernel plus convkit's sandboxed
-engine) and every notebook execution is done once, two at a time, in a module fixture.
+One build per module; every `otter run` (about 5-15 s each: otter's empty kernel plus convkit's
+sandboxed engine) and every notebook execution is done once, two at a time, in a module fixture.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ FULL = sum(POINTS.values())
 
 
 KERNEL_PORT_RACE = "Kernel died before replying to kernel_info"
-"""jupyter_client picks a kernel's TCP ports and frees them; the kernel binds them a second or more later, and
-dies if another process took one meanwhile (jupyter/jupyter_client#154). In the loaded test run that happened
-in one CI run of seven, so a kernel start that dies so is tried once more; any other failure is reported."""
+"""jupyter_client picks a kernel's TCP ports and frees them; the kernel binds them a second or more
+later, and dies if another process took one meanwhile (jupyter/jupyter_client#154). In the loaded
+test run that happened in one CI run of seven, so a kernel start that dies so is tried once more;
+any other failure is reported."""
 
 
 README_RUN = re.compile(
@@ -82,7 +83,8 @@ def otter_run(course: Path, submission: Path, out: Path) -> dict:
 
 
 def execute(book: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
-    """Save the notebook in a copy of the handout folder and run it top to bottom in the python3 kernel."""
+    """Save the notebook in a copy of the handout folder and run it top to bottom in the python3
+    kernel."""
     nbformat.write(book, folder / NOTEBOOK_NAME)
 
     def client() -> NotebookClient:
@@ -121,8 +123,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     shutil.copy(nb.REFERENCE, subs / "reference.py")
     (subs / "broken.ipynb").write_text('{"cells": [')
 
-    # The student's day: each notebook runs in its own copy of the handout folder, then exports a zip.
-    # The solved notebook runs alone in an empty folder (downloaded from a course site, opened in Colab).
+    # The student's day: each notebook runs in its own copy of the handout folder, then exports a
+    # zip. The solved notebook runs alone in an empty folder (downloaded from a course site, opened
+    # in Colab).
     days = {}
     for name, book in {
         "handout": nbformat.read(handout, as_version=4),
@@ -232,7 +235,8 @@ def test_correct_submissions_get_full_marks(runs: dict, name: str) -> None:
 
 
 def test_hostile_notebook_gets_zero_on_what_it_targets_with_results_written(runs: dict) -> None:
-    """Patched comparisons, and os._exit in a cell and in corr2d: otter's kernel never sees the code."""
+    """Patched comparisons, and os._exit in a cell and in corr2d: otter's kernel never sees the
+    code."""
     result = runs["otter"]["hostile"]
     assert result["rc"] == 0, result["log"]
     got = scores(result)
@@ -263,13 +267,15 @@ def test_export_zip_graded_the_same_by_convkit_grade_and_otter_run_with_the_cour
     assert [t["output"] for t in through_otter["tests"]] == [
         t["output"] for t in through_convkit["tests"]
     ]
+    # students read it
     assert (
         str(SEED) not in json.dumps(through_otter) and through_convkit["extra_data"]["seed"] == SEED
-    )  # students read it
+    )
 
 
 def test_broken_notebook_is_refused_by_otter_before_plugins_run(runs: dict) -> None:
-    """Documented limitation: otter 7 reads the notebook (nbformat) before any plugin runs, so invalid JSON
-    ends `otter run` with an error and no results.json; `convkit grade` gives it 0 with a reason."""
+    """Documented limitation: otter 7 reads the notebook (nbformat) before any plugin runs, so
+    invalid JSON ends `otter run` with an error and no results.json; `convkit grade` gives it 0 with
+    a reason."""
     result = runs["otter"]["broken"]
     assert result["rc"] != 0 and result["json"] is None

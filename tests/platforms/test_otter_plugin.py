@@ -1,5 +1,5 @@
-"""The otter plugin changes otter's results only through otter's public result API, and never turns the
-grader's failure into a zero."""
+"""The otter plugin changes otter's results only through otter's public result API, and never turns
+the grader's failure into a zero."""
 
 from __future__ import annotations
 

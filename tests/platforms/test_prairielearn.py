@@ -122,10 +122,11 @@ def run_job(built: Path, grade: Path, locked: bool = True) -> dict[str, Any]:
     options = info["externalGradingOptions"]
     entrypoint = shlex.split(options["entrypoint"])
     (grade / Path(entrypoint[0]).relative_to("/grade")).chmod(0o755)
+    # the image's python3
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }  # the image's python3
+    }
     done = subprocess.run(
         docker_like(*entrypoint, binds={"/grade": grade}),
         capture_output=True,

@@ -1,1 +1,2 @@
-"""Tests of convkit.sandbox and the worker: the boundary, the protocol, replies, faults, containers."""
+"""Tests of convkit.sandbox and the worker: the boundary, the protocol, replies, faults,
+containers."""

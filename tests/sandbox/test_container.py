@@ -1,7 +1,7 @@
-"""Grading where courses grade: inside a container with Docker's default confinement (no namespaces, no
-CAP_SYS_ADMIN, Docker's seccomp profile), as Gradescope, PrairieLearn and Kubernetes run graders
-(`tests/dockerlike.py`). `auto` grades there with the landlock backend, gives the grades it gives elsewhere,
-and no worker gets past its walls."""
+"""Grading where courses grade: inside a container with Docker's default confinement (no namespaces,
+no CAP_SYS_ADMIN, Docker's seccomp profile), as Gradescope, PrairieLearn and Kubernetes run graders
+(`tests/dockerlike.py`). `auto` grades there with the landlock backend, gives the grades it gives
+elsewhere, and no worker gets past its walls."""
 
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ def test_doctor_finds_landlock_where_no_namespace_can_be_made(tmp_path: Path) ->
 
 
 def test_a_python_other_users_cannot_reach_is_named_with_the_fix(tmp_path: Path) -> None:
-    """Workers run under a uid of their own: a Python installed under a closed /root (otter's Miniforge is) is
-    out of their reach, and the sandbox says which folder and how to open it, never grading with a broken one."""
+    """Workers run under a uid of their own: a Python installed under a closed /root (otter's
+    Miniforge is) is out of their reach, and the sandbox says which folder and how to open it, never
+    grading with a broken one."""
     blocker = unsearchable_ancestor(os.__file__)
     if blocker is None:
         pytest.skip("this Python is reachable by other users")
@@ -81,8 +82,9 @@ def test_a_python_other_users_cannot_reach_is_named_with_the_fix(tmp_path: Path)
 
 
 def test_grades_in_a_container_are_those_graded_elsewhere(tmp_path: Path) -> None:
-    """The reference and a one-bug file: the same grades.csv, byte for byte, as the same run outside the
-    container with the strongest backend here, with landlock stated in the terminal and the report."""
+    """The reference and a one-bug file: the same grades.csv, byte for byte, as the same run outside
+    the container with the strongest backend here, with landlock stated in the terminal and the
+    report."""
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     shutil.copy(REFERENCE, submissions / "reference.py")
@@ -233,10 +235,10 @@ print(json.dumps({"escaped": escaped, "filled": filled, "seen": seen, "isolation
 
 
 def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
-    """A worker tries to read the course's seed, the hidden checks, the oracle and the reference by path, to
-    connect to a server on 127.0.0.1, to signal and ptrace the judge and its zygote, to write outside its scratch
-    folder (a harness's /autograder included), and to fill that folder; the next submission of the slot finds
-    nothing the first left."""
+    """A worker tries to read the course's seed, the hidden checks, the oracle and the reference by
+    path, to connect to a server on 127.0.0.1, to signal and ptrace the judge and its zygote, to
+    write outside its scratch folder (a harness's /autograder included), and to fill that folder;
+    the next submission of the slot finds nothing the first left."""
     course = tmp_path / "course"
     course.mkdir()
     (course / "convkit-seed.txt").write_text("12345\n")
@@ -279,7 +281,8 @@ def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One `convkit build`, and the lines of its zip's run_autograder that grade (not the environment's set-up)."""
+    """One `convkit build`, and the lines of its zip's run_autograder that grade (not the
+    environment's set-up)."""
     root = tmp_path_factory.mktemp("gradescope")
     build(root / "build", SEED, load_assignment())
     return {
@@ -290,8 +293,8 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def submission_files(kind: str, handout: Path, folder: Path) -> None:
-    """A submission as Gradescope lays it out in /autograder/submission: the file uploaded, or what an uploaded
-    zip (a `grader.export()`) holds, which Gradescope extracts there."""
+    """A submission as Gradescope lays it out in /autograder/submission: the file uploaded, or what
+    an uploaded zip (a `grader.export()`) holds, which Gradescope extracts there."""
     folder.mkdir(parents=True)
     if kind == "py":
         shutil.copy(REFERENCE, folder / "convolutions.py")

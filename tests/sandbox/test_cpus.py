@@ -1,5 +1,5 @@
-"""CPU claims: each slot runs on a CPU of its own (its zygote, its workers and the judge grading with it), claims
-are exclusive across processes, and a process that dies frees its CPU."""
+"""CPU claims: each slot runs on a CPU of its own (its zygote, its workers and the judge grading
+with it), claims are exclusive across processes, and a process that dies frees its CPU."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ time.sleep(60)
 
 @pytest.fixture
 def private_claims(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Claims of this test alone: never those of the other test processes, or of a grading run beside them."""
+    """Claims of this test alone: never those of the other test processes, or of a grading run
+    beside them."""
     directory = tmp_path / "cpus"
     monkeypatch.setattr(cpus, "CPU_LOCK_DIR", str(directory))
     return directory

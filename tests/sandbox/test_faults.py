@@ -1,5 +1,6 @@
-"""Two error families: what the submission does wrong costs its checks; what goes wrong in the grader makes the
-submission ungradable (no score anywhere, listed first, excluded from statistics, a non-zero exit)."""
+"""Two error families: what the submission does wrong costs its checks; what goes wrong in the
+grader makes the submission ungradable (no score anywhere, listed first, excluded from statistics, a
+non-zero exit)."""
 
 from __future__ import annotations
 
@@ -202,8 +203,8 @@ def test_a_check_that_fails_on_the_judges_own_oracle_makes_the_submission_ungrad
 def test_a_worker_that_cannot_be_confined_makes_the_submission_ungradable_not_zero(
     backend: str,
 ) -> None:
-    """A limit this machine refuses stops each worker before any code of the submission runs: the sandbox
-    failed, so the reference is ungradable with the limit named (it was graded 0 of 35)."""
+    """A limit this machine refuses stops each worker before any code of the submission runs: the
+    sandbox failed, so the reference is ungradable with the limit named (it was graded 0 of 35)."""
     if backend == "bwrap" and choose("auto").name != "bwrap":
         pytest.skip("bubblewrap is not installed here")
     config = replace(CONFIG, jobs=1, memory_mb=10**13)
@@ -278,9 +279,8 @@ def test_auto_falls_back_to_plain_with_a_warning_but_a_named_backend_never_does(
 
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
-    monkeypatch.setattr(
-        backends, "hidden_paths", lambda: ["/usr/share"]
-    )  # bwrap shows it; plain covers it
+    # bwrap shows it; plain covers it
+    monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])
     assert (
         cli.main(
             [

@@ -1,4 +1,5 @@
-"""The protocol between judge, zygote and worker: typed frames, numbered replies, and hostile data refused."""
+"""The protocol between judge, zygote and worker: typed frames, numbered replies, and hostile data
+refused."""
 
 from __future__ import annotations
 
@@ -448,8 +449,8 @@ def test_limits_travel_by_name_and_are_validated() -> None:
 
 @pytest.mark.parametrize(("memory_mb", "tmp_mb"), [(1024, 64), (4096, 64), (256, 16)])
 def test_temporary_files_count_against_the_memory_budget(memory_mb: int, tmp_mb: int) -> None:
-    """Each writable place gets a share of --memory-mb (at most 64 MB), and the address space the rest: a worker
-    that fills every place and maps all it may stays within the budget."""
+    """Each writable place gets a share of --memory-mb (at most 64 MB), and the address space the
+    rest: a worker that fills every place and maps all it may stays within the budget."""
     limits = GradingConfig(memory_mb=memory_mb).limits()
     assert limits.tmp_bytes == tmp_mb << 20
     assert limits.address_bytes + len(WRITABLE) * limits.tmp_bytes == memory_mb << 20
@@ -458,9 +459,10 @@ def test_temporary_files_count_against_the_memory_budget(memory_mb: int, tmp_mb:
 def test_a_zygote_imports_asked_modules_in_a_fork_and_survives_one_that_fails(
     tmp_path, monkeypatch
 ) -> None:
-    """A SPAWN's preload is a speed hint: a module outside ON_REQUEST is never imported; one that is, is imported in
-    a zygote forked for it, never in the zygote itself (a later worker would inherit it); one that fails to import
-    is left to the worker (which shows the real error), tried once, instead of ending the zygote and its slot."""
+    """A SPAWN's preload is a speed hint: a module outside ON_REQUEST is never imported; one that
+    is, is imported in a zygote forked for it, never in the zygote itself (a later worker would
+    inherit it); one that fails to import is left to the worker (which shows the real error), tried
+    once, instead of ending the zygote and its slot."""
     import sys
 
     from convkit.worker import zygote

@@ -1,5 +1,6 @@
-"""Checks asked ahead (`convkit.sandbox.replay`): the same verdicts as checks asked one call at a time, whatever the
-process graded before, and a check that gets the replies of an earlier run is not run again."""
+"""Checks asked ahead (`convkit.sandbox.replay`): the same verdicts as checks asked one call at a
+time, whatever the process graded before, and a check that gets the replies of an earlier run is not
+run again."""
 
 from __future__ import annotations
 
@@ -73,16 +74,15 @@ def test_a_judge_plans_every_check_while_its_sandbox_starts(
     for question in QUESTION_IDS:
         for check_ in suite(question):
             replay.PLANS.planned(check_, 31)
-    assert len(made) == sum(
-        len(suite(question)) for question in QUESTION_IDS
-    )  # none was planned twice
+    # none was planned twice
+    assert len(made) == sum(len(suite(question)) for question in QUESTION_IDS)
 
 
 def test_planned_verdicts_and_feedback_equal_those_asked_one_call_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Half the catalog's bugs (every other one, by name) and every honest style: shrinking, probes and named bugs
-    all start from replies asked ahead."""
+    """Half the catalog's bugs (every other one, by name) and every honest style: shrinking, probes
+    and named bugs all start from replies asked ahead."""
     bugs = sorted((CORPORA / "catalog").glob("*.py"))[::2]
     paths = [expand(path, tmp_path) for path in bugs + sorted((CORPORA / "honest").glob("*.py"))]
     replay.PLANS.clear()
@@ -109,7 +109,8 @@ def test_a_check_answered_as_before_is_not_run_again(
     ]
     replay.PLANS.clear()
     first = grade(paths, seed=32)
-    # every check ran on the reference, and again on a bug only where its replies differ from the reference's
+    # every check ran on the reference, and again on a bug only where its replies differ from the
+    # reference's
     assert (
         sum(len(suite(question)) for question in QUESTION_IDS)
         < len(ran)
@@ -124,7 +125,8 @@ def test_a_check_answered_as_before_is_not_run_again(
 
 
 def test_transcripts_learned_by_one_judge_spare_another(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a local pool passes between its judge processes (`convkit.batch.pool`), here in one process."""
+    """What a local pool passes between its judge processes (`convkit.batch.pool`), here in one
+    process."""
     monkeypatch.setattr(replay.PLANS, "shared", None)
     replay.PLANS.clear()
     replay.PLANS.share()
@@ -154,24 +156,21 @@ def test_an_exchange_sends_each_judge_what_the_others_learned_once(
     exchange.add("b", learned("b1"))
     exchange.add("a", learned("a3"))
     assert exchange.take("b") == learned("a3") and exchange.take("a") == learned("b1")
-    assert (
-        exchange.entries == [] and exchange.take("a") == exchange.take("b") == []
-    )  # every judge was sent them
+    # every judge was sent them
+    assert exchange.entries == [] and exchange.take("a") == exchange.take("b") == []
     exchange.add("a", learned("a4"))
-    assert (
-        exchange.take("a", judges=["a"]) == [] and exchange.entries == []
-    )  # b is gone: a alone decides
+    # b is gone: a alone decides
+    assert exchange.take("a", judges=["a"]) == [] and exchange.entries == []
     monkeypatch.setattr(replay, "MAX_TRANSCRIPTS", 2)
-    exchange.add(
-        "c", learned("c1", "c2", "c3")
-    )  # c: a judge met late, when it first sends what it learned
+    # c: a judge met late, when it first sends what it learned
+    exchange.add("c", learned("c1", "c2", "c3"))
     assert exchange.take("b") == learned("c2", "c3")  # the oldest went first
     assert exchange.take("d") == learned("c2", "c3")  # d: never sent any, so all those kept
 
 
 def test_a_pool_whose_judges_pass_transcripts_on_grades_as_one_judge_does(tmp_path: Path) -> None:
-    """Real judge processes: each graded submission repeats one another judge has seen, so most of the second
-    half is graded on transcripts the other judge learnt."""
+    """Real judge processes: each graded submission repeats one another judge has seen, so most of
+    the second half is graded on transcripts the other judge learnt."""
     catalog = (
         sorted((CORPORA / "catalog").glob("corr2d__*.py"))[:4]
         + sorted((CORPORA / "catalog").glob("pool2d__*.py"))[:2]
@@ -191,9 +190,10 @@ def test_a_pool_whose_judges_pass_transcripts_on_grades_as_one_judge_does(tmp_pa
 def test_grades_do_not_depend_on_what_the_process_graded_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A submission whose answers depend on what it was asked before: the worker runs a check's whole plan,
-    so its grade is the same in a fresh process and in one whose plans and passing replies are already known
-    (but not the same as when asked one call at a time, which stops at the first wrong answer)."""
+    """A submission whose answers depend on what it was asked before: the worker runs a check's
+    whole plan, so its grade is the same in a fresh process and in one whose plans and passing
+    replies are already known (but not the same as when asked one call at a time, which stops at the
+    first wrong answer)."""
     forgetful = tmp_path / "forgetful.py"
     forgetful.write_text(REFERENCE.read_text() + "\n" + FORGETFUL)
     replay.PLANS.clear()
@@ -210,8 +210,8 @@ def test_grades_do_not_depend_on_what_the_process_graded_before(
 def test_a_transcript_is_replayed_only_where_the_time_to_explain_is_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A slow submission gives a fast one's replies: its explanations stop where time stops them, as they would
-    in a process that never graded the fast one."""
+    """A slow submission gives a fast one's replies: its explanations stop where time stops them, as
+    they would in a process that never graded the fast one."""
     monkeypatch.setattr(compare, "SHRINK_SECONDS", 0.5)
     fast = expand(CORPORA / "catalog" / "corr2d__flipped_kernel.py", tmp_path)
     slow = tmp_path / "slow.py"
@@ -226,9 +226,8 @@ def test_a_transcript_is_replayed_only_where_the_time_to_explain_is_there(
     replay.PLANS.clear()
     after_fast = grade([fast, slow], seed=34)
     assert after_fast[1].questions[0] == alone.questions[0]
-    assert (
-        after_fast[0].questions[0] != alone.questions[0]
-    )  # the fast one's explanations went further
+    # the fast one's explanations went further
+    assert after_fast[0].questions[0] != alone.questions[0]
 
 
 def test_a_digest_covers_every_byte_but_the_sequence_number_and_refuses_another_layout() -> None:

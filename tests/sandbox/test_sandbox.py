@@ -1,5 +1,5 @@
-"""The trust boundary at run time: what a worker sees on each backend, the isolation a slot reports (and refuses
-to do without), the zygote's refusals, and a session's restarts."""
+"""The trust boundary at run time: what a worker sees on each backend, the isolation a slot reports
+(and refuses to do without), the zygote's refusals, and a session's restarts."""
 
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ GRADER_MODULES = sorted(
     for info in pkgutil.walk_packages(convkit.__path__, "convkit.")
     if not info.name.startswith("convkit.worker")
 )
-"""Every module of convkit outside its worker package: none may be importable by a worker, wherever a later
-change moves them."""
+"""Every module of convkit outside its worker package: none may be importable by a worker, wherever
+a later change moves them."""
 LOOK = """
 import os, sys, importlib
 
@@ -95,7 +95,8 @@ def slot(request: pytest.FixtureRequest) -> Iterator[Slot]:
 
 @pytest.fixture
 def canaries() -> Iterator[list[Path]]:
-    """Files dropped into the judge's side and into worker/ (not on the allow-list) while a worker looks."""
+    """Files dropped into the judge's side and into worker/ (not on the allow-list) while a worker
+    looks."""
     tag = uuid.uuid4().hex
     paths = [PACKAGE / "exercises" / f"canary-{tag}.txt", PACKAGE / "worker" / f"canary-{tag}.txt"]
     for path in paths:
@@ -106,15 +107,17 @@ def canaries() -> Iterator[list[Path]]:
 
 
 def test_a_worker_sees_nothing_of_the_judge(slot: Slot, canaries: list[Path]) -> None:
-    """Files added to the package after the sandbox started (canaries, on both sides) are not seen either."""
+    """Files added to the package after the sandbox started (canaries, on both sides) are not seen
+    either."""
     judge_files = [
         str(path) for path in sorted(PACKAGE.rglob("*.py")) if "worker" not in path.parts
     ]
+    # it reads many files: no hurry under load
     student = session(
         slot,
         f"GRADER_MODULES = {GRADER_MODULES!r}\n" + LOOK,
         config=replace(CONFIG, call_timeout=20),
-    )  # it reads many files: no hurry under load
+    )
     try:
         seen = student.call("look", [*judge_files, *map(str, canaries)]).result
     finally:
@@ -160,7 +163,8 @@ def test_a_slot_reports_its_isolation(slot: Slot) -> None:
 def test_isolation_weaker_than_promised_is_refused(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """bwrap: a path the judge hides stays visible. plain: a container without CAP_SYS_ADMIN (no namespace)."""
+    """bwrap: a path the judge hides stays visible. plain: a container without CAP_SYS_ADMIN (no
+    namespace)."""
     if name == "bwrap":
         monkeypatch.setattr(backends, "hidden_paths", lambda: ["/usr/share"])
         why = "uid only instead of bwrap (workers could read /usr/share)"
@@ -177,9 +181,8 @@ def test_isolation_weaker_than_promised_is_refused(
                 *command(self, *args),
             ],
         )
-        reached = (
-            "uid only" if unsearchable_ancestor(os.__file__) is None else "none"
-        )  # a uid of its own must reach Python
+        # a uid of its own must reach Python
+        reached = "uid only" if unsearchable_ancestor(os.__file__) is None else "none"
         why = f"{reached} instead of namespace+uid (could not make a private mount namespace"
     with pytest.raises(IsolationError, match=re.escape(f"isolates less than it promises: {why}")):
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]
@@ -189,8 +192,8 @@ def test_isolation_weaker_than_promised_is_refused(
     shutil.which("bwrap") is None or os.geteuid() != 0, reason="bubblewrap as root bounds files"
 )
 def test_bubblewrap_that_cannot_bound_files_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without CAP_SYS_ADMIN the zygote cannot remount its temporary folders with a file bound: refused, never
-    promised."""
+    """Without CAP_SYS_ADMIN the zygote cannot remount its temporary folders with a file bound:
+    refused, never promised."""
     arguments = backends.bwrap_arguments
     monkeypatch.setattr(
         backends,
@@ -208,9 +211,9 @@ def test_bubblewrap_that_cannot_bound_files_is_refused(monkeypatch: pytest.Monke
 def test_a_sandbox_whose_workers_could_keep_kernel_objects_is_refused(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A machine convkit has no system-call filter for (here one that says it is i686): its workers could leave
-    System V IPC objects and keys to later submissions (`seccomp.Machine.kernel_objects`), which no isolation
-    above uid only allows."""
+    """A machine convkit has no system-call filter for (here one that says it is i686): its workers
+    could leave System V IPC objects and keys to later submissions
+    (`seccomp.Machine.kernel_objects`), which no isolation above uid only allows."""
     if shutil.which("setarch") is None:
         pytest.skip("setarch (util-linux) is not installed")
     command = Backend.command
@@ -323,7 +326,8 @@ def platform():
 
 
 def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
-    """A layer's first weights are drawn afresh in each call, the same whatever ran before or after a restart."""
+    """A layer's first weights are drawn afresh in each call, the same whatever ran before or after
+    a restart."""
     student = session(
         slot,
         "import torch, random\nstart = torch.rand(3)\ndef draw():\n    return torch.cat([start, torch.rand(2), torch.tensor([random.random()])])\n",
@@ -340,11 +344,11 @@ def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
 
 
 def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> None:
-    """getpwuid() must know the worker's uid and torch must find a writable cache (no false failures). The
-    zygote is not asked to preload torch's compiler stack here: the worker imports it itself."""
-    student = session(
-        slot, PLATFORM, config=replace(CONFIG, call_timeout=60)
-    )  # cold imports of torch's compiler stack, on a busy machine
+    """getpwuid() must know the worker's uid and torch must find a writable cache (no false
+    failures). The zygote is not asked to preload torch's compiler stack here: the worker imports it
+    itself."""
+    # cold imports of torch's compiler stack, on a busy machine
+    student = session(slot, PLATFORM, config=replace(CONFIG, call_timeout=60))
     try:
         user, pw_name, home, stepped, compiles = student.call("platform").result
     finally:
@@ -362,8 +366,9 @@ def writable():
 
 
 def test_the_system_a_worker_sees_is_read_only(slot: Slot) -> None:
-    """Not only unwritable by the worker's uid: read-only mounts, so that reading a file leaves no access time, a
-    message a later submission could read (the plain backend showed the host's /usr as it is)."""
+    """Not only unwritable by the worker's uid: read-only mounts, so that reading a file leaves no
+    access time, a message a later submission could read (the plain backend showed the host's /usr
+    as it is)."""
     student = session(slot, READ_ONLY)
     try:
         assert student.call("writable").result == []
@@ -388,8 +393,9 @@ def found():
 def test_bubblewrap_without_a_worker_uid_empties_its_temporary_places(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Without root, workers have the zygote's uid, so files cannot be told apart by owner: what a submission
-    leaves in its sandbox's /tmp, /var/tmp and /dev/shm is all removed before the next one starts there."""
+    """Without root, workers have the zygote's uid, so files cannot be told apart by owner: what a
+    submission leaves in its sandbox's /tmp, /var/tmp and /dev/shm is all removed before the next
+    one starts there."""
     from convkit.sandbox import slot as slot_module
 
     class NoUid:  # what WorkerUid holds without root
@@ -418,8 +424,8 @@ def fails():
 
 
 def test_what_a_worker_raises_reads_the_same_in_every_worker(slot: Slot) -> None:
-    """The same code is told the same at every regrade: its workdir's random name and an object's address do not
-    reach the message."""
+    """The same code is told the same at every regrade: its workdir's random name and an object's
+    address do not reach the message."""
     seen = []
     for _ in range(2):
         student = session(slot, RAISES)
@@ -443,9 +449,8 @@ def sees():
 def sees(slot: Slot, preload: tuple[str, ...]) -> tuple[bool, int]:
     """Whether a fresh worker has torch's compiler stack imported, and its address-space limit."""
     submission = Submission("probe.py", [Cell(SEES, 1)], preload=preload)
-    student = Session(
-        slot, submission, replace(CONFIG, call_timeout=60)
-    )  # a cold import of the stack
+    # a cold import of the stack
+    student = Session(slot, submission, replace(CONFIG, call_timeout=60))
     try:
         loaded, address_space = student.call("sees").result
     finally:
@@ -455,9 +460,9 @@ def sees(slot: Slot, preload: tuple[str, ...]) -> tuple[bool, int]:
 
 
 def test_a_worker_starts_the_same_whatever_the_slot_graded_before(slot: Slot) -> None:
-    """A submission asking for torch's compiler stack gets a worker with it imported, from a zygote kept for
-    such submissions; one that does not ask never inherits it from an earlier one: its modules, address space
-    and time would depend on the order of grading (and so on --jobs)."""
+    """A submission asking for torch's compiler stack gets a worker with it imported, from a zygote
+    kept for such submissions; one that does not ask never inherits it from an earlier one: its
+    modules, address space and time would depend on the order of grading (and so on --jobs)."""
 
     plain_before = sees(slot, ())
     hinted = [sees(slot, ("torch._dynamo",)) for _ in range(2)]
@@ -499,9 +504,10 @@ def processes() -> list[tuple[int, int, int, str]]:
 
 @pytest.mark.skipif(not ROOT, reason="killing the warmed zygote from outside needs root")
 def test_a_warmed_zygote_that_dies_while_its_worker_runs_leaves_nothing_behind() -> None:
-    """Killed (as the OOM killer might) while its worker and a daemon of the worker run: the slot's zygote kills
-    and waits for what came back to it (no process of the worker uid, no zombie left to use up the next worker's
-    process limit), and the next hinted submission gets a new warmed zygote."""
+    """Killed (as the OOM killer might) while its worker and a daemon of the worker run: the slot's
+    zygote kills and waits for what came back to it (no process of the worker uid, no zombie left to
+    use up the next worker's process limit), and the next hinted submission gets a new warmed
+    zygote."""
     with Slot(Backend("plain"), CONFIG) as own:
         assert own.process is not None and own.claim is not None
         zygote, uid = own.process.pid, own.claim.value
@@ -535,7 +541,8 @@ def test_a_worker_dies_with_its_zygote(slot: Slot) -> None:
 
 
 def test_a_submission_that_removes_its_own_workdir_does_not_harm_the_next(slot: Slot) -> None:
-    """Reaping once chmod-ed the parent of a vanished workdir (/tmp) to 0700, and every later worker failed."""
+    """Reaping once chmod-ed the parent of a vanished workdir (/tmp) to 0700, and every later worker
+    failed."""
     remove = "import os, shutil\nhere = os.getcwd()\nos.chdir('/')\nshutil.rmtree(here)\ndef gone():\n    return os.path.exists(here)"
     first = session(slot, remove)
     assert first.call("gone").result is False
@@ -565,10 +572,11 @@ def fill(where, size, count, prefix):
 
 @pytest.mark.parametrize("where", ["/tmp", "/var/tmp", "/dev/shm"])
 def test_every_writable_place_is_a_bounded_tmpfs(slot: Slot, where: str) -> None:
-    """2,000 files of 1 MB each (every one under the worker's file-size limit) stop at the tmpfs bound, a share
-    of the memory budget, not at the host's memory; as root, 5,000 empty files stop at the file-count bound too
-    (bubblewrap's own tmpfs has none: the zygote remounts it). A place the backend does not provide (ENOENT) is
-    no place to fill. The sandbox finds the place full as it stops the worker, and says so."""
+    """2,000 files of 1 MB each (every one under the worker's file-size limit) stop at the tmpfs
+    bound, a share of the memory budget, not at the host's memory; as root, 5,000 empty files stop
+    at the file-count bound too (bubblewrap's own tmpfs has none: the zygote remounts it). A place
+    the backend does not provide (ENOENT) is no place to fill. The sandbox finds the place full as
+    it stops the worker, and says so."""
     from convkit.worker.protocol import TMP_FILES
 
     student = session(slot, FILLER)

@@ -1,17 +1,17 @@
 """Judges on a Dask cluster (`convkit grade --scheduler ADDRESS`, the `convkit[cluster]` extra).
 
-Each Dask worker runs convkit's judge: a worker plugin, started once per worker, keeps one warm sandbox slot per
-worker thread. Submissions travel as tasks holding their bytes, a few per task (workers need no shared file
-system), and come back as results' dictionaries, which this client writes exactly as a local run
-does. A task that fails is split: its submissions are graded again alone, and one is graded 0 only
-where workers die grading it alone (`Cluster.fate`); each submission is written once. Start workers
-with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N --preload convkit.batch.cluster`): judges
-that share a process share its interpreter lock, and the preload imports the judge as the worker starts rather
-than when the first batch's plugin arrives.
+Each Dask worker runs convkit's judge: a worker plugin, started once per worker, keeps one warm
+sandbox slot per worker thread. Submissions travel as tasks holding their bytes, a few per task
+(workers need no shared file system), and come back as results' dictionaries, which this client
+writes exactly as a local run does. A task that fails is split: its submissions are graded again
+alone, and one is graded 0 only where workers die grading it alone (`Cluster.fate`); each submission
+is written once. Start workers with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N
+--preload convkit.batch.cluster`): judges that share a process share its interpreter lock, and the
+preload imports the judge as the worker starts rather than when the first batch's plugin arrives.
 
-This module itself imports neither torch nor the checks: the scheduler unpickles every task, and so imports the
-module of the task's function. It did import them, which held up a fresh scheduler's first tasks by the 0.8 s of
-an `import torch`, and made a scheduler need torch.
+This module itself imports neither torch nor the checks: the scheduler unpickles every task, and so
+imports the module of the task's function. It did import them, which held up a fresh scheduler's
+first tasks by the 0.8 s of an `import torch`, and made a scheduler need torch.
 """
 
 from __future__ import annotations
@@ -54,16 +54,18 @@ Graded = tuple[list[dict[str, Any]], bytes, str]
 CONNECT_TIMEOUT = 10
 WORKERS_TIMEOUT = 60
 IN_FLIGHT_PER_THREAD = 2
-"""Tasks handed to the scheduler ahead of the results, per worker thread: enough to keep every worker busy, few
-enough that a course's whole batch never sits in the client's and the scheduler's memory at once."""
+"""Tasks handed to the scheduler ahead of the results, per worker thread: enough to keep every
+worker busy, few enough that a course's whole batch never sits in the client's and the scheduler's
+memory at once."""
 JOBS_PER_TASK = 4
-"""Submissions per task at most. A task costs the client, the scheduler and the worker about 15 ms of CPU together
-(2 cores, 2 workers), an eighth of a submission's grading; four per task made a batch of 288 4%-10% faster. A worker
-lost mid-task costs its task's submissions a regrade, and the results of a task come together; a task that fails
-is split, so that only a submission that fails alone is graded 0 or ungradable."""
+"""Submissions per task at most. A task costs the client, the scheduler and the worker about 15 ms
+of CPU together (2 cores, 2 workers), an eighth of a submission's grading; four per task made a
+batch of 288 4%-10% faster. A worker lost mid-task costs its task's submissions a regrade, and the
+results of a task come together; a task that fails is split, so that only a submission that fails
+alone is graded 0 or ungradable."""
 TASK_BYTES = 1 << 20
-"""A task's submissions together hold at most this (or a single submission, whatever its size): what is in flight
-stays within what one submission per task could hold."""
+"""A task's submissions together hold at most this (or a single submission, whatever its size): what
+is in flight stays within what one submission per task could hold."""
 RETRIES = 2
 """Runs again of a task whose judge raised (Dask's `retries`; a dead worker is not one)."""
 LEDGER = "convkit-judge"
@@ -78,20 +80,23 @@ ABANDONED = 3
 """Times the scheduler may give up on a submission's task (KilledWorker) while it was not being
 graded, before the submission is ungradable: the cluster, not the submission, keeps failing."""
 POLL = 0.05
-"""Seconds between looks for a result; the scheduler is asked about its workers at most every CHECK_EVERY."""
+"""Seconds between looks for a result; the scheduler is asked about its workers at most every
+CHECK_EVERY."""
 CHECK_EVERY = 1.0
 ANSWER_TIMEOUT = 30
 """Seconds the scheduler may take to say how many workers it has before the batch gives up on it."""
 WORKERLESS_TIMEOUT = 600
-"""Seconds a batch waits for a worker once the cluster has none: a batch system may take minutes to replace jobs."""
+"""Seconds a batch waits for a worker once the cluster has none: a batch system may take minutes to
+replace jobs."""
 PROFILER = ("profile", "profile-cycle")
-"""A worker's periodic callbacks that run Dask's profiler, which samples every thread's stack every 10 ms: it cost
-a 2-worker cluster 4% of its throughput, and nobody reads a grading run's profiles. It stays off for the rest of
-the worker's life."""
+"""A worker's periodic callbacks that run Dask's profiler, which samples every thread's stack every
+10 ms: it cost a 2-worker cluster 4% of its throughput, and nobody reads a grading run's profiles.
+It stays off for the rest of the worker's life."""
 
 
 def dask_setup(worker: Any) -> None:
-    """Run by a worker started with `--preload convkit.batch.cluster`: import the judge (torch, the checks) now."""
+    """Run by a worker started with `--preload convkit.batch.cluster`: import the judge (torch, the
+    checks) now."""
     from convkit.batch import pool  # noqa: F401
 
 
@@ -109,7 +114,8 @@ class Attempt:
 
 
 class JudgePlugin(WorkerPlugin):
-    """A Dask worker plugin: one started sandbox slot per worker thread, lent to one task at a time."""
+    """A Dask worker plugin: one started sandbox slot per worker thread, lent to one task at a
+    time."""
 
     idempotent = False
 
@@ -129,8 +135,8 @@ class JudgePlugin(WorkerPlugin):
         JudgePlugin.__init__(self, state["requested"], state["run"])
 
     async def setup(self, worker: Any) -> None:
-        """Stop the worker's profiler, and start the slots (each takes a torch import; the batch's checks are
-        planned meanwhile) off its event loop: it keeps answering."""
+        """Stop the worker's profiler, and start the slots (each takes a torch import; the batch's
+        checks are planned meanwhile) off its event loop: it keeps answering."""
         for name in PROFILER:
             callback = worker.periodic_callbacks.pop(name, None)
             if callback is not None:
@@ -173,14 +179,16 @@ def plugin_of_this_worker() -> JudgePlugin:
 
 
 def task_size(remaining: int, threads: int) -> int:
-    """Submissions for the next task: the rest shared out over the tasks in flight, between 1 and JOBS_PER_TASK, so
-    that a batch's last tasks are small and no worker is left grading a long one while the others idle."""
+    """Submissions for the next task: the rest shared out over the tasks in flight, between 1 and
+    JOBS_PER_TASK, so that a batch's last tasks are small and no worker is left grading a long one
+    while the others idle."""
     return max(1, min(JOBS_PER_TASK, -(-remaining // (threads * IN_FLIGHT_PER_THREAD))))
 
 
 def tasks_of(jobs: Iterable[Job], count: int | None, threads: int) -> Iterator[list[Job]]:
-    """The jobs grouped into tasks, in order: `task_size` of them by how many are still to come (where `count` says
-    how many there are; one each where it does not), and together at most TASK_BYTES unless one alone is more."""
+    """The jobs grouped into tasks, in order: `task_size` of them by how many are still to come
+    (where `count` says how many there are; one each where it does not), and together at most
+    TASK_BYTES unless one alone is more."""
     pending, held = iter(jobs), None
     remaining = count or 0
     while True:
@@ -268,14 +276,16 @@ def plugin_state(dask_worker: Any) -> dict[str, Any]:
 
 
 class Cluster:
-    """The client side: connects, starts the judges on every worker, hands out jobs and collects results."""
+    """The client side: connects, starts the judges on every worker, hands out jobs and collects
+    results."""
 
     usage = None
 
     def __init__(
         self, address: str, backend: Backend, run: GradingRun, count: int | None = None
     ) -> None:
-        """`count`: how many jobs `results` will be given, to size tasks (`task_size`); unknown, each holds one."""
+        """`count`: how many jobs `results` will be given, to size tasks (`task_size`); unknown,
+        each holds one."""
         self.address, self.requested, self.grading = address, backend, run
         self.count = count
         self.backend = backend
@@ -290,9 +300,8 @@ class Cluster:
 
     def __enter__(self) -> Cluster:
         try:
-            get_address_host_port(
-                self.address
-            )  # before Client: a half-made one reports its own failure at exit
+            # before Client: a half-made one reports its own failure at exit
+            get_address_host_port(self.address)
         except ValueError as error:
             raise ClusterError(
                 f"--scheduler {self.address} is not a Dask address ({error}); write it as tcp://HOST:PORT"
@@ -352,9 +361,10 @@ class Cluster:
         running = as_completed(loop=self.client.loop)
 
         def task(batch: list[Job], worker: str | None = None, every: bool = False) -> None:
-            """Grade `batch` as a task; one for `worker` (which just finished one) carries the transcripts the others
-            learned since its last, and goes to it, unless it is gone or work stealing moves it to an idle worker
-            (which then only runs some checks the transcripts would have spared it)."""
+            """Grade `batch` as a task; one for `worker` (which just finished one) carries the
+            transcripts the others learned since its last, and goes to it, unless it is gone or work
+            stealing moves it to an idle worker (which then only runs some checks the transcripts
+            would have spared it)."""
             live = None if worker is None or watch.workers is None else watch.workers | {worker}
             transcripts = b"" if worker is None else pickle.dumps(exchange.take(worker, live))
             placed = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
@@ -480,8 +490,9 @@ class Cluster:
                 self.client.unregister_worker_plugin(PLUGIN)
             except Exception:  # noqa: BLE001, S110 - workers that are gone have nothing to stop
                 pass
-        # Without a scheduler there is none to ask (asking would wait for one), and closing cancels the client's
-        # attempts to reconnect, which Dask logs as a traceback: the ClusterError already said it, in one line.
+        # Without a scheduler there is none to ask (asking would wait for one), and closing cancels
+        # the client's attempts to reconnect, which Dask logs as a traceback: the ClusterError
+        # already said it, in one line.
         logger = logging.getLogger("distributed.client")
         level = logger.level
         logger.setLevel(logging.CRITICAL)
@@ -494,8 +505,9 @@ class Cluster:
 
 
 class Watch:
-    """Looks at a client while the batch waits: ClusterError once it has lost its scheduler, the scheduler stops
-    answering, or the cluster has had no worker for WORKERLESS_TIMEOUT seconds (tasks would wait forever)."""
+    """Looks at a client while the batch waits: ClusterError once it has lost its scheduler, the
+    scheduler stops answering, or the cluster has had no worker for WORKERLESS_TIMEOUT seconds
+    (tasks would wait forever)."""
 
     def __init__(self, client: Client, address: str) -> None:
         self.client, self.address = client, address
@@ -511,9 +523,8 @@ class Watch:
             return  # reconnecting (Dask cancels the tasks, and says why), or asked a moment ago
         self.asked = time.monotonic()
         try:
-            self.workers = set(
-                self.client.nthreads(callback_timeout=ANSWER_TIMEOUT)
-            )  # addresses only: cheap however many
+            # addresses only: cheap however many
+            self.workers = set(self.client.nthreads(callback_timeout=ANSWER_TIMEOUT))
         except (OSError, TimeoutError):
             raise ClusterError(
                 f"the Dask scheduler at {self.address} did not answer in {ANSWER_TIMEOUT} s"
@@ -529,12 +540,11 @@ class Watch:
 
 
 async def handshake(address: str) -> None:
-    """Open and close a Dask connection to `address` within CONNECT_TIMEOUT (TimeoutError, OSError otherwise):
-    Client waits forever for the handshake of a server that accepts connections but is not Dask's (the
-    dashboard's port, 8787, which `dask scheduler` prints beside its own)."""
-    comm = await asyncio.wait_for(
-        connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 2
-    )  # connect says why, where it can
+    """Open and close a Dask connection to `address` within CONNECT_TIMEOUT (TimeoutError, OSError
+    otherwise): Client waits forever for the handshake of a server that accepts connections but is
+    not Dask's (the dashboard's port, 8787, which `dask scheduler` prints beside its own)."""
+    # connect says why, where it can
+    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 2)
     await comm.close()
 
 
@@ -550,8 +560,8 @@ def completed(running: as_completed, watch: Watch) -> Iterator[Any]:
 
 
 def gathered(future: Any, watch: Watch) -> Any:
-    """A completed future's value. A value lost with its worker before it was fetched waits for the task to run
-    again, so the watch looks at the client meanwhile."""
+    """A completed future's value. A value lost with its worker before it was fetched waits for the
+    task to run again, so the watch looks at the client meanwhile."""
     while True:
         try:
             return future.result(timeout=CHECK_EVERY)

@@ -1,15 +1,16 @@
 """Finding the submissions in what an instructor passes to `convkit grade`, and whose each one is.
 
-Accepted, in any mix: loose `.py`, `.ipynb` and `grader.export()` `.zip` files; a folder of them; a folder of
-per-student subfolders (the subfolder's name is the student); Gradescope's "Export Submissions" folder or zip
-(`submission_metadata.yml` names each `submission_<id>/` folder's submitters: name, sid, email).
+Accepted, in any mix: loose `.py`, `.ipynb` and `grader.export()` `.zip` files; a folder of them; a
+folder of per-student subfolders (the subfolder's name is the student); Gradescope's "Export
+Submissions" folder or zip (`submission_metadata.yml` names each `submission_<id>/` folder's
+submitters: name, sid, email).
 
-Every input file is either graded or listed as skipped with its reason. A submission with several candidate
-files is graded on one, picked by `RULE`, and the others are listed as skipped, naming the one graded.
-Every student is a submission: a student's folder without a file to grade, or an export's submission
-that the metadata lists without a folder, has nothing to grade (a row of zero, with the reason).
-Names never collide: each submission is named by the shortest tail of its path that no other one
-shares.
+Every input file is either graded or listed as skipped with its reason. A submission with several
+candidate files is graded on one, picked by `RULE`, and the others are listed as skipped, naming the
+one graded. Every student is a submission: a student's folder without a file to grade, or an
+export's submission that the metadata lists without a folder, has nothing to grade (a row of zero,
+with the reason). Names never collide: each submission is named by the shortest tail of its path
+that no other one shares.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ FOLDER_NAME = re.compile(r"[\w-][\w.-]*")
 
 @dataclass(frozen=True)
 class Found:
-    """One submission to grade: its file, its unique name, its student (empty fields where unknown), and why
-    this file was picked among several (None when it was the only one)."""
+    """One submission to grade: its file, its unique name, its student (empty fields where unknown),
+    and why this file was picked among several (None when it was the only one)."""
 
     path: Path
     name: str
@@ -78,7 +79,8 @@ class _Unit:
 
 
 def collect(inputs: list[Path], scratch: Path) -> Collection:
-    """Every submission in `inputs`. A Gradescope export zip is unpacked, safely, under `scratch`."""
+    """Every submission in `inputs`. A Gradescope export zip is unpacked, safely, under
+    `scratch`."""
     units: list[_Unit] = []
     skipped: list[Skipped] = []
     for path in inputs:
@@ -105,7 +107,8 @@ def collect(inputs: list[Path], scratch: Path) -> Collection:
 
 
 def _folder(folder: Path, skipped: list[Skipped]) -> list[_Unit]:
-    """Loose files in it are submissions of unknown students; each subfolder is one student's submission."""
+    """Loose files in it are submissions of unknown students; each subfolder is one student's
+    submission."""
     units = []
     for entry in _entries(folder):
         if entry.is_dir():
@@ -197,7 +200,8 @@ def _name(units: list[_Unit], skipped: list[Skipped]) -> list[Found]:
 
 
 def _metadata_folder(folder: Path) -> Path | None:
-    """The folder holding submission_metadata.yml: this one or one level down (the export's own folder)."""
+    """The folder holding submission_metadata.yml: this one or one level down (the export's own
+    folder)."""
     if (folder / METADATA).is_file():
         return folder
     inside = (
@@ -262,8 +266,9 @@ def _export_zip(path: Path) -> bool:
 
 
 def _unpack(path: Path, folder: Path) -> list[Skipped]:
-    """Extract an export zip's regular files, each at most MAX_BYTES (the metadata too), never outside
-    `folder`: no absolute paths, no '..', no links. What is left out is listed as skipped."""
+    """Extract an export zip's regular files, each at most MAX_BYTES (the metadata too), never
+    outside `folder`: no absolute paths, no '..', no links. What is left out is listed as
+    skipped."""
     skipped = []
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
@@ -288,9 +293,8 @@ def _unpack(path: Path, folder: Path) -> list[Skipped]:
             else:
                 try:
                     with archive.open(member) as source:
-                        data = source.read(
-                            MAX_BYTES + 1
-                        )  # whatever the header claims: a zip bomb lies about sizes
+                        # whatever the header claims: a zip bomb lies about sizes
+                        data = source.read(MAX_BYTES + 1)
                 except (
                     zipfile.BadZipFile,
                     zlib.error,

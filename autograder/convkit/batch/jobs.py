@@ -1,7 +1,9 @@
-"""A submission as it travels to a judge, in this process, in a judge process or on a cluster's worker.
+"""A submission as it travels to a judge, in this process, in a judge process or on a cluster's
+worker.
 
-A job holds the file's bytes, never a path: a cluster's workers share no files with the instructor's machine.
-Reading a file is the client's work; parsing it is the judge's (`submissions.parse`), wherever the judge runs.
+A job holds the file's bytes, never a path: a cluster's workers share no files with the instructor's
+machine. Reading a file is the client's work; parsing it is the judge's (`submissions.parse`),
+wherever the judge runs.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from convkit.results import Submitter
 @dataclass(frozen=True)
 class Job:
     index: int
-    """The submission's place in the run's input order: results are written in this order, whatever finishes first."""
+    """The submission's place in the run's input order: results are written in this order, whatever
+    finishes first."""
     name: str
     filename: str
     data: bytes
     student: Submitter = Submitter()
     picked: str | None = None
-    """Why this file was chosen among several of one student's, as the first note of its feedback."""
+    """Why this file was chosen among several of one student's, as the first note of its
+    feedback."""
     unreadable: str | None = None
     """Why the client could not read the file (every check then fails with it)."""
     nothing: str | None = None

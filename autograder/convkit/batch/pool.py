@@ -1,10 +1,11 @@
 """Judges on this machine: one per job, each a process of its own with its own sandbox slot.
 
-The checks, the oracle and reply decoding are Python: judges that share one interpreter share one lock, so
-`--jobs N` runs N judge processes (forked from a server that has imported torch once) and the parent only hands
-out jobs, collects results as plain dictionaries, and passes each judge's transcripts of checks to the others
-with their next jobs (`convkit.sandbox.replay`). At `--jobs 1` the one judge runs in convkit's own process.
-Either way, every result is rebuilt from its dictionary, so the output cannot depend on where it was graded.
+The checks, the oracle and reply decoding are Python: judges that share one interpreter share one
+lock, so `--jobs N` runs N judge processes (forked from a server that has imported torch once) and
+the parent only hands out jobs, collects results as plain dictionaries, and passes each judge's
+transcripts of checks to the others with their next jobs (`convkit.sandbox.replay`). At `--jobs 1`
+the one judge runs in convkit's own process. Either way, every result is rebuilt from its
+dictionary, so the output cannot depend on where it was graded.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ T = TypeVar("T")
 
 @dataclass
 class Usage:
-    """CPU seconds spent grading: by the judges (checks, oracle, decoding) and by their sandboxes (zygotes and
-    workers: the students' code). Benchmarks report them per submission."""
+    """CPU seconds spent grading: by the judges (checks, oracle, decoding) and by their sandboxes
+    (zygotes and workers: the students' code). Benchmarks report them per submission."""
 
     judge: float = 0.0
     sandbox: float = 0.0
@@ -54,9 +55,9 @@ def cpu(who: int) -> float:
 
 
 def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, Backend, str | None]:
-    """Start judges on `backend`. One that `auto` picked but that cannot start here gives way to the next of
-    `candidates` that can, with a warning naming what could not start; a backend the user named never does
-    (SandboxError), and none below the course's floor is tried."""
+    """Start judges on `backend`. One that `auto` picked but that cannot start here gives way to the
+    next of `candidates` that can, with a warning naming what could not start; a backend the user
+    named never does (SandboxError), and none below the course's floor is tried."""
     tried: list[str] = []
     for candidate in candidates(backend):
         why = candidate.unavailable() if candidate != backend else None
@@ -83,10 +84,11 @@ def start_slots(
     seed: int | None = None,
     launched: Slot | None = None,
 ) -> list[Slot]:
-    """A judge's started slots (all of them, or none: SandboxError), `launched` among them where it is of `backend`
-    (`Slot.launch`). All are launched before any is waited for, so that their sandboxes import torch together,
-    while the judge imports it too and plans its checks for `seed`, where it is known (`replay.Plans.plan_all`). The
-    judge's tensors are tiny, so torch gets one thread: more would only compete with the sandboxes for cores."""
+    """A judge's started slots (all of them, or none: SandboxError), `launched` among them where it
+    is of `backend` (`Slot.launch`). All are launched before any is waited for, so that their
+    sandboxes import torch together, while the judge imports it too and plans its checks for `seed`,
+    where it is known (`replay.Plans.plan_all`). The judge's tensors are tiny, so torch gets one
+    thread: more would only compete with the sandboxes for cores."""
     slots: list[Slot] = []
     planning: threading.Thread | None = None
     try:
@@ -116,7 +118,8 @@ def start_slots(
 
 
 def judge(job: Job, slot: Slot, run: GradingRun) -> dict[str, Any]:
-    """Grade one job in `slot`, on its CPU: the result as the plain data every judge hands back, wherever it runs."""
+    """Grade one job in `slot`, on its CPU: the result as the plain data every judge hands back,
+    wherever it runs."""
     submission = job.submission()
     with slot.pinned():
         return grade(submission, slot, run).to_dict()
@@ -163,7 +166,8 @@ class InlineJudge:
 
 
 class JudgeProcess:
-    """A judge in a process of its own, talked to over a pipe: a job in, a result's dictionary out."""
+    """A judge in a process of its own, talked to over a pipe: a job in, a result's dictionary
+    out."""
 
     def __init__(self, backend: Backend, run: GradingRun) -> None:
         self.conn, child = CONTEXT.Pipe()
@@ -198,7 +202,8 @@ class JudgeProcess:
         self.isolation = reply["ready"]
 
     def send(self, job: Job, learned: list[replay.Learned]) -> None:
-        """A job, with the transcripts other judges learned since its last one (`convkit.sandbox.replay`)."""
+        """A job, with the transcripts other judges learned since its last one
+        (`convkit.sandbox.replay`)."""
         self.conn.send((job, learned))
         self.job = job
 
@@ -214,8 +219,9 @@ class JudgeProcess:
         return self.stopped()
 
     def ask_to_stop(self) -> None:
-        """An idle judge is asked to close its slot and exit; one that is starting or grading is ended at once
-        (SIGTERM: it closes its slot on the way out). A pool asks all its judges first, so that they stop at once."""
+        """An idle judge is asked to close its slot and exit; one that is starting or grading is
+        ended at once (SIGTERM: it closes its slot on the way out). A pool asks all its judges
+        first, so that they stop at once."""
         if self.isolation is not None and self.job is None:
             try:
                 self.conn.send(None)
@@ -243,11 +249,11 @@ class JudgeProcess:
 
 
 def judge_process(conn: Connection, backend: Backend, run: GradingRun) -> None:
-    """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or SIGTERM. A parent
-    that has gone (stopped while this judge started) ends it quietly: nobody is left to tell."""
-    signal.signal(
-        signal.SIGINT, signal.SIG_IGN
-    )  # Ctrl-C is the parent's to handle: it stops the judges
+    """A judge process's life: start a slot, grade each job sent, close the slot on None, EOF or
+    SIGTERM. A parent that has gone (stopped while this judge started) ends it quietly: nobody is
+    left to tell."""
+    # Ctrl-C is the parent's to handle: it stops the judges
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         [slot] = start_slots(backend, run.config, 1, run.seed)
@@ -294,8 +300,8 @@ def next_job(conn: Connection) -> tuple[Job, list[replay.Learned]] | None:
 
 
 class LocalPool:
-    """`count` judge processes; a judge that dies costs only the submission it was grading (ungradable, with
-    the reason) and is replaced."""
+    """`count` judge processes; a judge that dies costs only the submission it was grading
+    (ungradable, with the reason) and is replaced."""
 
     def __init__(self, count: int, backend: Backend, run: GradingRun) -> None:
         self.count, self.requested, self.run = count, backend, run
@@ -338,16 +344,16 @@ class LocalPool:
                 try:
                     reply, found = judge.receive()
                 except (EOFError, OSError):
+                    # first: kept even if no judge can replace it
                     yield (
                         job.index,
                         self.lost(judge, job),
-                    )  # first: kept even if no judge can replace it
+                    )
                     feed(self.replace(judge))
                     continue
                 exchange.add(judge, found)
-                feed(
-                    judge
-                )  # before the result is handed on (and written): the judge grades meanwhile
+                # before the result is handed on (and written): the judge grades meanwhile
+                feed(judge)
                 yield job.index, SubmissionResult.from_dict(reply)
 
     def lost(self, judge: JudgeProcess, job: Job) -> SubmissionResult:
@@ -382,8 +388,8 @@ class LocalPool:
 
 
 def stop_all(judges: list[JudgeProcess]) -> Usage:
-    """Stop every judge, all asked before any is waited for (each closes its sandbox on the way out); the CPU
-    they used."""
+    """Stop every judge, all asked before any is waited for (each closes its sandbox on the way
+    out); the CPU they used."""
     for judge in judges:
         judge.ask_to_stop()
     usage = Usage()

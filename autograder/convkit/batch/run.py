@@ -1,4 +1,5 @@
-"""Grading many submissions: judges started before anything is graded, results handed on as each finishes."""
+"""Grading many submissions: judges started before anything is graded, results handed on as each
+finishes."""
 
 from __future__ import annotations
 
@@ -41,12 +42,13 @@ def grade_batch(
     scheduler: str | None = None,
     launched: Slot | None = None,
 ) -> Batch:
-    """Grade every submission (those in `done`, by input index, are kept as they are); one that breaks anything
-    costs only itself. `on_result` sees each result as it finishes; the batch lists them in input order. Judges
-    run here (`run.config.jobs` processes) or, with `scheduler`, on a Dask cluster. Judges that cannot start raise SandboxError
-    before anything is graded. `launched` is a slot the caller launched before importing the judge (`early_slot`),
-    so that its sandbox's start overlaps those imports: taken by a judge in this process, else left to the caller,
-    who closes it either way."""
+    """Grade every submission (those in `done`, by input index, are kept as they are); one that
+    breaks anything costs only itself. `on_result` sees each result as it finishes; the batch lists
+    them in input order. Judges run here (`run.config.jobs` processes) or, with `scheduler`, on a
+    Dask cluster. Judges that cannot start raise SandboxError before anything is graded. `launched`
+    is a slot the caller launched before importing the judge (`early_slot`), so that its sandbox's
+    start overlaps those imports: taken by a judge in this process, else left to the caller, who
+    closes it either way."""
     results = dict(done or {})
     todo = [index for index in range(len(paths)) if index not in results]
     if not todo:
@@ -78,8 +80,8 @@ def grade_batch(
 
 
 def pooled(jobs: int, todo: int) -> bool:
-    """Whether `todo` submissions at `--jobs jobs` go to a pool of judge processes (else to one judge in this
-    process), the cluster aside."""
+    """Whether `todo` submissions at `--jobs jobs` go to a pool of judge processes (else to one
+    judge in this process), the cluster aside."""
     return min(jobs, todo) > 1
 
 

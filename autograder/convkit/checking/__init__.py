@@ -1,8 +1,9 @@
-"""How a check judges an answer: the one module hidden checks import, as pytest's users import `pytest`.
+"""How a check judges an answer: the one module hidden checks import, as pytest's users import
+`pytest`.
 
-A hidden check (`convkit.exercises.hidden`) is a function decorated with `check`, given a `Student` and a seeded
-generator; it asks the student's code through `expect_*`, compares with the `oracle`, and names a `Bug` only on
-proof. The modules behind these names are private to convkit.
+A hidden check (`convkit.exercises.hidden`) is a function decorated with `check`, given a `Student`
+and a seeded generator; it asks the student's code through `expect_*`, compares with the `oracle`,
+and names a `Bug` only on proof. The modules behind these names are private to convkit.
 """
 
 from convkit.checking import cache

@@ -1,7 +1,8 @@
-"""Bug signatures: the known wrong variants of an answer, declared by each suite next to the checks that detect
-them, as data. A signature names a bug in the learner's words with the fix in one clause, and either computes the
-wrong variant's output from the same inputs (with the oracle, never with student code) or matches an exception
-the wrong code raises. The judge tries them only when a check has already failed, to say why.
+"""Bug signatures: the known wrong variants of an answer, declared by each suite next to the checks
+that detect them, as data. A signature names a bug in the learner's words with the fix in one
+clause, and either computes the wrong variant's output from the same inputs (with the oracle, never
+with student code) or matches an exception the wrong code raises. The judge tries them only when a
+check has already failed, to say why.
 """
 
 from __future__ import annotations
@@ -24,15 +25,18 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Bug:
     says: str
-    """What went wrong, as the student would put it: "the kernel is flipped (that is convolution)"."""
+    """What went wrong, as the student would put it: "the kernel is flipped (that is
+    convolution)"."""
     fix: str
     """The fix in one clause: "use K as it is"."""
     output: Callable[..., Any] | None = None
-    """The wrong variant's output, from the call's inputs by parameter name (raises if it cannot happen there)."""
+    """The wrong variant's output, from the call's inputs by parameter name (raises if it cannot
+    happen there)."""
     raised: str | None = None
     """A pattern of the message of the exception a wrong implementation raises."""
     raises: str | None = None
-    """The Python exception class (ValueError, ...) a wrong implementation raises, subclasses included."""
+    """The Python exception class (ValueError, ...) a wrong implementation raises, subclasses
+    included."""
     public: bool = True
     """Whether the handout's own checks may name it too (it describes only the student's output)."""
 
@@ -52,7 +56,8 @@ CANNOT_HAPPEN = (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionEr
 
 
 def same(value: Any, wrong: Any, tol: float = 1e-4) -> bool:
-    """Whether `value` equals a wrong variant's output (tensors within `tol` relative to scale, else ==)."""
+    """Whether `value` equals a wrong variant's output (tensors within `tol` relative to scale, else
+    ==)."""
     if type(wrong) is torch.Tensor:
         return type(value) is torch.Tensor and bool(wrong.numel()) and close(value, wrong, tol)
     return value == wrong
@@ -77,8 +82,9 @@ def explains(
 def rules_out(
     bug: Bug, value: Any, expected: Any, inputs: dict[str, Any], tol: float = 1e-4
 ) -> bool:
-    """Whether a failing answer `value` rules `bug` out: the bug gives another output on `inputs` (the right one
-    included). Where it cannot happen on them (its output raises, or is None), they say nothing of it."""
+    """Whether a failing answer `value` rules `bug` out: the bug gives another output on `inputs`
+    (the right one included). Where it cannot happen on them (its output raises, or is None), they
+    say nothing of it."""
     compute = bug.output
     if compute is None:
         return False
@@ -91,14 +97,15 @@ def rules_out(
 
 
 def consistent(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float = 1e-4) -> bool:
-    """Whether `bug` would have given the right answer on `inputs` (or cannot happen there): a call the
-    submission answered right is evidence against every bug that would have got it wrong."""
+    """Whether `bug` would have given the right answer on `inputs` (or cannot happen there): a call
+    the submission answered right is evidence against every bug that would have got it wrong."""
     return output(bug, expected, inputs, tol) is None
 
 
 def output(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float, key: Any = None) -> Any:
-    """`bug`'s output on `inputs` where it differs from `expected`; None where it is right there too, or cannot
-    happen (cached by the inputs' content, `key` when the caller made it: shrinking and the evidence ask again)."""
+    """`bug`'s output on `inputs` where it differs from `expected`; None where it is right there
+    too, or cannot happen (cached by the inputs' content, `key` when the caller made it: shrinking
+    and the evidence ask again)."""
     compute = bug.output
     if compute is None:
         return None
@@ -111,12 +118,14 @@ def output(bug: Bug, expected: Any, inputs: dict[str, Any], tol: float, key: Any
 
 
 def _distinct(wrong: Any, expected: Any, tol: float) -> Any:
-    """A wrong variant's output, or None where it is the right answer too (then it names nothing)."""
+    """A wrong variant's output, or None where it is the right answer too (then it names
+    nothing)."""
     return None if wrong is None or same(expected, wrong, tol) else wrong
 
 
 def raised(error: StudentRaised, bugs: Iterable[Bug]) -> Bug | None:
-    """The first signature of an exception that `error` matches: its class and its message, where it names them."""
+    """The first signature of an exception that `error` matches: its class and its message, where it
+    names them."""
     return next(
         (
             bug
@@ -130,15 +139,17 @@ def raised(error: StudentRaised, bugs: Iterable[Bug]) -> Bug | None:
 
 
 def explained(error: StudentRaised, bugs: Iterable[Bug], where: str = "") -> StudentRaised:
-    """`error` told after `where` (the call that raised it), with the bug its exception matches, if any."""
+    """`error` told after `where` (the call that raised it), with the bug its exception matches, if
+    any."""
     cause = raised(error, bugs)
     return error.told(where, bug=str(cause) if cause else None)
 
 
 @dataclass(frozen=True)
 class Probe:
-    """A question answered with one more call: does the failure go away on a simpler input of one kind (square,
-    one channel, or a pair made equal)? If so, feedback says so as what was seen, never as a cause."""
+    """A question answered with one more call: does the failure go away on a simpler input of one
+    kind (square, one channel, or a pair made equal)? If so, feedback says so as what was seen,
+    never as a cause."""
 
     made: str
     """What the simpler input is: "the inputs are cropped square"."""
@@ -153,7 +164,8 @@ def _crop(
     dims: dict[str, tuple[str, ...]],
     target: Callable[[dict[str, int]], dict[str, int]],
 ) -> dict[str, Any] | None:
-    """The input with each named dimension cut to the size `target` gives it (None if none changes)."""
+    """The input with each named dimension cut to the size `target` gives it (None if none
+    changes)."""
     sizes: dict[str, int] = {}
     for name, symbols in dims.items():
         for axis, symbol in enumerate(symbols):
@@ -180,7 +192,8 @@ ONE_CHANNEL = Probe(
 
 
 def equal_pair(name: str) -> Probe:
-    """A probe for a pair argument (padding, stride, window): does the code work when both entries are equal?"""
+    """A probe for a pair argument (padding, stride, window): does the code work when both entries
+    are equal?"""
 
     def simplify(inputs: dict[str, Any], dims: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
         value = inputs.get(name)

@@ -57,14 +57,16 @@ def all_points() -> dict[str, float]:
 
 
 def generator(seed: int, check_: Check) -> torch.Generator:
-    """Each check draws from its own stream of the run's seed, so checks do not shift one another's inputs."""
+    """Each check draws from its own stream of the run's seed, so checks do not shift one another's
+    inputs."""
     digest = hashlib.sha256(f"{seed}:{check_.question}:{check_.name}".encode()).digest()
     return torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
 
 
 def run_check(check_: Check, student: Student, seed: int) -> CheckResult:
-    """The check's verdict on the submission; a check that itself breaks raises InternalError (the grader's
-    fault, so the submission becomes ungradable rather than losing points it may have earned)."""
+    """The check's verdict on the submission; a check that itself breaks raises InternalError (the
+    grader's fault, so the submission becomes ungradable rather than losing points it may have
+    earned)."""
     try:
         known = student.known_result(check_, seed)
         if known is not None:

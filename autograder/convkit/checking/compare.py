@@ -1,12 +1,14 @@
-"""Comparing a student's answer with the oracle's, and saying what went wrong: the bug on proof, else exactly
-what the output shows, then the smallest failing input the judge could find, with expected and actual values.
+"""Comparing a student's answer with the oracle's, and saying what went wrong: the bug on proof,
+else exactly what the output shows, then the smallest failing input the judge could find,
+with expected and actual values.
 
-A suite declares each function it checks once, as a `Function` (its parameters, the named dimensions of its
-tensor inputs and of its output, its oracle and its bug signatures), and checks calls with `expect_call`. When a
-call fails, the judge shrinks the input (dimensions cut to one entry, to half, or one shorter, then small
-integers), calling the worker again within a budget, and shows the smallest input that still fails the same way.
-A bug is named only when its output is the submission's on every failing case and the right answer on every case
-the check saw answered right; otherwise feedback says what the output shows (`convkit.checking.effects`).
+A suite declares each function it checks once, as a `Function` (its parameters, the named dimensions
+of its tensor inputs and of its output, its oracle and its bug signatures), and checks calls with
+`expect_call`. When a call fails, the judge shrinks the input (dimensions cut to one entry, to half,
+or one shorter, then small integers), calling the worker again within a budget, and shows the
+smallest input that still fails the same way. A bug is named only when its output is the
+submission's on every failing case and the right answer on every case the check saw answered right;
+otherwise feedback says what the output shows (`convkit.checking.effects`).
 """
 
 from __future__ import annotations
@@ -41,26 +43,29 @@ from convkit.results import CheckResult, Shown
 
 SHRINK_CALLS = 30
 SHRINK_SECONDS = 15.0
-"""A safety valve for very slow code only: shrinking is bounded by its number of calls, so that the input shown
-does not depend on the machine's speed or load (normal code makes its 30 calls in well under a second)."""
+"""A safety valve for very slow code only: shrinking is bounded by its number of calls, so that the
+input shown does not depend on the machine's speed or load (normal code makes its 30 calls in well
+under a second)."""
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    """How an answer differs from the expected one: `reason` without data (to group by), `detail` with it."""
+    """How an answer differs from the expected one: `reason` without data (to group by), `detail`
+    with it."""
 
     reason: str
     detail: str
     first_wrong: tuple[tuple[int, ...], float, float] | None = None
     bug: str | None = None
-    """What is wrong when the kind of value says it already (a list of tensors, an integer dtype)."""
+    """What is wrong when the kind of value says it already (a list of tensors, an integer
+    dtype)."""
 
 
 def compare(
     value: Any, expected: torch.Tensor, tol: float = 1e-4, floating: bool = True
 ) -> Mismatch | None:
-    """None when `value` is exactly a torch.Tensor of the expected shape and values (within `tol`, relative to
-    the expected values' scale); else how it differs."""
+    """None when `value` is exactly a torch.Tensor of the expected shape and values (within `tol`,
+    relative to the expected values' scale); else how it differs."""
     if type(value) is not torch.Tensor:
         listed = (
             type(value) in (list, tuple)
@@ -128,8 +133,9 @@ class Function:
     """Parameters passed by keyword (padding, stride, mode)."""
     bugs: tuple[Bug, ...] = ()
     probes: tuple[Probe, ...] = ()
-    """Asked (one more call each) when neither a signature nor a relation says what is wrong: each changes one
-    thing only (a pair's entries made equal, the channels cut to one), so that what it shows is about that thing."""
+    """Asked (one more call each) when neither a signature nor a relation says what is wrong: each
+    changes one thing only (a pair's entries made equal, the channels cut to one), so that what it
+    shows is about that thing."""
     tol: float = 1e-4
     floating: bool = True
     axes: tuple[str, ...] = ("rows", "columns")
@@ -139,8 +145,9 @@ class Function:
 
     @property
     def dims(self) -> Mapping[str, tuple[str, ...]]:
-        """Named dimensions of the tensor parameters, as the question states them (`Question.shapes`): one name
-        shared by two tensors (the channels of X and K) shrinks in both at once."""
+        """Named dimensions of the tensor parameters, as the question states them
+        (`Question.shapes`): one name shared by two tensors (the channels of X and K) shrinks in
+        both at once."""
         return BY_SYMBOL[self.symbol].shapes if self.symbol in BY_SYMBOL else {}
 
     @property
@@ -154,7 +161,8 @@ class Function:
         }
 
     def call_text(self, inputs: Mapping[str, Any]) -> str:
-        """`corr2d_pad_stride(X, K, padding=(1, 2), stride=2)`: tensors by name, other values as written."""
+        """`corr2d_pad_stride(X, K, padding=(1, 2), stride=2)`: tensors by name, other values as
+        written."""
         shown = [
             name if type(inputs[name]) is torch.Tensor else repr(inputs[name])
             for name in self.parameters
@@ -186,13 +194,15 @@ class Attempt:
 
 Evidence = list[tuple[object, dict[str, Any], Any]]
 _answered: ContextVar[Evidence | None] = ContextVar("convkit_answered", default=None)
-"""The calls the running check saw answered right, by subject (a Function, or the bugs `expect_tensor` had)."""
+"""The calls the running check saw answered right, by subject (a Function, or the bugs
+`expect_tensor` had)."""
 
 
 @contextmanager
 def evidence() -> Iterator[None]:
-    """Keep, while a check runs, the calls it sees answered right: evidence against any bug that would have got
-    one of them wrong (`convkit.checking.checks.run_check` runs every check inside)."""
+    """Keep, while a check runs, the calls it sees answered right: evidence against any bug that
+    would have got one of them wrong (`convkit.checking.checks.run_check` runs every check
+    inside)."""
     token = _answered.set([])
     try:
         yield
@@ -209,7 +219,8 @@ def answered(subject: object, inputs: dict[str, Any], expected: Any) -> None:
 def proven(
     bug: Bug, subject: object, failing: list[tuple[dict[str, Any], Any, Any]], tol: float
 ) -> bool:
-    """Whether `bug` explains every failing case (inputs, expected, value) and no right answer the check saw."""
+    """Whether `bug` explains every failing case (inputs, expected, value) and no right answer the
+    check saw."""
     if not all(
         signatures.explains(bug, value, expected, inputs, tol)
         for inputs, expected, value in failing
@@ -226,8 +237,10 @@ def proven(
 def attempt(
     student: Student, function: Function, inputs: dict[str, Any], name_bug: bool = True
 ) -> Attempt:
-    """Call and judge once; the student's exceptions propagate (with a named cause when a signature matches).
-    `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not need it."""
+    """Call and judge once; the student's exceptions propagate (with a named cause when a signature
+    matches).
+    `name_bug=False` leaves matching the signatures to the caller (`name_the_bug`), which may not
+    need it."""
     expected = expected_answer(function, inputs)
     tensors = [name for name in function.parameters if type(inputs[name]) is torch.Tensor]
     args, keywords = function.arguments(inputs)
@@ -250,12 +263,13 @@ def attempt(
 
 
 NOT_AN_INPUT = (RuntimeError, ValueError, IndexError, TypeError)
-"""What the oracle raises on inputs that are not valid (a kernel larger than its picture, a negative size)."""
+"""What the oracle raises on inputs that are not valid (a kernel larger than its picture, a negative
+size)."""
 
 
 def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
-    """The oracle's answer on `inputs` (cached by their content, refusals too); raises NOT_AN_INPUT where they
-    are not a valid input."""
+    """The oracle's answer on `inputs` (cached by their content, refusals too); raises NOT_AN_INPUT
+    where they are not a valid input."""
     args, keywords = function.arguments(inputs)
     return cache.computed(
         (function.oracle, function.parameters, function.keywords),
@@ -266,9 +280,9 @@ def expected_answer(function: Function, inputs: dict[str, Any]) -> torch.Tensor:
 
 
 def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None = None) -> None:
-    """Set the bug a wrong shape or wrong values match, from the function's signatures (specific ones only).
-    Given the bug the caller `wanted`, the signatures after it are not tried: the result may then differ from the
-    full search only where neither is `wanted`."""
+    """Set the bug a wrong shape or wrong values match, from the function's signatures (specific
+    ones only). Given the bug the caller `wanted`, the signatures after it are not tried: the result
+    may then differ from the full search only where neither is `wanted`."""
     if judged.mismatch is not None and judged.mismatch.reason in ("wrong shape", "wrong values"):
         bugs = (
             function.bugs[: function.bugs.index(wanted) + 1]
@@ -281,9 +295,9 @@ def name_the_bug(judged: Attempt, function: Function, wanted: Bug | str | None =
 
 
 def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
-    """Fail the check unless the student's function answers like the oracle on `inputs` and leaves them
-    unchanged; the failure names the bug (on proof) or says what the output shows, with the smallest input that
-    fails the same way."""
+    """Fail the check unless the student's function answers like the oracle on `inputs` and leaves
+    them unchanged; the failure names the bug (on proof) or says what the output shows, with the
+    smallest input that fails the same way."""
     try:
         first = attempt(student, function, inputs)
     except StudentRaised as error:
@@ -306,9 +320,8 @@ def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
         if smallest.bug is None:
             effect = seen(student, function, failing)
             if effect is None and student.explain:
-                effect = probe(
-                    student, function, first.inputs
-                )  # the first: a tiny input is square or one channel already
+                # the first: a tiny input is square or one channel already
+                effect = probe(student, function, first.inputs)
         else:  # said only if another check rules the bug out (`settled`): no further call for it
             effect = effects.describe(
                 [effects.Case(a.inputs, a.expected, a.value, function.tol) for a in failing],
@@ -322,9 +335,9 @@ def expect_call(student: Student, function: Function, **inputs: Any) -> Any:
 
 
 def contradicts(bug: Bug, judged: Attempt, tol: float) -> bool:
-    """Whether a failing case rules `bug` out: its output there is not the submission's (it would have been right
-    there, or gives another wrong answer). Only a case whose answer was compared counts: an input changed in place
-    says nothing of the answer."""
+    """Whether a failing case rules `bug` out: its output there is not the submission's (it would
+    have been right there, or gives another wrong answer). Only a case whose answer was compared
+    counts: an input changed in place says nothing of the answer."""
     return (
         judged.mismatch is not None
         and judged.modified is None
@@ -333,9 +346,10 @@ def contradicts(bug: Bug, judged: Attempt, tol: float) -> bool:
 
 
 def settled(checks: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
-    """A question's check results with a bug one check named, but another's failing cases rule out, no longer
-    named there (its effect said instead): every failing case of the question is evidence, and each check's
-    result carries what it rules out, so a check replayed from a transcript settles the same."""
+    """A question's check results with a bug one check named, but another's failing cases rule out,
+    no longer named there (its effect said instead): every failing case of the question is evidence,
+    and each check's result carries what it rules out, so a check replayed from a transcript settles
+    the same."""
     ruled_out = {text for check in checks if check.failure for text in check.failure.against}
     return tuple(
         replace(check, failure=replace(check.failure, bug=None))
@@ -346,10 +360,11 @@ def settled(checks: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
 
 
 def beside(student: Student, function: Function, inputs: dict[str, Any]) -> list[Attempt]:
-    """The answer to one more call, on a neighbour of `inputs` (`neighbour`), where it fails too: a bug named on
-    the cases a check met by chance (sizes whose arithmetic agrees, two channels where 'the last one skipped'
-    and 'only the first used' are the same) must explain that one as well. Where it passes, it is kept as a
-    right answer (`answered`), which a bug must not contradict either. Nothing when not explaining."""
+    """The answer to one more call, on a neighbour of `inputs` (`neighbour`), where it fails too: a
+    bug named on the cases a check met by chance (sizes whose arithmetic agrees, two channels where
+    'the last one skipped' and 'only the first used' are the same) must explain that one as well.
+    Where it passes, it is kept as a right answer (`answered`), which a bug must not contradict
+    either. Nothing when not explaining."""
     if not student.explain:
         return []
     try:
@@ -360,12 +375,13 @@ def beside(student: Student, function: Function, inputs: dict[str, Any]) -> list
 
 
 GROWN = ("H", "W", "c", "c_i", "c_o")
-"""The named dimensions a neighbour has one more of: the input's size and its channels (a kernel keeps its)."""
+"""The named dimensions a neighbour has one more of: the input's size and its channels (a kernel
+keeps its)."""
 
 
 def neighbour(inputs: dict[str, Any], function: Function) -> dict[str, Any]:
-    """`inputs` one step away in every size: each of GROWN one larger (new random values, drawn from the inputs'
-    content), every int or pair argument (padding, stride, a window) one larger."""
+    """`inputs` one step away in every size: each of GROWN one larger (new random values, drawn from
+    the inputs' content), every int or pair argument (padding, stride, a window) one larger."""
     sizes: dict[str, int] = {}
     for name, symbols in function.dims.items():
         for axis, symbol in enumerate(symbols):
@@ -387,8 +403,9 @@ def neighbour(inputs: dict[str, Any], function: Function) -> dict[str, Any]:
 
 
 def seen(student: Student, function: Function, failing: list[Attempt]) -> str | None:
-    """What the failing cases' outputs show (`convkit.checking.effects`). A relation of every entry's value must show
-    on a random input of the first case's shapes too (one more call), or the structured inputs may have made it."""
+    """What the failing cases' outputs show (`convkit.checking.effects`). A relation of every
+    entry's value must show on a random input of the first case's shapes too (one more call), or the
+    structured inputs may have made it."""
     cases = [effects.Case(a.inputs, a.expected, a.value, function.tol) for a in failing]
     cut = truncated(function, failing)
     if cut is not None:
@@ -415,8 +432,8 @@ def seen(student: Student, function: Function, failing: list[Attempt]) -> str | 
 
 
 def truncated(function: Function, failing: list[Attempt]) -> str | None:
-    """Where every failing output is the right answer for an input whose values were cut to whole numbers (a float
-    kernel made an integer one, say), that input by name."""
+    """Where every failing output is the right answer for an input whose values were cut to whole
+    numbers (a float kernel made an integer one, say), that input by name."""
     for name in function.dims:
         try:
             if all(_truncated_answer(function, attempt_, name) for attempt_ in failing):
@@ -443,7 +460,8 @@ def _truncated_answer(function: Function, judged: Attempt, name: str) -> bool:
 
 
 def wide_kinds(cases: list[effects.Case], function: Function) -> set[str]:
-    """The kinds the value-wide relations give on `cases` (to tell whether the relation found is one of them)."""
+    """The kinds the value-wide relations give on `cases` (to tell whether the relation found is one
+    of them)."""
     kinds = set()
     for relate in effects.WIDE:
         for case in cases:
@@ -457,8 +475,9 @@ def wide_kinds(cases: list[effects.Case], function: Function) -> set[str]:
 
 
 def randomised(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
-    """`inputs` with every tensor the function's dims name replaced by random values of its shape and dtype, drawn
-    from the inputs' own content (the same case gives the same variant, at every regrade)."""
+    """`inputs` with every tensor the function's dims name replaced by random values of its shape
+    and dtype, drawn from the inputs' own content (the same case gives the same variant, at every
+    regrade)."""
     digest = hashlib.sha256(repr(cache.content_key(inputs)).encode()).digest()
     rng = torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
     varied = dict(inputs)
@@ -475,8 +494,9 @@ def randomised(inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]) -> d
 
 
 def expect_dtype(student: Student, function: Function, **inputs: Any) -> Any:
-    """`expect_call`, and the result's dtype must be the one torch gives the inputs' dtypes together, at least
-    float32 (`oracle.as_float`): integer inputs with a float kernel give the kernel's float, float32 stays float32."""
+    """`expect_call`, and the result's dtype must be the one torch gives the inputs' dtypes
+    together, at least float32 (`oracle.as_float`): integer inputs with a float kernel give the
+    kernel's float, float32 stays float32."""
     value = expect_call(student, function, **inputs)
     wanted = expected_answer(function, inputs).dtype
     if value.dtype != wanted:
@@ -497,8 +517,8 @@ def expect_dtype(student: Student, function: Function, **inputs: Any) -> Any:
 def probe(
     student: Student, function: Function, inputs: dict[str, Any], raised: bool = False
 ) -> str | None:
-    """What a simpler input of one kind shows, by the first probe on which the call passes (one more call per
-    probe): an observation, never a cause."""
+    """What a simpler input of one kind shows, by the first probe on which the call passes (one more
+    call per probe): an observation, never a cause."""
     for question in function.probes:
         try:
             simpler = question.simplify(inputs, dict(function.dims))
@@ -545,9 +565,10 @@ def failure(
 
 
 def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
-    """The smallest input found that fails the same way as `failed`, within SHRINK_CALLS calls of the student's
-    function (and the safety valves: SHRINK_SECONDS, and half the submission's time kept for its checks).
-    Candidates the oracle rejects, or that were tried already, cost no call."""
+    """The smallest input found that fails the same way as `failed`, within SHRINK_CALLS calls of
+    the student's function (and the safety valves: SHRINK_SECONDS, and half the submission's time
+    kept for its checks). Candidates the oracle rejects, or that were tried already, cost no
+    call."""
     deadline, calls = time.monotonic() + SHRINK_SECONDS, SHRINK_CALLS
     current = failed
     tried: set[Any] = set()
@@ -583,10 +604,10 @@ def shrink(student: Student, function: Function, failed: Attempt) -> Attempt:
 def smaller(
     inputs: dict[str, Any], dims: Mapping[str, tuple[str, ...]]
 ) -> Iterator[dict[str, Any]]:
-    """Smaller variants of a case, most promising first: a named dimension cut to its first or last entry, then
-    to its first or last half, then one shorter (in every tensor that has it; the longest dimensions first),
-    then the values as small integers. Big cuts first: most bugs show on tiny inputs, and each cut that keeps
-    the failure saves the calls of the small steps it skips."""
+    """Smaller variants of a case, most promising first: a named dimension cut to its first or last
+    entry, then to its first or last half, then one shorter (in every tensor that has it; the
+    longest dimensions first), then the values as small integers. Big cuts first: most bugs show on
+    tiny inputs, and each cut that keeps the failure saves the calls of the small steps it skips."""
     sizes: dict[str, int] = {}
     for name, symbols in dims.items():
         for axis, symbol in enumerate(symbols):
@@ -618,8 +639,9 @@ def _narrow(value: Any, symbols: tuple[str, ...], symbol: str, keep: slice) -> A
 
 
 def changed(after: Any, before: torch.Tensor) -> bool:
-    """Whether a tensor argument came back from a call other than it was sent. The worker sends back only what
-    it saw change (None otherwise); what it cannot send as a tensor (a dtype of the call's own) changed too."""
+    """Whether a tensor argument came back from a call other than it was sent. The worker sends back
+    only what it saw change (None otherwise); what it cannot send as a tensor (a dtype of the call's
+    own) changed too."""
     if after is None:
         return False
     return (
@@ -630,7 +652,8 @@ def changed(after: Any, before: torch.Tensor) -> bool:
 
 
 def in_place(name: str) -> str:
-    """The bug the worker saw happen (its own evidence, never a guess): an argument changed by the call."""
+    """The bug the worker saw happen (its own evidence, never a guess): an argument changed by the
+    call."""
     return f"your function changed its input {name} in place: work on a copy ({name}.clone()) or with operations that return new tensors"
 
 
@@ -657,9 +680,10 @@ def expect_tensor(
     tol: float = 1e-4,
     layout: effects.Layout = effects.PLANE,
 ) -> torch.Tensor:
-    """Fail unless `value` is a floating-point tensor equal to `expected`; for values that are not a call's
-    output alone (a learned kernel, a layer's output), so nothing is shrunk. `inputs` go to the bugs' outputs; a
-    bug is named on proof, as `expect_call` does (the right answers kept are those with the same `bugs`)."""
+    """Fail unless `value` is a floating-point tensor equal to `expected`; for values that are not a
+    call's output alone (a learned kernel, a layer's output), so nothing is shrunk. `inputs` go to
+    the bugs' outputs; a bug is named on proof, as `expect_call` does (the right answers kept are
+    those with the same `bugs`)."""
     inputs = inputs or {}
     mismatch = compare(value, expected, tol)
     if mismatch is None:

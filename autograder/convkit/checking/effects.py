@@ -1,10 +1,12 @@
-"""What a wrong answer shows, in words, from the answer and the expected one alone: no catalog of bugs, no cause.
+"""What a wrong answer shows, in words, from the answer and the expected one alone: no catalog of
+bugs, no cause.
 
-Feedback names a bug only on proof (`convkit.checking.compare`); otherwise it says exactly what the output is: which
-axis has the wrong size and which input's size it has instead, axes in another order, the output mirrored,
-scaled, shifted, rounded or constant, or which rows, columns, channels or windows are wrong. Each relation is a
-small function of one failing case; a relation is said only when it holds on every failing case the check saw
-(the first, and the smallest it shrank to), so a coincidence of one tiny input is never taken for a pattern.
+Feedback names a bug only on proof (`convkit.checking.compare`); otherwise it says exactly what the
+output is: which axis has the wrong size and which input's size it has instead, axes in another
+order, the output mirrored, scaled, shifted, rounded or constant, or which rows, columns, channels
+or windows are wrong. Each relation is a small function of one failing case; a relation is said only
+when it holds on every failing case the check saw (the first, and the smallest it shrank to), so a
+coincidence of one tiny input is never taken for a pattern.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ SYMBOLS = {
 """How a named dimension of an input reads in a sentence: `X's width`."""
 
 Windows = Callable[[Mapping[str, Any]], Mapping[str, torch.Tensor]]
-"""For a call's inputs: output positions (a boolean tensor shaped as the output's last two axes) by what their
-windows have in common, e.g. "whose values are all negative"."""
+"""For a call's inputs: output positions (a boolean tensor shaped as the output's last two axes) by
+what their windows have in common, e.g. "whose values are all negative"."""
 
 
 @dataclass(frozen=True)
@@ -47,15 +49,16 @@ class Case:
 
 @dataclass(frozen=True)
 class Layout:
-    """What the output's axes are (`rows`, `columns`, `output channels`), the named dimensions of the inputs (as
-    `Function.dims`), and the function's windows, if it has any."""
+    """What the output's axes are (`rows`, `columns`, `output channels`), the named dimensions of
+    the inputs (as `Function.dims`), and the function's windows, if it has any."""
 
     axes: tuple[str, ...]
     dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     windows: Windows | None = None
 
     def axis(self, index: int, ndim: int) -> str:
-        """The name of axis `index` of an output with `ndim` axes (the last ones are the layout's)."""
+        """The name of axis `index` of an output with `ndim` axes (the last ones are the
+        layout's)."""
         offset = index - (ndim - len(self.axes))
         return self.axes[offset] if 0 <= offset < len(self.axes) else f"axis {index}"
 
@@ -66,8 +69,9 @@ PLANE = Layout(("rows", "columns"))
 
 @dataclass(frozen=True)
 class Relation:
-    """A relation holds on several cases when their kinds agree; the words are the shown case's, unless they say
-    nothing there (`vacuous`: every entry of a one-row output is 'the last row'), then the first case's."""
+    """A relation holds on several cases when their kinds agree; the words are the shown case's,
+    unless they say nothing there (`vacuous`: every entry of a one-row output is 'the last row'),
+    then the first case's."""
 
     kind: str
     words: str
@@ -75,14 +79,14 @@ class Relation:
 
 
 UNDECIDED = Relation("", "", vacuous=True)
-"""What a relation says of a case too small to tell (one entry is a multiple of anything): neither for nor
-against it. A relation still needs one case that holds it."""
+"""What a relation says of a case too small to tell (one entry is a multiple of anything): neither
+for nor against it. A relation still needs one case that holds it."""
 
 
 def describe(cases: Sequence[Case], layout: Layout, wide: bool = True) -> str | None:
-    """The most specific relation that holds on every case, in the words of the last that tells (the one shown),
-    or None. `wide=False` leaves out the relations of every entry's value (`WIDE`): a caller that found them
-    contradicted on another input."""
+    """The most specific relation that holds on every case, in the words of the last that tells (the
+    one shown), or None. `wide=False` leaves out the relations of every entry's value (`WIDE`): a
+    caller that found them contradicted on another input."""
     found = relation(cases, layout, wide)
     return found.words if found else None
 
@@ -102,7 +106,8 @@ def relation(cases: Sequence[Case], layout: Layout, wide: bool = True) -> Relati
         try:
             found = [relate(case, layout, tensors) for case in tensors]
         except (ArithmeticError, ValueError, RuntimeError, TypeError, IndexError):
-            continue  # the student's values (huge, odd dtypes) defeat this relation: it says nothing
+            # the student's values (huge, odd dtypes) defeat this relation: it says nothing
+            continue
         if any(relation is None for relation in found):
             continue
         decided = [relation for relation in found if relation is not None and relation.kind]
@@ -145,8 +150,8 @@ def axes_count(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relati
 
 
 def sizes(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
-    """Axes of the wrong size: which, more or fewer, and which of the inputs' sizes each has instead, where every
-    case agrees (a size of 2 is many things on a tiny input)."""
+    """Axes of the wrong size: which, more or fewer, and which of the inputs' sizes each has
+    instead, where every case agrees (a size of 2 is many things on a tiny input)."""
     actual, expected = tuple(case.actual.shape), tuple(case.expected.shape)
     if len(actual) != len(expected) or actual == expected:
         return None
@@ -207,8 +212,8 @@ def _everywhere(source: str, index: int, cases: Sequence[Case], layout: Layout) 
 def _sources(
     inputs: Mapping[str, Any], layout: Layout, size: int, other: int, axis: str = ""
 ) -> list[str]:
-    """The inputs' named sizes equal to `size` and not to `other` (`X's width`), each once; those of the axis's
-    own kind first (a channel count for an axis of channels)."""
+    """The inputs' named sizes equal to `size` and not to `other` (`X's width`), each once; those of
+    the axis's own kind first (a channel count for an axis of channels)."""
     found: list[tuple[bool, str]] = []
     for name, symbols in layout.dims.items():
         value = inputs.get(name)
@@ -320,7 +325,8 @@ def rounded(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation 
 
 
 def affine(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
-    """Every entry the expected one times a constant, plus a constant: scaled, negated or shifted."""
+    """Every entry the expected one times a constant, plus a constant: scaled, negated or
+    shifted."""
     actual, expected = case.actual, case.expected
     if (
         actual.shape != expected.shape
@@ -366,9 +372,9 @@ def affine(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation |
 
 
 def partial(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation | None:
-    """Right but for some entries: which channels, windows, rows or columns hold the wrong ones. Where every entry
-    is wrong (a tiny shrunk input), that case decides nothing, but for windows that cover all of it there (whose
-    words are then another case's)."""
+    """Right but for some entries: which channels, windows, rows or columns hold the wrong ones.
+    Where every entry is wrong (a tiny shrunk input), that case decides nothing, but for windows
+    that cover all of it there (whose words are then another case's)."""
     actual, expected = case.actual, case.expected
     if actual.shape != expected.shape or actual.numel() < 1 or expected.dim() < 1:
         return None
@@ -447,8 +453,8 @@ def _lines(wrong: torch.Tensor, case: Case, layout: Layout) -> Relation | None:
 
 
 def _which(noun: str, indices: list[int], count: int) -> str:
-    """`the last row`, `rows 0 and 2`: indices as a reader wants them (the first and last said so: loops miss
-    them)."""
+    """`the last row`, `rows 0 and 2`: indices as a reader wants them (the first and last said so:
+    loops miss them)."""
     if count > 1 and indices == [count - 1]:
         return f"the last {noun}"
     if count > 1 and indices == [0]:
@@ -468,5 +474,6 @@ def _verb(indices: list[int]) -> str:
 RELATIONS = (not_finite, axes_count, permuted, sizes, mirrored, constant, rounded, affine, partial)
 """Most specific first: the first that holds on every case is said."""
 WIDE = (permuted, mirrored, constant, rounded, affine)
-"""Relations of every entry's value, which a structured input (the book's ramps) can show by coincidence: said only
-where a random input of the same shape shows them too (`convkit.checking.compare`)."""
+"""Relations of every entry's value, which a structured input (the book's ramps) can show by
+coincidence: said only where a random input of the same shape shows them too
+(`convkit.checking.compare`)."""

@@ -1,9 +1,9 @@
 """Inputs for the hidden checks, drawn from a per-check generator of the grading seed.
 
-Checks draw *within* behaviour classes, never across them: a check that means to test a non-square input or a
-stride that does not divide the size draws one on every seed, so a verdict never depends on the seed. The book's
-own inputs are known in advance, so they always come with variants the student cannot know (scaled, shifted,
-transposed), and a hard-coded answer earns nothing.
+Checks draw *within* behaviour classes, never across them: a check that means to test a non-square
+input or a stride that does not divide the size draws one on every seed, so a verdict never depends
+on the seed. The book's own inputs are known in advance, so they always come with variants the
+student cannot know (scaled, shifted, transposed), and a hard-coded answer earns nothing.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def unlike(rng: torch.Generator, low: int, high: int, other: int) -> int:
 def dimension(
     rng: torch.Generator, stride: int, remainder: int, kernel: int, padding: int, quotient: int = 0
 ) -> tuple[int, int, int, int]:
-    """(n, k, p, s) for one dimension with (n + 2p - k) % s == remainder and n >= k: a case's class (a stride that
-    divides the size, or leaves a remainder below or above half of it) is drawn on every seed."""
+    """(n, k, p, s) for one dimension with (n + 2p - k) % s == remainder and n >= k: a case's class
+    (a stride that divides the size, or leaves a remainder below or above half of it) is drawn on
+    every seed."""
     quotient = quotient or size(rng, 1, 4)
     while (n := stride * quotient + remainder - 2 * padding + kernel) < kernel:
         quotient += 1
@@ -69,9 +70,10 @@ def offset(rng: torch.Generator) -> float:
 def variants(
     rng: torch.Generator, X: torch.Tensor, K: torch.Tensor | None = None
 ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
-    """A known (book) input and three variants a hard-coded answer cannot know: X scaled by a negative factor (so
-    every seed has an input of negative values only), X shifted up with K scaled up, and both transposed (the
-    last two axes). Only the magnitudes are drawn: a sign decides what code can get wrong, so it is fixed."""
+    """A known (book) input and three variants a hard-coded answer cannot know: X scaled by a
+    negative factor (so every seed has an input of negative values only), X shifted up with K scaled
+    up, and both transposed (the last two axes). Only the magnitudes are drawn: a sign decides what
+    code can get wrong, so it is fixed."""
     scaled_K = None if K is None else K * abs(factor(rng))
     transposed_K = None if K is None else K.transpose(-1, -2).contiguous()
     return [
@@ -90,7 +92,8 @@ def edge_image() -> torch.Tensor:
 
 
 def edge_variant(rng: torch.Generator) -> torch.Tensor:
-    """A picture like the book's that nobody can know in advance: another size, band, and brightness."""
+    """A picture like the book's that nobody can know in advance: another size, band, and
+    brightness."""
     height, width = size(rng, 4, 7), size(rng, 7, 10)
     start = size(rng, 1, width - 4)
     band = size(rng, 2, width - start - 2)

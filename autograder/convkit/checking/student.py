@@ -1,8 +1,9 @@
-"""The student as the hidden checks see it: requests in, decoded plain data out, failures as exceptions.
+"""The student as the hidden checks see it: requests in, decoded plain data out, failures as
+exceptions.
 
-Two transports share this interface: `InProcessStudent` (for `pytest --impl` against trusted files such as the
-reference) and the sandboxed worker of `convkit.sandbox.session`. Both go through the same JSON encoding, so a check
-behaves the same on either.
+Two transports share this interface: `InProcessStudent` (for `pytest --impl` against trusted files
+such as the reference) and the sandboxed worker of `convkit.sandbox.session`. Both go through the
+same JSON encoding, so a check behaves the same on either.
 """
 
 from __future__ import annotations
@@ -106,8 +107,9 @@ def raise_for_status(reply: dict[str, Any]) -> Any:
 
 
 def student_raised(record: dict[str, Any]) -> StudentRaised:
-    """The failure for an exception of the student's code, from the worker's record of it (`RaisedRecord`), each
-    field checked: the worker's replies are data its student code could have shaped."""
+    """The failure for an exception of the student's code, from the worker's record of it
+    (`RaisedRecord`), each field checked: the worker's replies are data its student code could have
+    shaped."""
     kinds = record.get("kinds")
     listed = kinds[:KINDS_MAX] if type(kinds) is list else []
     pairs = tuple((item[0][:NAME_CHARS], item[1][:NAME_CHARS]) for item in listed if _is_pair(item))
@@ -118,7 +120,8 @@ def student_raised(record: dict[str, Any]) -> StudentRaised:
 
 
 def _inside(value: object) -> tuple[str, dict[str, tuple[int, ...] | None]] | None:
-    """A record's `inside` (`protocol.Inside`), checked: the substituted function by name and what it was given."""
+    """A record's `inside` (`protocol.Inside`), checked: the substituted function by name and what
+    it was given."""
     if (
         type(value) is not dict
         or type(value.get("function")) is not str
@@ -139,9 +142,9 @@ def _inside(value: object) -> tuple[str, dict[str, tuple[int, ...] | None]] | No
 
 
 def misused(error: StudentRaised, caller: str) -> StudentRaised:
-    """`error`, where it came out of the grader's code for an earlier question, told as what the student's
-    `caller` gave that code: the shapes it passed, and the named dimensions of the question that do not agree
-    (`Question.shapes`); else `error` as it is."""
+    """`error`, where it came out of the grader's code for an earlier question, told as what the
+    student's `caller` gave that code: the shapes it passed, and the named dimensions of the
+    question that do not agree (`Question.shapes`); else `error` as it is."""
     if error.inside is None or error.inside[0] not in BY_SYMBOL:
         return error
     function, arguments = error.inside
@@ -213,8 +216,8 @@ class LayerProbe:
 
 @cache
 def substitutes_source(symbols: tuple[str, ...]) -> str:
-    """The oracle's source cut down to `symbols` and their helpers: a worker never holds a correct version of
-    the question it is being graded on (nor of any later one), not even in memory."""
+    """The oracle's source cut down to `symbols` and their helpers: a worker never holds a correct
+    version of the question it is being graded on (nor of any later one), not even in memory."""
     others = set(oracle.BY_SYMBOL) - set(symbols)
     kept = []
     for node in ast.parse(Path(oracle.__file__).read_text()).body:
@@ -256,27 +259,30 @@ class Student(ABC):
     """Checks call `call`/`layer`; transports implement `request`."""
 
     explain = True
-    """Whether a failure is explained with further calls (the smallest failing input, probes); verdicts do not
-    depend on it."""
+    """Whether a failure is explained with further calls (the smallest failing input, probes);
+    verdicts do not depend on it."""
 
     def time_to_explain(self, until: float = math.inf) -> bool:
-        """Whether explaining a failure may spend more time: before the monotonic `until`, and, in a sandbox,
-        while the submission's time allows (never the checks' share)."""
+        """Whether explaining a failure may spend more time: before the monotonic `until`, and, in a
+        sandbox, while the submission's time allows (never the checks' share)."""
         return time.monotonic() < until
 
     def known_result(self, check_: Check, seed: int) -> CheckResult | None:
-        """Called before a check runs: a transport may ask the check's cases ahead, and return its result when
-        the replies are those of an earlier run (`convkit.sandbox.replay`), so it need not run."""
+        """Called before a check runs: a transport may ask the check's cases ahead, and return its
+        result when the replies are those of an earlier run (`convkit.sandbox.replay`), so it need
+        not run."""
         return None
 
     def finish_check(self, result: CheckResult) -> None:
-        """Called after a check ran, with its result: a transport may keep it (`convkit.sandbox.replay`)."""
+        """Called after a check ran, with its result: a transport may keep it
+        (`convkit.sandbox.replay`)."""
         return None
 
     @abstractmethod
     def request(self, request: Substitute | Call | Layer) -> Any:
-        """Send one request (its `seq` is the transport's to set) and return the reply's value; raise a
-        `Failed` subclass for the submission's failures and a `GraderError` subclass for the grader's."""
+        """Send one request (its `seq` is the transport's to set) and return the reply's value;
+        raise a `Failed` subclass for the submission's failures and a `GraderError` subclass for the
+        grader's."""
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
         if symbols:
@@ -455,7 +461,7 @@ def _within(sent: int, *values: Any) -> None:
 
 
 def answer_in_process(namespace: dict[str, Any], request: Substitute | Call | Layer) -> Any:
-    """A request answered by trusted code in `namespace`, through the JSON a worker's request and reply go
-    through, so that it behaves as a sandboxed worker would."""
+    """A request answered by trusted code in `namespace`, through the JSON a worker's request and
+    reply go through, so that it behaves as a sandboxed worker would."""
     wire_request = json.loads(json.dumps(request))
     return raise_for_status(json.loads(json.dumps(probes.handle(namespace, wire_request))))

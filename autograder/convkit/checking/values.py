@@ -1,7 +1,8 @@
-"""Values as feedback shows them: at most four significant digits, small tensors as entries, large ones by shape.
+"""Values as feedback shows them: at most four significant digits, small tensors as entries, large
+ones by shape.
 
-Everything here turns judge-side data (tensors rebuilt from a worker's reply, oracle outputs, inputs) into plain
-`Value`s; `convkit.output.feedback` lays them out as grids at the edge.
+Everything here turns judge-side data (tensors rebuilt from a worker's reply, oracle outputs,
+inputs) into plain `Value`s; `convkit.output.feedback` lays them out as grids at the edge.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def shown(tensor: torch.Tensor) -> torch.Tensor | None:
-    """The tensor as it can be shown entry by entry (trailing axes of size 1 dropped: a 1 x 1 kernel stack reads
-    as a matrix), or None when it is too large to read."""
+    """The tensor as it can be shown entry by entry (trailing axes of size 1 dropped: a 1 x 1 kernel
+    stack reads as a matrix), or None when it is too large to read."""
     while tensor.dim() > 2 and tensor.shape[-1] == 1:
         tensor = tensor.squeeze(-1)
     if tensor.dim() > 3 or tensor.numel() == 0:
@@ -73,8 +74,8 @@ def plain(value: Any) -> Value:
 
 
 def foreign(value: Foreign) -> str:
-    """What a worker could not send: an object of its type, or a tensor it could not send (the codec names it by
-    dtype and shape: a complex or bfloat16 one, a sparse one, one too large)."""
+    """What a worker could not send: an object of its type, or a tensor it could not send (the codec
+    names it by dtype and shape: a complex or bfloat16 one, a sparse one, one too large)."""
     if value.tensor:
         must = "a result must be a dense real or integer tensor of at most a million entries"
         must += f" and {MAX_DIMS} dimensions"
@@ -83,7 +84,8 @@ def foreign(value: Foreign) -> str:
 
 
 def describe(value: Any) -> str:
-    """A value in a few words, for a sentence: `a tensor of shape (2, 3)`, `int 3`, `an object of type X`."""
+    """A value in a few words, for a sentence: `a tensor of shape (2, 3)`, `int 3`, `an object of
+    type X`."""
     if isinstance(value, Foreign):
         return foreign(value)
     if type(value) is torch.Tensor:
@@ -92,8 +94,9 @@ def describe(value: Any) -> str:
 
 
 def max_error(value: torch.Tensor, expected: torch.Tensor) -> float:
-    """The largest absolute difference, in float64; inf where a difference is not finite (max keeps NaNs).
-    numpy, not torch: on the small tensors checks use, its per-call cost is a third of torch's."""
+    """The largest absolute difference, in float64; inf where a difference is not finite (max keeps
+    NaNs). numpy, not torch: on the small tensors checks use, its per-call cost is a third of
+    torch's."""
     return _max_error(_float64(value), _float64(expected)) if expected.numel() else 0.0
 
 
@@ -105,7 +108,8 @@ def gradient_error(got: torch.Tensor, want: torch.Tensor) -> str:
 
 
 def magnitude(tensor: torch.Tensor) -> float:
-    """The largest absolute entry in float64 (0 for an empty tensor): what tolerances are relative to."""
+    """The largest absolute entry in float64 (0 for an empty tensor): what tolerances are relative
+    to."""
     return float(np.abs(_float64(tensor)).max()) if tensor.numel() else 0.0
 
 
@@ -115,8 +119,8 @@ def bound(expected: torch.Tensor, tol: float) -> float:
 
 
 def close(value: torch.Tensor, expected: torch.Tensor, tol: float) -> bool:
-    """Equal shapes and values within `bound(expected, tol)` (restated here on the float64 values made once: this
-    runs for every answer)."""
+    """Equal shapes and values within `bound(expected, tol)` (restated here on the float64 values
+    made once: this runs for every answer)."""
     if value.shape != expected.shape:
         return False
     if not expected.numel():
@@ -154,7 +158,8 @@ NUMPY_DTYPES = (
 def first_wrong(
     actual: torch.Tensor, expected: torch.Tensor, tol: float
 ) -> tuple[tuple[int, ...], float, float] | None:
-    """The first position (row-major) where `actual` is off by more than the tolerance, for same-shaped tensors."""
+    """The first position (row-major) where `actual` is off by more than the tolerance, for
+    same-shaped tensors."""
     wrong = ~((actual.double() - expected.double()).abs() <= bound(expected, tol))
     if not bool(wrong.any()):
         return None

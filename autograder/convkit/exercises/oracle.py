@@ -1,7 +1,8 @@
 """Correct versions of every question, written with torch's own operators (never with `solutions/`).
 
-The judge computes expected values with them, so CI checks the loop-style reference independently; the worker
-substitutes them for the questions before the one being graded, so a bug in `corr2d` costs points only once.
+The judge computes expected values with them, so CI checks the loop-style reference independently;
+the worker substitutes them for the questions before the one being graded, so a bug in `corr2d`
+costs points only once.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The nine questions of the assignment: the one place where ids, signatures, prompts and public checks live.
+"""The nine questions of the assignment: the one place where ids, signatures, prompts and public
+checks live.
 
-Everything a student or an instructor sees (stubs, the notebook, public checks, otter test files, the README
-table) is rendered from this list by `convkit build`; points come from the hidden suites (`convkit.exercises.hidden`),
-so neither is written twice.
+Everything a student or an instructor sees (stubs, the notebook, public checks, otter test files,
+the README table) is rendered from this list by `convkit build`; points come from the hidden suites
+(`convkit.exercises.hidden`), so neither is written twice.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Example:
-    """One call of a public check and the book's printed answer (a Python literal or torch expression), compared
-    with `expect_close` (tensors) or `expect_equal` (`equal=True`); the build checks it against the oracle."""
+    """One call of a public check and the book's printed answer (a Python literal or torch
+    expression), compared with `expect_close` (tensors) or `expect_equal` (`equal=True`); the build
+    checks it against the oracle."""
 
     call: str
     expected: str
@@ -23,8 +25,9 @@ class Example:
 
 @dataclass(frozen=True)
 class PublicCheck:
-    """A book example a student may run locally (`convkit.handout.public_checks`): `setup` defines the inputs, each
-    example is compared (naming a known bug when the output matches one), then `code` may `require` more."""
+    """A book example a student may run locally (`convkit.handout.public_checks`): `setup` defines
+    the inputs, each example is compared (naming a known bug when the output matches one), then
+    `code` may `require` more."""
 
     name: str
     setup: str = ""
@@ -43,12 +46,15 @@ class Question:
     docstring: str
     public: tuple[PublicCheck, ...] = field(default=())
     methods: tuple[str, ...] = field(default=())
-    """For a class question, the method signatures the stub declares (each raises NotImplementedError)."""
+    """For a class question, the method signatures the stub declares (each raises
+    NotImplementedError)."""
     builds_on: tuple[str, ...] = field(default=())
-    """Earlier questions whose functions a usual answer calls: when they fail too, the student is told first."""
+    """Earlier questions whose functions a usual answer calls: when they fail too, the student is
+    told first."""
     shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """The named dimensions of its tensor arguments (one name in two tensors must agree: X's and K's channels):
-    what the hidden checks shrink, and what an error is explained by when a later answer calls it wrongly."""
+    """The named dimensions of its tensor arguments (one name in two tensors must agree: X's and K's
+    channels): what the hidden checks shrink, and what an error is explained by when a later answer
+    calls it wrongly."""
 
     @property
     def is_class(self) -> bool:
@@ -423,7 +429,7 @@ BY_SYMBOL: dict[str, Question] = {q.symbol: q for q in QUESTIONS}
 
 
 def earlier_symbols(question_id: str) -> tuple[str, ...]:
-    """Symbols of the questions before this one: grading substitutes correct versions of them, so one bug
-    costs points once (a student's Conv2D is graded with a correct corr2d)."""
+    """Symbols of the questions before this one: grading substitutes correct versions of them, so
+    one bug costs points once (a student's Conv2D is graded with a correct corr2d)."""
     index = QUESTION_IDS.index(question_id)
     return tuple(q.symbol for q in QUESTIONS[:index])

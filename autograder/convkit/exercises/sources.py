@@ -1,6 +1,6 @@
-"""Where the assignment's sources are: the package data `convkit.assignment` when convkit is installed (a wheel
-or `pip install -e`), or the checkout's `assignments/` when its `autograder/` is only put on PYTHONPATH (the
-device machine, a quick try)."""
+"""Where the assignment's sources are: the package data `convkit.assignment` when convkit is
+installed (a wheel or `pip install -e`), or the checkout's `assignments/` when its `autograder/` is
+only put on PYTHONPATH (the device machine, a quick try)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Grading one submission: every hidden check gets a verdict, or the submission is ungradable, never both."""
+"""Grading one submission: every hidden check gets a verdict, or the submission is ungradable, never
+both."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ class Sandbox(TypedDict):
 
 
 def grade(submission: Submission, slot: Slot, run: GradingRun) -> SubmissionResult:
-    """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a failure of the
-    grader (the sandbox, a check's own bug) makes the whole submission ungradable, with the reason. The
-    from-scratch policy is judged on the library operators the worker saw each question's calls
-    reach, and on the source text, which is parsed, never run, here."""
+    """Grade in a worker of `slot`. A failure of the submission costs the checks it touches; a
+    failure of the grader (the sandbox, a check's own bug) makes the whole submission ungradable,
+    with the reason. The from-scratch policy is judged on the library operators the worker saw each
+    question's calls reach, and on the source text, which is parsed, never run, here."""
     config, seed, assignment = run.config, run.seed, run.assignment
     sandbox = Sandbox(seed=seed, backend=slot.backend.name, isolation=str(slot.isolation))
     if submission.nothing is not None:
@@ -89,9 +90,10 @@ def _missing(check: CheckResult) -> bool:
 def grade_in_process(
     path: Path, seed: int, questions: tuple[str, ...] = QUESTION_IDS, explain: bool = True
 ) -> tuple[QuestionResult, ...]:
-    """The hidden checks of `questions` on a *trusted* file, in this process and without a sandbox (the reference,
-    the kit's own test submissions), as a sandboxed worker is graded: one load, correct earlier questions
-    substituted before each question. Without `explain`, failures are not shrunk or probed (same verdicts)."""
+    """The hidden checks of `questions` on a *trusted* file, in this process and without a sandbox
+    (the reference, the kit's own test submissions), as a sandboxed worker is graded: one load,
+    correct earlier questions substituted before each question. Without `explain`, failures are not
+    shrunk or probed (same verdicts)."""
     student = InProcessStudent(path, explain)
     results = []
     for question in questions:

@@ -1,4 +1,5 @@
-"""A trusted submission graded in this process, without a sandbox: the reference, the kit's own files."""
+"""A trusted submission graded in this process, without a sandbox: the reference, the kit's own
+files."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from convkit.worker.protocol import Call, Layer, Status, Substitute
 
 
 class InProcessStudent(Student):
-    """Runs a trusted submission in this process (the reference, the kit's own test submissions): for
-    `pytest --impl` and quick checks. Its cells are read as grading reads them; a cell that raises is noted."""
+    """Runs a trusted submission in this process (the reference, the kit's own test submissions):
+    for `pytest --impl` and quick checks. Its cells are read as grading reads them; a cell that
+    raises is noted."""
 
     def __init__(self, path: Path, explain: bool = True) -> None:
         self.explain = explain

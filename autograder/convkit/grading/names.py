@@ -90,7 +90,8 @@ class Statement(NamedTuple):
 
 
 class Bound(NamedTuple):
-    """What a top-level statement binds or defines, noted while its syntax tree is alive (`bound`)."""
+    """What a top-level statement binds or defines, noted while its syntax tree is alive
+    (`bound`)."""
 
     names: dict[str, bool]
     """Each name it binds at the top level: True where the statement itself binds it, which replaces
@@ -100,7 +101,8 @@ class Bound(NamedTuple):
     """It defines a function or class, or sets an attribute (`x.name = ...`), itself or in its
     blocks: a name `Submission.defines` asks about may be one of these."""
     start: int
-    """The column its first line starts at (after `x = 1; `), in UTF-8 bytes as syntax trees count."""
+    """The column its first line starts at (after `x = 1; `), in UTF-8 bytes as syntax trees
+    count."""
     end: int
     """The column its last line ends at, likewise."""
 
@@ -123,7 +125,8 @@ def bound(statement: ast.stmt) -> Bound | None:
 
 @dataclass
 class Definitions:
-    """What a submission's top-level statements bind and define, noted in order as its code is read."""
+    """What a submission's top-level statements bind and define, noted in order as its code is
+    read."""
 
     bound: dict[str, list[Statement]] = field(default_factory=dict)
     """By name, the statements that bind it as running them all leaves it: the last that binds it
@@ -134,8 +137,8 @@ class Definitions:
     def add(
         self, what: Bound, code: Source, first: int, last: int, cell: int | None = None
     ) -> None:
-        """Note what a statement of `code` (the text of a file, or of notebook cell `cell`) binds and
-        defines: the one on lines `first` to `last` that `what` tells of."""
+        """Note what a statement of `code` (the text of a file, or of notebook cell `cell`) binds
+        and defines: the one on lines `first` to `last` that `what` tells of."""
         statement = Statement(code, first, last, what.start, what.end, cell)
         for name, alone in what.names.items():
             if alone:
@@ -428,7 +431,8 @@ def _attributes(statement: ast.stmt) -> Iterator[str]:
 
 
 def _defined(node: ast.AST) -> Iterator[str]:
-    """The names of the functions, classes and methods defined in `node`, and of the attributes it sets."""
+    """The names of the functions, classes and methods defined in `node`, and of the attributes it
+    sets."""
     for child in ast.walk(node):
         if isinstance(child, DEFINITIONS):
             yield child.name

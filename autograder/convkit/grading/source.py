@@ -81,7 +81,8 @@ class Source:
 
     def segment(self, first: int, last: int, start: int, end: int) -> str:
         """The text from column `start` of line `first` to column `end` of line `last`, columns in
-        UTF-8 bytes as syntax trees count them: one statement's text where others share its lines."""
+        UTF-8 bytes as syntax trees count them: one statement's text where others share its
+        lines."""
         text = self.lines(first, last + 1)
         tail = self.starts[last - 1] - self.starts[first - 1]  # where line `last` starts in `text`
         return text[: tail + _chars(text[tail:], end)][_chars(text, start) :]

@@ -1,4 +1,5 @@
-"""Reading submissions into cells of source text. The judge parses, never executes: cells run in the worker.
+"""Reading submissions into cells of source text. The judge parses, never executes: cells run in the
+worker.
 
 A `.py` file becomes one cell per top-level statement, so one hanging or crashing statement costs
 only itself; consecutive statements of literals (`x = 0`, a docstring), which can do neither, share
@@ -60,18 +61,20 @@ class Submission:
     """What its top-level statements bind and define, for the from-scratch policy."""
     notes: list[str] = field(default_factory=list)
     error: str | None = None
-    """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with this."""
+    """Why nothing of it can be graded (empty, binary, not a notebook...): every check fails with
+    this."""
     nothing: str | None = None
     """Why there is no file at all (a student's folder without one): every check fails with this."""
     partial: str | None = None
-    """Why only part of it is graded (a syntax error): the first line of every question's feedback."""
+    """Why only part of it is graded (a syntax error): the first line of every question's
+    feedback."""
     unreached: dict[str, str] = field(default_factory=dict)
     """Names defined only where a syntax error kept code from running, each with where that error
     is (`line 63`, `cell 35`): a missing answer of that name was not graded, not undefined."""
     student: Submitter = Submitter()
     preload: tuple[str, ...] = ()
-    """Slow imports its code seems to need, made once per slot in a zygote kept for them (a speed hint, nothing
-    more: other submissions' workers never inherit them)."""
+    """Slow imports its code seems to need, made once per slot in a zygote kept for them (a speed
+    hint, nothing more: other submissions' workers never inherit them)."""
 
     def label(self, index: int) -> str:
         """How feedback names cell `index`: `line 12` of a .py, `cell 4` of a notebook."""
@@ -81,7 +84,8 @@ class Submission:
 def parse(
     filename: str, data: bytes, name: str | None = None, student: Submitter | None = None
 ) -> Submission:
-    """The submission held in `data`, the bytes of a file called `filename` (its suffix says how to read it)."""
+    """The submission held in `data`, the bytes of a file called `filename` (its suffix says how to
+    read it)."""
     submission = Submission(name or filename, student=student or Submitter())
     try:
         if filename.endswith(".zip"):

@@ -1,10 +1,13 @@
-"""`convkit build`: everything a course hands out or uploads, rendered from `convkit.exercises.questions`.
+"""`convkit build`: everything a course hands out or uploads, rendered from
+`convkit.exercises.questions`.
 
-DIR/student/          the handout: the assignment notebook (which carries its public checks in its first cell,
-                      so it works opened alone), and the same exercises as a .py module with a pytest file.
+DIR/student/          the handout: the assignment notebook (which carries its public checks in its
+                      first cell, so it works opened alone), and the same exercises as a .py module
+                      with a pytest file.
 DIR/autograder.zip    an otter-grader 7 autograder zip built by `otter generate`, whose plugin
-                      (`convkit.platforms.otter`) makes convkit's sandboxed engine the judge. Its members are
-                      re-packed in a fixed order with fixed times and modes, so two builds are byte-identical.
+                      (`convkit.platforms.otter`) makes convkit's sandboxed engine the judge. Its
+                      members are re-packed in a fixed order with fixed times and modes, so two
+                      builds are byte-identical.
 DIR/prairielearn/     a PrairieLearn question graded by convkit's engine, and its grader image's
                       recipe (`convkit.handout.prairielearn`).
 """
@@ -28,11 +31,13 @@ from convkit.settings.assignment import DEFAULT_IMAGE, AssignmentConfig
 
 PACKAGE = Path(__file__).resolve().parents[1]  # convkit itself
 TEMPLATE = PACKAGE.parents[1] / "student_template"
-"""The repository's copy of the student files (only in a checkout of convkit: `--update-template`)."""
+"""The repository's copy of the student files (only in a checkout of convkit:
+`--update-template`)."""
 PYTEST_INI = "[pytest]\naddopts = -q --tb=short -rN -p no:cacheprovider\n"
 PYTHON_VERSION = "3.11"
 SOURCE_DIR = "convkit-src"
-"""The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs it)."""
+"""The convkit package shipped in the zip, as files/convkit-src (requirements.txt pip-installs
+it)."""
 LOCKDOWN_LINE = (
     "python -m convkit.platforms.lockdown /autograder/source /autograder/results"
     "  # convkit: workers reach Python; the seed and hidden checks are root's alone\n"
@@ -47,7 +52,8 @@ BUBBLEWRAP_LINE = (
 
 
 def student_files() -> dict[str, str]:
-    """The student's editor-and-pytest files; `student_template/` in the repository must equal these."""
+    """The student's editor-and-pytest files; `student_template/` in the repository must equal
+    these."""
     return {
         f"{render.STUB_MODULE}.py": render.stub_module(),
         f"test_{render.STUB_MODULE}.py": render.public_tests(),
@@ -71,7 +77,8 @@ notebook>=7
 
 
 def handout_files() -> dict[str, str]:
-    """Every file of DIR/student/: the notebook, the editor-and-pytest files, what to install and a README."""
+    """Every file of DIR/student/: the notebook, the editor-and-pytest files, what to install and a
+    README."""
     from convkit.handout.notebook import NOTEBOOK_NAME, notebook_text
 
     files = {
@@ -117,7 +124,8 @@ general. Do not rename the functions or change their arguments.
 
 
 def autograder_tests() -> dict[str, str]:
-    """The zip's tests/<id>.py: placeholders worth each question's points that fail unless the plugin grades."""
+    """The zip's tests/<id>.py: placeholders worth each question's points that fail unless the
+    plugin grades."""
     from convkit.checking.checks import all_points
     from convkit.exercises.questions import QUESTIONS
 
@@ -151,9 +159,9 @@ def build(
 
 
 def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
-    """Run `otter generate` in a scratch folder, then re-pack its zip deterministically. The course's grading
-    seed and choices go into the plugin's configuration (inside the zip only), so Gradescope grades as
-    `convkit grade`."""
+    """Run `otter generate` in a scratch folder, then re-pack its zip deterministically. The
+    course's grading seed and choices go into the plugin's configuration (inside the zip only), so
+    Gradescope grades as `convkit grade`."""
     with tempfile.TemporaryDirectory(prefix="convkit-generate-") as scratch:
         work = Path(scratch)
         (work / "tests").mkdir()
@@ -177,7 +185,8 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
 
 
 def otter_config(seed: int, assignment: AssignmentConfig) -> str:
-    """The assignment's otter_config.json with the grading seed and the instructor's choices added."""
+    """The assignment's otter_config.json with the grading seed and the instructor's choices
+    added."""
     config = json.loads(OTTER_CONFIG.read_text())
     config["show_hidden"] = assignment.show_hidden
     ours = {PLUGIN: settings(seed, assignment)}
@@ -194,8 +203,8 @@ def generate_env() -> dict[str, str]:
 
 
 def copy_source(target: Path) -> None:
-    """This convkit as pip installs it, from wherever it runs (a checkout or an installed wheel): its modules,
-    the assignment's data files, and a pyproject.toml written for them."""
+    """This convkit as pip installs it, from wherever it runs (a checkout or an installed wheel):
+    its modules, the assignment's data files, and a pyproject.toml written for them."""
     for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("output/templates/*.html")]):
         path = target / "convkit" / source.relative_to(PACKAGE)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,7 +218,8 @@ def copy_source(target: Path) -> None:
 
 
 def shipped_pyproject() -> str:
-    """The zip's pyproject.toml: this convkit's name, version and runtime requirements (no extras)."""
+    """The zip's pyproject.toml: this convkit's name, version and runtime requirements (no
+    extras)."""
     version, needs = installed_metadata()
     data = json.dumps([f"*{suffix}" for suffix in DATA_SUFFIXES])
     return (

@@ -1,8 +1,10 @@
-"""The assignment notebook, rendered with nbformat from `convkit.exercises.questions` and `assignments/narrative.toml`.
+"""The assignment notebook, rendered with nbformat from `convkit.exercises.questions` and
+`assignments/narrative.toml`.
 
-Questions, signatures, stubs and public checks come from `convkit.exercises.questions` (through `convkit.handout.render`); the
-narrative file holds only the prose between them. Cell ids are derived from question ids and section ids, and
-the JSON is written by nbformat with sorted keys, so two builds give the same bytes.
+Questions, signatures, stubs and public checks come from `convkit.exercises.questions` (through
+`convkit.handout.render`); the narrative file holds only the prose between them. Cell ids are
+derived from question ids and section ids, and the JSON is written by nbformat with sorted keys, so
+two builds give the same bytes.
 """
 
 from __future__ import annotations
@@ -75,14 +77,16 @@ def _markdown(cell_id: str, text: str) -> nbformat.NotebookNode:
 
 
 def _code(cell_id: str, source: str, hidden: bool = False) -> nbformat.NotebookNode:
-    """A code cell; a hidden one shows only its first line (Jupyter, VS Code) or its title (Colab's form view)."""
+    """A code cell; a hidden one shows only its first line (Jupyter, VS Code) or its title (Colab's
+    form view)."""
     metadata = {"cellView": "form", "jupyter": {"source_hidden": True}} if hidden else {}
     return v4.new_code_cell(source.strip("\n"), id=cell_id, metadata=metadata)
 
 
 def init_cell() -> str:
-    """The first cell: otter (installed if missing), the public checks (`convkit.handout.render.public_checks`) and
-    a `grader` whose check runs them; the notebook needs no other file."""
+    """The first cell: otter (installed if missing), the public checks
+    (`convkit.handout.render.public_checks`) and a `grader` whose check runs them; the notebook
+    needs no other file."""
     return INIT_HEADER + render.public_checks() + GRADER
 
 
@@ -152,5 +156,6 @@ def notebook(narrative: dict | None = None) -> nbformat.NotebookNode:
 
 
 def notebook_text() -> str:
-    """The notebook as the bytes `convkit build` writes (nbformat's canonical JSON, one trailing newline)."""
+    """The notebook as the bytes `convkit build` writes (nbformat's canonical JSON, one trailing
+    newline)."""
     return nbformat.writes(notebook()) + "\n"

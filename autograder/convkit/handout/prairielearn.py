@@ -9,7 +9,8 @@ questions/convkit/convolutions/  one externally graded question (QID convkit/con
   question.html                  the book's narrative and the prompts, an editor, the results
   initial_code.py                the editor's starting file: the stubs
   tests/                         server-only, copied to /grade/tests for each grading job:
-    run.sh                       the entrypoint: convkit.platforms.lockdown, then convkit.platforms.prairielearn
+    run.sh                       the entrypoint: convkit.platforms.lockdown, then
+                                 convkit.platforms.prairielearn
     convkit.json                 the grader's settings, the course's seed among them (a secret)
     convkit-src/                 convkit itself, hidden checks and all (never in the image)
 image/                           the grader image's recipe (Dockerfile, requirements.txt):
@@ -44,10 +45,11 @@ VENV_PYTHON = "/venv/bin/python"
 /usr/local/bin, both open to every user, so workers under uids of their own reach it)."""
 STARTUP = 60
 """Seconds a job may take besides the submission's own time: the container's start,
-convkit.platforms.lockdown, torch's import in the judge and in the sandbox, the results. In the emulated
-container pinned to one CPU of a loaded machine (tests/platforms/test_prairielearn.py's harness), the
-reference took 8.7-11.1 s end to end (4.6-5.0 s of CPU), and a file whose every call hangs 193.8 s,
-13.8 s past its 180 s; 60 s leaves room for PrairieLearn's 0.9 CPU and a slower machine."""
+convkit.platforms.lockdown, torch's import in the judge and in the sandbox, the results. In the
+emulated container pinned to one CPU of a loaded machine (tests/platforms/test_prairielearn.py's
+harness), the reference took 8.7-11.1 s end to end (4.6-5.0 s of CPU), and a file whose every call
+hangs 193.8 s, 13.8 s past its 180 s; 60 s leaves room for PrairieLearn's 0.9 CPU and a slower
+machine."""
 EDITOR_HOW = (
     "Replace each `raise NotImplementedError` with your code, then Save & Grade. The grader\n"
     "checks each answer on random inputs and names the bug a failing check shows."

@@ -1,8 +1,9 @@
 """The known bugs' outputs on the book's inputs, for the handout's public checks.
 
-Computed by the oracle when the handout is built, from each suite's bug signatures, so a student's own check can
-say "the kernel is flipped" without the handout holding anything hidden: only wrong answers to inputs the book
-prints. Building also checks every public example's printed answer against the oracle.
+Computed by the oracle when the handout is built, from each suite's bug signatures, so a student's
+own check can say "the kernel is flipped" without the handout holding anything hidden: only wrong
+answers to inputs the book prints. Building also checks every public example's printed answer
+against the oracle.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def suite_bugs(question: Question) -> tuple[tuple[Bug, Callable[..., Any]], ...]
 
 
 def wrong_outputs(question: Question, public: PublicCheck) -> list[dict[str, str]]:
-    """Per example of `public`, the known bugs' outputs as Python literals, keyed by the bug in words; a bug
-    whose output on the book's input is right, or the same as another bug's, is left out (it could not tell)."""
+    """Per example of `public`, the known bugs' outputs as Python literals, keyed by the bug in
+    words; a bug whose output on the book's input is right, or the same as another bug's, is left
+    out (it could not tell)."""
     scope: dict[str, Any] = {"torch": torch, **oracle.BY_SYMBOL}
     exec(public.setup, scope)  # noqa: S102 - the kit's own example code, run with the oracle's functions
     bugs = suite_bugs(question)
@@ -62,8 +64,8 @@ def wrong_outputs(question: Question, public: PublicCheck) -> list[dict[str, str
 
 
 def call_arguments(question: Question, call: str, scope: dict[str, Any]) -> list[Any] | None:
-    """The values of `call`'s arguments in the order of the oracle's parameters (defaults filled in), when the
-    call is the question's own function; else None."""
+    """The values of `call`'s arguments in the order of the oracle's parameters (defaults filled
+    in), when the call is the question's own function; else None."""
     node = ast.parse(call, mode="eval").body
     if not (
         isinstance(node, ast.Call)

@@ -14,7 +14,8 @@ import torch
 
 GRID = 6
 CHECKS = {}
-"""Question id -> check name -> check(env); filled by the rendered checks that follow this runtime."""
+"""Question id -> check name -> check(env); filled by the rendered checks that follow this
+runtime."""
 BUILDS_ON = {}
 """Question id -> earlier question ids whose functions a usual answer calls."""
 TORCH_SCALAR_WARNING = "Converting a tensor with requires_grad=True to a scalar"
@@ -126,7 +127,8 @@ class NotImplementedYet(Failure):
 
 
 def run_check(check, env):
-    """One check on the student's names in `env`: None if it passes, else the failure (a Failure)."""
+    """One check on the student's names in `env`: None if it passes, else the failure (a
+    Failure)."""
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=TORCH_SCALAR_WARNING, category=UserWarning)
@@ -141,8 +143,8 @@ def run_check(check, env):
 
 
 def verdict(question, name, env):
-    """One public check: None if it passes, else the lines saying why (with a word when a question it builds on
-    fails its own checks, the likelier cause)."""
+    """One public check: None if it passes, else the lines saying why (with a word when a question
+    it builds on fails its own checks, the likelier cause)."""
     failed = run_check(CHECKS[question][name], env)
     if failed is None:
         return None
@@ -159,12 +161,14 @@ def verdict(question, name, env):
 
 
 def run_question(question, env):
-    """Every public check of one question: a list of (check name, None or the lines saying why it failed)."""
+    """Every public check of one question: a list of (check name, None or the lines saying why it
+    failed)."""
     return [(name, verdict(question, name, env)) for name in CHECKS[question]]
 
 
 def report(question, env):
-    """The public checks of one question as a student reads them: one line per check, details indented."""
+    """The public checks of one question as a student reads them: one line per check, details
+    indented."""
     lines = []
     outcomes = run_question(question, env)
     for name, failure in outcomes:

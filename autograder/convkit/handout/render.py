@@ -1,4 +1,5 @@
-"""Text rendered from `convkit.exercises.questions`: the student's stub module, public checks, and the README table."""
+"""Text rendered from `convkit.exercises.questions`: the student's stub module, public checks, and
+the README table."""
 
 from __future__ import annotations
 
@@ -73,9 +74,10 @@ def test_public(question, name):
 
 
 def public_checks() -> str:
-    """The public checks as one self-contained block of Python: the runtime (`convkit.handout.public_checks`, verbatim),
-    then each question's checks, rendered from `convkit.exercises.questions`, with the wrong outputs of its known bugs on
-    the book's inputs (computed by the oracle when the handout is built)."""
+    """The public checks as one self-contained block of Python: the runtime
+    (`convkit.handout.public_checks`, verbatim), then each question's checks, rendered from
+    `convkit.exercises.questions`, with the wrong outputs of its known bugs on the book's inputs
+    (computed by the oracle when the handout is built)."""
     from convkit.handout.public_bugs import wrong_outputs
 
     parts = [Path(public_checks_module.__file__).read_text().rstrip() + "\n"]
@@ -95,7 +97,8 @@ def public_checks() -> str:
 def check_source(
     question: Question, public: PublicCheck, function: str, bugs: list[dict[str, str]]
 ) -> str:
-    """One public check as a function of the student's names; `bugs` holds, per example, the known bugs' outputs."""
+    """One public check as a function of the student's names; `bugs` holds, per example, the known
+    bugs' outputs."""
     code = "\n".join(filter(None, [public.setup, public.code]))
     used = [
         q.symbol
@@ -133,12 +136,14 @@ def readme_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-# --- otter-grader test files of the autograder zip ---------------------------------------------------
+# --- otter-grader test files of the autograder zip
+# ---------------------------------------------------
 
 
 def ok_placeholder(question: Question, points: float) -> str:
-    """The autograder zip's test file for one question: it fails on its own, so a question scores 0 unless the
-    convkit plugin writes the engine's grade (otter's kernel never sees the student's code)."""
+    """The autograder zip's test file for one question: it fails on its own, so a question scores 0
+    unless the convkit plugin writes the engine's grade (otter's kernel never sees the student's
+    code)."""
     code = ">>> print('not graded: the convkit plugin did not run')\ngraded by convkit"
     cases = [
         {
@@ -152,14 +157,16 @@ def ok_placeholder(question: Question, points: float) -> str:
 
 
 def raw_block(code: str, what: str) -> str:
-    """`code` as a raw triple-quoted literal, so a test file shows its code as code, not as an escaped line."""
+    """`code` as a raw triple-quoted literal, so a test file shows its code as code, not as an
+    escaped line."""
     if "'''" in code or code.endswith(("\\", "'")):
         raise ValueError(f"{what}: code cannot be written as a triple-quoted string")
     return f"r'''{code}'''"
 
 
 def _ok_file(name: str, points: float, cases: list[dict[str, object]]) -> str:
-    """An OK-format file whose case code reads as code (triple-quoted), not as an escaped one-liner."""
+    """An OK-format file whose case code reads as code (triple-quoted), not as an escaped
+    one-liner."""
     rendered = []
     for case in cases:
         code = raw_block(str(case["code"]), str(case["name"]))
@@ -203,7 +210,8 @@ FOLDERS = {
 
 
 def layout_table(package: Path | None = None) -> str:
-    """The README's layout table: each folder, then each part of convkit as its own docstring says it."""
+    """The README's layout table: each folder, then each part of convkit as its own docstring says
+    it."""
     package = package or Path(__file__).resolve().parents[1]
     rows = ["| path | what it holds |", "|---|---|"]
     rows += [f"| `{folder}` | {what} |" for folder, what in FOLDERS.items()]

@@ -1,1 +1,2 @@
-"""What a run writes, importing neither torch nor the judge: out folder, journal, reports, feedback."""
+"""What a run writes, importing neither torch nor the judge: out folder, journal, reports,
+feedback."""

@@ -1,16 +1,17 @@
-"""Student-controlled text made harmless for each kind of output, in one place: exception messages, printed
-output, file and folder names, notebook cell labels and names from a Gradescope export's metadata pass through
-these functions wherever they leave the judge.
+"""Student-controlled text made harmless for each kind of output, in one place: exception messages,
+printed output, file and folder names, notebook cell labels and names from a Gradescope export's
+metadata pass through these functions wherever they leave the judge.
 
-- `text`: control characters, ANSI escapes and bidirectional overrides shown as visible escapes (`\\x1b`),
-  length capped; for terminals and logs.
+- `text`: control characters, ANSI escapes and bidirectional overrides shown as visible escapes
+  (`\\x1b`), length capped; for terminals and logs.
 - `markdown`: `text`, then every character that could start HTML, a link, an image, emphasis, a
   table cell or a block (heading, list, quote, fence) escaped, and no other: the text reads as it is
   in a terminal too (`corr2d(X, K)`, `a_b`, `{}` stay as they are); code spans on one line are kept.
 - `quoted`: student text inside a sentence of the judge's own (`your code raised “...”`), between
   quotation marks it cannot close, so that it never reads as the grader's words.
-- `csv_cell`: one line, `<` `>` `&` as entities, and a cell starting with =, +, -, @, tab or carriage return is prefixed with an
-  apostrophe, as spreadsheets recommend, so it is never evaluated as a formula.
+- `csv_cell`: one line, `<` `>` `&` as entities, and a cell starting with =, +, -, @, tab or
+  carriage return is prefixed with an apostrophe, as spreadsheets recommend, so it is never
+  evaluated as a formula.
 - HTML: the report's template escapes every value (Jinja2 autoescape) after `text`; what report.md
   writes as Markdown (feedback, messages) is rendered with raw HTML, links and images off.
 """
@@ -38,7 +39,8 @@ CLOSING = str.maketrans(dict.fromkeys("“”„‟″〝〞〟＂", '"'))
 
 
 def text(value: str, limit: int = LIMIT) -> str:
-    """Visible escapes for control characters (newlines and tabs kept), at most `limit` characters."""
+    """Visible escapes for control characters (newlines and tabs kept), at most `limit`
+    characters."""
     shown = CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), value)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
@@ -81,6 +83,7 @@ def quoted(value: str) -> str:
 
 
 def csv_cell(value: str, limit: int = LIMIT) -> str:
-    """One line, `<`, `>` and `&` as HTML entities (CSV files end up in web tools), and never a formula."""
+    """One line, `<`, `>` and `&` as HTML entities (CSV files end up in web tools), and never a
+    formula."""
     cell = html.escape(line(value, limit), quote=False)
     return "'" + cell if cell.startswith(FORMULA) else cell

@@ -2,10 +2,10 @@
 Markdown for Gradescope's results.json and each submission's feedback.md, plain text for
 PrairieLearn (which shows it preformatted, Markdown and all); one line per check for logs.
 
-Per question: a one-line summary, then each failed check as a list item, the named bug first (what went wrong
-and the fix), then what was seen, then the smallest failing input and the expected and actual values as small
-aligned grids with the first wrong position. Numbers have at most four significant digits and no line is
-longer than LINE characters.
+Per question: a one-line summary, then each failed check as a list item, the named bug first (what
+went wrong and the fix), then what was seen, then the smallest failing input and the expected and
+actual values as small aligned grids with the first wrong position. Numbers have at most four
+significant digits and no line is longer than LINE characters.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def significant(number: str) -> int:
 
 
 def readable(text: str) -> str:
-    """Text with every decimal of more than four significant digits rounded to four (student messages too)."""
+    """Text with every decimal of more than four significant digits rounded to four (student
+    messages too)."""
     return DECIMAL.sub(
         lambda match: (
             num(float(match.group())) if significant(match.group()) > 4 else match.group()
@@ -119,9 +120,8 @@ def shown_lines(shown: Shown) -> list[str]:
         out += [f"got{_shape(shown.actual)}:", *("  " + row for row in grid(shown.actual))]
     if shown.first_wrong is not None:
         index, expected, actual = shown.first_wrong
-        off = (
-            f" (off by {num(actual - expected)})" if num(expected) == num(actual) else ""
-        )  # they read the same in four digits
+        # they read the same in four digits
+        off = f" (off by {num(actual - expected)})" if num(expected) == num(actual) else ""
         out.append(
             f"first wrong at {list(index)}: expected {num(expected)}, got {num(actual)}{off}"
         )
@@ -133,7 +133,8 @@ def _shape(value: Value) -> str:
 
 
 def check_feedback(check: CheckResult, said: str | None, style: Style) -> list[str]:
-    """One check as a list item; its bug is left out when the question's summary `said` it already."""
+    """One check as a list item; its bug is left out when the question's summary `said` it
+    already."""
     score = f"({num(check.score)}/{num(check.points)})"
     if check.failure is None:
         return [f"- ✓ {check.name} {score}"]
@@ -156,8 +157,9 @@ def check_markdown(check: CheckResult, said: str | None = None) -> list[str]:
 
 
 def headline(failed: list[CheckResult]) -> str | None:
-    """What a question's summary says of its failed checks: the one bug they name (named only on proof), else, where
-    none names a bug, what the first of them shows (never a cause); None where checks name different bugs."""
+    """What a question's summary says of its failed checks: the one bug they name (named only on
+    proof), else, where none names a bug, what the first of them shows (never a cause); None where
+    checks name different bugs."""
     bugs = sorted({check.failure.bug for check in failed if check.failure and check.failure.bug})
     if bugs:
         return bugs[0] if len(bugs) == 1 else None

@@ -68,7 +68,8 @@ def render(context: dict[str, Any]) -> str:
 
 
 def visible(value: Any) -> Any:
-    """Every value the page shows, with control characters as visible escapes (then HTML-escaped)."""
+    """Every value the page shows, with control characters as visible escapes (then
+    HTML-escaped)."""
     return (
         escaping.text(value, limit=PAGE_LIMIT)
         if isinstance(value, str) and not isinstance(value, markupsafe.Markup)

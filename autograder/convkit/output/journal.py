@@ -1,12 +1,13 @@
-"""A grading run's output while it runs: each result is written as soon as it is known, so an interrupted run
-keeps what it graded, and `--resume` goes on from there.
+"""A grading run's output while it runs: each result is written as soon as it is known, so an
+interrupted run keeps what it graded, and `--resume` goes on from there.
 
-Each finished submission appends its record to results.jsonl (what it is and its result, as plain data), its row
-to grades.csv, and writes its own folder. When the run ends, the whole output is written again in input order
-(`reports.write_all`; each submission's folder as hard links to the one written while grading) and replaces the
-streamed folder, so the final files never depend on what finished first.
-A record is reused only for the same file (name and content), the same seed and the same settings, and only
-if it was graded: an ungradable submission (the grader's fault) is always graded again.
+Each finished submission appends its record to results.jsonl (what it is and its result, as plain
+data), its row to grades.csv, and writes its own folder. When the run ends, the whole output is
+written again in input order (`reports.write_all`; each submission's folder as hard links to the one
+written while grading) and replaces the streamed folder, so the final files never depend on what
+finished first. A record is reused only for the same file (name and content), the same seed and the
+same settings, and only if it was graded: an ungradable submission (the grader's fault) is always
+graded again.
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ def record(key: Key, result: SubmissionResult) -> str:
 
 
 def reusable(out: Path, wanted: Sequence[Key]) -> dict[int, SubmissionResult]:
-    """The graded results in `out`'s results.jsonl that match `wanted`, by input index. A line cut short by an
-    interrupted write, or from another version of convkit, is ignored (that submission is graded again)."""
+    """The graded results in `out`'s results.jsonl that match `wanted`, by input index. A line cut
+    short by an interrupted write, or from another version of convkit, is ignored (that submission
+    is graded again)."""
     found: dict[Key, SubmissionResult] = {}
     try:
         lines = (out / RECORDS).read_text().splitlines()
@@ -90,22 +92,24 @@ def reusable(out: Path, wanted: Sequence[Key]) -> dict[int, SubmissionResult]:
 
 
 class Journal:
-    """The streamed output of one run in `out`. The folder is prepared when the first result arrives (after the
-    judges have started, so a run that grades nothing touches nothing): emptied, then given the reused results."""
+    """The streamed output of one run in `out`. The folder is prepared when the first result arrives
+    (after the judges have started, so a run that grades nothing touches nothing): emptied, then
+    given the reused results."""
 
     def __init__(self, out: Path, keys: Sequence[Key], reused: dict[int, SubmissionResult]) -> None:
         self.out, self.keys, self.reused = out, list(keys), reused
         self.folders = folder_names([key.name for key in keys])
         self.opened = False
         self.cleared = False
-        """Whether an earlier run's output in `out` has been removed (the results --resume kept live on in memory)."""
+        """Whether an earlier run's output in `out` has been removed (the results --resume kept live
+        on in memory)."""
         self.spans: dict[int, tuple[int, int]] = {}
         """Where each submission's record lies in results.jsonl, by input index."""
 
     @property
     def keeps(self) -> bool:
-        """Whether --out holds graded results to go on from: this run's, or an earlier run's that --resume kept
-        (left in place until this run writes its first result)."""
+        """Whether --out holds graded results to go on from: this run's, or an earlier run's that
+        --resume kept (left in place until this run writes its first result)."""
         return self.opened or (bool(self.reused) and not self.cleared)
 
     def open(self) -> None:
@@ -120,8 +124,8 @@ class Journal:
             self.add(index, result)
 
     def add(self, index: int, result: SubmissionResult) -> None:
-        """Write one finished result whole: Ctrl-C and SIGTERM wait until its folder, its row and, last, its
-        record (what --resume trusts) are written."""
+        """Write one finished result whole: Ctrl-C and SIGTERM wait until its folder, its row and,
+        last, its record (what --resume trusts) are written."""
         with signals_deferred():
             if not self.opened:
                 self.open()
@@ -134,7 +138,8 @@ class Journal:
                 self.spans[index] = start, handle.tell()
 
     def records(self, results: Sequence[SubmissionResult]) -> list[str]:
-        """Every record, in input order: the final results.jsonl (those written while grading are read back)."""
+        """Every record, in input order: the final results.jsonl (those written while grading are
+        read back)."""
         try:
             data = (self.out / RECORDS).read_bytes() if self.spans else b""
         except OSError:
@@ -148,7 +153,8 @@ class Journal:
         ]
 
     def written(self) -> list[Path | None]:
-        """Each submission's folder as written while grading (None where it was not): the final output links it."""
+        """Each submission's folder as written while grading (None where it was not): the final
+        output links it."""
         return [
             self.out / folder if index in self.spans else None
             for index, folder in enumerate(self.folders)

@@ -80,8 +80,9 @@ def ensure_usable(
 
 
 def writable(out: Path) -> None:
-    """Whether `out` and a sibling of it can be made (the run writes into a sibling, then moves it into place):
-    tried for real in the nearest folder that exists, since permissions alone do not say (root, /proc)."""
+    """Whether `out` and a sibling of it can be made (the run writes into a sibling, then moves it
+    into place): tried for real in the nearest folder that exists, since permissions alone do not
+    say (root, /proc)."""
     parent = out.resolve().parent
     while not parent.exists():
         parent = parent.parent

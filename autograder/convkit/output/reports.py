@@ -1,11 +1,12 @@
-"""What a grading run writes: grades.csv, Gradescope results.json per submission, and the instructor's report.
-PrairieLearn's results.json too, which its question's grader writes (`convkit.platforms.prairielearn`).
+"""What a grading run writes: grades.csv, Gradescope results.json per submission, and the
+instructor's report. PrairieLearn's results.json too, which its question's grader writes
+(`convkit.platforms.prairielearn`).
 
-Results arrive as structured data (`convkit.results`) and become text only here. An ungradable submission
-(the grader's fault) has no score anywhere: empty cells in grades.csv, no score in its results.json, listed first
-in the report and left out of every statistic. A submission with nothing to grade (a student's
-folder without a file) is a row of zeros that says why; one the export's metadata names no one for
-is flagged.
+Results arrive as structured data (`convkit.results`) and become text only here. An ungradable
+submission (the grader's fault) has no score anywhere: empty cells in grades.csv, no score in its
+results.json, listed first in the report and left out of every statistic. A submission with nothing
+to grade (a student's folder without a file) is a row of zeros that says why; one the export's
+metadata names no one for is flagged.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ if TYPE_CHECKING:
 
 CSV_HEADER = ["submission", "student", "sid", "email", *QUESTION_IDS, "total", "status", "seed"]
 RECORDS = "results.jsonl"
-"""Every submission's result as plain data, one JSON line each: what `--resume` reads back (never the text)."""
+"""Every submission's result as plain data, one JSON line each: what `--resume` reads back (never
+the text)."""
 UNTOUCHED = "not implemented yet"
-"""The reason of a check on a stub left as handed out: counted apart, not listed among the failures."""
+"""The reason of a check on a stub left as handed out: counted apart, not listed among the
+failures."""
 
 
 def number(value: float) -> str:
@@ -45,8 +48,8 @@ def number(value: float) -> str:
 
 
 def folder_names(names: Sequence[str]) -> list[str]:
-    """One output folder per submission, named by its name made safe for any file system ('/' becomes '__');
-    repeated names get a suffix."""
+    """One output folder per submission, named by its name made safe for any file system ('/'
+    becomes '__'); repeated names get a suffix."""
     seen: Counter[str] = Counter()
     folders = []
     for name in names:
@@ -76,8 +79,8 @@ SUBMISSION_FILES = ("results.json", "feedback.md")
 
 
 def write_submission(folder: Path, result: SubmissionResult) -> str:
-    """A submission's own folder (SUBMISSION_FILES): Gradescope's results.json and the same feedback as Markdown
-    (returned)."""
+    """A submission's own folder (SUBMISSION_FILES): Gradescope's results.json and the same feedback
+    as Markdown (returned)."""
     folder.mkdir(exist_ok=True)
     graded = gradescope(result)
     (folder / "results.json").write_text(json.dumps(graded, indent=2) + "\n")
@@ -87,8 +90,9 @@ def write_submission(folder: Path, result: SubmissionResult) -> str:
 
 
 def keep_submission(folder: Path, result: SubmissionResult, written: Path | None) -> str:
-    """A submission's folder as `write_submission` writes it, made of hard links to the files it already wrote
-    for the same result in `written` (while grading), where there is such a folder and links can be made."""
+    """A submission's folder as `write_submission` writes it, made of hard links to the files it
+    already wrote for the same result in `written` (while grading), where there is such a folder and
+    links can be made."""
     if written is not None:
         try:
             folder.mkdir()
@@ -114,10 +118,12 @@ def write_all(
     records: Sequence[str] = (),
     written: Sequence[Path | None] = (),
 ) -> None:
-    """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed in the report;
-    `records` (one JSON line per submission, in input order) become results.jsonl, which `--resume` reads;
-    `written` names, per submission, a folder that `write_submission` already wrote for its result (or None), whose
-    files are linked instead of rendered again."""
+    """Everything a grading run writes into `out` (a fresh folder): the files not graded are listed
+    in the report;
+    `records` (one JSON line per submission, in input order) become results.jsonl, which `--resume`
+    reads;
+    `written` names, per submission, a folder that `write_submission` already wrote for its result
+    (or None), whose files are linked instead of rendered again."""
     out.mkdir(parents=True, exist_ok=True)
     results = batch.results
     with (out / "grades.csv").open("w", newline="") as handle:
@@ -170,7 +176,8 @@ plugin's results say so too)."""
 
 
 def gradescope(result: SubmissionResult) -> dict[str, object]:
-    """Gradescope's results.json, in Markdown; an ungradable submission gets no score at all, and says why."""
+    """Gradescope's results.json, in Markdown; an ungradable submission gets no score at all, and
+    says why."""
     extra = {
         "status": str(result.status),
         "seed": result.seed,
@@ -271,7 +278,8 @@ def within(results: dict[str, Any], limit: int) -> dict[str, Any]:
 
 @dataclass
 class FailureGroup:
-    """The submissions that fail one question the same way: the same named bug, or the same reason."""
+    """The submissions that fail one question the same way: the same named bug, or the same
+    reason."""
 
     question: str
     what: str
@@ -281,7 +289,8 @@ class FailureGroup:
 
 
 def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
-    """Failures grouped by question and by named bug (or reason where no bug is named), most common first."""
+    """Failures grouped by question and by named bug (or reason where no bug is named), most common
+    first."""
     groups: dict[tuple[str, str], FailureGroup] = {}
     for result in results:
         for question in result.questions:
@@ -304,7 +313,8 @@ def failure_groups(results: list[SubmissionResult]) -> list[FailureGroup]:
 def report(
     batch: Batch, seed: int, skipped: Sequence[Skipped] = (), folders: Sequence[str] | None = None
 ) -> str:
-    """The instructor's report for terminals: questions, failures grouped by named bug, students, skipped files."""
+    """The instructor's report for terminals: questions, failures grouped by named bug, students,
+    skipped files."""
     results = batch.results
     folders = folders if folders is not None else folder_names([r.name for r in results])
     graded = [r for r in results if r.gradable]
@@ -511,8 +521,8 @@ def in_cell(text: str) -> str:
 
 
 def load_charts() -> None:
-    """Import matplotlib for the charts (0.3-0.5 s): `convkit grade` does it in a thread while judges grade. An
-    import that fails is left to the charts, which then say why."""
+    """Import matplotlib for the charts (0.3-0.5 s): `convkit grade` does it in a thread while
+    judges grade. An import that fails is left to the charts, which then say why."""
     try:
         import matplotlib
 
@@ -523,7 +533,8 @@ def load_charts() -> None:
 
 
 def figure_png(draw: Callable[[Any], None]) -> bytes:
-    """A small chart as PNG bytes, without the file's creation time (the same data gives the same bytes)."""
+    """A small chart as PNG bytes, without the file's creation time (the same data gives the same
+    bytes)."""
     load_charts()
     import matplotlib.pyplot as plt
 

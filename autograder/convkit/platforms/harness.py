@@ -1,6 +1,6 @@
 """One submission graded as a course platform's harness grades it: Gradescope's (the otter plugin
-in `autograder.zip`) and PrairieLearn's (the question's grader, `convkit.platforms.prairielearn`), with the
-settings that `convkit build` wrote for it, so that both grade as `convkit grade` does."""
+in `autograder.zip`) and PrairieLearn's (the question's grader, `convkit.platforms.prairielearn`),
+with the settings that `convkit build` wrote for it, so that both grade as `convkit grade` does."""
 
 from __future__ import annotations
 

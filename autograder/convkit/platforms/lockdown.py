@@ -1,19 +1,21 @@
-"""`python -m convkit.platforms.lockdown FOLDER...`: prepare a grading container (Gradescope, PrairieLearn) as root.
+"""`python -m convkit.platforms.lockdown FOLDER...`: prepare a grading container (Gradescope,
+PrairieLearn) as root.
 
-Inside a container no sandbox can hide files by namespaces, so the files themselves are made to say who may read
-them. Workers run under uids of their own, so that:
+Inside a container no sandbox can hide files by namespaces, so the files themselves are made to say
+who may read them. Workers run under uids of their own, so that:
 
 - the Python installation and the worker's own files must be reachable by other users: an image
   that installs Python under /root (otter's Miniforge does), or a job folder closed to others
   (PrairieLearn's /grade, where convkit travels in the question's tests/), gets `o+x` on the
   folders above them, which lets a worker through without listing them;
-- the grader's secrets become readable by root alone: each FOLDER named (the autograder's source, which holds the
-  course's seed, and its results), and the installed convkit package but its worker's files (the hidden checks,
-  the oracle); a FOLDER that holds convkit (PrairieLearn's /grade/tests) keeps its worker's files.
-  Landlock already keeps workers off them; this is what holds where only `uid only` can be had.
+- the grader's secrets become readable by root alone: each FOLDER named (the autograder's source,
+  which holds the course's seed, and its results), and the installed convkit package but its
+  worker's files (the hidden checks, the oracle); a FOLDER that holds convkit (PrairieLearn's
+  /grade/tests) keeps its worker's files. Landlock already keeps workers off them; this is what
+  holds where only `uid only` can be had.
 
-Not root: nothing to do (workers then keep your uid, and only Landlock can confine them). A checkout of convkit
-(an editable install) is left as it is: it is a developer's, not a grading image's.
+Not root: nothing to do (workers then keep your uid, and only Landlock can confine them). A checkout
+of convkit (an editable install) is left as it is: it is a developer's, not a grading image's.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ def reach_python() -> list[str]:
 
 
 def root_only(path: Path, keep: Path | None = None) -> None:
-    """Take group and others' rights on `path` and all beneath it, but on `keep` (and what leads to it, which
-    stays traversable)."""
+    """Take group and others' rights on `path` and all beneath it, but on `keep` (and what leads to
+    it, which stays traversable)."""
     if keep is not None and path == keep:
         return
     mode = os.lstat(path).st_mode
@@ -55,7 +57,8 @@ def root_only(path: Path, keep: Path | None = None) -> None:
 
 
 def installed() -> bool:
-    """Whether this convkit was installed into the Python installation (a grading image), not checked out."""
+    """Whether this convkit was installed into the Python installation (a grading image), not
+    checked out."""
     return any(PACKAGE.is_relative_to(tree) for tree in python_trees())
 
 

@@ -1,20 +1,24 @@
-"""An otter-grader 7 plugin that makes convkit's sandboxed engine the judge of an otter autograder zip.
+"""An otter-grader 7 plugin that makes convkit's sandboxed engine the judge of an otter autograder
+zip.
 
-Listed in the zip's `otter_config.json` as `convkit.platforms.otter.ConvkitPlugin`; otter imports it in its own
-process, so convkit must be installed in the grading environment (the zip's requirements install it from
-`files/convkit-src`). What it does at each event of `otter run` / Gradescope's `run_autograder`:
+Listed in the zip's `otter_config.json` as `convkit.platforms.otter.ConvkitPlugin`; otter imports it
+in its own process, so convkit must be installed in the grading environment (the zip's requirements
+install it from `files/convkit-src`). What it does at each event of `otter run` / Gradescope's
+`run_autograder`:
 
-- `before_grading`: removes the submission's `.OTTER_LOG`, a pickle that otter would otherwise unpickle in its
-  own process (a `grader.export()` zip carries one; a forged one would run code there).
-- `before_execution`: hands otter an empty notebook, so no student code runs in otter's kernel or process.
-  The zip's own test files fail on an empty notebook: if this plugin did not run, every question scores 0.
-- `after_grading`: grades the original submission file (the `.ipynb` or `.py` otter found, or the notebook
-  otter extracted from a `grader.export()` zip) with convkit's engine, in its sandbox, and replaces otter's
-  results with the engine's through otter's public result API: one test file per question id, one case per
-  hidden check, and marks them as Markdown, which otter writes into results.json wherever it
-  runs (Gradescope's run_autograder, a local `otter run`). A submission convkit cannot grade (the
-  grader's fault) raises, so otter reports a failed autograder run with the reason, never a zero
-  that looks like the student's.
+- `before_grading`: removes the submission's `.OTTER_LOG`, a pickle that otter would otherwise
+  unpickle in its own process (a `grader.export()` zip carries one; a forged one would run code
+  there).
+- `before_execution`: hands otter an empty notebook, so no student code runs in otter's kernel or
+  process. The zip's own test files fail on an empty notebook: if this plugin did not run, every
+  question scores 0.
+- `after_grading`: grades the original submission file (the `.ipynb` or `.py` otter found, or the
+  notebook otter extracted from a `grader.export()` zip) with convkit's engine, in its sandbox, and
+  replaces otter's results with the engine's through otter's public result API: one test file per
+  question id, one case per hidden check, and marks them as Markdown, which otter writes into
+  results.json wherever it runs (Gradescope's run_autograder, a local `otter run`). A submission
+  convkit cannot grade (the grader's fault) raises, so otter reports a failed autograder run with
+  the reason, never a zero that looks like the student's.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ if TYPE_CHECKING:
     from convkit.results import SubmissionResult
 
 SEED_VARIABLE = "CONVKIT_SEED"
-"""Set it to grade with another seed than the course's, which `convkit build` writes into the zip's plugin config."""
+"""Set it to grade with another seed than the course's, which `convkit build` writes into the zip's
+plugin config."""
 
 
 def empty_notebook() -> nbformat.NotebookNode:
@@ -49,14 +54,16 @@ def empty_notebook() -> nbformat.NotebookNode:
 
 
 class ConvkitPlugin(AbstractOtterPlugin):
-    """Grade with convkit's engine; otter only runs an empty notebook and reports what the engine decided."""
+    """Grade with convkit's engine; otter only runs an empty notebook and reports what the engine
+    decided."""
 
     def __init__(self, submission_path: Any, submission_metadata: Any, plugin_config: Any) -> None:
         super().__init__(submission_path, submission_metadata, plugin_config or {})
         self.report = ""
 
     def during_generate(self, otter_config: Any, assignment: Any) -> None:
-        """Nothing to do when the zip is built; defined so that generating checks the plugin imports."""
+        """Nothing to do when the zip is built; defined so that generating checks the plugin
+        imports."""
 
     def before_grading(self, ag_config: Any) -> None:
         if self.submission_path:
@@ -91,8 +98,8 @@ class ConvkitPlugin(AbstractOtterPlugin):
 
 
 class QuestionFile(OKTestFile):
-    """One question's results as otter holds them; its summary is convkit's own feedback for the question, so
-    Gradescope shows what `convkit grade` writes."""
+    """One question's results as otter holds them; its summary is convkit's own feedback for the
+    question, so Gradescope shows what `convkit grade` writes."""
 
     feedback = ""
 

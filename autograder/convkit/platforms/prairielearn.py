@@ -1,11 +1,13 @@
-"""`python -m convkit.platforms.prairielearn [GRADE]`: grade a PrairieLearn job, as root in its container.
+"""`python -m convkit.platforms.prairielearn [GRADE]`: grade a PrairieLearn job, as root in its
+container.
 
 The question's tests/run.sh runs it after `convkit.platforms.lockdown`. It grades the file
 GRADE/student/convolutions.py (GRADE is /grade) with the settings `convkit build` wrote into
 GRADE/tests, by convkit's engine in its sandbox (`auto`: landlock in a container), as `convkit
 grade` and Gradescope grade it, and writes GRADE/results/results.json in PrairieLearn's format
-(`convkit.output.reports.prairielearn`). Whatever fails in the grader, the results say why, `gradable:
-false` (no points, no attempt used), and it exits 0: PrairieLearn reads the results only then.
+(`convkit.output.reports.prairielearn`). Whatever fails in the grader, the results say why,
+`gradable: false` (no points, no attempt used), and it exits 0: PrairieLearn reads the results only
+then.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
-"""How a sandbox's zygote is started, and which sandbox `auto` picks: the strongest that starts here.
+"""How a sandbox's zygote is started, and which sandbox `auto` picks: the strongest that starts
+here.
 
-Whatever the backend, each worker drops to a uid of its own when the grader runs as root, and the protocol keeps
-grades honest. Bubblewrap adds what the protocol cannot: no network, a read-only system, a private /tmp, and a
-view of the files that holds the Python installation and the worker's own code, but no hidden suite and no
-reference. The plain backend gives a similar view with a mount namespace of its own (as root). Where a container
-allows no namespace at all (Docker's default confinement), the landlock backend confines each worker with the
-kernel's Landlock rules and a system-call filter instead.
+Whatever the backend, each worker drops to a uid of its own when the grader runs as root, and the
+protocol keeps grades honest. Bubblewrap adds what the protocol cannot: no network, a read-only
+system, a private /tmp, and a view of the files that holds the Python installation and the worker's
+own code, but no hidden suite and no reference. The plain backend gives a similar view with a mount
+namespace of its own (as root). Where a container allows no namespace at all (Docker's default
+confinement), the landlock backend confines each worker with the kernel's Landlock rules and a
+system-call filter instead.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ PACKAGE = Path(convkit.__file__).resolve().parent
 WORKER_FILES = (
     "__init__.py", "codec.py", "confine.py", "landlock.py", "probes.py", "protocol.py", "seccomp.py", "serve.py", "zygote.py",
 )  # fmt: skip
-"""The allow-list: the only files of convkit a worker sees (`convkit/worker/`, file by file): bubblewrap binds
-them, Landlock lets them be read."""
+"""The allow-list: the only files of convkit a worker sees (`convkit/worker/`, file by file):
+bubblewrap binds them, Landlock lets them be read."""
 NAMES = ("bwrap", "plain", "landlock")
 HOW_TO_GET = {
     Isolation.BWRAP: "install bubblewrap (apt-get install -y bubblewrap) on a machine or container that allows user namespaces",
@@ -59,10 +61,10 @@ def short_of(floor: Isolation) -> str:
 
 @dataclass(frozen=True)
 class Backend:
-    """How a sandbox's zygote is started. `chosen` says whether the user named it (never replaced) or `auto`
-    picked it (one that cannot start is then replaced by the next of `candidates`, with a warning in every
-    report). `floor` is the least isolation the course accepts; `degraded` marks auto's last resort, the plain
-    sandbox without a namespace (uid only as root, else none)."""
+    """How a sandbox's zygote is started. `chosen` says whether the user named it (never replaced)
+    or `auto` picked it (one that cannot start is then replaced by the next of `candidates`, with a
+    warning in every report). `floor` is the least isolation the course accepts; `degraded` marks
+    auto's last resort, the plain sandbox without a namespace (uid only as root, else none)."""
 
     name: Literal["bwrap", "plain", "landlock"]
     chosen: bool = True
@@ -81,7 +83,8 @@ class Backend:
         return Isolation.UID if self.degraded else Isolation.NAMESPACE
 
     def command(self, control_fd: int, identity: dict[str, int], limits: Limits) -> list[str]:
-        """The zygote's command line; `identity` maps /etc files to descriptors holding bwrap's versions of them."""
+        """The zygote's command line; `identity` maps /etc files to descriptors holding bwrap's
+        versions of them."""
         python = [sys.executable, "-I", "-c", BOOT]
         if self.name != "bwrap":
             return [*python, str(PACKAGE.parent), str(control_fd)]
@@ -93,9 +96,9 @@ class Backend:
         return [*bwrap_arguments(limits), *binds, "--", *python, SANDBOX_ROOT, str(control_fd)]
 
     def identity(self, uid: int | None) -> dict[str, int]:
-        """For bwrap as root: memory files with the worker's /etc/passwd and /etc/group (the plain backend's
-        zygote binds its own; a landlock worker has none, and is told its name by the environment); the caller
-        passes them to the zygote's process and closes them."""
+        """For bwrap as root: memory files with the worker's /etc/passwd and /etc/group (the plain
+        backend's zygote binds its own; a landlock worker has none, and is told its name by the
+        environment); the caller passes them to the zygote's process and closes them."""
         if self.name != "bwrap" or uid is None:
             return {}
         descriptors = {}
@@ -119,8 +122,9 @@ class Backend:
         }
 
     def unavailable(self) -> str | None:
-        """Why this backend cannot start here, found without starting it (so that `auto` moves on at once), or
-        None where only starting it tells: the zygote checks what it achieves either way."""
+        """Why this backend cannot start here, found without starting it (so that `auto` moves on at
+        once), or None where only starting it tells: the zygote checks what it achieves either
+        way."""
         if self.name == "bwrap" and shutil.which("bwrap") is None:
             return "bubblewrap is not installed (apt-get install -y bubblewrap)"
         if self.name == "landlock":
@@ -161,9 +165,9 @@ class Backend:
 
 
 def candidates(backend: Backend) -> list[Backend]:
-    """The backends to try, in turn, for `backend`: itself when the user named it; for `auto`, from it on down
-    the strongest first (bwrap, plain with a mount namespace as root, landlock, then plain without), those below
-    the course's floor left out."""
+    """The backends to try, in turn, for `backend`: itself when the user named it; for `auto`, from
+    it on down the strongest first (bwrap, plain with a mount namespace as root, landlock, then
+    plain without), those below the course's floor left out."""
     if backend.chosen:
         return [backend]
     order = [Backend("bwrap", False, backend.floor)]
@@ -180,8 +184,8 @@ def candidates(backend: Backend) -> list[Backend]:
 
 
 def mount_namespace_refused() -> str | None:
-    """Why this process cannot make a mount namespace (a container without CAP_SYS_ADMIN), or None: asked of a
-    short-lived child, so nothing here changes."""
+    """Why this process cannot make a mount namespace (a container without CAP_SYS_ADMIN), or None:
+    asked of a short-lived child, so nothing here changes."""
     probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).unshare(0x20000) and ctypes.get_errno())"
     done = subprocess.run(
         [sys.executable, "-I", "-S", "-c", probe], capture_output=True, timeout=30, check=False
@@ -194,9 +198,10 @@ def mount_namespace_refused() -> str | None:
 class WorkerUid:
     """A worker uid held by this grading run alone while it is open.
 
-    Reaping a worker kills every process of its uid, and workers of one uid may signal one another, so two
-    grading runs on one host (two `convkit grade`, pytest-xdist, a test beside a real run) must never share a
-    uid. Each claims a free one with an exclusive lock, which the kernel drops if the run dies.
+    Reaping a worker kills every process of its uid, and workers of one uid may signal one another,
+    so two grading runs on one host (two `convkit grade`, pytest-xdist, a test beside a real run)
+    must never share a uid. Each claims a free one with an exclusive lock, which the kernel drops if
+    the run dies.
     """
 
     def __init__(self) -> None:
@@ -223,8 +228,8 @@ class WorkerUid:
 
 
 def first_free(directory: str, numbers: Iterable[int]) -> tuple[int, int] | None:
-    """The first of `numbers` whose lock file in `directory` no one else holds, locked, with the lock's
-    descriptor (the kernel drops the lock if this process dies); None when all are held."""
+    """The first of `numbers` whose lock file in `directory` no one else holds, locked, with the
+    lock's descriptor (the kernel drops the lock if this process dies); None when all are held."""
     for number in numbers:
         fd = os.open(
             os.path.join(directory, f"{number}.lock"),
@@ -243,9 +248,9 @@ def first_free(directory: str, numbers: Iterable[int]) -> tuple[int, int] | None
 
 
 def private_directory(system: str, name: str) -> str | None:
-    """A directory only this user may write, for lock files: `system` (under /run) or `name`-<euid> in the
-    temporary folder; never one that someone else, a worker included, could have planted in a shared /tmp.
-    None when neither can be made."""
+    """A directory only this user may write, for lock files: `system` (under /run) or `name`-<euid>
+    in the temporary folder; never one that someone else, a worker included, could have planted in a
+    shared /tmp. None when neither can be made."""
     for directory in (system, os.path.join(tempfile.gettempdir(), f"{name}-{os.geteuid()}")):
         try:
             os.mkdir(directory, 0o700)
@@ -260,8 +265,9 @@ def private_directory(system: str, name: str) -> str | None:
 
 
 def hidden_paths() -> list[str]:
-    """What a plain worker must not see: the grader's package (hidden suites, oracle), and the project and the
-    working directory it was started from (the reference solutions), unless they hold the Python installation."""
+    """What a plain worker must not see: the grader's package (hidden suites, oracle), and the
+    project and the working directory it was started from (the reference solutions), unless they
+    hold the Python installation."""
     needed = [
         *python_trees(),
         tempfile.gettempdir(),
@@ -296,7 +302,8 @@ def is_name(name: str) -> TypeGuard[Literal["bwrap", "plain", "landlock"]]:
 
 
 def choose(name: str = "auto", floor: Isolation = Isolation.UID) -> Backend:
-    """The backend `name` says (`auto`: the strongest of `candidates`), for a course whose floor is `floor`."""
+    """The backend `name` says (`auto`: the strongest of `candidates`), for a course whose floor is
+    `floor`."""
     if name == "auto":
         order = candidates(Backend("bwrap", False, floor))
         if not order:
@@ -317,8 +324,8 @@ def choose(name: str = "auto", floor: Isolation = Isolation.UID) -> Backend:
 
 
 def isolation_level(text: str) -> Isolation:
-    """An isolation level as a person writes it: its name, or a short form (none, uid, landlock, namespace,
-    bwrap); ValueError otherwise."""
+    """An isolation level as a person writes it: its name, or a short form (none, uid, landlock,
+    namespace, bwrap); ValueError otherwise."""
     short = {"uid": Isolation.UID, "uid-only": Isolation.UID, "namespace": Isolation.NAMESPACE}
     try:
         return short.get(text) or Isolation(text)
@@ -329,17 +336,20 @@ def isolation_level(text: str) -> Isolation:
 
 
 def kill_uid(uid: int) -> None:
-    """SIGKILL every process of `uid`: kill(-1) sent as that uid reaches them all, and nothing else. procps'
-    kill, run as that uid, sends it (never a fork of this process, which may have threads)."""
+    """SIGKILL every process of `uid`: kill(-1) sent as that uid reaches them all, and nothing else.
+    procps' kill, run as that uid, sends it (never a fork of this process, which may have
+    threads)."""
     subprocess.run(
         ["kill", "-s", "KILL", "--", "-1"],
-        user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False,
+        user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL, capture_output=True,
+        timeout=30, check=False,
         env={"PATH": "/usr/bin:/bin"},
     )  # fmt: skip
 
 
 def bwrap_arguments(limits: Limits) -> list[str]:
-    """bubblewrap's command line for a zygote: fresh namespaces, the system read-only, private bounded tmpfs."""
+    """bubblewrap's command line for a zygote: fresh namespaces, the system read-only, private
+    bounded tmpfs."""
     arguments = [
         "bwrap", "--die-with-parent", "--new-session",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -356,7 +366,8 @@ def bwrap_arguments(limits: Limits) -> list[str]:
             arguments += ["--ro-bind", top, top]
     made: set[Path] = set()
     for tree in python_trees():
-        # bwrap makes missing parents 0700 as root; the worker's uid must traverse them (e.g. /root/.pyenv).
+        # bwrap makes missing parents 0700 as root; the worker's uid must traverse them (e.g.
+        # /root/.pyenv).
         for parent in reversed(Path(tree).parents):
             if parent != Path("/") and parent not in made and not parent.is_relative_to("/usr"):
                 arguments += ["--perms", "0755", "--dir", str(parent)]

@@ -13,8 +13,8 @@ from convkit.worker.protocol import frame_size, framed, parse_frame, receive_fra
 
 READ_BYTES = 1 << 16
 SEND_BUFFER = 256 << 10
-"""A worker channel's send buffer: room for a chunk of requests sent at once (`convkit.sandbox.replay.CHUNK_BYTES`),
-whatever the system's default."""
+"""A worker channel's send buffer: room for a chunk of requests sent at once
+(`convkit.sandbox.replay.CHUNK_BYTES`), whatever the system's default."""
 
 
 def encoded(request: Mapping[str, Any]) -> bytes:
@@ -27,17 +27,19 @@ def encoded(request: Mapping[str, Any]) -> bytes:
 class Channel:
     """The judge's end of a socket to a zygote or a worker.
 
-    Each request gets a fresh number; frames with any other number (forged by a submission, or left behind by a
-    cell, a thread or an earlier call) are skipped, so they can neither answer a later request nor stall it past
-    its deadline. Raises TimeoutError, EOFError, OSError or WireError (`convkit.worker.protocol.receive`).
+    Each request gets a fresh number; frames with any other number (forged by a submission, or left
+    behind by a cell, a thread or an earlier call) are skipped, so they can neither answer a later
+    request nor stall it past its deadline. Raises TimeoutError, EOFError, OSError or WireError
+    (`convkit.worker.protocol.receive`).
     """
 
     def __init__(self, sock: socket.socket, buffered: bool = False) -> None:
         self.sock = sock
         self.numbers = itertools.count(1)
         self.buffer: bytearray | None = bytearray() if buffered else None
-        """A buffered channel reads whatever has arrived at once, so replies sent in a row cost one system call.
-        Never for a zygote's, whose socket also carries descriptors that a large read would swallow."""
+        """A buffered channel reads whatever has arrived at once, so replies sent in a row cost one
+        system call. Never for a zygote's, whose socket also carries descriptors that a large read
+        would swallow."""
         if buffered:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
 
@@ -47,9 +49,10 @@ class Channel:
         return seq
 
     def send_many(self, requests: Sequence[bytes], timeout: float) -> list[int]:
-        """Send requests at once (one system call), to be answered in turn; their numbers, in order. Each is
-        a JSON object already encoded (`encoded`), without its number. The caller keeps their bytes within
-        SEND_BUFFER, or the send could wait for a worker busy sending replies that nobody reads yet."""
+        """Send requests at once (one system call), to be answered in turn; their numbers, in order.
+        Each is a JSON object already encoded (`encoded`), without its number. The caller keeps
+        their bytes within SEND_BUFFER, or the send could wait for a worker busy sending replies
+        that nobody reads yet."""
         seqs = [next(self.numbers) for _ in requests]
         self.sock.settimeout(timeout)
         self.sock.sendall(
@@ -63,7 +66,8 @@ class Channel:
     def replies(
         self, seq: int, each: float, until: float = float("inf")
     ) -> Iterator[dict[str, Any]]:
-        """The frames answering request `seq`, each within `each` seconds, all before the monotonic `until`."""
+        """The frames answering request `seq`, each within `each` seconds, all before the monotonic
+        `until`."""
         for frame, _ in self.frames(seq, each, until):
             yield frame
 

@@ -1,15 +1,16 @@
-"""Which CPU a sandbox slot runs on: each slot claims a CPU of its own, where one is free, and its zygote, its
-workers and the judge thread grading with it all run there.
+"""Which CPU a sandbox slot runs on: each slot claims a CPU of its own, where one is free, and its
+zygote, its workers and the judge thread grading with it all run there.
 
-A judge and its worker hand the work back and forth many times per submission (a plan sent, its replies read, the
-next check's). Left to the scheduler, each hand-over may wake the other process on another core, busy with another
-slot, while this one goes idle: on 2 cores, two judges left both cores idle 5-6% of the time and spent 4-7% more
-CPU than pinned ones (`benchmarks/README.md`). On one core the hand-over is a context switch, with warm caches.
-A claim is an exclusive lock, like a worker uid's (`backends.WorkerUid`), so two grading runs of one user on one
-host, or the Dask workers of one machine, never pin to the same CPU (runs of different users, or with different
-temporary folders, keep their locks apart and may); past the free CPUs a slot is simply not pinned. Pinning only
-places processes: no result depends on it, and a lock that cannot be taken (or, without root, that a student's
-code running as the same user took) only leaves a slot unpinned.
+A judge and its worker hand the work back and forth many times per submission (a plan sent, its
+replies read, the next check's). Left to the scheduler, each hand-over may wake the other process on
+another core, busy with another slot, while this one goes idle: on 2 cores, two judges left both
+cores idle 5-6% of the time and spent 4-7% more CPU than pinned ones (`benchmarks/README.md`). On
+one core the hand-over is a context switch, with warm caches. A claim is an exclusive lock, like a
+worker uid's (`backends.WorkerUid`), so two grading runs of one user on one host, or the Dask
+workers of one machine, never pin to the same CPU (runs of different users, or with different
+temporary folders, keep their locks apart and may); past the free CPUs a slot is simply not pinned.
+Pinning only places processes: no result depends on it, and a lock that cannot be taken (or, without
+root, that a student's code running as the same user took) only leaves a slot unpinned.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ CPU_LOCK_DIR = "/run/convkit-cpus"
 
 
 def preferred(cpus: set[int], topology: Path = Path("/sys/devices/system/cpu")) -> list[int]:
-    """`cpus` in the order slots claim them: the first hardware thread of each core before any core's second, so
-    that slots fill cores before they share one."""
+    """`cpus` in the order slots claim them: the first hardware thread of each core before any
+    core's second, so that slots fill cores before they share one."""
 
     def rank(cpu: int) -> int:
         try:
@@ -43,8 +44,9 @@ def preferred(cpus: set[int], topology: Path = Path("/sys/devices/system/cpu")) 
 
 
 class CpuClaim:
-    """One of this thread's CPUs, held alone while the claim is open (`value` None: none was free, or the host
-    gives no private place for the locks; the slot then runs where the scheduler puts it)."""
+    """One of this thread's CPUs, held alone while the claim is open (`value` None: none was free,
+    or the host gives no private place for the locks; the slot then runs where the scheduler puts
+    it)."""
 
     def __init__(self, directory: str | None = None) -> None:
         self.value: int | None = None
@@ -62,7 +64,8 @@ class CpuClaim:
 
     @contextmanager
     def pinned(self) -> Iterator[None]:
-        """Run the calling thread (and what it starts meanwhile) on the claimed CPU, then where it ran before."""
+        """Run the calling thread (and what it starts meanwhile) on the claimed CPU, then where it
+        ran before."""
         if self.value is None:
             yield
             return

@@ -1,8 +1,9 @@
 """The student of one submission as the checks see it, living in a worker of a sandbox slot.
 
-A worker is started on the first request, runs the submission's cells, then answers requests. A cell that hangs
-or ends the process is skipped for good on a restarted worker; a call that times out or crashes fails only the
-check that made it, and the next request starts a fresh worker (with the same cells and substitutions).
+A worker is started on the first request, runs the submission's cells, then answers requests. A cell
+that hangs or ends the process is skipped for good on a restarted worker; a call that times out or
+crashes fails only the check that made it, and the next request starts a fresh worker (with the same
+cells and substitutions).
 """
 
 from __future__ import annotations
@@ -69,17 +70,20 @@ class Session(Student):
     limits: Limits = field(init=False)
     """The worker's limits, which a failure's message may name."""
     ahead: deque[tuple[bytes, dict[str, Any] | WorkerFailed]] = field(default_factory=deque)
-    """Replies to the current check's plan not yet asked for, each after its request (or the failure instead)."""
+    """Replies to the current check's plan not yet asked for, each after its request (or the failure
+    instead)."""
     replayed: deque[tuple[bytes, bytes | None, dict[str, Any] | WorkerFailed]] = field(
         default_factory=deque
     )
-    """Replies to a transcript's steps, asked again and not yet asked for by the check: request, digest, reply."""
+    """Replies to a transcript's steps, asked again and not yet asked for by the check: request,
+    digest, reply."""
     plan: replay.Plan | None = None
     digest: bytes | None = None
     """The digest of the plan's replies."""
     steps: list[replay.Step] | None = None
-    """The check's steps beyond its plan, for its transcript; None when its course may have depended on time
-    (a timeout, a crash, an explanation cut short) or a reply's digest could not be taken."""
+    """The check's steps beyond its plan, for its transcript; None when its course may have depended
+    on time (a timeout, a crash, an explanation cut short) or a reply's digest could not be
+    taken."""
     first_asked: float | None = None
     """When the check first asked for time to explain (monotonic)."""
     limit: float | None = None
@@ -94,12 +98,12 @@ class Session(Student):
         self.limits = self.config.limits()
 
     def time_to_explain(self, until: float = math.inf) -> bool:
-        """Only while more than half of the submission's time is left: explanations never starve a check. A check
-        whose explanation is cut short gets no transcript. A check that runs on a transcript's replayed steps
-        (`known_result`) had the time for them when they were asked, and its budget counts from then. This relies
-        on how its one caller (`compare.shrink`) asks: before each request, with one `until` per check, and a
-        False ends the explanation just as running out of candidates does (so an asking after the last request
-        need not be kept)."""
+        """Only while more than half of the submission's time is left: explanations never starve a
+        check. A check whose explanation is cut short gets no transcript. A check that runs on a
+        transcript's replayed steps (`known_result`) had the time for them when they were asked, and
+        its budget counts from then. This relies on how its one caller (`compare.shrink`) asks:
+        before each request, with one `until` per check, and a False ends the explanation just as
+        running out of candidates does (so an asking after the last request need not be kept)."""
         now = time.monotonic()
         if self.first_asked is None:
             self.first_asked = now
@@ -125,7 +129,8 @@ class Session(Student):
         return self.deadline - now > self.config.submission_timeout / 2
 
     def substitute(self, symbols: tuple[str, ...]) -> None:
-        """Use correct versions of `symbols` from now on; a worker started later gets them as it loads."""
+        """Use correct versions of `symbols` from now on; a worker started later gets them as it
+        loads."""
         self.symbols = symbols
         if self.worker is not None and symbols:
             self.exchange(substitution(symbols), self.config.call_timeout, "set-up")
@@ -140,9 +145,9 @@ class Session(Student):
                 self.exchange(watching(operators), self.config.call_timeout, "set-up")
 
     def known_result(self, check_: Check, seed: int) -> CheckResult | None:
-        """Send the check's plan at once and collect the replies (`convkit.sandbox.replay`). When they, and the
-        replies to the steps the check then took, are those of a transcript, byte for byte, its result; else None,
-        with every reply queued for the check to run on."""
+        """Send the check's plan at once and collect the replies (`convkit.sandbox.replay`). When
+        they, and the replies to the steps the check then took, are those of a transcript, byte for
+        byte, its result; else None, with every reply queued for the check to run on."""
         self.forget_check()
         plan = replay.PLANS.planned(check_, seed)
         if plan is None or self.deadline <= time.monotonic():
@@ -182,8 +187,9 @@ class Session(Student):
         raise AssertionError("unreachable")
 
     def collect(self, plan: replay.Plan) -> bytes | None:
-        """Queue the replies to `plan` in `ahead`, each within the call's time limit; a worker that fails to
-        answer is killed, and its failure queued for the request it failed on. The replies' digest, if all came."""
+        """Queue the replies to `plan` in `ahead`, each within the call's time limit; a worker that
+        fails to answer is killed, and its failure queued for the request it failed on. The replies'
+        digest, if all came."""
         digest = replay.Digest()
         for chunk in plan.chunks:
             assert self.worker is not None
@@ -208,7 +214,8 @@ class Session(Student):
         return digest.value()
 
     def finish_check(self, result: CheckResult) -> None:
-        """Keep the check's transcript with its `result`, where its course depended on the replies alone."""
+        """Keep the check's transcript with its `result`, where its course depended on the replies
+        alone."""
         if self.plan is not None and self.digest is not None and self.steps is not None:
             self.plan.record(self.digest, replay.Transcript(tuple(self.steps), result.failure))
         self.forget_check()
@@ -232,9 +239,11 @@ class Session(Student):
             planned, reply = self.ahead.popleft()
             if planned == body:
                 if self.limit is not None:
-                    self.steps = None  # time asked for before a planned request: replaying it could not ask again
+                    # time asked for before a planned request: replaying it could not ask again
+                    self.steps = None
                 return self.settle(reply)
-            self.ahead.clear()  # off the plan: the worker, which ran all of it, answers from here on
+            # off the plan: the worker, which ran all of it, answers from here on
+            self.ahead.clear()
         if self.replayed:
             asked, digest, reply = self.replayed.popleft()
             if asked == body:
@@ -267,7 +276,8 @@ class Session(Student):
     def ask(
         self, body: bytes, timeout: int | None = None, what: str = "the call"
     ) -> tuple[dict[str, Any], bytes | None]:
-        """One request (`encoded`) to the worker, started if need be: its reply, and the reply's digest."""
+        """One request (`encoded`) to the worker, started if need be: its reply, and the reply's
+        digest."""
         self.ensure_time()
         if self.worker is None:
             self.load()
@@ -293,7 +303,8 @@ class Session(Student):
             )
 
     def answer(self, seq: int, timeout: int, what: str) -> tuple[dict[str, Any], bytes]:
-        """The reply to request `seq` and its bytes; a worker that gives none in time is killed (WorkerFailed)."""
+        """The reply to request `seq` and its bytes; a worker that gives none in time is killed
+        (WorkerFailed)."""
         assert self.worker is not None
         wait = min(timeout, self.deadline - time.monotonic())
         try:
@@ -326,7 +337,8 @@ class Session(Student):
         return WorkerFailed(f"the worker ended during {what} ({how})", reason=reason)
 
     def load(self) -> None:
-        """Start a worker and run the cells, skipping for good any cell that hangs or ends the process."""
+        """Start a worker and run the cells, skipping for good any cell that hangs or ends the
+        process."""
         submission = self.submission
         code = code_frame(submission)
         while True:

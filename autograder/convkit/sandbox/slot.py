@@ -1,8 +1,10 @@
-"""A sandbox slot: one zygote process (torch already imported) that forks a confined worker per submission.
+"""A sandbox slot: one zygote process (torch already imported) that forks a confined worker per
+submission.
 
-A submission costs a fork, not a 1.5 s `import torch`. The judge configures the zygote in its HELLO frame,
-refuses it if the READY frame reports weaker isolation than the backend promises, then talks to each worker
-directly over a socket the zygote hands over, and asks the zygote to kill and clean up after each submission.
+A submission costs a fork, not a 1.5 s `import torch`. The judge configures the zygote in its HELLO
+frame, refuses it if the READY frame reports weaker isolation than the backend promises, then talks
+to each worker directly over a socket the zygote hands over, and asks the zygote to kill and clean
+up after each submission.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class Slot:
         self.hello = 0
         """The number of the configuration sent to the zygote, which its READY frame echoes."""
         self.answered = False
-        """Whether the zygote has answered it (before, it may still be importing: nothing to wait for)."""
+        """Whether the zygote has answered it (before, it may still be importing: nothing to wait
+        for)."""
 
     def __enter__(self) -> Slot:
         self.start()
@@ -69,13 +72,14 @@ class Slot:
         self.close()
 
     def start(self) -> None:
-        """Start the zygote, configure it, and check the isolation it reports (raises SandboxError)."""
+        """Start the zygote, configure it, and check the isolation it reports (raises
+        SandboxError)."""
         self.launch()
         self.ready()
 
     def launch(self) -> None:
-        """Start the zygote and send its configuration without waiting for it: it imports torch (a second or
-        more) while this process goes on, until `ready`."""
+        """Start the zygote and send its configuration without waiting for it: it imports torch (a
+        second or more) while this process goes on, until `ready`."""
         self.stop()
         self.answered = False
         self.claim = WorkerUid()
@@ -113,7 +117,8 @@ class Slot:
             pass  # it has ended already: `ready` finds its socket closed and says why
 
     def ready(self) -> None:
-        """Wait for the launched zygote's READY frame and check the isolation it reports (raises SandboxError)."""
+        """Wait for the launched zygote's READY frame and check the isolation it reports (raises
+        SandboxError)."""
         if self.control is None:
             raise SandboxError(f"the {self.backend.name} sandbox was not launched")
         try:
@@ -139,7 +144,8 @@ class Slot:
         self.isolation = isolation
 
     def pinned(self) -> AbstractContextManager[None]:
-        """Run the calling thread on the slot's CPU meanwhile (`convkit.sandbox.cpus`): a judge grading with it."""
+        """Run the calling thread on the slot's CPU meanwhile (`convkit.sandbox.cpus`): a judge
+        grading with it."""
         return nullcontext() if self.cpu is None else self.cpu.pinned()
 
     def last_error(self) -> str:
@@ -150,8 +156,10 @@ class Slot:
         return lines[-1][:300] if lines else ""
 
     def spawn(self, preload: tuple[str, ...] = ()) -> Channel:
-        """A fresh, confined worker's channel, forked with `preload` imported (by a zygote kept for them:
-        `convkit.worker.zygote`); restarts the zygote once if it has died, on the slot's CPU (raises SandboxError)."""
+        """A fresh, confined worker's channel, forked with `preload` imported (by a zygote kept for
+        them:
+        `convkit.worker.zygote`); restarts the zygote once if it has died, on the slot's CPU (raises
+        SandboxError)."""
         for _ in range(2):
             if self.control is None:
                 self.start()
@@ -170,9 +178,10 @@ class Slot:
         raise SandboxError(f"the {self.backend.name} sandbox stopped answering")
 
     def confined(self, worker: Channel) -> Channel:
-        """`worker`, once its first frame says it is confined (`convkit.worker.serve`); no code of the submission
-        has run before. One that could not be confined fails the sandbox (SandboxError: the submission is
-        ungradable); one that ends first raises as its channel does, for `spawn` to start the zygote again."""
+        """`worker`, once its first frame says it is confined (`convkit.worker.serve`); no code of
+        the submission has run before. One that could not be confined fails the sandbox
+        (SandboxError: the submission is ungradable); one that ends first raises as its channel
+        does, for `spawn` to start the zygote again."""
         try:
             frame = next(worker.replies(0, CONTROL_TIMEOUT))
         except BaseException:
@@ -200,8 +209,9 @@ class Slot:
         return Ending(exit_status, tuple(place for place in WRITABLE if place in full))
 
     def close(self, wait: bool = True) -> None:
-        """Stop the zygote and give up the slot's CPU. With `wait`, the zygote is first let reap and exit (up to
-        CLOSE_TIMEOUT), so that its CPU time, its workers' and its warmed zygote's, is counted."""
+        """Stop the zygote and give up the slot's CPU. With `wait`, the zygote is first let reap and
+        exit (up to CLOSE_TIMEOUT), so that its CPU time, its workers' and its warmed zygote's, is
+        counted."""
         try:
             if wait and self.answered and self.control is not None and self.process is not None:
                 self.control.close()
@@ -217,7 +227,8 @@ class Slot:
                 self.cpu = None
 
     def stop(self) -> None:
-        """Stop the zygote (a restart keeps the slot's CPU: the judge grading with it may be running there)."""
+        """Stop the zygote (a restart keeps the slot's CPU: the judge grading with it may be running
+        there)."""
         if self.control is not None:
             self.control.close()
             self.control = None
@@ -232,7 +243,8 @@ class Slot:
                 self.process.wait()
             self.process = None
         if self.claim is not None:
-            # A zygote killed without reaping leaves its orphans to init: end every process of the uid first.
+            # A zygote killed without reaping leaves its orphans to init: end every process of the
+            # uid first.
             if self.claim.value is not None:
                 kill_uid(self.claim.value)
             self.claim.release()
@@ -243,9 +255,9 @@ class Slot:
 
 
 def early_slot(backend: Backend, config: GradingConfig) -> Slot | None:
-    """A slot launched now, before the judge is imported, for a batch graded in this process (`grade_batch`'s
-    `launched`): its sandbox imports torch while this process does. None where it cannot even launch; the
-    judge's own start then says why."""
+    """A slot launched now, before the judge is imported, for a batch graded in this process
+    (`grade_batch`'s `launched`): its sandbox imports torch while this process does. None where it
+    cannot even launch; the judge's own start then says why."""
     slot = Slot(backend, config)
     try:
         slot.launch()

@@ -1,5 +1,6 @@
-"""The instructor's choices for the assignment (`assignments/convkit.toml`, or a course's own `convkit.toml`),
-read and validated in one place: every mistake is one line that names the file, the key and what is allowed."""
+"""The instructor's choices for the assignment (`assignments/convkit.toml`, or a course's own
+`convkit.toml`), read and validated in one place: every mistake is one line that names the file, the
+key and what is allowed."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ class AssignmentConfig:
     """The least isolation a sandbox must give; below it nothing is graded."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The form `from_dict` reads back: what the otter plugin gets in the zip's configuration."""
+        """The form `from_dict` reads back: what the otter plugin gets in the zip's
+        configuration."""
         return {
             "show_hidden": self.show_hidden,
             "from_scratch": str(self.from_scratch),

@@ -1,4 +1,5 @@
-"""The course folder, where an instructor runs convkit: it keeps the assignment's grading seed, a secret.
+"""The course folder, where an instructor runs convkit: it keeps the assignment's grading seed, a
+secret.
 
 The seed decides every hidden input. It is drawn once, when the course first builds (or grades
 with `--seed fresh`), written to `convkit-seed.txt` in the course folder (readable by its owner

@@ -1,4 +1,5 @@
-"""Grading settings: one validated object, each key described once (the CLI's help text comes from here)."""
+"""Grading settings: one validated object, each key described once (the CLI's help text comes from
+here)."""
 
 from __future__ import annotations
 

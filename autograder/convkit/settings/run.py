@@ -10,8 +10,9 @@ from convkit.settings.limits import GradingConfig
 
 @dataclass(frozen=True)
 class GradingRun:
-    """The grader's limits, the course's seed and the instructor's choices: the same for every submission
-    of a run, so they travel together (to judge processes, to a cluster's workers, to the otter plugin)."""
+    """The grader's limits, the course's seed and the instructor's choices: the same for every
+    submission of a run, so they travel together (to judge processes, to a cluster's workers, to the
+    otter plugin)."""
 
     config: GradingConfig
     seed: int

@@ -49,7 +49,8 @@ DTYPE_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
 
 def encode(value: Any, depth: int = 0) -> Any:
-    """Turn a result into JSON-able plain data. Only exact built-in types pass; anything else is named by type."""
+    """Turn a result into JSON-able plain data. Only exact built-in types pass; anything else is
+    named by type."""
     kind = type(value)
     if kind is torch.Tensor:
         return encode_tensor(value)
@@ -153,7 +154,8 @@ def decode_tensor(value: Mapping[str, Any]) -> torch.Tensor:
         raise WireError("tensor byte count does not match its shape")
     if numel == 0:
         return torch.empty(shape, dtype=dtype)
-    # numpy builds the array in a third of torch.frombuffer's time; the tensor owns its fresh bytearray
+    # numpy builds the array in a third of torch.frombuffer's time; the tensor owns its fresh
+    # bytearray
     array = np.frombuffer(bytearray(raw), dtype=name)
     return torch.from_numpy(array.reshape(shape))
 
@@ -177,8 +179,8 @@ def fits(shape: list[int] | torch.Size) -> bool:
 
 
 class Foreign:
-    """A value the worker could not send as plain data; the judge only ever sees its type name, and whether it is
-    a tensor (one of a dtype, layout or size that cannot be sent)."""
+    """A value the worker could not send as plain data; the judge only ever sees its type name, and
+    whether it is a tensor (one of a dtype, layout or size that cannot be sent)."""
 
     def __init__(self, type_name: str, tensor: bool = False) -> None:
         self.type_name = type_name

@@ -1,5 +1,5 @@
-"""Confining the sandbox: the zygote's view of the files (plain backend), and each freshly forked worker's
-session, limits and unprivileged uid. Nothing here knows of the judge."""
+"""Confining the sandbox: the zygote's view of the files (plain backend), and each freshly forked
+worker's session, limits and unprivileged uid. Nothing here knows of the judge."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = (
 
 
 def python_trees() -> list[str]:
-    """Where this interpreter imports from (its prefixes and any site directory outside them): a worker must be
-    able to read all of it, for the modules torch and matplotlib import lazily."""
+    """Where this interpreter imports from (its prefixes and any site directory outside them): a
+    worker must be able to read all of it, for the modules torch and matplotlib import lazily."""
     roots = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
     for path in sys.path:
         real = os.path.realpath(path)
@@ -67,8 +67,9 @@ WORKER_USER = "convkit-worker"
 
 
 def identity_files(uid: int) -> dict[str, str]:
-    """/etc/passwd and /etc/group with an entry for the worker's uid: torch, getpass and pwd look the worker up
-    (getpwuid) and must find it, or an honest submission fails for the grader's reasons."""
+    """/etc/passwd and /etc/group with an entry for the worker's uid: torch, getpass and pwd look
+    the worker up (getpwuid) and must find it, or an honest submission fails for the grader's
+    reasons."""
     entries = {
         "/etc/passwd": f"{WORKER_USER}:x:{uid}:{uid}:convkit worker:/tmp:/usr/sbin/nologin\n",
         "/etc/group": f"{WORKER_USER}:x:{uid}:\n",
@@ -96,9 +97,9 @@ def tmpfs_options(limits: Limits, mode: str | None = "1777") -> bytes:
 
 
 def bound_writable(limits: Limits) -> None:
-    """bwrap mounts the writable places with a size but cannot bound their files: remount each with both. Needs
-    CAP_SYS_ADMIN over the mount namespace, which bwrap leaves a zygote started by root (and never a worker,
-    which drops to its own uid)."""
+    """bwrap mounts the writable places with a size but cannot bound their files: remount each with
+    both. Needs CAP_SYS_ADMIN over the mount namespace, which bwrap leaves a zygote started by root
+    (and never a worker, which drops to its own uid)."""
     for place in WRITABLE:
         if os.path.isdir(place):
             _mount(
@@ -111,7 +112,8 @@ def bound_writable(limits: Limits) -> None:
 
 
 def writable_unbounded(limits: Limits, files: bool = True) -> str | None:
-    """The first writable place the kernel does not bound as `limits` say (size, and file count if `files`)."""
+    """The first writable place the kernel does not bound as `limits` say (size, and file count if
+    `files`)."""
     for place in WRITABLE:
         if not os.path.isdir(place):
             continue
@@ -124,15 +126,16 @@ def writable_unbounded(limits: Limits, files: bool = True) -> str | None:
 
 
 def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limits: Limits) -> None:
-    """Give this process (and every worker it forks) a mount namespace that shows the system directories and
-    the Python installation, and nothing else of the host: every other top-level directory (homes, /work, /srv,
-    other checkouts of the grader, other students' files) is covered by an empty tmpfs, /tmp by a fresh private
-    one, and each hidden path (the grader's own files, if they sit under a system directory) by an empty one.
-    Files in `identity` (/etc/passwd and /etc/group with the worker's entry) are bound over the host's. The system
-    directories and the Python installation are read-only there, as bubblewrap binds them.
+    """Give this process (and every worker it forks) a mount namespace that shows the system
+    directories and the Python installation, and nothing else of the host: every other top-level
+    directory (homes, /work, /srv, other checkouts of the grader, other students' files) is covered
+    by an empty tmpfs, /tmp by a fresh private one, and each hidden path (the grader's own files, if
+    they sit under a system directory) by an empty one. Files in `identity` (/etc/passwd and
+    /etc/group with the worker's entry) are bound over the host's. The system directories and the
+    Python installation are read-only there, as bubblewrap binds them.
 
-    Run as root in the plain backend's zygote after its imports; workers cannot undo it (no privileges, and
-    mounts inherited into a new user namespace are locked)."""
+    Run as root in the plain backend's zygote after its imports; workers cannot undo it (no
+    privileges, and mounts inherited into a new user namespace are locked)."""
     _libc.mount.argtypes = [
         ctypes.c_char_p,
         ctypes.c_char_p,
@@ -148,8 +151,9 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
         for name in sorted(os.listdir("/"))
         if name not in SYSTEM_DIRS and _is_real_dir(f"/{name}")
     ]
-    # The Python installation must stay readable by the worker's uid even where it lies under a covered
-    # directory or under one it may not traverse (a Python installed in root's home: /root is 0700).
+    # The Python installation must stay readable by the worker's uid even where it lies under a
+    # covered directory or under one it may not traverse (a Python installed in root's home: /root
+    # is 0700).
     blockers = {tree: unsearchable_ancestor(tree) for tree in trees}
     moved = [tree for tree in trees if any(_within(tree, top) for top in covered) or blockers[tree]]
     staging = {tree: _stage(tree) for tree in moved}
@@ -188,9 +192,9 @@ def isolate(hidden: list[str], trees: list[str], identity: dict[str, str], limit
 
 
 def _read_only(path: str) -> None:
-    """Bind `path` onto itself read-only, in this mount namespace only (never the file system, which the host
-    keeps writing): a worker then leaves nothing there, not even the access times of the files it reads, which
-    a later submission could read back as a message."""
+    """Bind `path` onto itself read-only, in this mount namespace only (never the file system, which
+    the host keeps writing): a worker then leaves nothing there, not even the access times of the
+    files it reads, which a later submission could read back as a message."""
     found = os.statvfs(path).f_flag
     kept = sum(
         flag
@@ -206,8 +210,8 @@ def _read_only(path: str) -> None:
 
 
 def _stage(tree: str) -> str:
-    """Hold on to a tree before its parent is covered, by binding it where nothing gets covered (/dev/shm,
-    itself replaced by a private tmpfs once the tree is back in place)."""
+    """Hold on to a tree before its parent is covered, by binding it where nothing gets covered
+    (/dev/shm, itself replaced by a private tmpfs once the tree is back in place)."""
     stage = tempfile.mkdtemp(prefix="convkit-python-", dir="/dev/shm")
     _mount(os.fsencode(tree), stage, None, MS_BIND | MS_REC, None)
     return stage
@@ -237,8 +241,8 @@ def _within(path: str, tree: str) -> bool:
 
 
 def kill_uid(uid: int) -> None:
-    """SIGKILL every process of `uid`: kill(-1) sent as that uid reaches them all (within this pid namespace),
-    and nothing else, not even the caller."""
+    """SIGKILL every process of `uid`: kill(-1) sent as that uid reaches them all (within this pid
+    namespace), and nothing else, not even the caller."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -260,10 +264,12 @@ def virtual_memory_bytes() -> int:
 
 @dataclass(frozen=True)
 class Walls:
-    """What confines a zygote's workers beyond their limits and uid, as the zygote checked it could."""
+    """What confines a zygote's workers beyond their limits and uid, as the zygote checked it
+    could."""
 
     filters: bytes | None
-    """The system-call filter (`seccomp.program`); None where this machine has none (READY said so)."""
+    """The system-call filter (`seccomp.program`); None where this machine has none (READY said
+    so)."""
     landlock: int = 0
     """The Landlock ABI whose rules confine each worker to what `landlock.Plan` says; 0: none."""
     read: tuple[str, ...] = ()
@@ -272,8 +278,8 @@ class Walls:
 
 
 def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, walls: Walls) -> None:
-    """Run in the worker right after fork, before any student code; irreversible by design. The worker's scratch
-    folder is the one that holds `output_path`, its working directory."""
+    """Run in the worker right after fork, before any student code; irreversible by design. The
+    worker's scratch folder is the one that holds `output_path`, its working directory."""
     os.setsid()
     parent = os.getppid()
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -285,7 +291,8 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, wal
     os.dup2(output, 2)
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 65536)
-    # Address space is counted from what the warm parent already maps (torch alone needs about 768 MB).
+    # Address space is counted from what the warm parent already maps (torch alone needs about 768
+    # MB).
     address_space = virtual_memory_bytes() + limits.address_bytes
     for name, value in (
         ("RLIMIT_AS", address_space),
@@ -307,12 +314,10 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, wal
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-        set_limit(
-            "RLIMIT_NPROC", limits.processes
-        )  # counted per uid: only meaningful once the worker has its own
-    prctl(
-        PR_SET_PDEATHSIG, 9
-    )  # after the uid changes, which clear it; a zygote that died meanwhile is seen below
+        # counted per uid: only meaningful once the worker has its own
+        set_limit("RLIMIT_NPROC", limits.processes)
+    # after the uid changes, which clear it; a zygote that died meanwhile is seen below
+    prctl(PR_SET_PDEATHSIG, 9)
     if os.getppid() != parent:
         os._exit(1)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
@@ -325,8 +330,8 @@ def confine(limits: Limits, uid: int | None, keep_fd: int, output_path: str, wal
 
 
 def set_limit(name: str, value: int) -> None:
-    """Set both values of one resource limit; one this machine refuses (above a hard limit set for the user
-    grading, or too large for the kernel) is said by name and value."""
+    """Set both values of one resource limit; one this machine refuses (above a hard limit set for
+    the user grading, or too large for the kernel) is said by name and value."""
     try:
         resource.setrlimit(getattr(resource, name), (value, value))
     except (ValueError, OSError, OverflowError) as error:
@@ -334,9 +339,10 @@ def set_limit(name: str, value: int) -> None:
 
 
 def forget_grader(uid: int | None) -> None:
-    """Drop the grader's modules and paths so `import convkit` (or the reference beside it) fails, and give the
-    worker an identity and private, writable home and caches (the workdir, removed afterwards), so libraries
-    that look for them (getpass, matplotlib, torch's compiler caches) work as they would for a student."""
+    """Drop the grader's modules and paths so `import convkit` (or the reference beside it) fails,
+    and give the worker an identity and private, writable home and caches (the workdir, removed
+    afterwards), so libraries that look for them (getpass, matplotlib, torch's compiler caches) work
+    as they would for a student."""
     for name in [
         name
         for name in sys.modules

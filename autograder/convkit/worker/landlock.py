@@ -1,10 +1,12 @@
-"""Landlock: the kernel's unprivileged access control, for a worker that can have no namespace of its own.
+"""Landlock: the kernel's unprivileged access control, for a worker that can have no namespace of
+its own.
 
-Inside a container with Docker's default confinement (Gradescope, PrairieLearn, Kubernetes) neither bubblewrap
-nor a mount namespace can start, but a process may still restrict itself for good once it has set
-no_new_privs. A worker then reads only the system, the Python installation and the worker's own files, writes
-only its private scratch folder, connects and binds no TCP port, and (from ABI 6) signals and reaches through
-abstract sockets no process outside its own domain. Written with ctypes: three system calls, no dependency.
+Inside a container with Docker's default confinement (Gradescope, PrairieLearn, Kubernetes) neither
+bubblewrap nor a mount namespace can start, but a process may still restrict itself for good once it
+has set no_new_privs. A worker then reads only the system, the Python installation and the worker's
+own files, writes only its private scratch folder, connects and binds no TCP port, and (from ABI 6)
+signals and reaches through abstract sockets no process outside its own domain. Written with ctypes:
+three system calls, no dependency.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CREATE_RULESET, ADD_RULE, RESTRICT_SELF = 444, 445, 446
-"""The system calls' numbers, the same on x86-64 and ARM64 (both use the generic table from 444 on)."""
+"""The system calls' numbers, the same on x86-64 and ARM64 (both use the generic table from 444
+on)."""
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH, RULE_NET_PORT = 1, 2
 
@@ -52,18 +55,20 @@ SYSTEM = (
     "/libx32",
     "/sys/devices/system/cpu",
 )
-"""Read beneath, as bubblewrap binds them read-only (the CPU topology for libraries that count cores)."""
+"""Read beneath, as bubblewrap binds them read-only (the CPU topology for libraries that count
+cores)."""
 PROC = ("/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat")
-"""Of /proc, only the worker's own entry (/proc/self, resolved when the worker opens it, so its own pid) and what
-libraries read of the machine: never another process's command line, which may hold a seed."""
+"""Of /proc, only the worker's own entry (/proc/self, resolved when the worker opens it, so its own
+pid) and what libraries read of the machine: never another process's command line, which may hold a
+seed."""
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 
 
 def abi() -> int:
-    """The kernel's Landlock ABI version; 0 where there is none (an older kernel, Landlock not enabled at boot,
-    or a seccomp profile that refuses its calls)."""
+    """The kernel's Landlock ABI version; 0 where there is none (an older kernel, Landlock not
+    enabled at boot, or a seccomp profile that refuses its calls)."""
     version = _libc.syscall(
         CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)
     )
@@ -81,9 +86,9 @@ def handled_files(version: int) -> int:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a worker may reach, by path: the judge's allow-list (`read`, read beneath and executed; `listed`,
-    only listed beneath; `devices`, read and written) and the worker's `scratch` folder, where it may do
-    anything but make devices."""
+    """What a worker may reach, by path: the judge's allow-list (`read`, read beneath and executed;
+    `listed`, only listed beneath; `devices`, read and written) and the worker's `scratch` folder,
+    where it may do anything but make devices."""
 
     read: tuple[str, ...]
     listed: tuple[str, ...]
@@ -100,11 +105,11 @@ class Plan:
 
 
 def beneath_except(tree: str, hidden: list[str], listed: list[str]) -> list[str]:
-    """What to grant to read `tree` but no path of `hidden`: the tree itself, or, where it holds one of them, its
-    other entries (recursively), each folder on the way added to `listed`. A rule grants its rights to all beneath
-    its path and nothing below can take them back; the folders on the way must still be listed for Python to
-    import from them (its finders list a folder once), so the names under a hidden path can be listed, never
-    read."""
+    """What to grant to read `tree` but no path of `hidden`: the tree itself, or, where it holds one
+    of them, its other entries (recursively), each folder on the way added to `listed`. A rule
+    grants its rights to all beneath its path and nothing below can take them back; the folders on
+    the way must still be listed for Python to import from them (its finders list a folder once), so
+    the names under a hidden path can be listed, never read."""
     inside = [path for path in hidden if Path(path).is_relative_to(tree)]
     if not inside:
         return [tree]
@@ -122,9 +127,10 @@ def scopes(version: int) -> int:
 
 
 def ruleset(plan: Plan, version: int) -> int:
-    """A ruleset's descriptor holding `plan`, for `restrict` (a path that is not there is skipped: nothing to
-    reach). Made before the worker drops its uid, so that the paths open whatever their ancestors' modes; what
-    the worker can really reach is checked with its own uid (`convkit.worker.zygote`)."""
+    """A ruleset's descriptor holding `plan`, for `restrict` (a path that is not there is skipped:
+    nothing to reach). Made before the worker drops its uid, so that the paths open whatever their
+    ancestors' modes; what the worker can really reach is checked with its own uid
+    (`convkit.worker.zygote`)."""
     handled = handled_files(version)
     fields = (
         [handled]
@@ -173,7 +179,8 @@ def restrict(ruleset_fd: int) -> None:
 
 
 def missing(version: int) -> str:
-    """What this ABI cannot confine, in words ('' from ABI 6): said beside the isolation a sandbox reports."""
+    """What this ABI cannot confine, in words ('' from ABI 6): said beside the isolation a sandbox
+    reports."""
     if version >= 6:
         return ""
     lacks = ["signals and abstract sockets are not scoped (ABI 6)"]

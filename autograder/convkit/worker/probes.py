@@ -1,7 +1,7 @@
 """What runs beside student code: load its cells, then answer requests with plain data.
 
-Used by the sandboxed worker and by the in-process student of `pytest --impl`, so both grade alike. Nothing
-here compares anything: results go back encoded, and the judge decides.
+Used by the sandboxed worker and by the in-process student of `pytest --impl`, so both grade alike.
+Nothing here compares anything: results go back encoded, and the judge decides.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ SUBSTITUTES = "<grader's substitutes>"
 ARGUMENTS_MAX = 8
 
 _detach, _clone, _numpy = torch.Tensor.detach, torch.Tensor.clone, torch.Tensor.numpy
-"""torch's own, taken when the zygote imports this module, before any student code: a submission that replaces
-a Tensor method changes what its own code calls, not what tells whether it modified an input."""
+"""torch's own, taken when the zygote imports this module, before any student code: a submission
+that replaces a Tensor method changes what its own code calls, not what tells whether it modified an
+input."""
 
 
 def new_namespace() -> dict[str, Any]:
@@ -61,7 +62,8 @@ def new_namespace() -> dict[str, Any]:
 
 
 def _silent_otter() -> types.ModuleType:
-    """Notebooks call otter.Notebook(...).check(...) and .export(); grading ignores those cells' effects."""
+    """Notebooks call otter.Notebook(...).check(...) and .export(); grading ignores those cells'
+    effects."""
 
     class Notebook:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -83,13 +85,13 @@ STUDENT_SEED = 0
 
 
 def reseed() -> None:
-    """Student code that draws random numbers (a layer's first weights, a random start) draws the same ones at
-    every load and every call, whatever ran before in this worker: a grade never depends on the order of calls,
-    on a worker restarted after a timeout, on --jobs or on the machine's load."""
+    """Student code that draws random numbers (a layer's first weights, a random start) draws the
+    same ones at every load and every call, whatever ran before in this worker: a grade never
+    depends on the order of calls, on a worker restarted after a timeout, on --jobs or on the
+    machine's load."""
     random.seed(STUDENT_SEED)
-    torch.default_generator.manual_seed(
-        STUDENT_SEED
-    )  # torch.manual_seed would also set up every accelerator: slow
+    # torch.manual_seed would also set up every accelerator: slow
+    torch.default_generator.manual_seed(STUDENT_SEED)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed(STUDENT_SEED)
@@ -295,8 +297,8 @@ WATCH = Watcher()
 
 
 def _snapshot(names: tuple[str, ...]) -> dict[str, types.ModuleType]:
-    """Copies of modules (parents first) as they are now, each child an attribute of its parent's copy; what a
-    copy lacks (a submodule imported later) is looked up in the module itself."""
+    """Copies of modules (parents first) as they are now, each child an attribute of its parent's
+    copy; what a copy lacks (a submodule imported later) is looked up in the module itself."""
     copies: dict[str, types.ModuleType] = {}
     for name in names:
         module = sys.modules[name]
@@ -311,18 +313,19 @@ def _snapshot(names: tuple[str, ...]) -> dict[str, types.ModuleType]:
 
 
 _PRISTINE = _snapshot(("torch", "torch.nn", "torch.nn.functional"))
-"""torch, torch.nn and torch.nn.functional as the zygote imported them, for the substitutes: a submission that
-rebinds an attribute of these modules for its own code (F.conv2d = ...) does not change the correct versions of
-earlier questions, whose points its own later answers would then lose. Only that: the functions in them still
-read their own modules' globals, and Tensor and Module methods are shared with the student's code."""
+"""torch, torch.nn and torch.nn.functional as the zygote imported them, for the substitutes: a
+submission that rebinds an attribute of these modules for its own code (F.conv2d = ...) does not
+change the correct versions of earlier questions, whose points its own later answers would then
+lose. Only that: the functions in them still read their own modules' globals, and Tensor and Module
+methods are shared with the student's code."""
 _BUILTINS = dict(builtins.__dict__)
 
 
 def _import_pristine(
     name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
 ) -> Any:
-    """`__import__` for the substitutes: a module is imported as usual, but what binds a name from torch binds
-    `_PRISTINE`'s copy where there is one."""
+    """`__import__` for the substitutes: a module is imported as usual, but what binds a name from
+    torch binds `_PRISTINE`'s copy where there is one."""
     module = _BUILTINS["__import__"](name, globals, locals, fromlist, level)
     top = name.partition(".")[0]
     if level != 0 or top not in _PRISTINE:
@@ -331,9 +334,9 @@ def _import_pristine(
 
 
 def _substitutes(request: Substitute) -> dict[str, Any]:
-    """Correct versions of earlier questions, from the source the judge sends (only those), so a worker never
-    holds the oracle's answer to the question being graded. They import torch's modules as they were before any
-    student code ran (`_PRISTINE`)."""
+    """Correct versions of earlier questions, from the source the judge sends (only those), so a
+    worker never holds the oracle's answer to the question being graded. They import torch's modules
+    as they were before any student code ran (`_PRISTINE`)."""
     scope: dict[str, Any] = {
         "__name__": "convkit_substitutes",
         "__builtins__": {**_BUILTINS, "__import__": _import_pristine},
@@ -358,9 +361,8 @@ def _call(function: Any, request: Call) -> dict[str, Any]:
         reply.update(
             _backward(result, decode(request["grad_output"]), [args[i] for i in grad_args])
         )
-    del (
-        result
-    )  # before the inputs are compared: what its release runs (a finalizer that writes X) has run
+    # before the inputs are compared: what its release runs (a finalizer that writes X) has run
+    del result
     reply["inputs_after"] = [_if_modified(arg, held) for arg, held in zip(args, kept, strict=True)]
     return reply
 
@@ -374,12 +376,13 @@ def _kept(arg: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
 
 
 def _if_modified(arg: Any, kept: tuple[torch.Tensor, torch.Tensor] | None) -> Any:
-    """A tensor argument as the call left it, only where it changed: most calls send back nothing, and the judge
-    takes anything sent as a change (`convkit.checking.compare.changed`). The memory the argument had is compared
-    byte for byte with its copy first, then the argument itself, as plain tensors without torch's function or
-    dispatch hooks, which the call may have set: giving the argument a class of its own, new storage, or a dtype
-    that cannot be sent does not hide what it wrote. Best effort: code in this process can undo any check made
-    in it, but not by accident."""
+    """A tensor argument as the call left it, only where it changed: most calls send back nothing,
+    and the judge takes anything sent as a change (`convkit.checking.compare.changed`). The memory
+    the argument had is compared byte for byte with its copy first, then the argument itself, as
+    plain tensors without torch's function or dispatch hooks, which the call may have set: giving
+    the argument a class of its own, new storage, or a dtype that cannot be sent does not hide what
+    it wrote. Best effort: code in this process can undo any check made in it, but not by
+    accident."""
     if kept is None:
         return None
     view, sent = kept
@@ -464,8 +467,8 @@ def _plain(value: Any) -> Any:
 
 
 WORKDIR: str | None = None
-"""The worker's working directory (and home), whose name is drawn at random per submission (`convkit.worker.serve`
-sets it)."""
+"""The worker's working directory (and home), whose name is drawn at random per submission
+(`convkit.worker.serve` sets it)."""
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
 TEMP_NAME = re.compile(r"\btmp[a-z0-9_]{8}\b")
 """A name `tempfile` draws at random (tmpxxxxxxxx), as in a path a compiler's error shows."""
@@ -477,9 +480,9 @@ def describe(exc: BaseException) -> str:
 
 
 def raised(exc: BaseException) -> RaisedRecord:
-    """What the judge is told of an exception of the student's code: the account it shows, the classes a check asks
-    about, and the message whole up to `MESSAGE_CHARS` (a check may look for words near its end). Never raises:
-    the exception's class and __str__ are the student's."""
+    """What the judge is told of an exception of the student's code: the account it shows, the
+    classes a check asks about, and the message whole up to `MESSAGE_CHARS` (a check may look for
+    words near its end). Never raises: the exception's class and __str__ are the student's."""
     try:
         text = _text(exc)
         name = _class_name(type(exc))
@@ -498,8 +501,9 @@ def raised(exc: BaseException) -> RaisedRecord:
 
 
 def _inside(exc: BaseException) -> Inside | None:
-    """The outermost frame of the grader's substituted code the exception passed through (the student's code
-    called it there), with the shapes of the tensors it was given; None where it did not, or cannot be read."""
+    """The outermost frame of the grader's substituted code the exception passed through (the
+    student's code called it there), with the shapes of the tensors it was given; None where it did
+    not, or cannot be read."""
     try:
         trace = exc.__traceback__
         while trace is not None:
@@ -521,8 +525,8 @@ def _inside(exc: BaseException) -> Inside | None:
 
 
 def _text(exc: BaseException) -> str:
-    """str(exc) as a plain str (the student's __str__ may fail, or return a str subclass with methods of its own),
-    cut to what any account could show."""
+    """str(exc) as a plain str (the student's __str__ may fail, or return a str subclass with
+    methods of its own), cut to what any account could show."""
     try:
         return str.__str__(str(exc))[: 64 * MESSAGE_CHARS]
     except BaseException:  # noqa: BLE001
@@ -530,9 +534,9 @@ def _text(exc: BaseException) -> str:
 
 
 def _one_line(text: str) -> str:
-    """`text` on one line, with what differs from one run to the next though the code is the same (the workdir's
-    random name, a temporary file's, an object's address) replaced, so that the same submission is told the same
-    thing at every regrade."""
+    """`text` on one line, with what differs from one run to the next though the code is the same
+    (the workdir's random name, a temporary file's, an object's address) replaced, so that the same
+    submission is told the same thing at every regrade."""
     if WORKDIR:
         text = text.replace(WORKDIR, "~")
     return " ".join(TEMP_NAME.sub("tmp…", ADDRESS.sub("0x…", text)).split())
@@ -541,8 +545,8 @@ def _one_line(text: str) -> str:
 _TYPE_NAME, _TYPE_MRO, _TYPE_MODULE = (
     vars(type)[attribute].__get__ for attribute in ("__name__", "__mro__", "__module__")
 )
-"""type's own readers of a class's name, line and module, which no metaclass (its __getattribute__ or a property of
-the same name) can replace."""
+"""type's own readers of a class's name, line and module, which no metaclass (its __getattribute__
+or a property of the same name) can replace."""
 
 
 def _class_name(cls: type) -> str:
@@ -551,11 +555,11 @@ def _class_name(cls: type) -> str:
 
 
 def kinds(exc: BaseException) -> list[list[str]]:
-    """The exception's classes, most derived first (the first and last `KINDS_MAX // 2` of a longer line), as
-    [module, name]. A check asks whether it is a ValueError, subclasses included: "builtins" is said only of
-    Python's own classes as they were before any student code ran, so a class that merely calls itself ValueError
-    (or says its module is builtins) is told apart. Best effort against code that writes the worker's frames
-    itself, as every reply is."""
+    """The exception's classes, most derived first (the first and last `KINDS_MAX // 2` of a longer
+    line), as [module, name]. A check asks whether it is a ValueError, subclasses included:
+    "builtins" is said only of Python's own classes as they were before any student code ran, so a
+    class that merely calls itself ValueError (or says its module is builtins) is told apart. Best
+    effort against code that writes the worker's frames itself, as every reply is."""
     mro = _TYPE_MRO(type(exc))
     if len(mro) > KINDS_MAX:
         mro = mro[: KINDS_MAX // 2] + mro[-(KINDS_MAX // 2) :]
@@ -567,8 +571,8 @@ def kinds(exc: BaseException) -> list[list[str]]:
 
 
 def _module_name(cls: type) -> str:
-    """The module a class says it is from, "" where that is "builtins" (Python's own are told by identity) or
-    cannot be read."""
+    """The module a class says it is from, "" where that is "builtins" (Python's own are told by
+    identity) or cannot be read."""
     try:
         module = _TYPE_MODULE(cls)
     except AttributeError:

@@ -1,15 +1,18 @@
-"""The one protocol between the trusted judge, a sandbox's zygote and its workers: typed frames of plain data.
+"""The one protocol between the trusted judge, a sandbox's zygote and its workers: typed frames of
+plain data.
 
-A frame is a JSON object, sent as a 4-byte big-endian length and its bytes. Every frame carries `seq`: a request
-has a fresh number and every reply to it echoes that number, so a frame a submission forged or left behind is
-never taken as the answer to a later request. A reply too large to send is replaced by a TOO_LARGE frame with the
-same `seq` and its size, so the judge can tell the student what happened. A worker's first frame, number 0, comes
-before any code of the submission runs: READY once it is confined, or REFUSED with why it could not be.
+A frame is a JSON object, sent as a 4-byte big-endian length and its bytes. Every frame carries
+`seq`: a request has a fresh number and every reply to it echoes that number, so a frame a
+submission forged or left behind is never taken as the answer to a later request. A reply too large
+to send is replaced by a TOO_LARGE frame with the same `seq` and its size, so the judge can tell the
+student what happened. A worker's first frame, number 0, comes before any code of the submission
+runs: READY once it is confined, or REFUSED with why it could not be.
 
-Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are rebuilt by
-`convkit.worker.codec` and validated at one boundary (`convkit.checking.student.Student`), and
-every frame is size-capped, so no object of the submission ever reaches a comparison.
-This module imports no torch: a sandbox can be started while the judge still imports it.
+Replies from a worker are hostile input. They are parsed as JSON (never unpickled), their values are
+rebuilt by `convkit.worker.codec` and validated at one boundary
+(`convkit.checking.student.Student`), and every frame is size-capped, so no object of the submission
+ever reaches a comparison. This module imports no torch: a sandbox can be started while the judge
+still imports it.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
-"""The only places a worker may write: each a tmpfs of its own, whose pages are the host's memory."""
+"""The only places a worker may write: each a tmpfs of its own, whose pages are the host's
+memory."""
 ERROR_CHARS = 300
-"""The most of an exception's one-line account ("ValueError: ...") a worker sends: what a report shows."""
+"""The most of an exception's one-line account ("ValueError: ...") a worker sends: what a report
+shows."""
 MESSAGE_CHARS = 2000
-"""The most of an exception's message a worker sends beside its account: a check reads all of it (a message may
-name what it must near its end)."""
+"""The most of an exception's message a worker sends beside its account: a check reads all of it (a
+message may name what it must near its end)."""
 KINDS_MAX = 32
 """The most classes of an exception's line a worker sends (its first and last ones)."""
 NAME_CHARS = 200
@@ -42,13 +47,16 @@ REACHED_MAX = 64
 OPERATOR_CHARS = 100
 """The most characters of an operator's name ("aten.convolution") in a `Watch` or a reply."""
 TMP_BYTES = 64 << 20
-"""The most each writable place may hold; less when the memory budget is small (`Limits.tmp_bytes`)."""
+"""The most each writable place may hold; less when the memory budget is small
+(`Limits.tmp_bytes`)."""
 TMP_FILES = 4096
-"""... and the most files it may hold (empty files cost memory too), wherever the kernel lets the sandbox say so."""
+"""... and the most files it may hold (empty files cost memory too), wherever the kernel lets the
+sandbox say so."""
 DETACHED = "the output is not connected to the autograd graph"
 """A reply's `grad_error` where backward could not even start; any other is what backward raised."""
 SCRATCH_FULL = "scratch full"
-"""How a zygote's REAP reply starts for a worker it stopped for filling its scratch folder (landlock)."""
+"""How a zygote's REAP reply starts for a worker it stopped for filling its scratch folder
+(landlock)."""
 
 
 class Op(StrEnum):
@@ -65,7 +73,8 @@ class Op(StrEnum):
 
 
 class Status(StrEnum):
-    """What a reply says; the judge maps each to a verdict in `convkit.checking.student.raise_for_status`."""
+    """What a reply says; the judge maps each to a verdict in
+    `convkit.checking.student.raise_for_status`."""
 
     READY = "ready"
     OK = "ok"
@@ -78,7 +87,8 @@ class Status(StrEnum):
 
 
 class Isolation(StrEnum):
-    """What a sandbox achieved, weakest first: the ready frame states it and every report repeats it."""
+    """What a sandbox achieved, weakest first: the ready frame states it and every report repeats
+    it."""
 
     NONE = "none"
     UID = "uid only"
@@ -93,7 +103,8 @@ class Isolation(StrEnum):
 
 @dataclass(frozen=True)
 class Limits:
-    """Sent by name in the hello frame; `convkit.settings.limits.GradingConfig` says what each means."""
+    """Sent by name in the hello frame; `convkit.settings.limits.GradingConfig` says what each
+    means."""
 
     memory_bytes: int
     cpu_seconds: int
@@ -108,8 +119,9 @@ class Limits:
 
     @property
     def address_bytes(self) -> int:
-        """The address space a worker may map: the memory budget less its temporary files, so that both together
-        stay within the budget (a tmpfs is host memory that RLIMIT_AS does not see)."""
+        """The address space a worker may map: the memory budget less its temporary files, so that
+        both together stay within the budget (a tmpfs is host memory that RLIMIT_AS does not
+        see)."""
         return self.memory_bytes - len(WRITABLE) * self.tmp_bytes
 
     def to_frame(self) -> dict[str, int]:
@@ -136,7 +148,8 @@ class Hello(TypedDict):
     uid: int | None
     limits: dict[str, int]
     hide: list[str]
-    """Paths a worker must not see; the zygote covers them (plain) or checks they are absent (bwrap, landlock)."""
+    """Paths a worker must not see; the zygote covers them (plain) or checks they are absent (bwrap,
+    landlock)."""
     keep: list[str]
     """The Python installation, which a worker must still read."""
     allow: list[str]
@@ -161,8 +174,9 @@ class Spawn(TypedDict):
     op: Literal[Op.SPAWN]
     seq: int
     preload: list[str]
-    """Modules the submission will likely need that are slow to import (torch's compiler stack, which an
-    optimizer's first step pulls in): imported once, in a zygote forked for them, from which such workers fork."""
+    """Modules the submission will likely need that are slow to import (torch's compiler stack,
+    which an optimizer's first step pulls in): imported once, in a zygote forked for them, from
+    which such workers fork."""
 
 
 class Reap(TypedDict):
@@ -280,12 +294,14 @@ def is_probe(frame: Mapping[str, Any]) -> TypeGuard[Substitute | Watch | Call | 
 
 
 class RaisedRecord(TypedDict):
-    """An exception of the student's code: in a RAISED reply, and as a LAYER reply's forward error."""
+    """An exception of the student's code: in a RAISED reply, and as a LAYER reply's forward
+    error."""
 
     error: str
     """The one-line account a report shows, up to `ERROR_CHARS`."""
     kinds: list[list[str]]
-    """The exception's classes, most derived first, each as [module, name]; module "builtins" for Python's own."""
+    """The exception's classes, most derived first, each as [module, name]; module "builtins" for
+    Python's own."""
     message: str
     """The message alone, up to `MESSAGE_CHARS`."""
     inside: NotRequired[Inside]
@@ -293,8 +309,8 @@ class RaisedRecord(TypedDict):
 
 
 class Inside(TypedDict):
-    """The grader's substituted function an exception came out of, and the shape of each tensor the student's
-    code passed it (None for anything else): what feedback explains the exception by."""
+    """The grader's substituted function an exception came out of, and the shape of each tensor the
+    student's code passed it (None for anything else): what feedback explains the exception by."""
 
     function: str
     arguments: dict[str, list[int] | None]
@@ -332,7 +348,8 @@ class WireError(Exception):
 
 
 def refused(seq: Any, why: str) -> Reply:
-    """The reply to a request that is not answered: `why` in words, echoing its sequence number when valid."""
+    """The reply to a request that is not answered: `why` in words, echoing its sequence number when
+    valid."""
     return {"status": Status.REFUSED, "seq": seq if type(seq) is int else -1, "error": why}
 
 
@@ -356,7 +373,8 @@ def framed(payload: bytes) -> bytes:
 
 
 def receive(sock: socket.socket) -> dict[str, Any]:
-    """Read one frame; the caller sets the socket's timeout. Raises WireError, EOFError, TimeoutError or OSError."""
+    """Read one frame; the caller sets the socket's timeout. Raises WireError, EOFError,
+    TimeoutError or OSError."""
     return receive_frame(sock)[0]
 
 
@@ -375,7 +393,8 @@ def frame_size(header: bytes | bytearray) -> int:
 
 
 def parse_frame(body: bytes) -> dict[str, Any]:
-    """A frame's bytes as the object they hold, which must carry an int `seq` (WireError otherwise)."""
+    """A frame's bytes as the object they hold, which must carry an int `seq` (WireError
+    otherwise)."""
     try:
         message = json.loads(body)
     except (ValueError, RecursionError) as exc:

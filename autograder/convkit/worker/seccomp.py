@@ -1,9 +1,11 @@
-"""System-call filters a worker installs on itself (seccomp, classic BPF), after no_new_privs, for good.
+"""System-call filters a worker installs on itself (seccomp, classic BPF), after no_new_privs, for
+good.
 
-Every sandbox refuses the calls that make kernel objects outliving the processes a reap kills (System V IPC,
-POSIX message queues, keyrings). A sandbox without namespaces (landlock) also refuses what namespaces take away
-elsewhere: sockets other than local ones, ptrace and other processes' memory, mounts and new namespaces, BPF,
-performance counters and io_uring (which could open sockets without the socket call).
+Every sandbox refuses the calls that make kernel objects outliving the processes a reap kills
+(System V IPC, POSIX message queues, keyrings). A sandbox without namespaces (landlock) also refuses
+what namespaces take away elsewhere: sockets other than local ones, ptrace and other processes'
+memory, mounts and new namespaces, BPF, performance counters and io_uring (which could open sockets
+without the socket call).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ SECCOMP_MODE_FILTER = 2
 SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
 LD_W_ABS, JEQ_K, JGE_K, JSET_K, RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
 NR_OFFSET, ARCH_OFFSET, ARG0_OFFSET = 0, 4, 16
-"""Of struct seccomp_data, which the program reads (the first argument's low half, on little-endian machines)."""
+"""Of struct seccomp_data, which the program reads (the first argument's low half, on little-endian
+machines)."""
 X32_SYSCALL_BIT = 0x40000000
 CLONE_NEW = 0x7E020080
 """Every CLONE_NEW* flag (mount, cgroup, UTS, IPC, user, pid, network and time namespaces)."""
@@ -38,14 +41,16 @@ class Machine:
 
     arch: int
     kernel_objects: tuple[int, ...]
-    """System V IPC, POSIX message queues and keyrings. Their objects outlive the process that made them and are
-    not files, so a reap that kills a uid's processes and removes its files leaves them: a later submission of
-    the slot, of another slot (plain backend: the host's IPC namespace) or of a later run (keyrings are not
-    namespaced at all) could read answers from them, and shared memory escapes the memory budget. No exercise
-    needs them (Docker's default profile refuses keyrings for the same reason)."""
+    """System V IPC, POSIX message queues and keyrings. Their objects outlive the process that made
+    them and are not files, so a reap that kills a uid's processes and removes its files leaves
+    them: a later submission of the slot, of another slot (plain backend: the host's IPC namespace)
+    or of a later run (keyrings are not namespaced at all) could read answers from them, and shared
+    memory escapes the memory budget. No exercise needs them (Docker's default profile refuses
+    keyrings for the same reason)."""
     container: tuple[int, ...]
-    """ptrace, process_vm_readv/writev, kcmp, pidfd_getfd, mount, umount2, pivot_root, the new mount API,
-    unshare, setns, bpf, perf_event_open, userfaultfd, open_by_handle_at and io_uring's three calls."""
+    """ptrace, process_vm_readv/writev, kcmp, pidfd_getfd, mount, umount2, pivot_root, the new mount
+    API, unshare, setns, bpf, perf_event_open, userfaultfd, open_by_handle_at and io_uring's three
+    calls."""
     socket: int
     clone: int
     clone3: int
@@ -136,10 +141,10 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def program(machine: str | None = None, container: bool = False) -> bytes | None:
-    """A seccomp program refusing (EPERM) the machine's kernel-object calls, every call of another ABI (x32,
-    i386) and, with `container`, its container calls, `socket` of any family but AF_UNIX and `clone` with a
-    namespace flag; `clone3` then fails with ENOSYS, so that the C library falls back to `clone`, whose flags a
-    filter can read. None on a machine it does not know."""
+    """A seccomp program refusing (EPERM) the machine's kernel-object calls, every call of another
+    ABI (x32, i386) and, with `container`, its container calls, `socket` of any family but AF_UNIX
+    and `clone` with a namespace flag; `clone3` then fails with ENOSYS, so that the C library falls
+    back to `clone`, whose flags a filter can read. None on a machine it does not know."""
     numbers = MACHINES.get(machine or platform.machine())
     if (
         numbers is None or struct.calcsize("P") != 8
@@ -187,7 +192,8 @@ def program(machine: str | None = None, container: bool = False) -> bytes | None
 
 
 def install(filters: bytes) -> None:
-    """Install `filters` (`program`) on this process and all it forks, for good; needs no_new_privs."""
+    """Install `filters` (`program`) on this process and all it forks, for good; needs
+    no_new_privs."""
     buffer = ctypes.create_string_buffer(filters)
 
     class Fprog(ctypes.Structure):
@@ -199,9 +205,9 @@ def install(filters: bytes) -> None:
 
 
 def refused_here(filters: bytes | None, container: bool = False) -> str | None:
-    """Why a worker could still make what `filters` should refuse here, or None: they are installed in a child,
-    which then looks a message queue up (never makes one) and, with `container`, asks for an internet socket;
-    both must be refused."""
+    """Why a worker could still make what `filters` should refuse here, or None: they are installed
+    in a child, which then looks a message queue up (never makes one) and, with `container`, asks
+    for an internet socket; both must be refused."""
     if filters is None:
         return f"no system-call filter for this machine ({platform.machine()})"
     pid = os.fork()

@@ -13,12 +13,13 @@ from .protocol import Limits, Op, Status, WireError, is_probe, load_request, rec
 def serve(
     sock: socket.socket, limits: Limits, uid: int | None, output_path: str, walls: Walls
 ) -> None:
-    """Never returns: the process exits when the judge hangs up, the zygote kills it, or it cannot be confined.
+    """Never returns: the process exits when the judge hangs up, the zygote kills it, or it cannot
+    be confined.
     `walls`: `confine`'s.
 
-    Its first frame (number 0) is sent before any code of the submission runs, so none can forge it: READY once
-    confined, or REFUSED with why not (a limit this machine does not allow): the sandbox's fault, not the
-    submission's."""
+    Its first frame (number 0) is sent before any code of the submission runs, so none can forge it:
+    READY once confined, or REFUSED with why not (a limit this machine does not allow): the
+    sandbox's fault, not the submission's."""
     try:
         try:
             confine(limits, uid, sock.fileno(), output_path, walls)

@@ -1,12 +1,15 @@
-"""The warm parent: imports torch once, then forks one confined worker per submission on the judge's request.
+"""The warm parent: imports torch once, then forks one confined worker per submission on the judge's
+request.
 
-It runs no student code itself. Submissions that ask for slow imports (`ON_REQUEST`) get workers forked from a
-second zygote, forked from this one once with those modules imported: a worker's modules, address space and time
-depend on its own submission only, never on what the slot graded before. Its only argument is the number of its control socket; its configuration
-(sandbox kind, worker uid, limits by name, what to hide) arrives in the judge's HELLO frame, and its READY reply
-states the isolation it achieved, checked rather than assumed. Then the socket carries SPAWN (fork a worker and
-pass the judge its end of a fresh socket) and REAP (kill every process the submission started and remove its
-files). It is the child subreaper of everything it forks, so orphans and daemons come back to it to be killed.
+It runs no student code itself. Submissions that ask for slow imports (`ON_REQUEST`) get workers
+forked from a second zygote, forked from this one once with those modules imported: a worker's
+modules, address space and time depend on its own submission only, never on what the slot graded
+before. Its only argument is the number of its control socket; its configuration (sandbox kind,
+worker uid, limits by name, what to hide) arrives in the judge's HELLO frame, and its READY reply
+states the isolation it achieved, checked rather than assumed. Then the socket carries SPAWN (fork a
+worker and pass the judge its end of a fresh socket) and REAP (kill every process the submission
+started and remove its files). It is the child subreaper of everything it forks, so orphans and
+daemons come back to it to be killed.
 """
 
 from __future__ import annotations
@@ -75,9 +78,9 @@ PRELOADED = (
 )
 """Imported once here, so no worker pays for them."""
 ON_REQUEST = ("torch._dynamo",)
-"""Imported when a SPAWN asks (2 s, so not for every sandbox) in a zygote forked for the purpose: torch's compiler
-stack, which an optimizer's first step imports lazily. A worker that needs it unasked imports it itself, only more
-slowly, whatever the slot graded before."""
+"""Imported when a SPAWN asks (2 s, so not for every sandbox) in a zygote forked for the purpose:
+torch's compiler stack, which an optimizer's first step imports lazily. A worker that needs it
+unasked imports it itself, only more slowly, whatever the slot graded before."""
 
 
 def main() -> None:
@@ -117,18 +120,19 @@ def main() -> None:
     }
     send(control, ready)
     Zygote(control, uid, limits, walls, private=hello["sandbox"] == "bwrap").run()
-    os._exit(
-        0
-    )  # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for it
+    # not the interpreter's shutdown with torch loaded: tenths of a second, a slot's close waits for
+    # it
+    os._exit(0)
 
 
 def confine_view(
     hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls
 ) -> tuple[Isolation, str]:
-    """Hide what the judge asked to hide and bound the writable places (as root), then check both: the isolation
-    reported is what a worker would really see, never what was merely configured. Without root, bwrap's places
-    are bounded in size only (see `Backend.describe`). `unfiltered` says why workers could use the kernel's
-    shared objects (`seccomp.refused_here`), which no sandbox above uid only allows."""
+    """Hide what the judge asked to hide and bound the writable places (as root), then check both:
+    the isolation reported is what a worker would really see, never what was merely configured.
+    Without root, bwrap's places are bounded in size only (see `Backend.describe`). `unfiltered`
+    says why workers could use the kernel's shared objects (`seccomp.refused_here`), which no
+    sandbox above uid only allows."""
     if hello["sandbox"] == "landlock":
         return landlock_view(hello, limits, unfiltered, walls)
     hide = [str(path) for path in hello.get("hide", [])]
@@ -179,7 +183,8 @@ def confine_view(
 
 
 def unreachable_python(hello: Hello) -> str | None:
-    """Why a worker under a uid of its own, seeing the host's files, cannot read the Python installation."""
+    """Why a worker under a uid of its own, seeing the host's files, cannot read the Python
+    installation."""
     for tree in map(str, hello.get("keep", [])):
         if (blocker := unsearchable_ancestor(tree)) is not None:
             return python_unreachable(tree, blocker)
@@ -196,8 +201,9 @@ def python_unreachable(path: str, blocker: str | None) -> str:
 
 
 def landlock_walls(hello: Hello, walls: Walls) -> Walls:
-    """`walls` with the Landlock rules of this kernel's ABI: the system, this Python installation less the grader's
-    package (and any hidden path inside it), and the files the judge allows (the worker's own)."""
+    """`walls` with the Landlock rules of this kernel's ABI: the system, this Python installation
+    less the grader's package (and any hidden path inside it), and the files the judge allows (the
+    worker's own)."""
     version = landlock.abi()
     if not version:
         return walls
@@ -214,7 +220,8 @@ def landlock_walls(hello: Hello, walls: Walls) -> Walls:
 def landlock_view(
     hello: Hello, limits: Limits, unfiltered: str | None, walls: Walls
 ) -> tuple[Isolation, str]:
-    """What a landlock sandbox's workers are confined by, checked in a child confined as a worker is."""
+    """What a landlock sandbox's workers are confined by, checked in a child confined as a worker
+    is."""
     uid = hello["uid"]
     problem = (
         f"workers could not be kept off the network and other processes: {unfiltered}"
@@ -239,7 +246,8 @@ def torch_file() -> str:
 
 
 def samples(paths: list[str], most: int = 20) -> list[str]:
-    """Up to `most` files beneath each of `paths`, those nearest the top first: what a worker must fail to read."""
+    """Up to `most` files beneath each of `paths`, those nearest the top first: what a worker must
+    fail to read."""
     found: list[str] = []
     for path in paths:
         if os.path.isfile(path):
@@ -258,9 +266,10 @@ def samples(paths: list[str], most: int = 20) -> list[str]:
 def escapes(
     limits: Limits, uid: int | None, walls: Walls, secrets: list[str], python: list[str]
 ) -> str | None:
-    """How a worker confined by `walls` gets past them, or None: a child confined as workers are tries to read
-    `secrets` (each must fail), the Python installation (`python`, each must succeed), to write in its scratch
-    folder (must succeed) and beside it (must fail), and to open an internet socket (must fail)."""
+    """How a worker confined by `walls` gets past them, or None: a child confined as workers are
+    tries to read `secrets` (each must fail), the Python installation (`python`, each must succeed),
+    to write in its scratch folder (must succeed) and beside it (must fail), and to open an internet
+    socket (must fail)."""
     scratch = tempfile.mkdtemp(prefix="convkit-")
     reader, writer = os.pipe()
     try:
@@ -340,8 +349,9 @@ def _visible(path: str) -> bool:
 
 @dataclass
 class Warmed:
-    """A zygote forked from this one with `modules` imported; it answers SPAWN and REAP like this one. It stays in
-    this zygote's process group (no setsid), so that the judge's kill of the group ends it too."""
+    """A zygote forked from this one with `modules` imported; it answers SPAWN and REAP like this
+    one. It stays in this zygote's process group (no setsid), so that the judge's kill of the group
+    ends it too."""
 
     modules: tuple[str, ...]
     pid: int
@@ -379,7 +389,8 @@ class Zygote:
                 return
             op = request.get("op")
             if op == Op.SPAWN:
-                self.reap()  # first: nothing of the last submission runs, nor (as root) remains, while importing
+                # first: nothing of the last submission runs, nor (as root) remains, while importing
+                self.reap()
                 modules = asked(request.get("preload", []))
                 if not (modules and self.spawn_warmed(modules, request["seq"])):
                     self.spawn(request["seq"])
@@ -393,8 +404,9 @@ class Zygote:
                 )
 
     def watch(self) -> bool:
-        """Whether a request is waiting. A worker without a bounded tmpfs (landlock: no mounts) has its scratch
-        folder measured meanwhile, every WATCH_SECONDS, and is stopped once past the bound a tmpfs would set."""
+        """Whether a request is waiting. A worker without a bounded tmpfs (landlock: no mounts) has
+        its scratch folder measured meanwhile, every WATCH_SECONDS, and is stopped once past the
+        bound a tmpfs would set."""
         if (
             not self.walls.landlock
             or self.worker is None
@@ -414,9 +426,10 @@ class Zygote:
         return False
 
     def spawn_warmed(self, modules: tuple[str, ...], seq: int) -> bool:
-        """Have the zygote holding `modules` fork the worker and pass its socket on; False where that zygote
-        cannot be had (an import failed: the worker imports them itself and shows the real error; a speed hint
-        never costs a submission its grade). A warmed zygote found dead is forked again, once."""
+        """Have the zygote holding `modules` fork the worker and pass its socket on; False where
+        that zygote cannot be had (an import failed: the worker imports them itself and shows the
+        real error; a speed hint never costs a submission its grade). A warmed zygote found dead is
+        forked again, once."""
         for _ in range(2):
             if modules not in self.warmed:
                 try:
@@ -444,9 +457,10 @@ class Zygote:
         return False
 
     def fork_warmed(self, modules: tuple[str, ...]) -> Warmed | None:
-        """Fork a zygote that imports `modules` and then serves this one as this one serves the judge; None if an
-        import fails (its traceback goes to the judge's log of the sandbox). It never runs student code either,
-        and reaps what its workers leave behind. Raises OSError where it cannot fork."""
+        """Fork a zygote that imports `modules` and then serves this one as this one serves the
+        judge; None if an import fails (its traceback goes to the judge's log of the sandbox). It
+        never runs student code either, and reaps what its workers leave behind. Raises OSError
+        where it cannot fork."""
         mine, theirs = socket.socketpair()
         try:
             pid = os.fork()
@@ -487,8 +501,8 @@ class Zygote:
             _kill_and_wait(warmed.pid)
 
     def close(self) -> None:
-        """Reap the last worker, then let each warmed zygote reap its own and exit: waited for, so that the CPU
-        time of its workers counts as the sandbox's."""
+        """Reap the last worker, then let each warmed zygote reap its own and exit: waited for, so
+        that the CPU time of its workers counts as the sandbox's."""
         self.reap()
         for warmed in self.warmed.values():
             if warmed is not None:
@@ -545,8 +559,8 @@ class Zygote:
             send(warmed.sock, {"op": Op.REAP, "seq": 0})
             reaped = receive(warmed.sock)
         except (EOFError, OSError, WireError):
-            # It died (killed from outside, or by a worker sharing its uid when not root): what its worker
-            # started came back to this zygote, the next subreaper, and goes now.
+            # It died (killed from outside, or by a worker sharing its uid when not root): what its
+            # worker started came back to this zygote, the next subreaper, and goes now.
             self.drop(warmed.modules)
             self.clear()
             return None, []
@@ -565,10 +579,11 @@ class Zygote:
         return [place for place in WRITABLE if own and _full(place, self.limits.tmp_bytes)]
 
     def clear(self, workdir: str | None = None) -> None:
-        """Kill and wait for every child but the warmed zygotes (orphans come back to this subreaper) and, as
-        root, every process of the worker uid; then remove `workdir` and what workers left in the temporary places:
-        as root the files of their uid, in bwrap without root every file (the places are the sandbox's own). The
-        plain backend without root shares the host's, and leaves them (`Backend.describe`)."""
+        """Kill and wait for every child but the warmed zygotes (orphans come back to this
+        subreaper) and, as root, every process of the worker uid; then remove `workdir` and what
+        workers left in the temporary places: as root the files of their uid, in bwrap without root
+        every file (the places are the sandbox's own). The plain backend without root shares the
+        host's, and leaves them (`Backend.describe`)."""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             if self.uid is not None:
@@ -585,8 +600,9 @@ class Zygote:
 
 
 def scratch_full(folder: str, most_bytes: int, most_files: int) -> bool:
-    """Whether `folder` holds more than `most_bytes` (as the disk counts them) or `most_files` entries; one that
-    cannot be read through counts as full (a worker sharing the zygote's uid could hide files so)."""
+    """Whether `folder` holds more than `most_bytes` (as the disk counts them) or `most_files`
+    entries; one that cannot be read through counts as full (a worker sharing the zygote's uid could
+    hide files so)."""
     used, entries, pending = 0, 0, [folder]
     while pending:
         try:
@@ -623,7 +639,8 @@ def _full(place: str, most_bytes: int) -> bool:
 
 
 def asked(preload: list[str]) -> tuple[str, ...]:
-    """The modules of ON_REQUEST that a SPAWN asks for (any other is ignored), in a canonical order."""
+    """The modules of ON_REQUEST that a SPAWN asks for (any other is ignored), in a canonical
+    order."""
     return tuple(module for module in ON_REQUEST if module in preload)
 
 
@@ -661,8 +678,9 @@ def _children() -> list[int]:
 
 
 def _remove_tree(tree: str | None) -> None:
-    """Remove a submission's tree, making its own directories writable where it locked them; nothing outside the
-    tree is ever touched (its parent, /tmp, stays as it is even if the submission removed the tree itself)."""
+    """Remove a submission's tree, making its own directories writable where it locked them; nothing
+    outside the tree is ever touched (its parent, /tmp, stays as it is even if the submission
+    removed the tree itself)."""
     if not tree:
         return
 
@@ -681,8 +699,8 @@ def _remove_tree(tree: str | None) -> None:
 
 
 def _remove_owned(uid: int | None, roots: tuple[str, ...]) -> None:
-    """Remove every entry of `roots` that `uid` owns; every entry with None (a sandbox's own places, without root:
-    workers have the zygote's uid, and nothing else writes there)."""
+    """Remove every entry of `roots` that `uid` owns; every entry with None (a sandbox's own places,
+    without root: workers have the zygote's uid, and nothing else writes there)."""
     for root in roots:
         try:
             entries = list(os.scandir(root))

@@ -2,9 +2,9 @@
 
     pytest autograder/convkit/exercises/hidden --impl solutions/convolutions.py [--seed N|fresh]
 
-The file runs in this process (so use it for trusted files such as the reference or the stubs; students'
-files go through `convkit grade`, which runs them in a sandbox). Each question sees correct versions of the
-questions before it, exactly as in grading.
+The file runs in this process (so use it for trusted files such as the reference or the stubs;
+students' files go through `convkit grade`, which runs them in a sandbox). Each question sees
+correct versions of the questions before it, exactly as in grading.
 """
 
 from __future__ import annotations

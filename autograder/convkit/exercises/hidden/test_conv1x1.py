@@ -95,9 +95,8 @@ def test_non_square(student: Student, rng: torch.Generator) -> None:
         X=uniform(rng, c_i, size(rng, 2, 4), size(rng, 5, 7)),
         K=uniform(rng, c_o, c_i, 1, 1),
     )
-    expect_dtype(
-        student, CONV1X1, X=uniform(rng, c_i, 3, 4), K=uniform(rng, c_o, c_i, 1, 1)
-    )  # float32 in, float32 out
+    # float32 in, float32 out
+    expect_dtype(student, CONV1X1, X=uniform(rng, c_i, 3, 4), K=uniform(rng, c_o, c_i, 1, 1))
 
 
 @check(points=1, name="one input or one output channel")

@@ -1,8 +1,9 @@
 """Hidden checks for `class Conv2D(nn.Module)`, graded with a correct `corr2d` substituted.
 
-Each check builds the student's layer in the worker, sets its weight and bias to values the judge chose (when
-their shapes allow), runs forward twice on one input and backward once, and gets back the parameters' names,
-shapes and trainability, both outputs and the gradients: from these the judge names what is wrong.
+Each check builds the student's layer in the worker, sets its weight and bias to values the judge
+chose (when their shapes allow), runs forward twice on one input and backward once, and gets back
+the parameters' names, shapes and trainability, both outputs and the gradients: from these the judge
+names what is wrong.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def probe(
 def parameter_bug(
     found: dict[str, tuple[tuple[int, ...], bool]], kernel_size: tuple[int, int]
 ) -> str | None:
-    """Why the parameters are not exactly a trainable weight of shape kernel_size and a trainable bias (1,)."""
+    """Why the parameters are not exactly a trainable weight of shape kernel_size and a trainable
+    bias (1,)."""
     weight, bias = found.get("weight"), found.get("bias")
     for name, entry, shape in (("weight", weight, kernel_size), ("bias", bias, (1,))):
         if entry is None:

@@ -108,7 +108,8 @@ def test_random_shapes(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="integer inputs give a float result of the inputs' dtype")
 def test_integer_inputs(student: Student, rng: torch.Generator) -> None:
-    """Integer X with an integer and with a float kernel (whose fractions must survive), and float32 in and out."""
+    """Integer X with an integer and with a float kernel (whose fractions must survive), and float32
+    in and out."""
     height = size(rng, 3, 5)
     X = integers(rng, height, height + 2)  # H - h differs from W - w
     for K in (integers(rng, 2, 3), uniform(rng, 2, 3)):
@@ -119,10 +120,11 @@ def test_integer_inputs(student: Student, rng: torch.Generator) -> None:
 @check(points=1, name="differentiable with respect to X and K")
 def test_autograd(student: Student, rng: torch.Generator) -> None:
     height = size(rng, 3, 5)
+    # non-square, and H - h differs from W - w
     X, K = (
         uniform(rng, height, height + 2),
         uniform(rng, 2, 3),
-    )  # non-square, and H - h differs from W - w
+    )
     G = uniform(rng, X.shape[0] - 1, X.shape[1] - 2)
     expect_call(student, CORR2D, X=X, K=K)
     result = student.call("corr2d", X, K, grad_args=(0, 1), grad_output=G)

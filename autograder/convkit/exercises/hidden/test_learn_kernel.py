@@ -1,10 +1,12 @@
-"""Hidden checks for `learn_kernel(X, Y, kernel_size, lr, epochs)`, graded with correct earlier functions.
+"""Hidden checks for `learn_kernel(X, Y, kernel_size, lr, epochs)`, graded with correct earlier
+functions.
 
-Gradient descent on a least-squares loss is an affine map of the kernel, so the whole run is an affine function
-of the student's (unknown, arbitrary) starting kernel. The judge recovers that start from the returned kernel,
-replays the run, and compares every recorded loss: a run that is not plain gradient descent with the summed
-loss, recorded before each step, cannot match, whatever the seed. Known wrong runs (mean loss, loss after the
-step, ascent, gradients never zeroed, the book's step size) are replayed the same way to name the bug.
+Gradient descent on a least-squares loss is an affine map of the kernel, so the whole run is an
+affine function of the student's (unknown, arbitrary) starting kernel. The judge recovers that start
+from the returned kernel, replays the run, and compares every recorded loss: a run that is not plain
+gradient descent with the summed loss, recorded before each step, cannot match, whatever the seed.
+Known wrong runs (mean loss, loss after the step, ascent, gradients never zeroed, the book's step
+size) are replayed the same way to name the bug.
 """
 
 from __future__ import annotations
@@ -222,7 +224,8 @@ def book_step(
 def with_bias(
     P: torch.Tensor, y: torch.Tensor, k: torch.Tensor, lr: float, epochs: int
 ) -> tuple[torch.Tensor, list[float]]:
-    """A layer with a bias (starting at zero, as the book's Conv2D does) trained along with the kernel."""
+    """A layer with a bias (starting at zero, as the book's Conv2D does) trained along with the
+    kernel."""
     k, losses = descent(
         torch.cat([P, torch.ones(len(P), 1, dtype=P.dtype)], 1),
         y,
@@ -264,8 +267,8 @@ WRONG_RUNS: dict[Bug, Run] = {
 def replay(
     run: Run, X: torch.Tensor, Y: torch.Tensor, kernel: torch.Tensor, lr: float, epochs: int
 ) -> list[float] | None:
-    """The losses `run` records when it ends at `kernel`, or None if no start leads there. The run is affine in
-    its start (k_n = M k_0 + c), so the start is M⁻¹ (k_n - c)."""
+    """The losses `run` records when it ends at `kernel`, or None if no start leads there. The run
+    is affine in its start (k_n = M k_0 + c), so the start is M⁻¹ (k_n - c)."""
     h, w = kernel.shape  # unpacked as windows() did: a ValueError where it is no matrix
     P, y = windows(X, (h, w)), Y.double().reshape(-1)
     inputs = {"X": X, "Y": Y, "kernel_size": tuple(kernel.shape), "lr": lr, "epochs": epochs}
@@ -280,8 +283,8 @@ def replay(
 def _affine(
     run: Run, P: torch.Tensor, y: torch.Tensor, lr: float, epochs: int
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """(M, c) with k_n = M k_0 + c for `run`, or None where M cannot be inverted reliably; the same for every
-    submission given the same input, so `replay` computes it once."""
+    """(M, c) with k_n = M k_0 + c for `run`, or None where M cannot be inverted reliably; the same
+    for every submission given the same input, so `replay` computes it once."""
     size_ = P.shape[1]
     end_from_zero, _ = run(P, y, torch.zeros(size_, dtype=torch.float64), lr, epochs)
     M = torch.stack(
@@ -334,7 +337,8 @@ def expect_learned(
     where: str,
     run: tuple[torch.Tensor, torch.Tensor, list[float], float, int],
 ) -> None:
-    """The learned kernel must be K (within 1e-2); when it is not, the run that went wrong is named if known."""
+    """The learned kernel must be K (within 1e-2); when it is not, the run that went wrong is named
+    if known."""
     try:
         expect_tensor(
             kernel,
@@ -358,10 +362,11 @@ def learnable(
     top: float,
     condition: float,
 ) -> torch.Tensor:
-    """An input `draw(rng, *args)` whose loss has largest curvature `top` and condition number at most
-    `condition`, so that a given step size converges (or diverges) alike on every seed. The search (tens of draws
-    for the edge pictures) is the same for every submission graded with one seed: it is done once per judge
-    process, keyed by the generator's state, and the generator is left where the search leaves it."""
+    """An input `draw(rng, *args)` whose loss has largest curvature `top` and condition number at
+    most `condition`, so that a given step size converges (or diverges) alike on every seed. The
+    search (tens of draws for the edge pictures) is the same for every submission graded with one
+    seed: it is done once per judge process, keyed by the generator's state, and the generator is
+    left where the search leaves it."""
     what = ("learnable", draw, kernel_size, top, condition)
     X, after = cache.computed(
         what,
@@ -369,9 +374,8 @@ def learnable(
         lambda: _search(rng, draw, args, kernel_size, top, condition),
     )
     rng.set_state(after)
-    return (
-        X.clone()
-    )  # the cached input is shared by every submission: never handed out to be written
+    # the cached input is shared by every submission: never handed out to be written
+    return X.clone()
 
 
 def _search(
@@ -399,7 +403,8 @@ def wider(rng: torch.Generator, kernel_h: int, kernel_w: int) -> torch.Tensor:
 
 @check(points=1.5, name="recovers the edge kernel, on the book's picture and on others")
 def test_book_edges(student: Student, rng: torch.Generator) -> None:
-    """With the book's step size and 40 epochs; the other picture is conditioned like the book's (12 to 60)."""
+    """With the book's step size and 40 epochs; the other picture is conditioned like the book's (12
+    to 60)."""
     other = learnable(rng, edge_variant, (), (1, 2), 50.0, 5.0)
     for X, K in (
         (edge_image(), torch.tensor([[1.0, -1.0]])),
@@ -419,7 +424,8 @@ def test_book_edges(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1.5, name="recovers random kernels of other sizes")
 def test_random_kernels(student: Student, rng: torch.Generator) -> None:
-    """Largest curvature 180, so lr is 1/180 and the book's 3e-2 would diverge; never the default 10 epochs."""
+    """Largest curvature 180, so lr is 1/180 and the book's 3e-2 would diverge; never the default 10
+    epochs."""
     for kernel_size in [(2, 2), (1, 3), (size(rng, 2, 3), 1)]:
         X = learnable(rng, wider, kernel_size, kernel_size, 180.0, 4.5)
         eigenvalues = curvature(X, kernel_size)
@@ -435,8 +441,9 @@ def test_random_kernels(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="each epoch records the summed squared error, then takes one gradient step")
 def test_loss_definition(student: Student, rng: torch.Generator) -> None:
-    """Replays the run from the start it must have had; the step size keeps the replay well-conditioned. The
-    target is offset, so that a bias trained along with the kernel changes the run on every seed."""
+    """Replays the run from the start it must have had; the step size keeps the replay
+    well-conditioned. The target is offset, so that a bias trained along with the kernel changes the
+    run on every seed."""
     X = learnable(rng, uniform, (4, 5), (1, 2), 12.0, 4.0)
     Y = oracle.corr2d(X, uniform(rng, 1, 2)) + offset(rng)
     lr = 0.5 / float(curvature(X, (1, 2))[-1])

@@ -90,7 +90,8 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1.5, name="random channels and shapes")
 def test_random(student: Student, rng: torch.Generator) -> None:
-    """Non-square inputs and kernels (both sides of the kernel at least 2), and an output of one row."""
+    """Non-square inputs and kernels (both sides of the kernel at least 2), and an output of one
+    row."""
     for channels in (2, size(rng, 3, 6)):
         height = size(rng, 3, 6)
         X = uniform(rng, channels, height, unlike(rng, 4, 7, height))
@@ -102,6 +103,5 @@ def test_random(student: Student, rng: torch.Generator) -> None:
 @check(points=0.5, name="one channel")
 def test_one_channel(student: Student, rng: torch.Generator) -> None:
     expect_call(student, MULTI_IN, X=uniform(rng, 1, 4, 5), K=uniform(rng, 1, 2, 2))
-    expect_dtype(
-        student, MULTI_IN, X=uniform(rng, 2, 4, 5), K=uniform(rng, 2, 2, 3)
-    )  # float32 in, float32 out
+    # float32 in, float32 out
+    expect_dtype(student, MULTI_IN, X=uniform(rng, 2, 4, 5), K=uniform(rng, 2, 2, 3))

@@ -1,4 +1,5 @@
-"""Hidden checks for `corr2d_multi_in_out(X, K)`, graded with correct earlier functions substituted."""
+"""Hidden checks for `corr2d_multi_in_out(X, K)`, graded with correct earlier functions
+substituted."""
 
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 
 @check(points=2, name="random input and output channels")
 def test_random(student: Student, rng: torch.Generator) -> None:
-    """c_o differs from c_i, one of each alone; non-square inputs and kernels (both kernel sides at least 2)."""
+    """c_o differs from c_i, one of each alone; non-square inputs and kernels (both kernel sides at
+    least 2)."""
     c_i = size(rng, 2, 3)
     for c_o, c_in in ((unlike(rng, 2, 4, c_i), c_i), (1, size(rng, 2, 3)), (size(rng, 2, 3), 1)):
         height, k_h = size(rng, 3, 6), size(rng, 2, 3)
@@ -98,6 +100,5 @@ def test_random(student: Student, rng: torch.Generator) -> None:
         expect_call(
             student, MULTI_IN_OUT, X=X, K=uniform(rng, c_o, c_in, k_h, unlike(rng, 2, 3, k_h))
         )
-    expect_dtype(
-        student, MULTI_IN_OUT, X=uniform(rng, 2, 4, 5), K=uniform(rng, 3, 2, 2, 3)
-    )  # float32 in, float32 out
+    # float32 in, float32 out
+    expect_dtype(student, MULTI_IN_OUT, X=uniform(rng, 2, 4, 5), K=uniform(rng, 3, 2, 2, 3))

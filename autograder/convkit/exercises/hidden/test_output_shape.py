@@ -35,7 +35,8 @@ def per_dimension(formula: Callable[[int, int, int, int], int]) -> Callable[...,
 
 
 def first_entry(name: str) -> Callable[..., tuple[int, int]]:
-    """The right formula with a pair argument reduced to its first entry (the height's value used for both)."""
+    """The right formula with a pair argument reduced to its first entry (the height's value used
+    for both)."""
 
     def output(n: Size, k: Size, p: Size, s: Size) -> tuple[int, int]:
         arguments = {"input_size": n, "kernel_size": k, "padding": p, "stride": s}
@@ -125,8 +126,8 @@ class Spacing(TypedDict, total=False):
 def answer(
     student: Student, n: Size, k: Size, p: Size | None = None, s: Size | None = None
 ) -> tuple[int, int]:
-    """The student's answer for one case, which must be a tuple of two plain ints; padding and stride left out
-    where None (their defaults then apply)."""
+    """The student's answer for one case, which must be a tuple of two plain ints; padding and
+    stride left out where None (their defaults then apply)."""
     given: Spacing = {}
     if p is not None:
         given["padding"] = p
@@ -163,8 +164,8 @@ def answer(
 
 
 def expect_shapes(student: Student, cases: list[tuple[Size, Size, Size, Size]]) -> None:
-    """Ask every case first, then name the wrong formula that gives all the student's answers (a single case
-    often fits several)."""
+    """Ask every case first, then name the wrong formula that gives all the student's answers (a
+    single case often fits several)."""
     answers = [(case, answer(student, *case)) for case in cases]
     wrong = [(case, value) for case, value in answers if value != oracle.conv_output_shape(*case)]
     if not wrong:
@@ -210,7 +211,8 @@ def test_book_shapes(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="random sizes, paddings and strides")
 def test_random(student: Student, rng: torch.Generator) -> None:
-    """One case per class, each non-square (height and width in different classes, different output sizes)."""
+    """One case per class, each non-square (height and width in different classes, different output
+    sizes)."""
     k = (size(rng, 2, 4), size(rng, 5, 7))
     cases = [
         case(
@@ -240,10 +242,11 @@ def test_mixed_arguments(student: Student, rng: torch.Generator) -> None:
     kernel = size(rng, 2, 4)
     n, _, _, _ = dimension(rng, 2, 1, kernel, 2)
     quotient = size(rng, 1, 3)
+    # unequal outputs
     h, w = (
         dimension(rng, 3, 1, 3, 1, quotient=quotient),
         dimension(rng, 3, 2, 3, 1, quotient=quotient + 1),
-    )  # unequal outputs
+    )
     expect_shapes(
         student,
         [

@@ -112,7 +112,8 @@ BUGS = (
 
 
 def windows(inputs: Mapping[str, Any]) -> dict[str, torch.Tensor]:
-    """Output positions by where their window lies: in the padding on one side or another, or inside X."""
+    """Output positions by where their window lies: in the padding on one side or another, or inside
+    X."""
     (p_h, p_w), (s_h, s_w) = pair(inputs.get("padding", 0)), pair(inputs.get("stride", 1))
     (H, W), (k_h, k_w) = inputs["X"].shape, inputs["K"].shape
     rows, columns = oracle.corr2d_pad_stride(inputs["X"], inputs["K"], (p_h, p_w), (s_h, s_w)).shape
@@ -176,10 +177,11 @@ def test_padding(student: Student, rng: torch.Generator) -> None:
     X = uniform(rng, size(rng, 3, 5), size(rng, 4, 6))
     for kernel, padding in (((2, 2), 3), ((3, 2), (1, 2)), ((1, 3), (2, 0))):
         expect_call(student, PAD_STRIDE, X=X, K=uniform(rng, *kernel), padding=padding, stride=1)
+    # a remainder of 1 along the height
     (n_h, k_h, p_h, s_h), (n_w, k_w, p_w, s_w) = (
         dimension(rng, 2, 1, 2, 1),
         dimension(rng, 1, 0, 3, 2),
-    )  # a remainder of 1 along the height
+    )
     expect_dtype(
         student,
         PAD_STRIDE,
@@ -192,7 +194,8 @@ def test_padding(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="stride, including more than the kernel")
 def test_stride(student: Student, rng: torch.Generator) -> None:
-    """Strides that divide the size and strides that leave a remainder, in both dimensions, on every seed."""
+    """Strides that divide the size and strides that leave a remainder, in both dimensions, on every
+    seed."""
     expect_case(
         student, rng, dimension(rng, 3, 0, 2, 0, quotient=2), dimension(rng, 3, 1, 2, 0, quotient=3)
     )
@@ -206,7 +209,8 @@ def test_stride(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1.5, name="padding and stride together, as pairs")
 def test_pairs(student: Student, rng: torch.Generator) -> None:
-    """Padding and stride differ between height and width; remainders of zero, below and above half a stride."""
+    """Padding and stride differ between height and width; remainders of zero, below and above half
+    a stride."""
     expect_case(
         student,
         rng,

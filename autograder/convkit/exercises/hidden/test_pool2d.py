@@ -96,8 +96,8 @@ BUGS = (
 
 
 def windows(inputs: Mapping[str, Any]) -> dict[str, torch.Tensor]:
-    """Output positions by the sign of their window's values (a hand-written maximum that starts at 0 is wrong
-    exactly where every value is negative)."""
+    """Output positions by the sign of their window's values (a hand-written maximum that starts at
+    0 is wrong exactly where every value is negative)."""
     p_h, p_w = inputs["pool_size"]
     patches = inputs["X"].unfold(0, p_h, 1).unfold(1, p_w, 1).flatten(-2)
     return {
@@ -136,7 +136,8 @@ def test_book_example(student: Student, rng: torch.Generator) -> None:
 
 @check(points=1, name="max pooling, random windows")
 def test_max(student: Student, rng: torch.Generator) -> None:
-    """Its top-left 2 x 2 block all negative, so every window size meets a window of negative values only."""
+    """Its top-left 2 x 2 block all negative, so every window size meets a window of negative values
+    only."""
     X = non_square(rng)
     X[:2, :2] = -X[:2, :2].abs() - 0.1
     for pool_size in window_sizes(rng, X):
@@ -148,9 +149,8 @@ def test_avg(student: Student, rng: torch.Generator) -> None:
     X = non_square(rng)
     for pool_size in window_sizes(rng, X):
         expect_call(student, POOL2D, X=X, pool_size=pool_size, mode="avg")
-    expect_dtype(
-        student, POOL2D, X=uniform(rng, 3, 4), pool_size=(2, 3), mode="avg"
-    )  # float32 in, float32 out
+    # float32 in, float32 out
+    expect_dtype(student, POOL2D, X=uniform(rng, 3, 4), pool_size=(2, 3), mode="avg")
 
 
 @check(points=1, name="an unknown mode raises ValueError naming the valid modes")
