@@ -83,7 +83,8 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit(
-            "run as root: the landlock batch runs in an emulated container, and bwrap's workers need a uid of their own"
+            "run as root: the landlock batch runs in an emulated container, and bwrap's workers "
+            "need a uid of their own"
         )
     walls: dict[str, dict[str, list[float]]] = {
         name: {"batch": [], "one": []} for name in args.backends

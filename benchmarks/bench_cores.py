@@ -158,7 +158,8 @@ def main() -> None:
 
     torch.set_num_threads(1)
     print(
-        f"{cores} CPUs seen; levels {levels}; about {options.seconds:g} s of work per process; {options.repeats} measures each"
+        f"{cores} CPUs seen; levels {levels}; about {options.seconds:g} s of work per process; "
+        f"{options.repeats} measures each"
     )
     print(f"| work | one alone | {' | '.join(str(n) for n in levels[1:])} |")
     print(f"|---|---|{'---|' * (len(levels) - 1)}")

@@ -134,9 +134,12 @@ def main() -> None:
     }
     print(json.dumps(result, indent=2))
     print(
-        f"convkit grade is {result['speedup_vs_otter']}x faster than otter run -a on {args.count} submissions; "
-        f"sandbox overhead {result['overhead_per_submission_seconds']} s per submission beyond the checks' compute "
-        f"(target: >= 10x and < 0.5 s); --jobs {os.cpu_count()} is {result['default_jobs_speedup_vs_jobs1']}x --jobs 1"
+        f"convkit grade is {result['speedup_vs_otter']}x faster than otter run -a on "
+        f"{args.count} submissions; "
+        f"sandbox overhead {result['overhead_per_submission_seconds']} s per submission beyond "
+        "the checks' compute "
+        f"(target: >= 10x and < 0.5 s); --jobs {os.cpu_count()} is "
+        f"{result['default_jobs_speedup_vs_jobs1']}x --jobs 1"
     )
 
 

@@ -42,7 +42,8 @@ sys.path[:0] = [
     str(REPO),
 ]
 
-BASELINE = """
+BASELINE = (
+    """
 import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
@@ -60,8 +61,10 @@ with tempfile.TemporaryDirectory() as folder:
     paths = submissions(count, Path(folder))
     start = cpu(resource.RUSAGE_SELF), time.perf_counter()
     grade_batch(paths, GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)
-    print(json.dumps({"judge_cpu": (cpu(resource.RUSAGE_SELF) - start[0]) / count, "wall": time.perf_counter() - start[1]}))
+    print(json.dumps({"judge_cpu": (cpu(resource.RUSAGE_SELF) - start[0]) / count, "wall": """
+    """time.perf_counter() - start[1]}))
 """
+)
 
 
 def command_line(paths: list[Path], jobs: int, folder: Path) -> float:
@@ -214,7 +217,8 @@ def graded(name: str, run: dict[str, object]) -> None:
     ungradable = [result for result in run["results"] if result["status"] != "graded"]  # type: ignore[attr-defined]
     if ungradable:
         raise SystemExit(
-            f"{name}: {len(ungradable)} submissions ungradable, the first {ungradable[0]['name']}: {ungradable[0]['problem']}"
+            f"{name}: {len(ungradable)} submissions ungradable, the first "
+            f"{ungradable[0]['name']}: {ungradable[0]['problem']}"
         )
 
 

@@ -75,7 +75,8 @@ def expect_close(call, actual, expected, bugs=None, tol=1e-4):
         raise Failure(f"{call}: expected a torch.Tensor, got {type(actual).__name__}")
     if not actual.is_floating_point():
         raise Failure(
-            f"{call}: expected a floating-point tensor, got dtype {str(actual.dtype).replace('torch.', '')}"
+            f"{call}: expected a floating-point tensor, got dtype "
+            f"{str(actual.dtype).replace('torch.', '')}"
         )
     got = actual.detach().double()
     if got.shape == expected.shape and (
@@ -87,7 +88,10 @@ def expect_close(call, actual, expected, bugs=None, tol=1e-4):
         summary = f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
     else:
         wrong = ((got - expected).abs() > tol).nonzero()[0].tolist()
-        summary = f"first wrong at {wrong}: expected {_num(expected[tuple(wrong)])}, got {_num(got[tuple(wrong)])}"
+        summary = (
+            f"first wrong at {wrong}: expected {_num(expected[tuple(wrong)])}, got "
+            f"{_num(got[tuple(wrong)])}"
+        )
     head = f"{call}: {named}" if named else f"{call}: {summary}"
     raise Failure(
         "\n".join(

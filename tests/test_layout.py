@@ -177,7 +177,10 @@ def test_a_hidden_check_imports_one_module_of_convkit() -> None:
 def test_grading_reports_imports_no_torch() -> None:
     """The zip's and PrairieLearn's report steps rewrite JSON: they must not pay for torch or the
     judge."""
-    code = "import sys, convkit.output.reports, convkit.output.feedback; print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('convkit.sandbox', 'convkit.batch'))))"
+    code = (
+        "import sys, convkit.output.reports, convkit.output.feedback; print(sorted(m for m in "
+        "sys.modules if m == 'torch' or m.startswith(('convkit.sandbox', 'convkit.batch'))))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )

@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade.add_argument(
         "submissions", nargs="+", type=Path,
-        help=".py, .ipynb or grader.export() .zip files; folders of them or of per-student subfolders; a Gradescope export folder or zip",
+        help=".py, .ipynb or grader.export() .zip files; folders of them or of per-student "
+        "subfolders; a Gradescope export folder or zip",
     )  # fmt: skip
     grade.add_argument(
         "--out",
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     again.add_argument(
         "--resume", action="store_true",
-        help="go on with the run that wrote --out: submissions it graded (same file, seed and settings) are kept, the rest graded",
+        help="go on with the run that wrote --out: submissions it graded (same file, seed and "
+        "settings) are kept, the rest graded",
     )  # fmt: skip
     grade.add_argument(
         "--scheduler",
@@ -71,12 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade.add_argument(
         "--backend", default="auto",
-        help="auto (the strongest that starts here: bwrap, then plain with a mount namespace, then landlock), bwrap, plain or landlock",
+        help="auto (the strongest that starts here: bwrap, then plain with a mount namespace, "
+        "then landlock), bwrap, plain or landlock",
     )  # fmt: skip
     grade.add_argument(
         "--min-isolation", metavar="LEVEL",
-        help="grade nothing unless a sandbox gives at least this isolation: none, uid, landlock, namespace or bwrap "
-        "(default: the course's convkit.toml, else uid)",
+        help="grade nothing unless a sandbox gives at least this isolation: none, uid, landlock, "
+        "namespace or bwrap (default: the course's convkit.toml, else uid)",
     )  # fmt: skip
     grade.add_argument(
         "--seed",
@@ -202,7 +205,8 @@ def run_grade(args: argparse.Namespace) -> int:
         cores = len(os.sched_getaffinity(0))
         if args.scheduler is None and many and args.jobs > cores:
             print(
-                f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; the judges will share them",
+                f"convkit grade: warning: --jobs {args.jobs} is more than the {cores} CPUs here; "
+                "the judges will share them",
                 file=sys.stderr,
             )
         # graded here
@@ -248,7 +252,8 @@ def grade_found(
     reused = reusable(args.out, wanted) if args.resume else {}
     if args.resume:
         print(
-            f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already graded, kept",
+            f"convkit grade: --resume: {len(reused)} of {len(wanted)} submission(s) already "
+            "graded, kept",
             file=sys.stderr,
         )
     journal = Journal(args.out, wanted, reused)
@@ -311,7 +316,8 @@ def grade_found(
     )
     for result in ungradable:
         print(
-            f"convkit grade: {line(result.name, 300)} could not be graded: {line(str(result.problem))}",
+            f"convkit grade: {line(result.name, 300)} could not be graded: "
+            f"{line(str(result.problem))}",
             file=sys.stderr,
         )
     return 1 if ungradable else 0
@@ -384,11 +390,13 @@ def run_doctor(args: argparse.Namespace) -> int:
     if not enough:
         best = f"the best here is {usable[0][1]}" if usable else "no sandbox starts here"
         print(
-            f"status: nothing can be graded: {best}, below the course's least isolation ({least}){short_of(least)}"
+            f"status: nothing can be graded: {best}, below the course's least isolation "
+            f"({least}){short_of(least)}"
         )
         return 1
     print(
-        f"status: `convkit grade --backend auto` grades with {enough[0][0]} (isolation {enough[0][1]}; the course asks at least {least})"
+        f"status: `convkit grade --backend auto` grades with {enough[0][0]} (isolation "
+        f"{enough[0][1]}; the course asks at least {least})"
     )
     return 0
 

@@ -506,7 +506,8 @@ def test_a_server_that_is_not_dask_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert (
         done.stderr
-        == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask scheduler in 12 s); is `dask scheduler` running there?\n"
+        == f"convkit grade: cannot reach the Dask scheduler at {address} (no answer as a Dask "
+        "scheduler in 12 s); is `dask scheduler` running there?\n"
     )
 
 
@@ -524,7 +525,8 @@ def test_a_malformed_address_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert (
         done.stderr
-        == "convkit grade: --scheduler not an address is not a Dask address (missing port number in address 'not an address'); write it as tcp://HOST:PORT\n"
+        == "convkit grade: --scheduler not an address is not a Dask address (missing port number "
+        "in address 'not an address'); write it as tcp://HOST:PORT\n"
     )
     assert not (tmp_path / "out").exists()
 
@@ -585,7 +587,8 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(
     assert run.returncode == 2, error
     told = [line for line in error.splitlines() if not line.startswith("grading")]
     assert told == [
-        f"convkit grade: lost the connection to the Dask scheduler at {lonely.address}; what was graded is in {out}; "
+        f"convkit grade: lost the connection to the Dask scheduler at {lonely.address}; what was "
+        f"graded is in {out}; "
         "run the same command with --resume to finish"
     ]
     resumed = subprocess.run(

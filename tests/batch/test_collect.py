@@ -121,7 +121,8 @@ def test_the_same_export_as_a_zip_is_read_safely(tmp_path: Path) -> None:
     archive.write_bytes(archive.read_bytes().replace(b"# CORRUPT-MARK", b"# CORRUPT-MARX"))
     collection = collect([archive], tmp_path / "scratch")
     assert {item.name for item in collection.submissions} == {
-        "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py", "submission_1002/convolutions.py", "submission_2000/convolutions.py",
+        "submission_1000/convolutions.ipynb", "submission_1001/convolutions.py",
+        "submission_1002/convolutions.py", "submission_2000/convolutions.py",
         "submission_1003",
     }  # fmt: skip
     # an empty folder has no member in this zip: the metadata names it

@@ -191,7 +191,8 @@ def student(tmp_path: Path, corr2d: str) -> InProcessStudent:
 def test_a_failure_is_shrunk_to_the_smallest_input_failing_the_same_way(tmp_path: Path) -> None:
     flipped = student(
         tmp_path,
-        "_reference_corr2d = corr2d\ndef corr2d(X, K):\n    return _reference_corr2d(X, K.flip(0, 1))",
+        "_reference_corr2d = corr2d\ndef corr2d(X, K):\n"
+        "    return _reference_corr2d(X, K.flip(0, 1))",
     )
     with pytest.raises(CheckFailed) as failed:
         expect_call(flipped, CORR2D, X=torch.rand(5, 7) * 2 - 1, K=torch.rand(3, 2) * 2 - 1)
@@ -291,7 +292,8 @@ def test_a_bug_contradicted_by_a_right_answer_of_the_check_is_not_named(tmp_path
     instead."""
     odd = student(
         tmp_path,
-        "_c = corr2d\ndef corr2d(X, K):\n    return _c(X, K.flip(0, 1)) if X.shape[0] == 3 else _c(X, K)",
+        "_c = corr2d\ndef corr2d(X, K):\n    return _c(X, K.flip(0, 1)) if X.shape[0] == 3 else "
+        "_c(X, K)",
     )
     X, K = torch.rand(4, 4), torch.rand(2, 2)
     with evidence():
@@ -307,7 +309,8 @@ def test_a_float_kernel_cut_to_integers_is_told_so(tmp_path: Path) -> None:
         expect_call(cast, CORR2D, X=torch.randint(-5, 6, (4, 5)), K=torch.rand(2, 3) * 3)
     assert (
         failed.value.effect
-        == "every entry is what the right answer would be with K's values truncated to whole numbers"
+        == "every entry is what the right answer would be with K's values truncated to whole "
+        "numbers"
     )
 
 
@@ -344,14 +347,16 @@ def test_an_error_in_the_graders_code_for_an_earlier_question_is_told_as_the_cal
     call, never torch's words alone from code the student did not write."""
     mixed = student(
         tmp_path,
-        "def corr2d_multi_in_out(X, K):\n    return torch.stack([corr2d_multi_in(X, K[:, o]) for o in range(K.shape[1])])",
+        "def corr2d_multi_in_out(X, K):\n    return torch.stack([corr2d_multi_in(X, K[:, o]) for "
+        "o in range(K.shape[1])])",
     )
     mixed.substitute(("corr2d", "corr2d_multi_in"))
     function = Function("corr2d_multi_in_out", ("X", "K"), oracle.corr2d_multi_in_out)
     with pytest.raises(StudentRaised) as failed:
         expect_call(mixed, function, X=torch.rand(2, 3, 3), K=torch.rand(3, 2, 2, 2))
     assert failed.value.effect == (
-        "your corr2d_multi_in_out called the grader's corr2d_multi_in (the correct one, for an earlier question) with X of shape "
+        "your corr2d_multi_in_out called the grader's corr2d_multi_in (the correct one, for an "
+        "earlier question) with X of shape "
         "(2, 3, 3) and K of shape (3, 2, 2): K has 3 channels where X has 2 (c: they must agree)"
     )
 

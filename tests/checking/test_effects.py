@@ -65,12 +65,14 @@ def test_each_relation_says_what_it_sees(actual: torch.Tensor, words: str) -> No
         (
             EXPECTED3.permute(1, 2, 0),
             EXPECTED3,
-            "its axes are (rows, columns, output channels) instead of (output channels, rows, columns)",
+            "its axes are (rows, columns, output channels) instead of (output channels, rows, "
+            "columns)",
         ),
         (
             torch.zeros(3, 3, 4),
             EXPECTED3,
-            "it has 3 output channels where 2 were expected (one more; 3 is X's input channels and K's input",
+            "it has 3 output channels where 2 were expected (one more; 3 is X's input channels "
+            "and K's input",
         ),
         (
             torch.stack([EXPECTED3[0], EXPECTED3[1] + 1]),
@@ -103,7 +105,8 @@ def test_windows_a_function_declares_name_the_wrong_outputs() -> None:
     layout = Layout(("rows", "columns"), {"X": ("H", "W")}, windows)
     assert (
         describe([Case({"X": X}, expected, actual)], layout)
-        == "only the outputs whose windows hold only negative values are wrong, every other is right"
+        == "only the outputs whose windows hold only negative values are wrong, every other is "
+        "right"
     )
 
 

@@ -267,7 +267,8 @@ def test_attack(graded: dict[str, SubmissionResult], name: str) -> None:
     expectation = EXPECTED[name]
     if expectation.get("needs_root") and not ROOT:
         pytest.skip(
-            "without root, bubblewrap's temporary folders have no file-count bound (Backend.describe says so)"
+            "without root, bubblewrap's temporary folders have no file-count bound "
+            "(Backend.describe says so)"
         )
     result = graded[name]
     scores = {q.question: q for q in result.questions}

@@ -46,7 +46,8 @@ CATALOG = sorted((CORPORA / "catalog").glob("*.py"))
 CATALOG2 = sorted((CORPORA / "catalog2").glob("*.py"))
 CATALOG3 = sorted((CORPORA / "catalog3").glob("*.py"))
 UNCATCHABLE = {
-    "conv1x1__view_needs_contiguous": "it fails only on a non-contiguous input, and a worker's inputs arrive contiguous",
+    "conv1x1__view_needs_contiguous": "it fails only on a non-contiguous input, and a worker's "
+    "inputs arrive contiguous",
 }
 """Catalog bugs no check can see, and why."""
 HONEST = sorted(p for p in (CORPORA / "honest").iterdir() if p.suffix in (".py", ".ipynb"))
@@ -244,7 +245,8 @@ def test_bugs_are_caught_and_described(
     missed = sorted({p.stem for p in catalog} - {p.stem for p in caught} - set(UNCATCHABLE))
     assert not missed, f"missed: {missed}"
     assert len(told) / len(caught) >= rate, (
-        f"described {len(told)}/{len(caught)}; not: {sorted(p.stem for p in set(caught) - set(told))}"
+        f"described {len(told)}/{len(caught)}; not: "
+        f"{sorted(p.stem for p in set(caught) - set(told))}"
     )
 
 
@@ -273,7 +275,8 @@ def test_no_headline_names_a_bug_other_than_the_files_own(
     }
     wrong = [bug for bug in named if not any(word in bug for word in words)]
     assert not wrong, (
-        f"{path.name} ({path.read_text().splitlines()[0][2:]}) is told a cause that is not its bug: {wrong}"
+        f"{path.name} ({path.read_text().splitlines()[0][2:]}) is told a cause that is not its "
+        f"bug: {wrong}"
     )
 
 

@@ -19,7 +19,10 @@ from tests.conftest import REFERENCE, STUBS, convkit
 pytestmark = pytest.mark.xdist_group("cli")  # one module-scoped fixture for all its tests
 
 
-HEADER = "submission,student,sid,email,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,multi_in,multi_in_out,conv1x1,pool2d,total,status,seed"
+HEADER = (
+    "submission,student,sid,email,corr2d,conv2d_layer,learn_kernel,output_shape,pad_stride,"
+    "multi_in,multi_in_out,conv1x1,pool2d,total,status,seed"
+)
 
 
 @pytest.fixture(scope="module")
@@ -214,8 +217,8 @@ def test_a_sandbox_that_cannot_start_on_resume_keeps_the_earlier_results(
     assert cli.main([*grade, "--resume"]) == 1
     error = capsys.readouterr().err
     assert (
-        f"could not start: no namespaces here; what was graded is in {out}; run the same command with --resume"
-        in error
+        f"could not start: no namespaces here; what was graded is in {out}; run the same command "
+        "with --resume" in error
     )
     assert (out / "grades.csv").read_bytes() == before
 

@@ -164,7 +164,10 @@ def test_a_name_means_what_the_statements_that_bind_it_leave_it() -> None:
     }
     maybe = "try:\n    from scipy.signal import correlate2d\nexcept ImportError:\n    pass"
     assert found(own, maybe, answer) == found(own, imported, answer)  # the cautious reading
-    shared = "x = (\n  1); from torch.nn.functional import conv2d as c; y = 2\ndef corr2d(X, K):\n    return c(X, K)"
+    shared = (
+        "x = (\n  1); from torch.nn.functional import conv2d as c; y = 2\n"
+        "def corr2d(X, K):\n    return c(X, K)"
+    )
     said = "sure: `corr2d` calls `c`, that is `torch.nn.functional.conv2d` (cell 1, line 4)"
     assert found(shared) == {"corr2d": said}
 
@@ -337,7 +340,8 @@ def test_the_assignment_config_is_validated_with_one_line_errors(tmp_path: Path)
         is FromScratch.ZERO
     )
     bad = {
-        '[from_scratch]\nmode = "strict"\n': "from_scratch mode must be one of 'off', 'feedback', 'zero'",
+        '[from_scratch]\nmode = "strict"\n': "from_scratch mode must be one of 'off', "
+        "'feedback', 'zero'",
         '[from_scratch.forbid]\ncorr = ["conv2d"]\n': "names 'corr', which is not a question",
         '[from_scratch.forbid]\ncorr2d = "conv2d"\n': "corr2d must be a list of names",
         "[gradescope]\nshow_hidden = 1\n": "show_hidden must be true or false",
@@ -368,7 +372,10 @@ def test_the_prairielearn_image_is_the_courses_choice(tmp_path: Path) -> None:
 def test_a_bad_config_stops_convkit_grade_with_one_line(tmp_path: Path) -> None:
     course = write(tmp_path / "course", '[from_scratch]\nmode = "strict"\n')
     done = subprocess.run(
-        [sys.executable, "-m", "convkit.cli", "grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--course", str(course)],
+        [
+            sys.executable, "-m", "convkit.cli", "grade", str(REFERENCE),
+            "--out", str(tmp_path / "out"), "--course", str(course),
+        ],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert (

@@ -151,7 +151,8 @@ def test_below_the_courses_floor_nothing_is_graded_and_the_message_says_how(tmp_
     assert lowered.returncode == 0, lowered.stderr
 
 
-ESCAPE = r"""
+ESCAPE = (
+    r"""
 import ctypes, os, signal, socket, tempfile
 
 def escape(judge, port, secrets):
@@ -178,7 +179,8 @@ def escape(judge, port, secrets):
             got.append(f"ptraced {pid}")
     for place in ("/tmp", "/var/tmp", "/dev/shm", os.path.dirname(os.getcwd()), "/", "/autograder"):
         try:
-            os.close(os.open(os.path.join(place, "convkit-escaped"), os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+            os.close(os.open(os.path.join(place, "convkit-escaped"), os.O_CREAT | os.O_WRONLY | """
+    r"""os.O_EXCL, 0o600))
             got.append("wrote in " + place)
         except OSError:
             pass
@@ -199,8 +201,10 @@ def look():
     except OSError:
         return seen
 """
+)
 
-PROBE = r"""
+PROBE = (
+    r"""
 import json, os, socket, sys, threading
 from convkit.settings.limits import GradingConfig
 from convkit.sandbox.backends import Backend
@@ -210,7 +214,8 @@ from convkit.sandbox.slot import Slot
 from convkit.grading.submissions import Cell, Submission
 
 server = socket.create_server(("127.0.0.1", 0))
-threading.Thread(target=lambda: [server.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
+threading.Thread(target=lambda: [server.accept()[0].close() for _ in iter(int, 1)], """
+    r"""daemon=True).start()
 config = GradingConfig(jobs=1, call_timeout=30, cell_timeout=30, submission_timeout=300)
 cells = [Cell(open(sys.argv[1]).read(), 1)]
 
@@ -230,8 +235,10 @@ with Slot(Backend("landlock"), config) as slot:
     second = session(slot)
     seen = second.call("look").result
     second.kill()
-print(json.dumps({"escaped": escaped, "filled": filled, "seen": seen, "isolation": str(slot.isolation)}))
+print(json.dumps({"escaped": escaped, "filled": filled, "seen": seen, "isolation": """
+    r"""str(slot.isolation)}))
 """
+)
 
 
 def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
@@ -247,7 +254,8 @@ def test_no_landlock_worker_gets_past_its_walls(tmp_path: Path) -> None:
     (harness / "source" / "otter_config.json").write_text('{"seed": 12345}')
     package = REPO / "autograder" / "convkit"
     secrets = [
-        course / "convkit-seed.txt", Path("/autograder/source/otter_config.json"), package / "exercises" / "hidden" / "test_corr2d.py",
+        course / "convkit-seed.txt", Path("/autograder/source/otter_config.json"),
+        package / "exercises" / "hidden" / "test_corr2d.py",
         package / "exercises" / "oracle.py", REFERENCE, REPO / "pyproject.toml",
     ]  # fmt: skip
     (tmp_path / "escape.py").write_text(ESCAPE)

@@ -26,7 +26,8 @@ from tests.conftest import REFERENCE
 CONFIG = GradingConfig(jobs=2, call_timeout=5, cell_timeout=10, submission_timeout=60)
 pytestmark = pytest.mark.xdist_group("faults")  # one module-scoped batch for the first tests
 
-FORGED_FLOAT = """
+FORGED_FLOAT = (
+    """
 import os, struct, sys, json
 
 def corr2d(X, K):
@@ -34,7 +35,8 @@ def corr2d(X, K):
     while frame is not None and not isinstance(frame.f_locals.get("request"), dict):
         frame = frame.f_back
     seq = frame.f_locals["request"]["seq"]
-    payload = json.dumps({"seq": seq, "status": "ok", "value": {"result": {"kind": "float", "repr": "1e400x"}, "inputs_after": []}}).encode()
+    payload = json.dumps({"seq": seq, "status": "ok", "value": {"result": {"kind": "float", """
+    """"repr": "1e400x"}, "inputs_after": []}}).encode()
     for fd in range(3, 12):
         try:
             os.write(fd, struct.pack(">I", len(payload)) + payload)
@@ -42,20 +44,24 @@ def corr2d(X, K):
             pass
     return X
 """
+)
 
 TOO_LARGE = """
 def corr2d(X, K):
     return [torch.zeros(1000, 1000)] * 10
 """
 
-BIG_FILE = """
+BIG_FILE = (
+    """
 import subprocess, tempfile
 
 def corr2d(X, K):
-    with tempfile.TemporaryFile() as sink:  # head is stopped by SIGXFSZ at the sandbox's limit for one file
+    with tempfile.TemporaryFile() as sink:  # head is stopped by SIGXFSZ at the sandbox's limit """
+    """for one file
         subprocess.run(["head", "-c", "3000000", "/dev/zero"], stdout=sink, check=True)
     return X
 """
+)
 
 KILLED_BY_A_BIG_FILE = """
 import signal
@@ -183,8 +189,8 @@ def test_a_check_that_breaks_makes_the_submission_ungradable(
     result = grade_with_pool2d_check(broken, tmp_path, monkeypatch)
     assert result.status is GradeStatus.UNGRADABLE and result.total == 0
     assert (
-        "the check pool2d/'book example, scaled, shifted and transposed' broke (ZeroDivisionError: a bug in the grader)"
-        in str(result.problem)
+        "the check pool2d/'book example, scaled, shifted and transposed' broke "
+        "(ZeroDivisionError: a bug in the grader)" in str(result.problem)
     )
 
 

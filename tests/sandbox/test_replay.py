@@ -27,11 +27,13 @@ from tests.conftest import CORPORA, REFERENCE, expand
 
 CONFIG = GradingConfig(jobs=1, call_timeout=5, cell_timeout=10, submission_timeout=120)
 
-FORGETFUL = """
+FORGETFUL = (
+    """
 calls = []
 
 def corr2d(X, K):
-    # one row short on its fifth and sixth calls in a worker: its answers depend on what it was asked before
+    # one row short on its fifth and sixth calls in a worker: its answers depend on what it was """
+    """asked before
     calls.append(tuple(X.shape))
     h, w = K.shape
     Y = torch.zeros((X.shape[0] - h + 1 - (len(calls) in (5, 6)), X.shape[1] - w + 1))
@@ -40,6 +42,7 @@ def corr2d(X, K):
             Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
     return Y
 """
+)
 
 
 def grade(paths: list[Path], seed: int) -> list[SubmissionResult]:

@@ -221,7 +221,10 @@ def test_a_sandbox_whose_workers_could_keep_kernel_objects_is_refused(
         Backend, "command", lambda self, *args: ["setarch", "i686", "--", *command(self, *args)]
     )
     promised = Backend(name).expected  # type: ignore[arg-type]
-    why = f"uid only instead of {promised} (workers could leave System V IPC objects and keys to later submissions: "
+    why = (
+        f"uid only instead of {promised} (workers could leave System V IPC objects and keys to "
+        "later submissions: "
+    )
     if promised is Isolation.NONE:
         Slot(Backend(name), CONFIG).start()  # type: ignore[arg-type]  # promised nothing: nothing to refuse
         return
@@ -306,7 +309,8 @@ def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_o
     assert sent.count(Op.LOAD) == 3 and sent.count(Op.SUBSTITUTE) == 2, sent
 
 
-PLATFORM = """
+PLATFORM = (
+    """
 import getpass, os, pwd, tempfile
 
 def platform():
@@ -321,8 +325,10 @@ def platform():
     os.makedirs(cache_dir(), exist_ok=True)
     import matplotlib.pyplot as plt
     plt.figure(); plt.imshow([[0, 1]]); plt.savefig(os.path.join(tempfile.gettempdir(), "x.png"))
-    return [getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, os.environ["HOME"], bool(w.abs().sum() > 0), callable(torch.compile)]
+    return [getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, os.environ["HOME"], """
+    """bool(w.abs().sum() > 0), callable(torch.compile)]
 """
+)
 
 
 def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
@@ -330,7 +336,8 @@ def test_random_draws_do_not_depend_on_what_ran_before(slot: Slot) -> None:
     a restart."""
     student = session(
         slot,
-        "import torch, random\nstart = torch.rand(3)\ndef draw():\n    return torch.cat([start, torch.rand(2), torch.tensor([random.random()])])\n",
+        "import torch, random\nstart = torch.rand(3)\ndef draw():\n"
+        "    return torch.cat([start, torch.rand(2), torch.tensor([random.random()])])\n",
     )
     try:
         first = student.call("draw").result
@@ -358,11 +365,14 @@ def test_a_worker_has_an_identity_caches_and_torchs_lazy_imports(slot: Slot) -> 
     assert home.startswith("/tmp/convkit-")
 
 
-READ_ONLY = """
+READ_ONLY = (
+    """
 import os, sys
 def writable():
-    return [place for place in ("/usr", "/etc", sys.prefix, sys.base_prefix) if not os.statvfs(place).f_flag & os.ST_RDONLY]
+    return [place for place in ("/usr", "/etc", sys.prefix, sys.base_prefix) if not """
+    """os.statvfs(place).f_flag & os.ST_RDONLY]
 """
+)
 
 
 def test_the_system_a_worker_sees_is_read_only(slot: Slot) -> None:
@@ -376,7 +386,8 @@ def test_the_system_a_worker_sees_is_read_only(slot: Slot) -> None:
         student.kill()
 
 
-LEAVES = """
+LEAVES = (
+    """
 import os
 import pkgutil
 def leave():
@@ -385,8 +396,10 @@ def leave():
         os.makedirs(os.path.join(place, "kept", "deeper"), exist_ok=True)
     return True
 def found():
-    return sorted(place for place in ("/tmp", "/var/tmp", "/dev/shm") if set(os.listdir(place)) & {"answers.txt", "kept"})
+    return sorted(place for place in ("/tmp", "/var/tmp", "/dev/shm") if set(os.listdir(place)) """
+    """& {"answers.txt", "kept"})
 """
+)
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
@@ -532,7 +545,8 @@ def test_a_worker_dies_with_its_zygote(slot: Slot) -> None:
     """The parent-death signal is set after the worker's uid changes (a change of uid clears it)."""
     student = session(
         slot,
-        "import ctypes\ndef signal():\n    value = ctypes.c_int()\n    ctypes.CDLL(None).prctl(2, ctypes.byref(value))\n    return value.value",
+        "import ctypes\ndef signal():\n    value = ctypes.c_int()\n"
+        "    ctypes.CDLL(None).prctl(2, ctypes.byref(value))\n    return value.value",
     )
     try:
         assert student.call("signal").result == 9
@@ -543,7 +557,10 @@ def test_a_worker_dies_with_its_zygote(slot: Slot) -> None:
 def test_a_submission_that_removes_its_own_workdir_does_not_harm_the_next(slot: Slot) -> None:
     """Reaping once chmod-ed the parent of a vanished workdir (/tmp) to 0700, and every later worker
     failed."""
-    remove = "import os, shutil\nhere = os.getcwd()\nos.chdir('/')\nshutil.rmtree(here)\ndef gone():\n    return os.path.exists(here)"
+    remove = (
+        "import os, shutil\nhere = os.getcwd()\nos.chdir('/')\nshutil.rmtree(here)\n"
+        "def gone():\n    return os.path.exists(here)"
+    )
     first = session(slot, remove)
     assert first.call("gone").result is False
     first.kill()

@@ -315,7 +315,8 @@ class Cluster:
                 or f"no answer as a Dask scheduler in {CONNECT_TIMEOUT + 2} s"
             )
             raise ClusterError(
-                f"cannot reach the Dask scheduler at {self.address} ({reason}); is `dask scheduler` running there?"
+                f"cannot reach the Dask scheduler at {self.address} ({reason}); is `dask "
+                "scheduler` running there?"
             ) from None
         try:
             self.start()
@@ -329,7 +330,8 @@ class Cluster:
             self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
         except (TimeoutError, OSError):
             raise ClusterError(
-                f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; start some with `dask worker`"
+                f"the Dask scheduler at {self.address} has no workers after {WORKERS_TIMEOUT} s; "
+                "start some with `dask worker`"
             ) from None
         replies = self.client.register_plugin(
             JudgePlugin(self.requested, self.grading), name=PLUGIN
@@ -337,7 +339,8 @@ class Cluster:
         for worker, reply in replies.items():
             if reply.get("status") != "OK":
                 raise SandboxError(
-                    f"the judge could not start on the Dask worker {worker}: {reply.get('exception', reply)}"
+                    f"the judge could not start on the Dask worker {worker}: "
+                    f"{reply.get('exception', reply)}"
                 )
         states = self.client.run(plugin_state).values()
         used = {state["backend"] for state in states}
@@ -535,7 +538,8 @@ class Watch:
             self.alone_since = time.monotonic()
         elif time.monotonic() - self.alone_since > WORKERLESS_TIMEOUT:
             raise ClusterError(
-                f"the Dask scheduler at {self.address} has had no workers for {WORKERLESS_TIMEOUT} s"
+                f"the Dask scheduler at {self.address} has had no workers for "
+                f"{WORKERLESS_TIMEOUT} s"
             )
 
 

@@ -30,7 +30,8 @@ from convkit.settings.inputs import load_yaml
 
 RULE = (
     f"the notebook named {ASSIGNMENT}.ipynb first, then {ASSIGNMENT}.py, then any other notebook, "
-    "then a grader.export() zip, then any other .py (test_*.py files are the public checks, never a submission); "
+    "then a grader.export() zip, then any other .py (test_*.py files are the public checks, "
+    "never a submission); "
     "among equals, the first by name"
 )
 IGNORED = ("__MACOSX", ".ipynb_checkpoints", "__pycache__")
@@ -101,7 +102,8 @@ def collect(inputs: list[Path], scratch: Path) -> Collection:
             units += _folder(path, skipped)
     if not any(unit.candidates for unit in units):
         raise UsageError(
-            f"no submissions in {' '.join(map(str, inputs))} (looked for .py, .ipynb and .zip files)"
+            f"no submissions in {' '.join(map(str, inputs))} (looked for .py, .ipynb and .zip "
+            "files)"
         )
     return Collection(_name(units, skipped), skipped)
 
@@ -167,7 +169,8 @@ def _pick(unit: _Unit, skipped: list[Skipped]) -> tuple[Path, str | None] | None
             Skipped(str(other), f"the same submission's {chosen.name} was graded instead ({RULE})")
         )
     picked = (
-        f"graded {chosen.name}, one of {len(unit.candidates)} files ({', '.join(p.name for p in others)} not graded)"
+        f"graded {chosen.name}, one of {len(unit.candidates)} files "
+        f"({', '.join(p.name for p in others)} not graded)"
         if others
         else None
     )
@@ -221,7 +224,8 @@ def _export(root: Path, skipped: list[Skipped]) -> list[_Unit]:
         raise UsageError(f"cannot read {root / METADATA}: {error.strerror or error}") from None
     if not isinstance(metadata, dict):
         raise UsageError(
-            f"{root / METADATA} is not a Gradescope export's metadata (expected one entry per submission)"
+            f"{root / METADATA} is not a Gradescope export's metadata (expected one entry per "
+            "submission)"
         )
     folders = {}
     for entry in _entries(root):

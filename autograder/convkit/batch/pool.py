@@ -69,11 +69,15 @@ def with_fallback(start: Callable[[Backend], T], backend: Backend) -> tuple[T, B
                     raise
                 why = str(error)
             else:
-                instead = f"; graded with the {candidate.name} sandbox instead (isolation {candidate.expected})"
+                instead = (
+                    f"; graded with the {candidate.name} sandbox instead (isolation "
+                    f"{candidate.expected})"
+                )
                 return started, candidate, "; ".join(tried) + instead if tried else None
         tried.append(f"{candidate.name} could not start here ({why})")
     raise SandboxError(
-        f"no sandbox gives the course's least isolation ({backend.floor}) here: {'; '.join(tried)}{short_of(backend.floor)}"
+        f"no sandbox gives the course's least isolation ({backend.floor}) here: "
+        f"{'; '.join(tried)}{short_of(backend.floor)}"
     )
 
 
@@ -195,7 +199,8 @@ class JudgeProcess:
         except (EOFError, OSError):
             self.process.join(STOP_TIMEOUT)
             reply = {
-                "failed": f"a judge process ended while starting (exit code {self.process.exitcode})"
+                "failed": "a judge process ended while starting (exit code "
+                f"{self.process.exitcode})"
             }
         if "failed" in reply:
             raise SandboxError(reply["failed"])

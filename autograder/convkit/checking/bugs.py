@@ -44,7 +44,8 @@ class Bug:
         named = getattr(builtins, self.raises, None) if self.raises else BaseException
         if not (isinstance(named, type) and issubclass(named, BaseException)):
             raise ValueError(
-                f"Bug({self.says!r}): raises={self.raises!r} is not one of Python's exception classes"
+                f"Bug({self.says!r}): raises={self.raises!r} is not one of Python's exception "
+                "classes"
             )
 
     def __str__(self) -> str:
@@ -156,7 +157,10 @@ class Probe:
     simplify: Callable[[dict[str, Any], dict[str, tuple[str, ...]]], dict[str, Any] | None]
 
     def seen(self, raised: bool = False) -> str:
-        return f"it {'runs' if raised else 'is right'} once {self.made}, and {'raises' if raised else 'is wrong'} as given"
+        return (
+            f"it {'runs' if raised else 'is right'} once {self.made}, and "
+            f"{'raises' if raised else 'is wrong'} as given"
+        )
 
 
 def _crop(

@@ -73,14 +73,18 @@ def compare(
             and all(type(item) is torch.Tensor for item in value)
         )
         bug = (
-            "the result is a Python list of tensors: combine them into one tensor with torch.stack(..., 0)"
+            "the result is a Python list of tensors: combine them into one tensor with "
+            "torch.stack(..., 0)"
             if listed
             else None
         )
         return Mismatch("not a tensor", f"expected a torch.Tensor, got {describe(value)}", bug=bug)
     if floating and not value.is_floating_point():
         dtype = str(value.dtype).replace("torch.", "")
-        bug = "the result has an integer dtype, taken from the inputs: create the output as floats (torch.zeros) or use .float()"
+        bug = (
+            "the result has an integer dtype, taken from the inputs: create the output as "
+            "floats (torch.zeros) or use .float()"
+        )
         return Mismatch(
             "not a floating-point tensor",
             f"expected a floating-point tensor, got dtype {dtype}",
@@ -90,13 +94,15 @@ def compare(
         actual, wanted = tuple(value.shape), tuple(expected.shape)
         return Mismatch(
             "wrong shape",
-            f"expected shape {shape_text(wanted)}, got {shape_text(actual)}{shape_hint(actual, wanted)}",
+            f"expected shape {shape_text(wanted)}, got "
+            f"{shape_text(actual)}{shape_hint(actual, wanted)}",
         )
     if close(value, expected, tol):
         return None
     return Mismatch(
         "wrong values",
-        f"the shape is right but the values are not: max error {num(max_error(value, expected))} (a correct answer is off by at most {num(bound(expected, tol))})",
+        f"the shape is right but the values are not: max error {num(max_error(value, expected))} "
+        f"(a correct answer is off by at most {num(bound(expected, tol))})",
         first_wrong(value, expected, tol),
     )
 
@@ -437,7 +443,10 @@ def truncated(function: Function, failing: list[Attempt]) -> str | None:
     for name in function.dims:
         try:
             if all(_truncated_answer(function, attempt_, name) for attempt_ in failing):
-                return f"every entry is what the right answer would be with {name}'s values truncated to whole numbers"
+                return (
+                    f"every entry is what the right answer would be with {name}'s values "
+                    "truncated to whole numbers"
+                )
         except NOT_AN_INPUT:
             continue
     return None
@@ -507,9 +516,11 @@ def expect_dtype(student: Student, function: Function, **inputs: Any) -> Any:
         )
         got, want = str(value.dtype).removeprefix("torch."), str(wanted).removeprefix("torch.")
         raise CheckFailed(
-            f"{function.call_text(inputs)}: the result has dtype {got}; with {given} it must be {want}",
+            f"{function.call_text(inputs)}: the result has dtype {got}; with {given} it must be "
+            f"{want}",
             reason="wrong dtype",
-            bug=f"the result's dtype is {got}, not {want}: compute in the dtype the inputs give together (at least float32)",
+            bug=f"the result's dtype is {got}, not {want}: compute in the dtype the inputs give "
+            "together (at least float32)",
         )
     return value
 
@@ -654,7 +665,10 @@ def changed(after: Any, before: torch.Tensor) -> bool:
 def in_place(name: str) -> str:
     """The bug the worker saw happen (its own evidence, never a guess): an argument changed by the
     call."""
-    return f"your function changed its input {name} in place: work on a copy ({name}.clone()) or with operations that return new tensors"
+    return (
+        f"your function changed its input {name} in place: work on a copy ({name}.clone()) or "
+        "with operations that return new tensors"
+    )
 
 
 def expect_inputs_unchanged(

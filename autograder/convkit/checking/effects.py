@@ -271,7 +271,8 @@ def permuted(case: Case, layout: Layout, cases: Sequence[Case] = ()) -> Relation
             names = [layout.axis(i, ndim) for i in range(ndim)]
             return Relation(
                 f"permuted {order}",
-                f"its axes are ({', '.join(names[i] for i in order)}) instead of ({', '.join(names)})",
+                f"its axes are ({', '.join(names[i] for i in order)}) instead of "
+                f"({', '.join(names)})",
             )
     return None if telling else UNDECIDED
 

@@ -160,7 +160,8 @@ def misused(error: StudentRaised, caller: str) -> StudentRaised:
             continue
         if len(shape) != len(dims):
             problems.append(
-                f"{name} has {len(shape)} axes where {function} takes {len(dims)} ({', '.join(dims)})"
+                f"{name} has {len(shape)} axes where {function} takes {len(dims)} "
+                f"({', '.join(dims)})"
             )
             continue
         for symbol, size in zip(dims, shape, strict=True):
@@ -169,10 +170,14 @@ def misused(error: StudentRaised, caller: str) -> StudentRaised:
         if len({size for _, size in seen}) > 1:
             (a, n_a), (b, n_b) = seen[0], next(item for item in seen if item[1] != seen[0][1])
             problems.append(
-                f"{b} has {n_b} {SYMBOLS.get(symbol, symbol)} where {a} has {n_a} ({symbol}: they must agree)"
+                f"{b} has {n_b} {SYMBOLS.get(symbol, symbol)} where {a} has {n_a} ({symbol}: "
+                "they must agree)"
             )
     passed = " and ".join(f"{name} of shape {shape_text(shape)}" for name, shape in given.items())
-    seen_ = f"your {caller} called the grader's {function} (the correct one, for an earlier question) with {passed}"
+    seen_ = (
+        f"your {caller} called the grader's {function} (the correct one, for an earlier "
+        f"question) with {passed}"
+    )
     told = error.told(seen_)
     told.effect = (
         f"{seen_}: {'; '.join(problems)}" if problems else f"{seen_}, which it cannot take"

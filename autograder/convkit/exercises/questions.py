@@ -70,12 +70,16 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.2.1",
         title="Two-dimensional cross-correlation",
         prompt=(
-            "Slide the kernel `K` over the input `X`; each output element is the sum of the elementwise product "
-            "of `K` with the window of `X` under it. This is *cross-correlation*: the kernel is **not** flipped. "
-            "For an input of shape $(n_h, n_w)$ and a kernel of shape $(k_h, k_w)$ the output has shape "
+            "Slide the kernel `K` over the input `X`; each output element is the sum of the "
+            "elementwise product "
+            "of `K` with the window of `X` under it. This is *cross-correlation*: the kernel is "
+            "**not** flipped. "
+            "For an input of shape $(n_h, n_w)$ and a kernel of shape $(k_h, k_w)$ the output "
+            "has shape "
             "$(n_h - k_h + 1, n_w - k_w + 1)$."
         ),
-        docstring="""Compute the 2-D cross-correlation of X with K (D2L 6.2.1); the kernel is not flipped.
+        docstring="""Compute the 2-D cross-correlation of X with K (D2L 6.2.1); the kernel is """
+        """not flipped.
 
     Args:
         X: tensor of shape (H, W), any real dtype (integer inputs are allowed).
@@ -84,12 +88,14 @@ QUESTIONS: tuple[Question, ...] = (
     Returns:
         A new floating-point tensor Y of shape (H - h + 1, W - w + 1) with
         Y[i, j] = (X[i:i + h, j:j + w] * K).sum(), of the dtype torch gives X and K together,
-        at least float32: integer X and a float32 K give float32, the kernel's fractions kept. Y must be differentiable with respect
+        at least float32: integer X and a float32 K give float32, the kernel's fractions kept. """
+        """Y must be differentiable with respect
         to X and K (autograd), and X and K must not be modified.""",
         public=(
             PublicCheck(
                 "book example",
-                "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])\nK = torch.tensor([[0.0, 1.0], [2.0, 3.0]])",
+                "X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])\n"
+                "K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])",
                 (Example("corr2d(X, K)", "[[19.0, 25.0], [37.0, 43.0]]"),),
             ),
             PublicCheck(
@@ -109,8 +115,10 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.2.2",
         title="A convolutional layer",
         prompt=(
-            "A convolutional layer cross-correlates its input with a learned kernel and adds a learned scalar "
-            "bias. Give it exactly two parameters, `weight` (shape `kernel_size`) and `bias` (shape `(1,)`), and "
+            "A convolutional layer cross-correlates its input with a learned kernel and adds a "
+            "learned scalar "
+            "bias. Give it exactly two parameters, `weight` (shape `kernel_size`) and `bias` "
+            "(shape `(1,)`), and "
             "compute the forward pass with your `corr2d`."
         ),
         docstring="""A 2-D convolutional layer with one input and one output channel (D2L 6.2.2).
@@ -129,7 +137,8 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "parameters",
-                "layer = Conv2D(kernel_size=(1, 2))\nshapes = {name: tuple(p.shape) for name, p in layer.named_parameters()}",
+                "layer = Conv2D(kernel_size=(1, 2))\nshapes = {name: tuple(p.shape) for name, p "
+                "in layer.named_parameters()}",
                 (Example("shapes", "{'weight': (1, 2), 'bias': (1,)}", equal=True),),
             ),
             PublicCheck(
@@ -152,9 +161,11 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.2.4",
         title="Learning a kernel",
         prompt=(
-            "Recover the edge-detection kernel from input-output pairs alone: start from any kernel of shape "
+            "Recover the edge-detection kernel from input-output pairs alone: start from any "
+            "kernel of shape "
             "`kernel_size` (no bias), and for each epoch compute the summed squared error between "
-            "`corr2d(X, kernel)` and `Y`, record it, and take one gradient-descent step with learning rate `lr`."
+            "`corr2d(X, kernel)` and `Y`, record it, and take one gradient-descent step with "
+            "learning rate `lr`."
         ),
         docstring="""Fit a bias-free kernel so that corr2d(X, kernel) approximates Y (D2L 6.2.4).
 
@@ -178,8 +189,10 @@ QUESTIONS: tuple[Question, ...] = (
                 "Y = torch.tensor([[0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0]] * 6)\n"
                 "kernel, losses = learn_kernel(X, Y, kernel_size=(1, 2), lr=3e-2, epochs=30)",
                 (Example("kernel", "[[1.0, -1.0]]", tol=0.05),),
-                "require(len(losses) == 30, f'learn_kernel(..., epochs=30) recorded {len(losses)} losses; one per epoch')\n"
-                "require(losses[-1] < losses[0], f'the loss went from {losses[0]:.4g} to {losses[-1]:.4g}; it should fall')",
+                "require(len(losses) == 30, f'learn_kernel(..., epochs=30) recorded "
+                "{len(losses)} losses; one per epoch')\n"
+                "require(losses[-1] < losses[0], f'the loss went from {losses[0]:.4g} to "
+                "{losses[-1]:.4g}; it should fall')",
             ),
         ),
         builds_on=("corr2d",),
@@ -191,11 +204,14 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.3",
         title="Output shape with padding and stride",
         prompt=(
-            "With $p$ rows of zeros added on each side and a stride of $s$, an input of size $n$ and a kernel of "
-            "size $k$ give an output of size $\\lfloor (n + 2p - k) / s \\rfloor + 1$ in that dimension. Each "
+            "With $p$ rows of zeros added on each side and a stride of $s$, an input of size $n$ "
+            "and a kernel of "
+            "size $k$ give an output of size $\\lfloor (n + 2p - k) / s \\rfloor + 1$ in that "
+            "dimension. Each "
             "argument is an int (the same for height and width) or a pair (height, width)."
         ),
-        docstring="""Return the (height, width) of a convolution's output, as nn.Conv2d computes it (D2L 6.3).
+        docstring="""Return the (height, width) of a convolution's output, as nn.Conv2d """
+        """computes it (D2L 6.3).
 
     Args:
         input_size, kernel_size, padding, stride: each an int (same for both dimensions)
@@ -227,11 +243,14 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.3",
         title="Cross-correlation with padding and stride",
         prompt=(
-            "Implement padding and stride from scratch: surround `X` with `padding` rows and columns of zeros on "
-            "each side, then cross-correlate, moving the window `stride` rows or columns at a time. Do not call "
+            "Implement padding and stride from scratch: surround `X` with `padding` rows and "
+            "columns of zeros on "
+            "each side, then cross-correlate, moving the window `stride` rows or columns at a "
+            "time. Do not call "
             "`F.conv2d` or `nn.Conv2d`: the result must equal theirs."
         ),
-        docstring="""Zero-pad X on every side, then cross-correlate with K at the given stride (D2L 6.3).
+        docstring="""Zero-pad X on every side, then cross-correlate with K at the given stride """
+        """(D2L 6.3).
 
     Args:
         X: float tensor of shape (H, W).
@@ -260,12 +279,14 @@ QUESTIONS: tuple[Question, ...] = (
                         equal=True,
                     ),
                     Example(
-                        "tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1, stride=2).shape)",
+                        "tuple(corr2d_pad_stride(X, torch.rand((3, 3)), padding=1, "
+                        "stride=2).shape)",
                         "(4, 4)",
                         equal=True,
                     ),
                     Example(
-                        "tuple(corr2d_pad_stride(X, torch.rand((3, 5)), padding=(0, 1), stride=(3, 4)).shape)",
+                        "tuple(corr2d_pad_stride(X, torch.rand((3, 5)), padding=(0, 1), "
+                        "stride=(3, 4)).shape)",
                         "(2, 2)",
                         equal=True,
                     ),
@@ -292,7 +313,8 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.4.1",
         title="Multiple input channels",
         prompt=(
-            "With several input channels the kernel has one 2-D slice per channel: cross-correlate each channel "
+            "With several input channels the kernel has one 2-D slice per channel: "
+            "cross-correlate each channel "
             "of `X` with its slice of `K` and add the results."
         ),
         docstring="""Cross-correlate a multi-channel input with a multi-channel kernel (D2L 6.4.1).
@@ -323,7 +345,8 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.4.2",
         title="Multiple output channels",
         prompt=(
-            "A kernel of shape $(c_o, c_i, k_h, k_w)$ makes $c_o$ output channels: output channel $o$ is "
+            "A kernel of shape $(c_o, c_i, k_h, k_w)$ makes $c_o$ output channels: output "
+            "channel $o$ is "
             "`corr2d_multi_in(X, K[o])`. Stack them along a new first axis."
         ),
         docstring="""Cross-correlate X with each of c_o multi-channel kernels (D2L 6.4.2).
@@ -345,7 +368,8 @@ QUESTIONS: tuple[Question, ...] = (
                 (
                     Example(
                         "corr2d_multi_in_out(X, K)",
-                        "[[[56.0, 72.0], [104.0, 120.0]], [[76.0, 100.0], [148.0, 172.0]], [[96.0, 128.0], [192.0, 224.0]]]",
+                        "[[[56.0, 72.0], [104.0, 120.0]], [[76.0, 100.0], [148.0, 172.0]], "
+                        "[[96.0, 128.0], [192.0, 224.0]]]",
                     ),
                 ),
             ),
@@ -375,7 +399,8 @@ QUESTIONS: tuple[Question, ...] = (
         public=(
             PublicCheck(
                 "matches the channel-mixing product",
-                "torch.manual_seed(0)\nX = torch.normal(0, 1, (3, 3, 4))\nK = torch.normal(0, 1, (2, 3, 1, 1))",
+                "torch.manual_seed(0)\nX = torch.normal(0, 1, (3, 3, 4))\n"
+                "K = torch.normal(0, 1, (2, 3, 1, 1))",
                 (
                     Example(
                         "corr2d_multi_in_out_1x1(X, K)",
@@ -394,8 +419,10 @@ QUESTIONS: tuple[Question, ...] = (
         section="6.5",
         title="Maximum and average pooling",
         prompt=(
-            "Pooling slides a window like cross-correlation but has no kernel: each output element is the "
-            "maximum (`mode='max'`) or the mean (`mode='avg'`) of the window. Use stride 1 and no padding, and "
+            "Pooling slides a window like cross-correlation but has no kernel: each output "
+            "element is the "
+            "maximum (`mode='max'`) or the mean (`mode='avg'`) of the window. Use stride 1 and "
+            "no padding, and "
             "reject any other mode with a `ValueError` that names the valid ones."
         ),
         docstring="""Max or average pooling with stride 1 and no padding (D2L 6.5).

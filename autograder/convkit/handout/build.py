@@ -46,8 +46,10 @@ DATA_SUFFIXES = (".toml", ".json", ".txt")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 EXECUTABLE = {"run_autograder", "setup.sh"}
 BUBBLEWRAP_LINE = (
-    "# convkit: bubblewrap isolates the sandboxed worker (no network, read-only system) where the image allows it\n"
-    "apt-get install -y bubblewrap || echo 'bubblewrap is not available: convkit grades with its plain sandbox'\n"
+    "# convkit: bubblewrap isolates the sandboxed worker (no network, read-only system) where "
+    "the image allows it\n"
+    "apt-get install -y bubblewrap || echo 'bubblewrap is not available: convkit grades with its "
+    "plain sandbox'\n"
 )
 
 
@@ -91,7 +93,8 @@ def handout_files() -> dict[str, str]:
 
 def student_readme(notebook: str) -> str:
     module = render.STUB_MODULE
-    return f"""# Convolutions from scratch (D2L 6.2-6.5)
+    return (
+        f"""# Convolutions from scratch (D2L 6.2-6.5)
 
 Nine exercises: you write each function in PyTorch; the checks here run the book's examples.
 
@@ -100,27 +103,35 @@ Nine exercises: you write each function in PyTorch; the checks here run the book
 Python 3.11 or newer, then `pip install -r requirements.txt` (in a virtual environment, best):
 torch's CPU build (no GPU is needed), matplotlib, otter-grader, pytest, and Jupyter (`jupyter
 notebook` opens the notebook).
-On Colab everything but otter-grader is there already; the notebook's first code cell installs it when missing.
+On Colab everything but otter-grader is there already; the notebook's first code cell installs """
+        f"""it when missing.
 
 ## Work in the notebook
 
-Open `{notebook}` (Jupyter, VS Code or Colab; it needs no other file). Run the first code cell once. For each
-question, replace `raise NotImplementedError(...)` in the stub with your code, run the cell, then run the
-`grader.check("<id>")` cell below it: one line per check, and for a failing one the bug it looks like, the
+Open `{notebook}` (Jupyter, VS Code or Colab; it needs no other file). Run the first code cell """
+        """once. For each
+question, replace `raise NotImplementedError(...)` in the stub with your code, run the cell, """
+        """then run the
+`grader.check("<id>")` cell below it: one line per check, and for a failing one the bug it """
+        """looks like, the
 first wrong position, and the expected and actual values.
 
-To hand in, run the last cell, `grader.export(pdf=False)`: it writes a zip next to the notebook. Upload that
+To hand in, run the last cell, `grader.export(pdf=False)`: it writes a zip next to the """
+        f"""notebook. Upload that
 zip (or the notebook) where your course tells you to.
 
 ## Or work in an editor
 
-Write your code in `{module}.py` and run `python3 -m pytest` in this folder: the same checks, one block per
+Write your code in `{module}.py` and run `python3 -m pytest` in this folder: the same checks, """
+        f"""one block per
 failing check. Hand in `{module}.py` if your course accepts it.
 
-The checks here use the book's inputs; the grader uses other, random inputs, so make your code right in
+The checks here use the book's inputs; the grader uses other, random inputs, so make your code """
+        f"""right in
 general. Do not rename the functions or change their arguments.
 
 {render.readme_table()}"""
+    )
 
 
 def autograder_tests() -> dict[str, str]:
@@ -148,7 +159,8 @@ def build(
     if update_template:
         if not TEMPLATE.is_dir():
             raise ValueError(
-                "--update-template rewrites student_template/ in convkit's repository; this convkit is installed, not checked out"
+                "--update-template rewrites student_template/ in convkit's repository; this "
+                "convkit is installed, not checked out"
             )
         for name, text in student_files().items():
             (TEMPLATE / name).write_text(text)
@@ -173,7 +185,8 @@ def autograder_zip(seed: int, assignment: AssignmentConfig) -> bytes:
         command = [
             sys.executable, "-m", "otter", "generate",
             "--tests-dir", "tests", "--output-path", "autograder.zip",
-            "--config", "otter_config.json", "--requirements", "requirements.txt", "--no-environment",
+            "--config", "otter_config.json", "--requirements", "requirements.txt",
+            "--no-environment",
             "--python-version", PYTHON_VERSION, SOURCE_DIR,
         ]  # fmt: skip
         done = subprocess.run(command, cwd=work, capture_output=True, text=True, env=generate_env())
@@ -224,9 +237,11 @@ def shipped_pyproject() -> str:
     data = json.dumps([f"*{suffix}" for suffix in DATA_SUFFIXES])
     return (
         '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
-        f'[project]\nname = "convkit"\nversion = "{version}"\nrequires-python = ">=3.11"\ndependencies = {json.dumps(needs)}\n\n'
+        f'[project]\nname = "convkit"\nversion = "{version}"\nrequires-python = ">=3.11"\n'
+        f"dependencies = {json.dumps(needs)}\n\n"
         '[tool.setuptools.packages.find]\nwhere = ["."]\ninclude = ["convkit*"]\n\n'
-        f'[tool.setuptools.package-data]\n"convkit.output" = ["templates/*.html"]\n"convkit.assignment" = {data}\n'
+        '[tool.setuptools.package-data]\n"convkit.output" = ["templates/*.html"]\n'
+        f'"convkit.assignment" = {data}\n'
     )
 
 

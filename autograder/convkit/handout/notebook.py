@@ -23,9 +23,12 @@ from convkit.handout import render
 NARRATIVE = FOLDER / "narrative.toml"
 NOTEBOOK_NAME = f"{render.STUB_MODULE}.ipynb"
 
-INIT_HEADER = f"""# @title Run this cell first: it sets up the checks
-# grader.check("<question id>") runs the book's examples for one question, one line each; grader.export() packs
-# this notebook for submission. otter-grader is installed here if it is missing. You need not read further.
+INIT_HEADER = (
+    f"""# @title Run this cell first: it sets up the checks
+# grader.check("<question id>") runs the book's examples for one question, one line each; """
+    """grader.export() packs
+# this notebook for submission. otter-grader is installed here if it is missing. You need not """
+    f"""read further.
 import inspect
 import subprocess
 import sys
@@ -37,17 +40,21 @@ except ImportError:
     import otter
 
 """
-GRADER = f'''
+)
+GRADER = (
+    f'''
 
 class Grader(otter.Notebook):
     """otter's Notebook, whose check runs the public checks above and prints one line per check."""
 
     def check(self, question, global_env=None):
-        print(report(question, global_env if global_env is not None else inspect.currentframe().f_back.f_globals))
+        print(report(question, global_env if global_env is not None else '''
+    f'''inspect.currentframe().f_back.f_globals))
 
 
 grader = Grader("{NOTEBOOK_NAME}", tests_dir=".")
 '''
+)
 IMPORTS_CELL = "import torch\nfrom torch import nn"
 EXPORT_CELL = "grader.export(pdf=False)"
 

@@ -123,12 +123,14 @@ def run_sh() -> str:
     fallback = json.dumps(
         prairielearn_ungradable("convkit's grader did not start (the job's log says why)")
     )
-    return f"""#!/bin/sh
+    return (
+        f"""#!/bin/sh
 # convkit's grader (rendered by `convkit build`). convkit and the course's seed are in this folder,
 # which students never see; the image holds Python, torch and convkit's dependencies.
 export PYTHONPATH={GRADE}/tests/{SOURCE_DIR}
 mkdir -p {GRADE}/results
-python3 -m convkit.platforms.lockdown {GRADE}/tests  # workers reach Python; the seed is root's alone
+python3 -m convkit.platforms.lockdown {GRADE}/tests  # workers reach Python; the seed is root's """
+        f"""alone
 python3 -m convkit.platforms.prairielearn {GRADE}
 if [ ! -s {results} ]; then
   cat > {results} <<'RESULTS'
@@ -137,6 +139,7 @@ RESULTS
 fi
 exit 0
 """
+    )
 
 
 def image_requirements() -> str:

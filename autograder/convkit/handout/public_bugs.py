@@ -45,7 +45,8 @@ def wrong_outputs(question: Question, public: PublicCheck) -> list[dict[str, str
         value, expected = eval(example.call, scope), eval(example.expected, scope)  # noqa: S307 - the kit's own examples
         if not agrees(value, expected, example.tol):
             raise ValueError(
-                f"{question.id} / {public.name}: {example.call} is {value!r}, not {example.expected} as the example says"
+                f"{question.id} / {public.name}: {example.call} is {value!r}, not "
+                f"{example.expected} as the example says"
             )
         arguments = call_arguments(question, example.call, scope)
         wrong: dict[str, str] = {}

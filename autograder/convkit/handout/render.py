@@ -50,27 +50,34 @@ def stub_module(how: str = HANDOUT_HOW) -> str:
     return header + "".join(f"\n\n{stub(question)}" for question in QUESTIONS)
 
 
-PUBLIC_TESTS_HEADER = '''"""Public checks: the book's examples, one line each. Run `pytest` in this folder.
+PUBLIC_TESTS_HEADER = (
+    '''"""Public checks: the book's examples, one line each. Run `pytest` in '''
+    """this folder.
 
-They use the book's inputs; the hidden checks that grade your work use other, random inputs, so passing these is
+They use the book's inputs; the hidden checks that grade your work use other, random inputs, so """
+    '''passing these is
 a start, not the end.
 """
 
 import pytest
 
 '''
+)
 
-PUBLIC_TESTS_FOOTER = f"""
+PUBLIC_TESTS_FOOTER = (
+    f"""
 
 import {STUB_MODULE}  # noqa: E402 - your code, after the checks are defined
 
 
-@pytest.mark.parametrize(("question", "name"), [(q, n) for q in CHECKS for n in CHECKS[q]], ids=lambda value: value)
+@pytest.mark.parametrize(("question", "name"), [(q, n) for q in CHECKS for n in CHECKS[q]], """
+    f"""ids=lambda value: value)
 def test_public(question, name):
     failure = verdict(question, name, vars({STUB_MODULE}))
     if failure:
         pytest.fail("\\n".join(failure), pytrace=False)
 """
+)
 
 
 def public_checks() -> str:
@@ -84,7 +91,8 @@ def public_checks() -> str:
     for question in QUESTIONS:
         names = {}
         for public in question.public:
-            function = f"_check_{question.id}_{''.join(c if c.isalnum() else '_' for c in public.name.lower())}"
+            slug = "".join(c if c.isalnum() else "_" for c in public.name.lower())
+            function = f"_check_{question.id}_{slug}"
             names[public.name] = function
             parts.append(check_source(question, public, function, wrong_outputs(question, public)))
         entries = "".join(f"    {name!r}: {function},\n" for name, function in names.items())
@@ -130,7 +138,8 @@ def readme_table() -> str:
     rows = ["| id | the student writes | D2L | points |", "|---|---|---|---|"]
     for question in QUESTIONS:
         rows.append(
-            f"| `{question.id}` | `{question.signature}` | {question.section} | {points[question.id]:g} |"
+            f"| `{question.id}` | `{question.signature}` | {question.section} | "
+            f"{points[question.id]:g} |"
         )
     rows.append(f"| | **total** | | **{sum(points.values()):g}** |")
     return "\n".join(rows) + "\n"
@@ -197,14 +206,18 @@ def _ok_file(name: str, points: float, cases: list[dict[str, object]]) -> str:
 
 
 FOLDERS = {
-    "assignments/": "the authoring source of the handout (the chapter's explanations) and the instructor's "
+    "assignments/": "the authoring source of the handout (the chapter's explanations) and the "
+    "instructor's "
     "choices: `convkit.toml`, otter's config, requirements",
     "solutions/": "reference solutions in the book's loop style",
     "student_template/": "what students get, rendered by `convkit build` (a test keeps it in step)",
-    "tests/": "the kit's own tests, one folder per package of convkit and `e2e/`, and their corpora in "
-    "`corpora/`: bug catalogs (`catalog*/`), honest styles (`honest/`), attacks (`attacks/`, expected scores "
+    "tests/": "the kit's own tests, one folder per package of convkit and `e2e/`, and their "
+    "corpora in "
+    "`corpora/`: bug catalogs (`catalog*/`), honest styles (`honest/`), attacks (`attacks/`, "
+    "expected scores "
     "in `expected.json`)",
-    "benchmarks/": "speed and memory measured side by side, and what was measured (`benchmarks/README.md`)",
+    "benchmarks/": "speed and memory measured side by side, and what was measured "
+    "(`benchmarks/README.md`)",
 }
 """The repository's folders outside the package, for the README's layout table."""
 

@@ -70,12 +70,14 @@ def ensure_usable(
     if resume:
         if not (out / MARKER).is_file():
             raise OutError(
-                f"--out {out} holds no {MARKER}, so no grading run wrote it; --resume only goes on with one"
+                f"--out {out} holds no {MARKER}, so no grading run wrote it; --resume only goes "
+                "on with one"
             )
         return
     also = ", --resume to go on with the run that wrote it" if (out / MARKER).is_file() else ""
     raise OutError(
-        f"--out {out} exists and is not empty; choose another folder{also}, or pass --force to replace it whole"
+        f"--out {out} exists and is not empty; choose another folder{also}, or pass --force to "
+        "replace it whole"
     )
 
 

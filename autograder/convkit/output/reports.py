@@ -340,12 +340,14 @@ def report(
     ]
     for q in question_stats(graded):
         lines.append(
-            f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | {q['max']} |"
+            f"| `{q['id']}` | {q['full']}/{q['count']} ({q['percent']}%) | {q['mean']} | "
+            f"{q['max']} |"
         )
     lines += ["", f"Mean total {mean_total(graded)}; histogram in `histogram.png`.", ""]
     lines += ["## Failures by named bug", ""]
     lines += [
-        f"Submissions that could not be read and questions left untouched are counted apart: {untouched(graded)}.",
+        "Submissions that could not be read and questions left untouched are counted apart: "
+        f"{untouched(graded)}.",
         "",
     ]
     lines += [
@@ -359,7 +361,8 @@ def report(
             + (", …" if len(group.submissions) > 5 else "")
         )
         lines.append(
-            f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | {cell(group.example)} | {who} |"
+            f"| {len(group.submissions)} | `{group.question}` | {cell(group.what)} | {checks} | "
+            f"{cell(group.example)} | {who} |"
         )
     lines += [
         "",

@@ -32,21 +32,28 @@ from convkit.worker.confine import identity_files, python_trees
 from convkit.worker.protocol import TMP_FILES, WRITABLE, Isolation, Limits, Op
 
 SANDBOX_ROOT = "/opt/convkit"
-BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.worker.zygote import main; main()"
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); from convkit.worker.zygote import main; "
+    "main()"
+)
 WORKER_UID_BASE = 2_000_000
 WORKER_UID_COUNT = 4096
 UID_LOCK_DIR = "/run/convkit-worker-uids"
 PACKAGE = Path(convkit.__file__).resolve().parent
 WORKER_FILES = (
-    "__init__.py", "codec.py", "confine.py", "landlock.py", "probes.py", "protocol.py", "seccomp.py", "serve.py", "zygote.py",
+    "__init__.py", "codec.py", "confine.py", "landlock.py", "probes.py", "protocol.py",
+    "seccomp.py", "serve.py", "zygote.py",
 )  # fmt: skip
 """The allow-list: the only files of convkit a worker sees (`convkit/worker/`, file by file):
 bubblewrap binds them, Landlock lets them be read."""
 NAMES = ("bwrap", "plain", "landlock")
 HOW_TO_GET = {
-    Isolation.BWRAP: "install bubblewrap (apt-get install -y bubblewrap) on a machine or container that allows user namespaces",
-    Isolation.NAMESPACE: "grade as root where mount namespaces are allowed (not inside a container with Docker's default confinement)",
-    Isolation.LANDLOCK: "a Linux kernel with Landlock (5.13 or newer, enabled at boot) whose seccomp profile allows its calls, as Docker's does",
+    Isolation.BWRAP: "install bubblewrap (apt-get install -y bubblewrap) on a machine or "
+    "container that allows user namespaces",
+    Isolation.NAMESPACE: "grade as root where mount namespaces are allowed (not inside a "
+    "container with Docker's default confinement)",
+    Isolation.LANDLOCK: "a Linux kernel with Landlock (5.13 or newer, enabled at boot) whose "
+    "seccomp profile allows its calls, as Docker's does",
     Isolation.UID: "grade as root, so that each worker gets a uid of its own",
     Isolation.NONE: "",
 }
@@ -56,7 +63,10 @@ HOW_TO_GET = {
 def short_of(floor: Isolation) -> str:
     """The end of a refusal for want of `floor`: how to get it, or how to accept less."""
     how = f"; to get it, {HOW_TO_GET[floor]}" if HOW_TO_GET[floor] else ""
-    return f"{how}; or lower the course's least isolation (--min-isolation, or min_isolation in convkit.toml's [sandbox])"
+    return (
+        f"{how}; or lower the course's least isolation (--min-isolation, or min_isolation in "
+        "convkit.toml's [sandbox])"
+    )
 
 
 @dataclass(frozen=True)
@@ -147,21 +157,32 @@ class Backend:
                 if os.geteuid() == 0
                 else "any number of files (only root can bound them)"
             )
-            return f"bwrap: bubblewrap sandbox (no network, read-only system, private temporary folders of {files}); {who}"
+            return (
+                "bwrap: bubblewrap sandbox (no network, read-only system, private temporary "
+                f"folders of {files}); {who}"
+            )
         if self.name == "landlock":
             return (
-                "landlock: no namespaces (as in a container); Landlock lets workers read only the system and Python and "
-                "write only a private scratch folder, a system-call filter refuses network sockets, ptrace, mounts and "
+                "landlock: no namespaces (as in a container); Landlock lets workers read only "
+                "the system and Python and "
+                "write only a private scratch folder, a system-call filter refuses network "
+                "sockets, ptrace, mounts and "
                 f"kernel objects; {who}"
             )
         if self.degraded:
-            return f"plain (no namespace): workers see the file system and network; {who}; grades stay protected by the protocol"
+            return (
+                f"plain (no namespace): workers see the file system and network; {who}; "
+                "grades stay protected by the protocol"
+            )
         seen = (
             "the network, and of the files only the system and Python (own mount namespace)"
             if os.geteuid() == 0
             else "the file system and network"
         )
-        return f"plain: no bubblewrap, so workers see {seen}; {who}; grades stay protected by the protocol"
+        return (
+            f"plain: no bubblewrap, so workers see {seen}; {who}; grades stay protected by "
+            "the protocol"
+        )
 
 
 def candidates(backend: Backend) -> list[Backend]:
@@ -186,13 +207,19 @@ def candidates(backend: Backend) -> list[Backend]:
 def mount_namespace_refused() -> str | None:
     """Why this process cannot make a mount namespace (a container without CAP_SYS_ADMIN), or None:
     asked of a short-lived child, so nothing here changes."""
-    probe = "import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).unshare(0x20000) and ctypes.get_errno())"
+    probe = (
+        "import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).unshare(0x20000) and "
+        "ctypes.get_errno())"
+    )
     done = subprocess.run(
         [sys.executable, "-I", "-S", "-c", probe], capture_output=True, timeout=30, check=False
     )
     if done.returncode == 0:
         return None
-    return f"no mount namespace here ({os.strerror(done.returncode) if done.returncode > 0 else done.stderr.decode()[-200:]})"
+    return (
+        "no mount namespace here "
+        f"({os.strerror(done.returncode) if done.returncode > 0 else done.stderr.decode()[-200:]})"
+    )
 
 
 class WorkerUid:
@@ -318,7 +345,8 @@ def choose(name: str = "auto", floor: Isolation = Isolation.UID) -> Backend:
         )
     if backend.expected.rank < floor.rank:
         raise BackendError(
-            f"the {name} backend gives at most isolation {backend.expected} here, less than the course's least ({floor}){short_of(floor)}"
+            f"the {name} backend gives at most isolation {backend.expected} here, less than the "
+            f"course's least ({floor}){short_of(floor)}"
         )
     return backend
 
@@ -331,7 +359,8 @@ def isolation_level(text: str) -> Isolation:
         return short.get(text) or Isolation(text)
     except ValueError:
         raise ValueError(
-            f"unknown isolation {text!r}: one of none, uid, landlock, namespace, bwrap (weakest first)"
+            f"unknown isolation {text!r}: one of none, uid, landlock, namespace, bwrap (weakest "
+            "first)"
         ) from None
 
 
@@ -355,7 +384,11 @@ def bwrap_arguments(limits: Limits) -> list[str]:
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
         "--proc", "/proc", "--dev", "/dev",
-        *(arg for place in WRITABLE for arg in ("--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", place)),
+        *(
+            arg
+            for place in WRITABLE
+            for arg in ("--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", place)
+        ),
     ]  # fmt: skip
     if os.geteuid() != 0:
         arguments.insert(1, "--unshare-user")

@@ -261,7 +261,8 @@ def _plan(check_: Check, seed: int, book: Plans) -> Plan | None:
             check_.function(student, generator(seed, check_))
     except Failed as failed:
         raise InternalError(
-            f"the check {check_.question}/{check_.name!r} fails on the judge's own oracle ({failed.detail[:200]})"
+            f"the check {check_.question}/{check_.name!r} fails on the judge's own oracle "
+            f"({failed.detail[:200]})"
         ) from None
     if not student.asked:
         return None

@@ -138,7 +138,8 @@ class Slot:
         if isolation.rank < self.backend.expected.rank:
             self.close(wait=False)
             raise IsolationError(
-                f"the {self.backend.name} sandbox isolates less than it promises: {isolation} instead of "
+                f"the {self.backend.name} sandbox isolates less than it promises: {isolation} "
+                "instead of "
                 f"{self.backend.expected} ({self.detail or 'no reason given'})"
             )
         self.isolation = isolation
@@ -190,7 +191,8 @@ class Slot:
         if frame.get("status") != Status.READY:
             worker.close()
             raise SandboxError(
-                f"the {self.backend.name} sandbox could not confine a worker: {str(frame.get('error'))[:300]}"
+                f"the {self.backend.name} sandbox could not confine a worker: "
+                f"{str(frame.get('error'))[:300]}"
             )
         return worker
 

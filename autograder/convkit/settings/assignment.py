@@ -56,7 +56,8 @@ class AssignmentConfig:
         mode = data.get("from_scratch", "feedback")
         if mode not in tuple(FromScratch):
             raise ConfigError(
-                f"{where}: from_scratch mode must be one of {', '.join(map(repr, map(str, FromScratch)))}, not {mode!r}"
+                f"{where}: from_scratch mode must be one of "
+                f"{', '.join(map(repr, map(str, FromScratch)))}, not {mode!r}"
             )
         forbid = data.get("forbid", {})
         if not isinstance(forbid, dict):
@@ -66,18 +67,21 @@ class AssignmentConfig:
         for question, names in forbid.items():
             if question not in BY_ID:
                 raise ConfigError(
-                    f"{where}: [from_scratch.forbid] names {question!r}, which is not a question (one of {', '.join(BY_ID)})"
+                    f"{where}: [from_scratch.forbid] names {question!r}, which is not a question "
+                    f"(one of {', '.join(BY_ID)})"
                 )
             if not isinstance(names, list) or not all(
                 isinstance(name, str) and name.isidentifier() for name in names
             ):
                 raise ConfigError(
-                    f'{where}: [from_scratch.forbid] {question} must be a list of names such as ["conv2d"]'
+                    f"{where}: [from_scratch.forbid] {question} must be a list of names such as "
+                    '["conv2d"]'
                 )
         floor = data.get("min_isolation", str(Isolation.UID))
         if floor not in tuple(Isolation):
             raise ConfigError(
-                f"{where}: min_isolation must be one of {', '.join(map(repr, map(str, Isolation)))} (weakest first), not {floor!r}"
+                f"{where}: min_isolation must be one of "
+                f"{', '.join(map(repr, map(str, Isolation)))} (weakest first), not {floor!r}"
             )
         return cls(
             show_hidden,

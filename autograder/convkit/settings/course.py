@@ -25,8 +25,10 @@ SEED_FILE = "convkit-seed.txt"
 SEED_BYTES = 4 << 10
 """The largest seed file read: it holds a comment and one number."""
 HEADER = (
-    "# convkit's grading seed for this course: it decides every hidden input, so keep it secret (not in a public\n"
-    "# repository, never in what students get). Grading with it again gives the same results; delete it (or grade\n"
+    "# convkit's grading seed for this course: it decides every hidden input, so keep it secret "
+    "(not in a public\n"
+    "# repository, never in what students get). Grading with it again gives the same results; "
+    "delete it (or grade\n"
     "# with --seed fresh) for new inputs.\n"
 )
 """The otter plugin's name in an autograder zip's otter_config.json (its settings hold the seed)."""

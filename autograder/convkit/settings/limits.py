@@ -38,7 +38,8 @@ class GradingConfig:
     )
     jobs: int = setting(
         os.cpu_count() or 1,
-        "submissions graded in parallel on this machine, each in its own sandbox; with --scheduler, the cluster's worker threads decide instead",
+        "submissions graded in parallel on this machine, each in its own sandbox; with "
+        "--scheduler, the cluster's worker threads decide instead",
     )
 
     def __post_init__(self) -> None:
@@ -46,7 +47,8 @@ class GradingConfig:
             value = getattr(self, item.name)
             if type(value) is not int or value < item.metadata["minimum"]:
                 raise ValueError(
-                    f"{item.name.replace('_', '-')} must be an integer >= {item.metadata['minimum']}, not {value!r}"
+                    f"{item.name.replace('_', '-')} must be an integer >= "
+                    f"{item.metadata['minimum']}, not {value!r}"
                 )
 
     def limits(self) -> Limits:

@@ -196,7 +196,9 @@ def available() -> str | None:
         return None
     why = errno.errorcode.get(ctypes.get_errno(), "unknown error")
     return {
-        "ENOSYS": "the kernel has no Landlock (Linux 5.13 or newer, built with it), or a seccomp profile refuses its calls",
-        "EOPNOTSUPP": "Landlock is built in but not enabled at boot (add landlock to the kernel's lsm= list)",
+        "ENOSYS": "the kernel has no Landlock (Linux 5.13 or newer, built with it), or a seccomp "
+        "profile refuses its calls",
+        "EOPNOTSUPP": "Landlock is built in but not enabled at boot (add landlock to the "
+        "kernel's lsm= list)",
         "EPERM": "a seccomp profile refuses Landlock's system calls",
     }.get(why, f"Landlock's version check failed ({why})")

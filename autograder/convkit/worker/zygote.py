@@ -161,7 +161,10 @@ def confine_view(
     if visible and not problem:
         problem = f"workers could read {visible[0]}"
     if unbounded and not problem:
-        problem = f"workers could fill {unbounded} beyond {limits.tmp_bytes >> 20} MB or {TMP_FILES} files"
+        problem = (
+            f"workers could fill {unbounded} beyond {limits.tmp_bytes >> 20} MB or "
+            f"{TMP_FILES} files"
+        )
     if unfiltered and not problem:
         problem = (
             f"workers could leave System V IPC objects and keys to later submissions: {unfiltered}"
@@ -230,7 +233,10 @@ def landlock_view(
     )
     problem = problem or (None if walls.landlock else landlock.available())
     if not problem and uid is None and walls.landlock < 6:
-        problem = f"Landlock ABI {walls.landlock} cannot keep workers, which run under your uid, from signalling the grader (ABI 6 can)"
+        problem = (
+            f"Landlock ABI {walls.landlock} cannot keep workers, which run under your uid, "
+            "from signalling the grader (ABI 6 can)"
+        )
     hide = [str(path) for path in hello.get("hide", [])]
     problem = problem or escapes(limits, uid, walls, samples(hide), [os.__file__, torch_file()])
     if problem:

@@ -70,7 +70,8 @@ BUGS = (
     Bug(
         "the matrix product's shapes do not match (K.squeeze() drops an axis of size 1?)",
         "reshape K to (c_o, c_i) and X to (c_i, H * W), whatever their sizes",
-        raised=r"mat1 and mat2 shapes cannot be multiplied|size mismatch|both arguments to matmul need to be at least 1D|Dimension out of range",
+        raised=r"mat1 and mat2 shapes cannot be multiplied|size mismatch|both arguments to "
+        r"matmul need to be at least 1D|Dimension out of range",
     ),
 )
 

@@ -35,7 +35,8 @@ CONSTRUCTION = (
     Bug(
         "the parameters are created before nn.Module is set up",
         "call super().__init__() first in __init__, then create the parameters",
-        raised=r"cannot assign (parameters?|modules?|buffers?) before Module.__init__\(\) call|has no attribute '_(parameters|modules)'",
+        raised=r"cannot assign (parameters?|modules?|buffers?) before Module.__init__\(\) "
+        r"call|has no attribute '_(parameters|modules)'",
     ),
 )
 
@@ -94,17 +95,32 @@ def parameter_bug(
     weight, bias = found.get("weight"), found.get("bias")
     for name, entry, shape in (("weight", weight, kernel_size), ("bias", bias, (1,))):
         if entry is None:
-            return f"{name} is not a parameter (not trained, not listed): create it with nn.Parameter(...) as self.{name}"
+            return (
+                f"{name} is not a parameter (not trained, not listed): create it with "
+                f"nn.Parameter(...) as self.{name}"
+            )
         if entry[0] != shape:
             if name == "weight" and entry[0] == (1, 1, *kernel_size):
-                return f"the weight has nn.Conv2d's shape {entry[0]}; it should be kernel_size, {shape}: nn.Parameter(torch.rand(kernel_size))"
+                return (
+                    f"the weight has nn.Conv2d's shape {entry[0]}; it should be kernel_size, "
+                    f"{shape}: nn.Parameter(torch.rand(kernel_size))"
+                )
             if name == "weight" and entry[0] == (1, 2):
-                return f"the kernel size is ignored: the weight is always (1, 2); create it with shape kernel_size, {shape}"
+                return (
+                    "the kernel size is ignored: the weight is always (1, 2); create it with "
+                    f"shape kernel_size, {shape}"
+                )
             if name == "bias" and entry[0] == kernel_size:
-                return f"the bias has the kernel's shape {entry[0]}; it should be (1,): one scalar, nn.Parameter(torch.zeros(1))"
+                return (
+                    f"the bias has the kernel's shape {entry[0]}; it should be (1,): one "
+                    "scalar, nn.Parameter(torch.zeros(1))"
+                )
             return f"{name} has shape {entry[0]}; it should be {shape}"
         if not entry[1]:
-            return f"{name} is frozen (requires_grad=False): leave nn.Parameter's default so it is trained"
+            return (
+                f"{name} is frozen (requires_grad=False): leave nn.Parameter's default so it "
+                "is trained"
+            )
     extra = ", ".join(map(named, sorted(set(found) - {"weight", "bias"})))
     return f"there are extra parameters {extra}: only weight and bias" if extra else None
 
@@ -123,7 +139,8 @@ def expect_parameters(layer: LayerProbe, kernel_size: tuple[int, int]) -> None:
             each.append(f"{named(name)} {shape}" + ("" if grad else " (frozen)"))
         found = ", ".join(each)
         raise CheckFailed(
-            f"Conv2D({kernel_size}) should have exactly two trainable parameters, weight {kernel_size} and bias (1,); "
+            f"Conv2D({kernel_size}) should have exactly two trainable parameters, weight "
+            f"{kernel_size} and bias (1,); "
             f"found {found or 'none'}",
             reason="wrong parameters",
             bug=bug,
@@ -158,7 +175,8 @@ def test_forward(student: Student, rng: torch.Generator) -> None:
                 raise CheckFailed(
                     f"{where}: two forward passes on the same x gave different outputs",
                     reason="forward is not repeatable",
-                    bug="forward draws a new random weight on every call: create it once in __init__ and use self.weight",
+                    bug="forward draws a new random weight on every call: create it once in "
+                    "__init__ and use self.weight",
                 )
         expect_tensor(
             layer.output, oracle.corr2d(x, weight) + bias, where=where, bugs=FORWARD, inputs=data
@@ -185,7 +203,8 @@ def test_gradients(student: Student, rng: torch.Generator) -> None:
                 raise CheckFailed(
                     f"{where}: no gradient reached {name}",
                     reason="no gradient",
-                    bug=f"no gradient reaches {name}: the output does not depend on the parameter self.{name} through "
+                    bug=f"no gradient reaches {name}: the output does not depend on the "
+                    f"parameter self.{name} through "
                     f"autograd; compute it from self.{name} itself",
                 )
             if not close(got, want, 1e-4):

@@ -63,7 +63,8 @@ BUGS = (
     Bug(
         "X and K have different dtypes",
         "make both floating-point before multiplying, e.g. X.float() * K.float()",
-        raised=r"expected (scalar type|both vectors to have same dtype)|result type Float can't be cast",
+        raised=r"expected (scalar type|both vectors to have same dtype)|result type Float can't "
+        r"be cast",
     ),
 )
 
@@ -134,7 +135,8 @@ def test_autograd(student: Student, rng: torch.Generator) -> None:
         raise CheckFailed(
             f"{where}: backward failed: {result.grad_error}",
             reason="backward failed",
-            bug="the result is built from detached values: compute Y from X and K with torch operations, not .item(), .detach() or torch.tensor(list)"
+            bug="the result is built from detached values: compute Y from X and K with torch "
+            "operations, not .item(), .detach() or torch.tensor(list)"
             if detached
             else None,
         )
@@ -145,7 +147,8 @@ def test_autograd(student: Student, rng: torch.Generator) -> None:
             raise CheckFailed(
                 f"{where}: no gradient reached {name}",
                 reason="no gradient",
-                bug="the result is built from detached values: compute Y from X and K with torch operations, not .item() or torch.tensor(list)",
+                bug="the result is built from detached values: compute Y from X and K with torch "
+                "operations, not .item() or torch.tensor(list)",
             )
         if not close(got, want, 1e-4):
             wrong = f"the gradient with respect to {name} is wrong ({gradient_error(got, want)})"

@@ -55,9 +55,11 @@ RAISED = (
         raised=r"does not require grad and does not have a grad_fn",
     ),
     Bug(
-        "kernel.grad is None: `kernel = kernel - lr * kernel.grad` makes a new tensor that is not a leaf",
+        "kernel.grad is None: `kernel = kernel - lr * kernel.grad` makes a new tensor that is "
+        "not a leaf",
         "update the kernel in place inside torch.no_grad(): kernel -= lr * kernel.grad",
-        raised=r"unsupported operand type\(s\) for [*-]: '(float|Tensor)' and 'NoneType'|'NoneType' object has no attribute",
+        raised=r"unsupported operand type\(s\) for [*-]: '(float|Tensor)' and "
+        r"'NoneType'|'NoneType' object has no attribute",
     ),
     Bug(
         "the prediction and Y have different shapes",
@@ -76,7 +78,10 @@ def learn(
     epochs: int,
 ) -> tuple[torch.Tensor, list[float]]:
     """Call learn_kernel and insist on (tensor of shape kernel_size, one Python float per epoch)."""
-    where = f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, lr={num(lr)}, epochs={epochs})"
+    where = (
+        f"learn_kernel(X of shape {tuple(X.shape)}, Y, kernel_size={kernel_size}, "
+        f"lr={num(lr)}, epochs={epochs})"
+    )
     try:
         call = student.call("learn_kernel", X, Y, kernel_size=kernel_size, lr=lr, epochs=epochs)
     except StudentRaised as error:
@@ -92,7 +97,8 @@ def learn(
     if type(kernel) is not torch.Tensor or tuple(kernel.shape) != kernel_size:
         ignored = type(kernel) is torch.Tensor and tuple(kernel.shape) == (1, 2)
         raise CheckFailed(
-            f"{where}: the kernel should be a tensor of shape {kernel_size}, got {describe(kernel)}",
+            f"{where}: the kernel should be a tensor of shape {kernel_size}, got "
+            f"{describe(kernel)}",
             reason="wrong kernel shape",
             bug="the kernel_size argument is ignored: create the kernel with shape kernel_size"
             if ignored
@@ -116,7 +122,8 @@ def learn(
     values = [float(loss) for loss in losses]
     if not all(math.isfinite(v) for v in values) or not bool(torch.isfinite(kernel).all()):
         raise CheckFailed(
-            f"{where}: the loss is not finite ({num(values[-1])}): is the step's sign or size wrong?",
+            f"{where}: the loss is not finite ({num(values[-1])}): is the step's sign or size "
+            "wrong?",
             reason="loss not finite",
         )
     return kernel, values
@@ -239,8 +246,10 @@ def with_bias(
 WRONG_RUNS: dict[Bug, Run] = {
     Bug("the loss is the mean squared error", "use the sum, ((Y_hat - Y) ** 2).sum()"): mean_loss,
     Bug(
-        "the losses and the kernel are one step apart: the last loss recorded is the returned kernel's own, where gradient "
-        "descent records each loss before its step (the losses are recorded after the step, or the kernel returned is "
+        "the losses and the kernel are one step apart: the last loss recorded is the returned "
+        "kernel's own, where gradient "
+        "descent records each loss before its step (the losses are recorded after the step, or "
+        "the kernel returned is "
         "one step old)",
         "record each loss before its step, and return the kernel as the last step leaves it",
     ): loss_after_step,
@@ -255,7 +264,8 @@ WRONG_RUNS: dict[Bug, Run] = {
         "learn the kernel alone, without a bias",
     ): with_bias,
     Bug(
-        "the kernel never moves: the gradient is zeroed before the step, or the step is not applied",
+        "the kernel never moves: the gradient is zeroed before the step, or the step is not "
+        "applied",
         "compute the loss, call backward(), take the step, then zero the gradient",
     ): frozen,
     Bug(
@@ -415,7 +425,8 @@ def test_book_edges(student: Student, rng: torch.Generator) -> None:
         where = f"on an edge picture of shape {tuple(X.shape)} after 40 epochs"
         if not losses[-1] < losses[0] or losses[-1] > 1e-3 * (1 + losses[0]):
             raise CheckFailed(
-                f"{where} the loss went from {num(losses[0])} to {num(losses[-1])}; it should fall below {num(1e-3 * (1 + losses[0]))}",
+                f"{where} the loss went from {num(losses[0])} to {num(losses[-1])}; it should "
+                f"fall below {num(1e-3 * (1 + losses[0]))}",
                 reason="the loss does not fall",
                 bug=wrong_run(X, Y, kernel, losses, BOOK_LR, 40),
             )
@@ -435,7 +446,10 @@ def test_random_kernels(student: Student, rng: torch.Generator) -> None:
         K = uniform(rng, *kernel_size)
         Y = oracle.corr2d(X, K)
         kernel, losses = learn(student, X, Y, kernel_size, lr, epochs)
-        where = f"on a random X of shape {tuple(X.shape)} with a true kernel of shape {kernel_size}, lr={num(lr)}, epochs={epochs}"
+        where = (
+            f"on a random X of shape {tuple(X.shape)} with a true kernel of shape "
+            f"{kernel_size}, lr={num(lr)}, epochs={epochs}"
+        )
         expect_learned(kernel, K, where, (X, Y, losses, lr, epochs))
 
 
@@ -456,7 +470,8 @@ def test_loss_definition(student: Student, rng: torch.Generator) -> None:
     shown = ", ".join(num(value) for value in losses)
     wanted = ", ".join(num(value) for value in expected or [])
     raise CheckFailed(
-        f"with lr={num(lr)} and {epochs} epochs the recorded losses are [{shown}], but gradient descent that ends at the "
+        f"with lr={num(lr)} and {epochs} epochs the recorded losses are [{shown}], but gradient "
+        "descent that ends at the "
         f"returned kernel records [{wanted}]",
         reason="wrong losses",
         bug=bug,

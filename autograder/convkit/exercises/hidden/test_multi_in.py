@@ -57,7 +57,8 @@ BUGS = (
         lambda X, K: oracle.corr2d_multi_in(X, K.flip(1, 2)),
     ),
     Bug(
-        "the output is X's channels summed, correlated with K's channels summed: every channel meets every kernel slice",
+        "the output is X's channels summed, correlated with K's channels summed: every channel "
+        "meets every kernel slice",
         "correlate each channel with its own kernel slice, then add: sum of corr2d(X[c], K[c])",
         lambda X, K: oracle.corr2d(X.sum(0), K.sum(0)),
     ),

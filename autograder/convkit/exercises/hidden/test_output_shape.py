@@ -106,7 +106,8 @@ RAISED = (
     Bug(
         "a pair argument was treated as an int",
         "each argument can be an int or a pair: turn an int n into (n, n) first",
-        raised=r"unsupported operand type\(s\) for .*'tuple'|'tuple' object|can only concatenate tuple|not supported between instances of 'tuple'",
+        raised=r"unsupported operand type\(s\) for .*'tuple'|'tuple' object|can only concatenate "
+        r"tuple|not supported between instances of 'tuple'",
     ),
     Bug(
         "an int argument was treated as a pair",
@@ -133,7 +134,8 @@ def answer(
         given["padding"] = p
     if s is not None:
         given["stride"] = s
-    where = f"conv_output_shape({', '.join([str(n), str(k), *(f'{name}={value}' for name, value in given.items())])})"
+    shown = [str(n), str(k), *(f"{name}={value}" for name, value in given.items())]
+    where = f"conv_output_shape({', '.join(shown)})"
     try:
         value = student.call("conv_output_shape", n, k, **given).result
     except StudentRaised as error:
@@ -157,7 +159,8 @@ def answer(
             bug=(
                 "the sizes are floats (true division /): use floor division // so they stay ints"
                 if any(type(item) is float for item in value)
-                else "the sizes are not plain ints: return each as a Python int (int(...) converts numpy or torch numbers)"
+                else "the sizes are not plain ints: return each as a Python int (int(...) "
+                "converts numpy or torch numbers)"
             ),
         )
     return value
@@ -175,7 +178,8 @@ def expect_shapes(student: Student, cases: list[tuple[Size, Size, Size, Size]]) 
     )
     (n, k, p, s), value = wrong[0]
     raise CheckFailed(
-        f"conv_output_shape({n}, {k}, padding={p}, stride={s}): expected {oracle.conv_output_shape(n, k, p, s)}, got {value}",
+        f"conv_output_shape({n}, {k}, padding={p}, stride={s}): expected "
+        f"{oracle.conv_output_shape(n, k, p, s)}, got {value}",
         reason="wrong shape",
         bug=str(bug) if bug else None,
     )
@@ -264,7 +268,9 @@ def test_mixed_arguments(student: Student, rng: torch.Generator) -> None:
     value = answer(student, *defaults)
     if value != oracle.conv_output_shape(*defaults):
         raise CheckFailed(
-            f"conv_output_shape({defaults[0]}, {defaults[1]}): expected {oracle.conv_output_shape(*defaults)}, got {value}",
+            f"conv_output_shape({defaults[0]}, {defaults[1]}): expected "
+            f"{oracle.conv_output_shape(*defaults)}, got {value}",
             reason="wrong shape",
-            effect="it is wrong when padding and stride are left out, which mean padding=0 and stride=1",
+            effect="it is wrong when padding and stride are left out, which mean padding=0 and "
+            "stride=1",
         )

@@ -69,7 +69,8 @@ BUGS = (
     ),
     Bug(
         "the padding's height and width are swapped",
-        "pad p_h rows at the top and bottom, p_w columns at the left and right (F.pad takes the last axis first)",
+        "pad p_h rows at the top and bottom, p_w columns at the left and right (F.pad takes the "
+        "last axis first)",
         lambda X, K, padding, stride: oracle.corr2d_pad_stride(X, K, pair(padding)[::-1], stride),
     ),
     Bug(

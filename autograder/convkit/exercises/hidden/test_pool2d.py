@@ -171,14 +171,18 @@ def test_invalid_mode(student: Student, rng: torch.Generator) -> None:
                     f"{said(call, error.account)}; expected a ValueError naming 'max' and 'avg'",
                     reason="wrong error for a bad mode",
                     bug=(
-                        f"an unknown mode raises {error.kind}: raise ValueError(\"mode must be 'max' or 'avg'\")"
+                        f'an unknown mode raises {error.kind}: raise ValueError("mode must be '
+                        "'max' or 'avg'\")"
                         if not error.is_builtin("ValueError")
-                        else "the ValueError does not name the valid modes: say that mode must be 'max' or 'avg'"
+                        else "the ValueError does not name the valid modes: say that mode must "
+                        "be 'max' or 'avg'"
                     ),
                 ) from None
             continue
         raise CheckFailed(
-            f"pool2d(X, (2, 2), mode={mode!r}) returned {type(result).__name__} instead of raising ValueError naming 'max' and 'avg'",
+            f"pool2d(X, (2, 2), mode={mode!r}) returned {type(result).__name__} instead of "
+            "raising ValueError naming 'max' and 'avg'",
             reason="no error for a bad mode",
-            bug="an unknown mode is not refused: end with raise ValueError(\"mode must be 'max' or 'avg'\")",
+            bug="an unknown mode is not refused: end with raise ValueError(\"mode must be 'max' "
+            "or 'avg'\")",
         )
