@@ -122,7 +122,9 @@ def test_code_over_the_limit_is_refused_in_one_line(tmp_path: Path, name: str, l
 def test_the_most_code_fits_one_load_frame(tmp_path: Path, line: str) -> None:
     path = tmp_path / "sub.py"
     path.write_text(line * (MAX_CODE // len(line)))
-    frame = json.dumps({**code_frame(load(path)), "seq": 1, "skip": []}, separators=(",", ":"))
+    frame = json.dumps(
+        {**code_frame(load(path)), "seq": 1, "skip": [], "each": True}, separators=(",", ":")
+    )
     assert len(frame) < MAX_FRAME_BYTES
 
 

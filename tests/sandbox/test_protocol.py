@@ -183,10 +183,19 @@ def test_a_cell_is_compiled_with_the_line_numbers_of_its_file_or_notebook_cell()
         ({"places": [True]}, "places must give each cell a positive int"),
         ({"file": 3}, "file must be a str or null"),
         ({"skip": None}, "skip must be a list of ints"),
+        ({"each": 1}, "each must be a bool"),
     ],
 )
 def test_a_malformed_load_is_refused(change: dict, said: str) -> None:
-    frame = {"op": Op.LOAD, "seq": 4, "cells": ["x = 1"], "places": [1], "file": "s.py", "skip": []}
+    frame = {
+        "op": Op.LOAD,
+        "seq": 4,
+        "cells": ["x = 1"],
+        "places": [1],
+        "file": "s.py",
+        "skip": [],
+        "each": False,
+    }
     assert load_request(frame) == frame
     with pytest.raises(WireError, match=said):
         load_request({**frame, **change})

@@ -265,7 +265,14 @@ def test_the_zygote_and_a_worker_refuse_unknown_ops_and_malformed_loads(slot: Sl
     worker = slot.spawn()
     reply = worker.ask({"op": "dance"}, 10)
     assert reply["status"] == Status.REFUSED
-    load = {"op": Op.LOAD, "cells": ["x = 1"], "places": [0], "file": None, "skip": []}
+    load = {
+        "op": Op.LOAD,
+        "cells": ["x = 1"],
+        "places": [0],
+        "file": None,
+        "skip": [],
+        "each": True,
+    }
     reply = worker.ask(load, 10)
     assert reply["status"] == Status.REFUSED
     assert reply["error"] == "places must give each cell a positive int"
@@ -306,7 +313,32 @@ def test_session_skips_a_hanging_cell_restarts_after_a_timeout_and_substitutes_o
     finally:
         student.kill()
     assert student.notes == ["cell 2 timed out after 3 s and was skipped"]
-    assert sent.count(Op.LOAD) == 3 and sent.count(Op.SUBSTITUTE) == 2, sent
+    # the first load, acknowledged in few frames, then again cell by cell to find the cell that
+    # hung; the load without it; and the load after g's timeout
+    assert sent.count(Op.LOAD) == 4 and sent.count(Op.SUBSTITUTE) == 2, sent
+
+
+def test_the_cell_that_hangs_or_ends_the_worker_is_found_after_many_unacknowledged_ones(
+    slot: Slot,
+) -> None:
+    """Quick cells are acknowledged a few at a time, so where a load fails the cell that failed is
+    not known: the load runs again, every cell acknowledged, and only the culprits are skipped."""
+    quick = [f"x{i} = {i}" for i in range(300)]
+    cells = [
+        *quick,
+        "while True:\n    pass",
+        "import os\nos._exit(3)",
+        "def f():\n    return x299 + 1",
+    ]
+    student = session(slot, *cells)
+    try:
+        assert student.call("f").result == 300
+    finally:
+        student.kill()
+    assert student.notes[0] == "cell 301 timed out after 3 s and was skipped"
+    assert student.notes[1].startswith("cell 302 ended the process") and len(student.notes) == 2, (
+        student.notes
+    )
 
 
 PLATFORM = (

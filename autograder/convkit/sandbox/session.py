@@ -58,6 +58,9 @@ class Session(Student):
     config: GradingConfig
     notes: list[str] = field(default_factory=list)
     skip: set[int] = field(default_factory=set)
+    careful: bool = False
+    """Whether every cell is acknowledged as it runs (`Load.each`): once a load hung or ended the
+    worker, the cell that did is known only from a run acknowledged cell by cell."""
     symbols: tuple[str, ...] = ()
     question: str = ""
     """The question whose checks run now, to which the calls' operators count (`Session.watch`)."""
@@ -345,7 +348,7 @@ class Session(Student):
             self.worker = self.slot.spawn(self.submission.preload)
             running = self.next_cell(-1)
             try:
-                seq = self.worker.send({**code, "skip": sorted(self.skip)})
+                seq = self.worker.send({**code, "skip": sorted(self.skip), "each": self.careful})
                 for reply in self.worker.replies(seq, self.config.cell_timeout, self.deadline):
                     if reply.get("status") == Status.DONE:
                         break
@@ -377,6 +380,11 @@ class Session(Student):
 
     def give_up_on(self, cell: int | None, why: str) -> None:
         self.kill()
+        if not self.careful and time.monotonic() < self.deadline:
+            self.careful = (
+                True  # `cell` is only the first not acknowledged: run again to know which
+            )
+            return
         if cell is None or time.monotonic() >= self.deadline:
             raise WorkerFailed(f"loading the code failed: {why}", reason="loading failed")
         self.skip.add(cell)

@@ -206,11 +206,21 @@ class Load(TypedDict):
     numbers; None for a notebook, whose cell N they call `<cell N>`, with its own line numbers."""
     skip: list[int]
     """The cells not to run (they hung or ended a worker before)."""
+    each: bool
+    """Whether every cell that runs without raising is acknowledged. Otherwise only one at least
+    `ACK_SECONDS` after the last reply, and the last cell, are (a cell that raises always is): a
+    file of many short statements costs the judge a few frames, not one a statement."""
+
+
+ACK_SECONDS = 0.005
+"""How long a worker running cells may leave the judge without news (`Load.each`)."""
 
 
 def load_request(frame: Mapping[str, Any]) -> Load:
     """A LOAD frame as the worker runs it; WireError where a field is missing or of a wrong type."""
-    cells, places, file, skip = (frame.get(name) for name in ("cells", "places", "file", "skip"))
+    cells, places, file, skip, each = (
+        frame.get(name) for name in ("cells", "places", "file", "skip", "each")
+    )
     if type(cells) is not list or any(type(cell) is not str for cell in cells):
         raise WireError("cells must be a list of str")
     if type(places) is not list or len(places) != len(cells):
@@ -221,7 +231,11 @@ def load_request(frame: Mapping[str, Any]) -> Load:
         raise WireError("file must be a str or null")
     if type(skip) is not list or any(type(index) is not int for index in skip):
         raise WireError("skip must be a list of ints")
-    return Load(op=Op.LOAD, seq=frame["seq"], cells=cells, places=places, file=file, skip=skip)
+    if type(each) is not bool:
+        raise WireError("each must be a bool")
+    return Load(
+        op=Op.LOAD, seq=frame["seq"], cells=cells, places=places, file=file, skip=skip, each=each
+    )
 
 
 class CellRan(TypedDict):

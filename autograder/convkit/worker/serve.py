@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 from . import probes
 from .confine import Walls, confine
-from .protocol import Limits, Op, Status, WireError, is_probe, load_request, receive, refused, send
+from .protocol import (
+    ACK_SECONDS,
+    Limits,
+    Op,
+    Status,
+    WireError,
+    is_probe,
+    load_request,
+    receive,
+    refused,
+    send,
+)
 
 
 def serve(
@@ -42,8 +54,16 @@ def serve(
                     send(sock, refused(seq, str(error)))
                     continue
                 code = load["cells"], load["places"], load["file"]
+                told, held = time.monotonic(), None
                 for reply in probes.run_cells(namespace, *code, set(load["skip"])):
-                    send(sock, {**reply, "seq": seq})
+                    now = time.monotonic()
+                    if load["each"] or reply["status"] != Status.OK or now - told >= ACK_SECONDS:
+                        send(sock, {**reply, "seq": seq})
+                        told, held = now, None
+                    else:  # acknowledged by the next reply that is sent: cells run in order
+                        held = reply
+                if held is not None:
+                    send(sock, {**held, "seq": seq})
                 send(sock, {"status": Status.DONE, "seq": seq})
             elif is_probe(request):
                 send(sock, {**probes.handle(namespace, request), "seq": seq})
