@@ -48,10 +48,20 @@ import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.bench_grade import submissions
-from convkit.settings.limits import GradingConfig
-from convkit.settings.run import GradingRun
-from convkit.sandbox.backends import choose
-from convkit.batch.run import grade_batch
+try:
+    from convkit.batch.run import grade_batch
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
+    from convkit.settings.run import GradingRun
+    def grade(paths):
+        run = GradingRun(GradingConfig(jobs=1), 1)
+        return grade_batch(paths, run, choose("plain"), progress=False)
+except ModuleNotFoundError:  # a checkout from before convkit 0.2's layout
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+    def grade(paths):
+        return grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
 import torch
 def cpu(who):
     usage = resource.getrusage(who)
@@ -60,7 +70,7 @@ count = int(sys.argv[2])
 with tempfile.TemporaryDirectory() as folder:
     paths = submissions(count, Path(folder))
     start = cpu(resource.RUSAGE_SELF), time.perf_counter()
-    grade_batch(paths, GradingRun(GradingConfig(jobs=1), 1), choose("plain"), progress=False)
+    grade(paths)
     print(json.dumps({"judge_cpu": (cpu(resource.RUSAGE_SELF) - start[0]) / count, "wall": """
     """time.perf_counter() - start[1]}))
 """

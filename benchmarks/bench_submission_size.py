@@ -59,10 +59,21 @@ SHAPES: dict[str, Callable[[int], str]] = {
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from convkit.settings.limits import GradingConfig
-from convkit.settings.run import GradingRun
-from convkit.sandbox.backends import choose
-from convkit.batch.run import grade_batch
+try:
+    from convkit.batch.run import grade_batch
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
+    from convkit.settings.run import GradingRun
+    def grade(paths, **options):
+        run = GradingRun(GradingConfig(jobs=1), 1)
+        return grade_batch(paths, run, choose("plain"), progress=False, **options)
+except ModuleNotFoundError:  # a checkout from before convkit 0.2's layout
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+    def grade(paths, **options):
+        config = GradingConfig(jobs=1)
+        return grade_batch(paths, config, choose("plain"), 1, progress=False, **options)
 
 def mark(index, result):
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -70,8 +81,7 @@ def mark(index, result):
 
 marks = []
 paths = [Path(sys.argv[1]), Path(sys.argv[2])]
-config, plain = GradingConfig(jobs=1), choose("plain")
-result = grade_batch(paths, GradingRun(config, 1), plain, progress=False, on_result=mark).results[1]
+result = grade(paths, on_result=mark).results[1]
 (cpu, wall, before), (cpu_end, wall_end, peak) = marks
 failed = [c.failure.detail for q in result.questions for c in q.checks if c.failure is not None]
 commonest = max(failed, key=failed.count, default="")

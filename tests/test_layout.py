@@ -185,3 +185,12 @@ def test_grading_reports_imports_no_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_old_preload_path_still_starts_the_judges_on_a_dask_worker() -> None:
+    """`dask worker --preload convkit.judge.cluster`, as convkit 0.1 documented it."""
+    pytest.importorskip("distributed")
+    from convkit.batch import cluster
+    from convkit.judge import cluster as old
+
+    assert old.dask_setup is cluster.dask_setup

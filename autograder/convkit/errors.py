@@ -1,7 +1,7 @@
 """Every exception convkit raises, in three families kept apart everywhere.
 
     CommandError        the command cannot run as asked: one line that says how to fix it, exit 2
-      UsageError          arguments or inputs (no submissions, --force with --resume)
+      UsageError          the command's inputs (no submissions, a file that is not one)
       ConfigError         the course's convkit.toml
       SeedError           the course's grading seed
       OutError            the --out folder

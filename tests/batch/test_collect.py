@@ -225,10 +225,10 @@ def test_export_metadata_is_read_safely_or_refused_in_one_line(
     (tmp_path / "submission_1").mkdir()
     (tmp_path / "submission_1" / "convolutions.py").write_text(REFERENCE.read_text())
     (tmp_path / METADATA).write_text(text)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a loaded machine does not make it slower
     with pytest.raises(UsageError, match=said) as refused:
         collect([tmp_path], tmp_path / "scratch")
-    assert "\n" not in str(refused.value) and time.monotonic() - started < 10
+    assert "\n" not in str(refused.value) and time.process_time() - started < 10
 
 
 def test_export_metadata_may_repeat_itself_with_aliases(tmp_path: Path) -> None:

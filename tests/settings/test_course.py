@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from convkit.errors import SeedError
-from convkit.settings.course import PLUGIN, SEED_FILE, course_seed, resolve_seed
+from convkit.settings.course import OLD_PLUGIN, PLUGIN, SEED_FILE, course_seed, resolve_seed
 
 
 def autograder_zip(path: Path, config: object) -> Path:
@@ -55,6 +55,13 @@ def test_autograder_takes_the_seed_the_zip_carries(tmp_path: Path) -> None:
     assert resolve_seed(None, course, built) == (4242, said + other)
     with pytest.raises(SeedError, match="--seed and --autograder both choose the seed"):
         resolve_seed("3", course, built)
+
+
+def test_autograder_takes_the_seed_of_a_zip_built_before_the_plugin_moved(tmp_path: Path) -> None:
+    """Zips on Gradescope name the plugin as convkit 0.1 did; regrading with them keeps working."""
+    config = {"plugins": [{OLD_PLUGIN: {"backend": "auto", "seed": 99}}]}
+    built = autograder_zip(tmp_path / "autograder.zip", config)
+    assert resolve_seed(None, tmp_path, built)[0] == 99
 
 
 @pytest.mark.parametrize(

@@ -6,5 +6,5 @@ only once its imports are done, and a Ctrl-C during them printed the server's tr
 import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-# held while the server started (`server.start_early`)
+# held while the server started (`forkserver.start_early`)
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

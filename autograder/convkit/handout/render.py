@@ -230,7 +230,7 @@ def layout_table(package: Path | None = None) -> str:
     rows += [f"| `{folder}` | {what} |" for folder, what in FOLDERS.items()]
     for path in sorted(package.glob("*.py")):
         rows.append(f"| `autograder/convkit/{path.name}` | {_summary(path)} |")
-    for init in sorted(package.glob("*/__init__.py")):
+    for init in sorted(p for p in package.glob("*/__init__.py") if not p.parent.is_symlink()):
         modules = ", ".join(
             f"`{p.name}`" for p in sorted(init.parent.glob("*.py")) if p.name != "__init__.py"
         )

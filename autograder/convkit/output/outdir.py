@@ -101,8 +101,8 @@ def writable(out: Path) -> None:
 @contextmanager
 def fresh_folder(out: Path, force: bool, replaces: str) -> Iterator[Path]:
     """A new empty folder beside `out` to write into; when the block ends without error it becomes
-    `out` (replacing the old one whole, when `force` and `check` allow), otherwise it is removed and
-    `out` is left as it was."""
+    `out` (replacing the old one whole, when `force` and `ensure_usable` allow), otherwise it is
+    removed and `out` is left as it was."""
     ensure_usable(out, force, replaces=replaces)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))

@@ -121,6 +121,11 @@ class Plan:
             return list(self.transcripts.get(digest, ()))
 
 
+_PLANNING = threading.Lock()
+"""Planning runs one check at a time in a process, whatever `Plans` asks: it borrows the process's
+global random state."""
+
+
 class Plans:
     """A process's plans and transcripts (`PLANS`): a judge process, a cluster's worker and a test
     each own theirs, and a forked judge starts with a copy of its parent's."""
@@ -130,7 +135,7 @@ class Plans:
         self.kept = 0
         """Transcripts kept in `plans`."""
         self.lock = threading.Lock()
-        self.planning = threading.Lock()
+        self.planning = _PLANNING
         """Planning runs one check at a time per process: it borrows the process's global random
         state."""
         self.shared: list[Learned] | None = None
@@ -298,7 +303,7 @@ class _Oracle(Student):
 def _own_randomness() -> Iterator[None]:
     """The oracle's answers reseed the global generators, as a worker's do: give the process its own
     back (no judge thread draws from them meanwhile: checks draw from their own generator, and
-    `_planning` is held)."""
+    `_PLANNING` is held)."""
     state = random.getstate(), torch.get_rng_state(), np.random.get_state()
     try:
         yield

@@ -21,6 +21,9 @@ from convkit.errors import SeedError
 from convkit.platforms.harness import PLUGIN
 from convkit.settings.inputs import read_text
 
+OLD_PLUGIN = "convkit.otter_plugin.ConvkitPlugin"
+"""The plugin's name in zips that convkit 0.1 built, whose seed `--autograder` still reads."""
+
 SEED_FILE = "convkit-seed.txt"
 SEED_BYTES = 4 << 10
 """The largest seed file read: it holds a comment and one number."""
@@ -110,7 +113,10 @@ def zip_seed(path: Path) -> int:
         raise SeedError(f"--autograder {path}: {why}") from None
     plugins = config.get("plugins") if isinstance(config, dict) else None
     for plugin in plugins if isinstance(plugins, list) else []:
-        settings = plugin.get(PLUGIN) if isinstance(plugin, dict) else None
+        found = (
+            (plugin.get(name) for name in (PLUGIN, OLD_PLUGIN)) if isinstance(plugin, dict) else ()
+        )
+        settings = next((value for value in found if value is not None), None)
         if isinstance(settings, dict) and "seed" in settings:
             try:
                 return parse_seed(str(settings["seed"]))

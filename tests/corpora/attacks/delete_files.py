@@ -36,7 +36,7 @@ for _root in (".", "..", "/tmp", "/dev/shm", "/var/tmp", "/work/main", "/work/ma
 
 
 for _path in ("/work/main/solutions/convolutions.py", "/work/main/autograder/convkit/exercises/oracle.py",
-              "/work/main/autograder/convkit/engine.py", "/work/main/pyproject.toml"):
+              "/work/main/autograder/convkit/grading/engine.py", "/work/main/pyproject.toml"):
     try:
         os.remove(_path)
     except OSError:
