@@ -30,7 +30,10 @@ from tests.conftest import REFERENCE, REPO, STUBS, convkit
 pytest.importorskip(
     "distributed", reason="the cluster extra (pip install 'convkit[cluster]') is not installed"
 )
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+pytestmark = pytest.mark.slow
+SHARED = pytest.mark.xdist_group("cluster")
+"""On the tests that share the module's cluster or its local run: one worker makes them once; the
+others, each with its own scheduler or none, go wherever a worker is free."""
 SEED = "9"
 STARTUP = 60
 
@@ -150,6 +153,7 @@ def files(out: Path) -> dict[str, bytes]:
     }
 
 
+@SHARED
 def test_a_batch_graded_on_the_cluster_equals_the_local_run(
     cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path
 ) -> None:
@@ -181,6 +185,7 @@ def test_a_batch_graded_on_the_cluster_equals_the_local_run(
     )
 
 
+@SHARED
 def test_a_worker_adopts_the_transcripts_another_learned(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
@@ -217,6 +222,7 @@ def test_a_worker_adopts_the_transcripts_another_learned(
     assert graded.gradable and 0 < graded.total < graded.max_total
 
 
+@SHARED
 def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(
     cluster: LocalCluster, batch: Path, local_run: Path, tmp_path: Path
 ) -> None:
@@ -546,6 +552,7 @@ def wait_for_a_result(out: Path, run: subprocess.Popen[str]) -> None:
     assert (out / RECORDS).exists(), run.communicate(timeout=60)
 
 
+@SHARED
 def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_finishes_it(
     batch: Path, local_run: Path, tmp_path: Path
 ) -> None:

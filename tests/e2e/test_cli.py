@@ -16,7 +16,8 @@ from convkit.exercises.questions import QUESTION_IDS
 from convkit.settings.limits import GradingConfig
 from tests.conftest import REFERENCE, STUBS, convkit
 
-pytestmark = pytest.mark.xdist_group("cli")  # one module-scoped fixture for all its tests
+SHARED = pytest.mark.xdist_group("cli")
+"""On the tests that read the module's one graded run: one worker grades it once."""
 
 
 HEADER = (
@@ -44,6 +45,7 @@ def graded(
     return out, convkit("grade", folder, other, "--out", out, "--jobs", "2", "--seed", "fresh")
 
 
+@SHARED
 def test_grades_csv_has_one_row_per_submission_named_by_file(
     graded: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -64,6 +66,7 @@ def test_grades_csv_has_one_row_per_submission_named_by_file(
     assert {row["status"] for row in rows} == {"graded"}
 
 
+@SHARED
 def test_results_json_is_gradescope_shaped_with_feedback(
     graded: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -88,6 +91,7 @@ def test_results_json_is_gradescope_shaped_with_feedback(
     assert "cell" not in json.dumps(dave)
 
 
+@SHARED
 def test_report_and_histogram(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, done = graded
     report = (out / "report.md").read_text()
