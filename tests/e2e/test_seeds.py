@@ -1,6 +1,6 @@
 """Verdicts that do not depend on the seed: every catalogued bug (of the three catalogs) and every
 honest style gets the same verdict on every hidden check, so the same score on every question, under
-twelve seeds (the checks draw within behaviour classes, never across them).
+eight seeds (the checks draw within behaviour classes, never across them).
 
 The files are the kit's own, so they are graded in this process, without a sandbox, to keep the run
 short. A catalog file is the correct base plus one bug, so only its bug's question is graded here;
