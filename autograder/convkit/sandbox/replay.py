@@ -135,9 +135,6 @@ class Plans:
         self.kept = 0
         """Transcripts kept in `plans`."""
         self.lock = threading.Lock()
-        self.planning = _PLANNING
-        """Planning runs one check at a time per process: it borrows the process's global random
-        state."""
         self.shared: list[Learned] | None = None
         """Transcripts recorded since `learned` was last called, once `share` was."""
 
@@ -149,7 +146,7 @@ class Plans:
         with self.lock:
             if key in self.plans:
                 return self.plans[key]
-        with self.planning:
+        with _PLANNING:
             with self.lock:
                 if key in self.plans:
                     return self.plans[key]
