@@ -42,27 +42,35 @@ sys.path[:0] = [
     str(REPO),
 ]
 
+ONE_JUDGE = """
+try:
+    from convkit.batch.run import grade_batch
+    from convkit.sandbox.backends import choose
+    from convkit.settings.limits import GradingConfig
+    from convkit.settings.run import GradingRun
+    def grade(paths, **options):
+        run = GradingRun(GradingConfig(jobs=1), 1)
+        return grade_batch(paths, run, choose("plain"), progress=False, **options)
+except ModuleNotFoundError:  # a checkout from before convkit 0.2's layout
+    from convkit.config import GradingConfig
+    from convkit.judge.backends import choose
+    from convkit.judge.batch import grade_batch
+    def grade(paths, **options):
+        config = GradingConfig(jobs=1)
+        return grade_batch(paths, config, choose("plain"), 1, progress=False, **options)
+"""
+"""A child script's `grade(paths, **options)`: one judge, --jobs 1, the plain sandbox, seed 1, with
+whichever checkout's convkit the child imports (the layout before 0.2 too, for baselines)."""
+
 BASELINE = (
     """
 import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.bench_grade import submissions
-try:
-    from convkit.batch.run import grade_batch
-    from convkit.sandbox.backends import choose
-    from convkit.settings.limits import GradingConfig
-    from convkit.settings.run import GradingRun
-    def grade(paths):
-        run = GradingRun(GradingConfig(jobs=1), 1)
-        return grade_batch(paths, run, choose("plain"), progress=False)
-except ModuleNotFoundError:  # a checkout from before convkit 0.2's layout
-    from convkit.config import GradingConfig
-    from convkit.judge.backends import choose
-    from convkit.judge.batch import grade_batch
-    def grade(paths):
-        return grade_batch(paths, GradingConfig(jobs=1), choose("plain"), 1, progress=False)
-import torch
+"""
+    + ONE_JUDGE
+    + """import torch
 def cpu(who):
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime

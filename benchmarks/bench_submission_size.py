@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "autograder"), str(REPO)]  # this checkout's convkit, not one installed
 
-from benchmarks.bench_scaling import python_path  # noqa: E402 - after the repository is on the path
+from benchmarks.bench_scaling import ONE_JUDGE, python_path  # noqa: E402 - after the repository is on the path
 
 REFERENCE = REPO / "solutions" / "convolutions.py"
 BOOK = "".join(
@@ -56,25 +56,13 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "`abs(0)` statements": lambda size: "abs(0)\n" * (size // 7),
     "reference + book examples": book,
 }
-CHILD = """
+CHILD = (
+    """
 import json, resource, sys, time
 from pathlib import Path
-try:
-    from convkit.batch.run import grade_batch
-    from convkit.sandbox.backends import choose
-    from convkit.settings.limits import GradingConfig
-    from convkit.settings.run import GradingRun
-    def grade(paths, **options):
-        run = GradingRun(GradingConfig(jobs=1), 1)
-        return grade_batch(paths, run, choose("plain"), progress=False, **options)
-except ModuleNotFoundError:  # a checkout from before convkit 0.2's layout
-    from convkit.config import GradingConfig
-    from convkit.judge.backends import choose
-    from convkit.judge.batch import grade_batch
-    def grade(paths, **options):
-        config = GradingConfig(jobs=1)
-        return grade_batch(paths, config, choose("plain"), 1, progress=False, **options)
-
+"""
+    + ONE_JUDGE
+    + """
 def mark(index, result):
     usage = resource.getrusage(resource.RUSAGE_SELF)
     marks.append((usage.ru_utime + usage.ru_stime, time.perf_counter(), usage.ru_maxrss))
@@ -91,6 +79,7 @@ growth = (peak - before) / 1024
 print(json.dumps({"cpu": cpu_end - cpu, "wall": wall_end - wall, "growth": growth, "score": score,
                   "said": said[:80]}))
 """
+)
 
 
 def graded(checkout: Path, path: Path, timeout: float, memory_gb: float) -> dict[str, object]:
